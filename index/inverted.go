@@ -1,0 +1,391 @@
+package index
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+
+	"github.com/RoaringBitmap/roaring/v2"
+)
+
+// The on-disk inverted index of one path inside a segment file:
+//
+//	+---------------------------+
+//	| posting lists             |  roaring bitmaps, serialized, back to back
+//	+---------------------------+
+//	| term blocks               |  up to termsPerBlock terms each:
+//	|                           |    uvarint shared-prefix, uvarint suffix len, suffix,
+//	|                           |    uvarint count, then the row if count == 1,
+//	|                           |    else uvarint offset, uvarint length of its bitmap
+//	+---------------------------+
+//	| block index               |  per block: uvarint first-term len, first term,
+//	|                           |  uvarint block offset, uvarint block length
+//	+---------------------------+
+//	| u32 terms | u32 blocks | u32 block-index offset | u32 magic |
+//	+---------------------------+
+//
+// Offsets are relative to the start of the region. A term that matches one
+// row (ids, timestamps) keeps the row inline, which is most terms of a
+// high-cardinality field. See docs/format/inverted.md.
+
+const (
+	termsPerBlock   = 64
+	invertedMagic   = 0x42535649 // "BSVI"
+	invertedTrailer = 16
+)
+
+// ErrCorruptIndex marks an inverted index region that does not decode.
+var ErrCorruptIndex = errors.New("corrupt inverted index")
+
+// InvertedWriter builds the region for one path. Add terms in ascending
+// order.
+type InvertedWriter struct {
+	postings   []byte
+	blocks     []byte
+	index      []byte
+	block      []byte
+	blockFirst []byte
+	blockStart int
+	inBlock    int
+	prev       []byte
+	terms      int
+	nblocks    int
+	bm         *roaring.Bitmap
+}
+
+// NewInvertedWriter returns an empty writer.
+func NewInvertedWriter() *InvertedWriter { return &InvertedWriter{bm: roaring.New()} }
+
+// Add appends term with its rows (ascending, non-empty).
+func (w *InvertedWriter) Add(term []byte, rows []uint32) error {
+	if len(rows) == 0 {
+		return fmt.Errorf("index: term %q has no rows", term)
+	}
+	if w.terms > 0 && bytes.Compare(term, w.prev) <= 0 {
+		return fmt.Errorf("index: term %q added out of order after %q", term, w.prev)
+	}
+	// The stored count is len(rows) and the reader checks it against the
+	// bitmap's cardinality, so a repeated row would write an index that
+	// every lookup of the term refuses as corrupt.
+	for k := 1; k < len(rows); k++ {
+		if rows[k] <= rows[k-1] {
+			return fmt.Errorf("index: rows of term %q are not strictly ascending at position %d", term, k)
+		}
+	}
+	if w.inBlock == termsPerBlock {
+		w.flushBlock()
+	}
+	if w.inBlock == 0 {
+		w.blockFirst = append(w.blockFirst[:0], term...)
+		w.prev = w.prev[:0]
+	}
+	shared := 0
+	for shared < len(term) && shared < len(w.prev) && term[shared] == w.prev[shared] {
+		shared++
+	}
+	w.block = binary.AppendUvarint(w.block, uint64(shared))
+	w.block = binary.AppendUvarint(w.block, uint64(len(term)-shared))
+	w.block = append(w.block, term[shared:]...)
+	w.block = binary.AppendUvarint(w.block, uint64(len(rows)))
+	if len(rows) == 1 {
+		w.block = binary.AppendUvarint(w.block, uint64(rows[0]))
+	} else {
+		w.bm.Clear()
+		w.bm.AddMany(rows)
+		w.bm.RunOptimize()
+		off := len(w.postings)
+		var buf bytes.Buffer
+		if _, err := w.bm.WriteTo(&buf); err != nil {
+			return err
+		}
+		w.postings = append(w.postings, buf.Bytes()...)
+		w.block = binary.AppendUvarint(w.block, uint64(off))
+		w.block = binary.AppendUvarint(w.block, uint64(buf.Len()))
+	}
+	w.prev = append(w.prev[:0], term...)
+	w.inBlock++
+	w.terms++
+	return nil
+}
+
+func (w *InvertedWriter) flushBlock() {
+	if w.inBlock == 0 {
+		return
+	}
+	w.index = binary.AppendUvarint(w.index, uint64(len(w.blockFirst)))
+	w.index = append(w.index, w.blockFirst...)
+	w.index = binary.AppendUvarint(w.index, uint64(len(w.blocks)))
+	w.index = binary.AppendUvarint(w.index, uint64(len(w.block)))
+	w.blocks = append(w.blocks, w.block...)
+	w.block = w.block[:0]
+	w.inBlock = 0
+	w.nblocks++
+}
+
+// Terms returns how many terms were added.
+func (w *InvertedWriter) Terms() int { return w.terms }
+
+// Finish returns the encoded region. Block offsets are made relative to the
+// region start here, once the size of the postings is known.
+func (w *InvertedWriter) Finish() []byte {
+	w.flushBlock()
+	base := uint64(len(w.postings))
+	// Rewrite the index with absolute block offsets.
+	var index []byte
+	r := w.index
+	for len(r) > 0 {
+		l, n := binary.Uvarint(r)
+		r = r[n:]
+		first := r[:l]
+		r = r[l:]
+		off, n := binary.Uvarint(r)
+		r = r[n:]
+		ln, n := binary.Uvarint(r)
+		r = r[n:]
+		index = binary.AppendUvarint(index, l)
+		index = append(index, first...)
+		index = binary.AppendUvarint(index, base+off)
+		index = binary.AppendUvarint(index, ln)
+	}
+	out := make([]byte, 0, len(w.postings)+len(w.blocks)+len(index)+invertedTrailer)
+	out = append(out, w.postings...)
+	out = append(out, w.blocks...)
+	indexOff := len(out)
+	out = append(out, index...)
+	out = binary.LittleEndian.AppendUint32(out, uint32(w.terms))
+	out = binary.LittleEndian.AppendUint32(out, uint32(w.nblocks))
+	out = binary.LittleEndian.AppendUint32(out, uint32(indexOff))
+	return binary.LittleEndian.AppendUint32(out, invertedMagic)
+}
+
+// InvertedReader answers lookups from one path's region. It keeps the block
+// index in memory and reads term blocks and postings with ReadAt.
+type InvertedReader struct {
+	r     io.ReaderAt
+	off   int64
+	size  int64
+	terms int
+	// indexOff is where the block index starts: term blocks and posting
+	// lists lie before it.
+	indexOff uint64
+	firsts   [][]byte
+	spans    [][2]uint64 // block offset, length
+}
+
+// OpenInverted reads the trailer and block index of the region [off, off+size).
+func OpenInverted(r io.ReaderAt, off, size int64) (*InvertedReader, error) {
+	if size < invertedTrailer {
+		return nil, fmt.Errorf("%w: region of %d bytes", ErrCorruptIndex, size)
+	}
+	var tr [invertedTrailer]byte
+	if _, err := r.ReadAt(tr[:], off+size-invertedTrailer); err != nil {
+		return nil, fmt.Errorf("read inverted trailer: %w", err)
+	}
+	if binary.LittleEndian.Uint32(tr[12:]) != invertedMagic {
+		return nil, fmt.Errorf("%w: bad magic", ErrCorruptIndex)
+	}
+	terms := int(binary.LittleEndian.Uint32(tr[0:]))
+	nblocks := int(binary.LittleEndian.Uint32(tr[4:]))
+	indexOff := int64(binary.LittleEndian.Uint32(tr[8:]))
+	if indexOff > size-invertedTrailer || nblocks > terms {
+		return nil, fmt.Errorf("%w: bad trailer", ErrCorruptIndex)
+	}
+	idx := make([]byte, size-invertedTrailer-indexOff)
+	if _, err := r.ReadAt(idx, off+indexOff); err != nil {
+		return nil, fmt.Errorf("read inverted block index: %w", err)
+	}
+	ir := &InvertedReader{r: r, off: off, size: size, terms: terms, indexOff: uint64(indexOff)}
+	for len(idx) > 0 {
+		l, n := binary.Uvarint(idx)
+		if n <= 0 || l > uint64(len(idx)-n) {
+			return nil, fmt.Errorf("%w: bad block index", ErrCorruptIndex)
+		}
+		idx = idx[n:]
+		first := idx[:l:l]
+		idx = idx[l:]
+		bo, n1 := binary.Uvarint(idx)
+		if n1 <= 0 {
+			return nil, fmt.Errorf("%w: bad block index", ErrCorruptIndex)
+		}
+		idx = idx[n1:]
+		bl, n2 := binary.Uvarint(idx)
+		// Compare without adding: a corrupt bo+bl can wrap around 2^64
+		// and pass, and then ReadAt a slice of absurd length.
+		if n2 <= 0 || bo > uint64(indexOff) || bl > uint64(indexOff)-bo {
+			return nil, fmt.Errorf("%w: bad block index", ErrCorruptIndex)
+		}
+		idx = idx[n2:]
+		ir.firsts = append(ir.firsts, first)
+		ir.spans = append(ir.spans, [2]uint64{bo, bl})
+	}
+	if len(ir.firsts) != nblocks {
+		return nil, fmt.Errorf("%w: %d blocks indexed, trailer says %d", ErrCorruptIndex, len(ir.firsts), nblocks)
+	}
+	return ir, nil
+}
+
+// NumTerms returns the number of distinct terms.
+func (ir *InvertedReader) NumTerms() int { return ir.terms }
+
+// Posting is one term's rows as stored: a single row inline or a bitmap
+// reference.
+type posting struct {
+	count uint64
+	row   uint32
+	off   uint64
+	len   uint64
+}
+
+// scanBlock calls fn for each term of block b until fn returns false.
+func (ir *InvertedReader) scanBlock(b int, fn func(term []byte, p posting) bool) (bool, error) {
+	span := ir.spans[b]
+	buf := make([]byte, span[1])
+	if _, err := ir.r.ReadAt(buf, ir.off+int64(span[0])); err != nil {
+		return false, fmt.Errorf("read term block: %w", err)
+	}
+	var term []byte
+	for len(buf) > 0 {
+		shared, n := binary.Uvarint(buf)
+		if n <= 0 || shared > uint64(len(term)) {
+			return false, fmt.Errorf("%w: bad term", ErrCorruptIndex)
+		}
+		buf = buf[n:]
+		sl, n := binary.Uvarint(buf)
+		if n <= 0 || sl > uint64(len(buf)-n) {
+			return false, fmt.Errorf("%w: bad term", ErrCorruptIndex)
+		}
+		buf = buf[n:]
+		term = append(term[:shared], buf[:sl]...)
+		buf = buf[sl:]
+		var p posting
+		p.count, n = binary.Uvarint(buf)
+		if n <= 0 || p.count == 0 {
+			return false, fmt.Errorf("%w: bad posting count", ErrCorruptIndex)
+		}
+		buf = buf[n:]
+		if p.count == 1 {
+			r, n := binary.Uvarint(buf)
+			if n <= 0 || r > 1<<32-1 {
+				return false, fmt.Errorf("%w: bad row", ErrCorruptIndex)
+			}
+			p.row = uint32(r)
+			buf = buf[n:]
+		} else {
+			var n1, n2 int
+			p.off, n1 = binary.Uvarint(buf)
+			if n1 <= 0 {
+				return false, fmt.Errorf("%w: bad posting offset", ErrCorruptIndex)
+			}
+			p.len, n2 = binary.Uvarint(buf[n1:])
+			// As for blocks: no p.off+p.len, which can wrap.
+			if n2 <= 0 || p.off > ir.indexOff || p.len > ir.indexOff-p.off {
+				return false, fmt.Errorf("%w: bad posting offset", ErrCorruptIndex)
+			}
+			buf = buf[n1+n2:]
+		}
+		if !fn(term, p) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+func (ir *InvertedReader) addPosting(p posting, dst *roaring.Bitmap) error {
+	if p.count == 1 {
+		dst.Add(p.row)
+		return nil
+	}
+	buf := make([]byte, p.len)
+	if _, err := ir.r.ReadAt(buf, ir.off+int64(p.off)); err != nil {
+		return fmt.Errorf("read posting list: %w", err)
+	}
+	bm := roaring.New()
+	if _, err := bm.FromBuffer(buf); err != nil {
+		return fmt.Errorf("%w: posting list: %v", ErrCorruptIndex, err)
+	}
+	if bm.GetCardinality() != p.count {
+		return fmt.Errorf("%w: posting list has %d rows, term says %d", ErrCorruptIndex, bm.GetCardinality(), p.count)
+	}
+	dst.Or(bm)
+	return nil
+}
+
+// firstBlock returns the block that may hold key: the last block whose first
+// term is <= key.
+func (ir *InvertedReader) firstBlock(key []byte) int {
+	i := sort.Search(len(ir.firsts), func(i int) bool { return bytes.Compare(ir.firsts[i], key) > 0 })
+	return max(i-1, 0)
+}
+
+// Lookup adds to dst the rows whose term satisfies p.
+func (ir *InvertedReader) Lookup(p Predicate, dst *roaring.Bitmap) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	for _, span := range p.Spans() {
+		if err := ir.lookupSpan(p, span, dst); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (ir *InvertedReader) lookupSpan(p Predicate, span TermSpan, dst *roaring.Bitmap) error {
+	var err error
+	for b := ir.firstBlock(span.Start); b < len(ir.firsts); b++ {
+		if span.End != nil && bytes.Compare(ir.firsts[b], span.End) >= 0 {
+			break
+		}
+		if span.Exact && bytes.Compare(ir.firsts[b], span.Start) > 0 {
+			break
+		}
+		more, serr := ir.scanBlock(b, func(term []byte, post posting) bool {
+			c := bytes.Compare(term, span.Start)
+			if c < 0 {
+				return true
+			}
+			if span.Exact {
+				if c == 0 {
+					err = ir.addPosting(post, dst)
+				}
+				return false
+			}
+			if span.End != nil && bytes.Compare(term, span.End) >= 0 {
+				return false
+			}
+			if v, ok := DecodeTerm(term); ok && p.Match(v) {
+				if err = ir.addPosting(post, dst); err != nil {
+					return false
+				}
+			}
+			return true
+		})
+		if serr != nil {
+			return serr
+		}
+		if err != nil {
+			return err
+		}
+		if !more {
+			break
+		}
+	}
+	return nil
+}
+
+// EachTerm calls fn with every term and its row count, in order. The term
+// bytes are only valid during the call.
+func (ir *InvertedReader) EachTerm(fn func(term []byte, count int)) error {
+	for b := range ir.firsts {
+		if _, err := ir.scanBlock(b, func(term []byte, p posting) bool {
+			fn(term, int(p.count))
+			return true
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}

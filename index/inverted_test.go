@@ -1,0 +1,393 @@
+package index
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/basaltdb/basalt/types"
+)
+
+// entry is one term of a test index with a value it stands for and its rows.
+type entry struct {
+	term []byte
+	val  types.Value
+	rows []uint32
+}
+
+// randEntries returns n distinct random terms in ascending order, each with
+// one row (stored inline) or a few to many (stored as a bitmap).
+func randEntries(r *rand.Rand, n int) []entry {
+	byTerm := map[string]entry{}
+	for len(byTerm) < n {
+		v := randTermValue(r)
+		if r.IntN(4) == 0 {
+			// Dense ints make range lookups cross many blocks.
+			v = types.Int(int64(r.IntN(4 * n)))
+		}
+		t := AppendTerm(nil, v)
+		if _, ok := byTerm[string(t)]; ok {
+			continue
+		}
+		var rows []uint32
+		switch r.IntN(3) {
+		case 0:
+			rows = []uint32{r.Uint32()}
+		case 1:
+			rows = []uint32{r.Uint32N(1000)}
+		default:
+			set := map[uint32]bool{}
+			for range 2 + r.IntN(50) {
+				set[r.Uint32N(1<<20)] = true
+			}
+			for row := range set {
+				rows = append(rows, row)
+			}
+			slices.Sort(rows)
+		}
+		byTerm[string(t)] = entry{term: t, val: v, rows: rows}
+	}
+	es := make([]entry, 0, n)
+	for _, e := range byTerm {
+		es = append(es, e)
+	}
+	slices.SortFunc(es, func(a, b entry) int { return bytes.Compare(a.term, b.term) })
+	return es
+}
+
+func buildRegion(t testing.TB, es []entry) []byte {
+	w := NewInvertedWriter()
+	for _, e := range es {
+		if err := w.Add(e.term, e.rows); err != nil {
+			t.Fatalf("Add(%x): %v", e.term, err)
+		}
+	}
+	if w.Terms() != len(es) {
+		t.Fatalf("Terms() = %d, want %d", w.Terms(), len(es))
+	}
+	return w.Finish()
+}
+
+// openInBuffer places region at a non-zero offset inside a larger buffer.
+func openInBuffer(t testing.TB, region []byte) *InvertedReader {
+	prefix := bytes.Repeat([]byte{0xee}, 37)
+	buf := append(append(append([]byte(nil), prefix...), region...), "trailing junk"...)
+	ir, err := OpenInverted(bytes.NewReader(buf), int64(len(prefix)), int64(len(region)))
+	if err != nil {
+		t.Fatalf("OpenInverted: %v", err)
+	}
+	return ir
+}
+
+func bruteForce(es []entry, p Predicate) *roaring.Bitmap {
+	bm := roaring.New()
+	for _, e := range es {
+		if p.Match(e.val) {
+			bm.AddMany(e.rows)
+		}
+	}
+	return bm
+}
+
+// predicateFor returns a random predicate that often hits terms of es.
+func predicateFor(r *rand.Rand, es []entry) Predicate {
+	pick := func() types.Value {
+		if len(es) == 0 || r.IntN(4) == 0 {
+			return randTermValue(r)
+		}
+		return es[r.IntN(len(es))].val
+	}
+	switch r.IntN(5) {
+	case 0:
+		return Eq(pick())
+	case 1:
+		vs := make([]types.Value, r.IntN(6))
+		for k := range vs {
+			vs[k] = pick()
+		}
+		return In(vs...)
+	case 2, 3:
+		lo, hi := pick(), pick()
+		if types.Compare(lo, hi) > 0 && r.IntN(4) > 0 {
+			lo, hi = hi, lo
+		}
+		switch r.IntN(5) {
+		case 0:
+			lo = types.Undefined
+		case 1:
+			hi = types.Undefined
+		}
+		if lo.IsUndefined() && hi.IsUndefined() {
+			lo = pick()
+		}
+		return Range(lo, r.IntN(2) == 0, hi, r.IntN(2) == 0)
+	}
+	if v := pick(); v.Kind() == types.KindString {
+		return Prefix(v.Str()[:r.IntN(len(v.Str())+1)])
+	}
+	return Prefix(randStr(r))
+}
+
+func TestInvertedLookupMatchesBruteForce(t *testing.T) {
+	r := newRand(t)
+	for _, n := range []int{0, 1, 2, termsPerBlock - 1, termsPerBlock, termsPerBlock + 1, 3 * termsPerBlock, 1000} {
+		t.Run(fmt.Sprintf("terms=%d", n), func(t *testing.T) {
+			es := randEntries(r, n)
+			ir := openInBuffer(t, buildRegion(t, es))
+			if ir.NumTerms() != n {
+				t.Fatalf("NumTerms() = %d, want %d", ir.NumTerms(), n)
+			}
+			for range 400 {
+				p := predicateFor(r, es)
+				if p.Validate() != nil {
+					continue
+				}
+				got := roaring.New()
+				got.Add(1<<31 + 7) // Lookup adds to dst; it must not clear it.
+				if err := ir.Lookup(p, got); err != nil {
+					t.Fatalf("Lookup(%s): %v", p, err)
+				}
+				want := bruteForce(es, p)
+				want.Add(1<<31 + 7)
+				if !got.Equals(want) {
+					t.Fatalf("Lookup(%s):\n got %v\nwant %v", p, got.ToArray(), want.ToArray())
+				}
+			}
+		})
+	}
+}
+
+func TestInvertedEachTerm(t *testing.T) {
+	r := newRand(t)
+	es := randEntries(r, 300)
+	ir := openInBuffer(t, buildRegion(t, es))
+	k := 0
+	err := ir.EachTerm(func(term []byte, count int) {
+		if k >= len(es) {
+			t.Fatalf("EachTerm gave more than %d terms", len(es))
+		}
+		if !bytes.Equal(term, es[k].term) || count != len(es[k].rows) {
+			t.Fatalf("term %d = %x (%d rows), want %x (%d rows)", k, term, count, es[k].term, len(es[k].rows))
+		}
+		k++
+	})
+	if err != nil || k != len(es) {
+		t.Fatalf("EachTerm: %d terms, %v", k, err)
+	}
+}
+
+func TestInvertedWriterErrors(t *testing.T) {
+	w := NewInvertedWriter()
+	if err := w.Add([]byte("b"), []uint32{1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Add([]byte("a"), []uint32{1}); err == nil {
+		t.Fatal("out-of-order term accepted")
+	}
+	if err := w.Add([]byte("b"), []uint32{2}); err == nil {
+		t.Fatal("repeated term accepted")
+	}
+	if err := w.Add([]byte("c"), nil); err == nil {
+		t.Fatal("term without rows accepted")
+	}
+	if err := w.Add([]byte("d"), []uint32{3, 3}); err == nil {
+		t.Fatal("duplicate rows accepted")
+	}
+	if err := w.Add([]byte("e"), []uint32{5, 4}); err == nil {
+		t.Fatal("descending rows accepted")
+	}
+	// Out-of-order detection across a block boundary.
+	w = NewInvertedWriter()
+	for k := range termsPerBlock {
+		if err := w.Add([]byte{byte(10 + k)}, []uint32{uint32(k)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Add([]byte{5}, []uint32{1}); err == nil {
+		t.Fatal("out-of-order term accepted as a block's first")
+	}
+	// The failed adds left the writer usable.
+	if err := w.Add([]byte{200}, []uint32{1, 2}); err != nil {
+		t.Fatal(err)
+	}
+	ir := openInBuffer(t, w.Finish())
+	if ir.NumTerms() != termsPerBlock+1 {
+		t.Fatalf("NumTerms() = %d", ir.NumTerms())
+	}
+}
+
+func TestOpenInvertedCorrupt(t *testing.T) {
+	r := newRand(t)
+	region := buildRegion(t, randEntries(r, 200))
+	for _, tc := range []struct {
+		name string
+		b    []byte
+	}{
+		{"short", region[len(region)-10:]},
+		{"bad magic", append(append([]byte(nil), region[:len(region)-1]...), 0)},
+		{"truncated front", region[len(region)/2:]},
+	} {
+		_, err := OpenInverted(bytes.NewReader(tc.b), 0, int64(len(tc.b)))
+		if !errors.Is(err, ErrCorruptIndex) {
+			t.Errorf("%s: OpenInverted = %v, want ErrCorruptIndex", tc.name, err)
+		}
+	}
+	// A region beyond the reader's end is an I/O error.
+	if _, err := OpenInverted(bytes.NewReader(region), 10, int64(len(region))); err == nil {
+		t.Error("OpenInverted past the end succeeded")
+	}
+}
+
+// handRegion assembles a region from raw parts, for corruptions the writer
+// cannot produce.
+func handRegion(postings, blocks, index []byte, terms, nblocks uint32) []byte {
+	out := append(append(append([]byte(nil), postings...), blocks...), index...)
+	out = binary.LittleEndian.AppendUint32(out, terms)
+	out = binary.LittleEndian.AppendUint32(out, nblocks)
+	out = binary.LittleEndian.AppendUint32(out, uint32(len(postings)+len(blocks)))
+	return binary.LittleEndian.AppendUint32(out, invertedMagic)
+}
+
+func TestInvertedCorruptOffsets(t *testing.T) {
+	uv := func(xs ...uint64) []byte {
+		var b []byte
+		for _, x := range xs {
+			b = binary.AppendUvarint(b, x)
+		}
+		return b
+	}
+	term := AppendTerm(nil, types.Int(1))
+	oneTermBlock := func(post []byte) []byte {
+		return append(append(uv(0, uint64(len(term))), term...), post...)
+	}
+	blk := oneTermBlock(uv(1, 7))
+	for _, tc := range []struct {
+		name   string
+		region []byte
+	}{
+		// Block offset + length wrap around 2^64 to pass a sum check.
+		{"block span wraps", handRegion(nil, blk, uv(0, 1<<63, 1<<63), 1, 1)},
+		{"block offset wraps", handRegion(nil, blk, uv(0, 1<<64-1, 2), 1, 1)},
+		{"block past index", handRegion(nil, blk, uv(0, 0, uint64(len(blk)+1)), 1, 1)},
+		// Posting offset + length wrap.
+		{"posting span wraps", handRegion(nil, oneTermBlock(uv(2, 1, 1<<64-1)), uv(0, 0, uint64(len(oneTermBlock(uv(2, 1, 1<<64-1))))), 1, 1)},
+		{"posting offset wraps", handRegion(nil, oneTermBlock(uv(2, 1<<64-1, 2)), uv(0, 0, uint64(len(oneTermBlock(uv(2, 1<<64-1, 2))))), 1, 1)},
+		{"posting in trailer", handRegion(nil, oneTermBlock(uv(2, 0, 20)), uv(0, 0, uint64(len(oneTermBlock(uv(2, 0, 20))))), 1, 1)},
+		{"posting garbage", handRegion([]byte("garbage!"), oneTermBlock(uv(2, 0, 8)), uv(0, 8, uint64(len(oneTermBlock(uv(2, 0, 8))))), 1, 1)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ir, err := OpenInverted(bytes.NewReader(tc.region), 0, int64(len(tc.region)))
+			if err != nil {
+				if !errors.Is(err, ErrCorruptIndex) {
+					t.Fatalf("OpenInverted: %v, want ErrCorruptIndex", err)
+				}
+				return
+			}
+			err = ir.Lookup(Eq(types.Int(1)), roaring.New())
+			if !errors.Is(err, ErrCorruptIndex) {
+				t.Fatalf("Lookup = %v, want ErrCorruptIndex", err)
+			}
+		})
+	}
+}
+
+// lookupAll exercises a reader that opened, returning the first error.
+func lookupAll(ir *InvertedReader) error {
+	var terms [][]byte
+	if err := ir.EachTerm(func(term []byte, count int) {
+		if len(terms) < 16 {
+			terms = append(terms, bytes.Clone(term))
+		}
+	}); err != nil {
+		return err
+	}
+	preds := []Predicate{
+		Range(types.Int(-1<<62), true, types.Undefined, false),
+		Range(types.Undefined, false, types.Timestamp(1<<62), true),
+		Range(types.Bool(false), true, types.Undefined, false),
+		Prefix(""),
+		Eq(types.Null),
+	}
+	for _, term := range terms {
+		if v, ok := DecodeTerm(term); ok {
+			preds = append(preds, Eq(v))
+		}
+	}
+	for _, p := range preds {
+		if err := ir.Lookup(p, roaring.New()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func FuzzOpenInverted(f *testing.F) {
+	f.Add([]byte(nil))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ir, err := OpenInverted(bytes.NewReader(b), 0, int64(len(b)))
+		if err != nil {
+			return
+		}
+		if err := lookupAll(ir); err != nil && !errors.Is(err, ErrCorruptIndex) && !strings.Contains(err.Error(), "read ") {
+			t.Fatalf("unexpected error class: %v", err)
+		}
+	})
+}
+
+func BenchmarkInvertedLookup(b *testing.B) {
+	const n = 100000
+	w := NewInvertedWriter()
+	rows := make([]uint32, 0, 64)
+	for k := range n {
+		// Every fourth term is a bitmap of 32 rows; others hold one row,
+		// as ids and timestamps do.
+		rows = rows[:0]
+		if k%4 == 0 {
+			for j := range 32 {
+				rows = append(rows, uint32(k*32+j))
+			}
+		} else {
+			rows = append(rows, uint32(k))
+		}
+		if err := w.Add(AppendTerm(nil, types.Int(int64(k))), rows); err != nil {
+			b.Fatal(err)
+		}
+	}
+	region := w.Finish()
+	ir, err := OpenInverted(bytes.NewReader(region), 0, int64(len(region)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("region: %d terms in %d bytes", n, len(region))
+	for _, bc := range []struct {
+		name string
+		p    Predicate
+	}{
+		{"pred=eq-inline", Eq(types.Int(n/2 + 1))},
+		{"pred=eq-bitmap", Eq(types.Int(n / 2))},
+		{"pred=in-8", In(types.Int(1), types.Int(5000), types.Int(9), types.Int(77777), types.Int(123), types.Int(4), types.Int(60000), types.Int(99999))},
+		{"pred=range-1000", Range(types.Int(40000), true, types.Int(41000), false)},
+		{"pred=miss", Eq(types.String("nope"))},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			dst := roaring.New()
+			var found uint64
+			for b.Loop() {
+				dst.Clear()
+				if err := ir.Lookup(bc.p, dst); err != nil {
+					b.Fatal(err)
+				}
+				found = dst.GetCardinality()
+			}
+			b.ReportMetric(float64(found), "rows/op")
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lookups/s")
+		})
+	}
+}
