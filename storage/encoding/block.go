@@ -1,0 +1,150 @@
+package encoding
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"github.com/basaltdb/basalt/coldata"
+	"github.com/basaltdb/basalt/types"
+)
+
+// ErrCorrupt is wrapped by every error DecodeBlock and BlockRows return.
+var ErrCorrupt = errors.New("corrupt column block")
+
+// MaxBlockRows is the most rows a block holds. A segment cuts its columns
+// into blocks of at most this many rows; the bound also caps what a decoder
+// allocates for a block it has not validated yet.
+const MaxBlockRows = 1 << 16
+
+// formatVersion is the first byte of every block. A reader refuses versions
+// it does not know rather than guessing.
+const formatVersion = 1
+
+// flagZstd in the flags byte marks a zstd-compressed body. The other bits
+// are reserved and must be zero.
+const flagZstd = 1
+
+// AppendBlock appends the encoding of rows [0, v.Len()) of v to dst. It
+// panics if v has more than MaxBlockRows rows or a row of an unknown kind,
+// both broken invariants of the caller.
+func AppendBlock(dst []byte, v *coldata.Vec) []byte {
+	n := v.Len()
+	if n > MaxBlockRows {
+		panic(fmt.Sprintf("encoding: block of %d rows exceeds %d", n, MaxBlockRows))
+	}
+	e := getEncoder()
+	defer putEncoder(e)
+
+	dst = append(dst, formatVersion, 0)
+	flagsAt := len(dst) - 1
+	dst = binary.AppendUvarint(dst, uint64(n))
+	var counts [types.NumKinds]int
+	dst = e.appendLayout(dst, v, &counts)
+
+	bodyStart := len(dst)
+	for k := types.KindBool; k < types.NumKinds; k++ {
+		if counts[k] == 0 {
+			continue
+		}
+		secStart := len(dst)
+		dst = e.appendSection(dst, v, k, counts[k])
+		dst = prefixLength(dst, secStart)
+	}
+	if z := e.compress(dst[bodyStart:]); z != nil {
+		rawLen := len(dst) - bodyStart
+		dst = binary.AppendUvarint(dst[:bodyStart], uint64(rawLen))
+		dst = append(dst, z...)
+		dst[flagsAt] |= flagZstd
+	}
+	return dst
+}
+
+// prefixLength inserts the uvarint length of dst[start:] at start. Sections
+// carry their length so that a reader can skip to the kinds it needs and so
+// that each section is decoded within its own bounds.
+func prefixLength(dst []byte, start int) []byte {
+	length := len(dst) - start
+	var buf [binary.MaxVarintLen64]byte
+	k := binary.PutUvarint(buf[:], uint64(length))
+	dst = append(dst, buf[:k]...)
+	copy(dst[start+k:], dst[start:start+length])
+	copy(dst[start:], buf[:k])
+	return dst
+}
+
+// appendSection appends the payloads of the count rows of kind k, in row
+// order.
+func (e *encoder) appendSection(dst []byte, v *coldata.Vec, k types.Kind, count int) []byte {
+	switch k {
+	case types.KindBool:
+		return appendBools(dst, gather(&e.i64, v, k, count, v.I64))
+	case types.KindInt, types.KindTimestamp:
+		return e.appendInts(dst, gather(&e.i64, v, k, count, v.I64), true)
+	case types.KindFloat:
+		return e.appendFloats(dst, gather(&e.f64, v, k, count, v.F64))
+	case types.KindString:
+		return e.appendStrings(dst, gather(&e.str, v, k, count, v.Str))
+	case types.KindArray, types.KindObject:
+		return e.appendNested(dst, gather(&e.any, v, k, count, v.Any))
+	}
+	panic(fmt.Sprintf("encoding: no section for kind %s", k))
+}
+
+// gather returns the payloads of the count rows of kind k: the Vec's own
+// slice when every row has kind k, else a copy into *buf.
+func gather[T any](buf *[]T, v *coldata.Vec, k types.Kind, count int, payload []T) []T {
+	n := v.Len()
+	if count == n {
+		return payload[:n]
+	}
+	out := resize(*buf, count)
+	*buf = out
+	j := 0
+	for i, rk := range v.Kinds() {
+		if rk == k {
+			out[j] = payload[i]
+			j++
+		}
+	}
+	return out
+}
+
+// header is the uncompressed prefix of a block, up to the kind layout.
+type header struct {
+	flags byte
+	rows  int
+}
+
+func readHeader(r *reader) (header, error) {
+	version, err := r.readByte()
+	if err != nil {
+		return header{}, err
+	}
+	if version != formatVersion {
+		return header{}, fmt.Errorf("%w: unknown format version %d", ErrCorrupt, version)
+	}
+	flags, err := r.readByte()
+	if err != nil {
+		return header{}, err
+	}
+	if flags&^flagZstd != 0 {
+		return header{}, fmt.Errorf("%w: unknown flags %#x", ErrCorrupt, flags)
+	}
+	rows, err := r.count(MaxBlockRows)
+	if err != nil {
+		return header{}, err
+	}
+	return header{flags: flags, rows: rows}, nil
+}
+
+// BlockRows returns the number of rows of an encoded block without decoding
+// it.
+func BlockRows(src []byte) (int, error) {
+	r := reader{b: src}
+	h, err := readHeader(&r)
+	if err != nil {
+		return 0, fmt.Errorf("block header: %w", err)
+	}
+	return h.rows, nil
+}

@@ -1,0 +1,182 @@
+package encoding
+
+import (
+	"fmt"
+
+	"github.com/basaltdb/basalt/coldata"
+	"github.com/basaltdb/basalt/types"
+)
+
+// Decoder decodes blocks, reusing its memory from one block to the next, so
+// it holds on to about as much as its largest block needed. The zero Decoder
+// is ready to use. A Decoder is not safe for concurrent use; give each
+// scanning goroutine its own.
+type Decoder struct {
+	// buf holds the body of the last block, decompressed or copied. Strings,
+	// arrays and objects decoded into a Vec alias it, which saves a copy per
+	// string; the price is the contract that they are valid only until the
+	// next DecodeBlock call.
+	buf []byte
+
+	kinds []types.Kind
+	u64   []uint64 // unpacked codes
+	i64   []int64  // dense ints, mantissas or float bits
+	f64   []float64
+	str   []string
+	any   []types.Value
+	lens  []int64
+	dict  []int64
+	sdict []string
+
+	values types.Decoder // arrays and objects come from its slabs
+}
+
+// DecodeBlock decodes a block produced by AppendBlock into v, which is reset
+// first. Strings in v, and the strings inside its arrays and objects, alias
+// a buffer of d that stays valid until the next DecodeBlock call on d.
+//
+// Every error wraps ErrCorrupt; v is then empty. Corrupt input never makes
+// DecodeBlock panic, and it allocates no more than a bounded multiple of
+// len(src) and MaxBlockRows.
+func (d *Decoder) DecodeBlock(src []byte, v *coldata.Vec) error {
+	if err := d.decode(src, v); err != nil {
+		v.Reset()
+		return err
+	}
+	return nil
+}
+
+func (d *Decoder) decode(src []byte, v *coldata.Vec) error {
+	r := reader{b: src}
+	h, err := readHeader(&r)
+	if err != nil {
+		return fmt.Errorf("block header: %w", err)
+	}
+	n := h.rows
+	d.kinds = resize(d.kinds, n)
+	var counts [types.NumKinds]int
+	uniform, mixed, err := d.readLayout(&r, n, d.kinds, &counts)
+	if err != nil {
+		return fmt.Errorf("kind layout: %w", err)
+	}
+
+	var body []byte
+	if h.flags&flagZstd != 0 {
+		rawLen, err := r.uvarint()
+		if err != nil {
+			return fmt.Errorf("compressed length: %w", err)
+		}
+		if body, err = d.decompress(r.rest(), rawLen); err != nil {
+			return err
+		}
+	} else {
+		body = r.rest()
+		if counts[types.KindString]+counts[types.KindArray]+counts[types.KindObject] > 0 {
+			// The decoded strings must outlive src, which the caller owns.
+			d.buf = append(d.buf[:0], body...)
+			body = d.buf
+		}
+	}
+
+	if mixed {
+		v.ResetMixed(d.kinds[:n])
+	} else {
+		v.ResetUniform(uniform, n)
+	}
+	br := reader{b: body}
+	for k := types.KindBool; k < types.NumKinds; k++ {
+		if counts[k] == 0 {
+			continue
+		}
+		length, err := br.count(br.remaining())
+		if err != nil {
+			return fmt.Errorf("%s section: %w", k, err)
+		}
+		sec, _ := br.next(length)
+		sr := reader{b: sec}
+		if err := d.decodeSection(&sr, v, k, counts[k]); err != nil {
+			return fmt.Errorf("%s section: %w", k, err)
+		}
+		if err := sr.done(); err != nil {
+			return fmt.Errorf("%s section: %w", k, err)
+		}
+	}
+	if err := br.done(); err != nil {
+		return fmt.Errorf("block body: %w", err)
+	}
+	return nil
+}
+
+// decodeSection decodes the count payloads of kind k into v: straight into
+// v's slice when every row has kind k, else densely into scratch and then
+// scattered to the rows of kind k.
+func (d *Decoder) decodeSection(r *reader, v *coldata.Vec, k types.Kind, count int) error {
+	dense := count == v.Len()
+	switch k {
+	case types.KindBool, types.KindInt, types.KindTimestamp:
+		dst := v.I64[:count]
+		if !dense {
+			d.i64 = resize(d.i64, count)
+			dst = d.i64
+		}
+		var err error
+		if k == types.KindBool {
+			err = decodeBools(r, dst)
+		} else {
+			err = d.decodeInts(r, dst, true)
+		}
+		if err == nil && !dense {
+			scatter(v.I64, dst, v, k)
+		}
+		return err
+	case types.KindFloat:
+		dst := v.F64[:count]
+		if !dense {
+			d.f64 = resize(d.f64, count)
+			dst = d.f64
+		}
+		err := d.decodeFloats(r, dst)
+		if err == nil && !dense {
+			scatter(v.F64, dst, v, k)
+		}
+		return err
+	case types.KindString:
+		dst := v.Str[:count]
+		if !dense {
+			d.str = resize(d.str, count)
+			dst = d.str
+		}
+		err := d.decodeStrings(r, dst)
+		if err == nil && !dense {
+			scatter(v.Str, dst, v, k)
+			// Scratch must not pin this block's buffer once v lets go.
+			clear(dst)
+		}
+		return err
+	case types.KindArray, types.KindObject:
+		dst := v.Any[:count]
+		if !dense {
+			d.any = resize(d.any, count)
+			dst = d.any
+		}
+		err := d.decodeNested(r, dst, k)
+		if err == nil && !dense {
+			scatter(v.Any, dst, v, k)
+			clear(dst)
+		}
+		return err
+	}
+	return fmt.Errorf("%w: no section for kind %s", ErrCorrupt, k)
+}
+
+// scatter copies the dense payloads src to the rows of kind k of v, in row
+// order, into payload.
+func scatter[T any](payload, src []T, v *coldata.Vec, k types.Kind) {
+	j := 0
+	for i, rk := range v.Kinds() {
+		if rk == k {
+			payload[i] = src[j]
+			j++
+		}
+	}
+}
