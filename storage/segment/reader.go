@@ -1,0 +1,366 @@
+package segment
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"sort"
+	"sync"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/basaltdb/basalt/coldata"
+	"github.com/basaltdb/basalt/index"
+	"github.com/basaltdb/basalt/storage/encoding"
+	"github.com/basaltdb/basalt/types"
+	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/klauspost/compress/zstd"
+)
+
+// ErrCorruption marks a segment file that does not decode.
+var ErrCorruption = errors.New("corrupt segment file")
+
+// IsCorruption reports whether err is (or wraps) a corruption error.
+func IsCorruption(err error) bool {
+	return errors.Is(err, ErrCorruption) || errors.Is(err, encoding.ErrCorrupt) || errors.Is(err, index.ErrCorruptIndex)
+}
+
+// Reader reads a segment file. It keeps the footer in memory and reads
+// blocks and index regions on demand; it is safe for concurrent use.
+type Reader struct {
+	name string
+	f    vfs.File
+	size int64
+
+	meta    Meta
+	cols    []columnMeta
+	colIdx  map[string]int
+	indexes map[string]indexMeta
+
+	mu       sync.Mutex
+	inverted map[string]*index.InvertedReader
+}
+
+var footerDecoder = func() *zstd.Decoder {
+	d, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1))
+	if err != nil {
+		panic(err)
+	}
+	return d
+}()
+
+// Open opens and validates the segment file name.
+func Open(fs vfs.FS, name string) (*Reader, error) {
+	f, err := fs.Open(name)
+	if err != nil {
+		return nil, fmt.Errorf("open segment %q: %w", name, err)
+	}
+	r, err := newReader(name, f)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+func newReader(name string, f vfs.File) (*Reader, error) {
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("stat segment %q: %w", name, err)
+	}
+	size := st.Size()
+	const tailLen = 16
+	if size < int64(len(headMagic))+tailLen {
+		return nil, fmt.Errorf("%w: %q is %d bytes", ErrCorruption, name, size)
+	}
+	var tail [tailLen]byte
+	if _, err := f.ReadAt(tail[:], size-tailLen); err != nil {
+		return nil, fmt.Errorf("read segment %q tail: %w", name, err)
+	}
+	if string(tail[8:]) != tailMagic {
+		return nil, fmt.Errorf("%w: %q has no end magic", ErrCorruption, name)
+	}
+	flen := int64(binary.LittleEndian.Uint32(tail[0:]))
+	if flen > size-tailLen-int64(len(headMagic)) {
+		return nil, fmt.Errorf("%w: %q footer length %d", ErrCorruption, name, flen)
+	}
+	z := make([]byte, flen)
+	if _, err := f.ReadAt(z, size-tailLen-flen); err != nil {
+		return nil, fmt.Errorf("read segment %q footer: %w", name, err)
+	}
+	if crc32.Checksum(z, crcTable) != binary.LittleEndian.Uint32(tail[4:]) {
+		return nil, fmt.Errorf("%w: %q footer checksum mismatch", ErrCorruption, name)
+	}
+	footer, err := footerDecoder.DecodeAll(z, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %q footer: %v", ErrCorruption, name, err)
+	}
+	r := &Reader{name: name, f: f, size: size, colIdx: map[string]int{}, indexes: map[string]indexMeta{}, inverted: map[string]*index.InvertedReader{}}
+	if err := r.decodeFooter(footer, uint64(size-tailLen-flen)); err != nil {
+		return nil, fmt.Errorf("%w: %q footer: %v", ErrCorruption, name, err)
+	}
+	return r, nil
+}
+
+type footerReader struct {
+	b   []byte
+	err error
+}
+
+func (fr *footerReader) uvarint() uint64 {
+	if fr.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(fr.b)
+	if n <= 0 {
+		fr.err = errors.New("bad uvarint")
+		return 0
+	}
+	fr.b = fr.b[n:]
+	return v
+}
+
+func (fr *footerReader) varint() int64 {
+	if fr.err != nil {
+		return 0
+	}
+	v, n := binary.Varint(fr.b)
+	if n <= 0 {
+		fr.err = errors.New("bad varint")
+		return 0
+	}
+	fr.b = fr.b[n:]
+	return v
+}
+
+func (fr *footerReader) count(limit uint64) int {
+	n := fr.uvarint()
+	if n > limit {
+		fr.err = fmt.Errorf("count %d over %d", n, limit)
+		return 0
+	}
+	return int(n)
+}
+
+func (fr *footerReader) str() string {
+	n := fr.count(uint64(len(fr.b)))
+	if fr.err != nil {
+		return ""
+	}
+	s := string(fr.b[:n])
+	fr.b = fr.b[n:]
+	return s
+}
+
+func (r *Reader) decodeFooter(b []byte, dataEnd uint64) error {
+	if len(b) == 0 || b[0] != footerVersion {
+		return fmt.Errorf("unknown footer version")
+	}
+	fr := &footerReader{b: b[1:]}
+	rows := fr.count(1 << 31)
+	r.meta.Rows = rows
+	r.meta.MinEventTime = fr.varint()
+	r.meta.MaxEventTime = fr.varint()
+	if uint64(rows) > uint64(len(fr.b)) {
+		return fmt.Errorf("%d rows but %d footer bytes", rows, len(fr.b))
+	}
+	r.meta.RowIDs = make([]uint64, rows)
+	var prev uint64
+	for i := range r.meta.RowIDs {
+		d := fr.uvarint()
+		if i > 0 && d == 0 {
+			return fmt.Errorf("row ids not ascending")
+		}
+		prev += d
+		r.meta.RowIDs[i] = prev
+	}
+	ncols := fr.count(uint64(len(fr.b)))
+	r.cols = make([]columnMeta, 0, ncols)
+	maxBlocks := uint64(rows/index.BlockRows + 1)
+	for i := 0; i < ncols && fr.err == nil; i++ {
+		c := columnMeta{path: fr.str()}
+		for k := range c.counts {
+			c.counts[k] = fr.uvarint()
+		}
+		nb := fr.count(maxBlocks)
+		for j := 0; j < nb && fr.err == nil; j++ {
+			ref := blockRef{off: fr.uvarint(), len: fr.uvarint()}
+			if fr.err == nil && (ref.off < uint64(len(headMagic)) || ref.off+ref.len > dataEnd) {
+				return fmt.Errorf("block outside the file")
+			}
+			if fr.err != nil {
+				break
+			}
+			z, n, err := index.DecodeZone(fr.b)
+			if err != nil {
+				return err
+			}
+			fr.b = fr.b[n:]
+			ref.zone = z
+			c.blocks = append(c.blocks, ref)
+		}
+		r.colIdx[c.path] = len(r.cols)
+		r.cols = append(r.cols, c)
+	}
+	nidx := fr.count(uint64(len(fr.b)))
+	for i := 0; i < nidx && fr.err == nil; i++ {
+		ix := indexMeta{path: fr.str(), off: fr.uvarint(), len: fr.uvarint(), terms: fr.uvarint()}
+		if fr.err == nil && ix.off+ix.len > dataEnd {
+			return fmt.Errorf("index outside the file")
+		}
+		r.indexes[ix.path] = ix
+	}
+	if fr.err != nil {
+		return fr.err
+	}
+	if len(fr.b) != 0 {
+		return fmt.Errorf("%d trailing footer bytes", len(fr.b))
+	}
+	return nil
+}
+
+// Close releases the file.
+func (r *Reader) Close() error { return r.f.Close() }
+
+// Name returns the file name.
+func (r *Reader) Name() string { return r.name }
+
+// Size returns the file size in bytes.
+func (r *Reader) Size() int64 { return r.size }
+
+// NumRows returns the number of rows.
+func (r *Reader) NumRows() int { return r.meta.Rows }
+
+// RowIDs returns the row ids, ascending; the slice is shared.
+func (r *Reader) RowIDs() []uint64 { return r.meta.RowIDs }
+
+// EventTimeRange returns the smallest and largest event time (micros).
+func (r *Reader) EventTimeRange() (int64, int64) { return r.meta.MinEventTime, r.meta.MaxEventTime }
+
+// Fields returns the kind counts of every column, sorted by path.
+func (r *Reader) Fields() []index.FieldStats {
+	out := make([]index.FieldStats, len(r.cols))
+	for i, c := range r.cols {
+		out[i] = index.FieldStats{Path: c.path, Counts: c.counts}
+	}
+	return out
+}
+
+// HasColumn reports whether the segment has the column path.
+func (r *Reader) HasColumn(path string) bool {
+	_, ok := r.colIdx[path]
+	return ok
+}
+
+// NumBlocks returns the number of blocks of every column.
+func (r *Reader) NumBlocks() int { return (r.meta.Rows + index.BlockRows - 1) / index.BlockRows }
+
+// Zones returns the zone of every block of path; an absent column is all
+// undefined.
+func (r *Reader) Zones(path string) []index.Zone {
+	out := make([]index.Zone, r.NumBlocks())
+	i, ok := r.colIdx[path]
+	if !ok {
+		for b := range out {
+			out[b].Undefined = uint32(min(index.BlockRows, r.meta.Rows-b*index.BlockRows))
+		}
+		return out
+	}
+	for b, blk := range r.cols[i].blocks {
+		out[b] = blk.zone
+	}
+	return out
+}
+
+// ReadBlock decodes block b of path into dst with dec. Strings alias dec's
+// buffer (valid until dec decodes again). An absent column reads as
+// undefined.
+func (r *Reader) ReadBlock(path string, b int, dec *encoding.Decoder, dst *coldata.Vec) error {
+	if b < 0 || b >= r.NumBlocks() {
+		return fmt.Errorf("segment %q: block %d of %d", r.name, b, r.NumBlocks())
+	}
+	i, ok := r.colIdx[path]
+	if !ok {
+		dst.ResetUniform(types.KindUndefined, min(index.BlockRows, r.meta.Rows-b*index.BlockRows))
+		return nil
+	}
+	ref := r.cols[i].blocks[b]
+	buf := make([]byte, ref.len)
+	if _, err := r.f.ReadAt(buf, int64(ref.off)); err != nil {
+		return fmt.Errorf("read segment %q column %q block %d: %w", r.name, path, b, err)
+	}
+	if err := dec.DecodeBlock(buf, dst); err != nil {
+		return fmt.Errorf("segment %q column %q block %d: %w", r.name, path, b, err)
+	}
+	if want := min(index.BlockRows, r.meta.Rows-b*index.BlockRows); dst.Len() != want {
+		return fmt.Errorf("%w: %q column %q block %d has %d rows, want %d", ErrCorruption, r.name, path, b, dst.Len(), want)
+	}
+	return nil
+}
+
+// ReadColumn fills dst with rows [start, end) of path. The values own their
+// memory (each block is decoded with its own decoder), so dst stays valid.
+func (r *Reader) ReadColumn(path string, start, end int, dst *coldata.Vec) error {
+	dst.Reset()
+	if start < 0 || end > r.meta.Rows || start > end {
+		return fmt.Errorf("segment %q: read rows [%d,%d) of %d", r.name, start, end, r.meta.Rows)
+	}
+	var blk coldata.Vec
+	for row := start; row < end; {
+		b := row / index.BlockRows
+		var dec encoding.Decoder
+		if err := r.ReadBlock(path, b, &dec, &blk); err != nil {
+			return err
+		}
+		lo := row - b*index.BlockRows
+		hi := min(end-b*index.BlockRows, blk.Len())
+		for i := lo; i < hi; i++ {
+			dst.Append(blk.Value(i))
+		}
+		row = b*index.BlockRows + hi
+	}
+	return nil
+}
+
+// Lookup adds to dst the rows whose value at the index path satisfies p.
+func (r *Reader) Lookup(ipath string, p index.Predicate, dst *roaring.Bitmap) error {
+	ir, err := r.invertedReader(ipath)
+	if err != nil || ir == nil {
+		return err
+	}
+	if err := ir.Lookup(p, dst); err != nil {
+		return fmt.Errorf("segment %q index %q: %w", r.name, ipath, err)
+	}
+	return nil
+}
+
+// NumTerms returns the distinct terms of an index path (0 when absent).
+func (r *Reader) NumTerms(ipath string) int { return int(r.indexes[ipath].terms) }
+
+// IndexPaths returns the index paths, sorted.
+func (r *Reader) IndexPaths() []string {
+	out := make([]string, 0, len(r.indexes))
+	for p := range r.indexes {
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (r *Reader) invertedReader(ipath string) (*index.InvertedReader, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if ir, ok := r.inverted[ipath]; ok {
+		return ir, nil
+	}
+	ix, ok := r.indexes[ipath]
+	if !ok {
+		return nil, nil
+	}
+	ir, err := index.OpenInverted(r.f, int64(ix.off), int64(ix.len))
+	if err != nil {
+		return nil, fmt.Errorf("segment %q index %q: %w", r.name, ipath, err)
+	}
+	r.inverted[ipath] = ir
+	return ir, nil
+}

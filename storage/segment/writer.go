@@ -1,0 +1,365 @@
+package segment
+
+import (
+	"encoding/binary"
+	"fmt"
+	"hash/crc32"
+	"slices"
+
+	"github.com/basaltdb/basalt/coldata"
+	"github.com/basaltdb/basalt/index"
+	"github.com/basaltdb/basalt/storage/encoding"
+	"github.com/basaltdb/basalt/types"
+	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/klauspost/compress/zstd"
+)
+
+const (
+	headMagic = "BSLTSEG1"
+	tailMagic = "BSLTEND1"
+	// footerVersion changes whenever the footer layout does.
+	footerVersion = 1
+)
+
+var crcTable = crc32.MakeTable(crc32.Castagnoli)
+
+// Meta describes a segment as a whole.
+type Meta struct {
+	Rows         int
+	MinEventTime int64 // microseconds
+	MaxEventTime int64
+	RowIDs       []uint64 // ascending, one per row
+}
+
+type blockRef struct {
+	off, len uint64
+	zone     index.Zone
+}
+
+type columnMeta struct {
+	path   string
+	counts [types.NumKinds]uint64
+	blocks []blockRef
+}
+
+type indexMeta struct {
+	path     string
+	off, len uint64
+	terms    uint64
+}
+
+// Writer writes one segment file, column by column. Not safe for concurrent
+// use.
+type Writer struct {
+	fs       vfs.FS
+	tmpName  string
+	name     string
+	f        vfs.File
+	off      uint64
+	cols     []columnMeta
+	indexes  []indexMeta
+	buf      []byte
+	finished bool
+}
+
+// Create starts a segment file that will be named name once Finish succeeds.
+func Create(fs vfs.FS, name string) (*Writer, error) {
+	tmp := name + ".tmp"
+	f, err := fs.Create(tmp, vfs.WriteCategoryUnspecified)
+	if err != nil {
+		return nil, fmt.Errorf("create segment %q: %w", tmp, err)
+	}
+	w := &Writer{fs: fs, tmpName: tmp, name: name, f: f}
+	if err := w.write([]byte(headMagic)); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return w, nil
+}
+
+func (w *Writer) write(b []byte) error {
+	if _, err := w.f.Write(b); err != nil {
+		return fmt.Errorf("write segment %q: %w", w.tmpName, err)
+	}
+	w.off += uint64(len(b))
+	return nil
+}
+
+// Column writes the values of one column path. Rows are appended in the
+// segment's row order with Append; every column must get exactly Meta.Rows
+// rows (undefined where a row lacks the path).
+type Column struct {
+	w      *Writer
+	meta   columnMeta
+	vec    coldata.Vec
+	arena  []byte
+	zone   index.Zone
+	rows   int
+	terms  map[string]map[string][]uint32 // index path → term → rows
+	path   []byte
+	term   []byte
+	failed error
+}
+
+// BeginColumn starts the column path. Columns must be begun in ascending
+// path order, one at a time.
+func (w *Writer) BeginColumn(path string) *Column {
+	return &Column{w: w, meta: columnMeta{path: path}, terms: map[string]map[string][]uint32{}, path: []byte(path)}
+}
+
+// Append adds the next row's value. Strings and nested values are copied, so
+// v may alias a buffer that changes afterwards.
+func (c *Column) Append(v types.Value) {
+	if c.failed != nil {
+		return
+	}
+	row := uint32(c.rows)
+	switch v.Kind() {
+	case types.KindString:
+		// The block's strings live in c.arena until the block is encoded.
+		// Re-slicing after a reallocation would invalidate earlier
+		// strings, so grow by allocating anew and copying all.
+		if cap(c.arena)-len(c.arena) < len(v.Str()) {
+			c.regrowArena(len(v.Str()))
+		}
+		n := len(c.arena)
+		c.arena = append(c.arena, v.Str()...)
+		c.vec.Append(types.String(bytesString(c.arena[n:])))
+	default:
+		c.vec.Append(v)
+	}
+	c.meta.counts[v.Kind()]++
+	c.zone.Add(v)
+	if v.Kind() != types.KindUndefined {
+		types.IndexTerms(c.path, v, func(ipath []byte, e types.Value) {
+			m := c.terms[string(ipath)]
+			if m == nil {
+				m = map[string][]uint32{}
+				c.terms[string(ipath)] = m
+			}
+			c.term = index.AppendTerm(c.term[:0], e)
+			rows := m[string(c.term)]
+			if len(rows) > 0 && rows[len(rows)-1] == row {
+				return
+			}
+			m[string(c.term)] = append(rows, row)
+		})
+	}
+	c.rows++
+	if c.vec.Len() == index.BlockRows {
+		c.flushBlock()
+	}
+}
+
+// regrowArena re-homes the strings of the current block in a larger arena.
+func (c *Column) regrowArena(need int) {
+	old := c.arena
+	c.arena = make([]byte, 0, max(2*cap(old), len(old)+need, 64<<10))
+	n := c.vec.Len()
+	for i := 0; i < n; i++ {
+		if c.vec.Kind(i) == types.KindString {
+			s := c.vec.Str[i]
+			m := len(c.arena)
+			c.arena = append(c.arena, s...)
+			c.vec.Str[i] = bytesString(c.arena[m:])
+		}
+	}
+}
+
+func (c *Column) flushBlock() {
+	if c.vec.Len() == 0 {
+		return
+	}
+	c.w.buf = encoding.AppendBlock(c.w.buf[:0], &c.vec)
+	ref := blockRef{off: c.w.off, len: uint64(len(c.w.buf)), zone: c.zone}
+	if err := c.w.write(c.w.buf); err != nil {
+		c.failed = err
+		return
+	}
+	c.meta.blocks = append(c.meta.blocks, ref)
+	c.vec.Reset()
+	c.arena = c.arena[:0]
+	c.zone = index.Zone{}
+}
+
+// End finishes the column: the last block and its inverted index regions.
+func (c *Column) End() error {
+	c.flushBlock()
+	if c.failed != nil {
+		return c.failed
+	}
+	if c.meta.counts[types.KindUndefined] == uint64(c.rows) {
+		// A column nobody has is not worth a footer entry.
+		return nil
+	}
+	w := c.w
+	if n := len(w.cols); n > 0 && w.cols[n-1].path >= c.meta.path {
+		return fmt.Errorf("segment: column %q begun after %q", c.meta.path, w.cols[n-1].path)
+	}
+	w.cols = append(w.cols, c.meta)
+	ipaths := make([]string, 0, len(c.terms))
+	for p := range c.terms {
+		ipaths = append(ipaths, p)
+	}
+	slices.Sort(ipaths)
+	for _, ip := range ipaths {
+		m := c.terms[ip]
+		terms := make([]string, 0, len(m))
+		for t := range m {
+			terms = append(terms, t)
+		}
+		slices.Sort(terms)
+		iw := index.NewInvertedWriter()
+		for _, t := range terms {
+			if err := iw.Add([]byte(t), m[t]); err != nil {
+				return err
+			}
+		}
+		region := iw.Finish()
+		im := indexMeta{path: ip, off: w.off, len: uint64(len(region)), terms: uint64(len(terms))}
+		if err := w.write(region); err != nil {
+			return err
+		}
+		w.indexes = append(w.indexes, im)
+	}
+	c.terms = nil
+	return nil
+}
+
+// Rows returns how many rows were appended to the column.
+func (c *Column) Rows() int { return c.rows }
+
+// Finish writes the footer, syncs the file and renames it to its final name.
+// It returns the file size.
+func (w *Writer) Finish(meta Meta) (int64, error) {
+	if w.finished {
+		return 0, fmt.Errorf("segment: Finish called twice")
+	}
+	w.finished = true
+	if len(meta.RowIDs) != meta.Rows {
+		w.abort()
+		return 0, fmt.Errorf("segment: %d row ids for %d rows", len(meta.RowIDs), meta.Rows)
+	}
+	for _, c := range w.cols {
+		var n uint64
+		for _, k := range c.counts {
+			n += k
+		}
+		if n != uint64(meta.Rows) {
+			w.abort()
+			return 0, fmt.Errorf("segment: column %q has %d rows, segment %d", c.path, n, meta.Rows)
+		}
+	}
+	slices.SortFunc(w.indexes, func(a, b indexMeta) int {
+		switch {
+		case a.path < b.path:
+			return -1
+		case a.path > b.path:
+			return 1
+		}
+		return 0
+	})
+	footer := encodeFooter(meta, w.cols, w.indexes)
+	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(1))
+	if err != nil {
+		w.abort()
+		return 0, err
+	}
+	z := enc.EncodeAll(footer, nil)
+	enc.Close()
+	tail := binary.LittleEndian.AppendUint32(nil, uint32(len(z)))
+	tail = binary.LittleEndian.AppendUint32(tail, crc32.Checksum(z, crcTable))
+	tail = append(tail, tailMagic...)
+	if err := w.write(z); err != nil {
+		w.abort()
+		return 0, err
+	}
+	if err := w.write(tail); err != nil {
+		w.abort()
+		return 0, err
+	}
+	if err := w.f.Sync(); err != nil {
+		w.abort()
+		return 0, fmt.Errorf("sync segment %q: %w", w.tmpName, err)
+	}
+	if err := w.f.Close(); err != nil {
+		w.f = nil
+		w.abort()
+		return 0, fmt.Errorf("close segment %q: %w", w.tmpName, err)
+	}
+	w.f = nil
+	if err := w.fs.Rename(w.tmpName, w.name); err != nil {
+		w.abort()
+		return 0, fmt.Errorf("rename segment %q: %w", w.name, err)
+	}
+	if err := syncDir(w.fs, w.name); err != nil {
+		return 0, err
+	}
+	return int64(w.off), nil
+}
+
+// Abort discards an unfinished file.
+func (w *Writer) Abort() {
+	if !w.finished {
+		w.finished = true
+		w.abort()
+	}
+}
+
+func (w *Writer) abort() {
+	if w.f != nil {
+		w.f.Close()
+		w.f = nil
+	}
+	_ = w.fs.Remove(w.tmpName)
+}
+
+func syncDir(fs vfs.FS, name string) error {
+	dir, err := fs.OpenDir(fs.PathDir(name))
+	if err != nil {
+		return fmt.Errorf("open directory of %q: %w", name, err)
+	}
+	defer dir.Close()
+	if err := dir.Sync(); err != nil {
+		return fmt.Errorf("sync directory of %q: %w", name, err)
+	}
+	return nil
+}
+
+func encodeFooter(meta Meta, cols []columnMeta, indexes []indexMeta) []byte {
+	b := []byte{footerVersion}
+	b = binary.AppendUvarint(b, uint64(meta.Rows))
+	b = binary.AppendVarint(b, meta.MinEventTime)
+	b = binary.AppendVarint(b, meta.MaxEventTime)
+	var prev uint64
+	for _, id := range meta.RowIDs {
+		b = binary.AppendUvarint(b, id-prev)
+		prev = id
+	}
+	b = binary.AppendUvarint(b, uint64(len(cols)))
+	for _, c := range cols {
+		b = appendString(b, c.path)
+		for _, n := range c.counts {
+			b = binary.AppendUvarint(b, n)
+		}
+		b = binary.AppendUvarint(b, uint64(len(c.blocks)))
+		for _, blk := range c.blocks {
+			b = binary.AppendUvarint(b, blk.off)
+			b = binary.AppendUvarint(b, blk.len)
+			b = index.AppendZone(b, blk.zone)
+		}
+	}
+	b = binary.AppendUvarint(b, uint64(len(indexes)))
+	for _, ix := range indexes {
+		b = appendString(b, ix.path)
+		b = binary.AppendUvarint(b, ix.off)
+		b = binary.AppendUvarint(b, ix.len)
+		b = binary.AppendUvarint(b, ix.terms)
+	}
+	return b
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
