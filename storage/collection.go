@@ -1,0 +1,138 @@
+package storage
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/basaltdb/basalt/catalog"
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// collection is the runtime state of one collection.
+type collection struct {
+	e      *Engine
+	meta   catalog.Collection
+	id     uint64
+	segDir string
+
+	// mu guards what readers see: the segment list, each handle's visible
+	// rows, deletion logs and row ids, the published sequence number and
+	// the Pebble snapshot at it.
+	mu           sync.RWMutex
+	segs         []*segHandle
+	seq          uint64
+	maxPublished uint64 // largest published row id
+	kvSnap       *kvSnapshot
+	pendingSeals int
+
+	// Owned by the committer goroutine.
+	active    map[int64]*segHandle // time partition → mutable segment
+	nextRowID uint64
+	encBuf    []byte
+
+	nextSegID atomic.Uint64
+
+	reqs     chan *writeReq
+	quit     chan struct{}
+	done     chan struct{}
+	sealDone chan struct{}
+	dropped  atomic.Bool
+}
+
+// kvSnapshot is a reference-counted Pebble snapshot at a published commit.
+type kvSnapshot struct {
+	snap *pebble.Snapshot
+	refs atomic.Int32
+}
+
+func newKVSnapshot(db *pebble.DB) *kvSnapshot {
+	s := &kvSnapshot{snap: db.NewSnapshot()}
+	s.refs.Store(1)
+	return s
+}
+
+func (s *kvSnapshot) ref() { s.refs.Add(1) }
+
+func (s *kvSnapshot) unref() {
+	if s.refs.Add(-1) == 0 {
+		s.snap.Close()
+	}
+}
+
+func newCollection(e *Engine, meta catalog.Collection) *collection {
+	return &collection{
+		e:         e,
+		meta:      meta,
+		id:        meta.ID,
+		segDir:    e.opts.FS.PathJoin(e.segRoot, fmt.Sprintf("%d", meta.ID)),
+		active:    map[int64]*segHandle{},
+		nextRowID: 1,
+		reqs:      make(chan *writeReq, 64),
+		quit:      make(chan struct{}),
+		done:      make(chan struct{}),
+		sealDone:  make(chan struct{}, 1),
+	}
+}
+
+// segmentFile returns the file name of a sealed segment.
+func (c *collection) segmentFile(segid uint64) string {
+	return c.e.opts.FS.PathJoin(c.segDir, fmt.Sprintf("%012d.seg", segid))
+}
+
+// partitionOf returns the time partition of an event time (micros).
+func (c *collection) partitionOf(et int64) int64 {
+	res := c.meta.PartitionResolution.Microseconds()
+	if res <= 0 {
+		return 0
+	}
+	p := et / res
+	if et < 0 && et%res != 0 {
+		p--
+	}
+	return p
+}
+
+// findRow returns the segment and row holding rowid. Called with mu held.
+func (c *collection) findRow(rowid uint64) (*segHandle, uint32, bool) {
+	for _, h := range c.segs {
+		if r, ok := h.rowOf(rowid); ok {
+			return h, r, true
+		}
+	}
+	return nil, 0, false
+}
+
+// replaceSegments swaps old handles for new ones in the list. Called with
+// mu held.
+func (c *collection) replaceSegments(old []*segHandle, repl []*segHandle) {
+	gone := map[*segHandle]bool{}
+	for _, h := range old {
+		gone[h] = true
+	}
+	out := make([]*segHandle, 0, len(c.segs)-len(old)+len(repl))
+	for _, h := range c.segs {
+		if !gone[h] {
+			out = append(out, h)
+		}
+	}
+	out = append(out, repl...)
+	c.segs = out
+	for _, h := range old {
+		h.obsolete.Store(true)
+		h.unref()
+	}
+}
+
+// lowWater returns the smallest row id that may be in no sealed segment:
+// the first row of any mutable segment, or the next unpublished row. Called
+// with mu held; except is a mutable segment about to be sealed.
+func (c *collection) lowWater(except *segHandle) uint64 {
+	lw := c.maxPublished + 1
+	for _, h := range c.segs {
+		if h.mem != nil && h != except && len(h.rowIDs) > 0 {
+			lw = min(lw, h.rowIDs[0])
+		}
+	}
+	return lw
+}

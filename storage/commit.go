@@ -1,0 +1,449 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/basaltdb/basalt/storage/kv"
+	"github.com/basaltdb/basalt/storage/memseg"
+	"github.com/basaltdb/basalt/types"
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// ErrClosed is returned for writes to a closed engine or dropped collection.
+var ErrClosed = errors.New("storage: closed")
+
+// writeReq is one request waiting for the committer.
+type writeReq struct {
+	dropSeg *segHandle // retention: drop this sealed segment whole
+	flush   bool       // freeze every mutable segment after this group
+	ops     []prepared
+	results []WriteResult
+	seq     uint64
+	err     error
+	done    chan struct{}
+}
+
+// submit queues a request and waits for its outcome.
+func (c *collection) submit(ctx context.Context, ops []prepared) ([]WriteResult, uint64, error) {
+	r := &writeReq{ops: ops, results: make([]WriteResult, len(ops)), done: make(chan struct{})}
+	select {
+	case c.reqs <- r:
+	case <-c.quit:
+		return nil, 0, ErrClosed
+	case <-ctx.Done():
+		return nil, 0, ctx.Err()
+	}
+	// Once queued the request will be committed or failed; wait for it
+	// even if ctx ends, so the caller never misses an acknowledgement.
+	<-r.done
+	return r.results, r.seq, r.err
+}
+
+// run is the committer goroutine.
+func (c *collection) run() {
+	defer close(c.done)
+	var tick <-chan time.Time
+	if !c.e.opts.DisableBackground {
+		t := time.NewTicker(max(min(c.e.opts.SealAge/4, 10*time.Second), 10*time.Millisecond))
+		defer t.Stop()
+		tick = t.C
+	}
+	for {
+		select {
+		case <-c.quit:
+			c.failPending()
+			return
+		case r := <-c.reqs:
+			if !c.waitForSealer() {
+				r.err = ErrClosed
+				close(r.done)
+				c.failPending()
+				return
+			}
+			group := c.gather(r)
+			c.commitGroup(group)
+		case <-tick:
+			c.sealAged(c.e.opts.Now())
+		}
+	}
+}
+
+func (c *collection) failPending() {
+	for {
+		select {
+		case r := <-c.reqs:
+			r.err = ErrClosed
+			close(r.done)
+		default:
+			return
+		}
+	}
+}
+
+// waitForSealer blocks while too many frozen segments wait to be sealed:
+// writers slow down to the sealer's pace instead of filling memory.
+func (c *collection) waitForSealer() bool {
+	for {
+		c.mu.RLock()
+		n := c.pendingSeals
+		c.mu.RUnlock()
+		if n < c.e.opts.MaxPendingSeals {
+			return true
+		}
+		c.e.metrics.backpressure.Inc()
+		select {
+		case <-c.sealDone:
+		case <-c.quit:
+			return false
+		}
+	}
+}
+
+// gather takes the requests already queued behind first, up to the group
+// limit: they share one synced commit.
+func (c *collection) gather(first *writeReq) []*writeReq {
+	group := []*writeReq{first}
+	n := len(first.ops)
+	for n < c.e.opts.MaxGroupOps {
+		select {
+		case r := <-c.reqs:
+			group = append(group, r)
+			n += len(r.ops)
+		default:
+			return group
+		}
+	}
+	return group
+}
+
+// overlay is what earlier operations of the group did to an _id.
+type overlay struct {
+	rowid uint64 // 0: the document is gone
+	doc   types.Value
+}
+
+type newRow struct {
+	rowid uint64
+	doc   types.Value
+	et    int64
+}
+
+// groupState accumulates one commit.
+type groupState struct {
+	b       *pebble.Batch
+	ids     map[string]overlay
+	rows    []newRow
+	dels     []uint64
+	dropSegs []*segHandle
+}
+
+// lookup returns the current row of id.
+func (c *collection) lookup(g *groupState, id string) (uint64, bool, error) {
+	if o, ok := g.ids[id]; ok {
+		return o.rowid, o.rowid != 0, nil
+	}
+	v, ok, err := kv.Get(c.e.db, kv.PKKey(nil, c.id, id))
+	if err != nil || !ok {
+		return 0, false, err
+	}
+	rowid, ok := kv.Uvarint(v)
+	if !ok {
+		return 0, false, fmt.Errorf("corrupt primary-key entry for _id %q", id)
+	}
+	return rowid, true, nil
+}
+
+// loadDoc returns the current document of id at rowid.
+func (c *collection) loadDoc(g *groupState, id string, rowid uint64) (types.Value, error) {
+	if o, ok := g.ids[id]; ok && o.rowid == rowid && !o.doc.IsUndefined() {
+		return o.doc, nil
+	}
+	v, ok, err := kv.Get(c.e.db, kv.RowKey(nil, c.id, rowid))
+	if err != nil {
+		return types.Value{}, err
+	}
+	if !ok {
+		return types.Value{}, fmt.Errorf("row %d of _id %q is missing from the row store", rowid, id)
+	}
+	return types.DecodeBinary(v)
+}
+
+func (c *collection) putRow(g *groupState, id string, doc types.Value, et int64, old uint64, replacing bool) {
+	rowid := c.nextRowID
+	c.nextRowID++
+	c.encBuf = types.AppendBinary(c.encBuf[:0], doc)
+	g.b.Set(kv.RowKey(nil, c.id, rowid), c.encBuf, nil)
+	g.b.Set(kv.PKKey(nil, c.id, id), kv.PutUvarint(rowid), nil)
+	if replacing {
+		c.markDeleted(g, old)
+	}
+	g.ids[id] = overlay{rowid: rowid, doc: doc}
+	g.rows = append(g.rows, newRow{rowid: rowid, doc: doc, et: et})
+}
+
+func (c *collection) markDeleted(g *groupState, rowid uint64) {
+	g.b.Delete(kv.RowKey(nil, c.id, rowid), nil)
+	g.b.Set(kv.DeleteKey(nil, c.id, rowid), nil, nil)
+	g.dels = append(g.dels, rowid)
+}
+
+func eventTimeOf(doc types.Value) int64 { return doc.Get(FieldEventTime).Micros() }
+
+// apply runs one operation against the group state and returns its result.
+func (c *collection) apply(g *groupState, op *prepared) (WriteResult, error) {
+	res := WriteResult{ID: op.id}
+	if op.err != nil {
+		res.Err = op.err
+		return res, nil
+	}
+	cur, exists, err := c.lookup(g, op.id)
+	if err != nil {
+		return res, err
+	}
+	notFound := func() (WriteResult, error) {
+		res.Err = &DocError{Type: ErrNotFound, Message: fmt.Sprintf("document with _id %q does not exist", op.id)}
+		return res, nil
+	}
+	switch op.kind {
+	case OpUpsert, OpInsert, OpReplace:
+		if op.kind == OpInsert && exists {
+			res.Err = &DocError{Type: ErrAlreadyExists, Message: fmt.Sprintf("document with _id %q already exists (_op INSERT)", op.id)}
+			return res, nil
+		}
+		if op.kind == OpReplace && !exists {
+			return notFound()
+		}
+		c.putRow(g, op.id, op.doc, op.eventTime, cur, exists)
+		res.Status = StatusAdded
+		if exists {
+			res.Status = StatusReplaced
+		}
+	case OpUpdate, OpMerge:
+		if !exists {
+			if op.kind == OpUpdate {
+				return notFound()
+			}
+			c.putRow(g, op.id, op.doc, op.eventTime, 0, false)
+			res.Status = StatusAdded
+			return res, nil
+		}
+		old, err := c.loadDoc(g, op.id, cur)
+		if err != nil {
+			return res, err
+		}
+		doc := mergeTop(old, op.doc)
+		c.putRow(g, op.id, doc, eventTimeOf(old), cur, true)
+		res.Status = StatusPatched
+	case OpPatch:
+		if !exists {
+			return notFound()
+		}
+		old, err := c.loadDoc(g, op.id, cur)
+		if err != nil {
+			return res, err
+		}
+		doc, perr := types.ApplyPatch(old, op.patch, c.e.opts.Limits.MaxFieldNameBytes)
+		if perr != nil {
+			res.Err = &DocError{Type: ErrInvalidInput, Message: perr.Error()}
+			return res, nil
+		}
+		if depth := types.Depth(doc); depth > c.e.opts.Limits.MaxDepth {
+			res.Err = invalid("patched document nests %d deep, over the limit of %d", depth, c.e.opts.Limits.MaxDepth)
+			return res, nil
+		}
+		c.putRow(g, op.id, doc, eventTimeOf(old), cur, true)
+		res.Status = StatusPatched
+	case OpDelete, opExpire:
+		if !exists || (op.kind == opExpire && cur != op.rowid) {
+			if op.kind == opExpire {
+				return res, nil
+			}
+			return notFound()
+		}
+		g.b.Delete(kv.PKKey(nil, c.id, op.id), nil)
+		c.markDeleted(g, cur)
+		g.ids[op.id] = overlay{}
+		res.Status = StatusDeleted
+	}
+	return res, nil
+}
+
+// commitGroup commits a group of requests as one synced batch, applies it
+// and answers every request.
+func (c *collection) commitGroup(group []*writeReq) {
+	start := time.Now()
+	g := &groupState{b: c.e.db.NewBatch(), ids: map[string]overlay{}}
+	defer g.b.Close()
+	fail := func(err error) {
+		for _, r := range group {
+			r.err = err
+			close(r.done)
+		}
+	}
+	firstRow := c.nextRowID
+	for _, r := range group {
+		if r.dropSeg != nil {
+			if err := c.applyDrop(g, r.dropSeg); err != nil {
+				c.nextRowID = firstRow
+				fail(fmt.Errorf("drop segment of collection %s.%s: %w", c.meta.Workspace, c.meta.Name, err))
+				return
+			}
+		}
+		for i := range r.ops {
+			res, err := c.apply(g, &r.ops[i])
+			if err != nil {
+				c.nextRowID = firstRow
+				fail(fmt.Errorf("commit to collection %s.%s: %w", c.meta.Workspace, c.meta.Name, err))
+				return
+			}
+			r.results[i] = res
+		}
+	}
+	var seq uint64
+	if !g.b.Empty() {
+		g.b.Set(kv.NextRowIDKey(c.id), kv.PutUvarint(c.nextRowID), nil)
+		if err := g.b.Commit(pebble.Sync); err != nil {
+			c.nextRowID = firstRow
+			fail(fmt.Errorf("commit to collection %s.%s: %w", c.meta.Workspace, c.meta.Name, err))
+			return
+		}
+		seq = c.publish(g)
+	} else {
+		c.mu.RLock()
+		seq = c.seq
+		c.mu.RUnlock()
+	}
+	c.checkSeal()
+	ops := 0
+	for _, r := range group {
+		if r.flush {
+			c.freezeAll()
+		}
+	}
+	for _, r := range group {
+		r.seq = seq
+		ops += len(r.ops)
+		close(r.done)
+	}
+	c.e.metrics.commitOps.Add(float64(ops))
+	c.e.metrics.commits.Inc()
+	c.e.metrics.commitSeconds.Observe(time.Since(start).Seconds())
+}
+
+// publish applies a committed group to the segments and makes it visible.
+func (c *collection) publish(g *groupState) uint64 {
+	// Route the new rows to the mutable segment of their time partition.
+	type target struct {
+		h      *segHandle
+		docs   []types.Value
+		rowIDs []uint64
+		ets    []int64
+	}
+	var targets []*target
+	byPart := map[int64]*target{}
+	for _, r := range g.rows {
+		p := c.partitionOf(r.et)
+		t := byPart[p]
+		if t == nil {
+			h := c.active[p]
+			if h == nil {
+				h = c.newMemHandle(p)
+			}
+			t = &target{h: h}
+			byPart[p] = t
+			targets = append(targets, t)
+		}
+		t.docs = append(t.docs, r.doc)
+		t.rowIDs = append(t.rowIDs, r.rowid)
+		t.ets = append(t.ets, r.et)
+	}
+	// Rows appended past a segment's visible count are invisible to
+	// snapshots, so appending needs no collection lock.
+	for _, t := range targets {
+		if _, err := t.h.mem.Append(t.docs, t.rowIDs, t.ets); err != nil {
+			// Appends fail only on a broken invariant (a frozen
+			// segment is never active).
+			panic(fmt.Sprintf("storage: append to mutable segment: %v", err))
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.seq++
+	seq := c.seq
+	for _, t := range targets {
+		t.h.rowIDs = append(t.h.rowIDs, t.rowIDs...)
+		t.h.visible += len(t.rowIDs)
+		c.maxPublished = max(c.maxPublished, t.rowIDs[len(t.rowIDs)-1])
+	}
+	if len(g.dropSegs) > 0 {
+		c.replaceSegments(g.dropSegs, nil)
+	}
+	for _, rowid := range g.dels {
+		h, row, ok := c.findRow(rowid)
+		if !ok {
+			c.e.log.Error("deleted row is in no segment", "collection", c.meta.Name, "rowid", rowid)
+			continue
+		}
+		h.dels.entries = append(h.dels.entries, delEntry{row: row, seq: seq})
+	}
+	old := c.kvSnap
+	c.kvSnap = newKVSnapshot(c.e.db)
+	if old != nil {
+		old.unref()
+	}
+	return seq
+}
+
+// newMemHandle creates the mutable segment of partition p. Committer only.
+func (c *collection) newMemHandle(p int64) *segHandle {
+	m := memseg.New()
+	h := &segHandle{id: c.nextSegID.Add(1), partition: p, mem: m, reader: m, created: c.e.opts.Now().UnixNano()}
+	h.ref()
+	c.active[p] = h
+	c.mu.Lock()
+	c.segs = append(c.segs, h)
+	c.mu.Unlock()
+	return h
+}
+
+// checkSeal freezes mutable segments over the size thresholds.
+func (c *collection) checkSeal() {
+	for p, h := range c.active {
+		if h.mem.NumRows() >= c.e.opts.SealRows || h.mem.Bytes() >= c.e.opts.SealBytes {
+			c.freeze(p, h)
+		}
+	}
+}
+
+// sealAged freezes mutable segments older than SealAge.
+func (c *collection) sealAged(now time.Time) {
+	for p, h := range c.active {
+		if now.UnixNano()-h.created >= int64(c.e.opts.SealAge) && h.mem.NumRows() > 0 {
+			c.freeze(p, h)
+		}
+	}
+}
+
+// freeze hands a mutable segment to the sealer. Committer only.
+func (c *collection) freeze(p int64, h *segHandle) {
+	delete(c.active, p)
+	h.mem.Freeze()
+	c.mu.Lock()
+	h.frozen = true
+	c.pendingSeals++
+	c.mu.Unlock()
+	c.e.sealer.enqueue(sealJob{c: c, h: h})
+}
+
+// freezeAll hands every mutable segment to the sealer (used by tests and
+// by the seal-now API).
+func (c *collection) freezeAll() {
+	for p, h := range c.active {
+		if h.mem.NumRows() > 0 {
+			c.freeze(p, h)
+		}
+	}
+}

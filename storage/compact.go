@@ -1,0 +1,211 @@
+package storage
+
+import (
+	"container/heap"
+	"fmt"
+	"math/bits"
+	"slices"
+	"time"
+
+	"github.com/basaltdb/basalt/storage/kv"
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// Compaction policy: within one time partition, sealed segments fall into
+// size tiers (tier t holds about SealRows·4^t live rows); when a tier has
+// CompactMinSegments segments they merge into one of the next tier, up to
+// CompactMaxRows rows. A segment with a third or more of its rows deleted is
+// rewritten alone, and a segment with every row deleted is dropped. Each
+// row is rewritten about log4(CompactMaxRows/SealRows) times.
+
+// compactionInput is a sealed segment as the picker sees it.
+type compactionInput struct {
+	h    *segHandle
+	live int
+	rows int
+}
+
+// pickCompaction returns the next set of segments to merge, or nil.
+func (e *Engine) pickCompaction(c *collection) []*segHandle {
+	c.mu.RLock()
+	byPart := map[int64][]compactionInput{}
+	for _, h := range c.segs {
+		if h.file == nil || h.obsolete.Load() {
+			continue
+		}
+		n := len(h.dels.entries)
+		live := h.visible - h.deletedCount(h.dels.entries, n)
+		byPart[h.partition] = append(byPart[h.partition], compactionInput{h: h, live: live, rows: h.visible})
+	}
+	c.mu.RUnlock()
+	parts := make([]int64, 0, len(byPart))
+	for p := range byPart {
+		parts = append(parts, p)
+	}
+	slices.Sort(parts)
+	for _, p := range parts {
+		ins := byPart[p]
+		for _, in := range ins {
+			if in.live == 0 || in.live*3 <= in.rows*2 {
+				return []*segHandle{in.h}
+			}
+		}
+		tiers := map[int][]compactionInput{}
+		for _, in := range ins {
+			t := 0
+			if q := in.live / e.opts.SealRows; q > 0 {
+				t = (bits.Len(uint(q)) + 1) / 2 // log4, rounded
+			}
+			tiers[t] = append(tiers[t], in)
+		}
+		for t := 0; t < 32; t++ {
+			group := tiers[t]
+			if len(group) < e.opts.CompactMinSegments {
+				continue
+			}
+			slices.SortFunc(group, func(a, b compactionInput) int { return a.live - b.live })
+			var pick []*segHandle
+			total := 0
+			for _, in := range group {
+				if total+in.live > e.opts.CompactMaxRows && len(pick) >= 2 {
+					break
+				}
+				pick = append(pick, in.h)
+				total += in.live
+			}
+			if len(pick) >= 2 {
+				return pick
+			}
+		}
+	}
+	return nil
+}
+
+// rowHeap merges the live rows of several segments by row id.
+type rowHeap struct {
+	items []heapItem
+}
+
+type heapItem struct {
+	rowid uint64
+	src   rowSource
+}
+
+func (h *rowHeap) Len() int           { return len(h.items) }
+func (h *rowHeap) Less(i, j int) bool { return h.items[i].rowid < h.items[j].rowid }
+func (h *rowHeap) Swap(i, j int)      { h.items[i], h.items[j] = h.items[j], h.items[i] }
+func (h *rowHeap) Push(x any)         { h.items = append(h.items, x.(heapItem)) }
+func (h *rowHeap) Pop() any {
+	x := h.items[len(h.items)-1]
+	h.items = h.items[:len(h.items)-1]
+	return x
+}
+
+// compact merges inputs (sealed segments of one partition) into one segment
+// without their deleted rows, and swaps it in.
+func (e *Engine) compact(c *collection, inputs []*segHandle) error {
+	start := time.Now()
+	c.mu.RLock()
+	type state struct {
+		n       int
+		entries []delEntry
+		nd      int
+	}
+	st := make([]state, len(inputs))
+	for i, h := range inputs {
+		st[i] = state{n: h.visible, entries: h.dels.entries, nd: len(h.dels.entries)}
+	}
+	c.mu.RUnlock()
+
+	keep := make([][]int32, len(inputs))
+	readers := make([]segReader, len(inputs))
+	var dropped []uint64
+	hp := &rowHeap{}
+	next := make([]int, len(inputs))
+	advance := func(i int) {
+		del := inputs[i].dels.bitmap(st[i].entries, st[i].nd)
+		for next[i] < st[i].n {
+			r := next[i]
+			next[i]++
+			if del.Contains(uint32(r)) {
+				keep[i][r] = -1
+				dropped = append(dropped, inputs[i].rowIDs[r])
+				continue
+			}
+			heap.Push(hp, heapItem{rowid: inputs[i].rowIDs[r], src: rowSource{in: i, row: r}})
+			return
+		}
+	}
+	for i, h := range inputs {
+		keep[i] = make([]int32, st[i].n)
+		readers[i] = h.reader
+		advance(i)
+	}
+	var srcs []rowSource
+	var rowIDs []uint64
+	for hp.Len() > 0 {
+		it := heap.Pop(hp).(heapItem)
+		keep[it.src.in][it.src.row] = int32(len(srcs))
+		srcs = append(srcs, it.src)
+		rowIDs = append(rowIDs, it.rowid)
+		advance(it.src.in)
+	}
+
+	var nh *segHandle
+	segid := c.nextSegID.Add(1)
+	if len(srcs) > 0 {
+		r, err := e.writeSegment(c, segid, readers, srcs, rowIDs)
+		if err != nil {
+			return fmt.Errorf("compact %d segments: %w", len(inputs), err)
+		}
+		nh = e.sealedHandle(c, segid, inputs[0].partition, r)
+	}
+
+	c.mu.Lock()
+	b := e.db.NewBatch()
+	defer b.Close()
+	if nh != nil {
+		var later []delEntry
+		for i, h := range inputs {
+			for _, en := range h.dels.entries[st[i].nd:] {
+				if k := keep[i][en.row]; k >= 0 {
+					later = append(later, delEntry{row: uint32(k), seq: en.seq})
+				}
+			}
+		}
+		slices.SortStableFunc(later, func(a, b delEntry) int {
+			switch {
+			case a.seq < b.seq:
+				return -1
+			case a.seq > b.seq:
+				return 1
+			}
+			return 0
+		})
+		nh.dels.entries = later
+		b.Set(kv.SegmentKey(nil, c.id, segid), segmentRecord(inputs[0].partition, len(srcs)), nil)
+	}
+	for _, h := range inputs {
+		b.Delete(kv.SegmentKey(nil, c.id, h.id), nil)
+	}
+	for _, rowid := range dropped {
+		b.Delete(kv.DeleteKey(nil, c.id, rowid), nil)
+	}
+	if err := b.Commit(pebble.Sync); err != nil {
+		c.mu.Unlock()
+		if nh != nil {
+			nh.file.Close()
+			_ = e.opts.FS.Remove(c.segmentFile(segid))
+		}
+		return fmt.Errorf("compact: record: %w", err)
+	}
+	var repl []*segHandle
+	if nh != nil {
+		repl = append(repl, nh)
+	}
+	c.replaceSegments(inputs, repl)
+	c.mu.Unlock()
+	e.metrics.compactions.Inc()
+	e.log.Debug("compacted segments", "collection", c.meta.Name, "inputs", len(inputs), "rows", len(srcs), "dropped", len(dropped), "took", time.Since(start))
+	return nil
+}

@@ -1,0 +1,413 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/basaltdb/basalt/catalog"
+	"github.com/basaltdb/basalt/storage/kv"
+	"github.com/basaltdb/basalt/types"
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// ErrDataDirInUse is returned when another process holds the data directory.
+var ErrDataDirInUse = errors.New("data directory is in use by another Basalt process")
+
+// Engine is the storage engine of one node: a catalog of collections, their
+// segments and the Pebble store underneath.
+type Engine struct {
+	opts    Options
+	log     *slog.Logger
+	lock    io.Closer
+	store   *kv.Store
+	db      *pebble.DB
+	cat     *catalog.Catalog
+	segRoot string
+	metrics *metrics
+	sealer  *sealer
+
+	mu    sync.RWMutex
+	colls map[uint64]*collection
+
+	quit      chan struct{}
+	wg        sync.WaitGroup
+	closeOnce sync.Once
+}
+
+// Open opens (creating if needed) the engine in opts.Dir and recovers every
+// collection.
+func Open(opts Options) (*Engine, error) {
+	opts.EnsureDefaults()
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	fs := opts.FS
+	if err := fs.MkdirAll(opts.Dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create data directory %q: %w", opts.Dir, err)
+	}
+	lock, err := fs.Lock(fs.PathJoin(opts.Dir, "LOCK"))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %q (%v)", ErrDataDirInUse, opts.Dir, err)
+	}
+	e := &Engine{
+		opts:    opts,
+		log:     opts.Logger,
+		lock:    lock,
+		segRoot: fs.PathJoin(opts.Dir, "segments"),
+		metrics: newMetrics(opts.Registerer),
+		colls:   map[uint64]*collection{},
+		quit:    make(chan struct{}),
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			e.closeStores()
+		}
+	}()
+	if err := fs.MkdirAll(e.segRoot, 0o755); err != nil {
+		return nil, fmt.Errorf("create segment directory: %w", err)
+	}
+	e.store, err = kv.Open(kv.Options{FS: fs, Dir: fs.PathJoin(opts.Dir, "kv"), Logger: opts.Logger, CacheBytes: opts.CacheBytes, MemTableBytes: opts.MemTableBytes})
+	if err != nil {
+		return nil, err
+	}
+	e.db = e.store.DB
+	e.cat, err = catalog.Open(e.db, opts.Now)
+	if err != nil {
+		return nil, fmt.Errorf("open catalog: %w", err)
+	}
+	e.sealer = newSealer(e)
+	for _, meta := range e.cat.Collections("") {
+		c := newCollection(e, meta)
+		if err := e.recover(c); err != nil {
+			return nil, fmt.Errorf("recover collection %s.%s: %w", meta.Workspace, meta.Name, err)
+		}
+		e.colls[meta.ID] = c
+	}
+	if err := e.removeOrphanDirs(); err != nil {
+		return nil, err
+	}
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		e.sealer.run()
+	}()
+	for _, c := range e.colls {
+		e.startCollection(c)
+	}
+	if !opts.DisableBackground {
+		e.wg.Add(1)
+		go func() {
+			defer e.wg.Done()
+			e.maintain()
+		}()
+	}
+	ok = true
+	return e, nil
+}
+
+// removeOrphanDirs removes segment directories of collections that no longer
+// exist (a crash between dropping a collection and removing its files).
+func (e *Engine) removeOrphanDirs() error {
+	names, err := e.opts.FS.List(e.segRoot)
+	if err != nil {
+		return fmt.Errorf("list segment directory: %w", err)
+	}
+	known := map[string]bool{}
+	for id := range e.colls {
+		known[fmt.Sprintf("%d", id)] = true
+	}
+	for _, n := range names {
+		if !known[n] {
+			if err := e.opts.FS.RemoveAll(e.opts.FS.PathJoin(e.segRoot, n)); err != nil {
+				return fmt.Errorf("remove orphan segment directory %q: %w", n, err)
+			}
+		}
+	}
+	return nil
+}
+
+func (e *Engine) startCollection(c *collection) {
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		c.run()
+	}()
+}
+
+// Close stops background work, waits for in-flight commits and closes the
+// store. Everything acknowledged is already durable; Close flushes Pebble's
+// memtables so the next start replays less.
+func (e *Engine) Close() error {
+	var err error
+	e.closeOnce.Do(func() {
+		close(e.quit)
+		e.mu.RLock()
+		for _, c := range e.colls {
+			close(c.quit)
+		}
+		e.mu.RUnlock()
+		close(e.sealer.quit)
+		e.wg.Wait()
+		e.mu.Lock()
+		for _, c := range e.colls {
+			c.closeSegments()
+		}
+		e.mu.Unlock()
+		if ferr := e.db.Flush(); ferr != nil {
+			err = ferr
+		}
+		if cerr := e.closeStores(); cerr != nil && err == nil {
+			err = cerr
+		}
+	})
+	return err
+}
+
+func (e *Engine) closeStores() error {
+	var err error
+	if e.store != nil {
+		err = e.store.Close()
+		e.store = nil
+	}
+	if e.lock != nil {
+		if lerr := e.lock.Close(); lerr != nil && err == nil {
+			err = lerr
+		}
+		e.lock = nil
+	}
+	return err
+}
+
+// closeSegments releases a collection's segment files and snapshot.
+func (c *collection) closeSegments() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, h := range c.segs {
+		if h.file != nil {
+			h.file.Close()
+		}
+	}
+	c.segs = nil
+	if c.kvSnap != nil {
+		c.kvSnap.unref()
+		c.kvSnap = nil
+	}
+}
+
+// Catalog returns the catalog (workspaces and collection records).
+func (e *Engine) Catalog() *catalog.Catalog { return e.cat }
+
+// Limits returns the document limits the engine enforces.
+func (e *Engine) Limits() types.Limits { return e.opts.Limits }
+
+func (e *Engine) collection(ws, name string) (*collection, error) {
+	meta, err := e.cat.Collection(ws, name)
+	if err != nil {
+		return nil, err
+	}
+	e.mu.RLock()
+	c := e.colls[meta.ID]
+	e.mu.RUnlock()
+	if c == nil || c.dropped.Load() {
+		return nil, fmt.Errorf("%w: collection %q in workspace %q", catalog.ErrNotFound, name, ws)
+	}
+	return c, nil
+}
+
+// CreateCollection creates a collection, writable at once.
+func (e *Engine) CreateCollection(ws string, spec catalog.CollectionSpec) (catalog.Collection, error) {
+	select {
+	case <-e.quit:
+		return catalog.Collection{}, ErrClosed
+	default:
+	}
+	meta, err := e.cat.CreateCollection(ws, spec)
+	if err != nil {
+		return catalog.Collection{}, err
+	}
+	c := newCollection(e, meta)
+	c.seq = 1
+	c.kvSnap = newKVSnapshot(e.db)
+	e.mu.Lock()
+	e.colls[meta.ID] = c
+	e.mu.Unlock()
+	e.startCollection(c)
+	return meta, nil
+}
+
+// DropCollection drops a collection and all its data.
+func (e *Engine) DropCollection(ws, name string) (catalog.Collection, error) {
+	c, err := e.collection(ws, name)
+	if err != nil {
+		return catalog.Collection{}, err
+	}
+	c.dropped.Store(true)
+	close(c.quit)
+	<-c.done
+	meta, err := e.cat.DropCollection(ws, name, func(b *pebble.Batch, col catalog.Collection) error {
+		for _, t := range kv.CollectionTables {
+			start, end := kv.TableSpan(t, col.ID)
+			if err := b.DeleteRange(start, end, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return catalog.Collection{}, err
+	}
+	e.mu.Lock()
+	delete(e.colls, meta.ID)
+	e.mu.Unlock()
+	c.closeSegments()
+	if err := e.opts.FS.RemoveAll(c.segDir); err != nil {
+		e.log.Warn("remove segment directory of dropped collection", "dir", c.segDir, "err", err)
+	}
+	return meta, nil
+}
+
+// Write applies document operations to a collection as one request: every
+// operation gets a result, in order; the call returns once the operations
+// are durable and visible. The error is for the request as a whole (the
+// collection is gone, the engine is closing, the store failed).
+func (e *Engine) Write(ctx context.Context, ws, name string, ops []WriteOp) ([]WriteResult, uint64, error) {
+	c, err := e.collection(ws, name)
+	if err != nil {
+		return nil, 0, err
+	}
+	now := e.opts.Now()
+	prep := make([]prepared, len(ops))
+	for i, op := range ops {
+		prep[i] = prepare(c.meta, op, now, e.opts.Limits)
+	}
+	res, seq, err := c.submit(ctx, prep)
+	if errors.Is(err, ErrClosed) && c.dropped.Load() {
+		return nil, 0, fmt.Errorf("%w: collection %q in workspace %q was dropped", catalog.ErrNotFound, name, ws)
+	}
+	return res, seq, err
+}
+
+// Snapshot returns a consistent read view of a collection; close it.
+func (e *Engine) Snapshot(ws, name string) (*Snapshot, error) {
+	c, err := e.collection(ws, name)
+	if err != nil {
+		return nil, err
+	}
+	return c.snapshot(), nil
+}
+
+// CollectionStats are the numbers a collection reports.
+type CollectionStats struct {
+	DocCount   int64
+	TotalBytes int64 // segment files + the row store's share of the key-value store + mutable segments in memory
+	Segments   int
+	Mutable    int
+}
+
+// Stats returns a collection's statistics, exact as of now.
+func (e *Engine) Stats(ws, name string) (CollectionStats, error) {
+	c, err := e.collection(ws, name)
+	if err != nil {
+		return CollectionStats{}, err
+	}
+	s := c.snapshot()
+	defer s.Close()
+	st := CollectionStats{DocCount: s.DocCount()}
+	for _, v := range s.views {
+		st.Segments++
+		if v.h.file != nil {
+			st.TotalBytes += v.h.file.Size()
+		} else {
+			st.Mutable++
+			st.TotalBytes += v.h.mem.Bytes()
+		}
+	}
+	for _, t := range []byte{kv.TableRows, kv.TablePK, kv.TableDeletes} {
+		start, end := kv.TableSpan(t, c.id)
+		if n, err := e.db.EstimateDiskUsage(start, end); err == nil {
+			st.TotalBytes += int64(n)
+		}
+	}
+	return st, nil
+}
+
+// maintain runs compaction and retention until Close.
+func (e *Engine) maintain() {
+	t := time.NewTicker(e.opts.MaintenanceInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-e.quit:
+			return
+		case <-t.C:
+			e.RunMaintenance(context.Background())
+		}
+	}
+}
+
+// RunMaintenance runs one round of retention and compaction over every
+// collection (the background loop calls it; tests call it directly).
+func (e *Engine) RunMaintenance(ctx context.Context) {
+	e.mu.RLock()
+	colls := make([]*collection, 0, len(e.colls))
+	for _, c := range e.colls {
+		colls = append(colls, c)
+	}
+	e.mu.RUnlock()
+	for _, c := range colls {
+		if c.dropped.Load() {
+			continue
+		}
+		if err := e.enforceRetention(ctx, c, e.opts.Now()); err != nil && !errors.Is(err, ErrClosed) {
+			e.log.Error("retention failed", "collection", c.meta.Name, "err", err)
+		}
+		for i := 0; i < 16; i++ {
+			select {
+			case <-e.quit:
+				return
+			default:
+			}
+			if c.dropped.Load() {
+				break
+			}
+			inputs := e.pickCompaction(c)
+			if inputs == nil {
+				break
+			}
+			if err := e.compact(c, inputs); err != nil {
+				e.log.Error("compaction failed", "collection", c.meta.Name, "err", err)
+				break
+			}
+		}
+	}
+}
+
+// Flush freezes every mutable segment of a collection and waits until they
+// are sealed into files. Tests and benchmarks use it to reach the sealed
+// state deterministically.
+func (e *Engine) Flush(ctx context.Context, ws, name string) error {
+	c, err := e.collection(ws, name)
+	if err != nil {
+		return err
+	}
+	r := &writeReq{flush: true, done: make(chan struct{})}
+	select {
+	case c.reqs <- r:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-c.quit:
+		return ErrClosed
+	}
+	<-r.done
+	if r.err != nil {
+		return r.err
+	}
+	e.sealer.wait()
+	return nil
+}

@@ -1,0 +1,46 @@
+package storage
+
+import "github.com/prometheus/client_golang/prometheus"
+
+// metrics are the engine's Prometheus metrics.
+type metrics struct {
+	commits          prometheus.Counter
+	commitOps        prometheus.Counter
+	commitSeconds    prometheus.Histogram
+	backpressure     prometheus.Counter
+	seals            prometheus.Counter
+	sealSeconds      prometheus.Histogram
+	compactions      prometheus.Counter
+	retentionExpired prometheus.Counter
+	retentionDropped prometheus.Counter
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	m := &metrics{
+		commits: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "basalt_storage_commits_total", Help: "Synced commits (each groups one or more write requests)."}),
+		commitOps: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "basalt_storage_commit_ops_total", Help: "Document operations committed, errors included."}),
+		commitSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "basalt_storage_commit_seconds", Help: "Time to commit and publish one group.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14)}),
+		backpressure: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "basalt_storage_backpressure_waits_total", Help: "Times a committer waited for the sealer."}),
+		seals: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "basalt_storage_seals_total", Help: "Mutable segments sealed into segment files."}),
+		sealSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "basalt_storage_seal_seconds", Help: "Time to seal one segment.",
+			Buckets: prometheus.ExponentialBuckets(0.01, 2, 12)}),
+		compactions: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "basalt_storage_compactions_total", Help: "Segment compactions."}),
+		retentionExpired: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "basalt_storage_retention_expired_rows_total", Help: "Rows deleted by retention one by one."}),
+		retentionDropped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "basalt_storage_retention_dropped_segments_total", Help: "Segments dropped whole by retention."}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.commits, m.commitOps, m.commitSeconds, m.backpressure, m.seals, m.sealSeconds,
+			m.compactions, m.retentionExpired, m.retentionDropped)
+	}
+	return m
+}

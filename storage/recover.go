@@ -1,0 +1,172 @@
+package storage
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/basaltdb/basalt/storage/kv"
+	"github.com/basaltdb/basalt/storage/segment"
+	"github.com/basaltdb/basalt/types"
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// recover rebuilds a collection's runtime state after a start: open the
+// sealed segments its records name, load deletion marks, and replay into
+// mutable segments the rows of the row store that no sealed segment holds.
+// Everything acknowledged is in Pebble, so this is all a restart needs.
+func (e *Engine) recover(c *collection) error {
+	db := e.db
+	// Sealed segments.
+	referenced := map[string]bool{}
+	var maxSeg uint64
+	start, end := kv.TableSpan(kv.TableSegments, c.id)
+	if err := kv.Scan(db, start, end, func(k, v []byte) error {
+		segid := kv.SegIDFromKey(k)
+		part, _, err := decodeSegmentRecord(v)
+		if err != nil {
+			return fmt.Errorf("segment %d: %w", segid, err)
+		}
+		name := c.segmentFile(segid)
+		r, err := segment.Open(e.opts.FS, name)
+		if err != nil {
+			return err
+		}
+		referenced[e.opts.FS.PathBase(name)] = true
+		c.segs = append(c.segs, e.sealedHandle(c, segid, part, r))
+		maxSeg = max(maxSeg, segid)
+		return nil
+	}); err != nil {
+		return fmt.Errorf("load segments of %s.%s: %w", c.meta.Workspace, c.meta.Name, err)
+	}
+	// Files no record names are leftovers of a seal or compaction that did
+	// not commit: remove them.
+	if names, err := e.opts.FS.List(c.segDir); err == nil {
+		for _, n := range names {
+			if !referenced[n] {
+				if err := e.opts.FS.Remove(e.opts.FS.PathJoin(c.segDir, n)); err != nil {
+					return fmt.Errorf("remove leftover segment file %q: %w", n, err)
+				}
+			}
+			if id, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimSuffix(n, ".tmp"), ".seg"), 10, 64); err == nil {
+				maxSeg = max(maxSeg, id)
+			}
+		}
+	}
+	c.nextSegID.Store(maxSeg)
+	// Sort sealed segments by first row id so lookups scan in order.
+	slices.SortFunc(c.segs, func(a, b *segHandle) int {
+		switch {
+		case a.rowIDs[0] < b.rowIDs[0]:
+			return -1
+		case a.rowIDs[0] > b.rowIDs[0]:
+			return 1
+		}
+		return 0
+	})
+
+	// Deletion marks of rows in sealed segments; marks of rows in no
+	// segment are garbage from a crash before a seal, and go.
+	cleanup := db.NewBatch()
+	defer cleanup.Close()
+	start, end = kv.TableSpan(kv.TableDeletes, c.id)
+	if err := kv.Scan(db, start, end, func(k, _ []byte) error {
+		rowid := kv.RowIDFromKey(k)
+		if h, row, ok := c.findRow(rowid); ok {
+			h.dels.entries = append(h.dels.entries, delEntry{row: row})
+		} else {
+			cleanup.Delete(append([]byte(nil), k...), nil)
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("load deletion marks: %w", err)
+	}
+
+	if v, ok, err := kv.Get(db, kv.NextRowIDKey(c.id)); err != nil {
+		return err
+	} else if ok {
+		n, ok := kv.Uvarint(v)
+		if !ok {
+			return fmt.Errorf("corrupt next row id")
+		}
+		c.nextRowID = n
+	}
+	lowWater := uint64(1)
+	if v, ok, err := kv.Get(db, kv.LowWaterKey(c.id)); err != nil {
+		return err
+	} else if ok {
+		n, ok := kv.Uvarint(v)
+		if !ok {
+			return fmt.Errorf("corrupt low-water row id")
+		}
+		lowWater = n
+	}
+
+	// Replay rows past the low-water mark that no sealed segment holds.
+	type pending struct {
+		docs   []types.Value
+		rowIDs []uint64
+		ets    []int64
+	}
+	byPart := map[int64]*pending{}
+	var order []int64
+	replayed := 0
+	start = kv.RowKey(nil, c.id, lowWater)
+	_, end = kv.TableSpan(kv.TableRows, c.id)
+	if err := kv.Scan(db, start, end, func(k, v []byte) error {
+		rowid := kv.RowIDFromKey(k)
+		if _, _, ok := c.findRow(rowid); ok {
+			return nil
+		}
+		doc, err := types.DecodeBinary(v)
+		if err != nil {
+			return fmt.Errorf("row %d: %w", rowid, err)
+		}
+		doc = doc.Clone() // v is only valid during the scan
+		et := eventTimeOf(doc)
+		p := c.partitionOf(et)
+		pd := byPart[p]
+		if pd == nil {
+			pd = &pending{}
+			byPart[p] = pd
+			order = append(order, p)
+		}
+		pd.docs = append(pd.docs, doc)
+		pd.rowIDs = append(pd.rowIDs, rowid)
+		pd.ets = append(pd.ets, et)
+		replayed++
+		if rowid >= c.nextRowID {
+			c.nextRowID = rowid + 1
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("replay rows: %w", err)
+	}
+	for _, p := range order {
+		pd := byPart[p]
+		h := c.newMemHandle(p)
+		if _, err := h.mem.Append(pd.docs, pd.rowIDs, pd.ets); err != nil {
+			return err
+		}
+		h.rowIDs = pd.rowIDs
+		h.visible = len(pd.rowIDs)
+		c.maxPublished = max(c.maxPublished, pd.rowIDs[len(pd.rowIDs)-1])
+	}
+	for _, h := range c.segs {
+		if h.file != nil && len(h.rowIDs) > 0 {
+			c.maxPublished = max(c.maxPublished, h.rowIDs[len(h.rowIDs)-1])
+		}
+	}
+	if !cleanup.Empty() {
+		if err := cleanup.Commit(pebble.Sync); err != nil {
+			return fmt.Errorf("remove stale deletion marks: %w", err)
+		}
+	}
+	c.seq = 1
+	c.kvSnap = newKVSnapshot(db)
+	if replayed > 0 {
+		e.log.Info("replayed unsealed rows", "collection", c.meta.Workspace+"."+c.meta.Name, "rows", replayed)
+	}
+	return nil
+}

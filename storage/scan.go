@@ -1,0 +1,105 @@
+package storage
+
+import (
+	"context"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/basaltdb/basalt/coldata"
+	"github.com/basaltdb/basalt/index"
+	"github.com/basaltdb/basalt/storage/encoding"
+)
+
+// ScanOptions choose what a Scanner reads.
+type ScanOptions struct {
+	// Paths are the columns, in the order of the batch's Vecs.
+	Paths []string
+	// Filter, when set, restricts the scan to these rows (e.g. the result
+	// of Lookup); deleted rows are always skipped.
+	Filter *roaring.Bitmap
+	// Blocks, when set, restricts the scan to these blocks (ascending), e.g.
+	// those BlocksMatching left after zone-map pruning.
+	Blocks []int
+}
+
+// Scanner reads a segment view batch by batch. A batch covers at most one
+// block (index.BlockRows rows); its selection vector lists the live rows that
+// pass the filter. Not safe for concurrent use.
+type Scanner struct {
+	v      *SegmentView
+	opts   ScanOptions
+	blocks []int
+	next   int
+	batch  coldata.Batch
+	decs   []encoding.Decoder
+	sel    []int
+}
+
+// NewScanner returns a scanner over the view.
+func (v *SegmentView) NewScanner(opts ScanOptions) *Scanner {
+	s := &Scanner{v: v, opts: opts, blocks: opts.Blocks}
+	if s.blocks == nil {
+		nb := (v.rows + index.BlockRows - 1) / index.BlockRows
+		s.blocks = make([]int, nb)
+		for i := range s.blocks {
+			s.blocks[i] = i
+		}
+	}
+	s.batch.Vecs = make([]coldata.Vec, len(opts.Paths))
+	s.decs = make([]encoding.Decoder, len(opts.Paths))
+	return s
+}
+
+// Next returns the next batch with at least one selected row, or nil at the
+// end. The batch is reused by the following call.
+func (s *Scanner) Next(ctx context.Context) (*coldata.Batch, error) {
+	del := s.v.Deleted()
+	for s.next < len(s.blocks) {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		b := s.blocks[s.next]
+		s.next++
+		lo := b * index.BlockRows
+		hi := min(lo+index.BlockRows, s.v.rows)
+		if lo >= hi {
+			continue
+		}
+		s.sel = s.sel[:0]
+		all := true
+		hasDel := del.IntersectsWithInterval(uint64(lo), uint64(hi))
+		if s.opts.Filter != nil || hasDel {
+			all = false
+			for r := lo; r < hi; r++ {
+				if hasDel && del.Contains(uint32(r)) {
+					continue
+				}
+				if s.opts.Filter != nil && !s.opts.Filter.Contains(uint32(r)) {
+					continue
+				}
+				s.sel = append(s.sel, r-lo)
+			}
+			if len(s.sel) == 0 {
+				continue
+			}
+		}
+		for i, path := range s.opts.Paths {
+			var err error
+			if s.v.h.file != nil {
+				err = s.v.h.file.ReadBlock(path, b, &s.decs[i], &s.batch.Vecs[i])
+			} else {
+				err = s.v.ReadColumn(path, lo, hi, &s.batch.Vecs[i])
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
+		s.batch.Start = lo
+		s.batch.Length = hi - lo
+		s.batch.Sel = nil
+		if !all {
+			s.batch.Sel = s.sel
+		}
+		return &s.batch, nil
+	}
+	return nil, nil
+}

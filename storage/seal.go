@@ -1,0 +1,286 @@
+package storage
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/basaltdb/basalt/coldata"
+	"github.com/basaltdb/basalt/index"
+	"github.com/basaltdb/basalt/storage/kv"
+	"github.com/basaltdb/basalt/storage/segment"
+	"github.com/cockroachdb/pebble/v2"
+)
+
+type sealJob struct {
+	c *collection
+	h *segHandle
+}
+
+// sealer turns frozen mutable segments into segment files, one at a time,
+// in the background.
+type sealer struct {
+	e      *Engine
+	mu     sync.Mutex
+	queue  []sealJob
+	notify chan struct{}
+	quit   chan struct{}
+	done   chan struct{}
+	idle   *sync.Cond
+	busy   bool
+}
+
+func newSealer(e *Engine) *sealer {
+	s := &sealer{e: e, notify: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
+	s.idle = sync.NewCond(&s.mu)
+	return s
+}
+
+func (s *sealer) enqueue(j sealJob) {
+	s.mu.Lock()
+	s.queue = append(s.queue, j)
+	s.mu.Unlock()
+	select {
+	case s.notify <- struct{}{}:
+	default:
+	}
+}
+
+func (s *sealer) run() {
+	defer close(s.done)
+	for {
+		s.mu.Lock()
+		if len(s.queue) == 0 {
+			s.busy = false
+			s.idle.Broadcast()
+			s.mu.Unlock()
+			select {
+			case <-s.notify:
+				continue
+			case <-s.quit:
+				return
+			}
+		}
+		j := s.queue[0]
+		s.queue = s.queue[1:]
+		s.busy = true
+		s.mu.Unlock()
+		if j.c.dropped.Load() {
+			j.c.sealFinished()
+			continue
+		}
+		if err := s.e.seal(j.c, j.h); err != nil {
+			s.e.log.Error("seal failed; will retry", "collection", j.c.meta.Name, "segment", j.h.id, "err", err)
+			select {
+			case <-time.After(time.Second):
+			case <-s.quit:
+				return
+			}
+			s.enqueue(j)
+		}
+	}
+}
+
+// wait blocks until the queue is empty and nothing is being sealed.
+func (s *sealer) wait() {
+	s.mu.Lock()
+	for len(s.queue) > 0 || s.busy {
+		s.idle.Wait()
+	}
+	s.mu.Unlock()
+}
+
+func (c *collection) sealFinished() {
+	c.mu.Lock()
+	c.pendingSeals--
+	c.mu.Unlock()
+	select {
+	case c.sealDone <- struct{}{}:
+	default:
+	}
+}
+
+// segmentRecord is the value of a segment key.
+func segmentRecord(partition int64, rows int) []byte {
+	b := []byte{1}
+	b = binary.AppendVarint(b, partition)
+	return binary.AppendUvarint(b, uint64(rows))
+}
+
+func decodeSegmentRecord(b []byte) (partition int64, rows int, err error) {
+	if len(b) == 0 || b[0] != 1 {
+		return 0, 0, fmt.Errorf("unknown segment record version")
+	}
+	p, n := binary.Varint(b[1:])
+	if n <= 0 {
+		return 0, 0, fmt.Errorf("corrupt segment record")
+	}
+	r, m := binary.Uvarint(b[1+n:])
+	if m <= 0 {
+		return 0, 0, fmt.Errorf("corrupt segment record")
+	}
+	return p, int(r), nil
+}
+
+// rowSource is one input row of a segment being written.
+type rowSource struct {
+	in  int
+	row int
+}
+
+// writeSegment writes the rows of srcs, in order, as the segment file for
+// segid, and opens it.
+func (e *Engine) writeSegment(c *collection, segid uint64, inputs []segReader, srcs []rowSource, rowIDs []uint64) (*segment.Reader, error) {
+	name := c.segmentFile(segid)
+	if err := e.opts.FS.MkdirAll(c.segDir, 0o755); err != nil {
+		return nil, fmt.Errorf("create segment directory: %w", err)
+	}
+	w, err := segment.Create(e.opts.FS, name)
+	if err != nil {
+		return nil, err
+	}
+	paths := map[string]bool{}
+	for _, in := range inputs {
+		for _, f := range in.Fields(math.MaxInt) {
+			paths[f.Path] = true
+		}
+	}
+	sorted := make([]string, 0, len(paths))
+	for p := range paths {
+		sorted = append(sorted, p)
+	}
+	slices.Sort(sorted)
+	minET, maxET := int64(math.MaxInt64), int64(math.MinInt64)
+	type cursor struct {
+		block int
+		vec   coldata.Vec
+	}
+	curs := make([]cursor, len(inputs))
+	for _, path := range sorted {
+		for i := range curs {
+			curs[i].block = -1
+		}
+		col := w.BeginColumn(path)
+		isET := path == FieldEventTime
+		for _, s := range srcs {
+			cur := &curs[s.in]
+			b := s.row / index.BlockRows
+			if b != cur.block {
+				lo := b * index.BlockRows
+				// Read the whole block; the writer copies values out.
+				hi := lo + index.BlockRows
+				if err := readRange(inputs[s.in], path, lo, hi, &cur.vec); err != nil {
+					w.Abort()
+					return nil, err
+				}
+				cur.block = b
+			}
+			v := cur.vec.Value(s.row - b*index.BlockRows)
+			if isET {
+				minET = min(minET, v.Micros())
+				maxET = max(maxET, v.Micros())
+			}
+			col.Append(v)
+		}
+		if err := col.End(); err != nil {
+			w.Abort()
+			return nil, err
+		}
+	}
+	if _, err := w.Finish(segment.Meta{Rows: len(srcs), MinEventTime: minET, MaxEventTime: maxET, RowIDs: rowIDs}); err != nil {
+		return nil, err
+	}
+	return segment.Open(e.opts.FS, name)
+}
+
+// readRange reads rows [lo, min(hi, rows)) of a column.
+func readRange(r segReader, path string, lo, hi int, dst *coldata.Vec) error {
+	return r.ReadColumn(path, lo, min(hi, r.NumRows()), dst)
+}
+
+// seal writes a frozen mutable segment as a segment file, without the rows
+// deleted so far, and swaps it in.
+func (e *Engine) seal(c *collection, h *segHandle) error {
+	start := time.Now()
+	c.mu.RLock()
+	n := h.visible
+	entries := h.dels.entries
+	nd := len(entries)
+	rowIDs := h.rowIDs[:n:n]
+	c.mu.RUnlock()
+	del := h.dels.bitmap(entries, nd)
+
+	keep := make([]int32, n)
+	var srcs []rowSource
+	var keptIDs, dropped []uint64
+	for r := 0; r < n; r++ {
+		if del.Contains(uint32(r)) {
+			keep[r] = -1
+			dropped = append(dropped, rowIDs[r])
+			continue
+		}
+		keep[r] = int32(len(srcs))
+		srcs = append(srcs, rowSource{row: r})
+		keptIDs = append(keptIDs, rowIDs[r])
+	}
+	var nh *segHandle
+	segid := c.nextSegID.Add(1)
+	if len(srcs) > 0 {
+		r, err := e.writeSegment(c, segid, []segReader{h.reader}, srcs, keptIDs)
+		if err != nil {
+			return fmt.Errorf("seal segment %d: %w", h.id, err)
+		}
+		nh = e.sealedHandle(c, segid, h.partition, r)
+	}
+
+	c.mu.Lock()
+	b := e.db.NewBatch()
+	defer b.Close()
+	if nh != nil {
+		for _, en := range h.dels.entries[nd:] {
+			if k := keep[en.row]; k >= 0 {
+				nh.dels.entries = append(nh.dels.entries, delEntry{row: uint32(k), seq: en.seq})
+			}
+		}
+		b.Set(kv.SegmentKey(nil, c.id, segid), segmentRecord(h.partition, len(srcs)), nil)
+	}
+	for _, rowid := range dropped {
+		b.Delete(kv.DeleteKey(nil, c.id, rowid), nil)
+	}
+	b.Set(kv.LowWaterKey(c.id), kv.PutUvarint(c.lowWater(h)), nil)
+	if err := b.Commit(pebble.Sync); err != nil {
+		c.mu.Unlock()
+		if nh != nil {
+			nh.file.Close()
+			_ = e.opts.FS.Remove(c.segmentFile(segid))
+		}
+		return fmt.Errorf("seal segment %d: record: %w", h.id, err)
+	}
+	var repl []*segHandle
+	if nh != nil {
+		repl = append(repl, nh)
+	}
+	c.replaceSegments([]*segHandle{h}, repl)
+	c.mu.Unlock()
+	c.sealFinished()
+	e.metrics.seals.Inc()
+	e.metrics.sealSeconds.Observe(time.Since(start).Seconds())
+	e.log.Debug("sealed segment", "collection", c.meta.Name, "rows", len(srcs), "dropped", len(dropped), "segment", segid, "took", time.Since(start))
+	return nil
+}
+
+// sealedHandle wraps an opened segment file.
+func (e *Engine) sealedHandle(c *collection, segid uint64, partition int64, r *segment.Reader) *segHandle {
+	h := &segHandle{id: segid, partition: partition, file: r, reader: sealedReader{r}, visible: r.NumRows(), rowIDs: r.RowIDs()}
+	h.onFree = func(h *segHandle) {
+		h.file.Close()
+		if err := e.opts.FS.Remove(h.file.Name()); err != nil {
+			e.log.Warn("remove obsolete segment file", "file", h.file.Name(), "err", err)
+		}
+	}
+	h.ref()
+	return h
+}

@@ -1,0 +1,316 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/basaltdb/basalt/coldata"
+	"github.com/basaltdb/basalt/index"
+	"github.com/basaltdb/basalt/storage/kv"
+	"github.com/basaltdb/basalt/types"
+)
+
+// Snapshot is a consistent view of a collection at one commit: its segments
+// with their visible rows and deletions, and the row store at the same
+// commit. It must be closed.
+type Snapshot struct {
+	coll   *collection
+	seq    uint64
+	views  []*SegmentView
+	kv     *kvSnapshot
+	closed bool
+}
+
+// SegmentView is one segment as a snapshot sees it. The mutable segment and
+// sealed segment files are read the same way through it.
+type SegmentView struct {
+	h       *segHandle
+	rows    int
+	entries []delEntry
+	ndel    int
+	deleted *roaring.Bitmap
+	rowIDs  []uint64
+}
+
+func (c *collection) snapshot() *Snapshot {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	s := &Snapshot{coll: c, seq: c.seq, kv: c.kvSnap}
+	if s.kv != nil {
+		s.kv.ref()
+	}
+	for _, h := range c.segs {
+		if h.visible == 0 {
+			continue
+		}
+		h.ref()
+		s.views = append(s.views, &SegmentView{
+			h:       h,
+			rows:    h.visible,
+			entries: h.dels.entries,
+			ndel:    len(h.dels.entries),
+			rowIDs:  h.rowIDs[:h.visible:h.visible],
+		})
+	}
+	slices.SortFunc(s.views, func(a, b *SegmentView) int {
+		switch {
+		case a.rowIDs[0] < b.rowIDs[0]:
+			return -1
+		case a.rowIDs[0] > b.rowIDs[0]:
+			return 1
+		}
+		return 0
+	})
+	return s
+}
+
+// Close releases the snapshot's segments.
+func (s *Snapshot) Close() {
+	if s.closed {
+		return
+	}
+	s.closed = true
+	for _, v := range s.views {
+		v.h.unref()
+	}
+	if s.kv != nil {
+		s.kv.unref()
+	}
+}
+
+// Seq returns the commit sequence number the snapshot reflects.
+func (s *Snapshot) Seq() uint64 { return s.seq }
+
+// Segments returns the segment views, ordered by their first row id.
+func (s *Snapshot) Segments() []*SegmentView { return s.views }
+
+// DocCount returns the number of live documents.
+func (s *Snapshot) DocCount() int64 {
+	var n int64
+	for _, v := range s.views {
+		n += int64(v.LiveRows())
+	}
+	return n
+}
+
+// Get returns the document with the given _id, read from the row store at
+// the snapshot's commit.
+func (s *Snapshot) Get(id string) (types.Value, bool, error) {
+	if s.kv == nil {
+		return types.Value{}, false, nil
+	}
+	v, ok, err := kv.Get(s.kv.snap, kv.PKKey(nil, s.coll.id, id))
+	if err != nil || !ok {
+		return types.Value{}, false, err
+	}
+	rowid, ok := kv.Uvarint(v)
+	if !ok {
+		return types.Value{}, false, fmt.Errorf("corrupt primary-key entry for _id %q", id)
+	}
+	doc, ok, err := kv.Get(s.kv.snap, kv.RowKey(nil, s.coll.id, rowid))
+	if err != nil || !ok {
+		return types.Value{}, false, err
+	}
+	val, err := types.DecodeBinary(doc)
+	if err != nil {
+		return types.Value{}, false, fmt.Errorf("row of _id %q: %w", id, err)
+	}
+	return val, true, nil
+}
+
+// Locate returns the segment view and row that hold the document with the
+// given _id, for index lookup joins that want columns rather than documents.
+func (s *Snapshot) Locate(id string) (*SegmentView, int, bool, error) {
+	if s.kv == nil {
+		return nil, 0, false, nil
+	}
+	v, ok, err := kv.Get(s.kv.snap, kv.PKKey(nil, s.coll.id, id))
+	if err != nil || !ok {
+		return nil, 0, false, err
+	}
+	rowid, ok := kv.Uvarint(v)
+	if !ok {
+		return nil, 0, false, fmt.Errorf("corrupt primary-key entry for _id %q", id)
+	}
+	for _, sv := range s.views {
+		ids := sv.rowIDs
+		if len(ids) == 0 || rowid < ids[0] || rowid > ids[len(ids)-1] {
+			continue
+		}
+		i := sort.Search(len(ids), func(i int) bool { return ids[i] >= rowid })
+		if i < len(ids) && ids[i] == rowid && !sv.Deleted().Contains(uint32(i)) {
+			return sv, i, true, nil
+		}
+	}
+	return nil, 0, false, nil
+}
+
+// Schema returns every field path with the number of live documents holding
+// each kind there, summed over segments, sorted by path.
+func (s *Snapshot) Schema(ctx context.Context) ([]index.FieldStats, error) {
+	acc := map[string]*index.FieldStats{}
+	for _, v := range s.views {
+		fields, err := v.Fields(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range fields {
+			a := acc[f.Path]
+			if a == nil {
+				a = &index.FieldStats{Path: f.Path}
+				acc[f.Path] = a
+			}
+			for k, n := range f.Counts {
+				a.Counts[k] += n
+			}
+		}
+	}
+	out := make([]index.FieldStats, 0, len(acc))
+	for _, a := range acc {
+		if a.Total() > 0 {
+			out = append(out, *a)
+		}
+	}
+	slices.SortFunc(out, func(a, b index.FieldStats) int {
+		switch {
+		case a.Path < b.Path:
+			return -1
+		case a.Path > b.Path:
+			return 1
+		}
+		return 0
+	})
+	return out, nil
+}
+
+// ID returns the segment's id.
+func (v *SegmentView) ID() uint64 { return v.h.id }
+
+// Partition returns the segment's time partition.
+func (v *SegmentView) Partition() int64 { return v.h.partition }
+
+// Sealed reports whether the segment is an immutable file.
+func (v *SegmentView) Sealed() bool { return v.h.file != nil }
+
+// NumRows returns the visible rows, deleted ones included.
+func (v *SegmentView) NumRows() int { return v.rows }
+
+// RowIDs returns the row ids of the visible rows (shared; do not modify).
+func (v *SegmentView) RowIDs() []uint64 { return v.rowIDs }
+
+// Deleted returns the rows deleted as of the snapshot (shared; do not
+// modify).
+func (v *SegmentView) Deleted() *roaring.Bitmap {
+	if v.deleted == nil {
+		if v.ndel == 0 {
+			v.deleted = roaring.New()
+		} else {
+			v.deleted = v.h.dels.bitmap(v.entries, v.ndel)
+		}
+	}
+	return v.deleted
+}
+
+// LiveRows returns the visible rows that are not deleted.
+func (v *SegmentView) LiveRows() int {
+	return v.rows - int(v.Deleted().GetCardinality())
+}
+
+// EventTimeRange returns bounds (micros) of the segment's event times; the
+// mutable segment's bounds may include rows not yet visible.
+func (v *SegmentView) EventTimeRange() (int64, int64) { return v.h.reader.EventTimeRange() }
+
+// HasColumn reports whether the segment has the path.
+func (v *SegmentView) HasColumn(path string) bool { return v.h.reader.HasColumn(path) }
+
+// Zones returns the zone map of path, one zone per index.BlockRows rows.
+func (v *SegmentView) Zones(path string) []index.Zone {
+	z := v.h.reader.Zones(path)
+	nb := (v.rows + index.BlockRows - 1) / index.BlockRows
+	if len(z) > nb {
+		z = z[:nb]
+	}
+	return z
+}
+
+// BlocksMatching returns the blocks whose zone for path may satisfy p:
+// zone-map pruning, e.g. of an `_event_time` range.
+func (v *SegmentView) BlocksMatching(path string, p index.Predicate) []int {
+	var out []int
+	for b, z := range v.Zones(path) {
+		if z.MayMatch(p) {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// Lookup returns the live rows whose value at the index path satisfies p.
+// Array membership is an equality on the element path (`tags[*]`).
+func (v *SegmentView) Lookup(ctx context.Context, ipath string, p index.Predicate) (*roaring.Bitmap, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	bm := roaring.New()
+	if err := v.h.reader.Lookup(ipath, p, v.rows, bm); err != nil {
+		return nil, err
+	}
+	if bm.GetCardinality() > 0 && v.ndel > 0 {
+		bm.AndNot(v.Deleted())
+	}
+	return bm, nil
+}
+
+// ReadColumn fills dst with rows [start, end) of path, deleted rows
+// included (callers filter with Deleted or use a Scanner).
+func (v *SegmentView) ReadColumn(path string, start, end int, dst *coldata.Vec) error {
+	if start < 0 || end > v.rows || start > end {
+		return fmt.Errorf("segment %d: rows [%d,%d) of %d", v.h.id, start, end, v.rows)
+	}
+	return v.h.reader.ReadColumn(path, start, end, dst)
+}
+
+// Fields returns kind counts per path over the live rows.
+func (v *SegmentView) Fields(ctx context.Context) ([]index.FieldStats, error) {
+	fields := v.h.reader.Fields(v.rows)
+	if v.ndel == 0 {
+		return fields, nil
+	}
+	// Subtract the kinds of deleted rows, reading each column once per
+	// block that has deletions.
+	del := v.Deleted()
+	var blocks []int
+	for b := 0; b*index.BlockRows < v.rows; b++ {
+		lo := uint64(b * index.BlockRows)
+		hi := min(lo+index.BlockRows, uint64(v.rows))
+		if del.IntersectsWithInterval(lo, hi) {
+			blocks = append(blocks, b)
+		}
+	}
+	out := make([]index.FieldStats, 0, len(fields))
+	var vec coldata.Vec
+	for _, f := range fields {
+		for _, b := range blocks {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			lo := b * index.BlockRows
+			hi := min(lo+index.BlockRows, v.rows)
+			if err := v.ReadColumn(f.Path, lo, hi, &vec); err != nil {
+				return nil, err
+			}
+			for i := lo; i < hi; i++ {
+				if del.Contains(uint32(i)) {
+					f.Counts[vec.Kind(i-lo)]--
+				}
+			}
+		}
+		if f.Total() > 0 {
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,365 @@
+package storage
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/basaltdb/basalt/catalog"
+	"github.com/basaltdb/basalt/types"
+	"github.com/google/uuid"
+)
+
+// OpKind is what a write operation does with its document.
+type OpKind uint8
+
+const (
+	// OpUpsert inserts the document, or replaces the one with its _id
+	// (Rockset's default, `_op: REPSERT`).
+	OpUpsert OpKind = iota
+	// OpInsert inserts; an existing _id is an error (`_op: INSERT`).
+	OpInsert
+	// OpReplace replaces an existing document; a missing one is an error
+	// (`_op: REPLACE`).
+	OpReplace
+	// OpUpdate merges the document's top-level fields into an existing
+	// document; a missing one is an error (`_op: UPDATE`).
+	OpUpdate
+	// OpMerge merges into an existing document or inserts (`_op: UPSERT`).
+	OpMerge
+	// OpPatch applies a JSON patch to an existing document.
+	OpPatch
+	// OpDelete deletes by _id (`_op: DELETE`).
+	OpDelete
+	// opExpire deletes a row that retention expired, unless its _id has
+	// moved on to a newer row since.
+	opExpire
+)
+
+// Reserved top-level fields.
+const (
+	FieldID        = "_id"
+	FieldEventTime = "_event_time"
+	FieldMeta      = "_meta"
+	FieldOp        = "_op"
+)
+
+// MaxIDBytes bounds an _id.
+const MaxIDBytes = 2048
+
+// WriteOp is one document operation of a write request.
+type WriteOp struct {
+	Kind  OpKind
+	ID    string        // required for OpPatch and OpDelete; read from Doc otherwise
+	Doc   types.Value   // the document, for all but OpPatch and OpDelete
+	Patch []types.PatchOp
+	// Err, when set, is the result of this op: a document that failed before
+	// it reached the engine (e.g. it did not decode). Its neighbours are
+	// still written.
+	Err error
+
+	rowid uint64 // opExpire: the row retention expired
+}
+
+// Status is the outcome of one operation.
+type Status uint8
+
+const (
+	StatusError Status = iota
+	StatusAdded
+	StatusReplaced
+	StatusPatched
+	StatusDeleted
+)
+
+func (s Status) String() string {
+	return [...]string{"ERROR", "ADDED", "REPLACED", "PATCHED", "DELETED"}[s]
+}
+
+// ErrorType classifies a per-document error in Rockset's vocabulary.
+type ErrorType string
+
+const (
+	ErrInvalidInput  ErrorType = "INVALIDINPUT"
+	ErrNotFound      ErrorType = "NOTFOUND"
+	ErrAlreadyExists ErrorType = "ALREADYEXISTS"
+	ErrInternal      ErrorType = "INTERNALERROR"
+)
+
+// DocError is why one operation failed.
+type DocError struct {
+	Type    ErrorType
+	Message string
+}
+
+func (e *DocError) Error() string { return e.Message }
+
+func invalid(format string, args ...any) *DocError {
+	return &DocError{Type: ErrInvalidInput, Message: fmt.Sprintf(format, args...)}
+}
+
+// AsDocError converts err into a DocError (INVALIDINPUT unless it is one).
+func AsDocError(err error) *DocError {
+	var de *DocError
+	if errors.As(err, &de) {
+		return de
+	}
+	return &DocError{Type: ErrInvalidInput, Message: err.Error()}
+}
+
+// WriteResult is the outcome of one operation, in request order.
+type WriteResult struct {
+	ID     string
+	Status Status
+	Err    *DocError
+}
+
+// prepared is an operation after the checks that need no existing state.
+type prepared struct {
+	kind      OpKind
+	id        string
+	doc       types.Value // normalized: _id and _event_time first, _op dropped
+	eventTime int64       // micros; valid when doc is set
+	patch     []types.PatchOp
+	rowid     uint64
+	err       *DocError
+}
+
+// OpFromDocument reads `_op` from a document to choose its kind. A missing
+// `_op` is an upsert.
+func OpFromDocument(doc types.Value) (OpKind, error) {
+	op := doc.Get(FieldOp)
+	if op.IsUndefined() {
+		return OpUpsert, nil
+	}
+	if op.Kind() != types.KindString {
+		return 0, invalid("field %s must be a string, got %s", FieldOp, op.Kind())
+	}
+	switch strings.ToUpper(op.Str()) {
+	case "REPSERT":
+		return OpUpsert, nil
+	case "INSERT":
+		return OpInsert, nil
+	case "REPLACE":
+		return OpReplace, nil
+	case "UPDATE":
+		return OpUpdate, nil
+	case "UPSERT":
+		return OpMerge, nil
+	case "DELETE":
+		return OpDelete, nil
+	}
+	return 0, invalid("field %s is %q; want INSERT, UPDATE, UPSERT, DELETE, REPLACE or REPSERT", FieldOp, op.Str())
+}
+
+// NormalizeID returns the string form of an _id value: strings as they are,
+// numbers in their shortest decimal form.
+func NormalizeID(v types.Value) (string, error) {
+	var id string
+	switch v.Kind() {
+	case types.KindString:
+		id = v.Str()
+	case types.KindInt:
+		id = strconv.FormatInt(v.Int(), 10)
+	case types.KindFloat:
+		f := v.Float()
+		if f == math.Trunc(f) && math.Abs(f) < 1e15 {
+			id = strconv.FormatInt(int64(f), 10)
+		} else {
+			id = strconv.FormatFloat(f, 'g', -1, 64)
+		}
+	default:
+		return "", invalid("field %s must be a string or a number, got %s", FieldID, v.Kind())
+	}
+	if id == "" {
+		return "", invalid("field %s must not be empty", FieldID)
+	}
+	if len(id) > MaxIDBytes {
+		return "", invalid("field %s is %d bytes, over the limit of %d", FieldID, len(id), MaxIDBytes)
+	}
+	return id, nil
+}
+
+// prepare checks an operation and normalizes its document, in the caller's
+// goroutine so that this work runs in parallel across requests.
+func prepare(col catalog.Collection, op WriteOp, now time.Time, limits types.Limits) prepared {
+	p := prepared{kind: op.Kind, rowid: op.rowid, patch: op.Patch}
+	fail := func(err error) prepared {
+		p.err = AsDocError(err)
+		return p
+	}
+	if op.Err != nil {
+		return fail(op.Err)
+	}
+	switch op.Kind {
+	case OpPatch, OpDelete, opExpire:
+		if op.ID == "" && !op.Doc.IsUndefined() {
+			id, err := NormalizeID(op.Doc.Get(FieldID))
+			if err != nil {
+				return fail(err)
+			}
+			op.ID = id
+		}
+		if op.ID == "" {
+			return fail(invalid("field %s is required", FieldID))
+		}
+		p.id = op.ID
+		if op.Kind == OpPatch {
+			if len(op.Patch) == 0 {
+				return fail(invalid("patch has no operations"))
+			}
+			for i, po := range op.Patch {
+				for _, ptr := range []string{po.Path, po.From} {
+					if f := topField(ptr); f == FieldID || f == FieldEventTime || f == FieldMeta {
+						return fail(invalid("patch operation %d (%s): field %s cannot be patched", i, strings.ToLower(po.Op), f))
+					}
+				}
+			}
+		}
+		return p
+	}
+	doc := op.Doc
+	if doc.Kind() != types.KindObject {
+		return fail(invalid("a document must be a JSON object, got %s", doc.Kind()))
+	}
+	if !doc.Get(FieldMeta).IsUndefined() {
+		return fail(invalid("field %s is reserved for Basalt's own metadata", FieldMeta))
+	}
+	if idv := doc.Get(FieldID); !idv.IsUndefined() {
+		id, err := NormalizeID(idv)
+		if err != nil {
+			return fail(err)
+		}
+		p.id = id
+	} else if op.Kind == OpUpsert || op.Kind == OpInsert || op.Kind == OpMerge {
+		p.id = uuid.NewString()
+	} else {
+		return fail(invalid("field %s is required for this operation", FieldID))
+	}
+	if op.Kind == OpDelete {
+		return p
+	}
+	et, err := eventTime(col, doc, now)
+	if err != nil {
+		return fail(err)
+	}
+	p.eventTime = et
+	p.doc = normalizeDoc(doc, p.id, et)
+	return p
+}
+
+// topField returns the first token of a JSON pointer.
+func topField(ptr string) string {
+	if len(ptr) < 2 || ptr[0] != '/' {
+		return ""
+	}
+	ptr = ptr[1:]
+	if i := strings.IndexByte(ptr, '/'); i >= 0 {
+		ptr = ptr[:i]
+	}
+	return strings.ReplaceAll(strings.ReplaceAll(ptr, "~1", "/"), "~0", "~")
+}
+
+// normalizeDoc puts _id and _event_time first and drops _op.
+func normalizeDoc(doc types.Value, id string, et int64) types.Value {
+	fields := make([]types.Field, 0, doc.Len()+2)
+	fields = append(fields, types.Field{Name: FieldID, Value: types.String(id)})
+	fields = append(fields, types.Field{Name: FieldEventTime, Value: types.Timestamp(et)})
+	for _, f := range doc.Fields() {
+		switch f.Name {
+		case FieldID, FieldEventTime, FieldOp:
+			continue
+		}
+		fields = append(fields, f)
+	}
+	return types.Object(fields)
+}
+
+// eventTime returns the document's event time in microseconds: from the
+// mapped field, from `_event_time`, or the ingest time.
+func eventTime(col catalog.Collection, doc types.Value, now time.Time) (int64, error) {
+	if eti := col.EventTimeInfo; eti != nil {
+		v := doc.Get(eti.Field)
+		if v.IsUndefined() || v.IsNull() {
+			return now.UnixMicro(), nil
+		}
+		return parseEventTime(v, eti.Format, eti.TimeZone, eti.Field)
+	}
+	v := doc.Get(FieldEventTime)
+	if v.IsUndefined() || v.IsNull() {
+		return now.UnixMicro(), nil
+	}
+	return parseEventTime(v, catalog.FormatMicros, "UTC", FieldEventTime)
+}
+
+var isoLayouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02",
+}
+
+func parseEventTime(v types.Value, format, tz, field string) (int64, error) {
+	switch v.Kind() {
+	case types.KindTimestamp:
+		return v.Micros(), nil
+	case types.KindString:
+		loc, err := time.LoadLocation(tz)
+		if err != nil {
+			return 0, invalid("unknown time zone %q", tz)
+		}
+		s := v.Str()
+		for _, layout := range isoLayouts {
+			if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+				return t.UnixMicro(), nil
+			}
+		}
+		if format != catalog.FormatISO8601 {
+			// A number in a string, e.g. "1700000000".
+			if f, err := strconv.ParseFloat(s, 64); err == nil {
+				return epochMicros(f, format, field)
+			}
+		}
+		return 0, invalid("field %s: %q is not an ISO-8601 timestamp", field, s)
+	case types.KindInt, types.KindFloat:
+		if format == catalog.FormatISO8601 {
+			return 0, invalid("field %s must be an ISO-8601 string, got %s", field, v.Kind())
+		}
+		return epochMicros(v.Float(), format, field)
+	}
+	return 0, invalid("field %s must be a timestamp, got %s", field, v.Kind())
+}
+
+func epochMicros(f float64, format, field string) (int64, error) {
+	var m float64
+	switch format {
+	case catalog.FormatSeconds:
+		m = f * 1e6
+	case catalog.FormatMillis:
+		m = f * 1e3
+	default:
+		m = f
+	}
+	// Years 0001 to 9999 are what ISO-8601 output can render.
+	if math.IsNaN(m) || m < -62135596800e6 || m > 253402300799e6 {
+		return 0, invalid("field %s: %v is out of the supported time range", field, f)
+	}
+	return int64(m), nil
+}
+
+// mergeTop merges the top-level fields of upd into old (for _op UPDATE and
+// UPSERT), keeping old's _id and _event_time.
+func mergeTop(old, upd types.Value) types.Value {
+	out := old
+	for _, f := range upd.Fields() {
+		if f.Name == FieldID || f.Name == FieldEventTime {
+			continue
+		}
+		out = out.WithField(f.Name, f.Value)
+	}
+	return out
+}
