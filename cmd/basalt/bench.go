@@ -1,0 +1,13 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+)
+
+func benchCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Benchmark workloads against a running server",
+	}
+	return cmd
+}

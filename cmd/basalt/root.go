@@ -1,0 +1,16 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+)
+
+func rootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "basalt",
+		Short:         "Basalt: a real-time analytics database for streaming JSON",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(serveCmd(), benchCmd())
+	return root
+}

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/basaltdb/basalt/server"
+	"github.com/basaltdb/basalt/types"
+	"github.com/spf13/cobra"
+)
+
+func serveCmd() *cobra.Command {
+	var cfg server.Config
+	var logLevel, logFormat string
+	var sealRows int
+	var sealAge time.Duration
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run a Basalt server on its embedded storage",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			logger, err := newLogger(logLevel, logFormat)
+			if err != nil {
+				return err
+			}
+			cfg.Logger = logger
+			cfg.Storage.SealRows = sealRows
+			cfg.Storage.SealAge = sealAge
+			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+			defer stop()
+			s, err := server.Start(cfg)
+			if err != nil {
+				return err
+			}
+			return s.Wait(ctx)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&cfg.DataDir, "data-dir", "./basalt-data", "directory that holds the data")
+	f.StringVar(&cfg.HTTPAddr, "http-addr", "127.0.0.1:3030", "address of the HTTP API")
+	f.StringVar(&cfg.PGAddr, "pg-addr", "127.0.0.1:5433", "address of the PostgreSQL protocol (reserved)")
+	f.IntVar(&cfg.Limits.MaxDepth, "max-depth", types.DefaultLimits.MaxDepth, "deepest nesting of a document")
+	f.IntVar(&cfg.Limits.MaxDocBytes, "max-doc-bytes", types.DefaultLimits.MaxDocBytes, "largest document, in bytes of JSON")
+	f.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", 64<<20, "largest HTTP request body")
+	f.IntVar(&sealRows, "seal-rows", 1<<16, "rows after which a mutable segment is sealed")
+	f.DurationVar(&sealAge, "seal-age", 5*time.Minute, "age after which a mutable segment is sealed")
+	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	f.StringVar(&logFormat, "log-format", "text", "log format: text or json")
+	return cmd
+}
+
+func newLogger(level, format string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(os.Stderr, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: want text or json", format)
+}

@@ -1,0 +1,173 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/basaltdb/basalt/storage"
+	"github.com/basaltdb/basalt/types"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Config configures the API.
+type Config struct {
+	Engine *storage.Engine
+	Logger *slog.Logger
+	// MaxBodyBytes bounds a request body. Default 64 MiB.
+	MaxBodyBytes int64
+	// Gatherer serves /metrics (nil: no metrics endpoint).
+	Gatherer prometheus.Gatherer
+	// Registerer receives the API's own metrics.
+	Registerer prometheus.Registerer
+}
+
+// API serves the HTTP API.
+type API struct {
+	cfg     Config
+	eng     *storage.Engine
+	log     *slog.Logger
+	limits  types.Limits
+	mux     *http.ServeMux
+	metrics *apiMetrics
+}
+
+type apiMetrics struct {
+	requests *prometheus.CounterVec
+	seconds  *prometheus.HistogramVec
+}
+
+// New returns the API handler.
+func New(cfg Config) *API {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.MaxBodyBytes == 0 {
+		cfg.MaxBodyBytes = 64 << 20
+	}
+	a := &API{cfg: cfg, eng: cfg.Engine, log: cfg.Logger, limits: cfg.Engine.Limits(), mux: http.NewServeMux()}
+	a.metrics = &apiMetrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "basalt_http_requests_total", Help: "HTTP API requests by route and status."}, []string{"route", "code"}),
+		seconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "basalt_http_request_seconds", Help: "HTTP API request latency by route.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16)}, []string{"route"}),
+	}
+	if cfg.Registerer != nil {
+		cfg.Registerer.MustRegister(a.metrics.requests, a.metrics.seconds)
+	}
+	a.routes()
+	return a
+}
+
+// methods maps an HTTP method to its handler for one path pattern.
+type methods map[string]http.HandlerFunc
+
+// handle registers a path pattern; a method it lacks gets a JSON 405.
+func (a *API) handle(pattern string, ms methods) {
+	allowed := make([]string, 0, len(ms))
+	for m := range ms {
+		allowed = append(allowed, m)
+	}
+	sort.Strings(allowed)
+	a.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
+		h, ok := ms[r.Method]
+		if !ok {
+			w.Header().Set("Allow", strings.Join(allowed, ", "))
+			writeError(sw, apiError(ErrMethodNotAllowed, "method "+r.Method+" is not allowed on "+r.URL.Path+"; allowed: "+strings.Join(allowed, ", ")))
+		} else {
+			h(sw, r)
+		}
+		a.metrics.requests.WithLabelValues(pattern, strconv.Itoa(sw.code)).Inc()
+		a.metrics.seconds.WithLabelValues(pattern).Observe(time.Since(start).Seconds())
+	})
+}
+
+func (a *API) routes() {
+	a.handle("/v1/orgs/self/ws", methods{"GET": a.listWorkspaces, "POST": a.createWorkspace})
+	a.handle("/v1/orgs/self/ws/{ws}", methods{"GET": a.getWorkspace, "DELETE": a.deleteWorkspace})
+	a.handle("/v1/orgs/self/collections", methods{"GET": a.listAllCollections})
+	a.handle("/v1/orgs/self/ws/{ws}/collections", methods{"GET": a.listCollections, "POST": a.createCollection})
+	a.handle("/v1/orgs/self/ws/{ws}/collections/{coll}", methods{"GET": a.getCollection, "DELETE": a.deleteCollection})
+	a.handle("/v1/orgs/self/ws/{ws}/collections/{coll}/docs", methods{"POST": a.addDocuments, "PATCH": a.patchDocuments, "DELETE": a.deleteDocuments})
+	a.handle("/healthz", methods{"GET": a.health})
+	a.handle("/readyz", methods{"GET": a.health})
+	if a.cfg.Gatherer != nil {
+		a.mux.Handle("/metrics", promhttp.HandlerFor(a.cfg.Gatherer, promhttp.HandlerOpts{}))
+	}
+	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, apiError(ErrNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path))
+	})
+}
+
+// ServeHTTP implements http.Handler.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			a.log.Error("panic in HTTP handler", "path", r.URL.Path, "panic", p)
+			writeError(w, apiError(ErrInternal, "internal error"))
+		}
+	}()
+	a.mux.ServeHTTP(w, r)
+}
+
+func (a *API) health(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	s.code = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		writeError(w, apiError(ErrInternal, "encode response: "+err.Error()))
+		return
+	}
+	writeRaw(w, status, b)
+}
+
+func writeRaw(w http.ResponseWriter, status int, b []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)+1))
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+}
+
+// errorBody is Rockset's ErrorModel.
+type errorBody struct {
+	Message string    `json:"message"`
+	Type    ErrorType `json:"type"`
+	Line    *int      `json:"line"`
+	Column  *int      `json:"column"`
+	TraceID string    `json:"trace_id,omitempty"`
+}
+
+func writeError(w http.ResponseWriter, e *APIError) {
+	status, ok := statusOf[e.Type]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	writeJSON(w, status, errorBody{Message: e.Message, Type: e.Type})
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
