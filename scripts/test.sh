@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The whole test suite, runnable on a fresh Debian machine with Go installed:
+# formatting, vet, unit and integration tests, the race detector on the
+# concurrent packages, the crash loop, and a short run of every fuzz target.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="/usr/local/go/bin:$PATH"
+
+# Packages the tests need from the system. Nothing yet beyond Go and a C
+# compiler; later stages (PostgreSQL as an oracle, Chromium for the console)
+# are installed here, with apt-get, only when missing.
+need=()
+command -v gcc >/dev/null || need+=(gcc)
+if ((${#need[@]})); then
+	if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+	$SUDO apt-get update -qq
+	$SUDO apt-get install -y -qq "${need[@]}"
+fi
+
+echo "== gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then
+	echo "gofmt needed on:"; echo "$unformatted"; exit 1
+fi
+
+echo "== go vet"
+go vet ./...
+
+echo "== go test"
+go test -count=1 -timeout 15m ./...
+
+echo "== go test -race (concurrent packages)"
+go test -count=1 -race -short -timeout 15m ./storage/... ./server/...
+
+echo "== fuzz (short runs; longer before a release)"
+fuzz() { go test -run='^$' -fuzz="^$2\$" -fuzztime="${FUZZTIME:-5s}" "$1"; }
+fuzz ./types FuzzDecodeJSON
+fuzz ./types FuzzDecodeBinary
+fuzz ./index FuzzOpenInverted
+fuzz ./storage/encoding FuzzDecodeBlock
+
+echo "== all tests passed"
