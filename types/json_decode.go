@@ -370,11 +370,12 @@ func skipSpace(b []byte, i int) int {
 func (d *Decoder) str(b []byte, i int) (string, int, error) {
 	start := i + 1
 	j := start
+	high := false // a non-ASCII byte was seen: validate UTF-8 at the end
 	for j < len(b) {
 		c := b[j]
 		if c == '"' {
 			s := b[start:j]
-			if !utf8.Valid(s) {
+			if high && !utf8.Valid(s) {
 				return "", i, &DocError{Msg: "string is not valid UTF-8"}
 			}
 			if len(s) == 0 {
@@ -387,6 +388,9 @@ func (d *Decoder) str(b []byte, i int) (string, int, error) {
 		}
 		if c < 0x20 {
 			return "", j, &SyntaxError{Offset: j, Msg: "control character in string"}
+		}
+		if c >= 0x80 {
+			high = true
 		}
 		j++
 	}

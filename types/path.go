@@ -213,54 +213,52 @@ func Flatten(doc Value, buf []byte, fn Leaf) []byte {
 }
 
 // IndexTerms calls fn for every scalar the inverted index keeps for the leaf
-// v at path: the scalar itself; each scalar element of an array (under the
-// array's path, which is what array-contains looks up); and, for objects and
-// arrays nested in arrays, their scalars under `path[*]...`.
+// v at path: the scalar itself under path; each scalar element of an array
+// under `path[*]` (what array-contains looks up, kept apart from equality on
+// path); objects inside arrays under `path[*].field`, and arrays inside
+// arrays under `path[*][*]`. It returns the path buffer, which it may have
+// grown; the path bytes given to fn are only valid during the call.
 func IndexTerms(path []byte, v Value, fn Leaf) []byte {
 	switch v.kind {
 	case KindArray:
-		var wild []byte
-		for _, e := range v.Elems() {
-			switch e.kind {
-			case KindArray, KindObject:
-				if wild == nil {
-					wild = append(append(make([]byte, 0, len(path)+8), path...), WildcardSegment...)
-				}
-				wild = indexNested(wild, e, fn)
-			default:
-				fn(path, e)
-			}
-		}
+		return indexArray(path, v, fn)
 	case KindObject:
 		// An empty object leaf has nothing to index.
-	default:
-		fn(path, v)
+		return path
 	}
+	fn(path, v)
 	return path
 }
 
-func indexNested(path []byte, v Value, fn Leaf) []byte {
-	switch v.kind {
-	case KindObject:
-		for _, f := range v.Fields() {
-			n := len(path)
-			path = AppendPathField(path, f.Name)
-			path = indexNested(path, f.Value, fn)
-			path = path[:n]
+func indexArray(path []byte, v Value, fn Leaf) []byte {
+	n := len(path)
+	path = append(path, WildcardSegment...)
+	for _, e := range v.Elems() {
+		switch e.kind {
+		case KindArray:
+			path = indexArray(path, e, fn)
+		case KindObject:
+			path = indexObject(path, e, fn)
+		default:
+			fn(path, e)
 		}
-	case KindArray:
+	}
+	return path[:n]
+}
+
+func indexObject(path []byte, v Value, fn Leaf) []byte {
+	for _, f := range v.Fields() {
 		n := len(path)
-		path = append(path, WildcardSegment...)
-		for _, e := range v.Elems() {
-			if e.kind == KindArray || e.kind == KindObject {
-				path = indexNested(path, e, fn)
-			} else {
-				fn(path[:n], e)
-			}
+		path = AppendPathField(path, f.Name)
+		switch f.Value.kind {
+		case KindArray:
+			path = indexArray(path, f.Value, fn)
+		case KindObject:
+			path = indexObject(path, f.Value, fn)
+		default:
+			fn(path, f.Value)
 		}
 		path = path[:n]
-	default:
-		fn(path, v)
 	}
 	return path
 }
