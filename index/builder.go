@@ -1,0 +1,223 @@
+package index
+
+import (
+	"bytes"
+	"encoding/binary"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/basaltdb/basalt/types"
+)
+
+// Builder collects (term, row) pairs of one index path and writes them as an
+// inverted index region. It sorts instead of hashing: appending is a copy
+// into one buffer, and one sort at the end groups equal terms — about twice
+// as fast as a hash map of postings at the cardinalities of event fields
+// (BenchmarkBuilder), and it allocates nothing per term.
+//
+// Numbers and timestamps, the common fixed-width terms, sort as uint64 keys
+// without touching the byte buffer.
+type Builder struct {
+	// Until a path shows more than maxSmallTerms distinct terms, postings
+	// are grouped in a small map: low-cardinality fields (a country, a
+	// status) then need no sort of all their rows, only of their few terms.
+	small    map[string]int32
+	smallT   []smallTerm
+	overflow bool
+
+	fixed []fixedEntry // 9-byte terms: number (float-exact) or timestamp
+	vars  []varEntry   // everything else, bytes in buf
+	buf   []byte
+	term  []byte
+	pairs int
+}
+
+// maxSmallTerms is the most distinct terms the small map holds before the
+// builder switches to sorting.
+const maxSmallTerms = 256
+
+type smallTerm struct {
+	term string
+	rows []uint32
+}
+
+type fixedEntry struct {
+	tag byte
+	key uint64
+	row uint32
+}
+
+type varEntry struct {
+	// prefix holds the term's first 8 bytes, big-endian: most comparisons
+	// of distinct strings end there, without touching the buffer.
+	prefix   uint64
+	off, len uint32
+	row      uint32
+}
+
+// Reset empties the builder, keeping its memory.
+func (b *Builder) Reset() {
+	clear(b.small)
+	b.smallT = b.smallT[:0]
+	b.overflow = false
+	b.fixed = b.fixed[:0]
+	b.vars = b.vars[:0]
+	b.buf = b.buf[:0]
+	b.pairs = 0
+}
+
+// Len returns the number of pairs added.
+func (b *Builder) Len() int { return b.pairs }
+
+// Add records that row holds the scalar v. Rows must be added in ascending
+// order (equal rows allowed: an array holding a value twice).
+func (b *Builder) Add(v types.Value, row uint32) {
+	b.term = AppendTerm(b.term[:0], v)
+	b.pairs++
+	if !b.overflow {
+		if i, ok := b.small[string(b.term)]; ok {
+			st := &b.smallT[i]
+			if st.rows[len(st.rows)-1] != row {
+				st.rows = append(st.rows, row)
+			}
+			return
+		}
+		if len(b.smallT) < maxSmallTerms {
+			if b.small == nil {
+				b.small = make(map[string]int32, maxSmallTerms)
+			}
+			b.small[string(b.term)] = int32(len(b.smallT))
+			b.smallT = append(b.smallT, smallTerm{term: string(b.term), rows: []uint32{row}})
+			return
+		}
+		b.spill()
+	}
+	b.addSorted(row)
+}
+
+// spill moves the small map's postings into the sorted representation.
+func (b *Builder) spill() {
+	b.overflow = true
+	saved := append([]byte(nil), b.term...)
+	for _, st := range b.smallT {
+		b.term = append(b.term[:0], st.term...)
+		for _, r := range st.rows {
+			b.addSorted(r)
+		}
+	}
+	b.term = append(b.term[:0], saved...)
+	clear(b.small)
+	b.smallT = b.smallT[:0]
+}
+
+func (b *Builder) addSorted(row uint32) {
+	if len(b.term) == 9 && (b.term[0] == TermNumber || b.term[0] == TermTimestamp) {
+		b.fixed = append(b.fixed, fixedEntry{tag: b.term[0], key: binary.BigEndian.Uint64(b.term[1:]), row: row})
+		return
+	}
+	if len(b.buf)+len(b.term) > math.MaxUint32 {
+		panic("index: builder buffer over 4 GiB")
+	}
+	var p [8]byte
+	copy(p[:], b.term)
+	b.vars = append(b.vars, varEntry{prefix: binary.BigEndian.Uint64(p[:]), off: uint32(len(b.buf)), len: uint32(len(b.term)), row: row})
+	b.buf = append(b.buf, b.term...)
+}
+
+// Write sorts the pairs and writes them to w, returning the number of
+// distinct terms. Terms are added in ascending byte order; the fixed-width
+// ones (tags 0x04 and 0x06) interleave with the others by tag.
+func (b *Builder) Write(w *InvertedWriter) (int, error) {
+	if !b.overflow {
+		slices.SortFunc(b.smallT, func(x, y smallTerm) int { return strings.Compare(x.term, y.term) })
+		for _, st := range b.smallT {
+			if err := w.Add([]byte(st.term), st.rows); err != nil {
+				return 0, err
+			}
+		}
+		return len(b.smallT), nil
+	}
+	slices.SortFunc(b.fixed, func(x, y fixedEntry) int {
+		if x.tag != y.tag {
+			return int(x.tag) - int(y.tag)
+		}
+		switch {
+		case x.key < y.key:
+			return -1
+		case x.key > y.key:
+			return 1
+		}
+		return int(x.row) - int(y.row)
+	})
+	buf := b.buf
+	slices.SortFunc(b.vars, func(x, y varEntry) int {
+		if x.prefix != y.prefix {
+			if x.prefix < y.prefix {
+				return -1
+			}
+			return 1
+		}
+		if c := bytes.Compare(buf[x.off:x.off+x.len], buf[y.off:y.off+y.len]); c != 0 {
+			return c
+		}
+		return int(x.row) - int(y.row)
+	})
+	var rows []uint32
+	var term []byte
+	terms := 0
+	flush := func() error {
+		if len(rows) == 0 {
+			return nil
+		}
+		terms++
+		err := w.Add(term, rows)
+		rows = rows[:0]
+		return err
+	}
+	addRow := func(r uint32) {
+		if len(rows) == 0 || rows[len(rows)-1] != r {
+			rows = append(rows, r)
+		}
+	}
+	fi, vi := 0, 0
+	var fixedTerm [9]byte
+	for fi < len(b.fixed) || vi < len(b.vars) {
+		takeFixed := vi == len(b.vars)
+		if !takeFixed && fi < len(b.fixed) {
+			f := b.fixed[fi]
+			fixedTerm[0] = f.tag
+			binary.BigEndian.PutUint64(fixedTerm[1:], f.key)
+			v := b.vars[vi]
+			takeFixed = bytes.Compare(fixedTerm[:], buf[v.off:v.off+v.len]) < 0
+		}
+		if takeFixed {
+			f := b.fixed[fi]
+			fixedTerm[0] = f.tag
+			binary.BigEndian.PutUint64(fixedTerm[1:], f.key)
+			if !bytes.Equal(term, fixedTerm[:]) {
+				if err := flush(); err != nil {
+					return terms, err
+				}
+				term = append(term[:0], fixedTerm[:]...)
+			}
+			addRow(f.row)
+			fi++
+			continue
+		}
+		v := b.vars[vi]
+		t := buf[v.off : v.off+v.len]
+		if !bytes.Equal(term, t) {
+			if err := flush(); err != nil {
+				return terms, err
+			}
+			term = append(term[:0], t...)
+		}
+		addRow(v.row)
+		vi++
+	}
+	if err := flush(); err != nil {
+		return terms, err
+	}
+	return terms, nil
+}
