@@ -37,8 +37,14 @@ type Reader struct {
 	colIdx  map[string]int
 	indexes map[string]indexMeta
 
+	rowBlocks []rowBlock
+
 	mu       sync.Mutex
 	inverted map[string]*index.InvertedReader
+	// lastRows caches the newest decompressed row block: scans and nearby
+	// lookups read the same block many times in a row.
+	lastRows     []byte
+	lastRowBlock int
 }
 
 var footerDecoder = func() *zstd.Decoder {
@@ -210,6 +216,19 @@ func (r *Reader) decodeFooter(b []byte, dataEnd uint64) error {
 		}
 		r.indexes[ix.path] = ix
 	}
+	nrb := fr.count(uint64(len(fr.b)))
+	for i := 0; i < nrb && fr.err == nil; i++ {
+		rb := rowBlock{first: fr.uvarint(), off: fr.uvarint(), len: fr.uvarint(), raw: fr.uvarint()}
+		if fr.err != nil {
+			break
+		}
+		if rb.off+rb.len > dataEnd || rb.off+rb.len < rb.off || rb.first >= uint64(rows) || rb.raw > 1<<30 ||
+			(i > 0 && rb.first <= r.rowBlocks[i-1].first) || (i == 0 && rb.first != 0) {
+			return fmt.Errorf("bad row block %d", i)
+		}
+		r.rowBlocks = append(r.rowBlocks, rb)
+	}
+	r.lastRowBlock = -1
 	if fr.err != nil {
 		return fr.err
 	}
@@ -320,6 +339,47 @@ func (r *Reader) ReadColumn(path string, start, end int, dst *coldata.Vec) error
 		row = b*index.BlockRows + hi
 	}
 	return nil
+}
+
+// HasRows reports whether the segment keeps its documents (its row section).
+func (r *Reader) HasRows() bool { return len(r.rowBlocks) > 0 }
+
+// Doc returns the document of row in the types binary encoding. The bytes
+// are a copy the caller owns.
+func (r *Reader) Doc(row int) ([]byte, error) {
+	if row < 0 || row >= r.meta.Rows {
+		return nil, fmt.Errorf("segment %q: row %d of %d", r.name, row, r.meta.Rows)
+	}
+	if len(r.rowBlocks) == 0 {
+		return nil, fmt.Errorf("segment %q has no row section", r.name)
+	}
+	b := sort.Search(len(r.rowBlocks), func(i int) bool { return r.rowBlocks[i].first > uint64(row) }) - 1
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.lastRowBlock != b {
+		rb := r.rowBlocks[b]
+		frame := make([]byte, rb.len)
+		if _, err := r.f.ReadAt(frame, int64(rb.off)); err != nil {
+			return nil, fmt.Errorf("read segment %q row block %d: %w", r.name, b, err)
+		}
+		raw, err := encoding.DecodeFrame(r.lastRows[:0], frame, int(rb.raw))
+		if err != nil {
+			r.lastRowBlock = -1
+			return nil, fmt.Errorf("segment %q row block %d: %w", r.name, b, err)
+		}
+		r.lastRows, r.lastRowBlock = raw, b
+	}
+	buf := r.lastRows
+	for i := int(r.rowBlocks[b].first); ; i++ {
+		n, k := binary.Uvarint(buf)
+		if k <= 0 || n > uint64(len(buf)-k) {
+			return nil, fmt.Errorf("%w: %q row block %d is truncated", ErrCorruption, r.name, b)
+		}
+		if i == row {
+			return append([]byte(nil), buf[k:k+int(n)]...), nil
+		}
+		buf = buf[k+int(n):]
+	}
 }
 
 // Lookup adds to dst the rows whose value at the index path satisfies p.

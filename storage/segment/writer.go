@@ -18,7 +18,12 @@ const (
 	headMagic = "BSLTSEG1"
 	tailMagic = "BSLTEND1"
 	// footerVersion changes whenever the footer layout does.
-	footerVersion = 1
+	footerVersion = 2
+	// rowBlockBytes is the uncompressed size a row block fills up to: large
+	// enough for zstd to find the repetition between documents (about 4x on
+	// RockBench documents), small enough that a point lookup decompresses
+	// little.
+	rowBlockBytes = 32 << 10
 )
 
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
@@ -48,6 +53,13 @@ type indexMeta struct {
 	terms    uint64
 }
 
+// rowBlock locates a block of documents in the row section.
+type rowBlock struct {
+	first    uint64 // first row
+	off, len uint64 // the compressed frame
+	raw      uint64 // its uncompressed length
+}
+
 // Writer writes one segment file, column by column. Not safe for concurrent
 // use.
 type Writer struct {
@@ -60,6 +72,17 @@ type Writer struct {
 	indexes  []indexMeta
 	buf      []byte
 	finished bool
+
+	// Buffers reused across columns: strings of the block being built and
+	// the index builders.
+	arena    []byte
+	builders []*index.Builder
+
+	rows      int
+	rowBuf    []byte
+	rowFirst  int
+	rowBlocks []rowBlock
+	err       error
 }
 
 // Create starts a segment file that will be named name once Finish succeeds.
@@ -95,16 +118,83 @@ type Column struct {
 	arena  []byte
 	zone   index.Zone
 	rows   int
-	terms  map[string]map[string][]uint32 // index path → term → rows
+	terms  map[string]*index.Builder // index path → its postings; nil: the caller writes the index
 	path   []byte
-	term   []byte
 	failed error
+	stable bool
 }
 
-// BeginColumn starts the column path. Columns must be begun in ascending
-// path order, one at a time.
+// StableStrings tells the column that the strings appended to it stay valid
+// and unchanged until End (e.g. they live in a frozen mutable segment), so
+// it need not copy them.
+func (c *Column) StableStrings() { c.stable = true }
+
+// BeginColumn starts the column path, building its inverted index from the
+// values appended. Columns must be begun in ascending path order, one at a
+// time.
 func (w *Writer) BeginColumn(path string) *Column {
-	return &Column{w: w, meta: columnMeta{path: path}, terms: map[string]map[string][]uint32{}, path: []byte(path)}
+	return &Column{w: w, meta: columnMeta{path: path}, terms: map[string]*index.Builder{}, path: []byte(path), arena: w.arena[:0]}
+}
+
+// BeginColumnValues starts a column whose inverted index the caller writes
+// with AddIndex (e.g. the mutable segment's, reused when sealing).
+func (w *Writer) BeginColumnValues(path string) *Column {
+	return &Column{w: w, meta: columnMeta{path: path}, path: []byte(path), arena: w.arena[:0]}
+}
+
+// AddIndex writes the inverted index of an index path from terms in
+// ascending order and their rows (each ascending, non-empty).
+func (w *Writer) AddIndex(ipath string, terms [][]byte, rows [][]uint32) error {
+	if len(terms) != len(rows) {
+		return fmt.Errorf("segment: index %q: %d terms, %d posting lists", ipath, len(terms), len(rows))
+	}
+	if len(terms) == 0 {
+		return nil
+	}
+	iw := index.NewInvertedWriter()
+	for i, t := range terms {
+		if err := iw.Add(t, rows[i]); err != nil {
+			return fmt.Errorf("segment: index %q: %w", ipath, err)
+		}
+	}
+	region := iw.Finish()
+	im := indexMeta{path: ipath, off: w.off, len: uint64(len(region)), terms: uint64(len(terms))}
+	if err := w.write(region); err != nil {
+		return err
+	}
+	w.indexes = append(w.indexes, im)
+	return nil
+}
+
+// AddRow appends the next row's document, in the types binary encoding, to
+// the row section: the segment's row store, where point lookups and whole-
+// document reads find it. Either every row gets a document or none does.
+func (w *Writer) AddRow(doc []byte) error {
+	if w.err != nil {
+		return w.err
+	}
+	w.rowBuf = binary.AppendUvarint(w.rowBuf, uint64(len(doc)))
+	w.rowBuf = append(w.rowBuf, doc...)
+	w.rows++
+	if len(w.rowBuf) >= rowBlockBytes {
+		w.err = w.flushRows()
+	}
+	return w.err
+}
+
+func (w *Writer) flushRows() error {
+	if len(w.rowBuf) == 0 {
+		return nil
+	}
+	w.buf = encoding.AppendFrame(w.buf[:0], w.rowBuf)
+	rb := rowBlock{first: uint64(w.rowFirst), off: w.off, len: uint64(len(w.buf)), raw: uint64(len(w.rowBuf))}
+	if err := w.write(w.buf); err != nil {
+		return err
+	}
+	w.rowBlocks = append(w.rowBlocks, rb)
+	w.rowBuf = w.rowBuf[:0]
+	w.rowFirst = w.rows
+	return nil
 }
 
 // Append adds the next row's value. Strings and nested values are copied, so
@@ -116,6 +206,10 @@ func (c *Column) Append(v types.Value) {
 	row := uint32(c.rows)
 	switch v.Kind() {
 	case types.KindString:
+		if c.stable {
+			c.vec.Append(v)
+			break
+		}
 		// The block's strings live in c.arena until the block is encoded.
 		// Re-slicing after a reallocation would invalidate earlier
 		// strings, so grow by allocating anew and copying all.
@@ -130,25 +224,34 @@ func (c *Column) Append(v types.Value) {
 	}
 	c.meta.counts[v.Kind()]++
 	c.zone.Add(v)
-	if v.Kind() != types.KindUndefined {
-		types.IndexTerms(c.path, v, func(ipath []byte, e types.Value) {
-			m := c.terms[string(ipath)]
-			if m == nil {
-				m = map[string][]uint32{}
-				c.terms[string(ipath)] = m
-			}
-			c.term = index.AppendTerm(c.term[:0], e)
-			rows := m[string(c.term)]
-			if len(rows) > 0 && rows[len(rows)-1] == row {
-				return
-			}
-			m[string(c.term)] = append(rows, row)
-		})
+	if k := v.Kind(); k != types.KindUndefined && c.terms != nil {
+		if k.IsScalar() {
+			c.builder(c.meta.path).Add(v, row)
+		} else {
+			types.IndexTerms(c.path, v, func(ipath []byte, e types.Value) {
+				c.builder(string(ipath)).Add(e, row)
+			})
+		}
 	}
 	c.rows++
 	if c.vec.Len() == index.BlockRows {
 		c.flushBlock()
 	}
+}
+
+func (c *Column) builder(ipath string) *index.Builder {
+	b := c.terms[ipath]
+	if b == nil {
+		if n := len(c.w.builders); n > 0 {
+			b = c.w.builders[n-1]
+			c.w.builders = c.w.builders[:n-1]
+			b.Reset()
+		} else {
+			b = &index.Builder{}
+		}
+		c.terms[ipath] = b
+	}
+	return b
 }
 
 // regrowArena re-homes the strings of the current block in a larger arena.
@@ -185,6 +288,7 @@ func (c *Column) flushBlock() {
 // End finishes the column: the last block and its inverted index regions.
 func (c *Column) End() error {
 	c.flushBlock()
+	c.w.arena = c.arena[:0] // keep the grown buffer for the next column
 	if c.failed != nil {
 		return c.failed
 	}
@@ -197,30 +301,33 @@ func (c *Column) End() error {
 		return fmt.Errorf("segment: column %q begun after %q", c.meta.path, w.cols[n-1].path)
 	}
 	w.cols = append(w.cols, c.meta)
+	if c.terms == nil {
+		return nil // the caller writes the index
+	}
 	ipaths := make([]string, 0, len(c.terms))
 	for p := range c.terms {
 		ipaths = append(ipaths, p)
 	}
 	slices.Sort(ipaths)
 	for _, ip := range ipaths {
-		m := c.terms[ip]
-		terms := make([]string, 0, len(m))
-		for t := range m {
-			terms = append(terms, t)
+		b := c.terms[ip]
+		if b.Len() == 0 {
+			continue
 		}
-		slices.Sort(terms)
 		iw := index.NewInvertedWriter()
-		for _, t := range terms {
-			if err := iw.Add([]byte(t), m[t]); err != nil {
-				return err
-			}
+		terms, err := b.Write(iw)
+		if err != nil {
+			return fmt.Errorf("segment: index %q: %w", ip, err)
 		}
 		region := iw.Finish()
-		im := indexMeta{path: ip, off: w.off, len: uint64(len(region)), terms: uint64(len(terms))}
+		im := indexMeta{path: ip, off: w.off, len: uint64(len(region)), terms: uint64(terms)}
 		if err := w.write(region); err != nil {
 			return err
 		}
 		w.indexes = append(w.indexes, im)
+	}
+	for _, b := range c.terms {
+		w.builders = append(w.builders, b)
 	}
 	c.terms = nil
 	return nil
@@ -239,6 +346,17 @@ func (w *Writer) Finish(meta Meta) (int64, error) {
 	if len(meta.RowIDs) != meta.Rows {
 		w.abort()
 		return 0, fmt.Errorf("segment: %d row ids for %d rows", len(meta.RowIDs), meta.Rows)
+	}
+	if w.err == nil {
+		w.err = w.flushRows()
+	}
+	if w.err != nil {
+		w.abort()
+		return 0, w.err
+	}
+	if w.rows != 0 && w.rows != meta.Rows {
+		w.abort()
+		return 0, fmt.Errorf("segment: %d documents for %d rows", w.rows, meta.Rows)
 	}
 	for _, c := range w.cols {
 		var n uint64
@@ -259,7 +377,7 @@ func (w *Writer) Finish(meta Meta) (int64, error) {
 		}
 		return 0
 	})
-	footer := encodeFooter(meta, w.cols, w.indexes)
+	footer := encodeFooter(meta, w.cols, w.indexes, w.rowBlocks)
 	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(1))
 	if err != nil {
 		w.abort()
@@ -326,7 +444,7 @@ func syncDir(fs vfs.FS, name string) error {
 	return nil
 }
 
-func encodeFooter(meta Meta, cols []columnMeta, indexes []indexMeta) []byte {
+func encodeFooter(meta Meta, cols []columnMeta, indexes []indexMeta, rows []rowBlock) []byte {
 	b := []byte{footerVersion}
 	b = binary.AppendUvarint(b, uint64(meta.Rows))
 	b = binary.AppendVarint(b, meta.MinEventTime)
@@ -355,6 +473,13 @@ func encodeFooter(meta Meta, cols []columnMeta, indexes []indexMeta) []byte {
 		b = binary.AppendUvarint(b, ix.off)
 		b = binary.AppendUvarint(b, ix.len)
 		b = binary.AppendUvarint(b, ix.terms)
+	}
+	b = binary.AppendUvarint(b, uint64(len(rows)))
+	for _, rb := range rows {
+		b = binary.AppendUvarint(b, rb.first)
+		b = binary.AppendUvarint(b, rb.off)
+		b = binary.AppendUvarint(b, rb.len)
+		b = binary.AppendUvarint(b, rb.raw)
 	}
 	return b
 }
