@@ -5,8 +5,8 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
-	"unsafe"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/basaltdb/basalt/coldata"
@@ -19,53 +19,84 @@ type Segment struct {
 	mu     sync.RWMutex
 	rows   int
 	rowIDs []uint64
+	root   node
 	cols   map[string]*column
 	order  []*column // columns in first-seen order
-	terms  map[string]*termIndex
+	// ipaths are the index paths with values: column paths of scalars, and
+	// the element paths (`tags[*]`, `items[*].qty`) of arrays.
+	ipaths map[string]bool
+	arena  arena
 	bytes  int64
 	minET  int64
 	maxET  int64
 	frozen bool
 
 	pathBuf []byte
-	termBuf []byte
+	encBuf  []byte
+}
+
+// node is one field path in the trie documents are walked with: looking up
+// a field by name among a node's children is cheaper than hashing the whole
+// path of every value, and documents of one shape find each child at the
+// position they had last time.
+type node struct {
+	name   string
+	path   string
+	kids   []*node
+	byName map[string]*node
+	col    *column
+	// elemPath is `path[*]`, once an array of scalars was seen here.
+	elemPath string
+}
+
+// child returns the child named name, which document field position pos
+// usually finds at once.
+func (n *node) child(pos int, name string) *node {
+	if pos < len(n.kids) && n.kids[pos].name == name {
+		return n.kids[pos]
+	}
+	if n.byName != nil {
+		if k := n.byName[name]; k != nil {
+			return k
+		}
+	} else {
+		for _, k := range n.kids {
+			if k.name == name {
+				return k
+			}
+		}
+	}
+	k := &node{name: name, path: string(types.AppendPathField([]byte(n.path), name))}
+	n.kids = append(n.kids, k)
+	if len(n.kids) > 16 {
+		if n.byName == nil {
+			n.byName = make(map[string]*node, 32)
+			for _, c := range n.kids {
+				n.byName[c.name] = c
+			}
+		}
+		n.byName[name] = k
+	}
+	return k
 }
 
 type column struct {
 	path   string
 	rows   []uint32 // rows where the path is defined, ascending
 	kinds  []types.Kind
-	nums   []uint64 // scalar payload, or arena offset<<26 | length for strings and nested values
-	arena  []byte
+	nums   []uint64 // scalar payload, or the arena reference of strings and nested values
 	counts [types.NumKinds]uint64
 	zones  []index.Zone // one per index.BlockRows rows
 	inBlk  []uint32     // rows with the path, per block
 }
 
-// termIndex maps the terms of one index path to their rows. A term with one
-// row keeps it inline (high bit set), which is what most terms of
-// high-cardinality fields are; others point into lists.
-type termIndex struct {
-	m     map[string]uint32
-	lists [][]uint32
-}
-
-const inlineBit = 1 << 31
-
-// maxArena bounds the arena: offsets get 38 bits and lengths 26 bits (64 MiB,
-// above the 16 MiB document limit).
-const (
-	lenBits = 26
-	maxLen  = 1<<lenBits - 1
-)
-
 // New returns an empty segment.
 func New() *Segment {
 	return &Segment{
-		cols:  map[string]*column{},
-		terms: map[string]*termIndex{},
-		minET: math.MaxInt64,
-		maxET: math.MinInt64,
+		cols:   map[string]*column{},
+		ipaths: map[string]bool{},
+		minET:  math.MaxInt64,
+		maxET:  math.MinInt64,
 	}
 }
 
@@ -85,38 +116,48 @@ func (s *Segment) Append(docs []types.Value, rowIDs []uint64, eventTimes []int64
 	if first+len(docs) > math.MaxInt32 {
 		return 0, fmt.Errorf("memseg: segment full")
 	}
+	before := s.arena.bytes
 	for i, doc := range docs {
-		row := uint32(s.rows)
-		s.pathBuf = types.Flatten(doc, s.pathBuf[:0], func(path []byte, v types.Value) {
-			s.appendValue(path, row, v)
-		})
+		s.walk(&s.root, doc, uint32(s.rows))
 		s.rowIDs = append(s.rowIDs, rowIDs[i])
 		s.minET = min(s.minET, eventTimes[i])
 		s.maxET = max(s.maxET, eventTimes[i])
 		s.rows++
 	}
-	s.bytes += int64(len(docs)) * 8
+	s.bytes += int64(len(docs))*8 + s.arena.bytes - before
 	return first, nil
 }
 
-func (s *Segment) appendValue(path []byte, row uint32, v types.Value) {
-	c := s.cols[string(path)]
-	if c == nil {
-		c = &column{path: string(path)}
-		s.cols[c.path] = c
-		s.order = append(s.order, c)
-		s.bytes += int64(len(path)) + 128
+func (s *Segment) walk(n *node, obj types.Value, row uint32) {
+	for i, f := range obj.Fields() {
+		k := n.child(i, f.Name)
+		if f.Value.Kind() == types.KindObject && f.Value.Len() > 0 {
+			s.walk(k, f.Value, row)
+			continue
+		}
+		s.appendLeaf(k, f.Value, row)
 	}
+}
+
+func (s *Segment) column(n *node) *column {
+	if n.col == nil {
+		n.col = &column{path: n.path}
+		s.cols[n.path] = n.col
+		s.order = append(s.order, n.col)
+		s.bytes += int64(len(n.path)) + 256
+	}
+	return n.col
+}
+
+func (s *Segment) appendLeaf(n *node, v types.Value, row uint32) {
+	c := s.column(n)
 	var num uint64
 	switch v.Kind() {
 	case types.KindString:
-		num = c.addBytes(unsafe.Slice(unsafe.StringData(v.Str()), len(v.Str())))
-		s.bytes += int64(len(v.Str()))
+		num = s.arena.add(stringBytes(v.Str()))
 	case types.KindArray, types.KindObject:
-		n := len(c.arena)
-		c.arena = types.AppendBinary(c.arena, v)
-		num = uint64(n)<<lenBits | uint64(len(c.arena)-n)
-		s.bytes += int64(len(c.arena) - n)
+		s.encBuf = types.AppendBinary(s.encBuf[:0], v)
+		num = s.arena.add(s.encBuf)
 	default:
 		num = v.Bits()
 	}
@@ -132,44 +173,32 @@ func (s *Segment) appendValue(path []byte, row uint32, v types.Value) {
 	c.zones[b].Add(v)
 	c.inBlk[b]++
 	s.bytes += 13
-	types.IndexTerms(path, v, func(ipath []byte, e types.Value) {
-		s.addTerm(ipath, row, e)
-	})
-}
-
-func (c *column) addBytes(b []byte) uint64 {
-	n := len(c.arena)
-	c.arena = append(c.arena, b...)
-	return uint64(n)<<lenBits | uint64(len(b))
-}
-
-func (s *Segment) addTerm(ipath []byte, row uint32, v types.Value) {
-	ti := s.terms[string(ipath)]
-	if ti == nil {
-		ti = &termIndex{m: map[string]uint32{}}
-		s.terms[string(ipath)] = ti
+	switch k := v.Kind(); {
+	case k == types.KindArray:
+		s.noteElemPaths(n, v)
+	case k.IsScalar() && k != types.KindUndefined && !s.ipaths[n.path]:
+		s.ipaths[n.path] = true
 	}
-	s.termBuf = index.AppendTerm(s.termBuf[:0], v)
-	ref, ok := ti.m[string(s.termBuf)]
-	switch {
-	case !ok:
-		ti.m[string(s.termBuf)] = row | inlineBit
-		s.bytes += int64(len(s.termBuf)) + 48
-	case ref&inlineBit != 0:
-		old := ref &^ inlineBit
-		if old == row {
-			return // the same value twice in one array
-		}
-		ti.lists = append(ti.lists, []uint32{old, row})
-		ti.m[string(s.termBuf)] = uint32(len(ti.lists) - 1)
-		s.bytes += 32
-	default:
-		l := ti.lists[ref]
-		if l[len(l)-1] == row {
+}
+
+// noteElemPaths records the index paths an array's elements live under, so
+// IndexPaths can list them. The common case, an array of scalars, costs a
+// type check per element.
+func (s *Segment) noteElemPaths(n *node, v types.Value) {
+	for _, e := range v.Elems() {
+		if !e.Kind().IsScalar() {
+			s.pathBuf = append(s.pathBuf[:0], n.path...)
+			s.pathBuf = types.IndexTerms(s.pathBuf, v, func(ipath []byte, _ types.Value) {
+				if !s.ipaths[string(ipath)] {
+					s.ipaths[string(ipath)] = true
+				}
+			})
 			return
 		}
-		ti.lists[ref] = append(l, row)
-		s.bytes += 4
+		if e.Kind() != types.KindUndefined && n.elemPath == "" {
+			n.elemPath = n.path + types.WildcardSegment
+			s.ipaths[n.elemPath] = true
+		}
 	}
 }
 
@@ -210,14 +239,16 @@ func (s *Segment) RowIDs(n int) []uint64 {
 }
 
 // Fields returns the kind counts of every column path over rows [0, n),
-// sorted by path.
+// sorted by path. Rows without the path count as undefined, as in a sealed
+// segment's columns, so that callers can subtract the kinds of deleted rows.
 func (s *Segment) Fields(n int) []index.FieldStats {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	n = min(n, s.rows)
 	out := make([]index.FieldStats, 0, len(s.order))
 	for _, c := range s.order {
 		fs := index.FieldStats{Path: c.path}
-		if n >= s.rows {
+		if n == s.rows {
 			fs.Counts = c.counts
 		} else {
 			end := sort.Search(len(c.rows), func(i int) bool { return int(c.rows[i]) >= n })
@@ -225,6 +256,7 @@ func (s *Segment) Fields(n int) []index.FieldStats {
 				fs.Counts[k]++
 			}
 		}
+		fs.Counts[types.KindUndefined] = uint64(n) - fs.Total()
 		if fs.Total() > 0 {
 			out = append(out, fs)
 		}
@@ -254,34 +286,98 @@ func (s *Segment) HasColumn(path string) bool {
 func (s *Segment) ReadColumn(path string, start, end int, dst *coldata.Vec) error {
 	dst.Reset()
 	s.mu.RLock()
-	c := s.cols[path]
-	if c == nil || end > s.rows {
+	if end > s.rows || start < 0 || start > end {
+		n := s.rows
 		s.mu.RUnlock()
-		if end > s.NumRows() {
-			return fmt.Errorf("memseg: read rows [%d,%d) of %d", start, end, s.NumRows())
-		}
+		return fmt.Errorf("memseg: read rows [%d,%d) of %d", start, end, n)
+	}
+	c := s.cols[path]
+	if c == nil {
+		s.mu.RUnlock()
 		dst.ResetUniform(types.KindUndefined, end-start)
 		return nil
 	}
 	// Slices are captured under the lock; appends never touch the
 	// captured prefix, so reading it afterwards is safe.
-	rows, kinds, nums, arena := c.rows, c.kinds, c.nums, c.arena
+	rows, kinds, nums, av := c.rows, c.kinds, c.nums, s.arena.view()
 	s.mu.RUnlock()
 
-	i := sort.Search(len(rows), func(i int) bool { return int(rows[i]) >= start })
-	var d types.Decoder
-	for r := start; r < end; r++ {
-		if i < len(rows) && int(rows[i]) == r {
-			dst.Append(decodeValue(&d, kinds[i], nums[i], arena))
-			i++
-		} else {
-			dst.Append(types.Undefined)
+	i0 := sort.Search(len(rows), func(i int) bool { return int(rows[i]) >= start })
+	i1 := i0 + sort.Search(len(rows)-i0, func(i int) bool { return int(rows[i0+i]) >= end })
+	n := end - start
+	// Fast path: every row has the path, with one kind (the common case
+	// for event fields) — fill the typed payload directly.
+	if i1-i0 == n && n > 0 {
+		k := kinds[i0]
+		uniform := true
+		for _, kk := range kinds[i0:i1] {
+			if kk != k {
+				uniform = false
+				break
+			}
+		}
+		if uniform {
+			dst.ResetUniform(k, n)
+			fillPayload(dst, k, nums[i0:i1], nil, av)
+			return nil
 		}
 	}
+	ks := make([]types.Kind, n)
+	for i := i0; i < i1; i++ {
+		ks[int(rows[i])-start] = kinds[i]
+	}
+	dst.ResetMixed(ks)
+	pos := make([]int32, i1-i0)
+	for i := i0; i < i1; i++ {
+		pos[i-i0] = int32(int(rows[i]) - start)
+	}
+	fillMixed(dst, kinds[i0:i1], nums[i0:i1], pos, av)
 	return nil
 }
 
-func decodeValue(d *types.Decoder, k types.Kind, num uint64, arena []byte) types.Value {
+// fillPayload writes payloads of one kind into dst at positions 0..len(nums)-1.
+func fillPayload(dst *coldata.Vec, k types.Kind, nums []uint64, _ []int32, av arenaView) {
+	switch k {
+	case types.KindBool, types.KindInt, types.KindTimestamp:
+		for j, x := range nums {
+			dst.I64[j] = int64(x)
+		}
+	case types.KindFloat:
+		for j, x := range nums {
+			dst.F64[j] = math.Float64frombits(x)
+		}
+	case types.KindString:
+		for j, x := range nums {
+			dst.Str[j] = av.str(x)
+		}
+	case types.KindArray, types.KindObject:
+		var d types.Decoder
+		for j, x := range nums {
+			dst.Any[j] = decodeValue(&d, k, x, av)
+		}
+	}
+}
+
+// fillMixed writes payloads of mixed kinds into dst at the given positions.
+func fillMixed(dst *coldata.Vec, kinds []types.Kind, nums []uint64, pos []int32, av arenaView) {
+	var d types.Decoder
+	for i, k := range kinds {
+		j := pos[i]
+		x := nums[i]
+		switch k {
+		case types.KindBool, types.KindInt, types.KindTimestamp:
+			dst.I64[j] = int64(x)
+		case types.KindFloat:
+			dst.F64[j] = math.Float64frombits(x)
+		case types.KindString:
+			dst.Str[j] = av.str(x)
+		case types.KindArray, types.KindObject:
+			dst.Any[j] = decodeValue(&d, k, x, av)
+		}
+	}
+}
+
+func decodeValue(d *types.Decoder, k types.Kind, num uint64, av arenaView) types.Value {
 	switch k {
 	case types.KindNull:
 		return types.Null
@@ -294,14 +390,9 @@ func decodeValue(d *types.Decoder, k types.Kind, num uint64, arena []byte) types
 	case types.KindTimestamp:
 		return types.Timestamp(int64(num))
 	case types.KindString:
-		off, l := num>>lenBits, num&maxLen
-		if l == 0 {
-			return types.String("")
-		}
-		return types.String(unsafe.String(&arena[off], int(l)))
+		return types.String(av.str(num))
 	case types.KindArray, types.KindObject:
-		off, l := num>>lenBits, num&maxLen
-		v, err := d.DecodeBinary(arena[off : off+l])
+		v, err := d.DecodeBinary(av.bytesOf(num))
 		if err != nil {
 			panic(fmt.Sprintf("memseg: corrupt nested value in arena: %v", err))
 		}
@@ -335,49 +426,83 @@ func (s *Segment) Zones(path string) []index.Zone {
 
 // Lookup adds to dst the rows below n whose value at the index path
 // satisfies p.
+//
+// The mutable segment keeps no postings: it scans the column, which for a
+// segment of at most SealRows rows held in memory takes a fraction of a
+// millisecond, while maintaining postings at write time cost a quarter of
+// the ingest CPU budget (the choice Druid's incremental index makes too).
+// Sealed segments, which hold nearly all the data, have the inverted index.
 func (s *Segment) Lookup(ipath string, p index.Predicate, n int, dst *roaring.Bitmap) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
+	colPath := ipath
+	if i := strings.Index(ipath, types.WildcardSegment); i >= 0 {
+		colPath = ipath[:i]
+	}
 	s.mu.RLock()
-	defer s.mu.RUnlock()
-	ti := s.terms[ipath]
-	if ti == nil {
+	c := s.cols[colPath]
+	if c == nil {
+		s.mu.RUnlock()
 		return nil
 	}
-	add := func(ref uint32) {
-		if ref&inlineBit != 0 {
-			if r := ref &^ inlineBit; int(r) < n {
-				dst.Add(r)
-			}
-			return
-		}
-		l := ti.lists[ref]
-		end := sort.Search(len(l), func(i int) bool { return int(l[i]) >= n })
-		dst.AddMany(l[:end])
-	}
-	if p.Op == index.OpEq || p.Op == index.OpIn {
-		for _, sp := range p.Spans() {
-			if ref, ok := ti.m[string(sp.Start)]; ok {
-				add(ref)
+	rows, kinds, nums, av := c.rows, c.kinds, c.nums, s.arena.view()
+	s.mu.RUnlock()
+	end := sort.Search(len(rows), func(i int) bool { return int(rows[i]) >= n })
+	if colPath == ipath {
+		for i := 0; i < end; i++ {
+			if k := kinds[i]; k.IsScalar() && k != types.KindUndefined && p.Match(scalarValue(k, nums[i], av)) {
+				dst.Add(rows[i])
 			}
 		}
 		return nil
 	}
-	for t, ref := range ti.m {
-		if v, ok := index.DecodeTerm([]byte(t)); ok && p.Match(v) {
-			add(ref)
+	var d types.Decoder
+	path := []byte(colPath)
+	for i := 0; i < end; i++ {
+		if kinds[i] != types.KindArray {
+			continue
 		}
+		v, err := d.DecodeBinary(av.bytesOf(nums[i]))
+		if err != nil {
+			return fmt.Errorf("memseg: corrupt nested value in arena: %w", err)
+		}
+		row := rows[i]
+		path = types.IndexTerms(path, v, func(ip []byte, e types.Value) {
+			if string(ip) == ipath && p.Match(e) {
+				dst.Add(row)
+			}
+		})
 	}
 	return nil
 }
 
-// IndexPaths returns the index paths that have terms, sorted.
+// scalarValue returns a scalar from its column payload; strings alias the
+// arena.
+func scalarValue(k types.Kind, num uint64, av arenaView) types.Value {
+	switch k {
+	case types.KindNull:
+		return types.Null
+	case types.KindBool:
+		return types.Bool(num != 0)
+	case types.KindInt:
+		return types.Int(int64(num))
+	case types.KindFloat:
+		return types.Float(math.Float64frombits(num))
+	case types.KindTimestamp:
+		return types.Timestamp(int64(num))
+	case types.KindString:
+		return types.String(av.str(num))
+	}
+	return types.Undefined
+}
+
+// IndexPaths returns the index paths that have values, sorted.
 func (s *Segment) IndexPaths() []string {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	out := make([]string, 0, len(s.terms))
-	for p := range s.terms {
+	out := make([]string, 0, len(s.ipaths))
+	for p := range s.ipaths {
 		out = append(out, p)
 	}
 	slices.Sort(out)

@@ -1,0 +1,257 @@
+package memseg
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/basaltdb/basalt/coldata"
+	"github.com/basaltdb/basalt/index"
+	"github.com/basaltdb/basalt/types"
+)
+
+// randScalar draws values that collide across kinds (1 and 1.0, "1"), repeat
+// often, and include the awkward ones.
+func randScalar(rng *rand.Rand) types.Value {
+	switch rng.IntN(9) {
+	case 0:
+		return types.Int(int64(rng.IntN(20)))
+	case 1:
+		return types.Float(float64(rng.IntN(20)))
+	case 2:
+		return types.Float(rng.Float64() * 10)
+	case 3:
+		return types.String(fmt.Sprintf("s%d", rng.IntN(30)))
+	case 4:
+		return types.Bool(rng.IntN(2) == 0)
+	case 5:
+		return types.Null
+	case 6:
+		return types.Timestamp(int64(rng.IntN(10)) * 1e6)
+	case 7:
+		return types.Int(1<<62 + int64(rng.IntN(3))) // float64 rounds these
+	default:
+		if rng.IntN(50) == 0 {
+			return types.String(string(bytes.Repeat([]byte{'x'}, rng.IntN(40000)))) // a chunk of its own
+		}
+		return types.String(string(bytes.Repeat([]byte{'y'}, rng.IntN(200))))
+	}
+}
+
+func randDoc(rng *rand.Rand, i int) types.Value {
+	f := []types.Field{{Name: "_id", Value: types.String(fmt.Sprint(i))}}
+	names := []string{"a", "b", "c", "d"}
+	rng.Shuffle(len(names), func(i, j int) { names[i], names[j] = names[j], names[i] })
+	for _, n := range names[:rng.IntN(len(names))] {
+		var v types.Value
+		switch rng.IntN(5) {
+		case 0:
+			v = types.Object([]types.Field{{Name: "x", Value: randScalar(rng)}, {Name: "y", Value: randScalar(rng)}})
+		case 1:
+			elems := make([]types.Value, rng.IntN(4))
+			for j := range elems {
+				if rng.IntN(4) == 0 {
+					elems[j] = types.Object([]types.Field{{Name: "q", Value: randScalar(rng)}})
+				} else {
+					elems[j] = randScalar(rng)
+				}
+			}
+			v = types.Array(elems)
+		case 2:
+			v = types.Object(nil)
+		default:
+			v = randScalar(rng)
+		}
+		f = append(f, types.Field{Name: n, Value: v})
+	}
+	return types.Object(f)
+}
+
+// leaves returns path → value and index path → scalars, as the index sees a
+// document.
+func leaves(doc types.Value) (map[string]types.Value, map[string][]types.Value) {
+	cols := map[string]types.Value{}
+	idx := map[string][]types.Value{}
+	types.Flatten(doc, nil, func(p []byte, v types.Value) {
+		cols[string(p)] = v
+		types.IndexTerms(p, v, func(ip []byte, e types.Value) {
+			idx[string(ip)] = append(idx[string(ip)], e)
+		})
+	})
+	return cols, idx
+}
+
+func TestSegmentAgainstBruteForce(t *testing.T) {
+	for seed := uint64(1); seed <= 4; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 9))
+		s := New()
+		var docs []types.Value
+		for b := 0; b < 20; b++ {
+			n := 1 + rng.IntN(600)
+			batch := make([]types.Value, n)
+			ids := make([]uint64, n)
+			ets := make([]int64, n)
+			for i := range batch {
+				batch[i] = randDoc(rng, len(docs)+i)
+				ids[i] = uint64(len(docs) + i + 1)
+				ets[i] = int64(i)
+			}
+			if _, err := s.Append(batch, ids, ets); err != nil {
+				t.Fatal(err)
+			}
+			docs = append(docs, batch...)
+		}
+		rows := len(docs)
+		visible := rows - rng.IntN(50) // a snapshot taken before the last appends
+		paths := map[string]bool{}
+		ipaths := map[string]bool{}
+		colsOf := make([]map[string]types.Value, len(docs))
+		idxOf := make([]map[string][]types.Value, len(docs))
+		for i, d := range docs {
+			c, ix := leaves(d)
+			colsOf[i], idxOf[i] = c, ix
+			for p := range c {
+				paths[p] = true
+			}
+			for p := range ix {
+				ipaths[p] = true
+			}
+		}
+		// Columns.
+		for p := range paths {
+			var v coldata.Vec
+			if err := s.ReadColumn(p, 0, visible, &v); err != nil {
+				t.Fatal(err)
+			}
+			for r := 0; r < visible; r++ {
+				want, ok := colsOf[r][p]
+				got := v.Value(r)
+				if !ok {
+					if !got.IsUndefined() {
+						t.Fatalf("seed %d %s row %d: %s, want undefined", seed, p, r, got)
+					}
+					continue
+				}
+				if got.Kind() != want.Kind() || !types.Equal(got, want) && !(want.Kind() == types.KindNull) {
+					t.Fatalf("seed %d %s row %d: %s, want %s", seed, p, r, got, want)
+				}
+			}
+		}
+		// Lookups: for each index path, predicates from the data.
+		for ip := range ipaths {
+			for k := 0; k < 12; k++ {
+				var p index.Predicate
+				a, b := randScalar(rng), randScalar(rng)
+				switch k % 4 {
+				case 0:
+					p = index.Eq(a)
+				case 1:
+					p = index.In(a, b, randScalar(rng))
+				case 2:
+					p = index.Range(a, rng.IntN(2) == 0, b, rng.IntN(2) == 0)
+					if a.IsNull() || b.IsNull() {
+						p = index.Range(a, true, types.Undefined, false)
+					}
+				case 3:
+					p = index.Prefix("s1")
+				}
+				if p.Validate() != nil {
+					continue
+				}
+				got := roaring.New()
+				if err := s.Lookup(ip, p, visible, got); err != nil {
+					t.Fatal(err)
+				}
+				want := roaring.New()
+				for r := 0; r < visible; r++ {
+					for _, v := range idxOf[r][ip] {
+						if p.Match(v) {
+							want.Add(uint32(r))
+						}
+					}
+				}
+				if !got.Equals(want) {
+					t.Fatalf("seed %d %s %s: %v, want %v", seed, ip, p, got.ToArray(), want.ToArray())
+				}
+			}
+		}
+		// Kind counts.
+		for _, f := range s.Fields(visible) {
+			var want [types.NumKinds]uint64
+			for r := 0; r < visible; r++ {
+				want[colsOf[r][f.Path].Kind()]++
+			}
+			if want != f.Counts {
+				t.Fatalf("seed %d %s: counts %v, want %v", seed, f.Path, f.Counts, want)
+			}
+		}
+		// Index paths are exactly the brute-force ones.
+		var wantPaths []string
+		for p := range ipaths {
+			wantPaths = append(wantPaths, p)
+		}
+		slices.Sort(wantPaths)
+		if got := s.IndexPaths(); !slices.Equal(got, wantPaths) {
+			t.Fatalf("seed %d: index paths %v, want %v", seed, got, wantPaths)
+		}
+		s.Freeze()
+		if _, err := s.Append([]types.Value{docs[0]}, []uint64{1e9}, []int64{0}); err == nil {
+			t.Fatal("append to a frozen segment succeeded")
+		}
+	}
+}
+
+// TestConcurrentReaders reads while a writer appends (run with -race):
+// what a reader sees below its watermark never changes.
+func TestConcurrentReaders(t *testing.T) {
+	s := New()
+	rng := rand.New(rand.NewPCG(3, 3))
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	for r := 0; r < 2; r++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				n := s.NumRows()
+				var v coldata.Vec
+				if err := s.ReadColumn("_id", 0, n, &v); err != nil {
+					t.Error(err)
+					return
+				}
+				for i := 0; i < n; i++ {
+					if v.Value(i).Str() != fmt.Sprint(i) {
+						t.Errorf("row %d: %s", i, v.Value(i))
+						return
+					}
+				}
+				bm := roaring.New()
+				_ = s.Lookup("_id", index.Eq(types.String("7")), n, bm)
+				_ = s.Zones("a")
+				_ = s.Fields(n)
+			}
+		}()
+	}
+	for i := 0; i < 3000; i += 100 {
+		batch := make([]types.Value, 100)
+		ids := make([]uint64, 100)
+		for j := range batch {
+			batch[j] = randDoc(rng, i+j)
+			ids[j] = uint64(i + j + 1)
+		}
+		if _, err := s.Append(batch, ids, make([]int64, 100)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(stop)
+	wg.Wait()
+}
