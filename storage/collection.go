@@ -30,6 +30,7 @@ type collection struct {
 	active    map[int64]*segHandle // time partition → mutable segment
 	nextRowID uint64
 	encBuf    []byte
+	ids       idFilter // every _id that may have a primary-key entry
 
 	nextSegID atomic.Uint64
 
@@ -38,6 +39,7 @@ type collection struct {
 	done     chan struct{}
 	sealDone chan struct{}
 	dropped  atomic.Bool
+	quitOnce sync.Once
 }
 
 // kvSnapshot is a reference-counted Pebble snapshot at a published commit.
@@ -136,3 +138,7 @@ func (c *collection) lowWater(except *segHandle) uint64 {
 	}
 	return lw
 }
+
+// stop tells the committer to stop. Close and DropCollection may both call
+// it, even at once.
+func (c *collection) stop() { c.quitOnce.Do(func() { close(c.quit) }) }

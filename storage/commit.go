@@ -29,17 +29,40 @@ type writeReq struct {
 // submit queues a request and waits for its outcome.
 func (c *collection) submit(ctx context.Context, ops []prepared) ([]WriteResult, uint64, error) {
 	r := &writeReq{ops: ops, results: make([]WriteResult, len(ops)), done: make(chan struct{})}
+	if err := c.enqueue(ctx, r); err != nil {
+		return nil, 0, err
+	}
+	return r.results, r.seq, r.err
+}
+
+// enqueue hands r to the committer and waits until it is answered. Once
+// queued, the request is committed or failed: enqueue waits for it even if
+// ctx ends, so the caller never misses an acknowledgement. A request queued
+// after the committer drained the queue and stopped is never answered, so
+// the committer's exit ends the wait too.
+func (c *collection) enqueue(ctx context.Context, r *writeReq) error {
+	select {
+	case <-c.quit:
+		return ErrClosed
+	default:
+	}
 	select {
 	case c.reqs <- r:
 	case <-c.quit:
-		return nil, 0, ErrClosed
+		return ErrClosed
 	case <-ctx.Done():
-		return nil, 0, ctx.Err()
+		return ctx.Err()
 	}
-	// Once queued the request will be committed or failed; wait for it
-	// even if ctx ends, so the caller never misses an acknowledgement.
-	<-r.done
-	return r.results, r.seq, r.err
+	select {
+	case <-r.done:
+	case <-c.done:
+		select {
+		case <-r.done: // answered before the committer stopped
+		default:
+			return ErrClosed
+		}
+	}
+	return nil
 }
 
 // run is the committer goroutine.
@@ -133,9 +156,9 @@ type newRow struct {
 
 // groupState accumulates one commit.
 type groupState struct {
-	b       *pebble.Batch
-	ids     map[string]overlay
-	rows    []newRow
+	b        *pebble.Batch
+	ids      map[string]overlay
+	rows     []newRow
 	dels     []uint64
 	dropSegs []*segHandle
 }
@@ -144,6 +167,9 @@ type groupState struct {
 func (c *collection) lookup(g *groupState, id string) (uint64, bool, error) {
 	if o, ok := g.ids[id]; ok {
 		return o.rowid, o.rowid != 0, nil
+	}
+	if !c.ids.mayContain(id) {
+		return 0, false, nil
 	}
 	v, ok, err := kv.Get(c.e.db, kv.PKKey(nil, c.id, id))
 	if err != nil || !ok {
@@ -166,17 +192,41 @@ func (c *collection) loadDoc(g *groupState, id string, rowid uint64) (types.Valu
 		return types.Value{}, err
 	}
 	if !ok {
-		return types.Value{}, fmt.Errorf("row %d of _id %q is missing from the row store", rowid, id)
+		// Sealed: the segment file holds the document. Seals and
+		// compactions swap segments and remove rows from the row store
+		// under mu, so the row is in one place or the other.
+		c.mu.RLock()
+		h, row, found := c.findRow(rowid)
+		if found && h.file != nil {
+			h.ref()
+		}
+		c.mu.RUnlock()
+		if !found || h.file == nil {
+			return types.Value{}, fmt.Errorf("row %d of _id %q is in neither the row store nor a segment", rowid, id)
+		}
+		v, err = h.file.Doc(int(row))
+		h.unref()
+		if err != nil {
+			return types.Value{}, err
+		}
 	}
 	return types.DecodeBinary(v)
 }
 
-func (c *collection) putRow(g *groupState, id string, doc types.Value, et int64, old uint64, replacing bool) {
+// putRow writes a new version of id; enc is doc's binary encoding when the
+// caller has it already.
+func (c *collection) putRow(g *groupState, id string, doc types.Value, enc []byte, et int64, old uint64, replacing bool) {
 	rowid := c.nextRowID
 	c.nextRowID++
-	c.encBuf = types.AppendBinary(c.encBuf[:0], doc)
-	g.b.Set(kv.RowKey(nil, c.id, rowid), c.encBuf, nil)
+	if enc == nil {
+		c.encBuf = types.AppendBinary(c.encBuf[:0], doc)
+		enc = c.encBuf
+	}
+	g.b.Set(kv.RowKey(nil, c.id, rowid), enc, nil)
 	g.b.Set(kv.PKKey(nil, c.id, id), kv.PutUvarint(rowid), nil)
+	if !replacing {
+		c.ids.add(id)
+	}
 	if replacing {
 		c.markDeleted(g, old)
 	}
@@ -216,7 +266,7 @@ func (c *collection) apply(g *groupState, op *prepared) (WriteResult, error) {
 		if op.kind == OpReplace && !exists {
 			return notFound()
 		}
-		c.putRow(g, op.id, op.doc, op.eventTime, cur, exists)
+		c.putRow(g, op.id, op.doc, op.enc, op.eventTime, cur, exists)
 		res.Status = StatusAdded
 		if exists {
 			res.Status = StatusReplaced
@@ -226,7 +276,7 @@ func (c *collection) apply(g *groupState, op *prepared) (WriteResult, error) {
 			if op.kind == OpUpdate {
 				return notFound()
 			}
-			c.putRow(g, op.id, op.doc, op.eventTime, 0, false)
+			c.putRow(g, op.id, op.doc, nil, op.eventTime, 0, false)
 			res.Status = StatusAdded
 			return res, nil
 		}
@@ -235,7 +285,7 @@ func (c *collection) apply(g *groupState, op *prepared) (WriteResult, error) {
 			return res, err
 		}
 		doc := mergeTop(old, op.doc)
-		c.putRow(g, op.id, doc, eventTimeOf(old), cur, true)
+		c.putRow(g, op.id, doc, nil, eventTimeOf(old), cur, true)
 		res.Status = StatusPatched
 	case OpPatch:
 		if !exists {
@@ -254,7 +304,7 @@ func (c *collection) apply(g *groupState, op *prepared) (WriteResult, error) {
 			res.Err = invalid("patched document nests %d deep, over the limit of %d", depth, c.e.opts.Limits.MaxDepth)
 			return res, nil
 		}
-		c.putRow(g, op.id, doc, eventTimeOf(old), cur, true)
+		c.putRow(g, op.id, doc, nil, eventTimeOf(old), cur, true)
 		res.Status = StatusPatched
 	case OpDelete, opExpire:
 		if !exists || (op.kind == opExpire && cur != op.rowid) {

@@ -154,7 +154,14 @@ func (e *Engine) compact(c *collection, inputs []*segHandle) error {
 	var nh *segHandle
 	segid := c.nextSegID.Add(1)
 	if len(srcs) > 0 {
-		r, err := e.writeSegment(c, segid, readers, srcs, rowIDs)
+		r, err := e.writeSegment(c, segid, segmentSource{
+			inputs: readers,
+			srcs:   srcs,
+			rowIDs: rowIDs,
+			doc: func(s rowSource, _ uint64) ([]byte, error) {
+				return inputs[s.in].file.Doc(s.row)
+			},
+		})
 		if err != nil {
 			return fmt.Errorf("compact %d segments: %w", len(inputs), err)
 		}
@@ -162,6 +169,18 @@ func (e *Engine) compact(c *collection, inputs []*segHandle) error {
 	}
 
 	c.mu.Lock()
+	for _, h := range inputs {
+		if h.obsolete.Load() {
+			// Dropped or compacted meanwhile: swapping it out again
+			// would bring its rows back.
+			c.mu.Unlock()
+			if nh != nil {
+				nh.file.Close()
+				_ = e.opts.FS.Remove(c.segmentFile(segid))
+			}
+			return fmt.Errorf("compact: segment %d was replaced meanwhile", h.id)
+		}
+	}
 	b := e.db.NewBatch()
 	defer b.Close()
 	if nh != nil {

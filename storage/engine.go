@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"sync"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/basaltdb/basalt/storage/kv"
 	"github.com/basaltdb/basalt/types"
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
 // ErrDataDirInUse is returned when another process holds the data directory.
@@ -34,6 +36,11 @@ type Engine struct {
 	mu    sync.RWMutex
 	colls map[uint64]*collection
 
+	// maintMu serializes maintenance rounds (the background loop and
+	// explicit RunMaintenance calls): two rounds at once would compact the
+	// same segments twice, duplicating their rows.
+	maintMu sync.Mutex
+
 	quit      chan struct{}
 	wg        sync.WaitGroup
 	closeOnce sync.Once
@@ -47,7 +54,7 @@ func Open(opts Options) (*Engine, error) {
 		return nil, err
 	}
 	fs := opts.FS
-	if err := fs.MkdirAll(opts.Dir, 0o755); err != nil {
+	if err := mkdirAllSynced(fs, opts.Dir); err != nil {
 		return nil, fmt.Errorf("create data directory %q: %w", opts.Dir, err)
 	}
 	lock, err := fs.Lock(fs.PathJoin(opts.Dir, "LOCK"))
@@ -67,9 +74,10 @@ func Open(opts Options) (*Engine, error) {
 	defer func() {
 		if !ok {
 			e.closeStores()
+			e.metrics.unregister()
 		}
 	}()
-	if err := fs.MkdirAll(e.segRoot, 0o755); err != nil {
+	if err := mkdirAllSynced(fs, e.segRoot); err != nil {
 		return nil, fmt.Errorf("create segment directory: %w", err)
 	}
 	e.store, err = kv.Open(kv.Options{FS: fs, Dir: fs.PathJoin(opts.Dir, "kv"), Logger: opts.Logger, CacheBytes: opts.CacheBytes, MemTableBytes: opts.MemTableBytes})
@@ -111,6 +119,46 @@ func Open(opts Options) (*Engine, error) {
 	return e, nil
 }
 
+// mkdirAllSynced creates dir and its missing parents and syncs the parent of
+// each directory it created, so that the new entries survive a crash: a
+// segment file synced into a directory whose own entry was never synced is
+// lost with it (and a data directory that vanishes takes every acknowledged
+// write along).
+func mkdirAllSynced(fs vfs.FS, dir string) error {
+	var missing []string
+	for d := dir; ; d = fs.PathDir(d) {
+		if _, err := fs.Stat(d); err == nil {
+			break
+		} else if !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		missing = append(missing, d)
+		if fs.PathDir(d) == d {
+			break
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	if err := fs.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, d := range missing {
+		parent, err := fs.OpenDir(fs.PathDir(d))
+		if err != nil {
+			return err
+		}
+		err = parent.Sync()
+		if cerr := parent.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("sync directory %q: %w", fs.PathDir(d), err)
+		}
+	}
+	return nil
+}
+
 // removeOrphanDirs removes segment directories of collections that no longer
 // exist (a crash between dropping a collection and removing its files).
 func (e *Engine) removeOrphanDirs() error {
@@ -149,11 +197,15 @@ func (e *Engine) Close() error {
 		close(e.quit)
 		e.mu.RLock()
 		for _, c := range e.colls {
-			close(c.quit)
+			c.stop()
 		}
 		e.mu.RUnlock()
 		close(e.sealer.quit)
 		e.wg.Wait()
+		// Wait for a maintenance round started by a caller: it stops at
+		// its next step now that quit is closed.
+		e.maintMu.Lock()
+		e.maintMu.Unlock()
 		e.mu.Lock()
 		for _, c := range e.colls {
 			c.closeSegments()
@@ -165,6 +217,7 @@ func (e *Engine) Close() error {
 		if cerr := e.closeStores(); cerr != nil && err == nil {
 			err = cerr
 		}
+		e.metrics.unregister()
 	})
 	return err
 }
@@ -184,14 +237,13 @@ func (e *Engine) closeStores() error {
 	return err
 }
 
-// closeSegments releases a collection's segment files and snapshot.
+// closeSegments releases a collection's segments and snapshot. A segment
+// file closes when the last snapshot that reads it is closed.
 func (c *collection) closeSegments() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, h := range c.segs {
-		if h.file != nil {
-			h.file.Close()
-		}
+		h.unref()
 	}
 	c.segs = nil
 	if c.kvSnap != nil {
@@ -207,6 +259,11 @@ func (e *Engine) Catalog() *catalog.Catalog { return e.cat }
 func (e *Engine) Limits() types.Limits { return e.opts.Limits }
 
 func (e *Engine) collection(ws, name string) (*collection, error) {
+	select {
+	case <-e.quit:
+		return nil, ErrClosed
+	default:
+	}
 	meta, err := e.cat.Collection(ws, name)
 	if err != nil {
 		return nil, err
@@ -248,7 +305,7 @@ func (e *Engine) DropCollection(ws, name string) (catalog.Collection, error) {
 		return catalog.Collection{}, err
 	}
 	c.dropped.Store(true)
-	close(c.quit)
+	c.stop()
 	<-c.done
 	meta, err := e.cat.DropCollection(ws, name, func(b *pebble.Batch, col catalog.Collection) error {
 		for _, t := range kv.CollectionTables {
@@ -354,6 +411,13 @@ func (e *Engine) maintain() {
 // RunMaintenance runs one round of retention and compaction over every
 // collection (the background loop calls it; tests call it directly).
 func (e *Engine) RunMaintenance(ctx context.Context) {
+	e.maintMu.Lock()
+	defer e.maintMu.Unlock()
+	select {
+	case <-e.quit:
+		return
+	default:
+	}
 	e.mu.RLock()
 	colls := make([]*collection, 0, len(e.colls))
 	for _, c := range e.colls {
@@ -397,14 +461,9 @@ func (e *Engine) Flush(ctx context.Context, ws, name string) error {
 		return err
 	}
 	r := &writeReq{flush: true, done: make(chan struct{})}
-	select {
-	case c.reqs <- r:
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-c.quit:
-		return ErrClosed
+	if err := c.enqueue(ctx, r); err != nil {
+		return err
 	}
-	<-r.done
 	if r.err != nil {
 		return r.err
 	}

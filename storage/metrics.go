@@ -13,6 +13,9 @@ type metrics struct {
 	compactions      prometheus.Counter
 	retentionExpired prometheus.Counter
 	retentionDropped prometheus.Counter
+
+	reg        prometheus.Registerer
+	registered []prometheus.Collector
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -39,8 +42,19 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "basalt_storage_retention_dropped_segments_total", Help: "Segments dropped whole by retention."}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.commits, m.commitOps, m.commitSeconds, m.backpressure, m.seals, m.sealSeconds,
-			m.compactions, m.retentionExpired, m.retentionDropped)
+		m.reg = reg
+		m.registered = []prometheus.Collector{m.commits, m.commitOps, m.commitSeconds, m.backpressure, m.seals, m.sealSeconds,
+			m.compactions, m.retentionExpired, m.retentionDropped}
+		reg.MustRegister(m.registered...)
 	}
 	return m
+}
+
+// unregister removes the metrics from the registry, so that an engine can
+// be opened again on the same registry after Close.
+func (m *metrics) unregister() {
+	for _, c := range m.registered {
+		m.reg.Unregister(c)
+	}
+	m.registered = nil
 }

@@ -83,6 +83,15 @@ func (e *Engine) recover(c *collection) error {
 		return fmt.Errorf("load deletion marks: %w", err)
 	}
 
+	// The id filter holds every _id with a primary-key entry.
+	start, end = kv.TableSpan(kv.TablePK, c.id)
+	if err := kv.Scan(db, start, end, func(k, _ []byte) error {
+		c.ids.add(string(k[len(start):]))
+		return nil
+	}); err != nil {
+		return fmt.Errorf("load primary keys: %w", err)
+	}
+
 	if v, ok, err := kv.Get(db, kv.NextRowIDKey(c.id)); err != nil {
 		return err
 	} else if ok {

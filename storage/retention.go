@@ -86,14 +86,9 @@ func (e *Engine) enforceRetention(ctx context.Context, c *collection, now time.T
 // submitDrop asks the committer to drop a sealed segment whole.
 func (c *collection) submitDrop(ctx context.Context, h *segHandle) ([]WriteResult, uint64, error) {
 	r := &writeReq{dropSeg: h, done: make(chan struct{})}
-	select {
-	case c.reqs <- r:
-	case <-c.quit:
-		return nil, 0, ErrClosed
-	case <-ctx.Done():
-		return nil, 0, ctx.Err()
+	if err := c.enqueue(ctx, r); err != nil {
+		return nil, 0, err
 	}
-	<-r.done
 	return nil, r.seq, r.err
 }
 
@@ -131,7 +126,7 @@ func (c *collection) applyDrop(g *groupState, h *segHandle) error {
 			if err != nil {
 				return err
 			}
-			g.b.Delete(kv.RowKey(nil, c.id, rowid), nil)
+			// The segment holds the document; only the primary key goes.
 			if ok && cur == rowid {
 				g.b.Delete(kv.PKKey(nil, c.id, id), nil)
 				g.ids[id] = overlay{}

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"math"
@@ -131,19 +132,39 @@ type rowSource struct {
 	row int
 }
 
-// writeSegment writes the rows of srcs, in order, as the segment file for
+// segmentSource says where the rows of a segment being written come from.
+type segmentSource struct {
+	inputs []segReader
+	srcs   []rowSource
+	rowIDs []uint64
+	// doc returns the binary document of one source row, valid until the
+	// next call.
+	doc func(src rowSource, rowid uint64) ([]byte, error)
+	// index, when set, writes the inverted index (the mutable segment's,
+	// reused when sealing); otherwise the writer builds it from the values.
+	index func(w *segment.Writer) error
+	// stable says the inputs' strings outlive the write (a frozen mutable
+	// segment's arena), so the writer need not copy them.
+	stable bool
+}
+
+// writeSegment writes the rows of src, in order, as the segment file for
 // segid, and opens it.
-func (e *Engine) writeSegment(c *collection, segid uint64, inputs []segReader, srcs []rowSource, rowIDs []uint64) (*segment.Reader, error) {
+func (e *Engine) writeSegment(c *collection, segid uint64, src segmentSource) (*segment.Reader, error) {
 	name := c.segmentFile(segid)
-	if err := e.opts.FS.MkdirAll(c.segDir, 0o755); err != nil {
+	if err := mkdirAllSynced(e.opts.FS, c.segDir); err != nil {
 		return nil, fmt.Errorf("create segment directory: %w", err)
 	}
 	w, err := segment.Create(e.opts.FS, name)
 	if err != nil {
 		return nil, err
 	}
+	fail := func(err error) (*segment.Reader, error) {
+		w.Abort()
+		return nil, err
+	}
 	paths := map[string]bool{}
-	for _, in := range inputs {
+	for _, in := range src.inputs {
 		for _, f := range in.Fields(math.MaxInt) {
 			paths[f.Path] = true
 		}
@@ -158,23 +179,29 @@ func (e *Engine) writeSegment(c *collection, segid uint64, inputs []segReader, s
 		block int
 		vec   coldata.Vec
 	}
-	curs := make([]cursor, len(inputs))
+	curs := make([]cursor, len(src.inputs))
 	for _, path := range sorted {
 		for i := range curs {
 			curs[i].block = -1
 		}
-		col := w.BeginColumn(path)
+		var col *segment.Column
+		if src.index != nil {
+			col = w.BeginColumnValues(path)
+		} else {
+			col = w.BeginColumn(path)
+		}
+		if src.stable {
+			col.StableStrings()
+		}
 		isET := path == FieldEventTime
-		for _, s := range srcs {
+		for _, s := range src.srcs {
 			cur := &curs[s.in]
 			b := s.row / index.BlockRows
 			if b != cur.block {
 				lo := b * index.BlockRows
 				// Read the whole block; the writer copies values out.
-				hi := lo + index.BlockRows
-				if err := readRange(inputs[s.in], path, lo, hi, &cur.vec); err != nil {
-					w.Abort()
-					return nil, err
+				if err := readRange(src.inputs[s.in], path, lo, lo+index.BlockRows, &cur.vec); err != nil {
+					return fail(err)
 				}
 				cur.block = b
 			}
@@ -186,14 +213,40 @@ func (e *Engine) writeSegment(c *collection, segid uint64, inputs []segReader, s
 			col.Append(v)
 		}
 		if err := col.End(); err != nil {
-			w.Abort()
-			return nil, err
+			return fail(err)
 		}
 	}
-	if _, err := w.Finish(segment.Meta{Rows: len(srcs), MinEventTime: minET, MaxEventTime: maxET, RowIDs: rowIDs}); err != nil {
+	if src.index != nil {
+		if err := src.index(w); err != nil {
+			return fail(err)
+		}
+	}
+	for i, s := range src.srcs {
+		doc, err := src.doc(s, src.rowIDs[i])
+		if err != nil {
+			return fail(err)
+		}
+		if err := w.AddRow(doc); err != nil {
+			return fail(err)
+		}
+	}
+	if _, err := w.Finish(segment.Meta{Rows: len(src.srcs), MinEventTime: minET, MaxEventTime: maxET, RowIDs: src.rowIDs}); err != nil {
 		return nil, err
 	}
 	return segment.Open(e.opts.FS, name)
+}
+
+// deleteRowRuns deletes the row-store keys of ascending row ids with one
+// range deletion per run of consecutive ids.
+func deleteRowRuns(b *pebble.Batch, cid uint64, ids []uint64) {
+	for i := 0; i < len(ids); {
+		j := i + 1
+		for j < len(ids) && ids[j] == ids[j-1]+1 {
+			j++
+		}
+		b.DeleteRange(kv.RowKey(nil, cid, ids[i]), kv.RowKey(nil, cid, ids[j-1]+1), nil)
+		i = j
+	}
 }
 
 // readRange reads rows [lo, min(hi, rows)) of a column.
@@ -210,7 +263,18 @@ func (e *Engine) seal(c *collection, h *segHandle) error {
 	entries := h.dels.entries
 	nd := len(entries)
 	rowIDs := h.rowIDs[:n:n]
+	// The published row store snapshot matches the deletions read with
+	// it: it holds every row they do not delete. The live store does not,
+	// as a commit may delete a row the seal keeps before reading it.
+	ks := c.kvSnap
+	if ks != nil {
+		ks.ref()
+	}
 	c.mu.RUnlock()
+	if ks == nil {
+		return ErrClosed
+	}
+	defer ks.unref()
 	del := h.dels.bitmap(entries, nd)
 
 	keep := make([]int32, n)
@@ -229,7 +293,44 @@ func (e *Engine) seal(c *collection, h *segHandle) error {
 	var nh *segHandle
 	segid := c.nextSegID.Add(1)
 	if len(srcs) > 0 {
-		r, err := e.writeSegment(c, segid, []segReader{h.reader}, srcs, keptIDs)
+		// Documents come from the row store, in row-id order: one
+		// forward pass of an iterator.
+		it, err := ks.snap.NewIter(&pebble.IterOptions{LowerBound: kv.RowKey(nil, c.id, keptIDs[0]), UpperBound: kv.RowKey(nil, c.id, keptIDs[len(keptIDs)-1]+1)})
+		if err != nil {
+			return err
+		}
+		it.First()
+		stepped := false
+		r, err := e.writeSegment(c, segid, segmentSource{
+			inputs: []segReader{h.reader},
+			srcs:   srcs,
+			rowIDs: keptIDs,
+			stable: true,
+			doc: func(_ rowSource, rowid uint64) ([]byte, error) {
+				// The value returned last time is only valid until
+				// the iterator moves: step past it only now that the
+				// writer has copied it.
+				if stepped {
+					it.Next()
+				}
+				stepped = false
+				key := kv.RowKey(nil, c.id, rowid)
+				if !it.Valid() || !bytes.Equal(it.Key(), key) {
+					if !it.SeekGE(key) || !bytes.Equal(it.Key(), key) {
+						return nil, fmt.Errorf("row %d is missing from the row store", rowid)
+					}
+				}
+				v, err := it.ValueAndErr()
+				if err != nil {
+					return nil, err
+				}
+				stepped = true
+				return v, nil
+			},
+		})
+		if cerr := it.Close(); err == nil && cerr != nil {
+			err = cerr
+		}
 		if err != nil {
 			return fmt.Errorf("seal segment %d: %w", h.id, err)
 		}
@@ -250,6 +351,9 @@ func (e *Engine) seal(c *collection, h *segHandle) error {
 	for _, rowid := range dropped {
 		b.Delete(kv.DeleteKey(nil, c.id, rowid), nil)
 	}
+	// The segment file now holds the documents: remove them from the row
+	// store, a range tombstone per run of consecutive row ids.
+	deleteRowRuns(b, c.id, keptIDs)
 	b.Set(kv.LowWaterKey(c.id), kv.PutUvarint(c.lowWater(h)), nil)
 	if err := b.Commit(pebble.Sync); err != nil {
 		c.mu.Unlock()
@@ -277,6 +381,9 @@ func (e *Engine) sealedHandle(c *collection, segid uint64, partition int64, r *s
 	h := &segHandle{id: segid, partition: partition, file: r, reader: sealedReader{r}, visible: r.NumRows(), rowIDs: r.RowIDs()}
 	h.onFree = func(h *segHandle) {
 		h.file.Close()
+		if !h.obsolete.Load() {
+			return // released by Close or a drop, not replaced
+		}
 		if err := e.opts.FS.Remove(h.file.Name()); err != nil {
 			e.log.Warn("remove obsolete segment file", "file", h.file.Name(), "err", err)
 		}

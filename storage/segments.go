@@ -46,21 +46,24 @@ type segHandle struct {
 	reader    segReader
 
 	// Guarded by the collection's mu.
-	visible int     // rows published to readers
-	dels    delLog  // deletions, in commit order
-	frozen  bool    // a frozen memseg takes no more rows
-	created int64   // unix nanos of the first row (for age-based sealing)
+	visible int      // rows published to readers
+	dels    delLog   // deletions, in commit order
+	frozen  bool     // a frozen memseg takes no more rows
+	created int64    // unix nanos of the first row (for age-based sealing)
 	rowIDs  []uint64 // sealed: the file's; mem: maintained by the committer
 
 	refs     atomic.Int32 // snapshots and the collection's list hold references
 	obsolete atomic.Bool  // replaced: remove the file when the last ref goes
-	onFree   func(*segHandle)
+	// onFree runs when the last reference goes (the collection's list let
+	// go of the handle and no snapshot holds it): it closes the file, and
+	// removes it if obsolete.
+	onFree func(*segHandle)
 }
 
 func (h *segHandle) ref() { h.refs.Add(1) }
 
 func (h *segHandle) unref() {
-	if h.refs.Add(-1) == 0 && h.obsolete.Load() && h.onFree != nil {
+	if h.refs.Add(-1) == 0 && h.onFree != nil {
 		h.onFree(h)
 	}
 }

@@ -96,8 +96,9 @@ func (s *Snapshot) DocCount() int64 {
 	return n
 }
 
-// Get returns the document with the given _id, read from the row store at
-// the snapshot's commit.
+// Get returns the document with the given _id: from the row store at the
+// snapshot's commit for rows not yet sealed, else from the row section of
+// the segment file that holds it.
 func (s *Snapshot) Get(id string) (types.Value, bool, error) {
 	if s.kv == nil {
 		return types.Value{}, false, nil
@@ -111,14 +112,48 @@ func (s *Snapshot) Get(id string) (types.Value, bool, error) {
 		return types.Value{}, false, fmt.Errorf("corrupt primary-key entry for _id %q", id)
 	}
 	doc, ok, err := kv.Get(s.kv.snap, kv.RowKey(nil, s.coll.id, rowid))
-	if err != nil || !ok {
+	if err != nil {
 		return types.Value{}, false, err
+	}
+	if !ok {
+		for _, sv := range s.views {
+			// Only sealed handles: a mutable one's row ids grow under
+			// the collection's lock.
+			if sv.h.file == nil {
+				continue
+			}
+			if row, found := sv.h.rowOf(rowid); found {
+				if doc, err = sv.h.file.Doc(int(row)); err != nil {
+					return types.Value{}, false, err
+				}
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return types.Value{}, false, fmt.Errorf("row %d of _id %q is in neither the row store nor a segment", rowid, id)
+		}
 	}
 	val, err := types.DecodeBinary(doc)
 	if err != nil {
 		return types.Value{}, false, fmt.Errorf("row of _id %q: %w", id, err)
 	}
 	return val, true, nil
+}
+
+// Doc returns the document of a row of the view (deleted rows included).
+func (v *SegmentView) Doc(row int) (types.Value, error) {
+	if row < 0 || row >= v.rows {
+		return types.Value{}, fmt.Errorf("segment %d: row %d of %d", v.h.id, row, v.rows)
+	}
+	if v.h.file != nil {
+		b, err := v.h.file.Doc(row)
+		if err != nil {
+			return types.Value{}, err
+		}
+		return types.DecodeBinary(b)
+	}
+	return types.Value{}, fmt.Errorf("segment %d is mutable: read its documents with Snapshot.Get", v.h.id)
 }
 
 // Locate returns the segment view and row that hold the document with the
@@ -149,8 +184,10 @@ func (s *Snapshot) Locate(id string) (*SegmentView, int, bool, error) {
 }
 
 // Schema returns every field path with the number of live documents holding
-// each kind there, summed over segments, sorted by path.
+// each kind there, summed over segments, sorted by path. The undefined count
+// is the number of live documents without the path.
 func (s *Snapshot) Schema(ctx context.Context) ([]index.FieldStats, error) {
+	docs := uint64(s.DocCount())
 	acc := map[string]*index.FieldStats{}
 	for _, v := range s.views {
 		fields, err := v.Fields(ctx)
@@ -171,6 +208,7 @@ func (s *Snapshot) Schema(ctx context.Context) ([]index.FieldStats, error) {
 	out := make([]index.FieldStats, 0, len(acc))
 	for _, a := range acc {
 		if a.Total() > 0 {
+			a.Counts[types.KindUndefined] = docs - a.Total()
 			out = append(out, *a)
 		}
 	}

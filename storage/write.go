@@ -53,8 +53,8 @@ const MaxIDBytes = 2048
 // WriteOp is one document operation of a write request.
 type WriteOp struct {
 	Kind  OpKind
-	ID    string        // required for OpPatch and OpDelete; read from Doc otherwise
-	Doc   types.Value   // the document, for all but OpPatch and OpDelete
+	ID    string      // required for OpPatch and OpDelete; read from Doc otherwise
+	Doc   types.Value // the document, for all but OpPatch and OpDelete
 	Patch []types.PatchOp
 	// Err, when set, is the result of this op: a document that failed before
 	// it reached the engine (e.g. it did not decode). Its neighbours are
@@ -122,6 +122,7 @@ type prepared struct {
 	kind      OpKind
 	id        string
 	doc       types.Value // normalized: _id and _event_time first, _op dropped
+	enc       []byte      // doc in the binary encoding, made in the caller's goroutine
 	eventTime int64       // micros; valid when doc is set
 	patch     []types.PatchOp
 	rowid     uint64
@@ -166,7 +167,9 @@ func NormalizeID(v types.Value) (string, error) {
 		id = strconv.FormatInt(v.Int(), 10)
 	case types.KindFloat:
 		f := v.Float()
-		if f == math.Trunc(f) && math.Abs(f) < 1e15 {
+		// An integral float names the same document as the equal int
+		// (1e15 and 1000000000000000 are one _id).
+		if f == math.Trunc(f) && f >= -9223372036854775808.0 && f < 9223372036854775808.0 {
 			id = strconv.FormatInt(int64(f), 10)
 		} else {
 			id = strconv.FormatFloat(f, 'g', -1, 64)
@@ -192,6 +195,7 @@ func prepare(col catalog.Collection, op WriteOp, now time.Time, limits types.Lim
 		return p
 	}
 	if op.Err != nil {
+		p.id = op.ID
 		return fail(op.Err)
 	}
 	switch op.Kind {
@@ -225,9 +229,6 @@ func prepare(col catalog.Collection, op WriteOp, now time.Time, limits types.Lim
 	if doc.Kind() != types.KindObject {
 		return fail(invalid("a document must be a JSON object, got %s", doc.Kind()))
 	}
-	if !doc.Get(FieldMeta).IsUndefined() {
-		return fail(invalid("field %s is reserved for Basalt's own metadata", FieldMeta))
-	}
 	if idv := doc.Get(FieldID); !idv.IsUndefined() {
 		id, err := NormalizeID(idv)
 		if err != nil {
@@ -239,6 +240,9 @@ func prepare(col catalog.Collection, op WriteOp, now time.Time, limits types.Lim
 	} else {
 		return fail(invalid("field %s is required for this operation", FieldID))
 	}
+	if !doc.Get(FieldMeta).IsUndefined() {
+		return fail(invalid("field %s is reserved for Basalt's own metadata", FieldMeta))
+	}
 	if op.Kind == OpDelete {
 		return p
 	}
@@ -248,6 +252,11 @@ func prepare(col catalog.Collection, op WriteOp, now time.Time, limits types.Lim
 	}
 	p.eventTime = et
 	p.doc = normalizeDoc(doc, p.id, et)
+	if op.Kind == OpUpsert || op.Kind == OpInsert || op.Kind == OpReplace {
+		// The committer is one goroutine per collection; encoding here
+		// spreads the work over the requests' goroutines.
+		p.enc = types.AppendBinary(nil, p.doc)
+	}
 	return p
 }
 

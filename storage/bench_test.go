@@ -1,0 +1,260 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/basaltdb/basalt/catalog"
+	"github.com/basaltdb/basalt/index"
+	"github.com/basaltdb/basalt/internal/rockbench"
+	"github.com/basaltdb/basalt/types"
+	"github.com/cockroachdb/pebble/v2/vfs"
+)
+
+// benchDocs returns n RockBench documents (decoded, without _id) and their
+// average JSON size.
+func benchDocs(b *testing.B, n int) ([]types.Value, int) {
+	b.Helper()
+	rng := rand.New(rand.NewPCG(1, 2))
+	dec := types.NewDecoder(types.Limits{})
+	now := time.Date(2025, 3, 10, 12, 0, 0, 0, time.UTC).UnixMicro()
+	docs := make([]types.Value, n)
+	total := 0
+	for i := range docs {
+		js := rockbench.AppendDoc(nil, rng, "", now)
+		total += len(js) + len(`"_id":"000000000000000000000000",`)
+		v, err := dec.Decode(js)
+		if err != nil {
+			b.Fatal(err)
+		}
+		docs[i] = v.Clone()
+	}
+	return docs, total / n
+}
+
+// openBenchEngine opens an engine on a real directory (fsync is real) with
+// one collection.
+func openBenchEngine(b *testing.B, opts Options) *Engine {
+	b.Helper()
+	opts.Dir = b.TempDir()
+	opts.FS = vfs.Default
+	opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	opts.DisableBackground = true
+	e, err := Open(opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := e.CreateCollection("commons", catalog.CollectionSpec{Name: "bench"}); err != nil {
+		b.Fatal(err)
+	}
+	return e
+}
+
+func withID(doc types.Value, n int) types.Value {
+	return doc.WithField(FieldID, types.String(rockbench.ID(n)))
+}
+
+// load writes n documents with ids [0, n) in batches of 1,000.
+func load(b *testing.B, e *Engine, docs []types.Value, n int) {
+	b.Helper()
+	ops := make([]WriteOp, 0, 1000)
+	for i := 0; i < n; {
+		ops = ops[:0]
+		for ; len(ops) < 1000 && i < n; i++ {
+			ops = append(ops, WriteOp{Doc: withID(docs[i%len(docs)], i)})
+		}
+		if _, _, err := e.Write(context.Background(), "commons", "bench", ops); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+var patchFields = []string{"/Email", "/About", "/Company", "/Name/First", "/Name/Last", "/Age", "/Balance", "/Phone", "/Picture", "/Guid", "/Address/City", "/Address/ZipCode"}
+
+// benchPatch is a RockBench-style patch: one field replaced, `_ts` set.
+func benchPatch(rng *rand.Rand, now int64) []types.PatchOp {
+	p := patchFields[rng.IntN(len(patchFields))]
+	var v types.Value
+	switch p {
+	case "/Age", "/Address/ZipCode":
+		v = types.Int(int64(rng.IntN(100000)))
+	case "/Balance":
+		v = types.Float(float64(rng.IntN(1000000)) / 100)
+	default:
+		v = types.String(strconv.FormatUint(rng.Uint64(), 36))
+	}
+	return []types.PatchOp{{Op: "replace", Path: p, Value: v}, {Op: "add", Path: "/_ts", Value: types.Int(now)}}
+}
+
+// BenchmarkWrite measures durable writes of RockBench documents through
+// Engine.Write from one client, on a real file system: each Write is one
+// synced commit. mode=insert writes new documents, mode=mixed replaces an
+// existing one 30% of the time, mode=patch patches existing ones.
+func BenchmarkWrite(b *testing.B) {
+	docs, avg := benchDocs(b, 4096)
+	for _, batch := range []int{50, 1000} {
+		for _, mode := range []string{"insert", "mixed", "patch"} {
+			b.Run(fmt.Sprintf("batch=%d/mode=%s", batch, mode), func(b *testing.B) {
+				e := openBenchEngine(b, Options{})
+				defer e.Close()
+				rng := rand.New(rand.NewPCG(3, 4))
+				existing := 0
+				if mode == "patch" {
+					existing = 20000
+					load(b, e, docs, existing)
+				}
+				next := existing
+				ops := make([]WriteOp, 0, batch)
+				now := time.Now().UnixMicro()
+				b.SetBytes(int64(avg))
+				if mode == "patch" {
+					b.SetBytes(110) // a patch request's JSON, about
+				}
+				b.ReportAllocs()
+				b.ResetTimer()
+				start := time.Now()
+				for done := 0; done < b.N; {
+					ops = ops[:0]
+					for ; len(ops) < batch && done < b.N; done++ {
+						switch {
+						case mode == "patch":
+							ops = append(ops, WriteOp{Kind: OpPatch, ID: rockbench.ID(rng.IntN(existing)), Patch: benchPatch(rng, now)})
+						case mode == "mixed" && next > 0 && rng.IntN(10) < 3:
+							ops = append(ops, WriteOp{Doc: withID(docs[rng.IntN(len(docs))], rng.IntN(next))})
+						default:
+							ops = append(ops, WriteOp{Doc: withID(docs[next%len(docs)], next)})
+							next++
+						}
+					}
+					res, _, err := e.Write(context.Background(), "commons", "bench", ops)
+					if err != nil {
+						b.Fatal(err)
+					}
+					for _, r := range res {
+						if r.Err != nil {
+							b.Fatal(r.Err)
+						}
+					}
+				}
+				elapsed := time.Since(start)
+				b.StopTimer()
+				b.ReportMetric(float64(b.N)/elapsed.Seconds(), "docs/s")
+			})
+		}
+	}
+}
+
+// BenchmarkSeal measures sealing a 65,536-row mutable segment of RockBench
+// documents into a segment file (Flush: freeze, write, sync, swap).
+func BenchmarkSeal(b *testing.B) {
+	const rows = 1 << 16
+	docs, avg := benchDocs(b, 4096)
+	e := openBenchEngine(b, Options{SealRows: 1 << 24, SealBytes: 1 << 40})
+	defer e.Close()
+	b.SetBytes(int64(avg) * rows)
+	b.ReportAllocs()
+	var sealing time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		// Fresh ids each round, so every round seals rows instead of
+		// replacing them.
+		ops := make([]WriteOp, 0, 1000)
+		for r := 0; r < rows; {
+			ops = ops[:0]
+			for ; len(ops) < 1000 && r < rows; r++ {
+				ops = append(ops, WriteOp{Doc: withID(docs[r%len(docs)], i*rows+r)})
+			}
+			if _, _, err := e.Write(context.Background(), "commons", "bench", ops); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StartTimer()
+		start := time.Now()
+		if err := e.Flush(context.Background(), "commons", "bench"); err != nil {
+			b.Fatal(err)
+		}
+		sealing += time.Since(start)
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(rows*b.N)/sealing.Seconds(), "rows/s")
+	st, err := e.Stats("commons", "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(st.TotalBytes)/float64(rows*b.N), "B/doc")
+}
+
+// BenchmarkLookup measures inverted-index lookups over a collection of
+// 65,536 RockBench documents, sealed or mutable, and point reads by _id.
+func BenchmarkLookup(b *testing.B) {
+	const rows = 1 << 16
+	docs, _ := benchDocs(b, 4096)
+	for _, state := range []string{"mutable", "sealed"} {
+		b.Run("state="+state, func(b *testing.B) {
+			e := openBenchEngine(b, Options{SealRows: 1 << 24, SealBytes: 1 << 40})
+			defer e.Close()
+			load(b, e, docs, rows)
+			if state == "sealed" {
+				if err := e.Flush(context.Background(), "commons", "bench"); err != nil {
+					b.Fatal(err)
+				}
+			}
+			s, err := e.Snapshot("commons", "bench")
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			ctx := context.Background()
+			rng := rand.New(rand.NewPCG(5, 6))
+			email := docs[7].Get("Email")
+			cases := []struct {
+				name string
+				path string
+				p    func() index.Predicate
+			}{
+				{"eq_unique", "Email", func() index.Predicate { return index.Eq(email) }},
+				{"eq_common", "Company", func() index.Predicate { return index.Eq(types.String("rockset")) }},
+				{"range", "Balance", func() index.Predicate {
+					lo := float64(rng.IntN(9900))
+					return index.Range(types.Float(lo), true, types.Float(lo+100), false)
+				}},
+				{"array_contains", "Tags[*]", func() index.Predicate { return index.Eq(docs[rng.IntN(len(docs))].Get("Tags").Index(3)) }},
+			}
+			for _, tc := range cases {
+				b.Run("q="+tc.name, func(b *testing.B) {
+					b.ReportAllocs()
+					hits := 0
+					for i := 0; i < b.N; i++ {
+						p := tc.p()
+						for _, v := range s.Segments() {
+							bm, err := v.Lookup(ctx, tc.path, p)
+							if err != nil {
+								b.Fatal(err)
+							}
+							hits += int(bm.GetCardinality())
+						}
+					}
+					if hits == 0 {
+						b.Fatal("no hits")
+					}
+					b.ReportMetric(float64(hits)/float64(b.N), "rows/op")
+				})
+			}
+			b.Run("q=get", func(b *testing.B) {
+				b.ReportAllocs()
+				for i := 0; i < b.N; i++ {
+					if _, ok, err := s.Get(rockbench.ID(rng.IntN(rows))); err != nil || !ok {
+						b.Fatal(ok, err)
+					}
+				}
+			})
+		})
+	}
+}
