@@ -9,5 +9,6 @@ func benchCmd() *cobra.Command {
 		Use:   "bench",
 		Short: "Benchmark workloads against a running server",
 	}
+	cmd.AddCommand(benchIngestCmd())
 	return cmd
 }
