@@ -6,11 +6,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/usr/local/go/bin:$PATH"
 
-# Packages the tests need from the system. Nothing yet beyond Go and a C
-# compiler; later stages (PostgreSQL as an oracle, Chromium for the console)
-# are installed here, with apt-get, only when missing.
+# Packages the tests need from the system: a C compiler (cgo) and Node.js
+# with npm (the Rockset JS client compatibility test); later stages (PostgreSQL
+# as an oracle, Chromium for the console) are installed here, with apt-get,
+# only when missing.
 need=()
 command -v gcc >/dev/null || need+=(gcc)
+command -v node >/dev/null || need+=(nodejs npm)
 if ((${#need[@]})); then
 	if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
 	$SUDO apt-get update -qq
@@ -33,7 +35,9 @@ echo "== go test -race (concurrent packages)"
 go test -count=1 -race -short -timeout 15m ./storage/... ./server/...
 
 echo "== fuzz (short runs; longer before a release)"
-fuzz() { go test -run='^$' -fuzz="^$2\$" -fuzztime="${FUZZTIME:-5s}" "$1"; }
+# A count of executions rather than a duration: a duration that ends while
+# the coordinator is busy fails with "context deadline exceeded".
+fuzz() { go test -run='^$' -fuzz="^$2\$" -fuzztime="${FUZZTIME:-20000x}" "$1"; }
 fuzz ./types FuzzDecodeJSON
 fuzz ./types FuzzDecodeBinary
 fuzz ./index FuzzOpenInverted

@@ -26,6 +26,8 @@ type Config struct {
 	Logger       *slog.Logger
 	Limits       types.Limits
 	MaxBodyBytes int64
+	// Pprof serves Go's profiler under /debug/pprof/ on the HTTP address.
+	Pprof bool
 	// Storage overrides engine options (Dir, FS, Logger and Registerer are
 	// set by the server).
 	Storage storage.Options
@@ -81,7 +83,7 @@ func Start(cfg Config) (*Server, error) {
 		eng.Close()
 		return nil, fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
 	}
-	api := httpapi.New(httpapi.Config{Engine: eng, Logger: cfg.Logger, MaxBodyBytes: cfg.MaxBodyBytes, Gatherer: reg, Registerer: reg})
+	api := httpapi.New(httpapi.Config{Engine: eng, Logger: cfg.Logger, MaxBodyBytes: cfg.MaxBodyBytes, Gatherer: reg, Registerer: reg, Pprof: cfg.Pprof})
 	s := &Server{
 		cfg:      cfg,
 		log:      cfg.Logger,

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"net/http/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -25,6 +26,8 @@ type Config struct {
 	Gatherer prometheus.Gatherer
 	// Registerer receives the API's own metrics.
 	Registerer prometheus.Registerer
+	// Pprof serves Go's profiler under /debug/pprof/.
+	Pprof bool
 }
 
 // API serves the HTTP API.
@@ -95,10 +98,17 @@ func (a *API) routes() {
 	a.handle("/v1/orgs/self/ws/{ws}", methods{"GET": a.getWorkspace, "DELETE": a.deleteWorkspace})
 	a.handle("/v1/orgs/self/collections", methods{"GET": a.listAllCollections})
 	a.handle("/v1/orgs/self/ws/{ws}/collections", methods{"GET": a.listCollections, "POST": a.createCollection})
-	a.handle("/v1/orgs/self/ws/{ws}/collections/{coll}", methods{"GET": a.getCollection, "DELETE": a.deleteCollection})
+	a.handle("/v1/orgs/self/ws/{ws}/collections/{coll}", methods{"GET": a.getCollection, "DELETE": a.deleteCollection, "PUT": a.updateCollection})
+	a.handle("/v1/orgs/self/ws/{ws}/collections/{coll}/offsets/commit", methods{"POST": a.collectionOffsets})
 	a.handle("/v1/orgs/self/ws/{ws}/collections/{coll}/docs", methods{"POST": a.addDocuments, "PATCH": a.patchDocuments, "DELETE": a.deleteDocuments})
 	a.handle("/healthz", methods{"GET": a.health})
 	a.handle("/readyz", methods{"GET": a.health})
+	if a.cfg.Pprof {
+		a.mux.HandleFunc("/debug/pprof/", pprof.Index)
+		a.mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		a.mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		a.mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	}
 	if a.cfg.Gatherer != nil {
 		a.mux.Handle("/metrics", promhttp.HandlerFor(a.cfg.Gatherer, promhttp.HandlerOpts{}))
 	}

@@ -205,3 +205,29 @@ func (a *API) decodeBody(w http.ResponseWriter, r *http.Request, v any) *APIErro
 	}
 	return nil
 }
+
+// updateCollection is Rockset's Update Collection (PUT, description and
+// field_mapping_query), which the JS client exposes as updateCollection.
+// Basalt cannot change a collection after creating it yet: the answer is
+// NOTIMPLEMENTEDYET rather than METHODNOTALLOWED, and NOTFOUND first when
+// the collection does not exist.
+func (a *API) updateCollection(w http.ResponseWriter, r *http.Request) {
+	if _, err := a.eng.Catalog().Collection(r.PathValue("ws"), r.PathValue("coll")); err != nil {
+		writeError(w, classify(err))
+		return
+	}
+	writeError(w, apiError(ErrNotImplemented, "updating a collection is not implemented yet; its settings are fixed at creation"))
+}
+
+// collectionOffsets is Rockset's Get Collection Commit (POST
+// .../offsets/commit), the JS client's getCollectionOffsets. Not served yet;
+// without this route the catch-all would answer NOTFOUND, which reads as
+// "no such collection". Basalt answers a write only once it is visible to
+// reads, so a fence (last_offset) it returned has always passed.
+func (a *API) collectionOffsets(w http.ResponseWriter, r *http.Request) {
+	if _, err := a.eng.Catalog().Collection(r.PathValue("ws"), r.PathValue("coll")); err != nil {
+		writeError(w, classify(err))
+		return
+	}
+	writeError(w, apiError(ErrNotImplemented, "offsets/commit is not implemented yet; every acknowledged write is already visible to reads, so a last_offset Basalt returned has passed"))
+}

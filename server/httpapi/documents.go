@@ -86,7 +86,12 @@ func (a *API) addDocuments(w http.ResponseWriter, r *http.Request) {
 		if el.v.Kind() != types.KindObject {
 			err = fmt.Errorf("document %d: a document must be a JSON object, got %s", i, el.v.Kind())
 		}
-		ops[i] = storage.WriteOp{Kind: kind, Doc: el.v, Err: err}
+		op := storage.WriteOp{Kind: kind, Doc: el.v, Err: err}
+		if err != nil && el.v.Kind() == types.KindObject {
+			// Name the document in its error result when it has an _id.
+			op.ID, _ = storage.NormalizeID(el.v.Get(storage.FieldID))
+		}
+		ops[i] = op
 	}
 	a.write(w, r, ops)
 }

@@ -1,0 +1,335 @@
+// Drives a Basalt server with Rockset's official JS client, @rockset/client
+// 0.9.2, over the areas Basalt implements: workspaces, collections and
+// documents. Run by server/httpapi/rocksetjs_test.go:
+//
+//   BASALT_URL=http://127.0.0.1:3030 node compat.mjs
+//
+// Exits 0 when every check passes; otherwise prints the failed check, the
+// HTTP exchange that led to it, and exits 1.
+//
+// How the client surfaces errors (dist/index.js): on a non-2xx answer it
+// reads the body and throws JSON.parse(body), i.e. Rockset's ErrorModel
+// {message, type, ...}; only when the body is not JSON does it throw
+// {code: status, message: statusText, bodyText}. The HTTP status itself is
+// not in what it throws, so this script records every response the client
+// receives by wrapping node-fetch's `default` export, which the client looks
+// up on each call (node_fetch_1.default(url, options)).
+
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { randomBytes } from 'node:crypto';
+
+const require = createRequire(import.meta.url);
+
+const BASALT_URL = (process.env.BASALT_URL || '').replace(/\/+$/, '');
+if (!BASALT_URL) {
+  console.error('compat.mjs: set BASALT_URL to the server, e.g. http://127.0.0.1:3030');
+  process.exit(2);
+}
+
+// --- record the HTTP exchanges the client makes -----------------------------
+const nodeFetch = require('node-fetch');
+const realFetch = nodeFetch.default;
+const exchanges = [];
+nodeFetch.default = async function recordingFetch(url, options = {}) {
+  const ex = { method: options.method || 'GET', url: String(url), request: options.body };
+  exchanges.push(ex);
+  const res = await realFetch(url, options);
+  ex.status = res.status;
+  ex.contentType = res.headers.get('content-type');
+  // Keep a copy of the body for failure reports without consuming the
+  // client's stream.
+  res
+    .clone()
+    .text()
+    .then((t) => { ex.response = t; }, () => {});
+  return res;
+};
+const last = () => exchanges[exchanges.length - 1];
+
+// The documented way to create the client (README: "most sans-TypeScript
+// projects currently require rockset.default(...)").
+const rockset = require('@rockset/client').default;
+assert.equal(typeof rockset, 'function', "require('@rockset/client').default is not a function");
+const client = rockset('any-api-key', BASALT_URL);
+
+// --- tiny harness --------------------------------------------------------------
+let passed = 0;
+let current = '';
+async function step(name, fn) {
+  current = name;
+  const before = exchanges.length;
+  await fn();
+  // Every answer the client received in this step: 2xx answers must be JSON.
+  for (const ex of exchanges.slice(before)) {
+    if (ex.status >= 200 && ex.status < 300) {
+      assert.match(ex.contentType || '', /^application\/json/, `${ex.method} ${ex.url}: 2xx answer is not JSON (${ex.contentType})`);
+    }
+  }
+  passed++;
+  console.log(`ok   ${name}`);
+}
+
+// rejects calls fn, whose promise must reject; it checks what the client
+// threw (Rockset's ErrorModel) and the HTTP status of the answer.
+async function rejects(fn, status, type, messageRe) {
+  const before = exchanges.length;
+  let thrown;
+  try {
+    const v = await fn();
+    assert.fail(`expected the client to reject with ${type}/${status}, it resolved with ${JSON.stringify(v)}`);
+  } catch (e) {
+    if (e instanceof assert.AssertionError) throw e;
+    thrown = e;
+  }
+  assert.ok(exchanges.length > before, 'the client made no HTTP request (is node-fetch hooked?)');
+  const ex = last();
+  assert.equal(ex.status, status, `HTTP status of ${ex.method} ${ex.url}`);
+  assert.match(ex.contentType || '', /^application\/json/, 'error answers are JSON');
+  assert.ok(thrown !== null && typeof thrown === 'object', `the client threw ${typeof thrown}: ${String(thrown)}`);
+  assert.equal(thrown.type, type, `error type in ${JSON.stringify(thrown)}`);
+  assert.equal(typeof thrown.message, 'string', 'error message');
+  assert.ok(thrown.message.length > 0, 'error message is empty');
+  if (messageRe) assert.match(thrown.message, messageRe);
+  return thrown;
+}
+
+function statuses(res) {
+  return res.data.map((d) => d.status);
+}
+
+// --- the scenario -----------------------------------------------------------------
+const suffix = randomBytes(4).toString('hex');
+const WS = `compat_${suffix}`;
+const COLL = 'events';
+const now = Date.now();
+
+async function docCount() {
+  const res = await client.collections.getCollection(WS, COLL);
+  return res.data.stats.doc_count;
+}
+
+async function main() {
+  await step('listWorkspaces: commons exists', async () => {
+    const res = await client.workspaces.listWorkspaces();
+    assert.ok(Array.isArray(res.data), 'data is an array');
+    assert.ok(res.data.some((w) => w.name === 'commons'), `commons in ${JSON.stringify(res.data)}`);
+    assert.ok(exchanges.length > 0 && exchanges[0].status === 200, 'node-fetch hook saw the request');
+  });
+
+  await step('createWorkspace with a description', async () => {
+    const res = await client.workspaces.createWorkspace({ name: WS, description: 'rockset-js compat' });
+    assert.equal(res.data.name, WS);
+    assert.equal(res.data.description, 'rockset-js compat');
+    assert.equal(res.data.collection_count, 0);
+    assert.ok(!Number.isNaN(Date.parse(res.data.created_at)), `created_at ${res.data.created_at}`);
+  });
+
+  await step('getWorkspace and listWorkspaces show it', async () => {
+    const got = await client.workspaces.getWorkspace(WS);
+    assert.equal(got.data.name, WS);
+    assert.equal(got.data.description, 'rockset-js compat');
+    const list = await client.workspaces.listWorkspaces();
+    const w = list.data.find((x) => x.name === WS);
+    assert.ok(w, `${WS} in ${JSON.stringify(list.data)}`);
+    assert.equal(w.description, 'rockset-js compat');
+  });
+
+  await step('createWorkspace twice: ALREADYEXISTS 409', async () => {
+    await rejects(() => client.workspaces.createWorkspace({ name: WS }), 409, 'ALREADYEXISTS');
+  });
+
+  await step('getWorkspace of a missing workspace: NOTFOUND 404', async () => {
+    await rejects(() => client.workspaces.getWorkspace(`missing_${suffix}`), 404, 'NOTFOUND');
+  });
+
+  await step('createCollection with retention_secs and event_time_info', async () => {
+    const res = await client.collections.createCollection(WS, {
+      name: COLL,
+      description: 'click stream',
+      retention_secs: 7 * 86400,
+      event_time_info: { field: 'ts', format: 'milliseconds_since_epoch', time_zone: 'UTC' },
+    });
+    assert.equal(res.data.name, COLL);
+    assert.equal(res.data.workspace, WS);
+    assert.equal(res.data.description, 'click stream');
+    assert.equal(res.data.retention_secs, 7 * 86400);
+    assert.ok(['CREATED', 'READY'].includes(res.data.status), `status ${res.data.status}`);
+  });
+
+  await step('getCollection: READY, empty, settings kept', async () => {
+    const res = await client.collections.getCollection(WS, COLL);
+    assert.equal(res.data.name, COLL);
+    assert.equal(res.data.workspace, WS);
+    assert.equal(res.data.status, 'READY');
+    assert.equal(res.data.retention_secs, 7 * 86400);
+    assert.deepEqual(res.data.event_time_info, { field: 'ts', format: 'milliseconds_since_epoch', time_zone: 'UTC' });
+    assert.ok(!Number.isNaN(Date.parse(res.data.created_at)), `created_at ${res.data.created_at}`);
+    assert.equal(typeof res.data.stats, 'object');
+    assert.equal(res.data.stats.doc_count, 0);
+  });
+
+  await step('workspaceCollections, listCollections and collection_count', async () => {
+    const inWs = await client.collections.workspaceCollections(WS);
+    assert.deepEqual(inWs.data.map((c) => c.name), [COLL]);
+    const all = await client.collections.listCollections();
+    assert.ok(all.data.some((c) => c.name === COLL && c.workspace === WS), `${WS}.${COLL} in listCollections`);
+    const ws = await client.workspaces.getWorkspace(WS);
+    assert.equal(ws.data.collection_count, 1);
+  });
+
+  await step('createCollection twice: ALREADYEXISTS 409', async () => {
+    await rejects(() => client.collections.createCollection(WS, { name: COLL }), 409, 'ALREADYEXISTS');
+  });
+
+  await step('getCollection of a missing collection: NOTFOUND 404', async () => {
+    await rejects(() => client.collections.getCollection(WS, `missing_${suffix}`), 404, 'NOTFOUND');
+  });
+
+  let generatedId;
+  await step('addDocuments: with and without _id, one malformed', async () => {
+    const res = await client.documents.addDocuments(WS, COLL, {
+      data: [
+        { _id: 'a', ts: now, user: { id: 7, device: { os: 'ios' } }, n: 1, tags: ['new'] },
+        { ts: now + 1, user: { id: 8 }, n: 2 },
+        42, // not an object: fails alone
+        { _id: 'b', ts: now + 2, n: 3 },
+      ],
+    });
+    assert.deepEqual(statuses(res), ['ADDED', 'ADDED', 'ERROR', 'ADDED']);
+    for (const d of res.data) assert.equal(d._collection, COLL);
+    assert.equal(res.data[0]._id, 'a');
+    generatedId = res.data[1]._id;
+    assert.equal(typeof generatedId, 'string', 'generated _id');
+    assert.ok(generatedId.length > 0, 'generated _id is empty');
+    assert.equal(res.data[3]._id, 'b');
+    for (const i of [0, 1, 3]) assert.equal(res.data[i].error, null, `data[${i}].error`);
+    const err = res.data[2].error;
+    assert.equal(err.type, 'INVALIDINPUT', JSON.stringify(err));
+    assert.match(err.message, /object/i);
+    assert.equal(typeof res.last_offset, 'string', 'last_offset');
+    assert.equal(await docCount(), 3);
+  });
+
+  await step('addDocuments again with the same _id: REPLACED', async () => {
+    const res = await client.documents.addDocuments(WS, COLL, {
+      data: [{ _id: 'a', ts: now, n: 1, tags: ['new'], replaced: true }],
+    });
+    assert.deepEqual(statuses(res), ['REPLACED']);
+    assert.equal(res.data[0]._id, 'a');
+    assert.equal(await docCount(), 3);
+  });
+
+  await step('patchDocuments: REPLACE (upper case), increment, add, remove', async () => {
+    const res = await client.documents.patchDocuments(WS, COLL, {
+      data: [
+        {
+          _id: 'a',
+          patch: [
+            { op: 'REPLACE', path: '/n', value: 10 },
+            { op: 'increment', path: '/n', value: 5 },
+            { op: 'add', path: '/tags/-', value: 'vip' },
+            { op: 'remove', path: '/replaced' },
+          ],
+        },
+        { _id: `missing_${suffix}`, patch: [{ op: 'add', path: '/x', value: 1 }] },
+      ],
+    });
+    assert.deepEqual(statuses(res), ['PATCHED', 'ERROR']);
+    assert.equal(res.data[0]._id, 'a');
+    assert.equal(res.data[0].error, null);
+    assert.equal(res.data[1].error.type, 'NOTFOUND', JSON.stringify(res.data[1].error));
+    assert.equal(await docCount(), 3);
+  });
+
+  await step('patchDocuments with "test": the previous patch was applied', async () => {
+    // No queries yet, so read the document back through JSON Patch's test.
+    const ok = await client.documents.patchDocuments(WS, COLL, {
+      data: [
+        {
+          _id: 'a',
+          patch: [
+            { op: 'test', path: '/n', value: 15 },
+            { op: 'test', path: '/tags', value: ['new', 'vip'] },
+          ],
+        },
+      ],
+    });
+    assert.deepEqual(statuses(ok), ['PATCHED']);
+    const bad = await client.documents.patchDocuments(WS, COLL, {
+      data: [
+        { _id: 'a', patch: [{ op: 'TEST', path: '/n', value: 1 }] },
+        { _id: 'a', patch: [{ op: 'test', path: '/replaced', value: true }] },
+      ],
+    });
+    assert.deepEqual(statuses(bad), ['ERROR', 'ERROR']);
+    for (const d of bad.data) assert.equal(typeof d.error.message, 'string');
+  });
+
+  await step('deleteDocuments: DELETED', async () => {
+    const res = await client.documents.deleteDocuments(WS, COLL, {
+      data: [{ _id: 'b' }, { _id: generatedId }],
+    });
+    assert.deepEqual(statuses(res), ['DELETED', 'DELETED']);
+    assert.deepEqual(res.data.map((d) => d._id), ['b', generatedId]);
+    assert.equal(await docCount(), 1);
+  });
+
+  await step('updateCollection and getCollectionOffsets: NOTIMPLEMENTEDYET 501', async () => {
+    // Client methods on the collections Basalt serves that it does not
+    // implement yet: a clear 501, not a 404 that reads as "no such collection".
+    await rejects(() => client.collections.updateCollection(WS, COLL, { description: 'new' }), 501, 'NOTIMPLEMENTEDYET');
+    await rejects(() => client.collections.getCollectionOffsets(WS, COLL, { name: ['f1:1'] }), 501, 'NOTIMPLEMENTEDYET');
+    await rejects(() => client.collections.updateCollection(WS, `missing_${suffix}`, { description: 'new' }), 404, 'NOTFOUND');
+  });
+
+  await step('addDocuments to a missing collection: NOTFOUND 404', async () => {
+    await rejects(() => client.documents.addDocuments(WS, `missing_${suffix}`, { data: [{ _id: 'x' }] }),
+      404,
+      'NOTFOUND',
+    );
+  });
+
+  await step('deleteWorkspace of a non-empty workspace: DEPENDENTRESOURCES 409', async () => {
+    await rejects(() => client.workspaces.deleteWorkspace(WS), 409, 'DEPENDENTRESOURCES');
+  });
+
+  await step('deleteCollection: status DELETED, then gone', async () => {
+    const res = await client.collections.deleteCollection(WS, COLL);
+    assert.equal(res.data.name, COLL);
+    assert.equal(res.data.workspace, WS);
+    assert.equal(res.data.status, 'DELETED');
+    await rejects(() => client.collections.getCollection(WS, COLL), 404, 'NOTFOUND');
+    await rejects(() => client.collections.deleteCollection(WS, COLL), 404, 'NOTFOUND');
+  });
+
+  await step('deleteWorkspace, then gone', async () => {
+    const res = await client.workspaces.deleteWorkspace(WS);
+    assert.equal(res.data.name, WS);
+    await rejects(() => client.workspaces.getWorkspace(WS), 404, 'NOTFOUND');
+    const list = await client.workspaces.listWorkspaces();
+    assert.ok(!list.data.some((w) => w.name === WS), `${WS} still listed`);
+  });
+}
+
+try {
+  await main();
+  console.log(`rockset-js compat: ${passed} checks passed against ${BASALT_URL}`);
+} catch (e) {
+  // Let pending body copies settle so the report shows the answers.
+  await new Promise((r) => setTimeout(r, 50));
+  console.error(`FAIL ${current}`);
+  if (e instanceof assert.AssertionError) {
+    console.error(e.message);
+  } else {
+    console.error('unexpected rejection:', typeof e === 'object' ? JSON.stringify(e) : String(e));
+    if (e && e.stack) console.error(e.stack);
+  }
+  console.error('last HTTP exchanges:');
+  for (const ex of exchanges.slice(-4)) {
+    console.error(`  ${ex.method} ${ex.url}`);
+    if (ex.request !== undefined) console.error(`    request:  ${ex.request}`);
+    console.error(`    response: ${ex.status} ${ex.contentType} ${ex.response ?? ''}`);
+  }
+  process.exit(1);
+}
