@@ -73,56 +73,64 @@ func (b *Builder) Len() int { return b.pairs }
 // Add records that row holds the scalar v. Rows must be added in ascending
 // order (equal rows allowed: an array holding a value twice).
 func (b *Builder) Add(v types.Value, row uint32) {
-	b.term = AppendTerm(b.term[:0], v)
 	b.pairs++
-	if !b.overflow {
-		if i, ok := b.small[string(b.term)]; ok {
-			st := &b.smallT[i]
-			if st.rows[len(st.rows)-1] != row {
-				st.rows = append(st.rows, row)
-			}
-			return
-		}
-		if len(b.smallT) < maxSmallTerms {
-			if b.small == nil {
-				b.small = make(map[string]int32, maxSmallTerms)
-			}
-			b.small[string(b.term)] = int32(len(b.smallT))
-			b.smallT = append(b.smallT, smallTerm{term: string(b.term), rows: []uint32{row}})
-			return
-		}
-		b.spill()
+	if b.overflow {
+		// Build the term straight into the buffer: one copy of the string.
+		n := len(b.buf)
+		b.buf = AppendIndexTerm(b.buf, v)
+		b.addSorted(b.buf[n:], row, n)
+		return
 	}
-	b.addSorted(row)
+	b.term = AppendIndexTerm(b.term[:0], v)
+	if i, ok := b.small[string(b.term)]; ok {
+		st := &b.smallT[i]
+		if st.rows[len(st.rows)-1] != row {
+			st.rows = append(st.rows, row)
+		}
+		return
+	}
+	if len(b.smallT) < maxSmallTerms {
+		if b.small == nil {
+			b.small = make(map[string]int32, maxSmallTerms)
+		}
+		b.small[string(b.term)] = int32(len(b.smallT))
+		b.smallT = append(b.smallT, smallTerm{term: string(b.term), rows: []uint32{row}})
+		return
+	}
+	b.spill()
+	n := len(b.buf)
+	b.buf = append(b.buf, b.term...)
+	b.addSorted(b.buf[n:], row, n)
 }
 
 // spill moves the small map's postings into the sorted representation.
 func (b *Builder) spill() {
 	b.overflow = true
-	saved := append([]byte(nil), b.term...)
 	for _, st := range b.smallT {
-		b.term = append(b.term[:0], st.term...)
 		for _, r := range st.rows {
-			b.addSorted(r)
+			n := len(b.buf)
+			b.buf = append(b.buf, st.term...)
+			b.addSorted(b.buf[n:], r, n)
 		}
 	}
-	b.term = append(b.term[:0], saved...)
 	clear(b.small)
 	b.smallT = b.smallT[:0]
 }
 
-func (b *Builder) addSorted(row uint32) {
-	if len(b.term) == 9 && (b.term[0] == TermNumber || b.term[0] == TermTimestamp) {
-		b.fixed = append(b.fixed, fixedEntry{tag: b.term[0], key: binary.BigEndian.Uint64(b.term[1:]), row: row})
+// addSorted records a pair whose term was just appended to buf at off.
+// Fixed-width terms are taken back out of the buffer into fixed entries.
+func (b *Builder) addSorted(term []byte, row uint32, off int) {
+	if len(term) == 9 && (term[0] == TermNumber || term[0] == TermTimestamp) {
+		b.fixed = append(b.fixed, fixedEntry{tag: term[0], key: binary.BigEndian.Uint64(term[1:]), row: row})
+		b.buf = b.buf[:off]
 		return
 	}
-	if len(b.buf)+len(b.term) > math.MaxUint32 {
+	if len(b.buf) > math.MaxUint32 {
 		panic("index: builder buffer over 4 GiB")
 	}
 	var p [8]byte
-	copy(p[:], b.term)
-	b.vars = append(b.vars, varEntry{prefix: binary.BigEndian.Uint64(p[:]), off: uint32(len(b.buf)), len: uint32(len(b.term)), row: row})
-	b.buf = append(b.buf, b.term...)
+	copy(p[:], term)
+	b.vars = append(b.vars, varEntry{prefix: binary.BigEndian.Uint64(p[:]), off: uint32(off), len: uint32(len(term)), row: row})
 }
 
 // Write sorts the pairs and writes them to w, returning the number of

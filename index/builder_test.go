@@ -62,7 +62,7 @@ func TestBuilderAgainstMap(t *testing.T) {
 		for term, want := range byTerm {
 			v, _ := DecodeTerm([]byte(term))
 			got := roaring.New()
-			if err := ir.Lookup(Eq(v), got); err != nil {
+			if err := ir.Lookup(Eq(v), got, got); err != nil {
 				t.Fatal(err)
 			}
 			if !got.Equals(roaring.BitmapOf(want...)) {
@@ -118,3 +118,63 @@ func BenchmarkBuilder(b *testing.B) {
 }
 
 func slicesSortStrings(s []string) { slices.Sort(s) }
+
+// TestTruncatedTerms: long strings are indexed by a prefix; a lookup returns
+// every true match either as exact or as a candidate, and nothing false as
+// exact.
+func TestTruncatedTerms(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	words := []string{"alpha", "beta", "gamma", "delta"}
+	var vals []string
+	for i := 0; i < 400; i++ {
+		var sb []byte
+		for len(sb) < rng.IntN(120) {
+			sb = append(sb, words[rng.IntN(len(words))]...)
+			sb = append(sb, ' ')
+		}
+		vals = append(vals, string(sb))
+	}
+	var b Builder
+	for row, s := range vals {
+		b.Add(types.String(s), uint32(row))
+	}
+	w := NewInvertedWriter()
+	if _, err := b.Write(w); err != nil {
+		t.Fatal(err)
+	}
+	region := w.Finish()
+	ir, err := OpenInverted(bytes.NewReader(region), 0, int64(len(region)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := 0; k < 300; k++ {
+		a, c := vals[rng.IntN(len(vals))], vals[rng.IntN(len(vals))]
+		if a > c {
+			a, c = c, a
+		}
+		var p Predicate
+		switch k % 4 {
+		case 0:
+			p = Eq(types.String(a))
+		case 1:
+			p = In(types.String(a), types.String(c))
+		case 2:
+			p = Range(types.String(a), rng.IntN(2) == 0, types.String(c), rng.IntN(2) == 0)
+		default:
+			p = Prefix(a[:rng.IntN(len(a)+1)])
+		}
+		exact, cand := roaring.New(), roaring.New()
+		if err := ir.Lookup(p, exact, cand); err != nil {
+			t.Fatal(err)
+		}
+		for row, s := range vals {
+			match := p.Match(types.String(s))
+			if match && !exact.Contains(uint32(row)) && !cand.Contains(uint32(row)) {
+				t.Fatalf("%s: row %d (%q) is missed", p, row, s)
+			}
+			if !match && exact.Contains(uint32(row)) {
+				t.Fatalf("%s: row %d (%q) is an exact match but does not match", p, row, s)
+			}
+		}
+	}
+}

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 
 	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/basaltdb/basalt/types"
 )
 
 // The on-disk inverted index of one path inside a segment file:
@@ -320,20 +322,40 @@ func (ir *InvertedReader) firstBlock(key []byte) int {
 	return max(i-1, 0)
 }
 
-// Lookup adds to dst the rows whose term satisfies p.
-func (ir *InvertedReader) Lookup(p Predicate, dst *roaring.Bitmap) error {
+// Lookup adds to dst the rows whose term satisfies p, and to candidates the
+// rows found through terms that may stand for longer strings (see
+// MaxTermStringBytes): the caller checks those against the values.
+func (ir *InvertedReader) Lookup(p Predicate, dst, candidates *roaring.Bitmap) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
 	for _, span := range p.Spans() {
-		if err := ir.lookupSpan(p, span, dst); err != nil {
+		if err := ir.lookupSpan(p, span, dst, candidates); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (ir *InvertedReader) lookupSpan(p Predicate, span TermSpan, dst *roaring.Bitmap) error {
+// truncatedMatch says what a term that may stand for longer strings (all
+// strings that start with it) means for p: certainly matching, possibly
+// matching, or not.
+func truncatedMatch(p Predicate, prefix string) (exact, maybe bool) {
+	switch p.Op {
+	case OpPrefix:
+		if len(p.Prefix) <= len(prefix) {
+			return strings.HasPrefix(prefix, p.Prefix), false
+		}
+		return false, strings.HasPrefix(p.Prefix, prefix)
+	case OpRange:
+		// Some string starting with prefix may lie in the range: the
+		// strings with that prefix span [prefix, Successor(prefix)).
+		return false, p.Match(types.String(prefix)) || (!p.Lo.IsUndefined() && p.Lo.Kind() == types.KindString && strings.HasPrefix(p.Lo.Str(), prefix))
+	}
+	return false, true
+}
+
+func (ir *InvertedReader) lookupSpan(p Predicate, span TermSpan, dst, candidates *roaring.Bitmap) error {
 	var err error
 	for b := ir.firstBlock(span.Start); b < len(ir.firsts); b++ {
 		if span.End != nil && bytes.Compare(ir.firsts[b], span.End) >= 0 {
@@ -349,12 +371,26 @@ func (ir *InvertedReader) lookupSpan(p Predicate, span TermSpan, dst *roaring.Bi
 			}
 			if span.Exact {
 				if c == 0 {
-					err = ir.addPosting(post, dst)
+					if span.Verify {
+						err = ir.addPosting(post, candidates)
+					} else {
+						err = ir.addPosting(post, dst)
+					}
 				}
 				return false
 			}
 			if span.End != nil && bytes.Compare(term, span.End) >= 0 {
 				return false
+			}
+			if MaybeTruncated(term) {
+				exact, maybe := truncatedMatch(p, string(term[1:]))
+				switch {
+				case exact:
+					err = ir.addPosting(post, dst)
+				case maybe:
+					err = ir.addPosting(post, candidates)
+				}
+				return err == nil
 			}
 			if v, ok := DecodeTerm(term); ok && p.Match(v) {
 				if err = ir.addPosting(post, dst); err != nil {

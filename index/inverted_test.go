@@ -150,7 +150,7 @@ func TestInvertedLookupMatchesBruteForce(t *testing.T) {
 				}
 				got := roaring.New()
 				got.Add(1<<31 + 7) // Lookup adds to dst; it must not clear it.
-				if err := ir.Lookup(p, got); err != nil {
+				if err := ir.Lookup(p, got, roaring.New()); err != nil {
 					t.Fatalf("Lookup(%s): %v", p, err)
 				}
 				want := bruteForce(es, p)
@@ -289,7 +289,7 @@ func TestInvertedCorruptOffsets(t *testing.T) {
 				}
 				return
 			}
-			err = ir.Lookup(Eq(types.Int(1)), roaring.New())
+			err = ir.Lookup(Eq(types.Int(1)), roaring.New(), roaring.New())
 			if !errors.Is(err, ErrCorruptIndex) {
 				t.Fatalf("Lookup = %v, want ErrCorruptIndex", err)
 			}
@@ -320,7 +320,7 @@ func lookupAll(ir *InvertedReader) error {
 		}
 	}
 	for _, p := range preds {
-		if err := ir.Lookup(p, roaring.New()); err != nil {
+		if err := ir.Lookup(p, roaring.New(), roaring.New()); err != nil {
 			return err
 		}
 	}
@@ -381,7 +381,7 @@ func BenchmarkInvertedLookup(b *testing.B) {
 			var found uint64
 			for b.Loop() {
 				dst.Clear()
-				if err := ir.Lookup(bc.p, dst); err != nil {
+				if err := ir.Lookup(bc.p, dst, roaring.New()); err != nil {
 					b.Fatal(err)
 				}
 				found = dst.GetCardinality()

@@ -159,11 +159,14 @@ func (p Predicate) Match(v types.Value) bool {
 	return false
 }
 
-// TermSpan is a half-open range [Start, End) of terms; End nil means no
-// upper bound. Exact spans hold one term (Start) and need no Match check.
+// TermSpan is a half-open range [Start, End) of index terms; End nil means
+// no upper bound. Exact spans hold one term (Start) and need no Match check,
+// unless Verify: the term may stand for longer strings (see
+// MaxTermStringBytes), so its rows are only candidates.
 type TermSpan struct {
 	Start, End []byte
 	Exact      bool
+	Verify     bool
 }
 
 // Spans returns the term ranges that hold every term the predicate can match,
@@ -175,7 +178,8 @@ func (p Predicate) Spans() []TermSpan {
 		if !equalable(p.Values[0]) {
 			return nil
 		}
-		return []TermSpan{{Start: AppendTerm(nil, p.Values[0]), Exact: true}}
+		t := AppendIndexTerm(nil, p.Values[0])
+		return []TermSpan{{Start: t, Exact: true, Verify: MaybeTruncated(t)}}
 	case OpIn:
 		seen := map[string]bool{}
 		var spans []TermSpan
@@ -183,10 +187,10 @@ func (p Predicate) Spans() []TermSpan {
 			if !equalable(v) {
 				continue
 			}
-			t := AppendTerm(nil, v)
+			t := AppendIndexTerm(nil, v)
 			if !seen[string(t)] {
 				seen[string(t)] = true
-				spans = append(spans, TermSpan{Start: t, Exact: true})
+				spans = append(spans, TermSpan{Start: t, Exact: true, Verify: MaybeTruncated(t)})
 			}
 		}
 		sortSpans(spans)
@@ -205,7 +209,7 @@ func (p Predicate) Spans() []TermSpan {
 		tag := kindTag(k)
 		start := []byte{tag}
 		if !p.Lo.IsUndefined() {
-			start = AppendTerm(nil, p.Lo)
+			start = AppendIndexTerm(nil, p.Lo)
 			if k.IsNumeric() {
 				start = start[:9] // the int suffix only narrows; start at the float
 			}
@@ -215,7 +219,7 @@ func (p Predicate) Spans() []TermSpan {
 			end = []byte{TermTrue + 1}
 		}
 		if !p.Hi.IsUndefined() {
-			hi := AppendTerm(nil, p.Hi)
+			hi := AppendIndexTerm(nil, p.Hi)
 			if k.IsNumeric() {
 				hi = hi[:9]
 			}
@@ -223,7 +227,7 @@ func (p Predicate) Spans() []TermSpan {
 		}
 		return []TermSpan{{Start: start, End: end}}
 	case OpPrefix:
-		start := append([]byte{TermString}, p.Prefix...)
+		start := AppendIndexTerm(nil, types.String(p.Prefix))
 		return []TermSpan{{Start: start, End: Successor(start)}}
 	}
 	return nil

@@ -139,3 +139,26 @@ func DecodeTerm(t []byte) (types.Value, bool) {
 	}
 	return types.Value{}, false
 }
+
+// MaxTermStringBytes bounds the string part of an index term. Longer strings
+// (a paragraph of text) are indexed by their first MaxTermStringBytes bytes,
+// as Elasticsearch's ignore_above keeps long values out of its term
+// dictionary: a full paragraph per row was half of a segment file. A term of
+// exactly this length may stand for longer strings, so rows found through it
+// are candidates that the segment verifies against the column.
+const MaxTermStringBytes = 48
+
+// AppendIndexTerm appends the term the inverted index stores for v: the term
+// of v, with strings cut to MaxTermStringBytes.
+func AppendIndexTerm(dst []byte, v types.Value) []byte {
+	if v.Kind() == types.KindString && len(v.Str()) > MaxTermStringBytes {
+		return append(append(dst, TermString), v.Str()[:MaxTermStringBytes]...)
+	}
+	return AppendTerm(dst, v)
+}
+
+// MaybeTruncated reports whether an index term may stand for strings longer
+// than it holds.
+func MaybeTruncated(term []byte) bool {
+	return len(term) == 1+MaxTermStringBytes && term[0] == TermString
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/basaltdb/basalt/catalog"
 	"github.com/cockroachdb/pebble/v2"
@@ -30,9 +31,16 @@ type collection struct {
 	active    map[int64]*segHandle // time partition → mutable segment
 	nextRowID uint64
 	encBuf    []byte
+	binBuf    []byte
 	ids       idFilter // every _id that may have a primary-key entry
 
 	nextSegID atomic.Uint64
+
+	// sealedRows counts rows sealed (and so range-deleted from the row store)
+	// since the maintenance loop last reclaimed their space; lastReclaim is
+	// when it did (maintenance goroutine only).
+	sealedRows  atomic.Int64
+	lastReclaim time.Time
 
 	reqs     chan *writeReq
 	quit     chan struct{}

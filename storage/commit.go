@@ -209,8 +209,13 @@ func (c *collection) loadDoc(g *groupState, id string, rowid uint64) (types.Valu
 		if err != nil {
 			return types.Value{}, err
 		}
+		return types.DecodeBinary(v)
 	}
-	return types.DecodeBinary(v)
+	bin, err := rowDocument(nil, v)
+	if err != nil {
+		return types.Value{}, fmt.Errorf("row %d of _id %q: %w", rowid, id, err)
+	}
+	return types.DecodeBinary(bin)
 }
 
 // putRow writes a new version of id; enc is doc's binary encoding when the
@@ -219,7 +224,8 @@ func (c *collection) putRow(g *groupState, id string, doc types.Value, enc []byt
 	rowid := c.nextRowID
 	c.nextRowID++
 	if enc == nil {
-		c.encBuf = types.AppendBinary(c.encBuf[:0], doc)
+		c.binBuf = types.AppendBinary(c.binBuf[:0], doc)
+		c.encBuf = encodeRow(c.encBuf[:0], c.binBuf)
 		enc = c.encBuf
 	}
 	g.b.Set(kv.RowKey(nil, c.id, rowid), enc, nil)

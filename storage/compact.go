@@ -3,7 +3,6 @@ package storage
 import (
 	"container/heap"
 	"fmt"
-	"math/bits"
 	"slices"
 	"time"
 
@@ -11,12 +10,19 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 )
 
-// Compaction policy: within one time partition, sealed segments fall into
-// size tiers (tier t holds about SealRows·4^t live rows); when a tier has
-// CompactMinSegments segments they merge into one of the next tier, up to
-// CompactMaxRows rows. A segment with a third or more of its rows deleted is
-// rewritten alone, and a segment with every row deleted is dropped. Each
-// row is rewritten about log4(CompactMaxRows/SealRows) times.
+// Compaction policy. Sealing already cuts segments to size (SealRows), so
+// compaction only cleans up, within one time partition:
+//   - a segment whose rows are all deleted is dropped;
+//   - small segments (fewer than CompactMaxRows/2 live rows: sealed by age, or
+//     shrunk by deletions) merge, smallest first, into one of up to
+//     CompactMaxRows rows, once there are CompactMinSegments of them or they
+//     add up to half a segment;
+//   - a segment with a third or more of its rows deleted is rewritten alone.
+//
+// CompactMaxRows defaults to SealRows, so a row is normally written once
+// (merging every full segment upward, as size-tiered compaction does, cost
+// two more rewrites of every row on this 2-core target). Raising it makes
+// full segments small by this rule, which is size tiering.
 
 // compactionInput is a sealed segment as the picker sees it.
 type compactionInput struct {
@@ -43,31 +49,26 @@ func (e *Engine) pickCompaction(c *collection) []*segHandle {
 		parts = append(parts, p)
 	}
 	slices.Sort(parts)
+	target := e.opts.CompactMaxRows
 	for _, p := range parts {
 		ins := byPart[p]
+		var small []compactionInput
+		smallRows := 0
 		for _, in := range ins {
-			if in.live == 0 || in.live*3 <= in.rows*2 {
+			if in.live == 0 {
 				return []*segHandle{in.h}
 			}
-		}
-		tiers := map[int][]compactionInput{}
-		for _, in := range ins {
-			t := 0
-			if q := in.live / e.opts.SealRows; q > 0 {
-				t = (bits.Len(uint(q)) + 1) / 2 // log4, rounded
+			if in.live < target/2 {
+				small = append(small, in)
+				smallRows += in.live
 			}
-			tiers[t] = append(tiers[t], in)
 		}
-		for t := 0; t < 32; t++ {
-			group := tiers[t]
-			if len(group) < e.opts.CompactMinSegments {
-				continue
-			}
-			slices.SortFunc(group, func(a, b compactionInput) int { return a.live - b.live })
+		if len(small) >= 2 && (len(small) >= e.opts.CompactMinSegments || smallRows >= target/2) {
+			slices.SortFunc(small, func(a, b compactionInput) int { return a.live - b.live })
 			var pick []*segHandle
 			total := 0
-			for _, in := range group {
-				if total+in.live > e.opts.CompactMaxRows && len(pick) >= 2 {
+			for _, in := range small {
+				if total+in.live > target && len(pick) >= 2 {
 					break
 				}
 				pick = append(pick, in.h)
@@ -75,6 +76,11 @@ func (e *Engine) pickCompaction(c *collection) []*segHandle {
 			}
 			if len(pick) >= 2 {
 				return pick
+			}
+		}
+		for _, in := range ins {
+			if in.live*3 <= in.rows*2 {
+				return []*segHandle{in.h}
 			}
 		}
 	}

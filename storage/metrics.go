@@ -11,6 +11,7 @@ type metrics struct {
 	seals            prometheus.Counter
 	sealSeconds      prometheus.Histogram
 	compactions      prometheus.Counter
+	reclaims         prometheus.Counter
 	retentionExpired prometheus.Counter
 	retentionDropped prometheus.Counter
 
@@ -36,6 +37,8 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Buckets: prometheus.ExponentialBuckets(0.01, 2, 12)}),
 		compactions: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "basalt_storage_compactions_total", Help: "Segment compactions."}),
+		reclaims: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "basalt_storage_row_reclaims_total", Help: "Compactions of the row store below the low-water mark, reclaiming sealed rows."}),
 		retentionExpired: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "basalt_storage_retention_expired_rows_total", Help: "Rows deleted by retention one by one."}),
 		retentionDropped: prometheus.NewCounter(prometheus.CounterOpts{
@@ -44,7 +47,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	if reg != nil {
 		m.reg = reg
 		m.registered = []prometheus.Collector{m.commits, m.commitOps, m.commitSeconds, m.backpressure, m.seals, m.sealSeconds,
-			m.compactions, m.retentionExpired, m.retentionDropped}
+			m.compactions, m.reclaims, m.retentionExpired, m.retentionDropped}
 		reg.MustRegister(m.registered...)
 	}
 	return m

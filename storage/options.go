@@ -32,8 +32,9 @@ type Options struct {
 	// MaxPendingSeals is how many frozen segments of one collection may wait
 	// for the sealer before writers wait (backpressure, not unbounded memory).
 	MaxPendingSeals int
-	// CompactMinSegments is how many segments of similar size in one
-	// partition trigger a merge; CompactMaxRows caps the merged segment.
+	// CompactMinSegments is how many small segments in one partition
+	// trigger a merge; CompactMaxRows caps the merged segment (default
+	// SealRows; segments under half of it count as small).
 	CompactMinSegments int
 	CompactMaxRows     int
 	// MaintenanceInterval is how often compaction and retention run.
@@ -77,7 +78,7 @@ func (o *Options) EnsureDefaults() {
 		o.CompactMinSegments = 4
 	}
 	if o.CompactMaxRows == 0 {
-		o.CompactMaxRows = 1 << 20
+		o.CompactMaxRows = o.SealRows
 	}
 	if o.MaintenanceInterval == 0 {
 		o.MaintenanceInterval = 10 * time.Second

@@ -128,11 +128,14 @@ func (e *Engine) recover(c *collection) error {
 		if _, _, ok := c.findRow(rowid); ok {
 			return nil
 		}
-		doc, err := types.DecodeBinary(v)
+		bin, err := rowDocument(nil, v)
 		if err != nil {
 			return fmt.Errorf("row %d: %w", rowid, err)
 		}
-		doc = doc.Clone() // v is only valid during the scan
+		doc, err := types.DecodeBinary(bin) // bin is ours: the strings may alias it
+		if err != nil {
+			return fmt.Errorf("row %d: %w", rowid, err)
+		}
 		et := eventTimeOf(doc)
 		p := c.partitionOf(et)
 		pd := byPart[p]

@@ -146,6 +146,8 @@ type segmentSource struct {
 	// stable says the inputs' strings outlive the write (a frozen mutable
 	// segment's arena), so the writer need not copy them.
 	stable bool
+	// fast compresses the row section for speed (the ingest path).
+	fast bool
 }
 
 // writeSegment writes the rows of src, in order, as the segment file for
@@ -162,6 +164,9 @@ func (e *Engine) writeSegment(c *collection, segid uint64, src segmentSource) (*
 	fail := func(err error) (*segment.Reader, error) {
 		w.Abort()
 		return nil, err
+	}
+	if src.fast {
+		w.FastRows()
 	}
 	paths := map[string]bool{}
 	for _, in := range src.inputs {
@@ -301,11 +306,13 @@ func (e *Engine) seal(c *collection, h *segHandle) error {
 		}
 		it.First()
 		stepped := false
+		var buf []byte
 		r, err := e.writeSegment(c, segid, segmentSource{
 			inputs: []segReader{h.reader},
 			srcs:   srcs,
 			rowIDs: keptIDs,
 			stable: true,
+			fast:   true,
 			doc: func(_ rowSource, rowid uint64) ([]byte, error) {
 				// The value returned last time is only valid until
 				// the iterator moves: step past it only now that the
@@ -325,7 +332,8 @@ func (e *Engine) seal(c *collection, h *segHandle) error {
 					return nil, err
 				}
 				stepped = true
-				return v, nil
+				buf, err = rowDocument(buf[:0], v)
+				return buf, err
 			},
 		})
 		if cerr := it.Close(); err == nil && cerr != nil {
@@ -370,6 +378,7 @@ func (e *Engine) seal(c *collection, h *segHandle) error {
 	c.replaceSegments([]*segHandle{h}, repl)
 	c.mu.Unlock()
 	c.sealFinished()
+	c.sealedRows.Add(int64(len(srcs)))
 	e.metrics.seals.Inc()
 	e.metrics.sealSeconds.Observe(time.Since(start).Seconds())
 	e.log.Debug("sealed segment", "collection", c.meta.Name, "rows", len(srcs), "dropped", len(dropped), "segment", segid, "took", time.Since(start))

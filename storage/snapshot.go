@@ -115,7 +115,11 @@ func (s *Snapshot) Get(id string) (types.Value, bool, error) {
 	if err != nil {
 		return types.Value{}, false, err
 	}
-	if !ok {
+	if ok {
+		if doc, err = rowDocument(nil, doc); err != nil {
+			return types.Value{}, false, fmt.Errorf("row of _id %q: %w", id, err)
+		}
+	} else {
 		for _, sv := range s.views {
 			// Only sealed handles: a mutable one's row ids grow under
 			// the collection's lock.

@@ -122,7 +122,7 @@ type prepared struct {
 	kind      OpKind
 	id        string
 	doc       types.Value // normalized: _id and _event_time first, _op dropped
-	enc       []byte      // doc in the binary encoding, made in the caller's goroutine
+	enc       []byte      // doc's row-store value (rowvalue.go), made in the caller's goroutine
 	eventTime int64       // micros; valid when doc is set
 	patch     []types.PatchOp
 	rowid     uint64
@@ -255,7 +255,7 @@ func prepare(col catalog.Collection, op WriteOp, now time.Time, limits types.Lim
 	if op.Kind == OpUpsert || op.Kind == OpInsert || op.Kind == OpReplace {
 		// The committer is one goroutine per collection; encoding here
 		// spreads the work over the requests' goroutines.
-		p.enc = types.AppendBinary(nil, p.doc)
+		p.enc = encodeRow(nil, types.AppendBinary(nil, p.doc))
 	}
 	return p
 }

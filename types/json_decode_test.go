@@ -590,3 +590,25 @@ func BenchmarkDecodeJSON(b *testing.B) {
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "docs/s")
 	})
 }
+
+// TestDecoderResetReusesMemory: a pooled decoder decodes without allocating
+// once its chunks exist, and values decoded after Reset are correct.
+func TestDecoderResetReusesMemory(t *testing.T) {
+	doc := []byte(`{"a":[1,2,{"b":"x","c":[true,null]}],"d":{"e":1.5,"f":"y"},"g":"z"}`)
+	d := NewDecoder(Limits{})
+	want, err := d.Decode(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = want.Clone()
+	allocs := testing.AllocsPerRun(100, func() {
+		d.Reset()
+		v, err := d.Decode(doc)
+		if err != nil || !Equal(v, want) {
+			t.Fatalf("after Reset: %s, %v", v, err)
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("%.1f allocations per decode after Reset, want 0", allocs)
+	}
+}

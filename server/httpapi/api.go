@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/basaltdb/basalt/storage"
@@ -38,6 +39,8 @@ type API struct {
 	limits  types.Limits
 	mux     *http.ServeMux
 	metrics *apiMetrics
+	// decoders pools JSON decoders with their value memory.
+	decoders sync.Pool
 }
 
 type apiMetrics struct {

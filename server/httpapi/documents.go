@@ -59,19 +59,32 @@ func parseData(body []byte, dec *types.Decoder) ([]docElem, *APIError) {
 	return elems, nil
 }
 
-func (a *API) readDocs(w http.ResponseWriter, r *http.Request) ([]docElem, *APIError) {
+// readDocs reads and decodes a documents request. The values alias the
+// body and the decoder's memory: call done once nothing uses them any more.
+func (a *API) readDocs(w http.ResponseWriter, r *http.Request) (elems []docElem, done func(), aerr *APIError) {
 	body, aerr := a.readBody(w, r)
 	if aerr != nil {
-		return nil, aerr
+		return nil, func() {}, aerr
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
-		return nil, apiError(ErrInvalidInput, `request body is empty; expected {"data": [...]}`)
+		return nil, func() {}, apiError(ErrInvalidInput, `request body is empty; expected {"data": [...]}`)
 	}
-	return parseData(body, types.NewDecoder(a.limits))
+	dec, _ := a.decoders.Get().(*types.Decoder)
+	if dec == nil {
+		dec = types.NewDecoder(a.limits)
+	}
+	done = func() {
+		dec.Reset()
+		a.decoders.Put(dec)
+	}
+	elems, aerr = parseData(body, dec)
+	return elems, done, aerr
 }
 
 func (a *API) addDocuments(w http.ResponseWriter, r *http.Request) {
-	elems, aerr := a.readDocs(w, r)
+	elems, done, aerr := a.readDocs(w, r)
+	// The engine is done with the documents when the write returns.
+	defer done()
 	if aerr != nil {
 		writeError(w, aerr)
 		return
@@ -97,7 +110,9 @@ func (a *API) addDocuments(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) patchDocuments(w http.ResponseWriter, r *http.Request) {
-	elems, aerr := a.readDocs(w, r)
+	elems, done, aerr := a.readDocs(w, r)
+	// The engine is done with the documents when the write returns.
+	defer done()
 	if aerr != nil {
 		writeError(w, aerr)
 		return
@@ -162,7 +177,9 @@ func patchOf(v types.Value) (string, []types.PatchOp, error) {
 }
 
 func (a *API) deleteDocuments(w http.ResponseWriter, r *http.Request) {
-	elems, aerr := a.readDocs(w, r)
+	elems, done, aerr := a.readDocs(w, r)
+	// The engine is done with the documents when the write returns.
+	defer done()
 	if aerr != nil {
 		writeError(w, aerr)
 		return

@@ -26,3 +26,20 @@ func TestFrameRoundTrip(t *testing.T) {
 		t.Fatalf("truncated frame: %v, want ErrCorrupt", err)
 	}
 }
+
+func TestCodecFrames(t *testing.T) {
+	src := bytes.Repeat([]byte("hot and cold segments "), 500)
+	for _, c := range []Codec{CodecS2, CodecZstd} {
+		frame := AppendCodecFrame([]byte("x"), src, c)
+		out, err := DecodeCodecFrame(nil, frame[1:], len(src))
+		if err != nil || !bytes.Equal(out, src) {
+			t.Fatalf("codec %c: %v", c, err)
+		}
+		if _, err := DecodeCodecFrame(nil, frame[1:len(frame)-3], len(src)); !errors.Is(err, ErrCorrupt) {
+			t.Fatalf("codec %c truncated: %v", c, err)
+		}
+	}
+	if _, err := DecodeCodecFrame(nil, []byte{'q', 1, 2}, 2); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("unknown codec: %v", err)
+	}
+}

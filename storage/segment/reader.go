@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/RoaringBitmap/roaring/v2"
@@ -362,7 +363,7 @@ func (r *Reader) Doc(row int) ([]byte, error) {
 		if _, err := r.f.ReadAt(frame, int64(rb.off)); err != nil {
 			return nil, fmt.Errorf("read segment %q row block %d: %w", r.name, b, err)
 		}
-		raw, err := encoding.DecodeFrame(r.lastRows[:0], frame, int(rb.raw))
+		raw, err := encoding.DecodeCodecFrame(r.lastRows[:0], frame, int(rb.raw))
 		if err != nil {
 			r.lastRowBlock = -1
 			return nil, fmt.Errorf("segment %q row block %d: %w", r.name, b, err)
@@ -383,13 +384,56 @@ func (r *Reader) Doc(row int) ([]byte, error) {
 }
 
 // Lookup adds to dst the rows whose value at the index path satisfies p.
+// Rows the index can only call candidates (found through a truncated long
+// string) are checked against the column's values.
 func (r *Reader) Lookup(ipath string, p index.Predicate, dst *roaring.Bitmap) error {
 	ir, err := r.invertedReader(ipath)
 	if err != nil || ir == nil {
 		return err
 	}
-	if err := ir.Lookup(p, dst); err != nil {
+	cand := roaring.New()
+	if err := ir.Lookup(p, dst, cand); err != nil {
 		return fmt.Errorf("segment %q index %q: %w", r.name, ipath, err)
+	}
+	if cand.IsEmpty() {
+		return nil
+	}
+	cand.AndNot(dst)
+	return r.verify(ipath, p, cand, dst)
+}
+
+// verify adds to dst the candidate rows whose actual values at ipath satisfy
+// p, reading each column block that holds candidates once.
+func (r *Reader) verify(ipath string, p index.Predicate, cand, dst *roaring.Bitmap) error {
+	colPath := ipath
+	if i := strings.Index(ipath, types.WildcardSegment); i >= 0 {
+		colPath = ipath[:i]
+	}
+	var dec encoding.Decoder
+	var vec coldata.Vec
+	block := -1
+	path := []byte(colPath)
+	it := cand.Iterator()
+	for it.HasNext() {
+		row := int(it.Next())
+		if b := row / index.BlockRows; b != block {
+			if err := r.ReadBlock(colPath, b, &dec, &vec); err != nil {
+				return err
+			}
+			block = b
+		}
+		v := vec.Value(row - block*index.BlockRows)
+		if colPath == ipath {
+			if p.Match(v) {
+				dst.Add(uint32(row))
+			}
+			continue
+		}
+		path = types.IndexTerms(path, v, func(ip []byte, e types.Value) {
+			if string(ip) == ipath && p.Match(e) {
+				dst.Add(uint32(row))
+			}
+		})
 	}
 	return nil
 }
@@ -423,4 +467,36 @@ func (r *Reader) invertedReader(ipath string) (*index.InvertedReader, error) {
 	}
 	r.inverted[ipath] = ir
 	return ir, nil
+}
+
+// SectionSizes reports how many bytes of the file each part takes: per
+// column path (its blocks), per index path (its region), the row section and
+// the rest (header, footer).
+type SectionSizes struct {
+	Columns map[string]int64
+	Indexes map[string]int64
+	Rows    int64
+	Other   int64
+}
+
+// Sizes returns the file's section sizes.
+func (r *Reader) Sizes() SectionSizes {
+	s := SectionSizes{Columns: map[string]int64{}, Indexes: map[string]int64{}}
+	var used int64
+	for _, c := range r.cols {
+		for _, b := range c.blocks {
+			s.Columns[c.path] += int64(b.len)
+		}
+		used += s.Columns[c.path]
+	}
+	for p, ix := range r.indexes {
+		s.Indexes[p] = int64(ix.len)
+		used += int64(ix.len)
+	}
+	for _, rb := range r.rowBlocks {
+		s.Rows += int64(rb.len)
+	}
+	used += s.Rows
+	s.Other = r.size - used
+	return s
 }

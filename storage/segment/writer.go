@@ -78,6 +78,7 @@ type Writer struct {
 	arena    []byte
 	builders []*index.Builder
 
+	rowCodec  encoding.Codec
 	rows      int
 	rowBuf    []byte
 	rowFirst  int
@@ -92,7 +93,7 @@ func Create(fs vfs.FS, name string) (*Writer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create segment %q: %w", tmp, err)
 	}
-	w := &Writer{fs: fs, tmpName: tmp, name: name, f: f}
+	w := &Writer{fs: fs, tmpName: tmp, name: name, f: f, rowCodec: encoding.CodecZstd}
 	if err := w.write([]byte(headMagic)); err != nil {
 		f.Close()
 		return nil, err
@@ -116,7 +117,6 @@ type Column struct {
 	meta   columnMeta
 	vec    coldata.Vec
 	arena  []byte
-	zone   index.Zone
 	rows   int
 	terms  map[string]*index.Builder // index path → its postings; nil: the caller writes the index
 	path   []byte
@@ -166,6 +166,11 @@ func (w *Writer) AddIndex(ipath string, terms [][]byte, rows [][]uint32) error {
 	return nil
 }
 
+// FastRows makes the row section compress with s2 instead of zstd: for
+// segments written on the ingest path (sealing), which compaction later
+// rewrites with zstd.
+func (w *Writer) FastRows() { w.rowCodec = encoding.CodecS2 }
+
 // AddRow appends the next row's document, in the types binary encoding, to
 // the row section: the segment's row store, where point lookups and whole-
 // document reads find it. Either every row gets a document or none does.
@@ -186,7 +191,7 @@ func (w *Writer) flushRows() error {
 	if len(w.rowBuf) == 0 {
 		return nil
 	}
-	w.buf = encoding.AppendFrame(w.buf[:0], w.rowBuf)
+	w.buf = encoding.AppendCodecFrame(w.buf[:0], w.rowBuf, w.rowCodec)
 	rb := rowBlock{first: uint64(w.rowFirst), off: w.off, len: uint64(len(w.buf)), raw: uint64(len(w.rowBuf))}
 	if err := w.write(w.buf); err != nil {
 		return err
@@ -223,7 +228,6 @@ func (c *Column) Append(v types.Value) {
 		c.vec.Append(v)
 	}
 	c.meta.counts[v.Kind()]++
-	c.zone.Add(v)
 	if k := v.Kind(); k != types.KindUndefined && c.terms != nil {
 		if k.IsScalar() {
 			c.builder(c.meta.path).Add(v, row)
@@ -274,7 +278,7 @@ func (c *Column) flushBlock() {
 		return
 	}
 	c.w.buf = encoding.AppendBlock(c.w.buf[:0], &c.vec)
-	ref := blockRef{off: c.w.off, len: uint64(len(c.w.buf)), zone: c.zone}
+	ref := blockRef{off: c.w.off, len: uint64(len(c.w.buf)), zone: index.ZoneOf(&c.vec)}
 	if err := c.w.write(c.w.buf); err != nil {
 		c.failed = err
 		return
@@ -282,7 +286,6 @@ func (c *Column) flushBlock() {
 	c.meta.blocks = append(c.meta.blocks, ref)
 	c.vec.Reset()
 	c.arena = c.arena[:0]
-	c.zone = index.Zone{}
 }
 
 // End finishes the column: the last block and its inverted index regions.
