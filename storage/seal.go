@@ -3,10 +3,13 @@ package storage
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/basaltdb/basalt/coldata"
@@ -179,59 +182,129 @@ func (e *Engine) writeSegment(c *collection, segid uint64, src segmentSource) (*
 		sorted = append(sorted, p)
 	}
 	slices.Sort(sorted)
-	minET, maxET := int64(math.MaxInt64), int64(math.MinInt64)
-	type cursor struct {
-		block int
-		vec   coldata.Vec
+	// Columns are independent: encode them on every core, and the row
+	// section alongside, then write them in path order. Sealing was the
+	// ingest bottleneck with one core busy and the other half idle.
+	type encoded struct {
+		col          *segment.Column
+		minET, maxET int64
+		err          error
 	}
-	curs := make([]cursor, len(src.inputs))
-	for _, path := range sorted {
+	results := make([]chan encoded, len(sorted))
+	for i := range results {
+		results[i] = make(chan encoded, 1)
+	}
+	var next atomic.Int64
+	var failed atomic.Bool
+	encode := func(path string) encoded {
+		type cursor struct {
+			block int
+			vec   coldata.Vec
+		}
+		curs := make([]cursor, len(src.inputs))
 		for i := range curs {
 			curs[i].block = -1
 		}
-		var col *segment.Column
-		if src.index != nil {
-			col = w.BeginColumnValues(path)
-		} else {
-			col = w.BeginColumn(path)
-		}
+		col := w.NewColumn(path, src.index == nil)
 		if src.stable {
 			col.StableStrings()
 		}
 		isET := path == FieldEventTime
+		out := encoded{col: col, minET: math.MaxInt64, maxET: math.MinInt64}
 		for _, s := range src.srcs {
 			cur := &curs[s.in]
 			b := s.row / index.BlockRows
 			if b != cur.block {
 				lo := b * index.BlockRows
-				// Read the whole block; the writer copies values out.
+				// Read the whole block; the column copies values out.
 				if err := readRange(src.inputs[s.in], path, lo, lo+index.BlockRows, &cur.vec); err != nil {
-					return fail(err)
+					out.err = err
+					return out
 				}
 				cur.block = b
 			}
 			v := cur.vec.Value(s.row - b*index.BlockRows)
 			if isET {
-				minET = min(minET, v.Micros())
-				maxET = max(maxET, v.Micros())
+				out.minET = min(out.minET, v.Micros())
+				out.maxET = max(out.maxET, v.Micros())
 			}
 			col.Append(v)
 		}
-		if err := col.End(); err != nil {
-			return fail(err)
+		out.err = col.Finish()
+		return out
+	}
+	workers := max(1, min(runtime.GOMAXPROCS(0), len(sorted)))
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(sorted) {
+					return
+				}
+				if failed.Load() {
+					results[i] <- encoded{err: errAbandoned}
+					continue
+				}
+				r := encode(sorted[i])
+				if r.err != nil {
+					failed.Store(true)
+				}
+				results[i] <- r
+			}
+		}()
+	}
+	rowsErr := make(chan error, 1)
+	go func() {
+		for i, s := range src.srcs {
+			if failed.Load() {
+				rowsErr <- errAbandoned
+				return
+			}
+			doc, err := src.doc(s, src.rowIDs[i])
+			if err == nil {
+				err = w.AddRow(doc)
+			}
+			if err != nil {
+				failed.Store(true)
+				rowsErr <- err
+				return
+			}
 		}
+		rowsErr <- nil
+	}()
+	minET, maxET := int64(math.MaxInt64), int64(math.MinInt64)
+	var werr error
+	for i := range sorted {
+		r := <-results[i]
+		if werr != nil {
+			continue // drain: every result is delivered
+		}
+		if r.err != nil {
+			werr = r.err
+		} else {
+			minET, maxET = min(minET, r.minET), max(maxET, r.maxET)
+			werr = w.WriteColumn(r.col)
+		}
+		if werr != nil {
+			failed.Store(true)
+		}
+	}
+	wg.Wait()
+	if rerr := <-rowsErr; werr == nil || errors.Is(werr, errAbandoned) {
+		if rerr != nil && !errors.Is(rerr, errAbandoned) {
+			werr = rerr
+		} else if werr == nil {
+			werr = rerr
+		}
+	}
+	if werr != nil {
+		return fail(werr)
 	}
 	if src.index != nil {
 		if err := src.index(w); err != nil {
-			return fail(err)
-		}
-	}
-	for i, s := range src.srcs {
-		doc, err := src.doc(s, src.rowIDs[i])
-		if err != nil {
-			return fail(err)
-		}
-		if err := w.AddRow(doc); err != nil {
 			return fail(err)
 		}
 	}
@@ -240,6 +313,9 @@ func (e *Engine) writeSegment(c *collection, segid uint64, src segmentSource) (*
 	}
 	return segment.Open(e.opts.FS, name)
 }
+
+// errAbandoned stops the other goroutines of a segment write that failed.
+var errAbandoned = errors.New("segment write abandoned")
 
 // deleteRowRuns deletes the row-store keys of ascending row ids with one
 // range deletion per run of consecutive ids.

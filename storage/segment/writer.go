@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"slices"
+	"sync"
 
 	"github.com/basaltdb/basalt/coldata"
 	"github.com/basaltdb/basalt/index"
@@ -60,8 +61,11 @@ type rowBlock struct {
 	raw      uint64 // its uncompressed length
 }
 
-// Writer writes one segment file, column by column. Not safe for concurrent
-// use.
+// Writer writes one segment file. Columns are encoded in memory, each by its
+// own Column (several may be encoded concurrently, one goroutine each), and
+// written to the file in ascending path order with WriteColumn. Documents are
+// added with AddRow, from one goroutine, possibly while columns are encoded.
+// Everything else is not safe for concurrent use.
 type Writer struct {
 	fs       vfs.FS
 	tmpName  string
@@ -70,18 +74,15 @@ type Writer struct {
 	off      uint64
 	cols     []columnMeta
 	indexes  []indexMeta
-	buf      []byte
 	finished bool
 
-	// Buffers reused across columns: strings of the block being built and
-	// the index builders.
-	arena    []byte
-	builders []*index.Builder
-
+	// The row section is built in memory (rowData, offsets relative to it)
+	// and written by Finish, so AddRow never touches the file.
 	rowCodec  encoding.Codec
 	rows      int
 	rowBuf    []byte
 	rowFirst  int
+	rowData   []byte
 	rowBlocks []rowBlock
 	err       error
 }
@@ -109,37 +110,67 @@ func (w *Writer) write(b []byte) error {
 	return nil
 }
 
-// Column writes the values of one column path. Rows are appended in the
-// segment's row order with Append; every column must get exactly Meta.Rows
-// rows (undefined where a row lacks the path).
+// Column encodes the values of one column path in memory. Rows are appended
+// in the segment's row order with Append; every column must get exactly
+// Meta.Rows rows (undefined where a row lacks the path).
 type Column struct {
-	w      *Writer
-	meta   columnMeta
-	vec    coldata.Vec
-	arena  []byte
-	rows   int
-	terms  map[string]*index.Builder // index path → its postings; nil: the caller writes the index
-	path   []byte
-	failed error
-	stable bool
+	meta    columnMeta
+	indexes []indexMeta // offsets relative to out, like meta's blocks
+	out     []byte      // encoded blocks, then index regions
+	vec     coldata.Vec
+	arena   []byte
+	rows    int
+	terms   map[string]*index.Builder // index path → its postings; nil: the caller writes the index
+	path    []byte
+	stable  bool
+	done    bool
+	w       *Writer // set by BeginColumn, for End
 }
 
+// builderPool recycles index builders (and their buffers) across columns.
+var builderPool = sync.Pool{New: func() any { return &index.Builder{} }}
+
 // StableStrings tells the column that the strings appended to it stay valid
-// and unchanged until End (e.g. they live in a frozen mutable segment), so
+// and unchanged until Finish (e.g. they live in a frozen mutable segment), so
 // it need not copy them.
 func (c *Column) StableStrings() { c.stable = true }
 
-// BeginColumn starts the column path, building its inverted index from the
-// values appended. Columns must be begun in ascending path order, one at a
-// time.
+// NewColumn starts encoding the column path; with buildIndex its inverted
+// index is built from the values appended. Columns may be encoded
+// concurrently.
+func (w *Writer) NewColumn(path string, buildIndex bool) *Column {
+	c := &Column{meta: columnMeta{path: path}, path: []byte(path)}
+	if buildIndex {
+		c.terms = map[string]*index.Builder{}
+	}
+	return c
+}
+
+// BeginColumn starts the column path, building its inverted index; End
+// writes it. Columns begun this way go one at a time, in path order.
 func (w *Writer) BeginColumn(path string) *Column {
-	return &Column{w: w, meta: columnMeta{path: path}, terms: map[string]*index.Builder{}, path: []byte(path), arena: w.arena[:0]}
+	c := w.NewColumn(path, true)
+	c.w = w
+	return c
 }
 
 // BeginColumnValues starts a column whose inverted index the caller writes
-// with AddIndex (e.g. the mutable segment's, reused when sealing).
+// with AddIndex; End writes it.
 func (w *Writer) BeginColumnValues(path string) *Column {
-	return &Column{w: w, meta: columnMeta{path: path}, path: []byte(path), arena: w.arena[:0]}
+	c := w.NewColumn(path, false)
+	c.w = w
+	return c
+}
+
+// End finishes a column begun with BeginColumn and writes it.
+func (c *Column) End() error {
+	if c.w == nil {
+		return fmt.Errorf("segment: End of column %q, which was not begun with BeginColumn", c.meta.path)
+	}
+	if err := c.Finish(); err != nil {
+		return err
+	}
+	return c.w.WriteColumn(c)
 }
 
 // AddIndex writes the inverted index of an index path from terms in
@@ -167,8 +198,7 @@ func (w *Writer) AddIndex(ipath string, terms [][]byte, rows [][]uint32) error {
 }
 
 // FastRows makes the row section compress with s2 instead of zstd: for
-// segments written on the ingest path (sealing), which compaction later
-// rewrites with zstd.
+// segments written on the ingest path (sealing).
 func (w *Writer) FastRows() { w.rowCodec = encoding.CodecS2 }
 
 // AddRow appends the next row's document, in the types binary encoding, to
@@ -182,32 +212,25 @@ func (w *Writer) AddRow(doc []byte) error {
 	w.rowBuf = append(w.rowBuf, doc...)
 	w.rows++
 	if len(w.rowBuf) >= rowBlockBytes {
-		w.err = w.flushRows()
+		w.flushRows()
 	}
 	return w.err
 }
 
-func (w *Writer) flushRows() error {
+func (w *Writer) flushRows() {
 	if len(w.rowBuf) == 0 {
-		return nil
-	}
-	w.buf = encoding.AppendCodecFrame(w.buf[:0], w.rowBuf, w.rowCodec)
-	rb := rowBlock{first: uint64(w.rowFirst), off: w.off, len: uint64(len(w.buf)), raw: uint64(len(w.rowBuf))}
-	if err := w.write(w.buf); err != nil {
-		return err
-	}
-	w.rowBlocks = append(w.rowBlocks, rb)
-	w.rowBuf = w.rowBuf[:0]
-	w.rowFirst = w.rows
-	return nil
-}
-
-// Append adds the next row's value. Strings and nested values are copied, so
-// v may alias a buffer that changes afterwards.
-func (c *Column) Append(v types.Value) {
-	if c.failed != nil {
 		return
 	}
+	off := len(w.rowData)
+	w.rowData = encoding.AppendCodecFrame(w.rowData, w.rowBuf, w.rowCodec)
+	w.rowBlocks = append(w.rowBlocks, rowBlock{first: uint64(w.rowFirst), off: uint64(off), len: uint64(len(w.rowData) - off), raw: uint64(len(w.rowBuf))})
+	w.rowBuf = w.rowBuf[:0]
+	w.rowFirst = w.rows
+}
+
+// Append adds the next row's value. Strings and nested values are copied
+// (unless StableStrings), so v may alias a buffer that changes afterwards.
+func (c *Column) Append(v types.Value) {
 	row := uint32(c.rows)
 	switch v.Kind() {
 	case types.KindString:
@@ -246,13 +269,8 @@ func (c *Column) Append(v types.Value) {
 func (c *Column) builder(ipath string) *index.Builder {
 	b := c.terms[ipath]
 	if b == nil {
-		if n := len(c.w.builders); n > 0 {
-			b = c.w.builders[n-1]
-			c.w.builders = c.w.builders[:n-1]
-			b.Reset()
-		} else {
-			b = &index.Builder{}
-		}
+		b = builderPool.Get().(*index.Builder)
+		b.Reset()
 		c.terms[ipath] = b
 	}
 	return b
@@ -277,35 +295,24 @@ func (c *Column) flushBlock() {
 	if c.vec.Len() == 0 {
 		return
 	}
-	c.w.buf = encoding.AppendBlock(c.w.buf[:0], &c.vec)
-	ref := blockRef{off: c.w.off, len: uint64(len(c.w.buf)), zone: index.ZoneOf(&c.vec)}
-	if err := c.w.write(c.w.buf); err != nil {
-		c.failed = err
-		return
-	}
-	c.meta.blocks = append(c.meta.blocks, ref)
+	off := len(c.out)
+	c.out = encoding.AppendBlock(c.out, &c.vec)
+	c.meta.blocks = append(c.meta.blocks, blockRef{off: uint64(off), len: uint64(len(c.out) - off), zone: index.ZoneOf(&c.vec)})
 	c.vec.Reset()
 	c.arena = c.arena[:0]
 }
 
-// End finishes the column: the last block and its inverted index regions.
-func (c *Column) End() error {
+// Finish encodes the column's last block and its inverted index regions.
+func (c *Column) Finish() error {
+	if c.done {
+		return fmt.Errorf("segment: column %q finished twice", c.meta.path)
+	}
+	c.done = true
 	c.flushBlock()
-	c.w.arena = c.arena[:0] // keep the grown buffer for the next column
-	if c.failed != nil {
-		return c.failed
-	}
-	if c.meta.counts[types.KindUndefined] == uint64(c.rows) {
-		// A column nobody has is not worth a footer entry.
+	c.arena = nil
+	if c.terms == nil || c.meta.counts[types.KindUndefined] == uint64(c.rows) {
+		c.releaseBuilders()
 		return nil
-	}
-	w := c.w
-	if n := len(w.cols); n > 0 && w.cols[n-1].path >= c.meta.path {
-		return fmt.Errorf("segment: column %q begun after %q", c.meta.path, w.cols[n-1].path)
-	}
-	w.cols = append(w.cols, c.meta)
-	if c.terms == nil {
-		return nil // the caller writes the index
 	}
 	ipaths := make([]string, 0, len(c.terms))
 	for p := range c.terms {
@@ -320,24 +327,57 @@ func (c *Column) End() error {
 		iw := index.NewInvertedWriter()
 		terms, err := b.Write(iw)
 		if err != nil {
+			c.releaseBuilders()
 			return fmt.Errorf("segment: index %q: %w", ip, err)
 		}
-		region := iw.Finish()
-		im := indexMeta{path: ip, off: w.off, len: uint64(len(region)), terms: uint64(terms)}
-		if err := w.write(region); err != nil {
-			return err
-		}
-		w.indexes = append(w.indexes, im)
+		off := len(c.out)
+		c.out = append(c.out, iw.Finish()...)
+		c.indexes = append(c.indexes, indexMeta{path: ip, off: uint64(off), len: uint64(len(c.out) - off), terms: uint64(terms)})
 	}
+	c.releaseBuilders()
+	return nil
+}
+
+func (c *Column) releaseBuilders() {
 	for _, b := range c.terms {
-		w.builders = append(w.builders, b)
+		b.Reset()
+		builderPool.Put(b)
 	}
 	c.terms = nil
-	return nil
 }
 
 // Rows returns how many rows were appended to the column.
 func (c *Column) Rows() int { return c.rows }
+
+// WriteColumn writes a finished column to the file. Columns must be written
+// in ascending path order.
+func (w *Writer) WriteColumn(c *Column) error {
+	if !c.done {
+		return fmt.Errorf("segment: column %q written before Finish", c.meta.path)
+	}
+	defer func() { c.out = nil }()
+	if c.meta.counts[types.KindUndefined] == uint64(c.rows) {
+		// A column nobody has is not worth a footer entry.
+		return nil
+	}
+	if n := len(w.cols); n > 0 && w.cols[n-1].path >= c.meta.path {
+		return fmt.Errorf("segment: column %q written after %q", c.meta.path, w.cols[n-1].path)
+	}
+	base := w.off
+	if err := w.write(c.out); err != nil {
+		return err
+	}
+	meta := c.meta
+	for i := range meta.blocks {
+		meta.blocks[i].off += base
+	}
+	w.cols = append(w.cols, meta)
+	for _, ix := range c.indexes {
+		ix.off += base
+		w.indexes = append(w.indexes, ix)
+	}
+	return nil
+}
 
 // Finish writes the footer, syncs the file and renames it to its final name.
 // It returns the file size.
@@ -351,7 +391,15 @@ func (w *Writer) Finish(meta Meta) (int64, error) {
 		return 0, fmt.Errorf("segment: %d row ids for %d rows", len(meta.RowIDs), meta.Rows)
 	}
 	if w.err == nil {
-		w.err = w.flushRows()
+		w.flushRows()
+		base := w.off
+		if err := w.write(w.rowData); err != nil {
+			w.err = err
+		}
+		for i := range w.rowBlocks {
+			w.rowBlocks[i].off += base
+		}
+		w.rowData = nil
 	}
 	if w.err != nil {
 		w.abort()
