@@ -31,6 +31,10 @@ type Builder struct {
 	buf   []byte
 	term  []byte
 	pairs int
+
+	// Scratch for the radix sorts, kept across Reset.
+	fixedTmp []fixedEntry
+	varTmp   []varEntry
 }
 
 // maxSmallTerms is the most distinct terms the small map holds before the
@@ -146,31 +150,38 @@ func (b *Builder) Write(w *InvertedWriter) (int, error) {
 		}
 		return len(b.smallT), nil
 	}
-	slices.SortFunc(b.fixed, func(x, y fixedEntry) int {
-		if x.tag != y.tag {
-			return int(x.tag) - int(y.tag)
-		}
-		switch {
-		case x.key < y.key:
-			return -1
-		case x.key > y.key:
-			return 1
-		}
-		return int(x.row) - int(y.row)
-	})
+	if cap(b.fixedTmp) < len(b.fixed) {
+		b.fixedTmp = make([]fixedEntry, len(b.fixed))
+	}
+	if cap(b.varTmp) < len(b.vars) {
+		b.varTmp = make([]varEntry, len(b.vars))
+	}
+	// The sorts return whichever buffer holds the result; keep the other
+	// as scratch for next time.
+	fixed := radixSortFixed(b.fixed, b.fixedTmp)
+	if len(fixed) > 0 && &fixed[0] != &b.fixed[0] {
+		b.fixed, b.fixedTmp = fixed, b.fixed
+	}
+	vars := radixSortVars(b.vars, b.varTmp)
+	if len(vars) > 0 && &vars[0] != &b.vars[0] {
+		b.vars, b.varTmp = vars, b.vars
+	}
 	buf := b.buf
-	slices.SortFunc(b.vars, func(x, y varEntry) int {
-		if x.prefix != y.prefix {
-			if x.prefix < y.prefix {
-				return -1
-			}
-			return 1
+	// Entries with equal prefixes may still differ after 8 bytes: order
+	// each such run by its full terms, stably (rows stay ascending).
+	for i := 0; i < len(b.vars); {
+		j := i + 1
+		for j < len(b.vars) && b.vars[j].prefix == b.vars[i].prefix {
+			j++
 		}
-		if c := bytes.Compare(buf[x.off:x.off+x.len], buf[y.off:y.off+y.len]); c != 0 {
-			return c
+		if j-i > 1 {
+			run := b.vars[i:j]
+			slices.SortStableFunc(run, func(x, y varEntry) int {
+				return bytes.Compare(buf[x.off:x.off+x.len], buf[y.off:y.off+y.len])
+			})
 		}
-		return int(x.row) - int(y.row)
-	})
+		i = j
+	}
 	var rows []uint32
 	var term []byte
 	terms := 0
@@ -215,7 +226,9 @@ func (b *Builder) Write(w *InvertedWriter) (int, error) {
 		}
 		v := b.vars[vi]
 		t := buf[v.off : v.off+v.len]
-		if !bytes.Equal(term, t) {
+		// Sorted entries with a new prefix start a new term: compare
+		// bytes only within a prefix run.
+		if vi == 0 || v.prefix != b.vars[vi-1].prefix || !bytes.Equal(term, t) {
 			if err := flush(); err != nil {
 				return terms, err
 			}

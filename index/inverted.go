@@ -21,6 +21,8 @@ import (
 //	| term blocks               |  up to termsPerBlock terms each:
 //	|                           |    uvarint shared-prefix, uvarint suffix len, suffix,
 //	|                           |    uvarint count, then the row if count == 1,
+//	|                           |    the first row and count-1 uvarint deltas if
+//	|                           |    count <= maxInlineRows,
 //	|                           |    else uvarint offset, uvarint length of its bitmap
 //	+---------------------------+
 //	| block index               |  per block: uvarint first-term len, first term,
@@ -56,7 +58,11 @@ type InvertedWriter struct {
 	terms      int
 	nblocks    int
 	bm         *roaring.Bitmap
+	bmBuf      bytes.Buffer
 }
+
+// maxInlineRows is the longest posting list kept inline as deltas.
+const maxInlineRows = 16
 
 // NewInvertedWriter returns an empty writer.
 func NewInvertedWriter() *InvertedWriter { return &InvertedWriter{bm: roaring.New()} }
@@ -92,20 +98,28 @@ func (w *InvertedWriter) Add(term []byte, rows []uint32) error {
 	w.block = binary.AppendUvarint(w.block, uint64(len(term)-shared))
 	w.block = append(w.block, term[shared:]...)
 	w.block = binary.AppendUvarint(w.block, uint64(len(rows)))
-	if len(rows) == 1 {
+	switch {
+	case len(rows) == 1:
 		w.block = binary.AppendUvarint(w.block, uint64(rows[0]))
-	} else {
+	case len(rows) <= maxInlineRows:
+		// A short list is smaller as deltas than as a roaring bitmap, and
+		// costs no bitmap to build.
+		w.block = binary.AppendUvarint(w.block, uint64(rows[0]))
+		for i := 1; i < len(rows); i++ {
+			w.block = binary.AppendUvarint(w.block, uint64(rows[i]-rows[i-1]))
+		}
+	default:
 		w.bm.Clear()
 		w.bm.AddMany(rows)
 		w.bm.RunOptimize()
 		off := len(w.postings)
-		var buf bytes.Buffer
-		if _, err := w.bm.WriteTo(&buf); err != nil {
+		w.bmBuf.Reset()
+		if _, err := w.bm.WriteTo(&w.bmBuf); err != nil {
 			return err
 		}
-		w.postings = append(w.postings, buf.Bytes()...)
+		w.postings = append(w.postings, w.bmBuf.Bytes()...)
 		w.block = binary.AppendUvarint(w.block, uint64(off))
-		w.block = binary.AppendUvarint(w.block, uint64(buf.Len()))
+		w.block = binary.AppendUvarint(w.block, uint64(w.bmBuf.Len()))
 	}
 	w.prev = append(w.prev[:0], term...)
 	w.inBlock++
@@ -235,10 +249,11 @@ func (ir *InvertedReader) NumTerms() int { return ir.terms }
 // Posting is one term's rows as stored: a single row inline or a bitmap
 // reference.
 type posting struct {
-	count uint64
-	row   uint32
-	off   uint64
-	len   uint64
+	count  uint64
+	row    uint32
+	off    uint64
+	len    uint64
+	inline []uint32 // a short list's rows; valid during the scan callback
 }
 
 // scanBlock calls fn for each term of block b until fn returns false.
@@ -249,6 +264,7 @@ func (ir *InvertedReader) scanBlock(b int, fn func(term []byte, p posting) bool)
 		return false, fmt.Errorf("read term block: %w", err)
 	}
 	var term []byte
+	var inline []uint32
 	for len(buf) > 0 {
 		shared, n := binary.Uvarint(buf)
 		if n <= 0 || shared > uint64(len(term)) {
@@ -275,6 +291,19 @@ func (ir *InvertedReader) scanBlock(b int, fn func(term []byte, p posting) bool)
 			}
 			p.row = uint32(r)
 			buf = buf[n:]
+		} else if p.count <= maxInlineRows {
+			inline = inline[:0]
+			var row uint64
+			for k := uint64(0); k < p.count; k++ {
+				d, n := binary.Uvarint(buf)
+				if n <= 0 || (k > 0 && d == 0) || row+d > 1<<32-1 {
+					return false, fmt.Errorf("%w: bad inline posting", ErrCorruptIndex)
+				}
+				row += d
+				inline = append(inline, uint32(row))
+				buf = buf[n:]
+			}
+			p.inline = inline
 		} else {
 			var n1, n2 int
 			p.off, n1 = binary.Uvarint(buf)
@@ -298,6 +327,10 @@ func (ir *InvertedReader) scanBlock(b int, fn func(term []byte, p posting) bool)
 func (ir *InvertedReader) addPosting(p posting, dst *roaring.Bitmap) error {
 	if p.count == 1 {
 		dst.Add(p.row)
+		return nil
+	}
+	if p.inline != nil {
+		dst.AddMany(p.inline)
 		return nil
 	}
 	buf := make([]byte, p.len)

@@ -275,11 +275,15 @@ func TestInvertedCorruptOffsets(t *testing.T) {
 		{"block span wraps", handRegion(nil, blk, uv(0, 1<<63, 1<<63), 1, 1)},
 		{"block offset wraps", handRegion(nil, blk, uv(0, 1<<64-1, 2), 1, 1)},
 		{"block past index", handRegion(nil, blk, uv(0, 0, uint64(len(blk)+1)), 1, 1)},
-		// Posting offset + length wrap.
-		{"posting span wraps", handRegion(nil, oneTermBlock(uv(2, 1, 1<<64-1)), uv(0, 0, uint64(len(oneTermBlock(uv(2, 1, 1<<64-1))))), 1, 1)},
-		{"posting offset wraps", handRegion(nil, oneTermBlock(uv(2, 1<<64-1, 2)), uv(0, 0, uint64(len(oneTermBlock(uv(2, 1<<64-1, 2))))), 1, 1)},
-		{"posting in trailer", handRegion(nil, oneTermBlock(uv(2, 0, 20)), uv(0, 0, uint64(len(oneTermBlock(uv(2, 0, 20))))), 1, 1)},
-		{"posting garbage", handRegion([]byte("garbage!"), oneTermBlock(uv(2, 0, 8)), uv(0, 8, uint64(len(oneTermBlock(uv(2, 0, 8))))), 1, 1)},
+		// Posting offset + length wrap (a count above maxInlineRows means a
+		// bitmap reference).
+		{"posting span wraps", handRegion(nil, oneTermBlock(uv(17, 1, 1<<64-1)), uv(0, 0, uint64(len(oneTermBlock(uv(17, 1, 1<<64-1))))), 1, 1)},
+		{"posting offset wraps", handRegion(nil, oneTermBlock(uv(17, 1<<64-1, 2)), uv(0, 0, uint64(len(oneTermBlock(uv(17, 1<<64-1, 2))))), 1, 1)},
+		{"posting in trailer", handRegion(nil, oneTermBlock(uv(17, 0, 20)), uv(0, 0, uint64(len(oneTermBlock(uv(17, 0, 20))))), 1, 1)},
+		{"posting garbage", handRegion([]byte("garbage!"), oneTermBlock(uv(17, 0, 8)), uv(0, 8, uint64(len(oneTermBlock(uv(17, 0, 8))))), 1, 1)},
+		// An inline list with a zero delta or a row past 2^32.
+		{"inline repeats a row", handRegion(nil, oneTermBlock(uv(3, 5, 0, 1)), uv(0, 0, uint64(len(oneTermBlock(uv(3, 5, 0, 1))))), 1, 1)},
+		{"inline row overflows", handRegion(nil, oneTermBlock(uv(2, 1<<32-1, 1)), uv(0, 0, uint64(len(oneTermBlock(uv(2, 1<<32-1, 1))))), 1, 1)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ir, err := OpenInverted(bytes.NewReader(tc.region), 0, int64(len(tc.region)))

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/basaltdb/basalt/types"
 	"github.com/klauspost/compress/s2"
@@ -26,8 +27,8 @@ const (
 func encodeRow(dst, bin []byte) []byte {
 	dst = append(dst, rowS2)
 	n := len(dst)
-	dst = append(dst, make([]byte, s2.MaxEncodedLen(len(bin)))...)
-	out := s2.Encode(dst[n:], bin)
+	dst = slices.Grow(dst, s2.MaxEncodedLen(len(bin)))
+	out := s2.Encode(dst[n:cap(dst)], bin)
 	return dst[:n+len(out)]
 }
 
@@ -45,7 +46,7 @@ func rowDocument(dst, v []byte) ([]byte, error) {
 			return nil, fmt.Errorf("%w: row value: %v", types.ErrCorruptValue, err)
 		}
 		start := len(dst)
-		dst = append(dst, make([]byte, n)...)
+		dst = slices.Grow(dst, n)[:start+n]
 		if _, err := s2.Decode(dst[start:], v[1:]); err != nil {
 			return nil, fmt.Errorf("%w: row value: %v", types.ErrCorruptValue, err)
 		}

@@ -2,6 +2,7 @@ package encoding
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/klauspost/compress/s2"
 )
@@ -53,8 +54,8 @@ func AppendCodecFrame(dst, src []byte, c Codec) []byte {
 	dst = append(dst, byte(c))
 	if c == CodecS2 {
 		n := len(dst)
-		dst = append(dst, make([]byte, s2.MaxEncodedLen(len(src)))...)
-		out := s2.Encode(dst[n:], src)
+		dst = slices.Grow(dst, s2.MaxEncodedLen(len(src)))
+		out := s2.Encode(dst[n:cap(dst)], src)
 		return dst[:n+len(out)]
 	}
 	return AppendFrame(dst, src)
@@ -75,7 +76,7 @@ func DecodeCodecFrame(dst, frame []byte, rawLen int) ([]byte, error) {
 			return nil, fmt.Errorf("%w: s2 frame of %d bytes, want %d", ErrCorrupt, n, rawLen)
 		}
 		start := len(dst)
-		dst = append(dst, make([]byte, rawLen)...)
+		dst = slices.Grow(dst, rawLen)[:start+rawLen]
 		if _, err := s2.Decode(dst[start:], frame[1:]); err != nil {
 			return nil, fmt.Errorf("%w: s2: %w", ErrCorrupt, err)
 		}

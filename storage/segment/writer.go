@@ -256,7 +256,11 @@ func (c *Column) Append(v types.Value) {
 			c.builder(c.meta.path).Add(v, row)
 		} else {
 			types.IndexTerms(c.path, v, func(ipath []byte, e types.Value) {
-				c.builder(string(ipath)).Add(e, row)
+				b := c.terms[string(ipath)] // no allocation when present
+				if b == nil {
+					b = c.builder(string(ipath))
+				}
+				b.Add(e, row)
 			})
 		}
 	}
