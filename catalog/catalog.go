@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -139,7 +140,7 @@ func (c *Catalog) Workspaces() []Workspace {
 	for _, w := range c.workspaces {
 		out = append(out, w)
 	}
-	slices.SortFunc(out, func(a, b Workspace) int { return cmpString(a.Name, b.Name) })
+	slices.SortFunc(out, func(a, b Workspace) int { return strings.Compare(a.Name, b.Name) })
 	return out
 }
 
@@ -241,9 +242,9 @@ func (c *Catalog) Collections(ws string) []Collection {
 	}
 	slices.SortFunc(out, func(a, b Collection) int {
 		if a.Workspace != b.Workspace {
-			return cmpString(a.Workspace, b.Workspace)
+			return strings.Compare(a.Workspace, b.Workspace)
 		}
-		return cmpString(a.Name, b.Name)
+		return strings.Compare(a.Name, b.Name)
 	})
 	return out
 }
@@ -273,14 +274,4 @@ func (c *Catalog) DropCollection(ws, name string, dropData func(b *pebble.Batch,
 	}
 	delete(c.collections[ws], name)
 	return col, nil
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

@@ -1,6 +1,11 @@
 package index
 
-import "github.com/basaltdb/basalt/types"
+import (
+	"slices"
+	"strings"
+
+	"github.com/basaltdb/basalt/types"
+)
 
 // BlockRows is the number of rows per block of a column: the unit of zone
 // maps, of encoding in sealed segments and of skipping in scans. 8,192 rows
@@ -24,4 +29,9 @@ func (f FieldStats) Total() uint64 {
 		}
 	}
 	return n
+}
+
+// SortFields orders field statistics by path.
+func SortFields(fs []FieldStats) {
+	slices.SortFunc(fs, func(a, b FieldStats) int { return strings.Compare(a.Path, b.Path) })
 }

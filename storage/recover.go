@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strconv"
@@ -56,15 +57,7 @@ func (e *Engine) recover(c *collection) error {
 	}
 	c.nextSegID.Store(maxSeg)
 	// Sort sealed segments by first row id so lookups scan in order.
-	slices.SortFunc(c.segs, func(a, b *segHandle) int {
-		switch {
-		case a.rowIDs[0] < b.rowIDs[0]:
-			return -1
-		case a.rowIDs[0] > b.rowIDs[0]:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(c.segs, func(a, b *segHandle) int { return cmp.Compare(a.rowIDs[0], b.rowIDs[0]) })
 
 	// Deletion marks of rows in sealed segments; marks of rows in no
 	// segment are garbage from a crash before a seal, and go.

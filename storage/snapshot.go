@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -55,15 +56,7 @@ func (c *collection) snapshot() *Snapshot {
 			rowIDs:  h.rowIDs[:h.visible:h.visible],
 		})
 	}
-	slices.SortFunc(s.views, func(a, b *SegmentView) int {
-		switch {
-		case a.rowIDs[0] < b.rowIDs[0]:
-			return -1
-		case a.rowIDs[0] > b.rowIDs[0]:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(s.views, func(a, b *SegmentView) int { return cmp.Compare(a.rowIDs[0], b.rowIDs[0]) })
 	return s
 }
 
@@ -216,15 +209,7 @@ func (s *Snapshot) Schema(ctx context.Context) ([]index.FieldStats, error) {
 			out = append(out, *a)
 		}
 	}
-	slices.SortFunc(out, func(a, b index.FieldStats) int {
-		switch {
-		case a.Path < b.Path:
-			return -1
-		case a.Path > b.Path:
-			return 1
-		}
-		return 0
-	})
+	index.SortFields(out)
 	return out, nil
 }
 

@@ -81,7 +81,9 @@ func (a *API) readDocs(w http.ResponseWriter, r *http.Request) (elems []docElem,
 	return elems, done, aerr
 }
 
-func (a *API) addDocuments(w http.ResponseWriter, r *http.Request) {
+// writeDocs reads a documents request, turns each element into an
+// operation with toOp, and writes them.
+func (a *API) writeDocs(w http.ResponseWriter, r *http.Request, toOp func(i int, el docElem) storage.WriteOp) {
 	elems, done, aerr := a.readDocs(w, r)
 	// The engine is done with the documents when the write returns.
 	defer done()
@@ -91,46 +93,46 @@ func (a *API) addDocuments(w http.ResponseWriter, r *http.Request) {
 	}
 	ops := make([]storage.WriteOp, len(elems))
 	for i, el := range elems {
-		if el.err != nil {
-			ops[i] = storage.WriteOp{Err: fmt.Errorf("document %d: %w", i, el.err)}
-			continue
-		}
-		kind, err := storage.OpFromDocument(el.v)
-		if el.v.Kind() != types.KindObject {
-			err = fmt.Errorf("document %d: a document must be a JSON object, got %s", i, el.v.Kind())
-		}
-		op := storage.WriteOp{Kind: kind, Doc: el.v, Err: err}
-		if err != nil && el.v.Kind() == types.KindObject {
-			// Name the document in its error result when it has an _id.
-			op.ID, _ = storage.NormalizeID(el.v.Get(storage.FieldID))
-		}
-		ops[i] = op
+		ops[i] = toOp(i, el)
 	}
 	a.write(w, r, ops)
 }
 
+func (a *API) addDocuments(w http.ResponseWriter, r *http.Request) {
+	a.writeDocs(w, r, addOp)
+}
+
+func addOp(i int, el docElem) storage.WriteOp {
+	if el.err != nil {
+		return storage.WriteOp{Err: fmt.Errorf("document %d: %w", i, el.err)}
+	}
+	kind, err := storage.OpFromDocument(el.v)
+	if el.v.Kind() != types.KindObject {
+		err = fmt.Errorf("document %d: a document must be a JSON object, got %s", i, el.v.Kind())
+	}
+	op := storage.WriteOp{Kind: kind, Doc: el.v, Err: err}
+	if err != nil && el.v.Kind() == types.KindObject {
+		// Name the document in its error result when it has an _id.
+		op.ID, _ = storage.NormalizeID(el.v.Get(storage.FieldID))
+	}
+	return op
+}
+
 func (a *API) patchDocuments(w http.ResponseWriter, r *http.Request) {
-	elems, done, aerr := a.readDocs(w, r)
-	// The engine is done with the documents when the write returns.
-	defer done()
-	if aerr != nil {
-		writeError(w, aerr)
-		return
+	a.writeDocs(w, r, patchOp)
+}
+
+func patchOp(i int, el docElem) storage.WriteOp {
+	op := storage.WriteOp{Kind: storage.OpPatch}
+	if el.err != nil {
+		op.Err = fmt.Errorf("patch %d: %w", i, el.err)
+	} else if id, patch, err := patchOf(el.v); err != nil {
+		op.ID = id
+		op.Err = fmt.Errorf("patch %d: %w", i, err)
+	} else {
+		op.ID, op.Patch = id, patch
 	}
-	ops := make([]storage.WriteOp, len(elems))
-	for i, el := range elems {
-		op := storage.WriteOp{Kind: storage.OpPatch}
-		if el.err != nil {
-			op.Err = fmt.Errorf("patch %d: %w", i, el.err)
-		} else if id, patch, err := patchOf(el.v); err != nil {
-			op.ID = id
-			op.Err = fmt.Errorf("patch %d: %w", i, err)
-		} else {
-			op.ID, op.Patch = id, patch
-		}
-		ops[i] = op
-	}
-	a.write(w, r, ops)
+	return op
 }
 
 // patchOf reads {"_id": ..., "patch": [{"op", "path", "value", "from"}]}.
@@ -177,34 +179,27 @@ func patchOf(v types.Value) (string, []types.PatchOp, error) {
 }
 
 func (a *API) deleteDocuments(w http.ResponseWriter, r *http.Request) {
-	elems, done, aerr := a.readDocs(w, r)
-	// The engine is done with the documents when the write returns.
-	defer done()
-	if aerr != nil {
-		writeError(w, aerr)
-		return
-	}
-	ops := make([]storage.WriteOp, len(elems))
-	for i, el := range elems {
-		op := storage.WriteOp{Kind: storage.OpDelete}
-		switch {
-		case el.err != nil:
-			op.Err = fmt.Errorf("document %d: %w", i, el.err)
-		case el.v.Kind() != types.KindObject:
-			op.Err = fmt.Errorf("document %d: expected an object with _id, got %s", i, el.v.Kind())
-		default:
-			idv := el.v.Get(storage.FieldID)
-			if idv.IsUndefined() {
-				op.Err = fmt.Errorf("document %d: field _id is required", i)
-			} else if id, err := storage.NormalizeID(idv); err != nil {
-				op.Err = fmt.Errorf("document %d: %w", i, err)
-			} else {
-				op.ID = id
-			}
+	a.writeDocs(w, r, deleteOp)
+}
+
+func deleteOp(i int, el docElem) storage.WriteOp {
+	op := storage.WriteOp{Kind: storage.OpDelete}
+	switch {
+	case el.err != nil:
+		op.Err = fmt.Errorf("document %d: %w", i, el.err)
+	case el.v.Kind() != types.KindObject:
+		op.Err = fmt.Errorf("document %d: expected an object with _id, got %s", i, el.v.Kind())
+	default:
+		idv := el.v.Get(storage.FieldID)
+		if idv.IsUndefined() {
+			op.Err = fmt.Errorf("document %d: field _id is required", i)
+		} else if id, err := storage.NormalizeID(idv); err != nil {
+			op.Err = fmt.Errorf("document %d: %w", i, err)
+		} else {
+			op.ID = id
 		}
-		ops[i] = op
 	}
-	a.write(w, r, ops)
+	return op
 }
 
 // write runs ops and answers with one status per operation, in order.

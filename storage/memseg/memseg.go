@@ -259,15 +259,7 @@ func (s *Segment) Fields(n int) []index.FieldStats {
 			out = append(out, fs)
 		}
 	}
-	slices.SortFunc(out, func(a, b index.FieldStats) int {
-		switch {
-		case a.Path < b.Path:
-			return -1
-		case a.Path > b.Path:
-			return 1
-		}
-		return 0
-	})
+	index.SortFields(out)
 	return out
 }
 
@@ -376,27 +368,14 @@ func fillMixed(dst *coldata.Vec, kinds []types.Kind, nums []uint64, pos []int32,
 }
 
 func decodeValue(d *types.Decoder, k types.Kind, num uint64, av arenaView) types.Value {
-	switch k {
-	case types.KindNull:
-		return types.Null
-	case types.KindBool:
-		return types.Bool(num != 0)
-	case types.KindInt:
-		return types.Int(int64(num))
-	case types.KindFloat:
-		return types.Float(math.Float64frombits(num))
-	case types.KindTimestamp:
-		return types.Timestamp(int64(num))
-	case types.KindString:
-		return types.String(av.str(num))
-	case types.KindArray, types.KindObject:
+	if k == types.KindArray || k == types.KindObject {
 		v, err := d.DecodeBinary(av.bytesOf(num))
 		if err != nil {
 			panic(fmt.Sprintf("memseg: corrupt nested value in arena: %v", err))
 		}
 		return v
 	}
-	return types.Undefined
+	return scalarValue(k, num, av)
 }
 
 // Zones returns the zone map of path, one zone per index.BlockRows rows
