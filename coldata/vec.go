@@ -192,9 +192,27 @@ func (v *Vec) Append(val types.Value) {
 	}
 }
 
-// AppendUndefined adds n undefined rows.
+// AppendUndefined adds n undefined rows. Undefined rows carry no payload, so
+// this only extends the kinds (or the length of an all-undefined Vec).
 func (v *Vec) AppendUndefined(n int) {
-	for range n {
-		v.Append(types.Undefined)
+	if n <= 0 {
+		return
 	}
+	if v.n == 0 {
+		v.kind = types.KindUndefined
+	}
+	if v.kinds == nil {
+		if v.kind == types.KindUndefined {
+			v.n += n
+			return
+		}
+		v.kinds = make([]types.Kind, v.n, max(2*(v.n+n), 16))
+		for j := range v.kinds {
+			v.kinds[j] = v.kind
+		}
+	}
+	for range n {
+		v.kinds = append(v.kinds, types.KindUndefined)
+	}
+	v.n += n
 }

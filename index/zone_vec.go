@@ -16,8 +16,15 @@ func ZoneOf(v *coldata.Vec) Zone {
 	n := v.Len()
 	k, uniform := v.Uniform()
 	if !uniform {
-		for i := 0; i < n; i++ {
-			z.Add(v.Value(i))
+		for i, k := range v.Kinds() {
+			switch k {
+			case types.KindUndefined:
+				z.Undefined++ // the common case of sparse columns
+			case types.KindNull:
+				z.Nulls++
+			default:
+				z.Add(v.Value(i))
+			}
 		}
 		return z
 	}

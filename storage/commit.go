@@ -187,35 +187,77 @@ func (c *collection) loadDoc(g *groupState, id string, rowid uint64) (types.Valu
 	if o, ok := g.ids[id]; ok && o.rowid == rowid && !o.doc.IsUndefined() {
 		return o.doc, nil
 	}
-	v, ok, err := kv.Get(c.e.db, kv.RowKey(nil, c.id, rowid))
-	if err != nil {
-		return types.Value{}, err
-	}
-	if !ok {
-		// Sealed: the segment file holds the document. Seals and
-		// compactions swap segments and remove rows from the row store
-		// under mu, so the row is in one place or the other.
+	return c.readRow(rowid)
+}
+
+// readRow reads the document of a row: from its sealed segment's row
+// section, or from the row store while it is not sealed. Seals swap segments
+// and remove rows from the row store in one step under mu, so a row not
+// found in a sealed segment is in the row store — or was sealed meanwhile,
+// which a second look finds. Safe for concurrent use.
+func (c *collection) readRow(rowid uint64) (types.Value, error) {
+	for attempt := 0; attempt < 2; attempt++ {
 		c.mu.RLock()
 		h, row, found := c.findRow(rowid)
-		if found && h.file != nil {
+		sealed := found && h.file != nil
+		if sealed {
 			h.ref()
 		}
 		c.mu.RUnlock()
-		if !found || h.file == nil {
-			return types.Value{}, fmt.Errorf("row %d of _id %q is in neither the row store nor a segment", rowid, id)
+		if sealed {
+			v, err := h.file.Doc(int(row))
+			h.unref()
+			if err != nil {
+				return types.Value{}, err
+			}
+			return types.DecodeBinary(v)
 		}
-		v, err = h.file.Doc(int(row))
-		h.unref()
+		v, ok, err := kv.Get(c.e.db, kv.RowKey(nil, c.id, rowid))
 		if err != nil {
 			return types.Value{}, err
 		}
-		return types.DecodeBinary(v)
+		if ok {
+			bin, err := rowDocument(nil, v)
+			if err != nil {
+				return types.Value{}, fmt.Errorf("row %d: %w", rowid, err)
+			}
+			return types.DecodeBinary(bin)
+		}
 	}
-	bin, err := rowDocument(nil, v)
-	if err != nil {
-		return types.Value{}, fmt.Errorf("row %d of _id %q: %w", rowid, id, err)
+	return types.Value{}, fmt.Errorf("row %d is in neither the row store nor a segment", rowid)
+}
+
+// prefetch reads, in the caller's goroutine, the current version of the
+// documents that patches and merges will modify, so the committer (one
+// goroutine per collection) does not read them serially. The committer uses
+// a prefetched document only if the _id still names the same row.
+func (c *collection) prefetch(ops []prepared) {
+	for i := range ops {
+		op := &ops[i]
+		if op.err != nil || (op.kind != OpPatch && op.kind != OpUpdate && op.kind != OpMerge) {
+			continue
+		}
+		v, ok, err := kv.Get(c.e.db, kv.PKKey(nil, c.id, op.id))
+		if err != nil || !ok {
+			continue
+		}
+		rowid, ok := kv.Uvarint(v)
+		if !ok {
+			continue
+		}
+		if doc, err := c.readRow(rowid); err == nil {
+			op.prefetched, op.prefetchedRow = doc, rowid
+		}
 	}
-	return types.DecodeBinary(bin)
+}
+
+// currentDoc returns the document op modifies, at rowid: the prefetched one
+// when it is still current.
+func (c *collection) currentDoc(g *groupState, op *prepared, rowid uint64) (types.Value, error) {
+	if _, inGroup := g.ids[op.id]; !inGroup && op.prefetchedRow == rowid && !op.prefetched.IsUndefined() {
+		return op.prefetched, nil
+	}
+	return c.loadDoc(g, op.id, rowid)
 }
 
 // putRow writes a new version of id; enc is doc's binary encoding when the
@@ -286,7 +328,7 @@ func (c *collection) apply(g *groupState, op *prepared) (WriteResult, error) {
 			res.Status = StatusAdded
 			return res, nil
 		}
-		old, err := c.loadDoc(g, op.id, cur)
+		old, err := c.currentDoc(g, op, cur)
 		if err != nil {
 			return res, err
 		}
@@ -297,7 +339,7 @@ func (c *collection) apply(g *groupState, op *prepared) (WriteResult, error) {
 		if !exists {
 			return notFound()
 		}
-		old, err := c.loadDoc(g, op.id, cur)
+		old, err := c.currentDoc(g, op, cur)
 		if err != nil {
 			return res, err
 		}

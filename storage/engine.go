@@ -343,6 +343,7 @@ func (e *Engine) Write(ctx context.Context, ws, name string, ops []WriteOp) ([]W
 	for i, op := range ops {
 		prep[i] = prepare(c.meta, op, now, e.opts.Limits)
 	}
+	c.prefetch(prep)
 	res, seq, err := c.submit(ctx, prep)
 	if errors.Is(err, ErrClosed) && c.dropped.Load() {
 		return nil, 0, fmt.Errorf("%w: collection %q in workspace %q was dropped", catalog.ErrNotFound, name, ws)

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"github.com/basaltdb/basalt/index"
 	"github.com/basaltdb/basalt/storage/kv"
 	"github.com/basaltdb/basalt/storage/segment"
+	"github.com/basaltdb/basalt/types"
 	"github.com/cockroachdb/pebble/v2"
 )
 
@@ -149,8 +151,6 @@ type segmentSource struct {
 	// stable says the inputs' strings outlive the write (a frozen mutable
 	// segment's arena), so the writer need not copy them.
 	stable bool
-	// fast compresses the row section for speed (the ingest path).
-	fast bool
 }
 
 // writeSegment writes the rows of src, in order, as the segment file for
@@ -167,9 +167,6 @@ func (e *Engine) writeSegment(c *collection, segid uint64, src segmentSource) (*
 	fail := func(err error) (*segment.Reader, error) {
 		w.Abort()
 		return nil, err
-	}
-	if src.fast {
-		w.FastRows()
 	}
 	paths := map[string]bool{}
 	for _, in := range src.inputs {
@@ -194,8 +191,21 @@ func (e *Engine) writeSegment(c *collection, segid uint64, src segmentSource) (*
 	for i := range results {
 		results[i] = make(chan encoded, 1)
 	}
+	// runEnd[k] is the first source row after k that comes from another
+	// input block: a column absent from a block skips the whole run at
+	// once, so a sparse column costs per block, not per row.
+	runEnd := make([]int, len(src.srcs))
+	for k := len(src.srcs) - 1; k >= 0; k-- {
+		s := src.srcs[k]
+		if k+1 < len(src.srcs) && src.srcs[k+1].in == s.in && src.srcs[k+1].row/index.BlockRows == s.row/index.BlockRows {
+			runEnd[k] = runEnd[k+1]
+		} else {
+			runEnd[k] = k + 1
+		}
+	}
 	var next atomic.Int64
 	var failed atomic.Bool
+	var encodeSparse func(col *segment.Column, path string, out encoded) encoded
 	encode := func(path string) encoded {
 		type cursor struct {
 			block int
@@ -211,9 +221,32 @@ func (e *Engine) writeSegment(c *collection, segid uint64, src segmentSource) (*
 		}
 		isET := path == FieldEventTime
 		out := encoded{col: col, minET: math.MaxInt64, maxET: math.MinInt64}
-		for _, s := range src.srcs {
-			cur := &curs[s.in]
+		defined := make([][]int, len(src.inputs))
+		total := 0
+		for i, in := range src.inputs {
+			defined[i] = in.DefinedPerBlock(path)
+			for _, d := range defined[i] {
+				total += d
+			}
+		}
+		// A path in at most one row in 16 is kept sparse: its rows and
+		// values only, not blocks of mostly undefined rows; and read the
+		// same way, from its defined values.
+		if total*16 <= len(src.srcs) && total <= segment.MaxSparseValues {
+			col.Sparse()
+			return encodeSparse(col, path, out)
+		}
+		for k := 0; k < len(src.srcs); k++ {
+			s := src.srcs[k]
 			b := s.row / index.BlockRows
+			if b >= len(defined[s.in]) || defined[s.in][b] == 0 {
+				// The input block lacks the path: append the run of
+				// rows that come from it as undefined, unread.
+				col.AppendUndefined(runEnd[k] - k)
+				k = runEnd[k] - 1
+				continue
+			}
+			cur := &curs[s.in]
 			if b != cur.block {
 				lo := b * index.BlockRows
 				// Read the whole block; the column copies values out.
@@ -230,6 +263,61 @@ func (e *Engine) writeSegment(c *collection, segid uint64, src segmentSource) (*
 			}
 			col.Append(v)
 		}
+		out.err = col.Finish()
+		return out
+	}
+	// outIdx[in][row] is the output row of an input row (-1: dropped),
+	// built once, for sparse columns.
+	var outIdxOnce sync.Once
+	var outIdx [][]int32
+	outputRows := func() [][]int32 {
+		outIdxOnce.Do(func() {
+			outIdx = make([][]int32, len(src.inputs))
+			for i, in := range src.inputs {
+				outIdx[i] = make([]int32, in.NumRows())
+				for r := range outIdx[i] {
+					outIdx[i][r] = -1
+				}
+			}
+			for k, s := range src.srcs {
+				outIdx[s.in][s.row] = int32(k)
+			}
+		})
+		return outIdx
+	}
+	encodeSparse = func(col *segment.Column, path string, out encoded) encoded {
+		type pair struct {
+			k int32
+			v types.Value
+		}
+		var pairs []pair
+		idx := outputRows()
+		for i, in := range src.inputs {
+			rows, vals, err := in.DefinedValues(path)
+			if err != nil {
+				out.err = err
+				return out
+			}
+			for j, r := range rows {
+				if int(r) < len(idx[i]) {
+					if k := idx[i][r]; k >= 0 {
+						pairs = append(pairs, pair{k, vals[j]})
+					}
+				}
+			}
+		}
+		if len(src.inputs) > 1 {
+			slices.SortFunc(pairs, func(a, b pair) int { return cmp.Compare(a.k, b.k) })
+		}
+		for _, p := range pairs {
+			col.AppendUndefined(int(p.k) - col.Rows())
+			if path == FieldEventTime {
+				out.minET = min(out.minET, p.v.Micros())
+				out.maxET = max(out.maxET, p.v.Micros())
+			}
+			col.Append(p.v)
+		}
+		col.AppendUndefined(len(src.srcs) - col.Rows())
 		out.err = col.Finish()
 		return out
 	}
@@ -388,7 +476,6 @@ func (e *Engine) seal(c *collection, h *segHandle) error {
 			srcs:   srcs,
 			rowIDs: keptIDs,
 			stable: true,
-			fast:   true,
 			doc: func(_ rowSource, rowid uint64) ([]byte, error) {
 				// The value returned last time is only valid until
 				// the iterator moves: step past it only now that the

@@ -8,6 +8,7 @@ import (
 	"github.com/basaltdb/basalt/coldata"
 	"github.com/basaltdb/basalt/index"
 	"github.com/basaltdb/basalt/storage/memseg"
+	"github.com/basaltdb/basalt/types"
 	"github.com/basaltdb/basalt/storage/segment"
 )
 
@@ -15,6 +16,8 @@ import (
 // serve; n bounds the rows a reader of a snapshot may see.
 type segReader interface {
 	NumRows() int
+	DefinedPerBlock(path string) []int
+	DefinedValues(path string) ([]uint32, []types.Value, error)
 	Fields(n int) []index.FieldStats
 	HasColumn(path string) bool
 	Zones(path string) []index.Zone

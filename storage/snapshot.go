@@ -320,12 +320,19 @@ func (v *SegmentView) Fields(ctx context.Context) ([]index.FieldStats, error) {
 	out := make([]index.FieldStats, 0, len(fields))
 	var vec coldata.Vec
 	for _, f := range fields {
+		defined := v.h.reader.DefinedPerBlock(f.Path)
 		for _, b := range blocks {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
 			lo := b * index.BlockRows
 			hi := min(lo+index.BlockRows, v.rows)
+			if b >= len(defined) || defined[b] == 0 {
+				// The path is absent from the whole block: its deleted
+				// rows were undefined there, no need to read it.
+				f.Counts[types.KindUndefined] -= del.CardinalityInRange(uint64(lo), uint64(hi))
+				continue
+			}
 			if err := v.ReadColumn(f.Path, lo, hi, &vec); err != nil {
 				return nil, err
 			}

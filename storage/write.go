@@ -127,6 +127,11 @@ type prepared struct {
 	patch     []types.PatchOp
 	rowid     uint64
 	err       *DocError
+
+	// prefetched is the document at prefetchedRow, read before the commit
+	// (see collection.prefetch).
+	prefetched    types.Value
+	prefetchedRow uint64
 }
 
 // OpFromDocument reads `_op` from a document to choose its kind. A missing

@@ -104,6 +104,9 @@ func (b *ingestBench) run(ctx context.Context, out io.Writer) error {
 	if b.batch < 1 || b.writers < 1 {
 		return fmt.Errorf("--batch and --writers must be positive")
 	}
+	if b.mode == "patch" && b.preload < 1 {
+		return fmt.Errorf("--mode patch patches the documents it preloads: --preload must be positive")
+	}
 	if ctx == nil {
 		ctx = context.Background()
 	}

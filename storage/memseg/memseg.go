@@ -598,3 +598,42 @@ func (m *eqMatcher) match(k types.Kind, num uint64, av arenaView) bool {
 	}
 	return false
 }
+
+// DefinedPerBlock returns, for each block of index.BlockRows rows, how many
+// rows have the path: writers skip the blocks where it is absent, which is
+// most of them for the sparse columns of schemaless data.
+func (s *Segment) DefinedPerBlock(path string) []int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]int, (s.rows+index.BlockRows-1)/index.BlockRows)
+	c := s.cols[path]
+	if c == nil {
+		return out
+	}
+	rows := c.rows
+	for b := range out {
+		lo := sort.Search(len(rows), func(i int) bool { return int(rows[i]) >= b*index.BlockRows })
+		hi := sort.Search(len(rows), func(i int) bool { return int(rows[i]) >= (b+1)*index.BlockRows })
+		out[b] = hi - lo
+	}
+	return out
+}
+
+// DefinedValues returns the rows (below the segment's current count) that have
+// the path and their values, in row order. Strings alias the arena.
+func (s *Segment) DefinedValues(path string) ([]uint32, []types.Value, error) {
+	s.mu.RLock()
+	c := s.cols[path]
+	if c == nil {
+		s.mu.RUnlock()
+		return nil, nil, nil
+	}
+	rows, kinds, nums, av := c.rows, c.kinds, c.nums, s.arena.view()
+	s.mu.RUnlock()
+	vals := make([]types.Value, len(rows))
+	var d types.Decoder
+	for i := range rows {
+		vals[i] = decodeValue(&d, kinds[i], nums[i], av)
+	}
+	return rows, vals, nil
+}

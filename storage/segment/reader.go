@@ -46,6 +46,14 @@ type Reader struct {
 	// lookups read the same block many times in a row.
 	lastRows     []byte
 	lastRowBlock int
+	// sparse caches decoded sparse columns (they are small by definition).
+	sparse map[string]*sparseColumn
+}
+
+// sparseColumn is a decoded sparse column: its rows and their values.
+type sparseColumn struct {
+	rows   []uint32
+	values coldata.Vec
 }
 
 var footerDecoder = func() *zstd.Decoder {
@@ -186,6 +194,13 @@ func (r *Reader) decodeFooter(b []byte, dataEnd uint64) error {
 	maxBlocks := uint64(rows/index.BlockRows + 1)
 	for i := 0; i < ncols && fr.err == nil; i++ {
 		c := columnMeta{path: fr.str()}
+		if fr.err == nil {
+			if len(fr.b) == 0 || fr.b[0] > 1 {
+				return fmt.Errorf("bad column flags")
+			}
+			c.sparse = fr.b[0] == 1
+			fr.b = fr.b[1:]
+		}
 		for k := range c.counts {
 			c.counts[k] = fr.uvarint()
 		}
@@ -279,17 +294,85 @@ func (r *Reader) NumBlocks() int { return (r.meta.Rows + index.BlockRows - 1) / 
 // undefined.
 func (r *Reader) Zones(path string) []index.Zone {
 	out := make([]index.Zone, r.NumBlocks())
+	blockRows := func(b int) uint32 { return uint32(min(index.BlockRows, r.meta.Rows-b*index.BlockRows)) }
 	i, ok := r.colIdx[path]
 	if !ok {
 		for b := range out {
-			out[b].Undefined = uint32(min(index.BlockRows, r.meta.Rows-b*index.BlockRows))
+			out[b].Undefined = blockRows(b)
 		}
 		return out
 	}
-	for b, blk := range r.cols[i].blocks {
+	c := r.cols[i]
+	if c.sparse {
+		// Every block with values gets the values' zone (a bound), with
+		// its own count of undefined rows.
+		defined := r.DefinedPerBlock(path)
+		for b := range out {
+			if defined[b] > 0 && len(c.blocks) > 0 {
+				out[b] = c.blocks[0].zone
+			}
+			out[b].Undefined = blockRows(b) - uint32(defined[b])
+		}
+		return out
+	}
+	for b, blk := range c.blocks {
 		out[b] = blk.zone
 	}
 	return out
+}
+
+// sparseColumn returns the decoded sparse column at index i of r.cols.
+func (r *Reader) sparseColumn(i int) (*sparseColumn, error) {
+	c := r.cols[i]
+	r.mu.Lock()
+	sc := r.sparse[c.path]
+	r.mu.Unlock()
+	if sc != nil {
+		return sc, nil
+	}
+	sc = &sparseColumn{}
+	if len(c.blocks) > 0 {
+		ref := c.blocks[0]
+		buf := make([]byte, ref.len)
+		if _, err := r.f.ReadAt(buf, int64(ref.off)); err != nil {
+			return nil, fmt.Errorf("read segment %q column %q: %w", r.name, c.path, err)
+		}
+		n, k := binary.Uvarint(buf)
+		if k <= 0 || n > uint64(len(buf)) || n > uint64(r.meta.Rows) {
+			return nil, fmt.Errorf("%w: %q sparse column %q: bad row count", ErrCorruption, r.name, c.path)
+		}
+		buf = buf[k:]
+		sc.rows = make([]uint32, n)
+		var row uint64
+		for j := range sc.rows {
+			d, k := binary.Uvarint(buf)
+			if k <= 0 || (j > 0 && d == 0) {
+				return nil, fmt.Errorf("%w: %q sparse column %q: bad rows", ErrCorruption, r.name, c.path)
+			}
+			row += d
+			if row >= uint64(r.meta.Rows) {
+				return nil, fmt.Errorf("%w: %q sparse column %q: row %d of %d", ErrCorruption, r.name, c.path, row, r.meta.Rows)
+			}
+			sc.rows[j] = uint32(row)
+			buf = buf[k:]
+		}
+		// The values own their memory: a fresh decoder whose buffer the
+		// cache keeps.
+		var dec encoding.Decoder
+		if err := dec.DecodeBlock(buf, &sc.values); err != nil {
+			return nil, fmt.Errorf("segment %q sparse column %q: %w", r.name, c.path, err)
+		}
+		if sc.values.Len() != len(sc.rows) {
+			return nil, fmt.Errorf("%w: %q sparse column %q: %d values for %d rows", ErrCorruption, r.name, c.path, sc.values.Len(), len(sc.rows))
+		}
+	}
+	r.mu.Lock()
+	if r.sparse == nil {
+		r.sparse = map[string]*sparseColumn{}
+	}
+	r.sparse[c.path] = sc
+	r.mu.Unlock()
+	return sc, nil
 }
 
 // ReadBlock decodes block b of path into dst with dec. Strings alias dec's
@@ -302,6 +385,42 @@ func (r *Reader) ReadBlock(path string, b int, dec *encoding.Decoder, dst *colda
 	i, ok := r.colIdx[path]
 	if !ok {
 		dst.ResetUniform(types.KindUndefined, min(index.BlockRows, r.meta.Rows-b*index.BlockRows))
+		return nil
+	}
+	if r.cols[i].sparse {
+		sc, err := r.sparseColumn(i)
+		if err != nil {
+			return err
+		}
+		lo := b * index.BlockRows
+		n := min(index.BlockRows, r.meta.Rows-lo)
+		j0 := sort.Search(len(sc.rows), func(j int) bool { return int(sc.rows[j]) >= lo })
+		j1 := sort.Search(len(sc.rows), func(j int) bool { return int(sc.rows[j]) >= lo+n })
+		if j0 == j1 {
+			dst.ResetUniform(types.KindUndefined, n)
+			return nil
+		}
+		kinds := make([]types.Kind, n)
+		for j := j0; j < j1; j++ {
+			kinds[int(sc.rows[j])-lo] = sc.values.Kind(j)
+		}
+		dst.ResetMixed(kinds)
+		for j := j0; j < j1; j++ {
+			k := int(sc.rows[j]) - lo
+			switch v := sc.values.Value(j); v.Kind() {
+			case types.KindBool, types.KindInt, types.KindTimestamp:
+				dst.I64[k] = v.Int()
+				if v.Kind() == types.KindBool && v.Bool() {
+					dst.I64[k] = 1
+				}
+			case types.KindFloat:
+				dst.F64[k] = v.Float()
+			case types.KindString:
+				dst.Str[k] = v.Str()
+			case types.KindArray, types.KindObject:
+				dst.Any[k] = v
+			}
+		}
 		return nil
 	}
 	ref := r.cols[i].blocks[b]
@@ -499,4 +618,73 @@ func (r *Reader) Sizes() SectionSizes {
 	used += s.Rows
 	s.Other = r.size - used
 	return s
+}
+
+// DefinedPerBlock returns, for each block, how many rows have the path.
+func (r *Reader) DefinedPerBlock(path string) []int {
+	out := make([]int, r.NumBlocks())
+	i, ok := r.colIdx[path]
+	if !ok {
+		return out
+	}
+	if r.cols[i].sparse {
+		sc, err := r.sparseColumn(i)
+		if err != nil {
+			// Unreadable: say every row may have the path, so readers
+			// go to the block and report the error there.
+			for b := range out {
+				out[b] = min(index.BlockRows, r.meta.Rows-b*index.BlockRows)
+			}
+			return out
+		}
+		for _, row := range sc.rows {
+			out[int(row)/index.BlockRows]++
+		}
+		return out
+	}
+	for b, blk := range r.cols[i].blocks {
+		out[b] = min(index.BlockRows, r.meta.Rows-b*index.BlockRows) - int(blk.zone.Undefined)
+	}
+	return out
+}
+
+// DefinedValues returns the rows that have the path and their values, in row
+// order, reading only the blocks that hold some. The values own their
+// memory.
+func (r *Reader) DefinedValues(path string) ([]uint32, []types.Value, error) {
+	i, ok := r.colIdx[path]
+	if !ok {
+		return nil, nil, nil
+	}
+	if r.cols[i].sparse {
+		sc, err := r.sparseColumn(i)
+		if err != nil {
+			return nil, nil, err
+		}
+		vals := make([]types.Value, len(sc.rows))
+		for j := range vals {
+			vals[j] = sc.values.Value(j)
+		}
+		return sc.rows, vals, nil
+	}
+	var rows []uint32
+	var vals []types.Value
+	defined := r.DefinedPerBlock(path)
+	for b, n := range defined {
+		if n == 0 {
+			continue
+		}
+		var dec encoding.Decoder // a decoder per block: values keep its buffer
+		var vec coldata.Vec
+		if err := r.ReadBlock(path, b, &dec, &vec); err != nil {
+			return nil, nil, err
+		}
+		for j := 0; j < vec.Len(); j++ {
+			if vec.Kind(j) != types.KindUndefined {
+				rows = append(rows, uint32(b*index.BlockRows+j))
+				vals = append(vals, vec.Value(j))
+			}
+		}
+	}
+	return rows, vals, nil
 }

@@ -275,3 +275,96 @@ func FuzzOpenSegment(f *testing.F) {
 		}
 	})
 }
+
+// TestSparseColumns writes the same data with every column dense and with
+// every column sparse; both read back identically.
+func TestSparseColumns(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	rows := 2*index.BlockRows + 100
+	docs := make([]types.Value, rows)
+	for i := range docs {
+		f := []types.Field{{Name: "_id", Value: types.String(fmt.Sprint(i))}}
+		if rng.IntN(40) == 0 {
+			f = append(f, types.Field{Name: "rare", Value: types.String(fmt.Sprintf("v%d", rng.IntN(5)))})
+		}
+		if rng.IntN(60) == 0 {
+			f = append(f, types.Field{Name: "arr", Value: types.Array([]types.Value{types.Int(int64(rng.IntN(3))), types.Null})})
+		}
+		docs[i] = types.Object(f)
+	}
+	fs := vfs.NewMem()
+	write := func(name string, sparse bool) *Reader {
+		w, err := Create(fs, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, path := range []string{"_id", "arr", "rare"} {
+			col := w.BeginColumn(path)
+			if sparse && path != "_id" {
+				col.Sparse()
+			}
+			for _, d := range docs {
+				col.Append(types.FieldPath(path).Eval(d))
+			}
+			if err := col.End(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ids := make([]uint64, rows)
+		for i := range ids {
+			ids[i] = uint64(i + 1)
+		}
+		if _, err := w.Finish(Meta{Rows: rows, RowIDs: ids}); err != nil {
+			t.Fatal(err)
+		}
+		r, err := Open(fs, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { r.Close() })
+		return r
+	}
+	dense, sparse := write("dense", false), write("sparse", true)
+	if dense.Size() <= sparse.Size() {
+		t.Fatalf("sparse file is %d bytes, dense %d: sparse should be smaller", sparse.Size(), dense.Size())
+	}
+	for _, path := range []string{"arr", "rare", "absent"} {
+		var a, b coldata.Vec
+		if err := dense.ReadColumn(path, 0, rows, &a); err != nil {
+			t.Fatal(err)
+		}
+		if err := sparse.ReadColumn(path, 0, rows, &b); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < rows; i++ {
+			x, y := a.Value(i), b.Value(i)
+			if x.Kind() != y.Kind() || !types.Equal(x, y) && x.Kind() != types.KindUndefined && x.Kind() != types.KindNull {
+				t.Fatalf("%s row %d: dense %s, sparse %s", path, i, x, y)
+			}
+		}
+		if fmt.Sprint(dense.DefinedPerBlock(path)) != fmt.Sprint(sparse.DefinedPerBlock(path)) {
+			t.Fatalf("%s: defined per block %v vs %v", path, dense.DefinedPerBlock(path), sparse.DefinedPerBlock(path))
+		}
+		zd, zs := dense.Zones(path), sparse.Zones(path)
+		for b := range zd {
+			if zd[b].Undefined != zs[b].Undefined {
+				t.Fatalf("%s block %d: undefined %d vs %d", path, b, zd[b].Undefined, zs[b].Undefined)
+			}
+		}
+	}
+	for _, tc := range []struct {
+		ipath string
+		p     index.Predicate
+	}{{"rare", index.Eq(types.String("v3"))}, {"arr[*]", index.Eq(types.Int(2))}, {"rare", index.Prefix("v")}} {
+		a, b := roaring.New(), roaring.New()
+		if err := dense.Lookup(tc.ipath, tc.p, a); err != nil {
+			t.Fatal(err)
+		}
+		if err := sparse.Lookup(tc.ipath, tc.p, b); err != nil {
+			t.Fatal(err)
+		}
+		if !a.Equals(b) || a.IsEmpty() {
+			t.Fatalf("%s %s: dense %d rows, sparse %d", tc.ipath, tc.p, a.GetCardinality(), b.GetCardinality())
+		}
+	}
+}
