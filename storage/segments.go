@@ -8,8 +8,8 @@ import (
 	"github.com/basaltdb/basalt/coldata"
 	"github.com/basaltdb/basalt/index"
 	"github.com/basaltdb/basalt/storage/memseg"
-	"github.com/basaltdb/basalt/types"
 	"github.com/basaltdb/basalt/storage/segment"
+	"github.com/basaltdb/basalt/types"
 )
 
 // segReader is what the mutable segment and sealed segment files both
