@@ -21,6 +21,12 @@ func TestLayering(t *testing.T) {
 		"storage/kv":       {"storage/segment", "storage/memseg", "catalog", "sql", "ingest", "server", "cmd"},
 		"catalog":          {"storage/segment", "storage/memseg", "sql", "ingest", "server", "cmd"},
 		"storage":          {"sql", "ingest", "server", "cmd"},
+		"sql/ast":          {"storage", "catalog", "sql/parse", "sql/plan", "sql/exec", "sql/fn", "server", "cmd"},
+		"sql/parse":        {"storage", "catalog", "sql/plan", "sql/exec", "sql/fn", "server", "cmd"},
+		"sql/fn":           {"index", "storage", "catalog", "sql/ast", "sql/parse", "sql/plan", "sql/exec", "server", "cmd"},
+		"sql/plan":         {"storage", "catalog", "sql/parse", "sql/exec", "server", "cmd"},
+		"sql/exec":         {"sql/parse", "server", "cmd"},
+		"sql":              {"server", "ingest", "cmd"},
 		"server/httpapi":   {"cmd"},
 		"server":           {"cmd"},
 	}

@@ -348,3 +348,21 @@ func (v *SegmentView) Fields(ctx context.Context) ([]index.FieldStats, error) {
 	}
 	return out, nil
 }
+
+// Paths returns the column paths present in any segment of the snapshot,
+// sorted: what a query binder needs to expand `*` and to rebuild objects
+// from their leaf columns. Paths whose only rows are deleted may be listed.
+func (s *Snapshot) Paths() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, v := range s.views {
+		for _, f := range v.h.reader.Fields(v.rows) {
+			if !seen[f.Path] {
+				seen[f.Path] = true
+				out = append(out, f.Path)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}

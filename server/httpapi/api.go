@@ -104,6 +104,7 @@ func (a *API) routes() {
 	a.handle("/v1/orgs/self/ws/{ws}/collections/{coll}", methods{"GET": a.getCollection, "DELETE": a.deleteCollection, "PUT": a.updateCollection})
 	a.handle("/v1/orgs/self/ws/{ws}/collections/{coll}/offsets/commit", methods{"POST": a.collectionOffsets})
 	a.handle("/v1/orgs/self/ws/{ws}/collections/{coll}/docs", methods{"POST": a.addDocuments, "PATCH": a.patchDocuments, "DELETE": a.deleteDocuments})
+	a.handle("/v1/orgs/self/queries", methods{"POST": a.runQuery})
 	a.handle("/healthz", methods{"GET": a.health})
 	a.handle("/readyz", methods{"GET": a.health})
 	if a.cfg.Pprof {

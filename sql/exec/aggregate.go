@@ -1,0 +1,649 @@
+package exec
+
+import (
+	"context"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/basaltdb/basalt/sql/fn"
+	"github.com/basaltdb/basalt/sql/plan"
+	"github.com/basaltdb/basalt/sql/sqlerr"
+	"github.com/basaltdb/basalt/types"
+)
+
+// accumulator folds the values of one group.
+type accumulator interface {
+	add(args []types.Value) error
+	result() (types.Value, error)
+}
+
+type aggSpec struct {
+	call   plan.AggCall
+	args   []evalFn
+	filter evalFn
+	order  []evalFn
+}
+
+func (s *aggSpec) newAcc() accumulator {
+	var a accumulator
+	switch s.call.Name {
+	case "count":
+		a = &countAcc{star: s.call.Star}
+	case "count_if":
+		a = &countIfAcc{}
+	case "sum":
+		a = &sumAcc{}
+	case "avg":
+		a = &statsAcc{kind: "avg"}
+	case "stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop":
+		a = &statsAcc{kind: s.call.Name}
+	case "min":
+		a = &minMaxAcc{min: true}
+	case "max":
+		a = &minMaxAcc{}
+	case "bool_and", "every":
+		a = &boolAcc{and: true}
+	case "bool_or":
+		a = &boolAcc{}
+	case "any_value", "arbitrary":
+		a = &anyAcc{}
+	case "array_agg":
+		a = &listAcc{kind: "array"}
+	case "string_agg":
+		a = &listAcc{kind: "string"}
+	case "approx_count_distinct":
+		a = newHLL()
+	case "percentile_cont", "percentile_disc", "approx_percentile":
+		a = &percentileAcc{kind: s.call.Name}
+	case "max_by":
+		a = &byAcc{}
+	case "min_by":
+		a = &byAcc{min: true}
+	default:
+		a = &errAcc{name: s.call.Name}
+	}
+	if s.call.Distinct {
+		a = &distinctAcc{in: a, seen: map[string]bool{}}
+	}
+	if len(s.call.OrderBy) > 0 {
+		a = &orderedAcc{in: a, keys: s.call.OrderBy}
+	}
+	return a
+}
+
+type aggOp struct {
+	q      *Query
+	in     Operator
+	keys   []evalFn
+	specs  []*aggSpec
+	noKeys bool
+	out    *rowsOp
+}
+
+func (q *Query) newAggregate(n *plan.Aggregate) (Operator, error) {
+	in, err := q.build(n.Input)
+	if err != nil {
+		return nil, err
+	}
+	lay := layoutOf(n.Input.Cols())
+	o := &aggOp{q: q, in: in, noKeys: len(n.Keys) == 0}
+	for _, k := range n.Keys {
+		f, err := q.compile(k, lay)
+		if err != nil {
+			return nil, err
+		}
+		o.keys = append(o.keys, f)
+	}
+	for _, a := range n.Aggs {
+		s := &aggSpec{call: a}
+		for _, e := range a.Args {
+			f, err := q.compile(e, lay)
+			if err != nil {
+				return nil, err
+			}
+			s.args = append(s.args, f)
+		}
+		if a.Filter != nil {
+			f, err := q.compile(a.Filter, lay)
+			if err != nil {
+				return nil, err
+			}
+			s.filter = f
+		}
+		for _, k := range a.OrderBy {
+			f, err := q.compile(k.Expr, lay)
+			if err != nil {
+				return nil, err
+			}
+			s.order = append(s.order, f)
+		}
+		o.specs = append(o.specs, s)
+	}
+	return o, nil
+}
+
+type group struct {
+	key  []types.Value
+	accs []accumulator
+}
+
+func (o *aggOp) Next(ctx context.Context) ([]Row, error) {
+	if o.out != nil {
+		return o.out.Next(ctx)
+	}
+	groups := map[string]*group{}
+	var order []*group
+	var kbuf []byte
+	kvals := make([]types.Value, len(o.keys))
+	var argBuf []types.Value
+	for {
+		b, err := o.in.Next(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if b == nil {
+			break
+		}
+		for _, r := range b {
+			for i, k := range o.keys {
+				v, err := k(r)
+				if err != nil {
+					return nil, err
+				}
+				kvals[i] = v
+			}
+			kbuf = rowKey(kbuf[:0], kvals)
+			g := groups[string(kbuf)]
+			if g == nil {
+				g = &group{key: make([]types.Value, len(kvals))}
+				for i, v := range kvals {
+					g.key[i] = own(v)
+				}
+				for _, s := range o.specs {
+					g.accs = append(g.accs, s.newAcc())
+				}
+				groups[string(kbuf)] = g
+				order = append(order, g)
+				if err := o.q.mem.grow(int64(64 + len(kbuf) + 64*len(o.specs))); err != nil {
+					return nil, err
+				}
+			}
+			for i, s := range o.specs {
+				if s.filter != nil {
+					v, err := s.filter(r)
+					if err != nil {
+						return nil, err
+					}
+					if !truthy(v) {
+						continue
+					}
+				}
+				argBuf = argBuf[:0]
+				for _, a := range s.args {
+					v, err := a(r)
+					if err != nil {
+						return nil, err
+					}
+					argBuf = append(argBuf, v)
+				}
+				for _, a := range s.order {
+					v, err := a(r)
+					if err != nil {
+						return nil, err
+					}
+					argBuf = append(argBuf, v)
+				}
+				if err := g.accs[i].add(argBuf); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	if o.noKeys && len(order) == 0 {
+		g := &group{}
+		for _, s := range o.specs {
+			g.accs = append(g.accs, s.newAcc())
+		}
+		order = append(order, g)
+	}
+	rows := make([]Row, 0, len(order))
+	for _, g := range order {
+		row := make(Row, 0, len(g.key)+len(g.accs))
+		row = append(row, g.key...)
+		for _, a := range g.accs {
+			v, err := a.result()
+			if err != nil {
+				return nil, err
+			}
+			row = append(row, v)
+		}
+		rows = append(rows, row)
+	}
+	o.out = &rowsOp{rows: rows}
+	return o.out.Next(ctx)
+}
+
+func isNull(v types.Value) bool { return v.IsNull() || v.IsUndefined() }
+
+type countAcc struct {
+	star bool
+	n    int64
+}
+
+func (a *countAcc) add(args []types.Value) error {
+	if a.star || !isNull(args[0]) {
+		a.n++
+	}
+	return nil
+}
+func (a *countAcc) result() (types.Value, error) { return types.Int(a.n), nil }
+
+type countIfAcc struct{ n int64 }
+
+func (a *countIfAcc) add(args []types.Value) error {
+	if truthy(args[0]) {
+		a.n++
+	}
+	return nil
+}
+func (a *countIfAcc) result() (types.Value, error) { return types.Int(a.n), nil }
+
+// sumAcc sums numbers: ints exactly (switching to float beyond int64, as
+// PostgreSQL's numeric would not overflow), floats as float.
+type sumAcc struct {
+	any     bool
+	isFloat bool
+	i       int64
+	f       float64
+}
+
+func (a *sumAcc) add(args []types.Value) error {
+	v := args[0]
+	switch v.Kind() {
+	case types.KindInt:
+		a.any = true
+		if a.isFloat {
+			a.f += float64(v.Int())
+			return nil
+		}
+		s := a.i + v.Int()
+		if (s > a.i) != (v.Int() > 0) && v.Int() != 0 {
+			a.isFloat = true
+			a.f = float64(a.i) + float64(v.Int())
+			return nil
+		}
+		a.i = s
+	case types.KindFloat:
+		a.any = true
+		if !a.isFloat {
+			a.isFloat = true
+			a.f = float64(a.i)
+		}
+		a.f += v.Float()
+	case types.KindNull, types.KindUndefined:
+	default:
+		// Rockset: non-numeric values are skipped by SUM.
+	}
+	return nil
+}
+
+func (a *sumAcc) result() (types.Value, error) {
+	if !a.any {
+		return types.Null, nil
+	}
+	if a.isFloat {
+		return types.Float(a.f), nil
+	}
+	return types.Int(a.i), nil
+}
+
+// statsAcc computes AVG, variances and standard deviations with Welford's
+// algorithm.
+type statsAcc struct {
+	kind     string
+	n        float64
+	mean, m2 float64
+	sum      float64
+	intSum   int64
+	allInt   bool
+	started  bool
+}
+
+func (a *statsAcc) add(args []types.Value) error {
+	v := args[0]
+	var x float64
+	switch v.Kind() {
+	case types.KindInt:
+		x = float64(v.Int())
+	case types.KindFloat:
+		x = v.Float()
+	default:
+		return nil
+	}
+	a.n++
+	a.sum += x
+	d := x - a.mean
+	a.mean += d / a.n
+	a.m2 += d * (x - a.mean)
+	return nil
+}
+
+func (a *statsAcc) result() (types.Value, error) {
+	switch a.kind {
+	case "avg":
+		if a.n == 0 {
+			return types.Null, nil
+		}
+		return types.Float(a.sum / a.n), nil
+	case "var_pop", "stddev_pop":
+		if a.n == 0 {
+			return types.Null, nil
+		}
+		v := a.m2 / a.n
+		if a.kind == "stddev_pop" {
+			v = math.Sqrt(v)
+		}
+		return types.Float(v), nil
+	}
+	if a.n < 2 {
+		return types.Null, nil
+	}
+	v := a.m2 / (a.n - 1)
+	if strings.HasPrefix(a.kind, "stddev") {
+		v = math.Sqrt(v)
+	}
+	return types.Float(v), nil
+}
+
+type minMaxAcc struct {
+	min bool
+	has bool
+	v   types.Value
+}
+
+func (a *minMaxAcc) add(args []types.Value) error {
+	v := args[0]
+	if isNull(v) {
+		return nil
+	}
+	if !a.has {
+		a.has, a.v = true, own(v)
+		return nil
+	}
+	c := types.Compare(v, a.v)
+	if (a.min && c < 0) || (!a.min && c > 0) {
+		a.v = own(v)
+	}
+	return nil
+}
+
+func (a *minMaxAcc) result() (types.Value, error) {
+	if !a.has {
+		return types.Null, nil
+	}
+	return a.v, nil
+}
+
+type byAcc struct {
+	min bool
+	has bool
+	v   types.Value
+	by  types.Value
+}
+
+func (a *byAcc) add(args []types.Value) error {
+	if isNull(args[1]) {
+		return nil
+	}
+	c := 0
+	if a.has {
+		c = types.Compare(args[1], a.by)
+	}
+	if !a.has || (a.min && c < 0) || (!a.min && c > 0) {
+		a.has, a.v, a.by = true, own(args[0]), own(args[1])
+	}
+	return nil
+}
+
+func (a *byAcc) result() (types.Value, error) {
+	if !a.has {
+		return types.Null, nil
+	}
+	return a.v, nil
+}
+
+type boolAcc struct {
+	and bool
+	has bool
+	v   bool
+}
+
+func (a *boolAcc) add(args []types.Value) error {
+	v := args[0]
+	if isNull(v) {
+		return nil
+	}
+	if v.Kind() != types.KindBool {
+		return sqlerr.New(sqlerr.DatatypeMismatch, "bool_and/bool_or expect booleans, got %s", v.Kind())
+	}
+	if !a.has {
+		a.has, a.v = true, v.Bool()
+	} else if a.and {
+		a.v = a.v && v.Bool()
+	} else {
+		a.v = a.v || v.Bool()
+	}
+	return nil
+}
+
+func (a *boolAcc) result() (types.Value, error) {
+	if !a.has {
+		return types.Null, nil
+	}
+	return types.Bool(a.v), nil
+}
+
+type anyAcc struct {
+	has bool
+	v   types.Value
+}
+
+func (a *anyAcc) add(args []types.Value) error {
+	if !a.has && !isNull(args[0]) {
+		a.has, a.v = true, own(args[0])
+	}
+	return nil
+}
+
+func (a *anyAcc) result() (types.Value, error) {
+	if !a.has {
+		return types.Null, nil
+	}
+	return a.v, nil
+}
+
+// listAcc is ARRAY_AGG and STRING_AGG.
+type listAcc struct {
+	kind string
+	vals []types.Value
+	seps []string
+	any  bool
+}
+
+func (a *listAcc) add(args []types.Value) error {
+	v := args[0]
+	if a.kind == "string" {
+		if isNull(v) {
+			return nil
+		}
+		s, err := fn.Cast(v, "string")
+		if err != nil {
+			return err
+		}
+		sep := ""
+		if len(args) > 1 && args[1].Kind() == types.KindString {
+			sep = args[1].Str()
+		}
+		a.vals = append(a.vals, s)
+		a.seps = append(a.seps, sep)
+		return nil
+	}
+	a.any = true
+	if v.IsUndefined() {
+		v = types.Null
+	}
+	a.vals = append(a.vals, own(v))
+	return nil
+}
+
+func (a *listAcc) result() (types.Value, error) {
+	if a.kind == "string" {
+		if len(a.vals) == 0 {
+			return types.Null, nil
+		}
+		var b strings.Builder
+		for i, v := range a.vals {
+			if i > 0 {
+				b.WriteString(a.seps[i])
+			}
+			b.WriteString(v.Str())
+		}
+		return types.String(b.String()), nil
+	}
+	if !a.any {
+		return types.Null, nil
+	}
+	return types.Array(a.vals), nil
+}
+
+type percentileAcc struct {
+	kind string
+	frac float64
+	set  bool
+	vals []float64
+	raw  []types.Value
+}
+
+func (a *percentileAcc) add(args []types.Value) error {
+	// percentile_cont(f) WITHIN GROUP (ORDER BY x): args = [f, x];
+	// approx_percentile(x, f): args = [x, f].
+	fv, xv := args[0], types.Undefined
+	if len(args) > 1 {
+		xv = args[1]
+	}
+	if a.kind == "approx_percentile" {
+		xv, fv = args[0], args[1]
+	}
+	if !a.set {
+		f, err := fn.Cast(fv, "float")
+		if err != nil || f.Kind() != types.KindFloat || f.Float() < 0 || f.Float() > 1 {
+			return sqlerr.New("22003", "percentile value %s is not between 0 and 1", fv.JSON())
+		}
+		a.frac, a.set = f.Float(), true
+	}
+	if isNull(xv) {
+		return nil
+	}
+	if a.kind == "percentile_disc" {
+		a.raw = append(a.raw, own(xv))
+		return nil
+	}
+	switch xv.Kind() {
+	case types.KindInt:
+		a.vals = append(a.vals, float64(xv.Int()))
+	case types.KindFloat:
+		a.vals = append(a.vals, xv.Float())
+	}
+	return nil
+}
+
+func (a *percentileAcc) result() (types.Value, error) {
+	if a.kind == "percentile_disc" {
+		if len(a.raw) == 0 {
+			return types.Null, nil
+		}
+		sort.SliceStable(a.raw, func(i, j int) bool { return types.Compare(a.raw[i], a.raw[j]) < 0 })
+		i := int(math.Ceil(a.frac*float64(len(a.raw)))) - 1
+		if i < 0 {
+			i = 0
+		}
+		return a.raw[i], nil
+	}
+	if len(a.vals) == 0 {
+		return types.Null, nil
+	}
+	sort.Float64s(a.vals)
+	pos := a.frac * float64(len(a.vals)-1)
+	lo := int(math.Floor(pos))
+	hi := int(math.Ceil(pos))
+	v := a.vals[lo] + (a.vals[hi]-a.vals[lo])*(pos-float64(lo))
+	return types.Float(v), nil
+}
+
+type distinctAcc struct {
+	in   accumulator
+	seen map[string]bool
+	buf  []byte
+}
+
+func (a *distinctAcc) add(args []types.Value) error {
+	a.buf = rowKey(a.buf[:0], args[:1])
+	if a.seen[string(a.buf)] {
+		return nil
+	}
+	a.seen[string(a.buf)] = true
+	return a.in.add(args)
+}
+func (a *distinctAcc) result() (types.Value, error) { return a.in.result() }
+
+// orderedAcc buffers the arguments and feeds them in ORDER BY order.
+type orderedAcc struct {
+	in   accumulator
+	keys []plan.SortKey
+	rows [][]types.Value
+}
+
+func (a *orderedAcc) add(args []types.Value) error {
+	c := make([]types.Value, len(args))
+	for i, v := range args {
+		c[i] = own(v)
+	}
+	a.rows = append(a.rows, c)
+	return nil
+}
+
+func (a *orderedAcc) result() (types.Value, error) {
+	nk := len(a.keys)
+	sort.SliceStable(a.rows, func(i, j int) bool {
+		ri, rj := a.rows[i], a.rows[j]
+		return compareKeys(ri[len(ri)-nk:], rj[len(rj)-nk:], a.keys) < 0
+	})
+	for _, r := range a.rows {
+		if err := a.in.add(r[:len(r)-nk+boolToInt(a.withinGroup())]); err != nil {
+			return types.Value{}, err
+		}
+	}
+	return a.in.result()
+}
+
+// withinGroup: percentile accumulators read the ordered value itself as
+// their second argument.
+func (a *orderedAcc) withinGroup() bool {
+	_, ok := a.in.(*percentileAcc)
+	return ok
+}
+
+func boolToInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+type errAcc struct{ name string }
+
+func (a *errAcc) add([]types.Value) error {
+	return sqlerr.New(sqlerr.FeatureNotSupported, "aggregate %s is not supported", a.name)
+}
+func (a *errAcc) result() (types.Value, error) { return types.Value{}, a.add(nil) }

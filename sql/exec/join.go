@@ -1,0 +1,298 @@
+package exec
+
+import (
+	"context"
+
+	"github.com/basaltdb/basalt/sql/plan"
+	"github.com/basaltdb/basalt/types"
+)
+
+// joinOp is a hash join on the equi-keys (a nested-loop join without
+// them): the right input is built into a hash table, the left probes it.
+// Outer joins track unmatched rows; RIGHT and FULL emit the build side's
+// unmatched rows at the end.
+type joinOp struct {
+	q        *Query
+	kind     string
+	left     Operator
+	right    Operator
+	lkeys    []evalFn
+	rkeys    []evalFn
+	cond     evalFn
+	lw, rw   int
+	built    bool
+	table    map[string][]int
+	rrows    []Row
+	rmatched []bool
+	out      []Row
+	finished bool
+	kbuf     []byte
+	kv       []types.Value
+	pending  []Row
+}
+
+func (q *Query) newJoin(n *plan.Join) (Operator, error) {
+	l, err := q.build(n.Left)
+	if err != nil {
+		return nil, err
+	}
+	r, err := q.build(n.Right)
+	if err != nil {
+		return nil, err
+	}
+	o := &joinOp{q: q, kind: n.Kind, left: l, right: r, lw: len(n.Left.Cols()), rw: len(n.Right.Cols())}
+	ll, rl := layoutOf(n.Left.Cols()), layoutOf(n.Right.Cols())
+	for i := range n.EqL {
+		f, err := q.compile(n.EqL[i], ll)
+		if err != nil {
+			return nil, err
+		}
+		g, err := q.compile(n.EqR[i], rl)
+		if err != nil {
+			return nil, err
+		}
+		o.lkeys = append(o.lkeys, f)
+		o.rkeys = append(o.rkeys, g)
+	}
+	if n.Cond != nil {
+		both := append(append([]plan.ColID(nil), n.Left.Cols()...), n.Right.Cols()...)
+		f, err := q.compile(n.Cond, layoutOf(both))
+		if err != nil {
+			return nil, err
+		}
+		o.cond = f
+	}
+	return o, nil
+}
+
+// key returns the join key of r, or false when a key is NULL (never
+// equal to anything).
+func (o *joinOp) key(r Row, fs []evalFn) (bool, error) {
+	o.kv = o.kv[:0]
+	for _, f := range fs {
+		v, err := f(r)
+		if err != nil {
+			return false, err
+		}
+		if isNull(v) {
+			return false, nil
+		}
+		o.kv = append(o.kv, v)
+	}
+	o.kbuf = rowKey(o.kbuf[:0], o.kv)
+	return true, nil
+}
+
+func (o *joinOp) build(ctx context.Context) error {
+	rows, err := o.q.drain(ctx, o.right)
+	if err != nil {
+		return err
+	}
+	o.rrows = rows
+	o.rmatched = make([]bool, len(rows))
+	o.table = map[string][]int{}
+	for i, r := range rows {
+		ok, err := o.key(r, o.rkeys)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		o.table[string(o.kbuf)] = append(o.table[string(o.kbuf)], i)
+	}
+	o.built = true
+	return nil
+}
+
+func (o *joinOp) combine(l, r Row) Row {
+	row := make(Row, o.lw+o.rw)
+	if l == nil {
+		for i := 0; i < o.lw; i++ {
+			row[i] = types.Null
+		}
+	} else {
+		copy(row, l)
+	}
+	if r == nil {
+		for i := o.lw; i < o.lw+o.rw; i++ {
+			row[i] = types.Null
+		}
+	} else {
+		copy(row[o.lw:], r)
+	}
+	return row
+}
+
+func (o *joinOp) Next(ctx context.Context) ([]Row, error) {
+	if !o.built {
+		if err := o.build(ctx); err != nil {
+			return nil, err
+		}
+	}
+	all := make([]int, 0)
+	if len(o.lkeys) == 0 {
+		all = make([]int, len(o.rrows))
+		for i := range all {
+			all[i] = i
+		}
+	}
+	for !o.finished {
+		b, err := o.left.Next(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if b == nil {
+			o.finished = true
+			break
+		}
+		o.out = o.out[:0]
+		for _, l := range b {
+			cands := all
+			if len(o.lkeys) > 0 {
+				ok, err := o.key(l, o.lkeys)
+				if err != nil {
+					return nil, err
+				}
+				cands = nil
+				if ok {
+					cands = o.table[string(o.kbuf)]
+				}
+			}
+			matched := false
+			for _, ri := range cands {
+				row := o.combine(l, o.rrows[ri])
+				if o.cond != nil {
+					v, err := o.cond(row)
+					if err != nil {
+						return nil, err
+					}
+					if !truthy(v) {
+						continue
+					}
+				}
+				matched = true
+				o.rmatched[ri] = true
+				switch o.kind {
+				case "SEMI", "ANTI":
+				default:
+					o.out = append(o.out, row)
+				}
+				if o.kind == "SEMI" || o.kind == "ANTI" {
+					break
+				}
+			}
+			switch {
+			case o.kind == "SEMI" && matched, o.kind == "ANTI" && !matched:
+				o.out = append(o.out, l)
+			case !matched && (o.kind == "LEFT" || o.kind == "FULL"):
+				o.out = append(o.out, o.combine(l, nil))
+			}
+		}
+		if len(o.out) > 0 {
+			return o.out, nil
+		}
+	}
+	if o.kind == "RIGHT" || o.kind == "FULL" {
+		var rest []Row
+		for i, m := range o.rmatched {
+			if !m {
+				rest = append(rest, o.combine(nil, o.rrows[i]))
+			}
+		}
+		o.kind = "done"
+		if len(rest) > 0 {
+			return rest, nil
+		}
+	}
+	return nil, nil
+}
+
+// setOp is UNION / INTERSECT / EXCEPT [ALL] by row keys.
+type setOp struct {
+	q           *Query
+	op          string
+	all         bool
+	left, right Operator
+	out         *rowsOp
+}
+
+func (q *Query) newSetOp(n *plan.SetOp) (Operator, error) {
+	l, err := q.build(n.Left)
+	if err != nil {
+		return nil, err
+	}
+	r, err := q.build(n.Right)
+	if err != nil {
+		return nil, err
+	}
+	return &setOp{q: q, op: n.Op, all: n.All, left: l, right: r}, nil
+}
+
+func (o *setOp) Next(ctx context.Context) ([]Row, error) {
+	if o.out != nil {
+		return o.out.Next(ctx)
+	}
+	ls, err := o.q.drain(ctx, o.left)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := o.q.drain(ctx, o.right)
+	if err != nil {
+		return nil, err
+	}
+	var out []Row
+	var buf []byte
+	key := func(r Row) string {
+		buf = rowKey(buf[:0], r)
+		return string(buf)
+	}
+	switch o.op {
+	case "UNION":
+		if o.all {
+			out = append(ls, rs...)
+			break
+		}
+		seen := map[string]bool{}
+		for _, r := range append(ls, rs...) {
+			k := key(r)
+			if !seen[k] {
+				seen[k] = true
+				out = append(out, r)
+			}
+		}
+	case "INTERSECT", "EXCEPT":
+		counts := map[string]int{}
+		for _, r := range rs {
+			counts[key(r)]++
+		}
+		emitted := map[string]bool{}
+		for _, r := range ls {
+			k := key(r)
+			in := counts[k] > 0
+			if o.op == "INTERSECT" {
+				if !in {
+					continue
+				}
+				if o.all {
+					counts[k]--
+				} else if emitted[k] {
+					continue
+				}
+			} else {
+				if o.all {
+					if in {
+						counts[k]--
+						continue
+					}
+				} else if in || emitted[k] {
+					continue
+				}
+			}
+			emitted[k] = true
+			out = append(out, r)
+		}
+	}
+	o.out = &rowsOp{rows: out}
+	return o.out.Next(ctx)
+}

@@ -1,0 +1,36 @@
+package exec
+
+import (
+	"math"
+
+	"github.com/basaltdb/basalt/types"
+)
+
+// appendKey appends an encoding of v for hashing and equality that treats
+// equal numbers as equal (1 and 1.0 group together, as in PostgreSQL) and
+// null and undefined as one NULL group.
+func appendKey(dst []byte, v types.Value) []byte {
+	switch v.Kind() {
+	case types.KindFloat:
+		f := v.Float()
+		if f == math.Trunc(f) && math.Abs(f) < 1<<62 {
+			return types.AppendBinary(dst, types.Int(int64(f)))
+		}
+	case types.KindUndefined:
+		return types.AppendBinary(dst, types.Null)
+	case types.KindArray:
+		dst = append(dst, 0xfe)
+		for _, e := range v.Elems() {
+			dst = appendKey(dst, e)
+		}
+		return append(dst, 0xff)
+	}
+	return types.AppendBinary(dst, v)
+}
+
+func rowKey(dst []byte, vals []types.Value) []byte {
+	for _, v := range vals {
+		dst = appendKey(dst, v)
+	}
+	return dst
+}

@@ -1,0 +1,290 @@
+package exec
+
+import (
+	"context"
+	"strings"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/basaltdb/basalt/coldata"
+	"github.com/basaltdb/basalt/index"
+	"github.com/basaltdb/basalt/sql/plan"
+	"github.com/basaltdb/basalt/sql/sqlerr"
+	"github.com/basaltdb/basalt/storage"
+	"github.com/basaltdb/basalt/types"
+)
+
+// scanOp reads the segments of a snapshot one after the other.
+type scanOp struct {
+	q       *Query
+	n       *plan.Scan
+	snap    *storage.Snapshot
+	st      *NodeStats
+	paths   []string // leaf columns read
+	cols    []colReader
+	filter  evalFn
+	segs    []*storage.SegmentView
+	seg     int
+	sc      *storage.Scanner
+	out     []Row
+	buf     []types.Value
+	emitted int64
+	// ids: rows by segment view for `_id` lookups.
+	ids map[*storage.SegmentView]*roaring.Bitmap
+}
+
+// colReader builds one output column from the batch's vectors: a leaf
+// (one vector) or an object rebuilt from its leaf columns.
+type colReader struct {
+	vec      int
+	children []int
+	rel      []types.Path // child paths relative to the object
+}
+
+func (q *Query) newScan(n *plan.Scan) (Operator, error) {
+	t, ok := n.Table.(SnapshotTable)
+	if !ok {
+		return nil, sqlerr.New(sqlerr.Internal, "collection %s has no snapshot", n.Table.Name())
+	}
+	o := &scanOp{q: q, n: n, snap: t.Snapshot(), st: &NodeStats{}}
+	q.stats[nodeKey{n}] = o.st
+	pos := map[string]int{}
+	add := func(p string) int {
+		if i, ok := pos[p]; ok {
+			return i
+		}
+		pos[p] = len(o.paths)
+		o.paths = append(o.paths, p)
+		return pos[p]
+	}
+	for _, c := range n.Columns {
+		if len(c.Children) == 0 {
+			o.cols = append(o.cols, colReader{vec: add(c.Path)})
+			continue
+		}
+		cr := colReader{vec: -1}
+		base, _ := types.ParsePath(c.Path)
+		for _, ch := range c.Children {
+			p, err := types.ParsePath(ch)
+			if err != nil || len(p) <= len(base) {
+				continue
+			}
+			cr.children = append(cr.children, add(ch))
+			cr.rel = append(cr.rel, p[len(base):])
+		}
+		o.cols = append(o.cols, cr)
+	}
+	if n.Filter != nil {
+		f, err := q.compile(n.Filter, layoutOf(n.Cols()))
+		if err != nil {
+			return nil, err
+		}
+		o.filter = f
+	}
+	return o, nil
+}
+
+// nodeKey keys scan statistics apart from the counting wrapper's.
+type nodeKey struct{ *plan.Scan }
+
+func (nodeKey) Cols() []plan.ColID  { return nil }
+func (nodeKey) Inputs() []plan.Node { return nil }
+
+func (o *scanOp) init(ctx context.Context) error {
+	all := o.snap.Segments()
+	o.st.Segments = int64(len(all))
+	if o.n.IDs != nil {
+		o.ids = map[*storage.SegmentView]*roaring.Bitmap{}
+		for _, id := range o.n.IDs {
+			v, row, ok, err := o.snap.Locate(id)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				continue
+			}
+			bm := o.ids[v]
+			if bm == nil {
+				bm = roaring.New()
+				o.ids[v] = bm
+			}
+			bm.Add(uint32(row))
+		}
+	}
+	for _, v := range all {
+		if o.ids != nil && o.ids[v] == nil {
+			o.st.SegmentsPruned++
+			continue
+		}
+		if o.n.HasTime {
+			lo, hi := v.EventTimeRange()
+			if hi < o.n.TimeLo || lo > o.n.TimeHi {
+				o.st.SegmentsPruned++
+				continue
+			}
+		}
+		o.segs = append(o.segs, v)
+	}
+	return nil
+}
+
+func (o *scanOp) openNext(ctx context.Context) (bool, error) {
+	for o.seg < len(o.segs) {
+		v := o.segs[o.seg]
+		o.seg++
+		opts := storage.ScanOptions{Paths: o.paths}
+		if o.ids != nil {
+			opts.Filter = o.ids[v]
+		}
+		for _, ip := range o.n.Index {
+			bm, err := v.Lookup(ctx, ip.Path, ip.Pred)
+			if err != nil {
+				return false, err
+			}
+			if opts.Filter == nil {
+				opts.Filter = bm
+			} else {
+				opts.Filter = roaring.And(opts.Filter, bm)
+			}
+			if opts.Filter.IsEmpty() {
+				break
+			}
+		}
+		if opts.Filter != nil && opts.Filter.IsEmpty() {
+			o.st.SegmentsPruned++
+			continue
+		}
+		if o.n.HasTime {
+			opts.Blocks = v.BlocksMatching("_event_time", index.Range(types.Timestamp(o.n.TimeLo), true, types.Timestamp(o.n.TimeHi), true))
+			if len(opts.Blocks) == 0 {
+				o.st.SegmentsPruned++
+				continue
+			}
+		}
+		o.sc = v.NewScanner(opts)
+		return true, nil
+	}
+	return false, nil
+}
+
+func (o *scanOp) Next(ctx context.Context) ([]Row, error) {
+	if o.segs == nil && o.seg == 0 {
+		if err := o.init(ctx); err != nil {
+			return nil, err
+		}
+		if o.segs == nil {
+			o.segs = []*storage.SegmentView{}
+		}
+	}
+	for {
+		if o.n.Limit > 0 && o.emitted >= o.n.Limit {
+			return nil, nil
+		}
+		if o.sc == nil {
+			ok, err := o.openNext(ctx)
+			if err != nil || !ok {
+				return nil, err
+			}
+		}
+		b, err := o.sc.Next(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if b == nil {
+			o.sc = nil
+			continue
+		}
+		o.st.BlocksRead++
+		w := len(o.cols)
+		n := b.Selected()
+		o.st.RowsScanned += int64(n)
+		if cap(o.buf) < w*n {
+			o.buf = make([]types.Value, w*n)
+		}
+		o.out = o.out[:0]
+		k := 0
+		for s := 0; s < n; s++ {
+			i := s
+			if b.Sel != nil {
+				i = b.Sel[s]
+			}
+			row := o.buf[k*w : (k+1)*w : (k+1)*w]
+			for c, cr := range o.cols {
+				if cr.vec >= 0 {
+					row[c] = b.Vecs[cr.vec].Value(i)
+					continue
+				}
+				row[c] = assemble(b, cr, i)
+			}
+			if o.filter != nil {
+				v, err := o.filter(row)
+				if err != nil {
+					return nil, err
+				}
+				if !truthy(v) {
+					continue
+				}
+			}
+			// The vectors' strings alias the segment's buffers, which the
+			// next batch reuses: own what is kept.
+			for c := range row {
+				row[c] = own(row[c])
+			}
+			o.out = append(o.out, row)
+			k++
+		}
+		if len(o.out) > 0 {
+			o.emitted += int64(len(o.out))
+			if o.n.Limit > 0 && o.emitted > o.n.Limit {
+				o.out = o.out[:int64(len(o.out))-(o.emitted-o.n.Limit)]
+			}
+			// Rows of the next batch reuse buf: hand out a fresh one.
+			o.buf = nil
+			return o.out, nil
+		}
+	}
+}
+
+func own(v types.Value) types.Value {
+	switch v.Kind() {
+	case types.KindString:
+		return types.String(strings.Clone(v.Str()))
+	case types.KindArray, types.KindObject:
+		return v.Clone()
+	}
+	return v
+}
+
+// assemble rebuilds an object from its leaf columns for row i; undefined
+// when no leaf is defined.
+func assemble(b *coldata.Batch, cr colReader, i int) types.Value {
+	var root []types.Field
+	any := false
+	for k, vi := range cr.children {
+		v := b.Vecs[vi].Value(i)
+		if v.IsUndefined() {
+			continue
+		}
+		any = true
+		root = insertField(root, cr.rel[k], v)
+	}
+	if !any {
+		return types.Undefined
+	}
+	return types.Object(root)
+}
+
+func insertField(fields []types.Field, p types.Path, v types.Value) []types.Field {
+	name := p[0].Name
+	for i := range fields {
+		if fields[i].Name == name {
+			if len(p) > 1 && fields[i].Value.Kind() == types.KindObject {
+				fields[i].Value = types.Object(insertField(append([]types.Field(nil), fields[i].Value.Fields()...), p[1:], v))
+			}
+			return fields
+		}
+	}
+	if len(p) == 1 {
+		return append(fields, types.Field{Name: name, Value: v})
+	}
+	return append(fields, types.Field{Name: name, Value: types.Object(insertField(nil, p[1:], v))})
+}

@@ -1,0 +1,140 @@
+package exec
+
+import (
+	"github.com/basaltdb/basalt/sql/fn"
+	"github.com/basaltdb/basalt/sql/plan"
+	"github.com/basaltdb/basalt/sql/sqlerr"
+	"github.com/basaltdb/basalt/types"
+)
+
+// subquery compiles a subquery used as a value. Uncorrelated subqueries
+// run once; correlated ones run once per distinct binding of their outer
+// columns, memoized.
+func (c *compiler) subquery(e *plan.SubqueryExpr) (evalFn, error) {
+	var x evalFn
+	if e.X != nil {
+		var err error
+		if x, err = c.compile(e.X); err != nil {
+			return nil, err
+		}
+	}
+	outer := make([]evalFn, len(e.Outer))
+	for i, id := range e.Outer {
+		f, err := c.compile(&plan.ColRef{ID: id})
+		if err != nil {
+			return nil, err
+		}
+		outer[i] = f
+	}
+	cache := map[string][]Row{}
+	var kbuf []byte
+	q := c.q
+	run := func(r Row) ([]Row, error) {
+		vals := make([]types.Value, len(outer))
+		for i, f := range outer {
+			v, err := f(r)
+			if err != nil {
+				return nil, err
+			}
+			vals[i] = v
+		}
+		kbuf = rowKey(kbuf[:0], vals)
+		if rows, ok := cache[string(kbuf)]; ok {
+			return rows, nil
+		}
+		// The subquery reads outer columns from the shared environment.
+		saved := make([]*types.Value, len(e.Outer))
+		for i, id := range e.Outer {
+			saved[i] = q.outer[id]
+			v := vals[i]
+			q.outer[id] = &v
+		}
+		rows, err := q.runSub(e.Plan)
+		for i, id := range e.Outer {
+			q.outer[id] = saved[i]
+		}
+		if err != nil {
+			return nil, err
+		}
+		cache[string(kbuf)] = rows
+		return rows, nil
+	}
+	switch e.Kind {
+	case "scalar":
+		return func(r Row) (types.Value, error) {
+			rows, err := run(r)
+			if err != nil {
+				return types.Value{}, err
+			}
+			switch len(rows) {
+			case 0:
+				return types.Null, nil
+			case 1:
+				return rows[0][0], nil
+			}
+			return types.Value{}, sqlerr.New(sqlerr.CardinalityViolation, "more than one row returned by a subquery used as an expression")
+		}, nil
+	case "exists":
+		not := e.Not
+		return func(r Row) (types.Value, error) {
+			rows, err := run(r)
+			if err != nil {
+				return types.Value{}, err
+			}
+			return types.Bool((len(rows) > 0) != not), nil
+		}, nil
+	case "array":
+		return func(r Row) (types.Value, error) {
+			rows, err := run(r)
+			if err != nil {
+				return types.Value{}, err
+			}
+			out := make([]types.Value, len(rows))
+			for i, row := range rows {
+				out[i] = row[0]
+			}
+			return types.Array(out), nil
+		}, nil
+	case "in":
+		not := e.Not
+		return func(r Row) (types.Value, error) {
+			v, err := x(r)
+			if err != nil {
+				return v, err
+			}
+			rows, err := run(r)
+			if err != nil {
+				return types.Value{}, err
+			}
+			if len(rows) == 0 {
+				return types.Bool(not), nil
+			}
+			if isNull(v) {
+				return types.Null, nil
+			}
+			sawNull := false
+			for _, row := range rows {
+				res := fn.Compare("=", v, row[0])
+				if res.Kind() != types.KindBool {
+					sawNull = true
+				} else if res.Bool() {
+					return types.Bool(!not), nil
+				}
+			}
+			if sawNull {
+				return types.Null, nil
+			}
+			return types.Bool(not), nil
+		}, nil
+	}
+	return nil, sqlerr.New(sqlerr.Internal, "unknown subquery kind %q", e.Kind)
+}
+
+// runSub runs a subquery plan to completion.
+func (q *Query) runSub(n plan.Node) ([]Row, error) {
+	op, err := q.build(n)
+	if err != nil {
+		return nil, err
+	}
+	return q.drain(q.ctx, op)
+}

@@ -1,0 +1,170 @@
+package fn
+
+import (
+	"math"
+	"math/bits"
+
+	"github.com/basaltdb/basalt/sql/sqlerr"
+	"github.com/basaltdb/basalt/types"
+)
+
+// Arith applies the binary arithmetic operator op (one of + - * / %) to a and
+// b. A NULL or undefined operand yields NULL. Int op int is int, checked for
+// overflow (22003) as PostgreSQL's bigint; division truncates toward zero and
+// % takes the sign of the dividend. Int op float and float op float are float
+// and report overflow and underflow as PostgreSQL's float8 does. Division or
+// modulo by zero is 22012 for ints and floats alike. Timestamp - timestamp is
+// the difference in microseconds, an int; intervals are not values, so other
+// timestamp arithmetic goes through AddInterval. Any other combination of
+// kinds is 42883.
+func Arith(op byte, a, b types.Value) (types.Value, error) {
+	if isNull(a) || isNull(b) {
+		return types.Null, nil
+	}
+	ak, bk := a.Kind(), b.Kind()
+	switch {
+	case ak == types.KindInt && bk == types.KindInt:
+		return arithInt(op, a.Int(), b.Int())
+	case ak.IsNumeric() && bk.IsNumeric():
+		return arithFloat(op, a.Float(), b.Float())
+	case ak == types.KindTimestamp && bk == types.KindTimestamp && op == '-':
+		d, ok := subInt(a.Micros(), b.Micros())
+		if !ok {
+			return types.Value{}, errOutOfRange("interval")
+		}
+		return types.Int(d), nil
+	}
+	if !validOp(op) {
+		return types.Value{}, sqlerr.New(sqlerr.Internal, "fn: unknown arithmetic operator %q", op)
+	}
+	return types.Value{}, errNoOperator(string(op), a, b)
+}
+
+func validOp(op byte) bool {
+	return op == '+' || op == '-' || op == '*' || op == '/' || op == '%'
+}
+
+func arithInt(op byte, x, y int64) (types.Value, error) {
+	var r int64
+	ok := true
+	switch op {
+	case '+':
+		r, ok = addInt(x, y)
+	case '-':
+		r, ok = subInt(x, y)
+	case '*':
+		r, ok = mulInt(x, y)
+	case '/':
+		if y == 0 {
+			return types.Value{}, errDivByZero()
+		}
+		if x == math.MinInt64 && y == -1 {
+			ok = false
+		} else {
+			r = x / y
+		}
+	case '%':
+		if y == 0 {
+			return types.Value{}, errDivByZero()
+		}
+		// Go, like PostgreSQL, defines MinInt64 % -1 as 0 without trapping.
+		r = x % y
+	default:
+		return types.Value{}, sqlerr.New(sqlerr.Internal, "fn: unknown arithmetic operator %q", op)
+	}
+	if !ok {
+		return types.Value{}, errOutOfRange("bigint")
+	}
+	return types.Int(r), nil
+}
+
+func addInt(x, y int64) (int64, bool) {
+	r := x + y
+	// Overflow iff both operands have the sign the result lacks.
+	return r, (x^r)&(y^r) >= 0
+}
+
+func subInt(x, y int64) (int64, bool) {
+	r := x - y
+	return r, (x^y)&(x^r) >= 0
+}
+
+func mulInt(x, y int64) (int64, bool) {
+	if x == 0 || y == 0 {
+		return 0, true
+	}
+	neg := (x < 0) != (y < 0)
+	hi, lo := bits.Mul64(absU(x), absU(y))
+	if hi != 0 {
+		return 0, false
+	}
+	if neg {
+		if lo > 1<<63 {
+			return 0, false
+		}
+		return int64(-lo), true
+	}
+	if lo > math.MaxInt64 {
+		return 0, false
+	}
+	return int64(lo), true
+}
+
+// absU returns |x| as a uint64, exact for MinInt64 too.
+func absU(x int64) uint64 {
+	if x < 0 {
+		return uint64(-x) // -MinInt64 wraps to MinInt64, whose bits are 1<<63.
+	}
+	return uint64(x)
+}
+
+func arithFloat(op byte, x, y float64) (types.Value, error) {
+	var r float64
+	switch op {
+	case '+':
+		r = x + y
+		if math.IsInf(r, 0) && !math.IsInf(x, 0) && !math.IsInf(y, 0) {
+			return types.Value{}, errFloatOverflow()
+		}
+	case '-':
+		r = x - y
+		if math.IsInf(r, 0) && !math.IsInf(x, 0) && !math.IsInf(y, 0) {
+			return types.Value{}, errFloatOverflow()
+		}
+	case '*':
+		r = x * y
+		if math.IsInf(r, 0) && !math.IsInf(x, 0) && !math.IsInf(y, 0) {
+			return types.Value{}, errFloatOverflow()
+		}
+		if r == 0 && x != 0 && y != 0 {
+			return types.Value{}, errFloatUnderflow()
+		}
+	case '/':
+		if y == 0 {
+			return types.Value{}, errDivByZero()
+		}
+		r = x / y
+		if math.IsInf(r, 0) && !math.IsInf(x, 0) {
+			return types.Value{}, errFloatOverflow()
+		}
+		if r == 0 && x != 0 && !math.IsInf(y, 0) {
+			return types.Value{}, errFloatUnderflow()
+		}
+	case '%':
+		if y == 0 {
+			return types.Value{}, errDivByZero()
+		}
+		r = math.Mod(x, y)
+	default:
+		return types.Value{}, sqlerr.New(sqlerr.Internal, "fn: unknown arithmetic operator %q", op)
+	}
+	return types.Float(r), nil
+}
+
+func errFloatOverflow() error {
+	return sqlerr.New(sqlerr.NumericOutOfRange, "value out of range: overflow")
+}
+
+func errFloatUnderflow() error {
+	return sqlerr.New(sqlerr.NumericOutOfRange, "value out of range: underflow")
+}

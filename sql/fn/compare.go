@@ -1,0 +1,99 @@
+package fn
+
+import (
+	"math"
+
+	"github.com/basaltdb/basalt/types"
+)
+
+// Compare applies the comparison operator op ("=", "<>", "!=", "<", "<=",
+// ">", ">=") and returns a Bool, or Null when either operand is NULL or
+// undefined. Ints and floats compare as numbers, exactly; NaN equals NaN and
+// is greater than every other number, as in PostgreSQL. Values of
+// incompatible kinds are not comparable: every operator but <> yields false,
+// and <> yields true. Arrays compare element by element (types.Compare);
+// objects are equal when they hold the same fields whatever their order, and
+// order by types.Compare. An unknown op yields Null.
+func Compare(op string, a, b types.Value) types.Value {
+	if isNull(a) || isNull(b) {
+		return types.Null
+	}
+	c, ok := cmp(a, b)
+	if !ok {
+		switch op {
+		case "<>", "!=":
+			return types.Bool(true)
+		case "=", "<", "<=", ">", ">=":
+			return types.Bool(false)
+		}
+		return types.Null
+	}
+	if a.Kind() == types.KindObject && (op == "=" || op == "<>" || op == "!=") {
+		eq := types.Equal(a, b)
+		return types.Bool(eq == (op == "="))
+	}
+	switch op {
+	case "=":
+		return types.Bool(c == 0)
+	case "<>", "!=":
+		return types.Bool(c != 0)
+	case "<":
+		return types.Bool(c < 0)
+	case "<=":
+		return types.Bool(c <= 0)
+	case ">":
+		return types.Bool(c > 0)
+	case ">=":
+		return types.Bool(c >= 0)
+	}
+	return types.Null
+}
+
+// cmp orders two non-null values of comparable kinds; ok is false when the
+// kinds are not comparable.
+func cmp(a, b types.Value) (c int, ok bool) {
+	ak, bk := a.Kind(), b.Kind()
+	if ak.IsNumeric() && bk.IsNumeric() {
+		an := ak == types.KindFloat && math.IsNaN(a.Float())
+		bn := bk == types.KindFloat && math.IsNaN(b.Float())
+		switch {
+		case an && bn:
+			return 0, true
+		case an:
+			return 1, true
+		case bn:
+			return -1, true
+		}
+		return types.Compare(a, b), true
+	}
+	if ak != bk {
+		return 0, false
+	}
+	return types.Compare(a, b), true
+}
+
+// AnyCompare evaluates v op ANY(arr) with PostgreSQL's three-valued
+// semantics: true if the comparison is true for some element; otherwise NULL
+// if it was NULL for some element (or v is NULL and arr is not empty);
+// otherwise false, which is also the answer for an empty array. A NULL,
+// undefined or non-array arr yields NULL.
+func AnyCompare(op string, v, arr types.Value) types.Value {
+	if arr.Kind() != types.KindArray {
+		return types.Null
+	}
+	sawNull := false
+	for _, e := range arr.Elems() {
+		r := Compare(op, v, e)
+		if r.Kind() != types.KindBool {
+			sawNull = true
+			continue
+		}
+		if r.Bool() {
+			return r
+		}
+	}
+	if sawNull {
+		return types.Null
+	}
+	return types.Bool(false)
+}

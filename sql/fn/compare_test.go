@@ -1,0 +1,86 @@
+package fn
+
+import (
+	"math"
+	"testing"
+
+	"github.com/basaltdb/basalt/types"
+)
+
+func TestCompare(t *testing.T) {
+	obj := func(kv ...any) types.Value {
+		var fs []types.Field
+		for k := 0; k < len(kv); k += 2 {
+			fs = append(fs, types.Field{Name: kv[k].(string), Value: kv[k+1].(types.Value)})
+		}
+		return types.Object(fs)
+	}
+	nan := f(math.NaN())
+	for _, c := range []struct {
+		op   string
+		a, b types.Value
+		want types.Value
+	}{
+		{"=", i(1), i(1), b(true)},
+		{"=", i(1), f(1.0), b(true)},
+		{"<", i(1), f(1.5), b(true)},
+		{"<>", i(1), i(2), b(true)},
+		{"!=", i(1), i(1), b(false)},
+		{">=", s("b"), s("a"), b(true)},
+		{"<", s("B"), s("a"), b(true)}, // bytewise, as the C collation
+		{"<", b(false), b(true), b(true)},
+		{"<", ts("2024-01-01"), ts("2024-01-02"), b(true)},
+		// NaN equals NaN and sorts above every number, as in PostgreSQL.
+		{"=", nan, nan, b(true)},
+		{">", nan, f(math.Inf(1)), b(true)},
+		{"<", i(5), nan, b(true)},
+		// Exact int/float comparison.
+		{"<", i(math.MaxInt64), f(9223372036854775807.0), b(true)},
+		// Incompatible kinds: false, and true for <>.
+		{"=", s("1"), i(1), b(false)},
+		{"<", s("1"), i(1), b(false)},
+		{">", s("1"), i(1), b(false)},
+		{"<>", s("1"), i(1), b(true)},
+		{"!=", b(true), i(1), b(true)},
+		{"=", ts("2024-01-01"), s("2024-01-01T00:00:00Z"), b(false)},
+		// NULL and undefined.
+		{"=", null, null, null},
+		{"<>", i(1), undef, null},
+		{"<", undef, s("x"), null},
+		// Arrays element by element; objects in any field order.
+		{"=", arr(i(1), i(2)), arr(i(1), f(2)), b(true)},
+		{"<", arr(i(1), i(2)), arr(i(1), i(3)), b(true)},
+		{"<", arr(i(1)), arr(i(1), i(0)), b(true)},
+		{"=", obj("a", i(1), "b", i(2)), obj("b", i(2), "a", i(1)), b(true)},
+		{"<>", obj("a", i(1)), obj("a", i(2)), b(true)},
+		{"=", arr(i(1)), obj("a", i(1)), b(false)},
+	} {
+		if got := Compare(c.op, c.a, c.b); !same(got, c.want) {
+			t.Errorf("%s %s %s = %s, want %s", show(c.a), c.op, show(c.b), show(got), show(c.want))
+		}
+	}
+}
+
+func TestAnyCompare(t *testing.T) {
+	for _, c := range []struct {
+		op     string
+		v, arr types.Value
+		want   types.Value
+	}{
+		// PostgreSQL: 1 = ANY('{2,NULL}') is NULL, 1 = ANY('{1,NULL}') true.
+		{"=", i(1), arr(i(2), null), null},
+		{"=", i(1), arr(i(1), null), b(true)},
+		{"=", i(1), arr(i(2), i(3)), b(false)},
+		{"=", null, arr(), b(false)},
+		{"=", null, arr(i(1)), null},
+		{"<>", i(1), arr(i(1), i(1)), b(false)},
+		{"<", i(1), arr(i(0), i(5)), b(true)},
+		{"=", i(1), arr(s("1")), b(false)},
+		{"=", i(1), null, null},
+		{"=", i(1), i(1), null},
+	} {
+		if got := AnyCompare(c.op, c.v, c.arr); !same(got, c.want) {
+			t.Errorf("%s %s ANY(%s) = %s, want %s", show(c.v), c.op, show(c.arr), show(got), show(c.want))
+		}
+	}
+}

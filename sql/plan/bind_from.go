@@ -1,0 +1,344 @@
+package plan
+
+import (
+	"strings"
+
+	"github.com/basaltdb/basalt/sql/ast"
+	"github.com/basaltdb/basalt/sql/sqlerr"
+	"github.com/basaltdb/basalt/types"
+)
+
+// fromItem binds one FROM item and joins it to root (a comma join is a
+// cross join whose conditions the optimizer moves from WHERE).
+func (b *Binder) fromItem(sc *scope, root Node, f ast.TableExpr) (Node, error) {
+	switch f := f.(type) {
+	case *ast.Join:
+		l, err := b.fromItem(sc, nil, f.Left)
+		if err != nil {
+			return nil, err
+		}
+		if ft, ok := f.Right.(*ast.FuncTable); ok && (f.Kind == "CROSS" || f.Kind == "INNER" || f.Kind == "LEFT") {
+			n, err := b.funcTable(sc, l, ft)
+			if err != nil {
+				return nil, err
+			}
+			return b.crossWith(root, n), nil
+		}
+		r, err := b.fromItem(sc, nil, f.Right)
+		if err != nil {
+			return nil, err
+		}
+		j := &Join{Kind: f.Kind, Left: l, Right: r}
+		st := &selectState{sc: sc}
+		switch {
+		case f.On != nil:
+			c, err := b.exprIn(st, f.On)
+			if err != nil {
+				return nil, err
+			}
+			j.Cond = c
+		case len(f.Using) > 0 || f.Natural:
+			using := f.Using
+			if f.Natural {
+				return nil, sqlerr.New(sqlerr.FeatureNotSupported, "NATURAL JOIN is not supported over schemaless collections; use USING or ON")
+			}
+			for _, name := range using {
+				lc, err := b.sideRef(sc, l, name)
+				if err != nil {
+					return nil, err
+				}
+				rc, err := b.sideRef(sc, r, name)
+				if err != nil {
+					return nil, err
+				}
+				eq := &Cmp{Op: "=", L: lc, R: rc}
+				if j.Cond == nil {
+					j.Cond = eq
+				} else {
+					j.Cond = &Logic{And: true, L: j.Cond, R: eq}
+				}
+			}
+		}
+		if j.Kind == "INNER" && j.Cond == nil {
+			j.Kind = "CROSS"
+		}
+		return b.crossWith(root, j), nil
+	case *ast.FuncTable:
+		if root == nil {
+			root = &Values{Rows: [][]Expr{{}}}
+		}
+		return b.funcTable(sc, root, f)
+	}
+	n, err := b.leafTable(sc, f)
+	if err != nil {
+		return nil, err
+	}
+	return b.crossWith(root, n), nil
+}
+
+func (b *Binder) crossWith(root, n Node) Node {
+	if root == nil {
+		return n
+	}
+	return &Join{Kind: "CROSS", Left: root, Right: n}
+}
+
+// sideRef resolves name among the tables that produce the columns of n.
+func (b *Binder) sideRef(sc *scope, n Node, name string) (Expr, error) {
+	cols := map[ColID]bool{}
+	for _, c := range n.Cols() {
+		cols[c] = true
+	}
+	for _, t := range sc.tables {
+		if t.scan != nil && nodeHasScan(n, t.scan) {
+			return b.tableRef(t, []string{name}), nil
+		}
+		for _, c := range t.cols {
+			if c.Name == name && cols[c.ID] {
+				return &ColRef{ID: c.ID, Name: name}, nil
+			}
+		}
+	}
+	return nil, sqlerr.New(sqlerr.UndefinedColumn, "column %q specified in USING clause does not exist", name)
+}
+
+func nodeHasScan(n Node, s *Scan) bool {
+	if n == Node(s) {
+		return true
+	}
+	for _, c := range n.Inputs() {
+		if nodeHasScan(c, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func (b *Binder) leafTable(sc *scope, f ast.TableExpr) (Node, error) {
+	switch f := f.(type) {
+	case *ast.TableName:
+		if f.Schema == "" {
+			for i := len(b.ctes) - 1; i >= 0; i-- {
+				if c, ok := b.ctes[i][strings.ToLower(f.Name)]; ok {
+					return b.cteRef(sc, f, c)
+				}
+			}
+		}
+		t, err := b.cat.Table(f.Schema, f.Name)
+		if err != nil {
+			if e, ok := err.(*sqlerr.Error); ok && e.Line == 0 && f.Pos >= 0 {
+				e.Column = -f.Pos - 1 // resolved to a position by the session
+			}
+			return nil, err
+		}
+		b.Collections = append(b.Collections, t.Workspace()+"."+t.Name())
+		alias := f.Alias
+		if alias == "" {
+			alias = f.Name
+		}
+		for _, o := range sc.tables {
+			if o.alias == alias {
+				return nil, sqlerr.New("42712", "table name %q specified more than once", alias)
+			}
+		}
+		s := &Scan{Table: t, Alias: alias}
+		sc.tables = append(sc.tables, &scopeTable{alias: alias, scan: s})
+		return s, nil
+	case *ast.SubqueryTable:
+		q, err := b.bindQuery(f.Query, sc.parentFor(f.Lateral))
+		if err != nil {
+			return nil, err
+		}
+		for i, n := range f.ColAliases {
+			if i < len(q.Out) {
+				q.Out[i].Name = n
+			}
+		}
+		sc.tables = append(sc.tables, &scopeTable{alias: f.Alias, cols: q.Out})
+		return b.project(q), nil
+	}
+	return nil, sqlerr.New(sqlerr.FeatureNotSupported, "unsupported FROM item %T", f)
+}
+
+// parentFor returns the scope a FROM subquery may see: only outer scopes,
+// or, when LATERAL, the tables to its left as well.
+func (sc *scope) parentFor(lateral bool) *scope {
+	if lateral {
+		return sc
+	}
+	return sc.parent
+}
+
+// cteRef binds a reference to a CTE: its plan is inlined with fresh column
+// ids so that two references are independent.
+func (b *Binder) cteRef(sc *scope, f *ast.TableName, c *cteDef) (Node, error) {
+	src := c.q
+	p := &Project{Input: b.project(src)}
+	alias := f.Alias
+	if alias == "" {
+		alias = f.Name
+	}
+	var cols []OutCol
+	for i, o := range src.Out {
+		id := b.newID()
+		name := o.Name
+		if i < len(f.ColAliases) {
+			name = f.ColAliases[i]
+		}
+		p.Exprs = append(p.Exprs, &ColRef{ID: o.ID, Name: o.Name})
+		p.Out = append(p.Out, id)
+		cols = append(cols, OutCol{Name: name, ID: id})
+	}
+	sc.tables = append(sc.tables, &scopeTable{alias: alias, cols: cols})
+	return p, nil
+}
+
+// funcTable binds UNNEST(...) (or generate_series) laterally over input.
+func (b *Binder) funcTable(sc *scope, input Node, f *ast.FuncTable) (Node, error) {
+	st := &selectState{sc: sc}
+	switch f.Func.Name {
+	case "unnest":
+		if len(f.Func.Args) != 1 {
+			return nil, sqlerr.New(sqlerr.FeatureNotSupported, "UNNEST takes one array")
+		}
+		arr, err := b.exprIn(st, f.Func.Args[0])
+		if err != nil {
+			return nil, err
+		}
+		u := &Unnest{Input: input, Array: arr, Elem: b.newID(), Ordinality: f.WithOrdinality}
+		alias := f.Alias
+		if alias == "" {
+			alias = "unnest"
+		}
+		elemName := "unnest"
+		if len(f.ColAliases) > 0 {
+			elemName = f.ColAliases[0]
+		} else if f.Alias != "" {
+			elemName = f.Alias
+		}
+		cols := []OutCol{{Name: elemName, ID: u.Elem}}
+		if f.WithOrdinality {
+			u.Ord = b.newID()
+			name := "ordinality"
+			if len(f.ColAliases) > 1 {
+				name = f.ColAliases[1]
+			}
+			cols = append(cols, OutCol{Name: name, ID: u.Ord})
+		}
+		sc.tables = append(sc.tables, &scopeTable{alias: alias, cols: cols})
+		return u, nil
+	case "generate_series":
+		if len(f.Func.Args) < 2 || len(f.Func.Args) > 3 {
+			return nil, sqlerr.New(sqlerr.UndefinedFunction, "generate_series takes a start, a stop and an optional step")
+		}
+		var args []Expr
+		for _, a := range f.Func.Args {
+			e, err := b.exprIn(st, a)
+			if err != nil {
+				return nil, err
+			}
+			args = append(args, e)
+		}
+		u := &Unnest{Input: input, Array: &Call{Fn: seriesFn, Args: args}, Elem: b.newID(), Ordinality: f.WithOrdinality}
+		name := "generate_series"
+		if len(f.ColAliases) > 0 {
+			name = f.ColAliases[0]
+		} else if f.Alias != "" {
+			name = f.Alias
+		}
+		alias := f.Alias
+		if alias == "" {
+			alias = "generate_series"
+		}
+		cols := []OutCol{{Name: name, ID: u.Elem}}
+		if f.WithOrdinality {
+			u.Ord = b.newID()
+			cols = append(cols, OutCol{Name: "ordinality", ID: u.Ord})
+		}
+		sc.tables = append(sc.tables, &scopeTable{alias: alias, cols: cols})
+		return u, nil
+	}
+	return nil, sqlerr.New(sqlerr.FeatureNotSupported, "function %s in FROM is not supported", f.Func.Name)
+}
+
+// expandStar returns the columns of `*` or `t.*`: for a collection, one
+// column per top-level field any document has.
+func (b *Binder) expandStar(sc *scope, table string) ([]OutCol, error) {
+	var out []OutCol
+	found := table == ""
+	for _, t := range sc.tables {
+		if table != "" && t.alias != table {
+			continue
+		}
+		found = true
+		if t.scan == nil {
+			out = append(out, t.cols...)
+			continue
+		}
+		var tops []string
+		seen := map[string]bool{}
+		for _, p := range t.scan.Table.Paths() {
+			top := topField(p)
+			if !seen[top] {
+				seen[top] = true
+				tops = append(tops, top)
+			}
+		}
+		// _id and _event_time first, as Rockset shows them.
+		ordered := make([]string, 0, len(tops))
+		for _, s := range []string{"_id", "_event_time"} {
+			if seen[s] {
+				ordered = append(ordered, s)
+			}
+		}
+		for _, s := range tops {
+			if s != "_id" && s != "_event_time" {
+				ordered = append(ordered, s)
+			}
+		}
+		for _, top := range ordered {
+			name := top
+			if p, err := types.ParsePath(top); err == nil && len(p) == 1 {
+				name = p[0].Name
+			}
+			id := b.tableRef(t, []string{name}).(*ColRef).ID
+			out = append(out, OutCol{Name: name, ID: id})
+		}
+	}
+	if !found {
+		return nil, sqlerr.New(sqlerr.UndefinedTable, "missing FROM-clause entry for table %q", table)
+	}
+	return out, nil
+}
+
+// topField returns the canonical text of the first field of a path.
+func topField(p string) string {
+	parsed, err := types.ParsePath(p)
+	if err != nil || len(parsed) == 0 {
+		return p
+	}
+	return parsed[:1].String()
+}
+
+// tableRef returns the column of a collection table for the field path
+// parts, adding it to the scan.
+func (b *Binder) tableRef(t *scopeTable, parts []string) Expr {
+	path := types.FieldPath(parts...).String()
+	if id := t.scanCol(path); id >= 0 {
+		return &ColRef{ID: id, Name: parts[len(parts)-1]}
+	}
+	col := ScanCol{ID: b.newID(), Path: path}
+	leaf := false
+	for _, p := range t.scan.Table.Paths() {
+		if p == path {
+			leaf = true
+		} else if strings.HasPrefix(p, path+".") {
+			col.Children = append(col.Children, p)
+		}
+	}
+	if leaf {
+		col.Children = nil
+	}
+	t.scan.Columns = append(t.scan.Columns, col)
+	return &ColRef{ID: col.ID, Name: parts[len(parts)-1]}
+}

@@ -1,0 +1,119 @@
+package plan
+
+import (
+	"github.com/basaltdb/basalt/sql/fn"
+	"github.com/basaltdb/basalt/sql/sqlerr"
+	"github.com/basaltdb/basalt/types"
+)
+
+// Fold evaluates the constant parts of e: calls of non-volatile functions,
+// arithmetic, casts and interval arithmetic over constants. A part whose
+// evaluation fails is left as is, so the error surfaces at execution only if
+// a row reaches it (as in PostgreSQL, where `WHERE false AND 1/0 = 1` does not fail).
+func Fold(e Expr, ctx *fn.Ctx) Expr {
+	return Map(e, func(x Expr) Expr {
+		switch x := x.(type) {
+		case *Call:
+			args, ok := foldArgs(x.Args, ctx)
+			if !ok || x.Fn.Volatile {
+				return &Call{Fn: x.Fn, Args: args}
+			}
+			if x.Fn.NullIn {
+				for _, a := range args {
+					if k := a.(*Const).V.Kind(); k == types.KindNull || k == types.KindUndefined {
+						return &Const{V: types.Null}
+					}
+				}
+			}
+			vals := make([]types.Value, len(args))
+			for i, a := range args {
+				vals[i] = a.(*Const).V
+			}
+			v, err := x.Fn.Eval(ctx, vals)
+			if err != nil {
+				return &Call{Fn: x.Fn, Args: args}
+			}
+			return &Const{V: v}
+		case *Arith:
+			args, ok := foldArgs([]Expr{x.L, x.R}, ctx)
+			if !ok {
+				return &Arith{Op: x.Op, L: args[0], R: args[1]}
+			}
+			v, err := fn.Arith(x.Op, args[0].(*Const).V, args[1].(*Const).V)
+			if err != nil {
+				return &Arith{Op: x.Op, L: args[0], R: args[1]}
+			}
+			return &Const{V: v}
+		case *Cast:
+			arg := Fold(x.X, ctx)
+			c, ok := arg.(*Const)
+			if !ok {
+				return &Cast{X: arg, Type: x.Type, Try: x.Try}
+			}
+			if x.Try {
+				return &Const{V: fn.TryCast(c.V, x.Type)}
+			}
+			v, err := fn.Cast(c.V, x.Type)
+			if err != nil {
+				return &Cast{X: arg, Type: x.Type}
+			}
+			return &Const{V: v}
+		case *IntervalAdd:
+			arg := Fold(x.X, ctx)
+			c, ok := arg.(*Const)
+			if ok && c.V.Kind() == types.KindTimestamp {
+				return &Const{V: types.Timestamp(fn.AddInterval(c.V.Micros(), x.Iv, x.Sign))}
+			}
+			return &IntervalAdd{X: arg, Iv: x.Iv, Sign: x.Sign}
+		case *Neg:
+			arg := Fold(x.X, ctx)
+			if c, ok := arg.(*Const); ok {
+				if v, err := fn.Arith('-', types.Int(0), c.V); err == nil {
+					return &Const{V: v}
+				}
+			}
+			return &Neg{X: arg}
+		}
+		return x
+	})
+}
+
+func foldArgs(in []Expr, ctx *fn.Ctx) ([]Expr, bool) {
+	out := make([]Expr, len(in))
+	all := true
+	for i, a := range in {
+		out[i] = Fold(a, ctx)
+		if _, ok := out[i].(*Const); !ok {
+			all = false
+		}
+	}
+	return out, all
+}
+
+// seriesFn is generate_series as an array-producing function, expanded by
+// an Unnest node.
+var seriesFn = &fn.Func{
+	Name: "generate_series", MinArgs: 2, MaxArgs: 3, NullIn: true,
+	Eval: func(_ *fn.Ctx, args []types.Value) (types.Value, error) {
+		for _, a := range args {
+			if a.Kind() != types.KindInt {
+				return types.Value{}, sqlerr.New(sqlerr.UndefinedFunction, "generate_series supports integer arguments only")
+			}
+		}
+		start, stop, step := args[0].Int(), args[1].Int(), int64(1)
+		if len(args) == 3 {
+			step = args[2].Int()
+		}
+		if step == 0 {
+			return types.Value{}, sqlerr.New("22023", "step size cannot equal zero")
+		}
+		var out []types.Value
+		for i := start; (step > 0 && i <= stop) || (step < 0 && i >= stop); i += step {
+			if len(out) >= 10_000_000 {
+				return types.Value{}, sqlerr.New(sqlerr.ProgramLimit, "generate_series yields more than 10,000,000 rows")
+			}
+			out = append(out, types.Int(i))
+		}
+		return types.Array(out), nil
+	},
+}

@@ -1,0 +1,388 @@
+package sql
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/basaltdb/basalt/catalog"
+	"github.com/basaltdb/basalt/sql/ast"
+	"github.com/basaltdb/basalt/sql/exec"
+	"github.com/basaltdb/basalt/sql/fn"
+	"github.com/basaltdb/basalt/sql/parse"
+	"github.com/basaltdb/basalt/sql/plan"
+	"github.com/basaltdb/basalt/sql/sqlerr"
+	"github.com/basaltdb/basalt/storage"
+	"github.com/basaltdb/basalt/types"
+)
+
+// DefaultWorkspace is where bare collection names resolve.
+const DefaultWorkspace = "commons"
+
+// Limits bound every statement of a session.
+type Limits struct {
+	Timeout     time.Duration // 0: none
+	MaxRows     int64         // result rows; 0: none
+	MemoryBytes int64         // operator memory; 0: none
+}
+
+// Session runs statements against an engine.
+type Session struct {
+	eng    *storage.Engine
+	Limits Limits
+	// Settings holds SET values (SHOW reads them).
+	Settings map[string]string
+	now      func() time.Time
+}
+
+// NewSession returns a session over eng.
+func NewSession(eng *storage.Engine, limits Limits) *Session {
+	return &Session{eng: eng, Limits: limits, Settings: map[string]string{}, now: time.Now}
+}
+
+// Column is a result column; Type is the kind its values share ("int",
+// "string", …), "null" when all are null, or "mixed".
+type Column struct {
+	Name string
+	Type string
+}
+
+// Result is a statement's answer.
+type Result struct {
+	Columns     []Column
+	Rows        [][]types.Value
+	Collections []string
+	// Tag is the command tag: SELECT, INSERT, SET, …
+	Tag string
+	// RowsAffected for INSERT.
+	RowsAffected int64
+}
+
+// Params are a statement's parameter values.
+type Params = plan.Params
+
+// Query parses and runs one statement.
+func (s *Session) Query(ctx context.Context, text string, params Params) (*Result, error) {
+	res, err := s.query(ctx, text, params)
+	if err != nil {
+		return nil, locate(err, text)
+	}
+	return res, nil
+}
+
+// locate turns byte positions carried in errors into line and column.
+func locate(err error, text string) error {
+	var e *sqlerr.Error
+	if errors.As(err, &e) && e.Line == 0 && e.Column < 0 {
+		e.Line, e.Column = sqlerr.Position(text, -e.Column-1)
+	}
+	return err
+}
+
+func (s *Session) query(ctx context.Context, text string, params Params) (*Result, error) {
+	stmt, err := parse.ParseOne(text)
+	if err != nil {
+		return nil, err
+	}
+	if s.Limits.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.Limits.Timeout)
+		defer cancel()
+	}
+	return s.Statement(ctx, stmt, params)
+}
+
+// Statement runs a parsed statement.
+func (s *Session) Statement(ctx context.Context, stmt ast.Statement, params Params) (*Result, error) {
+	switch st := stmt.(type) {
+	case *ast.Select:
+		return s.selectStmt(ctx, st, params, false, false)
+	case *ast.Explain:
+		sel, ok := st.Stmt.(*ast.Select)
+		if !ok {
+			return nil, sqlerr.New(sqlerr.FeatureNotSupported, "EXPLAIN supports SELECT only")
+		}
+		return s.selectStmt(ctx, sel, params, true, st.Analyze)
+	case *ast.Describe:
+		return s.describe(ctx, st)
+	case *ast.Insert:
+		return s.insert(ctx, st, params)
+	case *ast.Set:
+		if st.Value == nil {
+			delete(s.Settings, strings.ToLower(st.Name))
+		} else {
+			var vals []string
+			for _, v := range st.Value {
+				if l, ok := v.(*ast.Literal); ok {
+					if l.Value.Kind() == types.KindString {
+						vals = append(vals, l.Value.Str())
+					} else {
+						vals = append(vals, l.Value.JSON())
+					}
+				} else if c, ok := v.(*ast.ColumnRef); ok {
+					vals = append(vals, strings.Join(c.Parts, "."))
+				}
+			}
+			s.Settings[strings.ToLower(st.Name)] = strings.Join(vals, ", ")
+		}
+		return &Result{Tag: "SET"}, nil
+	case *ast.Show:
+		name := strings.ToLower(st.Name)
+		v, ok := s.Settings[name]
+		if !ok {
+			v = defaultSetting(name)
+		}
+		return &Result{Tag: "SHOW", Columns: []Column{{Name: name, Type: "string"}}, Rows: [][]types.Value{{types.String(v)}}}, nil
+	case *ast.Transaction:
+		return &Result{Tag: st.Op}, nil
+	case *ast.Empty:
+		return &Result{Tag: "EMPTY"}, nil
+	}
+	return nil, sqlerr.New(sqlerr.FeatureNotSupported, "statement %T is not supported", stmt)
+}
+
+func defaultSetting(name string) string {
+	switch name {
+	case "server_version":
+		return "15.0"
+	case "timezone":
+		return "UTC"
+	case "datestyle":
+		return "ISO, MDY"
+	case "client_encoding", "server_encoding":
+		return "UTF8"
+	case "standard_conforming_strings":
+		return "on"
+	case "transaction_isolation":
+		return "repeatable read"
+	case "search_path":
+		return DefaultWorkspace
+	}
+	return ""
+}
+
+// snapshots opens one snapshot per collection a statement reads, so that
+// every scan of a collection sees the same commit.
+type snapshots struct {
+	s    *Session
+	open map[string]*table
+}
+
+func (c *snapshots) Table(ws, name string) (plan.Table, error) {
+	if ws == "" {
+		ws = DefaultWorkspace
+	}
+	key := ws + "." + name
+	if t, ok := c.open[key]; ok {
+		return t, nil
+	}
+	snap, err := c.s.eng.Snapshot(ws, name)
+	if err != nil {
+		if errors.Is(err, catalog.ErrNotFound) {
+			return nil, sqlerr.New(sqlerr.UndefinedTable, "relation %q does not exist", key)
+		}
+		return nil, err
+	}
+	t := &table{ws: ws, name: name, snap: snap}
+	c.open[key] = t
+	return t, nil
+}
+
+func (c *snapshots) close() {
+	for _, t := range c.open {
+		t.snap.Close()
+	}
+}
+
+// table adapts a storage snapshot to plan.Table and exec.SnapshotTable.
+type table struct {
+	ws, name string
+	snap     *storage.Snapshot
+	paths    []string
+}
+
+func (t *table) Workspace() string { return t.ws }
+func (t *table) Name() string      { return t.name }
+func (t *table) Paths() []string {
+	if t.paths == nil {
+		t.paths = t.snap.Paths()
+	}
+	return t.paths
+}
+func (t *table) RowCount() int64             { return t.snap.DocCount() }
+func (t *table) Snapshot() *storage.Snapshot { return t.snap }
+
+func (s *Session) fnCtx() *fn.Ctx { return &fn.Ctx{Now: s.now().UnixMicro()} }
+
+func (s *Session) selectStmt(ctx context.Context, sel *ast.Select, params Params, explain, analyze bool) (*Result, error) {
+	snaps := &snapshots{s: s, open: map[string]*table{}}
+	defer snaps.close()
+	fctx := s.fnCtx()
+	b := plan.NewBinder(snaps, params, fctx)
+	q, err := b.Bind(sel)
+	if err != nil {
+		return nil, err
+	}
+	q.Root = plan.Optimize(q.Root, fctx)
+	res := &Result{Tag: "SELECT", Collections: dedupe(b.Collections)}
+	if explain && !analyze {
+		return explainResult(res, plan.Explain(q.Root, nil)), nil
+	}
+	run := exec.NewQuery(fctx, exec.Limits{MaxRows: s.Limits.MaxRows, MemoryBytes: s.Limits.MemoryBytes})
+	start := time.Now()
+	rows, err := run.Run(ctx, q.Root)
+	if err != nil {
+		return nil, err
+	}
+	if explain {
+		text := plan.Explain(q.Root, func(n plan.Node) string {
+			st := run.Stats(n)
+			if st == nil {
+				return ""
+			}
+			return fmt.Sprintf("rows=%d", st.Rows)
+		})
+		text += fmt.Sprintf("Execution time: %.3f ms\n", float64(time.Since(start).Microseconds())/1000)
+		return explainResult(res, text), nil
+	}
+	// Rows come out in the root's column order; reorder to the SELECT list.
+	pos := map[plan.ColID]int{}
+	for i, c := range q.Root.Cols() {
+		pos[c] = i
+	}
+	res.Rows = make([][]types.Value, len(rows))
+	for i, r := range rows {
+		out := make([]types.Value, len(q.Out))
+		for j, c := range q.Out {
+			out[j] = r[pos[c.ID]]
+		}
+		res.Rows[i] = out
+	}
+	for j, c := range q.Out {
+		res.Columns = append(res.Columns, Column{Name: c.Name, Type: columnType(res.Rows, j)})
+	}
+	return res, nil
+}
+
+func explainResult(res *Result, text string) *Result {
+	res.Tag = "EXPLAIN"
+	res.Columns = []Column{{Name: "QUERY PLAN", Type: "string"}}
+	for _, line := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
+		res.Rows = append(res.Rows, []types.Value{types.String(line)})
+	}
+	return res
+}
+
+func columnType(rows [][]types.Value, j int) string {
+	kind := types.KindNull
+	for _, r := range rows {
+		k := r[j].Kind()
+		if k == types.KindNull || k == types.KindUndefined {
+			continue
+		}
+		if kind == types.KindNull {
+			kind = k
+		} else if kind != k {
+			return "mixed"
+		}
+	}
+	return kind.String()
+}
+
+func dedupe(s []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, x := range s {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func (s *Session) describe(ctx context.Context, d *ast.Describe) (*Result, error) {
+	snaps := &snapshots{s: s, open: map[string]*table{}}
+	defer snaps.close()
+	t, err := snaps.Table(d.Table.Schema, d.Table.Name)
+	if err != nil {
+		return nil, err
+	}
+	fields, err := t.(*table).snap.Schema(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Tag: "DESCRIBE", Columns: []Column{{"field", "array"}, {"type", "string"}, {"occurrences", "int"}, {"total", "int"}}}
+	total := t.RowCount()
+	for _, f := range fields {
+		p, err := types.ParsePath(f.Path)
+		var parts []types.Value
+		if err == nil {
+			for _, e := range p {
+				if e.Wildcard {
+					parts = append(parts, types.String("*"))
+				} else {
+					parts = append(parts, types.String(e.Name))
+				}
+			}
+		} else {
+			parts = []types.Value{types.String(f.Path)}
+		}
+		for k, n := range f.Counts {
+			if n == 0 || types.Kind(k) == types.KindUndefined {
+				continue
+			}
+			res.Rows = append(res.Rows, []types.Value{types.Array(parts), types.String(types.Kind(k).String()), types.Int(int64(n)), types.Int(total)})
+		}
+	}
+	return res, nil
+}
+
+func (s *Session) insert(ctx context.Context, ins *ast.Insert, params Params) (*Result, error) {
+	res, err := s.selectStmt(ctx, ins.Query, params, false, false)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(res.Columns))
+	for i, c := range res.Columns {
+		names[i] = c.Name
+	}
+	if len(ins.Columns) > 0 {
+		if len(ins.Columns) != len(names) {
+			return nil, sqlerr.New(sqlerr.Syntax, "INSERT has %d target columns but %d expressions", len(ins.Columns), len(names))
+		}
+		names = ins.Columns
+	}
+	ws := ins.Table.Schema
+	if ws == "" {
+		ws = DefaultWorkspace
+	}
+	ops := make([]storage.WriteOp, 0, len(res.Rows))
+	for _, r := range res.Rows {
+		var fields []types.Field
+		for i, v := range r {
+			if v.IsUndefined() {
+				continue
+			}
+			fields = append(fields, types.Field{Name: names[i], Value: v})
+		}
+		ops = append(ops, storage.WriteOp{Kind: storage.OpUpsert, Doc: types.Object(fields)})
+	}
+	results, _, err := s.eng.Write(ctx, ws, ins.Table.Name, ops)
+	if err != nil {
+		if errors.Is(err, catalog.ErrNotFound) {
+			return nil, sqlerr.New(sqlerr.UndefinedTable, "relation %q does not exist", ws+"."+ins.Table.Name)
+		}
+		return nil, err
+	}
+	var n int64
+	for _, r := range results {
+		if r.Err != nil {
+			return nil, sqlerr.New(sqlerr.DataException, "document %q: %s", r.ID, r.Err.Message)
+		}
+		n++
+	}
+	return &Result{Tag: "INSERT", RowsAffected: n, Collections: []string{ws + "." + ins.Table.Name}}, nil
+}
