@@ -295,9 +295,9 @@ type When struct {
 }
 
 // Cast is `CAST(x AS type)`, `x::type`, `TRY_CAST(x AS type)` and typed
-// literals `TIMESTAMP '…'`. Type is the type name as written, lower case,
-// qualified names joined by "." (`pg_catalog.int4`), array types ending in
-// "[]".
+// literals `TIMESTAMP '…'`. Type is the type name, lower case, with a
+// `pg_catalog.` qualifier dropped (`int4`, `timestamptz`, `float8`), array
+// types ending in "[]".
 type Cast struct {
 	X    Expr
 	Type string
