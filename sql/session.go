@@ -242,6 +242,9 @@ func (s *Session) selectStmt(ctx context.Context, sel *ast.Select, params Params
 			if st == nil {
 				return ""
 			}
+			if _, ok := n.(*plan.Scan); ok {
+				return fmt.Sprintf("rows=%d segments=%d pruned=%d blocks=%d scanned=%d", st.Rows, st.Segments, st.SegmentsPruned, st.BlocksRead, st.RowsScanned)
+			}
 			return fmt.Sprintf("rows=%d", st.Rows)
 		})
 		text += fmt.Sprintf("Execution time: %.3f ms\n", float64(time.Since(start).Microseconds())/1000)

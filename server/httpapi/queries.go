@@ -196,9 +196,6 @@ func paramValue(p queryParameter) (types.Value, error) {
 	var target string
 	switch typ {
 	case "", "string":
-		if val.Kind() != types.KindString {
-			return val, nil
-		}
 		return val, nil
 	case "int", "integer", "bigint":
 		target = "int"

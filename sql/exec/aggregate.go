@@ -305,9 +305,6 @@ type statsAcc struct {
 	n        float64
 	mean, m2 float64
 	sum      float64
-	intSum   int64
-	allInt   bool
-	started  bool
 }
 
 func (a *statsAcc) add(args []types.Value) error {

@@ -74,20 +74,8 @@ func (c *compiler) compile(e plan.Expr) (evalFn, error) {
 			return f.Eval(ctx, vals)
 		}, nil
 	case *plan.Arith:
-		l, r, err := c.two(e.L, e.R)
-		if err != nil {
-			return nil, err
-		}
 		op := e.Op
-		return func(row Row) (types.Value, error) {
-			a, err := l(row)
-			if err != nil {
-				return a, err
-			}
-			b, err := r(row)
-			if err != nil {
-				return b, err
-			}
+		return c.binary(e.L, e.R, func(a, b types.Value) (types.Value, error) {
 			// Fast path: two ints that cannot overflow.
 			if a.Kind() == types.KindInt && b.Kind() == types.KindInt {
 				x, y := a.Int(), b.Int()
@@ -103,24 +91,12 @@ func (c *compiler) compile(e plan.Expr) (evalFn, error) {
 				}
 			}
 			return fn.Arith(op, a, b)
-		}, nil
+		})
 	case *plan.Cmp:
-		l, r, err := c.two(e.L, e.R)
-		if err != nil {
-			return nil, err
-		}
 		op := e.Op
-		return func(row Row) (types.Value, error) {
-			a, err := l(row)
-			if err != nil {
-				return a, err
-			}
-			b, err := r(row)
-			if err != nil {
-				return b, err
-			}
+		return c.binary(e.L, e.R, func(a, b types.Value) (types.Value, error) {
 			return fn.Compare(op, a, b), nil
-		}, nil
+		})
 	case *plan.Logic:
 		l, r, err := c.two(e.L, e.R)
 		if err != nil {
@@ -157,91 +133,37 @@ func (c *compiler) compile(e plan.Expr) (evalFn, error) {
 			return fn.Or(a, b), nil
 		}, nil
 	case *plan.Not:
-		x, err := c.compile(e.X)
-		if err != nil {
-			return nil, err
-		}
-		return func(row Row) (types.Value, error) {
-			v, err := x(row)
-			return fn.Not(v), err
-		}, nil
+		return c.unary(e.X, func(v types.Value) (types.Value, error) { return fn.Not(v), nil })
 	case *plan.Neg:
-		x, err := c.compile(e.X)
-		if err != nil {
-			return nil, err
-		}
-		return func(row Row) (types.Value, error) {
-			v, err := x(row)
-			if err != nil {
-				return v, err
-			}
-			return fn.Arith('-', types.Int(0), v)
-		}, nil
+		return c.unary(e.X, func(v types.Value) (types.Value, error) { return fn.Arith('-', types.Int(0), v) })
 	case *plan.Concat:
-		l, r, err := c.two(e.L, e.R)
-		if err != nil {
-			return nil, err
-		}
-		return func(row Row) (types.Value, error) {
-			a, err := l(row)
-			if err != nil {
-				return a, err
-			}
-			b, err := r(row)
-			return fn.Concat(a, b), err
-		}, nil
+		return c.binary(e.L, e.R, func(a, b types.Value) (types.Value, error) { return fn.Concat(a, b), nil })
 	case *plan.IsTest:
-		x, err := c.compile(e.X)
-		if err != nil {
-			return nil, err
-		}
 		what, not := e.What, e.Not
-		return func(row Row) (types.Value, error) {
-			v, err := x(row)
-			if err != nil {
-				return v, err
-			}
+		return c.unary(e.X, func(v types.Value) (types.Value, error) {
 			var res bool
 			switch what {
-			case "NULL":
-				res = v.IsNull() || v.IsUndefined()
+			case "NULL", "UNKNOWN":
+				res = isNull(v)
 			case "UNDEFINED":
 				res = v.IsUndefined()
 			case "TRUE":
 				res = v.Kind() == types.KindBool && v.Bool()
 			case "FALSE":
 				res = v.Kind() == types.KindBool && !v.Bool()
-			case "UNKNOWN":
-				res = v.IsNull() || v.IsUndefined()
 			}
 			return types.Bool(res != not), nil
-		}, nil
+		})
 	case *plan.IsDistinct:
-		l, r, err := c.two(e.L, e.R)
-		if err != nil {
-			return nil, err
-		}
 		not := e.Not
-		return func(row Row) (types.Value, error) {
-			a, err := l(row)
-			if err != nil {
-				return a, err
-			}
-			b, err := r(row)
-			if err != nil {
-				return b, err
-			}
-			an, bn := a.IsNull() || a.IsUndefined(), b.IsNull() || b.IsUndefined()
-			var distinct bool
-			switch {
-			case an || bn:
-				distinct = an != bn
-			default:
-				eq := fn.Compare("=", a, b)
-				distinct = !(eq.Kind() == types.KindBool && eq.Bool())
+		return c.binary(e.L, e.R, func(a, b types.Value) (types.Value, error) {
+			an, bn := isNull(a), isNull(b)
+			distinct := an != bn
+			if !an && !bn {
+				distinct = !truthy(fn.Compare("=", a, b))
 			}
 			return types.Bool(distinct != not), nil
-		}, nil
+		})
 	case *plan.In:
 		return c.in(e)
 	case *plan.Like:
@@ -275,21 +197,13 @@ func (c *compiler) compile(e plan.Expr) (evalFn, error) {
 			return els(row)
 		}, nil
 	case *plan.Cast:
-		x, err := c.compile(e.X)
-		if err != nil {
-			return nil, err
-		}
 		t, try := e.Type, e.Try
-		return func(row Row) (types.Value, error) {
-			v, err := x(row)
-			if err != nil {
-				return v, err
-			}
+		return c.unary(e.X, func(v types.Value) (types.Value, error) {
 			if try {
 				return fn.TryCast(v, t), nil
 			}
 			return fn.Cast(v, t)
-		}, nil
+		})
 	case *plan.Coalesce:
 		args, err := c.all(e.Args)
 		if err != nil {
@@ -308,19 +222,7 @@ func (c *compiler) compile(e plan.Expr) (evalFn, error) {
 			return types.Null, nil
 		}, nil
 	case *plan.Subscript:
-		x, i, err := c.two(e.X, e.Index)
-		if err != nil {
-			return nil, err
-		}
-		return func(row Row) (types.Value, error) {
-			a, err := x(row)
-			if err != nil {
-				return a, err
-			}
-			idx, err := i(row)
-			if err != nil {
-				return idx, err
-			}
+		return c.binary(e.X, e.Index, func(a, idx types.Value) (types.Value, error) {
 			if a.Kind() != types.KindArray || idx.Kind() != types.KindInt {
 				if a.IsUndefined() {
 					return types.Undefined, nil
@@ -332,23 +234,15 @@ func (c *compiler) compile(e plan.Expr) (evalFn, error) {
 				return types.Null, nil
 			}
 			return a.Index(int(n - 1)), nil
-		}, nil
+		})
 	case *plan.Field:
-		x, err := c.compile(e.X)
-		if err != nil {
-			return nil, err
-		}
 		name := e.Name
-		return func(row Row) (types.Value, error) {
-			v, err := x(row)
-			if err != nil {
-				return v, err
-			}
+		return c.unary(e.X, func(v types.Value) (types.Value, error) {
 			if v.Kind() != types.KindObject {
 				return types.Undefined, nil
 			}
 			return v.Get(name), nil
-		}, nil
+		})
 	case *plan.ArrayOf:
 		els, err := c.all(e.Elems)
 		if err != nil {
@@ -369,16 +263,8 @@ func (c *compiler) compile(e plan.Expr) (evalFn, error) {
 			return types.Array(out), nil
 		}, nil
 	case *plan.IntervalAdd:
-		x, err := c.compile(e.X)
-		if err != nil {
-			return nil, err
-		}
 		iv, sign := e.Iv, e.Sign
-		return func(row Row) (types.Value, error) {
-			v, err := x(row)
-			if err != nil {
-				return v, err
-			}
+		return c.unary(e.X, func(v types.Value) (types.Value, error) {
 			switch v.Kind() {
 			case types.KindTimestamp:
 				return types.Timestamp(fn.AddInterval(v.Micros(), iv, sign)), nil
@@ -386,24 +272,12 @@ func (c *compiler) compile(e plan.Expr) (evalFn, error) {
 				return types.Null, nil
 			}
 			return types.Value{}, sqlerr.New(sqlerr.UndefinedFunction, "operator does not exist: %s + interval", v.Kind())
-		}, nil
+		})
 	case *plan.AnyCmp:
-		x, arr, err := c.two(e.X, e.Array)
-		if err != nil {
-			return nil, err
-		}
 		op, all := e.Op, e.All
-		return func(row Row) (types.Value, error) {
-			v, err := x(row)
-			if err != nil {
-				return v, err
-			}
-			a, err := arr(row)
-			if err != nil {
-				return a, err
-			}
+		return c.binary(e.X, e.Array, func(v, a types.Value) (types.Value, error) {
 			return anyAll(op, all, v, a), nil
-		}, nil
+		})
 	case *plan.SubqueryExpr:
 		return c.subquery(e)
 	}
@@ -433,6 +307,40 @@ func anyAll(op string, all bool, x, arr types.Value) types.Value {
 		return types.Null
 	}
 	return types.Bool(all)
+}
+
+// unary compiles f applied to the value of x.
+func (c *compiler) unary(x plan.Expr, f func(types.Value) (types.Value, error)) (evalFn, error) {
+	xf, err := c.compile(x)
+	if err != nil {
+		return nil, err
+	}
+	return func(row Row) (types.Value, error) {
+		v, err := xf(row)
+		if err != nil {
+			return v, err
+		}
+		return f(v)
+	}, nil
+}
+
+// binary compiles f applied to the values of a and b, both evaluated.
+func (c *compiler) binary(a, b plan.Expr, f func(x, y types.Value) (types.Value, error)) (evalFn, error) {
+	af, bf, err := c.two(a, b)
+	if err != nil {
+		return nil, err
+	}
+	return func(row Row) (types.Value, error) {
+		x, err := af(row)
+		if err != nil {
+			return x, err
+		}
+		y, err := bf(row)
+		if err != nil {
+			return y, err
+		}
+		return f(x, y)
+	}, nil
 }
 
 func (c *compiler) two(a, b plan.Expr) (evalFn, evalFn, error) {

@@ -22,6 +22,7 @@ type joinOp struct {
 	lw, rw   int
 	built    bool
 	table    map[string][]int
+	all      []int
 	rrows    []Row
 	rmatched []bool
 	out      []Row
@@ -101,6 +102,13 @@ func (o *joinOp) build(ctx context.Context) error {
 		}
 		o.table[string(o.kbuf)] = append(o.table[string(o.kbuf)], i)
 	}
+	if len(o.lkeys) == 0 {
+		// A nested-loop join tries every build row.
+		o.all = make([]int, len(rows))
+		for i := range o.all {
+			o.all[i] = i
+		}
+	}
 	o.built = true
 	return nil
 }
@@ -130,13 +138,6 @@ func (o *joinOp) Next(ctx context.Context) ([]Row, error) {
 			return nil, err
 		}
 	}
-	all := make([]int, 0)
-	if len(o.lkeys) == 0 {
-		all = make([]int, len(o.rrows))
-		for i := range all {
-			all[i] = i
-		}
-	}
 	for !o.finished {
 		b, err := o.left.Next(ctx)
 		if err != nil {
@@ -148,7 +149,7 @@ func (o *joinOp) Next(ctx context.Context) ([]Row, error) {
 		}
 		o.out = o.out[:0]
 		for _, l := range b {
-			cands := all
+			cands := o.all
 			if len(o.lkeys) > 0 {
 				ok, err := o.key(l, o.lkeys)
 				if err != nil {

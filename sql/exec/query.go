@@ -134,12 +134,12 @@ func rowBytes(r Row) int64 {
 }
 
 func (q *Query) build(n plan.Node) (Operator, error) {
+	st := &NodeStats{}
+	q.stats[n] = st
 	op, err := q.buildNode(n)
 	if err != nil {
 		return nil, err
 	}
-	st := &NodeStats{}
-	q.stats[n] = st
 	return &counting{in: op, st: st}, nil
 }
 

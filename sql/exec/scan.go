@@ -45,8 +45,7 @@ func (q *Query) newScan(n *plan.Scan) (Operator, error) {
 	if !ok {
 		return nil, sqlerr.New(sqlerr.Internal, "collection %s has no snapshot", n.Table.Name())
 	}
-	o := &scanOp{q: q, n: n, snap: t.Snapshot(), st: &NodeStats{}}
-	q.stats[nodeKey{n}] = o.st
+	o := &scanOp{q: q, n: n, snap: t.Snapshot(), st: q.stats[n]}
 	pos := map[string]int{}
 	add := func(p string) int {
 		if i, ok := pos[p]; ok {
@@ -82,12 +81,6 @@ func (q *Query) newScan(n *plan.Scan) (Operator, error) {
 	}
 	return o, nil
 }
-
-// nodeKey keys scan statistics apart from the counting wrapper's.
-type nodeKey struct{ *plan.Scan }
-
-func (nodeKey) Cols() []plan.ColID  { return nil }
-func (nodeKey) Inputs() []plan.Node { return nil }
 
 func (o *scanOp) init(ctx context.Context) error {
 	all := o.snap.Segments()

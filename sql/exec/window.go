@@ -39,8 +39,8 @@ func (o *windowOp) Next(ctx context.Context) ([]Row, error) {
 		copy(r, rows[i])
 		rows[i] = r
 	}
-	for fi, f := range o.n.Funcs {
-		if err := o.compute(rows, f, w+fi); err != nil {
+	for _, f := range o.n.Funcs {
+		if err := o.compute(rows, f); err != nil {
 			return nil, err
 		}
 	}
@@ -64,8 +64,8 @@ func (o *windowOp) evalAll(es []plan.Expr, r Row) ([]types.Value, error) {
 	return out, nil
 }
 
-// compute appends function f's value to every row (at column col).
-func (o *windowOp) compute(rows []Row, f plan.WindowFunc, col int) error {
+// compute appends function f's value to every row.
+func (o *windowOp) compute(rows []Row, f plan.WindowFunc) error {
 	var partE, ordE []plan.Expr
 	partE = f.PartitionBy
 	for _, k := range f.OrderBy {
@@ -181,7 +181,6 @@ func (o *windowOp) compute(rows []Row, f plan.WindowFunc, col int) error {
 	for i, it := range items {
 		rows[i] = it.row
 	}
-	_ = col
 	return nil
 }
 

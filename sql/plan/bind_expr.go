@@ -360,7 +360,7 @@ func (b *Binder) funcCall(st *selectState, e *ast.Func) (Expr, error) {
 			if st.inAgg {
 				return nil, sqlerr.New(sqlerr.Grouping, "aggregate function calls cannot be nested")
 			}
-			return nil, sqlerr.New(sqlerr.Grouping, "aggregate functions are not allowed here")
+			return nil, sqlerr.New(sqlerr.Grouping, "aggregate functions are not allowed in %s", st.clauseName())
 		}
 		st.inAgg = true
 		defer func() { st.inAgg = false }()
@@ -443,7 +443,7 @@ func checkAggArity(c AggCall, withinGroup bool) error {
 
 func (b *Binder) windowCall(st *selectState, e *ast.Func) (Expr, error) {
 	if !st.allowAg {
-		return nil, sqlerr.New(sqlerr.Grouping, "window functions are not allowed here")
+		return nil, sqlerr.New(sqlerr.Grouping, "window functions are not allowed in %s", st.clauseName())
 	}
 	if !aggregates[e.Name] && !windowOnly[e.Name] {
 		return nil, sqlerr.New(sqlerr.UndefinedFunction, "function %s is not a window or aggregate function", e.Name)

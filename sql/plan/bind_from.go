@@ -29,7 +29,7 @@ func (b *Binder) fromItem(sc *scope, root Node, f ast.TableExpr) (Node, error) {
 			return nil, err
 		}
 		j := &Join{Kind: f.Kind, Left: l, Right: r}
-		st := &selectState{sc: sc}
+		st := &selectState{sc: sc, clause: "JOIN conditions"}
 		switch {
 		case f.On != nil:
 			c, err := b.exprIn(st, f.On)

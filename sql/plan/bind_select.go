@@ -48,8 +48,16 @@ type selectState struct {
 	sc      *scope
 	aggs    []*aggPlaceholder
 	wins    []*winPlaceholder
-	inAgg   bool // binding an aggregate's arguments
-	allowAg bool // aggregates allowed here
+	inAgg   bool   // binding an aggregate's arguments
+	allowAg bool   // aggregates allowed here
+	clause  string // the clause being bound, for error messages
+}
+
+func (st *selectState) clauseName() string {
+	if st.clause == "" {
+		return "this context"
+	}
+	return st.clause
 }
 
 func (b *Binder) bindSelect(sel *ast.Select, parent *scope) (*Query, error) {
@@ -65,14 +73,11 @@ func (b *Binder) bindSelect(sel *ast.Select, parent *scope) (*Query, error) {
 	if root == nil {
 		root = &Values{Rows: [][]Expr{{}}}
 	}
-	st := &selectState{sc: sc}
+	st := &selectState{sc: sc, clause: "WHERE"}
 	if sel.Where != nil {
 		w, err := b.exprIn(st, sel.Where)
 		if err != nil {
 			return nil, err
-		}
-		if len(st.aggs) > 0 || len(st.wins) > 0 {
-			return nil, sqlerr.New(sqlerr.Grouping, "aggregate or window functions are not allowed in WHERE")
 		}
 		root = &Filter{Input: root, Cond: w}
 	}
@@ -134,7 +139,7 @@ func (b *Binder) bindSelect(sel *ast.Select, parent *scope) (*Query, error) {
 				continue
 			}
 		}
-		st.allowAg = false
+		st.allowAg, st.clause = false, "GROUP BY"
 		e, err := b.exprIn(st, g)
 		st.allowAg = true
 		if err != nil {
@@ -185,9 +190,6 @@ func (b *Binder) bindSelect(sel *ast.Select, parent *scope) (*Query, error) {
 	}
 	var distinctOn []Expr
 	for _, d := range sel.DistinctOn {
-		if id, ok := ordinalOrAlias(d, nil); ok {
-			_ = id
-		}
 		e, err := b.exprIn(st, d)
 		if err != nil {
 			return nil, err
