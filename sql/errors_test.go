@@ -95,7 +95,15 @@ func TestExplainAccessPath(t *testing.T) {
 			t.Errorf("EXPLAIN %s:\n%s\nwant it to contain %s", c.q, text, c.want)
 		}
 	}
-	res, err := s.Query(ctx, "EXPLAIN ANALYZE SELECT * FROM t WHERE k = 'y'", Params{})
+	// A field only the index needed is not read.
+	res, err := s.Query(ctx, "EXPLAIN SELECT count(*) FROM t WHERE k = 'x' AND 'r' = ANY(tags)", Params{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text := rowsText(res); !strings.Contains(text, `columns: "`) {
+		t.Errorf("EXPLAIN count with index predicates reads columns:\n%s", text)
+	}
+	res, err = s.Query(ctx, "EXPLAIN ANALYZE SELECT * FROM t WHERE k = 'y'", Params{})
 	if err != nil {
 		t.Fatal(err)
 	}

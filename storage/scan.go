@@ -67,16 +67,31 @@ func (s *Scanner) Next(ctx context.Context) (*coldata.Batch, error) {
 		s.sel = s.sel[:0]
 		all := true
 		hasDel := del.IntersectsWithInterval(uint64(lo), uint64(hi))
-		if s.opts.Filter != nil || hasDel {
+		if s.opts.Filter != nil {
+			// Walk the filter's rows in the block rather than testing
+			// every row: lookups are usually sparse.
 			all = false
-			for r := lo; r < hi; r++ {
+			it := s.opts.Filter.Iterator()
+			it.AdvanceIfNeeded(uint32(lo))
+			for it.HasNext() {
+				r := int(it.Next())
+				if r >= hi {
+					break
+				}
 				if hasDel && del.Contains(uint32(r)) {
 					continue
 				}
-				if s.opts.Filter != nil && !s.opts.Filter.Contains(uint32(r)) {
-					continue
-				}
 				s.sel = append(s.sel, r-lo)
+			}
+			if len(s.sel) == 0 {
+				continue
+			}
+		} else if hasDel {
+			all = false
+			for r := lo; r < hi; r++ {
+				if !del.Contains(uint32(r)) {
+					s.sel = append(s.sel, r-lo)
+				}
 			}
 			if len(s.sel) == 0 {
 				continue

@@ -28,8 +28,6 @@ type scanOp struct {
 	out     []Row
 	buf     []types.Value
 	emitted int64
-	// ids: rows by segment view for `_id` lookups.
-	ids map[*storage.SegmentView]*roaring.Bitmap
 }
 
 // colReader builds one output column from the batch's vectors: a leaf
@@ -85,29 +83,7 @@ func (q *Query) newScan(n *plan.Scan) (Operator, error) {
 func (o *scanOp) init(ctx context.Context) error {
 	all := o.snap.Segments()
 	o.st.Segments = int64(len(all))
-	if o.n.IDs != nil {
-		o.ids = map[*storage.SegmentView]*roaring.Bitmap{}
-		for _, id := range o.n.IDs {
-			v, row, ok, err := o.snap.Locate(id)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				continue
-			}
-			bm := o.ids[v]
-			if bm == nil {
-				bm = roaring.New()
-				o.ids[v] = bm
-			}
-			bm.Add(uint32(row))
-		}
-	}
 	for _, v := range all {
-		if o.ids != nil && o.ids[v] == nil {
-			o.st.SegmentsPruned++
-			continue
-		}
 		if o.n.HasTime {
 			lo, hi := v.EventTimeRange()
 			if hi < o.n.TimeLo || lo > o.n.TimeHi {
@@ -125,9 +101,6 @@ func (o *scanOp) openNext(ctx context.Context) (bool, error) {
 		v := o.segs[o.seg]
 		o.seg++
 		opts := storage.ScanOptions{Paths: o.paths}
-		if o.ids != nil {
-			opts.Filter = o.ids[v]
-		}
 		for _, ip := range o.n.Index {
 			bm, err := v.Lookup(ctx, ip.Path, ip.Pred)
 			if err != nil {
@@ -159,7 +132,66 @@ func (o *scanOp) openNext(ctx context.Context) (bool, error) {
 	return false, nil
 }
 
+// idRows answers an `_id` lookup from the row store: a few documents
+// are cheaper to read whole than to decode a column block per field.
+func (o *scanOp) idRows(ctx context.Context) ([]Row, error) {
+	o.st.Segments = int64(len(o.snap.Segments()))
+	paths := make([]types.Path, len(o.n.Columns))
+	for i, c := range o.n.Columns {
+		p, err := types.ParsePath(c.Path)
+		if err != nil {
+			return nil, sqlerr.New(sqlerr.Internal, "column path %q: %v", c.Path, err)
+		}
+		paths[i] = p
+	}
+	var out []Row
+	seen := map[string]bool{}
+	for _, id := range o.n.IDs {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		doc, ok, err := o.snap.Get(id)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			continue
+		}
+		o.st.RowsScanned++
+		row := make(Row, len(paths))
+		for i, p := range paths {
+			row[i] = p.Eval(doc)
+		}
+		if o.filter != nil {
+			v, err := o.filter(row)
+			if err != nil {
+				return nil, err
+			}
+			if !truthy(v) {
+				continue
+			}
+		}
+		out = append(out, row)
+	}
+	return out, nil
+}
+
 func (o *scanOp) Next(ctx context.Context) ([]Row, error) {
+	if o.n.IDs != nil {
+		if o.seg > 0 {
+			return nil, nil
+		}
+		o.seg = 1
+		rows, err := o.idRows(ctx)
+		if err != nil || len(rows) == 0 {
+			return nil, err
+		}
+		return rows, nil
+	}
 	if o.segs == nil && o.seg == 0 {
 		if err := o.init(ctx); err != nil {
 			return nil, err

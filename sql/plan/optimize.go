@@ -12,7 +12,108 @@ import (
 func Optimize(n Node, ctx *fn.Ctx) Node {
 	n = foldNode(n, ctx)
 	n = pushdown(n, nil)
+	used := map[ColID]bool{}
+	for _, c := range n.Cols() {
+		used[c] = true
+	}
+	collectUsed(n, used)
+	pruneScans(n, used)
 	return n
+}
+
+// collectUsed adds every column an expression of the plan reads.
+func collectUsed(n Node, used map[ColID]bool) {
+	add := func(e Expr) {
+		for id := range ColsUsed(e) {
+			used[id] = true
+		}
+		Walk(e, func(x Expr) bool {
+			if s, ok := x.(*SubqueryExpr); ok {
+				for _, c := range s.Plan.Cols() {
+					used[c] = true
+				}
+				collectUsed(s.Plan, used)
+			}
+			return true
+		})
+	}
+	adds := func(es []Expr) {
+		for _, e := range es {
+			add(e)
+		}
+	}
+	keys := func(ks []SortKey) {
+		for _, k := range ks {
+			add(k.Expr)
+		}
+	}
+	switch n := n.(type) {
+	case *Scan:
+		add(n.Filter)
+	case *Values:
+		for _, r := range n.Rows {
+			adds(r)
+		}
+	case *Filter:
+		add(n.Cond)
+	case *Project:
+		adds(n.Exprs)
+	case *Aggregate:
+		adds(n.Keys)
+		for _, a := range n.Aggs {
+			adds(a.Args)
+			add(a.Filter)
+			keys(a.OrderBy)
+		}
+	case *Sort:
+		keys(n.Keys)
+	case *Distinct:
+		adds(n.On)
+		if len(n.On) == 0 {
+			for _, c := range n.Input.Cols() {
+				used[c] = true
+			}
+		}
+	case *Join:
+		adds(n.EqL)
+		adds(n.EqR)
+		add(n.Cond)
+	case *Unnest:
+		add(n.Array)
+	case *SetOp:
+		for _, c := range n.Left.Cols() {
+			used[c] = true
+		}
+		for _, c := range n.Right.Cols() {
+			used[c] = true
+		}
+	case *Window:
+		for _, f := range n.Funcs {
+			adds(f.Args)
+			adds(f.PartitionBy)
+			keys(f.OrderBy)
+		}
+	}
+	for _, c := range n.Inputs() {
+		collectUsed(c, used)
+	}
+}
+
+// pruneScans drops the scan columns nothing reads, such as a field whose
+// only use was a predicate the index answered.
+func pruneScans(n Node, used map[ColID]bool) {
+	if s, ok := n.(*Scan); ok {
+		kept := s.Columns[:0]
+		for _, c := range s.Columns {
+			if used[c.ID] {
+				kept = append(kept, c)
+			}
+		}
+		s.Columns = kept
+	}
+	for _, c := range n.Inputs() {
+		pruneScans(c, used)
+	}
 }
 
 func foldNode(n Node, ctx *fn.Ctx) Node {

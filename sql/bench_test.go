@@ -1,0 +1,62 @@
+package sql
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/basaltdb/basalt/catalog"
+	"github.com/basaltdb/basalt/storage"
+	"github.com/cockroachdb/pebble/v2/vfs"
+)
+
+// BenchmarkQuery runs one query of each access path over rows=N sealed
+// documents (genDocs' shape). The full `basalt bench query` suite is still
+// to come; these figures track the executor meanwhile.
+func BenchmarkQuery(b *testing.B) {
+	const rows = 200_000
+	ctx := context.Background()
+	eng, err := storage.Open(storage.Options{Dir: "data", FS: vfs.NewMem(), DisableBackground: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer eng.Close()
+	if _, err := eng.CreateCollection("commons", catalog.CollectionSpec{Name: "t"}); err != nil {
+		b.Fatal(err)
+	}
+	docs := genDocs(rows)
+	for i := 0; i < len(docs); i += 1000 {
+		var ops []storage.WriteOp
+		for _, d := range docs[i : i+1000] {
+			ops = append(ops, storage.WriteOp{Kind: storage.OpUpsert, Doc: d})
+		}
+		if _, _, err := eng.Write(ctx, "commons", "t", ops); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := eng.Flush(ctx, "commons", "t"); err != nil {
+		b.Fatal(err)
+	}
+	s := NewSession(eng, Limits{})
+	queries := []struct{ name, q string }{
+		{"count-eq", "SELECT count(*) FROM t WHERE kind = 'click'"},
+		{"groupby", "SELECT kind, count(*), sum(x) FROM t GROUP BY kind"},
+		{"count-distinct", "SELECT count(DISTINCT x) FROM t"},
+		{"point", "SELECT * FROM t WHERE _id = 'd12345'"},
+		{"time-range", "SELECT count(*) FROM t WHERE _event_time >= TIMESTAMP '2023-11-14T22:30:00Z' AND _event_time < TIMESTAMP '2023-11-14T23:30:00Z'"},
+		{"topn-nested", "SELECT _id, x FROM t WHERE dev.os = 'ios' ORDER BY dev.v DESC, _id LIMIT 20"},
+		{"array-contains", "SELECT count(*) FROM t WHERE 'red' = ANY(tags)"},
+		{"like-scan", "SELECT count(*) FROM t WHERE kind LIKE '%ie%'"},
+	}
+	for _, q := range queries {
+		b.Run(fmt.Sprintf("rows=%d/q=%s", rows, q.name), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := s.Query(ctx, q.q, Params{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/query")
+		})
+	}
+}
