@@ -17,7 +17,7 @@ test:
 
 # Micro-benchmarks of the hot paths.
 bench:
-	go test -run='^$$' -bench=. -benchmem ./types ./index ./storage/...
+	go test -run='^$$' -bench=. -benchmem ./types ./index ./storage/... ./sql/...
 
 clean:
 	rm -rf bin basalt-data
