@@ -47,27 +47,15 @@ func formatExpr(b *strings.Builder, e Expr) {
 		list(e.Args)
 		w(")")
 	case *Arith:
-		w("(")
-		formatExpr(b, e.L)
-		w(" " + string(e.Op) + " ")
-		formatExpr(b, e.R)
-		w(")")
+		infix(b, e.L, string(e.Op), e.R)
 	case *Cmp:
-		w("(")
-		formatExpr(b, e.L)
-		w(" " + e.Op + " ")
-		formatExpr(b, e.R)
-		w(")")
+		infix(b, e.L, e.Op, e.R)
 	case *Logic:
-		op := " OR "
+		op := "OR"
 		if e.And {
-			op = " AND "
+			op = "AND"
 		}
-		w("(")
-		formatExpr(b, e.L)
-		w(op)
-		formatExpr(b, e.R)
-		w(")")
+		infix(b, e.L, op, e.R)
 	case *Not:
 		w("NOT ")
 		formatExpr(b, e.X)
@@ -75,11 +63,7 @@ func formatExpr(b *strings.Builder, e Expr) {
 		w("-")
 		formatExpr(b, e.X)
 	case *Concat:
-		w("(")
-		formatExpr(b, e.L)
-		w(" || ")
-		formatExpr(b, e.R)
-		w(")")
+		infix(b, e.L, "||", e.R)
 	case *IsTest:
 		w("(")
 		formatExpr(b, e.X)
@@ -121,11 +105,7 @@ func formatExpr(b *strings.Builder, e Expr) {
 		formatExpr(b, e.Pattern)
 		w(")")
 	case *Regex:
-		w("(")
-		formatExpr(b, e.X)
-		w(" ~ ")
-		formatExpr(b, e.Pattern)
-		w(")")
+		infix(b, e.X, "~", e.Pattern)
 	case *Case:
 		w("CASE")
 		for _, wh := range e.Whens {
@@ -198,4 +178,13 @@ func formatExpr(b *strings.Builder, e Expr) {
 	case *winPlaceholder:
 		w("win:" + e.f.Name)
 	}
+}
+
+// infix writes (l op r).
+func infix(b *strings.Builder, l Expr, op string, r Expr) {
+	b.WriteString("(")
+	formatExpr(b, l)
+	b.WriteString(" " + op + " ")
+	formatExpr(b, r)
+	b.WriteString(")")
 }
