@@ -111,3 +111,20 @@ func TestExplainAccessPath(t *testing.T) {
 		t.Errorf("EXPLAIN ANALYZE:\n%s", text)
 	}
 }
+
+// TestGroupByMatchesExpressions checks that select-list expressions match
+// GROUP BY keys structurally, and that near-identical expressions do not.
+func TestGroupByMatchesExpressions(t *testing.T) {
+	s, _ := newTestSession(t, `{"k":"ab"}`, `{"k":"AB"}`, `{"k":"cd"}`)
+	ctx := context.Background()
+	res, err := s.Query(ctx, "SELECT k ~ 'a', k ~* 'a', count(*) FROM t GROUP BY k ~ 'a', k ~* 'a' ORDER BY 1, 2", Params{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rowsText(res); got != "false false 1\nfalse true 1\ntrue true 1\n" {
+		t.Errorf("got:\n%s", got)
+	}
+	if _, err := s.Query(ctx, "SELECT k !~ 'a' FROM t GROUP BY k ~ 'a'", Params{}); sqlerr.CodeOf(err) != sqlerr.Grouping {
+		t.Errorf("!~ matched the ~ key: %v", err)
+	}
+}

@@ -105,7 +105,14 @@ func formatExpr(b *strings.Builder, e Expr) {
 		formatExpr(b, e.Pattern)
 		w(")")
 	case *Regex:
-		infix(b, e.X, "~", e.Pattern)
+		op := "~"
+		if e.ICase {
+			op += "*"
+		}
+		if e.Not {
+			op = "!" + op
+		}
+		infix(b, e.X, op, e.Pattern)
 	case *Case:
 		w("CASE")
 		for _, wh := range e.Whens {
