@@ -59,6 +59,7 @@ type Server struct {
 	engine   *storage.Engine
 	httpLn   net.Listener
 	httpSrv  *http.Server
+	api      *httpapi.API
 	registry *prometheus.Registry
 	served   chan error
 }
@@ -90,6 +91,7 @@ func Start(cfg Config) (*Server, error) {
 		engine:   eng,
 		httpLn:   ln,
 		registry: reg,
+		api:      api,
 		served:   make(chan error, 1),
 		httpSrv: &http.Server{
 			Handler:           api,
@@ -126,11 +128,13 @@ func (s *Server) Wait(ctx context.Context) error {
 }
 
 // Shutdown stops accepting requests, lets in-flight ones finish (up to 30 s),
-// then closes the engine.
+// cancels the queries still running (asynchronous ones, or synchronous ones
+// past the grace period) and waits for them, then closes the engine.
 func (s *Server) Shutdown() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	herr := s.httpSrv.Shutdown(ctx)
+	s.api.Close()
 	eerr := s.engine.Close()
 	if herr != nil && !errors.Is(herr, http.ErrServerClosed) {
 		return herr

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/pprof"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -29,6 +30,47 @@ type Config struct {
 	Registerer prometheus.Registerer
 	// Pprof serves Go's profiler under /debug/pprof/.
 	Pprof bool
+
+	// MaxRunningQueries bounds the queries executing at once; more wait
+	// in QUEUED. Default 4 per core: a query runs on one goroutine.
+	MaxRunningQueries int
+	// MaxQueuedQueries bounds the queries waiting for a slot; beyond it
+	// a query is refused with RESOURCEEXCEEDED (429). Default 1024.
+	MaxQueuedQueries int
+	// QueryResultTTL is how long the results of an asynchronous or
+	// paginated query stay available. Default 30 minutes, as Rockset.
+	QueryResultTTL time.Duration
+	// MaxKeptQueryResults bounds the finished queries whose results are
+	// kept; the oldest are evicted first. Default 256.
+	MaxKeptQueryResults int
+	// QueryMemoryBytes is each query's operator memory budget. Default
+	// 2 GiB.
+	QueryMemoryBytes int64
+}
+
+// EnsureDefaults fills unset fields.
+func (c *Config) EnsureDefaults() {
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.MaxBodyBytes == 0 {
+		c.MaxBodyBytes = 64 << 20
+	}
+	if c.MaxRunningQueries <= 0 {
+		c.MaxRunningQueries = 4 * runtime.GOMAXPROCS(0)
+	}
+	if c.MaxQueuedQueries <= 0 {
+		c.MaxQueuedQueries = 1024
+	}
+	if c.QueryResultTTL <= 0 {
+		c.QueryResultTTL = 30 * time.Minute
+	}
+	if c.MaxKeptQueryResults <= 0 {
+		c.MaxKeptQueryResults = 256
+	}
+	if c.QueryMemoryBytes <= 0 {
+		c.QueryMemoryBytes = 2 << 30
+	}
 }
 
 // API serves the HTTP API.
@@ -41,6 +83,7 @@ type API struct {
 	metrics *apiMetrics
 	// decoders pools JSON decoders with their value memory.
 	decoders sync.Pool
+	queries  *queryRegistry
 }
 
 type apiMetrics struct {
@@ -50,13 +93,9 @@ type apiMetrics struct {
 
 // New returns the API handler.
 func New(cfg Config) *API {
-	if cfg.Logger == nil {
-		cfg.Logger = slog.Default()
-	}
-	if cfg.MaxBodyBytes == 0 {
-		cfg.MaxBodyBytes = 64 << 20
-	}
+	cfg.EnsureDefaults()
 	a := &API{cfg: cfg, eng: cfg.Engine, log: cfg.Logger, limits: cfg.Engine.Limits(), mux: http.NewServeMux()}
+	a.queries = newQueryRegistry(cfg)
 	a.metrics = &apiMetrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "basalt_http_requests_total", Help: "HTTP API requests by route and status."}, []string{"route", "code"}),
@@ -104,7 +143,12 @@ func (a *API) routes() {
 	a.handle("/v1/orgs/self/ws/{ws}/collections/{coll}", methods{"GET": a.getCollection, "DELETE": a.deleteCollection, "PUT": a.updateCollection})
 	a.handle("/v1/orgs/self/ws/{ws}/collections/{coll}/offsets/commit", methods{"POST": a.collectionOffsets})
 	a.handle("/v1/orgs/self/ws/{ws}/collections/{coll}/docs", methods{"POST": a.addDocuments, "PATCH": a.patchDocuments, "DELETE": a.deleteDocuments})
-	a.handle("/v1/orgs/self/queries", methods{"POST": a.runQuery})
+	a.handle("/v1/orgs/self/queries", methods{"GET": a.listQueries, "POST": a.runQuery})
+	a.handle("/v1/orgs/self/queries/{queryId}", methods{"GET": a.getQuery, "DELETE": a.cancelQuery})
+	a.handle("/v1/orgs/self/queries/{queryId}/pages", methods{"GET": a.queryPages})
+	// The cursor as a path segment is the older spelling in Rockset's
+	// pagination guide.
+	a.handle("/v1/orgs/self/queries/{queryId}/pages/{cursor}", methods{"GET": a.queryPages})
 	a.handle("/healthz", methods{"GET": a.health})
 	a.handle("/readyz", methods{"GET": a.health})
 	if a.cfg.Pprof {
@@ -120,6 +164,11 @@ func (a *API) routes() {
 		writeError(w, apiError(ErrNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path))
 	})
 }
+
+// Close cancels the queries still queued or running and waits for them to
+// stop. Call it after the HTTP server has shut down and before the engine
+// closes.
+func (a *API) Close() { a.queries.Close() }
 
 // ServeHTTP implements http.Handler.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {

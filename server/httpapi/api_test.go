@@ -19,6 +19,7 @@ type apiTest struct {
 	t   *testing.T
 	srv *httptest.Server
 	eng *storage.Engine
+	api *API
 }
 
 func newAPITest(t *testing.T, limits types.Limits, maxBody int64) *apiTest {
@@ -27,12 +28,20 @@ func newAPITest(t *testing.T, limits types.Limits, maxBody int64) *apiTest {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(New(Config{Engine: eng, MaxBodyBytes: maxBody}))
+	return newAPITestConfig(t, eng, Config{Engine: eng, MaxBodyBytes: maxBody})
+}
+
+// newAPITestConfig serves an API with cfg over eng, which it closes.
+func newAPITestConfig(t *testing.T, eng *storage.Engine, cfg Config) *apiTest {
+	t.Helper()
+	api := New(cfg)
+	srv := httptest.NewServer(api)
 	t.Cleanup(func() {
 		srv.Close()
+		api.Close()
 		eng.Close()
 	})
-	return &apiTest{t: t, srv: srv, eng: eng}
+	return &apiTest{t: t, srv: srv, eng: eng, api: api}
 }
 
 // do sends a request and decodes the JSON answer; every answer must be JSON.

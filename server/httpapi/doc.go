@@ -1,7 +1,13 @@
 // Package httpapi is Basalt's HTTP API, shaped like Rockset's v1 REST API so
 // that code written for Rockset (and its official clients) can point at
-// Basalt: workspaces, collections and documents under /v1/orgs/self, with
-// Rockset's JSON shapes and error vocabulary.
+// Basalt: workspaces, collections, documents and queries under /v1/orgs/self,
+// with Rockset's JSON shapes and error vocabulary.
+//
+// Every query, synchronous or asynchronous, runs on a goroutine owned by the
+// query registry (query_registry.go), which bounds how many run at once,
+// lets them be listed and cancelled, and keeps the results of asynchronous
+// and paginated queries for /pages for a limited time and count. API.Close
+// cancels what still runs and waits for it.
 //
 // Every answer is JSON, errors included: {"message", "type", ...} with the
 // HTTP status that goes with the type (see errors.go, the one place where

@@ -22,6 +22,7 @@ const (
 	ErrNotImplemented   ErrorType = "NOTIMPLEMENTEDYET"
 	ErrMethodNotAllowed ErrorType = "METHODNOTALLOWED"
 	ErrUnavailable      ErrorType = "SERVICEUNAVAILABLE"
+	ErrResourceExceeded ErrorType = "RESOURCEEXCEEDED"
 	ErrInternal         ErrorType = "INTERNALERROR"
 )
 
@@ -37,6 +38,7 @@ var statusOf = map[ErrorType]int{
 	ErrNotImplemented:   http.StatusNotImplemented,
 	ErrMethodNotAllowed: http.StatusMethodNotAllowed,
 	ErrUnavailable:      http.StatusServiceUnavailable,
+	ErrResourceExceeded: http.StatusTooManyRequests,
 	ErrInternal:         http.StatusInternalServerError,
 }
 

@@ -24,10 +24,10 @@ const rocksetJSDir = "testdata/rocksetjs"
 const rocksetJSVersion = "0.9.2"
 
 // TestRocksetJSClient starts a real server and runs compat.mjs against it
-// with the real @rockset/client: workspaces, collections, documents and the
-// errors the client surfaces. It needs node and npm, and the npm registry the
-// first time (npm ci fills testdata/rocksetjs/node_modules, which git
-// ignores).
+// with the real @rockset/client: workspaces, collections, documents, queries
+// (async, pages, cancel) and the errors the client surfaces. It needs node
+// and npm, and the npm registry the first time (npm ci fills
+// testdata/rocksetjs/node_modules, which git ignores).
 func TestRocksetJSClient(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the Rockset JS client test runs Node; skipped in -short mode")

@@ -1,6 +1,7 @@
 // Drives a Basalt server with Rockset's official JS client, @rockset/client
-// 0.9.2, over the areas Basalt implements: workspaces, collections and
-// documents. Run by server/httpapi/rocksetjs_test.go:
+// 0.9.2, over the areas Basalt implements: workspaces, collections,
+// documents and queries (synchronous, paginated, async, cancelled). Run by
+// server/httpapi/rocksetjs_test.go:
 //
 //   BASALT_URL=http://127.0.0.1:3030 node compat.mjs
 //
@@ -292,6 +293,64 @@ async function main() {
 
   await step('deleteWorkspace of a non-empty workspace: DEPENDENTRESOURCES 409', async () => {
     await rejects(() => client.workspaces.deleteWorkspace(WS), 409, 'DEPENDENTRESOURCES');
+  });
+
+  await step('queries: synchronous, paginated with cursors, errors', async () => {
+    const res = await client.queries.query({ sql: { query: `SELECT _id, n FROM ${WS}.${COLL}`, parameters: [] } });
+    assert.equal(res.status, 'COMPLETED');
+    assert.deepEqual(res.results, [{ _id: 'a', n: 15 }]);
+    assert.deepEqual(res.collections, [`${WS}.${COLL}`]);
+    const first = await client.queries.query({
+      sql: { query: 'SELECT g FROM generate_series(1, 25) AS g ORDER BY g' },
+      max_initial_results: 10,
+    });
+    const got = first.results.map((r) => r.g);
+    assert.equal(first.results_total_doc_count, 25);
+    let cursor = first.pagination.next_cursor;
+    while (cursor) {
+      const page = await client.queries.getQueryResults(first.query_id, cursor, 10);
+      assert.equal(page.pagination.current_page_doc_count, page.results.length);
+      got.push(...page.results.map((r) => r.g));
+      cursor = page.pagination.next_cursor;
+    }
+    assert.deepEqual(got, Array.from({ length: 25 }, (_, i) => i + 1));
+    await rejects(() => client.queries.query({ sql: { query: `SELECT * FROM ${WS}.missing_${suffix}` } }), 400, 'QUERY_ERROR');
+  });
+
+  await step('queries: async poll until COMPLETED, then pages', async () => {
+    const sub = await client.queries.query({ sql: { query: 'SELECT g FROM generate_series(1, 30) AS g ORDER BY g DESC' }, async: true });
+    assert.ok(['QUEUED', 'RUNNING', 'COMPLETED'].includes(sub.status), `status ${sub.status}`);
+    const deadline = Date.now() + 60000;
+    let info;
+    for (;;) {
+      info = (await client.queries.getQuery(sub.query_id)).data;
+      if (info.status === 'COMPLETED' || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    assert.equal(info.status, 'COMPLETED');
+    assert.equal(info.query_id, sub.query_id);
+    assert.equal(info.stats.result_set_document_count, 30);
+    const page = await client.queries.getQueryResults(sub.query_id, info.pagination.start_cursor, 100);
+    assert.deepEqual(page.results.map((r) => r.g), Array.from({ length: 30 }, (_, i) => 30 - i));
+    assert.equal(page.pagination.next_cursor, null);
+    await rejects(() => client.queries.getQuery(`missing_${suffix}`), 404, 'NOTFOUND');
+  });
+
+  await step('queries: listActiveQueries and cancelQuery', async () => {
+    const slow = 'SELECT count(*) AS n FROM (SELECT g FROM generate_series(1, 200000) AS g ORDER BY g) s CROSS JOIN generate_series(1, 500) AS h';
+    const sub = await client.queries.query({ sql: { query: slow }, async: true, timeout_ms: 120000 });
+    const deadline = Date.now() + 60000;
+    for (;;) {
+      const active = (await client.queries.listActiveQueries()).data;
+      if (active.some((q) => q.query_id === sub.query_id && q.status === 'RUNNING') || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const res = await client.queries.cancelQuery(sub.query_id);
+    assert.equal(res.data.status, 'CANCELLED');
+    assert.equal(res.data.query_errors[0].type, 'QUERY_CANCELLED');
+    const active = (await client.queries.listActiveQueries()).data;
+    assert.ok(!active.some((q) => q.query_id === sub.query_id), 'a cancelled query is still listed as active');
+    await rejects(() => client.queries.getQueryResults(sub.query_id), 400, 'QUERY_CANCELLED');
   });
 
   await step('deleteCollection: status DELETED, then gone', async () => {
