@@ -201,6 +201,20 @@ type table struct {
 	ws, name string
 	snap     *storage.Snapshot
 	paths    []string
+	kinds    map[string][types.NumKinds]bool
+}
+
+func (t *table) PathKinds(path string) plan.Kinds {
+	if t.kinds == nil {
+		t.kinds = t.snap.PathKinds()
+	}
+	var s plan.Kinds
+	for k, ok := range t.kinds[path] {
+		if ok {
+			s |= plan.KindsOf(types.Kind(k))
+		}
+	}
+	return s
 }
 
 func (t *table) Workspace() string { return t.ws }

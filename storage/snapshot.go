@@ -352,6 +352,25 @@ func (v *SegmentView) Fields(ctx context.Context) ([]index.FieldStats, error) {
 // Paths returns the column paths present in any segment of the snapshot,
 // sorted: what a query binder needs to expand `*` and to rebuild objects
 // from their leaf columns. Paths whose only rows are deleted may be listed.
+// PathKinds returns, per field path, the kinds any segment of the snapshot
+// holds there (deleted rows included, so it may say more than the live
+// documents hold, never less).
+func (s *Snapshot) PathKinds() map[string][types.NumKinds]bool {
+	out := map[string][types.NumKinds]bool{}
+	for _, v := range s.views {
+		for _, f := range v.h.reader.Fields(v.rows) {
+			ks := out[f.Path]
+			for k, n := range f.Counts {
+				if n > 0 {
+					ks[k] = true
+				}
+			}
+			out[f.Path] = ks
+		}
+	}
+	return out
+}
+
 func (s *Snapshot) Paths() []string {
 	seen := map[string]bool{}
 	var out []string

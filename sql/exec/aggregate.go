@@ -73,142 +73,196 @@ func (s *aggSpec) newAcc() accumulator {
 }
 
 type aggOp struct {
-	q      *Query
-	in     Operator
-	keys   []evalFn
-	specs  []*aggSpec
-	noKeys bool
-	out    *rowsOp
+	q     *Query
+	in    Operator
+	keys  []evalFn
+	specs []*aggSpec
+	out   *rowsOp
 }
 
 func (q *Query) newAggregate(n *plan.Aggregate) (Operator, error) {
+	if s, ok := n.Input.(*plan.Scan); ok && fusable(n, s) {
+		return q.newAggScan(n, s)
+	}
+	if j, s, ok := aggJoinInput(n); ok {
+		return q.newAggJoin(n, j, s)
+	}
 	in, err := q.build(n.Input)
 	if err != nil {
 		return nil, err
 	}
-	lay := layoutOf(n.Input.Cols())
-	o := &aggOp{q: q, in: in, noKeys: len(n.Keys) == 0}
+	keys, specs, err := q.compileAgg(n, layoutOf(n.Input.Cols()))
+	if err != nil {
+		return nil, err
+	}
+	return &aggOp{q: q, in: in, keys: keys, specs: specs}, nil
+}
+
+// compileAgg compiles the keys and aggregates of n over rows laid out as
+// lay. The functions are not safe for concurrent use: each worker compiles
+// its own.
+func (q *Query) compileAgg(n *plan.Aggregate, lay layout) ([]evalFn, []*aggSpec, error) {
+	var keys []evalFn
 	for _, k := range n.Keys {
 		f, err := q.compile(k, lay)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		o.keys = append(o.keys, f)
+		keys = append(keys, f)
 	}
+	var specs []*aggSpec
 	for _, a := range n.Aggs {
 		s := &aggSpec{call: a}
 		for _, e := range a.Args {
 			f, err := q.compile(e, lay)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			s.args = append(s.args, f)
 		}
 		if a.Filter != nil {
 			f, err := q.compile(a.Filter, lay)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			s.filter = f
 		}
 		for _, k := range a.OrderBy {
 			f, err := q.compile(k.Expr, lay)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			s.order = append(s.order, f)
 		}
-		o.specs = append(o.specs, s)
+		specs = append(specs, s)
 	}
-	return o, nil
+	return keys, specs, nil
 }
 
 type group struct {
-	key  []types.Value
-	accs []accumulator
+	// first is the position (segment<<32 | row) of the group's first row,
+	// so that groups merged from workers keep the order of a serial scan.
+	first int64
+	kstr  string
+	key   []types.Value
+	accs  []accumulator
 }
 
-func (o *aggOp) Next(ctx context.Context) ([]Row, error) {
-	if o.out != nil {
-		return o.out.Next(ctx)
-	}
-	groups := map[string]*group{}
-	var order []*group
-	var kbuf []byte
-	kvals := make([]types.Value, len(o.keys))
-	var argBuf []types.Value
-	for {
-		b, err := o.in.Next(ctx)
+// groupTable holds the groups of a hash aggregate.
+type groupTable struct {
+	mem    *memAccount
+	keys   []evalFn
+	specs  []*aggSpec
+	groups map[string]*group
+	order  []*group
+	kbuf   []byte
+	kvals  []types.Value
+	argBuf []types.Value
+	// pos is the position of the row being added, for group.first.
+	pos int64
+}
+
+func newGroupTable(mem *memAccount, keys []evalFn, specs []*aggSpec) *groupTable {
+	return &groupTable{mem: mem, keys: keys, specs: specs, groups: map[string]*group{}, kvals: make([]types.Value, len(keys))}
+}
+
+// add folds row r into its group. r's strings may alias buffers that change
+// after the call: what a group keeps it owns.
+func (t *groupTable) add(r Row) error {
+	for i, k := range t.keys {
+		v, err := k(r)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		if b == nil {
-			break
-		}
-		for _, r := range b {
-			for i, k := range o.keys {
-				v, err := k(r)
-				if err != nil {
-					return nil, err
-				}
-				kvals[i] = v
-			}
-			kbuf = rowKey(kbuf[:0], kvals)
-			g := groups[string(kbuf)]
-			if g == nil {
-				g = &group{key: make([]types.Value, len(kvals))}
-				for i, v := range kvals {
-					g.key[i] = own(v)
-				}
-				for _, s := range o.specs {
-					g.accs = append(g.accs, s.newAcc())
-				}
-				groups[string(kbuf)] = g
-				order = append(order, g)
-				if err := o.q.mem.grow(int64(64 + len(kbuf) + 64*len(o.specs))); err != nil {
-					return nil, err
-				}
-			}
-			for i, s := range o.specs {
-				if s.filter != nil {
-					v, err := s.filter(r)
-					if err != nil {
-						return nil, err
-					}
-					if !truthy(v) {
-						continue
-					}
-				}
-				argBuf = argBuf[:0]
-				for _, a := range s.args {
-					v, err := a(r)
-					if err != nil {
-						return nil, err
-					}
-					argBuf = append(argBuf, v)
-				}
-				for _, a := range s.order {
-					v, err := a(r)
-					if err != nil {
-						return nil, err
-					}
-					argBuf = append(argBuf, v)
-				}
-				if err := g.accs[i].add(argBuf); err != nil {
-					return nil, err
-				}
-			}
+		t.kvals[i] = v
+	}
+	t.kbuf = rowKey(t.kbuf[:0], t.kvals)
+	g := t.groups[string(t.kbuf)]
+	if g == nil {
+		var err error
+		if g, err = t.newGroup(string(t.kbuf), t.kvals); err != nil {
+			return err
 		}
 	}
-	if o.noKeys && len(order) == 0 {
+	for i, s := range t.specs {
+		if s.filter != nil {
+			v, err := s.filter(r)
+			if err != nil {
+				return err
+			}
+			if !truthy(v) {
+				continue
+			}
+		}
+		t.argBuf = t.argBuf[:0]
+		for _, a := range s.args {
+			v, err := a(r)
+			if err != nil {
+				return err
+			}
+			t.argBuf = append(t.argBuf, v)
+		}
+		for _, a := range s.order {
+			v, err := a(r)
+			if err != nil {
+				return err
+			}
+			t.argBuf = append(t.argBuf, v)
+		}
+		if err := g.accs[i].add(t.argBuf); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *groupTable) newGroup(kstr string, kvals []types.Value) (*group, error) {
+	g := &group{first: t.pos, kstr: kstr, key: make([]types.Value, len(kvals))}
+	for i, v := range kvals {
+		g.key[i] = own(v)
+	}
+	for _, s := range t.specs {
+		g.accs = append(g.accs, s.newAcc())
+	}
+	t.groups[kstr] = g
+	t.order = append(t.order, g)
+	return g, t.mem.grow(int64(64 + len(kstr) + 64*len(t.specs)))
+}
+
+// merge folds the groups of o (built by the same aggregate) into t. Call
+// sortByFirst after the last merge.
+func (t *groupTable) merge(o *groupTable) {
+	for _, og := range o.order {
+		g := t.groups[og.kstr]
+		if g == nil {
+			t.groups[og.kstr] = og
+			t.order = append(t.order, og)
+			continue
+		}
+		g.first = min(g.first, og.first)
+		for i, a := range g.accs {
+			a.(merger).merge(og.accs[i])
+		}
+	}
+}
+
+// sortByFirst orders the groups as a serial scan would have created them.
+func (t *groupTable) sortByFirst() {
+	sort.Slice(t.order, func(i, j int) bool { return t.order[i].first < t.order[j].first })
+}
+
+// rows returns one row per group: keys then aggregates. Without keys, an
+// empty input still makes one row.
+func (t *groupTable) rows() ([]Row, error) {
+	if len(t.keys) == 0 && len(t.order) == 0 {
 		g := &group{}
-		for _, s := range o.specs {
+		for _, s := range t.specs {
 			g.accs = append(g.accs, s.newAcc())
 		}
-		order = append(order, g)
+		t.order = append(t.order, g)
 	}
-	rows := make([]Row, 0, len(order))
-	for _, g := range order {
+	rows := make([]Row, 0, len(t.order))
+	for _, g := range t.order {
 		row := make(Row, 0, len(g.key)+len(g.accs))
 		row = append(row, g.key...)
 		for _, a := range g.accs {
@@ -219,6 +273,35 @@ func (o *aggOp) Next(ctx context.Context) ([]Row, error) {
 			row = append(row, v)
 		}
 		rows = append(rows, row)
+	}
+	return rows, nil
+}
+
+func (o *aggOp) Next(ctx context.Context) ([]Row, error) {
+	if o.out != nil {
+		return o.out.Next(ctx)
+	}
+	t := newGroupTable(o.q.mem, o.keys, o.specs)
+	for {
+		b, err := o.in.Next(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if b == nil {
+			break
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		for _, r := range b {
+			if err := t.add(r); err != nil {
+				return nil, err
+			}
+		}
+	}
+	rows, err := t.rows()
+	if err != nil {
+		return nil, err
 	}
 	o.out = &rowsOp{rows: rows}
 	return o.out.Next(ctx)
@@ -262,30 +345,38 @@ func (a *sumAcc) add(args []types.Value) error {
 	v := args[0]
 	switch v.Kind() {
 	case types.KindInt:
-		a.any = true
-		if a.isFloat {
-			a.f += float64(v.Int())
-			return nil
-		}
-		s := a.i + v.Int()
-		if (s > a.i) != (v.Int() > 0) && v.Int() != 0 {
-			a.isFloat = true
-			a.f = float64(a.i) + float64(v.Int())
-			return nil
-		}
-		a.i = s
+		a.addInt(v.Int())
 	case types.KindFloat:
-		a.any = true
-		if !a.isFloat {
-			a.isFloat = true
-			a.f = float64(a.i)
-		}
-		a.f += v.Float()
+		a.addFloat(v.Float())
 	case types.KindNull, types.KindUndefined:
 	default:
 		// Rockset: non-numeric values are skipped by SUM.
 	}
 	return nil
+}
+
+func (a *sumAcc) addInt(x int64) {
+	a.any = true
+	if a.isFloat {
+		a.f += float64(x)
+		return
+	}
+	s := a.i + x
+	if (s > a.i) != (x > 0) && x != 0 {
+		a.isFloat = true
+		a.f = float64(a.i) + float64(x)
+		return
+	}
+	a.i = s
+}
+
+func (a *sumAcc) addFloat(x float64) {
+	a.any = true
+	if !a.isFloat {
+		a.isFloat = true
+		a.f = float64(a.i)
+	}
+	a.f += x
 }
 
 func (a *sumAcc) result() (types.Value, error) {
@@ -482,8 +573,8 @@ func (a *listAcc) add(args []types.Value) error {
 		if len(args) > 1 && args[1].Kind() == types.KindString {
 			sep = args[1].Str()
 		}
-		a.vals = append(a.vals, s)
-		a.seps = append(a.seps, sep)
+		a.vals = append(a.vals, own(s))
+		a.seps = append(a.seps, strings.Clone(sep))
 		return nil
 	}
 	a.any = true

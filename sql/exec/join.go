@@ -33,13 +33,25 @@ type joinOp struct {
 }
 
 func (q *Query) newJoin(n *plan.Join) (Operator, error) {
+	if n.LookupPath != "" {
+		return q.newLookupJoin(n)
+	}
+	return q.newHashJoin(n)
+}
+
+// newHashJoin builds the inputs of n and compiles its keys and condition;
+// the right input is nil for an index lookup join, which supplies one per
+// batch.
+func (q *Query) newHashJoin(n *plan.Join) (*joinOp, error) {
 	l, err := q.build(n.Left)
 	if err != nil {
 		return nil, err
 	}
-	r, err := q.build(n.Right)
-	if err != nil {
-		return nil, err
+	var r Operator
+	if n.LookupPath == "" {
+		if r, err = q.build(n.Right); err != nil {
+			return nil, err
+		}
 	}
 	o := &joinOp{q: q, kind: n.Kind, left: l, right: r, lw: len(n.Left.Cols()), rw: len(n.Right.Cols())}
 	ll, rl := layoutOf(n.Left.Cols()), layoutOf(n.Right.Cols())
@@ -69,42 +81,65 @@ func (q *Query) newJoin(n *plan.Join) (Operator, error) {
 // key returns the join key of r, or false when a key is NULL (never
 // equal to anything).
 func (o *joinOp) key(r Row, fs []evalFn) (bool, error) {
-	o.kv = o.kv[:0]
+	var ok bool
+	var err error
+	o.kbuf, o.kv, ok, err = joinKey(o.kbuf[:0], o.kv[:0], r, fs)
+	return ok, err
+}
+
+// joinKey appends the encoded join key of r to dst (kv is scratch); false
+// when a key is NULL.
+func joinKey(dst []byte, kv []types.Value, r Row, fs []evalFn) ([]byte, []types.Value, bool, error) {
 	for _, f := range fs {
 		v, err := f(r)
 		if err != nil {
-			return false, err
+			return dst, kv, false, err
 		}
 		if isNull(v) {
-			return false, nil
+			return dst, kv, false, nil
 		}
-		o.kv = append(o.kv, v)
+		kv = append(kv, v)
 	}
-	o.kbuf = rowKey(o.kbuf[:0], o.kv)
-	return true, nil
+	return rowKey(dst, kv), kv, true, nil
+}
+
+// hashSide is the build side of a hash join: its rows, and their
+// positions by join key. Read-only once built, so probes may share it.
+type hashSide struct {
+	rows  []Row
+	table map[string][]int
+}
+
+func (q *Query) buildHash(ctx context.Context, in Operator, keys []evalFn) (*hashSide, error) {
+	rows, err := q.drain(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	h := &hashSide{rows: rows, table: map[string][]int{}}
+	var kbuf []byte
+	var kv []types.Value
+	for i, r := range rows {
+		var ok bool
+		if kbuf, kv, ok, err = joinKey(kbuf[:0], kv[:0], r, keys); err != nil {
+			return nil, err
+		}
+		if ok {
+			h.table[string(kbuf)] = append(h.table[string(kbuf)], i)
+		}
+	}
+	return h, nil
 }
 
 func (o *joinOp) build(ctx context.Context) error {
-	rows, err := o.q.drain(ctx, o.right)
+	h, err := o.q.buildHash(ctx, o.right, o.rkeys)
 	if err != nil {
 		return err
 	}
-	o.rrows = rows
-	o.rmatched = make([]bool, len(rows))
-	o.table = map[string][]int{}
-	for i, r := range rows {
-		ok, err := o.key(r, o.rkeys)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			continue
-		}
-		o.table[string(o.kbuf)] = append(o.table[string(o.kbuf)], i)
-	}
+	o.rrows, o.table = h.rows, h.table
+	o.rmatched = make([]bool, len(h.rows))
 	if len(o.lkeys) == 0 {
 		// A nested-loop join tries every build row.
-		o.all = make([]int, len(rows))
+		o.all = make([]int, len(h.rows))
 		for i := range o.all {
 			o.all[i] = i
 		}
@@ -149,6 +184,11 @@ func (o *joinOp) Next(ctx context.Context) ([]Row, error) {
 		}
 		o.out = o.out[:0]
 		for _, l := range b {
+			// One left batch can pair with millions of rows: stay
+			// cancellable within it.
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
 			cands := o.all
 			if len(o.lkeys) > 0 {
 				ok, err := o.key(l, o.lkeys)

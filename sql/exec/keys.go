@@ -2,13 +2,16 @@ package exec
 
 import (
 	"math"
+	"slices"
+	"strings"
 
 	"github.com/basaltdb/basalt/types"
 )
 
 // appendKey appends an encoding of v for hashing and equality that treats
-// equal numbers as equal (1 and 1.0 group together, as in PostgreSQL) and
-// null and undefined as one NULL group.
+// equal numbers as equal (1 and 1.0 group together, as in PostgreSQL),
+// null and undefined as one NULL group, and objects with the same fields
+// as equal whatever the fields' order (as = does), at any depth.
 func appendKey(dst []byte, v types.Value) []byte {
 	switch v.Kind() {
 	case types.KindFloat:
@@ -22,6 +25,15 @@ func appendKey(dst []byte, v types.Value) []byte {
 		dst = append(dst, 0xfe)
 		for _, e := range v.Elems() {
 			dst = appendKey(dst, e)
+		}
+		return append(dst, 0xff)
+	case types.KindObject:
+		fs := slices.Clone(v.Fields())
+		slices.SortFunc(fs, func(a, b types.Field) int { return strings.Compare(a.Name, b.Name) })
+		dst = append(dst, 0xfd)
+		for _, f := range fs {
+			dst = types.AppendBinary(dst, types.String(f.Name))
+			dst = appendKey(dst, f.Value)
 		}
 		return append(dst, 0xff)
 	}

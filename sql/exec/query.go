@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime/debug"
+	"sync/atomic"
 
 	"github.com/basaltdb/basalt/sql/fn"
 	"github.com/basaltdb/basalt/sql/plan"
@@ -107,13 +108,14 @@ func ctxErr(ctx context.Context, err error) error {
 }
 
 // memAccount tracks bytes held by operators against the query's budget.
+// Workers of one operator share it.
 type memAccount struct {
-	used, limit int64
+	used  atomic.Int64
+	limit int64
 }
 
 func (m *memAccount) grow(n int64) error {
-	m.used += n
-	if m.limit > 0 && m.used > m.limit {
+	if used := m.used.Add(n); m.limit > 0 && used > m.limit {
 		return sqlerr.New(sqlerr.OutOfMemory, "query exceeds its memory budget of %d bytes", m.limit)
 	}
 	return nil

@@ -21,7 +21,9 @@ type scanOp struct {
 	st      *NodeStats
 	paths   []string // leaf columns read
 	cols    []colReader
-	filter  evalFn
+	filter  evalFn     // for rows read by `_id`
+	vf      *vecFilter // for batches
+	tmp     Row
 	segs    []*storage.SegmentView
 	seg     int
 	sc      *storage.Scanner
@@ -31,7 +33,8 @@ type scanOp struct {
 }
 
 // colReader builds one output column from the batch's vectors: a leaf
-// (one vector) or an object rebuilt from its leaf columns.
+// (one vector), an object rebuilt from its leaf columns, or both (the leaf
+// when it is defined, else the object).
 type colReader struct {
 	vec      int
 	children []int
@@ -59,6 +62,9 @@ func (q *Query) newScan(n *plan.Scan) (Operator, error) {
 			continue
 		}
 		cr := colReader{vec: -1}
+		if c.Leaf {
+			cr.vec = add(c.Path)
+		}
 		base, _ := types.ParsePath(c.Path)
 		for _, ch := range c.Children {
 			p, err := types.ParsePath(ch)
@@ -76,6 +82,10 @@ func (q *Query) newScan(n *plan.Scan) (Operator, error) {
 			return nil, err
 		}
 		o.filter = f
+		if o.vf, err = o.compileVecFilter(q, n.Filter); err != nil {
+			return nil, err
+		}
+		o.tmp = make(Row, len(o.cols))
 	}
 	return o, nil
 }
@@ -100,36 +110,62 @@ func (o *scanOp) openNext(ctx context.Context) (bool, error) {
 	for o.seg < len(o.segs) {
 		v := o.segs[o.seg]
 		o.seg++
-		opts := storage.ScanOptions{Paths: o.paths}
-		for _, ip := range o.n.Index {
-			bm, err := v.Lookup(ctx, ip.Path, ip.Pred)
-			if err != nil {
-				return false, err
-			}
-			if opts.Filter == nil {
-				opts.Filter = bm
-			} else {
-				opts.Filter = roaring.And(opts.Filter, bm)
-			}
-			if opts.Filter.IsEmpty() {
-				break
-			}
+		sc, err := o.openView(ctx, v, o.st)
+		if err != nil {
+			return false, err
 		}
-		if opts.Filter != nil && opts.Filter.IsEmpty() {
-			o.st.SegmentsPruned++
-			continue
+		if sc != nil {
+			o.sc = sc
+			return true, nil
 		}
-		if o.n.HasTime {
-			opts.Blocks = v.BlocksMatching("_event_time", index.Range(types.Timestamp(o.n.TimeLo), true, types.Timestamp(o.n.TimeHi), true))
-			if len(opts.Blocks) == 0 {
-				o.st.SegmentsPruned++
+	}
+	return false, nil
+}
+
+// openView returns a scanner over the rows of v the access path selects,
+// nil when it selects none. It counts pruned segments in st.
+func (o *scanOp) openView(ctx context.Context, v *storage.SegmentView, st *NodeStats) (*storage.Scanner, error) {
+	opts := storage.ScanOptions{Paths: o.paths}
+	for _, ip := range o.n.Index {
+		bm, err := v.Lookup(ctx, ip.Path, ip.Pred)
+		if err != nil {
+			return nil, err
+		}
+		if opts.Filter == nil {
+			opts.Filter = bm
+		} else {
+			opts.Filter = roaring.And(opts.Filter, bm)
+		}
+		if opts.Filter.IsEmpty() {
+			break
+		}
+	}
+	if opts.Filter != nil && opts.Filter.IsEmpty() {
+		st.SegmentsPruned++
+		return nil, nil
+	}
+	if o.n.HasTime {
+		opts.Blocks = v.BlocksMatching("_event_time", index.Range(types.Timestamp(o.n.TimeLo), true, types.Timestamp(o.n.TimeHi), true))
+		if len(opts.Blocks) == 0 {
+			st.SegmentsPruned++
+			return nil, nil
+		}
+	}
+	return v.NewScanner(opts), nil
+}
+
+// fill sets row (one value per scan column) from row i of b. Strings alias
+// the batch's buffers, valid until the scanner's next batch.
+func (o *scanOp) fill(b *coldata.Batch, i int, row Row) {
+	for c, cr := range o.cols {
+		if cr.vec >= 0 {
+			row[c] = b.Vecs[cr.vec].Value(i)
+			if len(cr.children) == 0 || !row[c].IsUndefined() {
 				continue
 			}
 		}
-		o.sc = v.NewScanner(opts)
-		return true, nil
+		row[c] = assemble(b, cr, i)
 	}
-	return false, nil
 }
 
 // idRows answers an `_id` lookup from the row store: a few documents
@@ -165,6 +201,9 @@ func (o *scanOp) idRows(ctx context.Context) ([]Row, error) {
 		row := make(Row, len(paths))
 		for i, p := range paths {
 			row[i] = p.Eval(doc)
+			if rel := o.cols[i].rel; len(rel) > 0 && row[i].Kind() == types.KindObject {
+				row[i] = rebuild(row[i], rel)
+			}
 		}
 		if o.filter != nil {
 			v, err := o.filter(row)
@@ -220,42 +259,34 @@ func (o *scanOp) Next(ctx context.Context) ([]Row, error) {
 		}
 		o.st.BlocksRead++
 		w := len(o.cols)
-		n := b.Selected()
-		o.st.RowsScanned += int64(n)
+		o.st.RowsScanned += int64(b.Selected())
+		rows := b.Sel
+		if o.vf != nil {
+			if rows, err = o.vf.apply(b, func(i int) Row { o.fill(b, i, o.tmp); return o.tmp }); err != nil {
+				return nil, err
+			}
+		}
+		n := len(rows)
+		if rows == nil {
+			n = b.Length
+		}
 		if cap(o.buf) < w*n {
 			o.buf = make([]types.Value, w*n)
 		}
 		o.out = o.out[:0]
-		k := 0
-		for s := 0; s < n; s++ {
-			i := s
-			if b.Sel != nil {
-				i = b.Sel[s]
+		for k := 0; k < n; k++ {
+			i := k
+			if rows != nil {
+				i = rows[k]
 			}
 			row := o.buf[k*w : (k+1)*w : (k+1)*w]
-			for c, cr := range o.cols {
-				if cr.vec >= 0 {
-					row[c] = b.Vecs[cr.vec].Value(i)
-					continue
-				}
-				row[c] = assemble(b, cr, i)
-			}
-			if o.filter != nil {
-				v, err := o.filter(row)
-				if err != nil {
-					return nil, err
-				}
-				if !truthy(v) {
-					continue
-				}
-			}
+			o.fill(b, i, row)
 			// The vectors' strings alias the segment's buffers, which the
 			// next batch reuses: own what is kept.
 			for c := range row {
 				row[c] = own(row[c])
 			}
 			o.out = append(o.out, row)
-			k++
 		}
 		if len(o.out) > 0 {
 			o.emitted += int64(len(o.out))
@@ -294,6 +325,20 @@ func assemble(b *coldata.Batch, cr colReader, i int) types.Value {
 	}
 	if !any {
 		return types.Undefined
+	}
+	return types.Object(root)
+}
+
+// rebuild returns object v as a scan assembles it from the leaf columns
+// at rel, so that an object reads the same (fields in column order)
+// whichever access path found its row.
+func rebuild(v types.Value, rel []types.Path) types.Value {
+	var root []types.Field
+	for _, p := range rel {
+		// A non-empty object is not a leaf: its own leaves build it.
+		if x := p.Eval(v); !x.IsUndefined() && (x.Kind() != types.KindObject || len(x.Fields()) == 0) {
+			root = insertField(root, p, x)
+		}
 	}
 	return types.Object(root)
 }

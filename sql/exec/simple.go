@@ -149,13 +149,16 @@ func (o *limitOp) Next(ctx context.Context) ([]Row, error) {
 }
 
 type unnestOp struct {
-	in   Operator
-	arr  evalFn
-	ord  bool
-	out  []Row
-	cur  []Row
-	pos  int
-	elem int
+	in    Operator
+	arr   evalFn
+	cond  evalFn // nil: every element row
+	ord   bool
+	outer bool
+	out   []Row
+	cur   []Row
+	pos   int
+	elem  int
+	kept  bool // the current input row produced a row
 }
 
 func (q *Query) newUnnest(n *plan.Unnest) (Operator, error) {
@@ -167,7 +170,24 @@ func (q *Query) newUnnest(n *plan.Unnest) (Operator, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &unnestOp{in: in, arr: arr, ord: n.Ordinality}, nil
+	o := &unnestOp{in: in, arr: arr, ord: n.Ordinality, outer: n.Outer}
+	if n.Cond != nil {
+		if o.cond, err = q.compile(n.Cond, layoutOf(n.Cols())); err != nil {
+			return nil, err
+		}
+	}
+	return o, nil
+}
+
+// row returns input row r extended by elem (and its ordinality).
+func (o *unnestOp) row(r Row, elem types.Value, ord types.Value) Row {
+	row := make(Row, len(r), len(r)+2)
+	copy(row, r)
+	row = append(row, elem)
+	if o.ord {
+		row = append(row, ord)
+	}
+	return row
 }
 
 func (o *unnestOp) Next(ctx context.Context) ([]Row, error) {
@@ -190,18 +210,26 @@ func (o *unnestOp) Next(ctx context.Context) ([]Row, error) {
 			return nil, err
 		}
 		if a.Kind() != types.KindArray || o.elem >= a.Len() {
+			if o.outer && !o.kept {
+				o.out = append(o.out, o.row(r, types.Null, types.Null))
+			}
 			o.pos++
-			o.elem = 0
+			o.elem, o.kept = 0, false
 			continue
 		}
-		row := make(Row, len(r), len(r)+2)
-		copy(row, r)
-		row = append(row, a.Index(o.elem))
-		if o.ord {
-			row = append(row, types.Int(int64(o.elem+1)))
+		row := o.row(r, a.Index(o.elem), types.Int(int64(o.elem+1)))
+		o.elem++
+		if o.cond != nil {
+			v, err := o.cond(row)
+			if err != nil {
+				return nil, err
+			}
+			if !truthy(v) {
+				continue
+			}
 		}
 		o.out = append(o.out, row)
-		o.elem++
+		o.kept = true
 	}
 	if len(o.out) == 0 {
 		return nil, nil

@@ -54,6 +54,9 @@ type sortOp struct {
 }
 
 func (q *Query) newSort(n *plan.Sort) (Operator, error) {
+	if p, s, ok := topNInput(n); ok {
+		return q.newTopNScan(n, p, s)
+	}
 	in, err := q.build(n.Input)
 	if err != nil {
 		return nil, err

@@ -20,7 +20,11 @@ func (c *compiler) subquery(e *plan.SubqueryExpr) (evalFn, error) {
 	}
 	outer := make([]evalFn, len(e.Outer))
 	for i, id := range e.Outer {
-		f, err := c.compile(&plan.ColRef{ID: id})
+		var from plan.Expr = &plan.ColRef{ID: id}
+		if e.OuterFrom != nil {
+			from = e.OuterFrom[i]
+		}
+		f, err := c.compile(from)
 		if err != nil {
 			return nil, err
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"sort"
 
+	"github.com/basaltdb/basalt/sql/fn"
 	"github.com/basaltdb/basalt/sql/plan"
 	"github.com/basaltdb/basalt/sql/sqlerr"
 	"github.com/basaltdb/basalt/types"
@@ -137,8 +138,15 @@ func (o *windowOp) compute(rows []Row, f plan.WindowFunc) error {
 			for i, it := range p {
 				b := int64(1)
 				if len(it.args) > 0 && it.args[0].Kind() == types.KindInt && it.args[0].Int() > 0 {
-					nb := it.args[0].Int()
-					b = int64(i)*nb/int64(n) + 1
+					// As PostgreSQL: buckets of n/nb rows, the first n%nb
+					// of them one row larger.
+					nb, pos := it.args[0].Int(), int64(i)
+					size, rem := int64(n)/nb, int64(n)%nb
+					if big := rem * (size + 1); pos < big {
+						b = pos/(size+1) + 1
+					} else {
+						b = (pos-big)/size + rem + 1
+					}
 				}
 				it.row = append(it.row, types.Int(b))
 			}
@@ -218,12 +226,15 @@ func (o *windowOp) frame(f plan.WindowFunc, p []*winItem, i int, peer func(i, j 
 		return int(c.V.Int()), nil
 	}
 	bound := func(kind string, e plan.Expr, start bool) (int, error) {
+		if fr.Mode == "RANGE" && (kind == "PRECEDING" || kind == "FOLLOWING") {
+			return rangeBound(f.OrderBy[0], p, i, kind, e, start, peer)
+		}
 		off, err := offset(e)
 		if err != nil {
 			return 0, err
 		}
 		if fr.Mode != "ROWS" && (kind == "PRECEDING" || kind == "FOLLOWING") {
-			return 0, sqlerr.New(sqlerr.FeatureNotSupported, "RANGE and GROUPS frames with offsets are not supported; use ROWS")
+			return 0, sqlerr.New(sqlerr.FeatureNotSupported, "GROUPS frames with offsets are not supported; use ROWS or RANGE")
 		}
 		switch kind {
 		case "UNBOUNDED PRECEDING":
@@ -272,6 +283,78 @@ func (o *windowOp) frame(f plan.WindowFunc, p []*winItem, i int, peer func(i, j 
 		hi = lo
 	}
 	return lo, hi, nil
+}
+
+// rangeBound is the bound `off PRECEDING` or `off FOLLOWING` of a RANGE
+// frame for row i of partition p, ordered by key alone: the first row
+// (start) or the row after the last (end) whose value lies within off of
+// row i's, in the ordering's direction. A timestamp's offset is in
+// microseconds. The frame of a NULL value is its peers, as in PostgreSQL.
+func rangeBound(key plan.SortKey, p []*winItem, i int, kind string, e plan.Expr, start bool, peer func(i, j int) bool) (int, error) {
+	c, ok := e.(*plan.Const)
+	if !ok || !isNumber(c.V) || fn.Compare("<", c.V, types.Int(0)).Bool() {
+		return 0, sqlerr.New("22013", "invalid preceding or following size in window function")
+	}
+	cur := p[i].order[0]
+	if isNull(cur) {
+		j := i
+		if start {
+			for j > 0 && peer(j-1, i) {
+				j--
+			}
+			return j, nil
+		}
+		for j+1 < len(p) && peer(i, j+1) {
+			j++
+		}
+		return j + 1, nil
+	}
+	// PRECEDING moves toward the start of the ordering: to smaller values
+	// ascending, larger ones descending.
+	op := byte('+')
+	if (kind == "PRECEDING") != key.Desc {
+		op = '-'
+	}
+	var target types.Value
+	switch {
+	case cur.Kind() == types.KindTimestamp && c.V.Kind() == types.KindInt:
+		d := c.V.Int()
+		if op == '-' {
+			d = -d
+		}
+		target = types.Timestamp(cur.Micros() + d)
+	case isNumber(cur):
+		var err error
+		if target, err = fn.Arith(op, cur, c.V); err != nil {
+			return 0, err
+		}
+	default:
+		return 0, sqlerr.New(sqlerr.FeatureNotSupported, "RANGE with an offset orders by numbers or timestamps, not %s", cur.Kind())
+	}
+	// pos compares row j's value with target in the ordering's direction;
+	// NULLs lie at the end the ordering puts them.
+	pos := func(j int) int {
+		v := p[j].order[0]
+		if isNull(v) {
+			if key.NullsFirst {
+				return -1
+			}
+			return 1
+		}
+		r := types.Compare(v, target)
+		if key.Desc {
+			r = -r
+		}
+		return r
+	}
+	if start {
+		return sort.Search(len(p), func(j int) bool { return pos(j) >= 0 }), nil
+	}
+	return sort.Search(len(p), func(j int) bool { return pos(j) > 0 }), nil
+}
+
+func isNumber(v types.Value) bool {
+	return v.Kind() == types.KindInt || v.Kind() == types.KindFloat
 }
 
 func (o *windowOp) frameValue(f plan.WindowFunc, p []*winItem, lo, hi int) (types.Value, error) {

@@ -168,6 +168,11 @@ func Cast(v types.Value, typeName string) (types.Value, error) {
 		}
 		return types.Timestamp(us), nil
 	case TypeJSON:
+		// Text becomes the JSON value it spells, as PostgreSQL's
+		// '{"a": 1}'::json does; other values already are JSON values.
+		if k == types.KindString {
+			return parseJSON(v.Str())
+		}
 		return v, nil
 	case TypeArray:
 		switch k {

@@ -94,6 +94,9 @@ func TestCast(t *testing.T) {
 		{v: i(0), typ: "timestamp", code: "42846"},
 		// JSON and arrays.
 		{v: i(1), typ: "jsonb", want: i(1)},
+		{v: s(`[1, "a"]`), typ: "json", want: arr(i(1), s("a"))},
+		{v: s(`"a"`), typ: "jsonb", want: s("a")},
+		{v: s("not json"), typ: "json", code: "22P02"},
 		{v: s("[1,2]"), typ: "array", want: arr(i(1), i(2))},
 		{v: s("{1,2}"), typ: "int[]", code: "22P02"},
 		// NULL and undefined.

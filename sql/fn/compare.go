@@ -28,8 +28,8 @@ func Compare(op string, a, b types.Value) types.Value {
 		}
 		return types.Null
 	}
-	if a.Kind() == types.KindObject && (op == "=" || op == "<>" || op == "!=") {
-		eq := types.Equal(a, b)
+	if k := a.Kind(); (k == types.KindObject || k == types.KindArray) && (op == "=" || op == "<>" || op == "!=") {
+		eq := equal(a, b)
 		return types.Bool(eq == (op == "="))
 	}
 	switch op {
@@ -47,6 +47,38 @@ func Compare(op string, a, b types.Value) types.Value {
 		return types.Bool(c >= 0)
 	}
 	return types.Null
+}
+
+// equal reports whether two comparable values are equal: as cmp says,
+// except that objects, at any depth (inside arrays too), are equal when
+// they hold equal values under the same field names, whatever the order.
+func equal(a, b types.Value) bool {
+	switch {
+	case a.Kind() == types.KindArray && b.Kind() == types.KindArray:
+		ae, be := a.Elems(), b.Elems()
+		if len(ae) != len(be) {
+			return false
+		}
+		for i := range ae {
+			if !equal(ae[i], be[i]) {
+				return false
+			}
+		}
+		return true
+	case a.Kind() == types.KindObject && b.Kind() == types.KindObject:
+		af := a.Fields()
+		if len(af) != len(b.Fields()) {
+			return false
+		}
+		for _, f := range af {
+			if g := b.Get(f.Name); g.IsUndefined() || !equal(f.Value, g) {
+				return false
+			}
+		}
+		return true
+	}
+	c, ok := cmp(a, b)
+	return ok && c == 0
 }
 
 // cmp orders two non-null values of comparable kinds; ok is false when the

@@ -53,6 +53,9 @@ func TestCompare(t *testing.T) {
 		{"<", arr(i(1)), arr(i(1), i(0)), b(true)},
 		{"=", obj("a", i(1), "b", i(2)), obj("b", i(2), "a", i(1)), b(true)},
 		{"<>", obj("a", i(1)), obj("a", i(2)), b(true)},
+		{"=", arr(obj("a", i(1), "b", i(2))), arr(obj("b", i(2), "a", f(1))), b(true)},
+		{"<>", obj("a", arr(obj("x", i(1), "y", i(2)))), obj("a", arr(obj("y", i(2), "x", i(1)))), b(false)},
+		{"=", obj("a", i(1)), obj("a", i(1), "b", null), b(false)},
 		{"=", arr(i(1)), obj("a", i(1)), b(false)},
 	} {
 		if got := Compare(c.op, c.a, c.b); !same(got, c.want) {

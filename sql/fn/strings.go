@@ -132,6 +132,32 @@ func stringFuncs() []*Func {
 			}
 			return types.String(strings.ReplaceAll(a[0].Str(), a[1].Str(), a[2].Str())), nil
 		}},
+		{Name: "translate", MinArgs: 3, MaxArgs: 3, NullIn: true, Eval: func(_ *Ctx, a []types.Value) (types.Value, error) {
+			if err := strArgs("translate", a, "sss"); err != nil {
+				return types.Value{}, err
+			}
+			// As PostgreSQL: each character of from becomes the one at
+			// the same position of to, or is deleted when to is shorter;
+			// the first occurrence of a character in from counts.
+			from, to := []rune(a[1].Str()), []rune(a[2].Str())
+			m := make(map[rune]int, len(from))
+			for i, r := range from {
+				if _, seen := m[r]; !seen {
+					m[r] = i
+				}
+			}
+			var b strings.Builder
+			for _, r := range a[0].Str() {
+				i, ok := m[r]
+				switch {
+				case !ok:
+					b.WriteRune(r)
+				case i < len(to):
+					b.WriteRune(to[i])
+				}
+			}
+			return types.String(b.String()), nil
+		}},
 		{Name: "reverse", MinArgs: 1, MaxArgs: 1, NullIn: true, Eval: strFunc1("reverse", func(s string) string {
 			r := []rune(s)
 			for i, j := 0, len(r)-1; i < j; i, j = i+1, j-1 {

@@ -73,6 +73,8 @@ func TestStringFuncs(t *testing.T) {
 		{name: "right", args: vals(s("hello"), i(2)), want: s("lo")},
 		{name: "replace", args: vals(s("abcabc"), s("b"), s("XY")), want: s("aXYcaXYc")},
 		{name: "replace", args: vals(s("abc"), s(""), s("x")), want: s("abc")},
+		{name: "translate", args: vals(s("12345"), s("143"), s("ax")), want: s("a2x5")},
+		{name: "translate", args: vals(s("héllo"), s("éll"), s("eL")), want: s("heLLo")},
 		{name: "reverse", args: vals(s("héllo")), want: s("olléh")},
 		{name: "repeat", args: vals(s("ab"), i(3)), want: s("ababab")},
 		{name: "repeat", args: vals(s("ab"), i(-1)), want: s("")},

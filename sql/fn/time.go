@@ -272,12 +272,14 @@ func evalTimeBucket(_ *Ctx, a []types.Value) (types.Value, error) {
 	if err != nil {
 		return types.Value{}, err
 	}
-	if a[1].Kind() != types.KindTimestamp || (len(a) == 3 && a[2].Kind() != types.KindTimestamp) {
+	if a[1].Kind() != types.KindTimestamp {
 		return types.Value{}, errNoFunction("time_bucket", a)
 	}
 	var origin int64
 	if len(a) == 3 {
-		origin = a[2].Micros()
+		if origin, err = originArg("time_bucket", a, 2); err != nil {
+			return types.Value{}, err
+		}
 	}
 	r, err := bin(a[1].Micros(), w, origin)
 	if err != nil {
@@ -286,16 +288,39 @@ func evalTimeBucket(_ *Ctx, a []types.Value) (types.Value, error) {
 	return types.Timestamp(r), nil
 }
 
+// originArg reads a bucket origin: a timestamp, or a string that reads as
+// one (PostgreSQL types the literal in date_bin('15 minutes', ts,
+// '2024-01-01') by the parameter).
+func originArg(name string, a []types.Value, i int) (int64, error) {
+	switch a[i].Kind() {
+	case types.KindTimestamp:
+		return a[i].Micros(), nil
+	case types.KindString:
+		v, err := Cast(a[i], TypeTimestamp)
+		if err != nil {
+			return 0, err
+		}
+		return v.Micros(), nil
+	}
+	return 0, errNoFunction(name, a)
+}
+
 // evalDateBin is PostgreSQL's DATE_BIN(stride, source, origin).
 func evalDateBin(_ *Ctx, a []types.Value) (types.Value, error) {
-	if a[0].Kind() != types.KindString || a[1].Kind() != types.KindTimestamp || a[2].Kind() != types.KindTimestamp {
+	// The stride is an interval's text or, as the binder passes an
+	// INTERVAL literal, microseconds; stride rejects anything else.
+	if a[1].Kind() != types.KindTimestamp {
 		return types.Value{}, errNoFunction("date_bin", a)
 	}
 	w, err := stride("date_bin", a[0])
 	if err != nil {
 		return types.Value{}, err
 	}
-	r, err := bin(a[1].Micros(), w, a[2].Micros())
+	origin, err := originArg("date_bin", a, 2)
+	if err != nil {
+		return types.Value{}, err
+	}
+	r, err := bin(a[1].Micros(), w, origin)
 	if err != nil {
 		return types.Value{}, err
 	}

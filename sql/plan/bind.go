@@ -35,6 +35,8 @@ type Binder struct {
 	ctx    *fn.Ctx
 	nextID ColID
 	ctes   []map[string]*cteDef
+	// colKinds holds the kinds a scan column's path holds (coerce).
+	colKinds map[ColID]Kinds
 	// Collections lists the collections the query reads, "ws.name".
 	Collections []string
 }
@@ -59,6 +61,10 @@ type scope struct {
 	tables []*scopeTable
 	// outer records the columns of parent scopes the block referenced.
 	outer map[ColID]bool
+	// using maps the column names of JOIN … USING to the one column an
+	// unqualified reference means, as in PostgreSQL: the left side's (the
+	// right side's for a RIGHT JOIN, the first non-null for a FULL JOIN).
+	using map[string]Expr
 }
 
 // scopeTable is a FROM item visible by name.
@@ -283,7 +289,11 @@ func (b *Binder) constInt(e ast.Expr, what string) (int64, error) {
 		return 0, sqlerr.New(sqlerr.DatatypeMismatch, "argument of %s must be an integer", what)
 	}
 	if v.Int() < 0 {
-		return 0, sqlerr.New("2201W", "%s must not be negative", what)
+		code := sqlerr.InvalidLimit
+		if what == "OFFSET" {
+			code = sqlerr.InvalidOffset
+		}
+		return 0, sqlerr.New(code, "%s must not be negative", what)
 	}
 	return v.Int(), nil
 }

@@ -80,6 +80,7 @@ func (b *Binder) exprIn(st *selectState, e ast.Expr) (Expr, error) {
 		if err != nil {
 			return nil, err
 		}
+		l, r = b.coercePair(l, r)
 		return &IsDistinct{L: l, R: r, Not: e.Not}, nil
 	case *ast.Between:
 		x, err := sub(e.X)
@@ -94,6 +95,7 @@ func (b *Binder) exprIn(st *selectState, e ast.Expr) (Expr, error) {
 		if err != nil {
 			return nil, err
 		}
+		lo, hi = b.coerce(lo, x), b.coerce(hi, x)
 		var out Expr = &Logic{And: true, L: &Cmp{Op: ">=", L: x, R: lo}, R: &Cmp{Op: "<=", L: x, R: hi}}
 		if e.Symmetric {
 			out = &Logic{L: out, R: &Logic{And: true, L: &Cmp{Op: ">=", L: x, R: hi}, R: &Cmp{Op: "<=", L: x, R: lo}}}
@@ -113,7 +115,7 @@ func (b *Binder) exprIn(st *selectState, e ast.Expr) (Expr, error) {
 			if err != nil {
 				return nil, err
 			}
-			in.List = append(in.List, le)
+			in.List = append(in.List, b.coerce(le, x))
 		}
 		return in, nil
 	case *ast.Like:
@@ -337,6 +339,7 @@ func (b *Binder) binary(st *selectState, e *ast.Binary) (Expr, error) {
 		if op == "!=" {
 			op = "<>"
 		}
+		l, r = b.coercePair(l, r)
 		return &Cmp{Op: op, L: l, R: r}, nil
 	case "AND":
 		return &Logic{And: true, L: l, R: r}, nil
@@ -394,10 +397,25 @@ func (b *Binder) funcCall(st *selectState, e *ast.Func) (Expr, error) {
 		return p, nil
 	}
 	if windowOnly[name] {
-		return nil, sqlerr.New(sqlerr.Syntax, "window function %s requires an OVER clause", name)
+		return nil, sqlerr.New(sqlerr.WrongObjectType, "window function %s requires an OVER clause", name)
 	}
 	var args []Expr
 	for _, a := range e.Args {
+		if iv, ok := a.(*ast.IntervalLit); ok && (name == "time_bucket" || name == "date_bin") {
+			// A bucket width written as an interval (PostgreSQL's
+			// date_bin(INTERVAL '15 minutes', …), Rockset's TIME_BUCKET):
+			// there are no interval values, so pass it as microseconds,
+			// which both functions take.
+			parsed, err := fn.ParseInterval(iv.Text, iv.Unit)
+			if err != nil {
+				return nil, err
+			}
+			if parsed.Months != 0 {
+				return nil, sqlerr.New(sqlerr.FeatureNotSupported, "timestamps cannot be binned into intervals containing months or years")
+			}
+			args = append(args, &Const{V: types.Int(int64(parsed.Days)*24*3600*1e6 + parsed.Micros)})
+			continue
+		}
 		x, err := b.exprIn(st, a)
 		if err != nil {
 			return nil, err
@@ -443,12 +461,15 @@ func checkAggArity(c AggCall, withinGroup bool) error {
 
 func (b *Binder) windowCall(st *selectState, e *ast.Func) (Expr, error) {
 	if !st.allowAg {
-		return nil, sqlerr.New(sqlerr.Grouping, "window functions are not allowed in %s", st.clauseName())
+		return nil, sqlerr.New(sqlerr.Windowing, "window functions are not allowed in %s", st.clauseName())
 	}
 	if !aggregates[e.Name] && !windowOnly[e.Name] {
 		return nil, sqlerr.New(sqlerr.UndefinedFunction, "function %s is not a window or aggregate function", e.Name)
 	}
-	w := e.Over
+	w, err := st.resolveWindow(e.Over)
+	if err != nil {
+		return nil, err
+	}
 	f := WindowFunc{Name: e.Name, Distinct: e.Distinct}
 	// Arguments and window keys are bound as ordinary expressions; inside
 	// them aggregates of the enclosing grouping are allowed.
@@ -475,14 +496,32 @@ func (b *Binder) windowCall(st *selectState, e *ast.Func) (Expr, error) {
 	}
 	if w.Frame != nil {
 		fr := &WindowFrame{Mode: w.Frame.Mode, StartKind: w.Frame.Start.Kind, EndKind: w.Frame.End.Kind}
+		offset := func(e ast.Expr) (Expr, error) {
+			if fr.Mode == "RANGE" && len(f.OrderBy) != 1 {
+				return nil, sqlerr.New(sqlerr.Windowing, "RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column")
+			}
+			if iv, ok := e.(*ast.IntervalLit); ok && fr.Mode == "RANGE" {
+				// There are no interval values: the offset of a RANGE
+				// over timestamps is passed as microseconds.
+				parsed, err := fn.ParseInterval(iv.Text, iv.Unit)
+				if err != nil {
+					return nil, err
+				}
+				if parsed.Months != 0 {
+					return nil, sqlerr.New(sqlerr.FeatureNotSupported, "RANGE offsets of months or years are not supported")
+				}
+				return &Const{V: types.Int(int64(parsed.Days)*24*3600*1e6 + parsed.Micros)}, nil
+			}
+			return b.exprIn(st, e)
+		}
 		var err error
 		if w.Frame.Start.Offset != nil {
-			if fr.StartOff, err = b.exprIn(st, w.Frame.Start.Offset); err != nil {
+			if fr.StartOff, err = offset(w.Frame.Start.Offset); err != nil {
 				return nil, err
 			}
 		}
 		if w.Frame.End.Offset != nil {
-			if fr.EndOff, err = b.exprIn(st, w.Frame.End.Offset); err != nil {
+			if fr.EndOff, err = offset(w.Frame.End.Offset); err != nil {
 				return nil, err
 			}
 		}
@@ -496,23 +535,41 @@ func (b *Binder) windowCall(st *selectState, e *ast.Func) (Expr, error) {
 // columnRef resolves a dotted name: a table alias then a field path, or a
 // field path of the only (or the one matching) table; outer scopes are
 // searched when the block has no match (a correlated reference).
+//
+// A name qualified by a table alias of any enclosing scope resolves there
+// first, as in PostgreSQL: in `(SELECT … FROM u WHERE u.k = t.a)` the
+// outer t's a, not the path t.a of u's documents.
 func (b *Binder) columnRef(sc *scope, e *ast.ColumnRef) (Expr, error) {
+	found := func(s *scope, x Expr) (Expr, error) {
+		for in := sc; in != s; in = in.parent {
+			if in.outer != nil {
+				for id := range ColsUsed(x) {
+					in.outer[id] = true
+				}
+			}
+		}
+		return x, nil
+	}
+	if len(e.Parts) >= 2 {
+		for s := sc; s != nil; s = s.parent {
+			for _, t := range s.tables {
+				if t.alias == e.Parts[0] {
+					x, err := b.fromTable(t, e.Parts[1:])
+					if err != nil {
+						return nil, err
+					}
+					return found(s, x)
+				}
+			}
+		}
+	}
 	for s := sc; s != nil; s = s.parent {
 		x, ok, err := b.resolveIn(s, e.Parts)
 		if err != nil {
 			return nil, err
 		}
 		if ok {
-			if s != sc {
-				for in := sc; in != s; in = in.parent {
-					if in.outer != nil {
-						for id := range ColsUsed(x) {
-							in.outer[id] = true
-						}
-					}
-				}
-			}
-			return x, nil
+			return found(s, x)
 		}
 	}
 	return nil, sqlerr.New(sqlerr.UndefinedColumn, "column %q does not exist", strings.Join(e.Parts, "."))
@@ -527,6 +584,13 @@ func (b *Binder) resolveIn(sc *scope, parts []string) (Expr, bool, error) {
 				return x, err == nil, err
 			}
 		}
+	}
+	// A column of JOIN … USING.
+	if x, ok := sc.using[parts[0]]; ok {
+		for _, f := range parts[1:] {
+			x = &Field{X: x, Name: f}
+		}
+		return x, true, nil
 	}
 	// A named column of a subquery, CTE or UNNEST.
 	for _, t := range sc.tables {

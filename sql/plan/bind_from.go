@@ -22,7 +22,19 @@ func (b *Binder) fromItem(sc *scope, root Node, f ast.TableExpr) (Node, error) {
 			if err != nil {
 				return nil, err
 			}
-			return b.crossWith(root, n), nil
+			if len(f.Using) > 0 || f.Natural {
+				return nil, sqlerr.New(sqlerr.FeatureNotSupported, "JOIN %s with USING is not supported; use ON", ft.Func.Name)
+			}
+			u := n.(*Unnest)
+			if f.On != nil {
+				c, err := b.exprIn(&selectState{sc: sc, clause: "JOIN conditions"}, f.On)
+				if err != nil {
+					return nil, err
+				}
+				u.Cond = c
+			}
+			u.Outer = f.Kind == "LEFT"
+			return b.crossWith(root, u), nil
 		}
 		r, err := b.fromItem(sc, nil, f.Right)
 		if err != nil {
@@ -52,6 +64,17 @@ func (b *Binder) fromItem(sc *scope, root Node, f ast.TableExpr) (Node, error) {
 					return nil, err
 				}
 				eq := &Cmp{Op: "=", L: lc, R: rc}
+				if sc.using == nil {
+					sc.using = map[string]Expr{}
+				}
+				switch f.Kind {
+				case "RIGHT":
+					sc.using[name] = rc
+				case "FULL":
+					sc.using[name] = &Coalesce{Args: []Expr{lc, rc}}
+				default:
+					sc.using[name] = lc
+				}
 				if j.Cond == nil {
 					j.Cond = eq
 				} else {
@@ -336,8 +359,12 @@ func (b *Binder) tableRef(t *scopeTable, parts []string) Expr {
 			col.Children = append(col.Children, p)
 		}
 	}
-	if leaf {
-		col.Children = nil
+	col.Leaf = leaf && len(col.Children) > 0
+	if col.Children == nil {
+		if b.colKinds == nil {
+			b.colKinds = map[ColID]Kinds{}
+		}
+		b.colKinds[col.ID] = t.scan.Table.PathKinds(path)
 	}
 	t.scan.Columns = append(t.scan.Columns, col)
 	return &ColRef{ID: col.ID, Name: parts[len(parts)-1]}

@@ -51,6 +51,38 @@ type selectState struct {
 	inAgg   bool   // binding an aggregate's arguments
 	allowAg bool   // aggregates allowed here
 	clause  string // the clause being bound, for error messages
+	// windows are the named windows of the WINDOW clause, resolved.
+	windows map[string]*ast.WindowDef
+}
+
+// resolveWindow returns w with the named window it refers to (OVER w,
+// OVER (w ORDER BY x), WINDOW w2 AS (w1 …)) merged in, as PostgreSQL does:
+// the named window gives the partitioning, and the ordering unless w has
+// its own; the frame is w's, except that OVER w uses the named window as is.
+func (st *selectState) resolveWindow(w *ast.WindowDef) (*ast.WindowDef, error) {
+	if w.Ref == "" {
+		return w, nil
+	}
+	base, ok := st.windows[w.Ref]
+	if !ok {
+		return nil, sqlerr.New(sqlerr.UndefinedObject, "window %q does not exist", w.Ref)
+	}
+	if len(w.PartitionBy) == 0 && len(w.OrderBy) == 0 && w.Frame == nil {
+		return base, nil
+	}
+	switch {
+	case len(w.PartitionBy) > 0:
+		return nil, sqlerr.New(sqlerr.Windowing, "cannot override PARTITION BY clause of window %q", w.Ref)
+	case len(w.OrderBy) > 0 && len(base.OrderBy) > 0:
+		return nil, sqlerr.New(sqlerr.Windowing, "cannot override ORDER BY clause of window %q", w.Ref)
+	case base.Frame != nil:
+		return nil, sqlerr.New(sqlerr.Windowing, "cannot copy window %q because it has a frame clause", w.Ref)
+	}
+	r := &ast.WindowDef{PartitionBy: base.PartitionBy, OrderBy: base.OrderBy, Frame: w.Frame}
+	if len(w.OrderBy) > 0 {
+		r.OrderBy = w.OrderBy
+	}
+	return r, nil
 }
 
 func (st *selectState) clauseName() string {
@@ -74,6 +106,20 @@ func (b *Binder) bindSelect(sel *ast.Select, parent *scope) (*Query, error) {
 		root = &Values{Rows: [][]Expr{{}}}
 	}
 	st := &selectState{sc: sc, clause: "WHERE"}
+	if len(sel.Windows) > 0 {
+		st.windows = map[string]*ast.WindowDef{}
+		for i := range sel.Windows {
+			w := &sel.Windows[i]
+			if _, dup := st.windows[w.Name]; dup {
+				return nil, sqlerr.New(sqlerr.Windowing, "window %q is already defined", w.Name)
+			}
+			r, err := st.resolveWindow(w)
+			if err != nil {
+				return nil, err
+			}
+			st.windows[w.Name] = r
+		}
+	}
 	if sel.Where != nil {
 		w, err := b.exprIn(st, sel.Where)
 		if err != nil {
@@ -121,7 +167,7 @@ func (b *Binder) bindSelect(sel *ast.Select, parent *scope) (*Query, error) {
 		if lit, ok := g.(*ast.Literal); ok && lit.Value.Kind() == types.KindInt {
 			n := int(lit.Value.Int())
 			if n < 1 || n > len(targets) {
-				return nil, sqlerr.New(sqlerr.InvalidParameter, "GROUP BY position %d is not in select list", n)
+				return nil, sqlerr.New(sqlerr.InvalidColumnRef, "GROUP BY position %d is not in select list", n)
 			}
 			keys = append(keys, targets[n-1].expr)
 			continue
@@ -168,7 +214,7 @@ func (b *Binder) bindSelect(sel *ast.Select, parent *scope) (*Query, error) {
 		if lit, ok := o.Expr.(*ast.Literal); ok && lit.Value.Kind() == types.KindInt {
 			n := int(lit.Value.Int())
 			if n < 1 || n > len(targets) {
-				return nil, sqlerr.New(sqlerr.InvalidParameter, "ORDER BY position %d is not in select list", n)
+				return nil, sqlerr.New(sqlerr.InvalidColumnRef, "ORDER BY position %d is not in select list", n)
 			}
 			k.out = n - 1
 		} else if cr, ok := o.Expr.(*ast.ColumnRef); ok && len(cr.Parts) == 1 {
@@ -201,10 +247,14 @@ func (b *Binder) bindSelect(sel *ast.Select, parent *scope) (*Query, error) {
 	if len(st.aggs) > 0 || len(keys) > 0 || having != nil {
 		agg := &Aggregate{Input: root, Keys: keys}
 		keyFmt := map[string]ColID{}
+		keyOf := map[ColID]ColID{}
 		for _, k := range keys {
 			id := b.newID()
 			agg.KeyCols = append(agg.KeyCols, id)
 			keyFmt[FormatExpr(k)] = id
+			if c, ok := k.(*ColRef); ok {
+				keyOf[c.ID] = id
+			}
 		}
 		aggFmt := map[string]ColID{}
 		for _, a := range st.aggs {
@@ -219,7 +269,7 @@ func (b *Binder) bindSelect(sel *ast.Select, parent *scope) (*Query, error) {
 		}
 		fromCols := b.scopeCols(sc)
 		rewrite := func(e Expr) (Expr, error) {
-			return rewriteAgg(e, keyFmt, fromCols)
+			return rewriteAgg(e, keyFmt, keyOf, fromCols)
 		}
 		for i := range targets {
 			e, err := rewrite(targets[i].expr)
@@ -330,7 +380,7 @@ func (b *Binder) bindSelect(sel *ast.Select, parent *scope) (*Query, error) {
 		}
 		if !found {
 			if sel.Distinct {
-				return nil, sqlerr.New(sqlerr.InvalidParameter, "for SELECT DISTINCT, ORDER BY expressions must appear in select list")
+				return nil, sqlerr.New(sqlerr.InvalidColumnRef, "for SELECT DISTINCT, ORDER BY expressions must appear in select list")
 			}
 			id := b.newID()
 			p.Exprs = append(p.Exprs, k.expr)
@@ -400,17 +450,36 @@ func (b *Binder) scopeCols(sc *scope) map[ColID]bool {
 
 // rewriteAgg replaces group keys and aggregate placeholders by columns of
 // the Aggregate node and fails on any other FROM column left.
-func rewriteAgg(e Expr, keys map[string]ColID, from map[ColID]bool) (Expr, error) {
+// keyOf maps the columns that are grouping keys themselves to the key
+// columns, for the outer references of correlated subqueries.
+func rewriteAgg(e Expr, keys map[string]ColID, keyOf map[ColID]ColID, from map[ColID]bool) (Expr, error) {
 	var bad *ColRef
-	out := Map(e, func(x Expr) Expr {
+	var rw func(x Expr) Expr
+	rw = func(x Expr) Expr {
 		if id, ok := keys[FormatExpr(x)]; ok {
 			return &ColRef{ID: id, Name: colName(x)}
 		}
 		if a, ok := x.(*aggPlaceholder); ok {
 			return &ColRef{ID: a.call.Out, Name: a.call.Name}
 		}
+		if s, ok := x.(*SubqueryExpr); ok && len(s.Outer) > 0 && s.OuterFrom == nil {
+			// A correlated subquery reads the grouping key's column; an
+			// ungrouped column of this block is an error (found below).
+			c := *s
+			c.X = Map(s.X, rw)
+			c.OuterFrom = make([]Expr, len(s.Outer))
+			for i, id := range s.Outer {
+				if k, ok := keyOf[id]; ok {
+					c.OuterFrom[i] = &ColRef{ID: k}
+				} else {
+					c.OuterFrom[i] = &ColRef{ID: id}
+				}
+			}
+			return &c
+		}
 		return x
-	})
+	}
+	out := Map(e, rw)
 	Walk(out, func(x Expr) bool {
 		if c, ok := x.(*ColRef); ok && from[c.ID] && bad == nil {
 			bad = c
@@ -419,6 +488,9 @@ func rewriteAgg(e Expr, keys map[string]ColID, from map[ColID]bool) (Expr, error
 		return !isWin
 	})
 	if bad != nil {
+		if bad.Name == "" {
+			return nil, sqlerr.New(sqlerr.Grouping, "subquery uses an ungrouped column from the outer query")
+		}
 		return nil, sqlerr.New(sqlerr.Grouping, "column %q must appear in the GROUP BY clause or be used in an aggregate function", bad.Name)
 	}
 	return out, nil

@@ -1,5 +1,7 @@
 package plan
 
+import "github.com/basaltdb/basalt/types"
+
 // Catalog resolves collection names for the binder.
 type Catalog interface {
 	// Table returns the collection ws.name; ws is "" for the default
@@ -16,4 +18,38 @@ type Table interface {
 	Paths() []string
 	// RowCount estimates the number of live documents.
 	RowCount() int64
+	// PathKinds returns the kinds documents may hold at a leaf path (a
+	// superset; null and undefined included when present), none for a path
+	// no document has. The binder types string literals by it.
+	PathKinds(path string) Kinds
+}
+
+// Kinds is a set of value kinds.
+type Kinds uint16
+
+// KindsOf returns the set of ks.
+func KindsOf(ks ...types.Kind) Kinds {
+	var s Kinds
+	for _, k := range ks {
+		s |= 1 << k
+	}
+	return s
+}
+
+// Has reports whether k is in the set.
+func (s Kinds) Has(k types.Kind) bool { return s&(1<<k) != 0 }
+
+// Only returns the one kind of the set besides null and undefined, and
+// whether there is exactly one.
+func (s Kinds) Only() (types.Kind, bool) {
+	s &^= KindsOf(types.KindNull, types.KindUndefined)
+	if s == 0 || s&(s-1) != 0 {
+		return 0, false
+	}
+	for k := types.Kind(0); k < types.NumKinds; k++ {
+		if s.Has(k) {
+			return k, true
+		}
+	}
+	return 0, false
 }

@@ -109,6 +109,9 @@ func describe(n Node) string {
 		return "Distinct"
 	case *Join:
 		s := "HashJoin " + n.Kind
+		if n.LookupPath != "" {
+			s = "IndexLookupJoin " + n.Kind + " by " + n.LookupPath
+		}
 		if len(n.EqL) == 0 {
 			s = "NestedLoopJoin " + n.Kind
 		} else {
@@ -119,7 +122,14 @@ func describe(n Node) string {
 		}
 		return s
 	case *Unnest:
-		return "Unnest " + FormatExpr(n.Array)
+		s := "Unnest " + FormatExpr(n.Array)
+		if n.Outer {
+			s = "Unnest LEFT " + FormatExpr(n.Array)
+		}
+		if n.Cond != nil {
+			s += " filter " + FormatExpr(n.Cond)
+		}
+		return s
 	case *SetOp:
 		if n.All {
 			return n.Op + " ALL"

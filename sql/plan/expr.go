@@ -117,6 +117,10 @@ type (
 		X     Expr
 		Not   bool
 		Outer []ColID
+		// OuterFrom, when set, holds for each Outer column the expression
+		// of the enclosing row that supplies its value: above a grouping,
+		// the grouping key's column rather than the scanned one.
+		OuterFrom []Expr
 	}
 )
 
@@ -203,9 +207,11 @@ func Children(e Expr) []Expr {
 	case *AnyCmp:
 		return []Expr{e.X, e.Array}
 	case *SubqueryExpr:
+		var out []Expr
 		if e.X != nil {
-			return []Expr{e.X}
+			out = append(out, e.X)
 		}
+		return append(out, e.OuterFrom...)
 	}
 	return nil
 }
@@ -230,8 +236,10 @@ func ColsUsed(e Expr) map[ColID]bool {
 		case *ColRef:
 			out[x.ID] = true
 		case *SubqueryExpr:
-			for _, id := range x.Outer {
-				out[id] = true
+			if x.OuterFrom == nil { // else Walk visits OuterFrom
+				for _, id := range x.Outer {
+					out[id] = true
+				}
 			}
 		}
 		return true

@@ -177,11 +177,46 @@ func formatExpr(b *strings.Builder, e Expr) {
 		if e.Not {
 			w("NOT ")
 		}
-		w(strings.ToUpper(e.Kind) + "(subquery)")
-	case *aggPlaceholder:
-		w("agg:" + e.call.Name + "(")
-		list(e.call.Args)
+		// The subquery's first output column tells it from every other
+		// one, so that GROUP BY and ORDER BY never match two different
+		// subqueries by their shape.
+		w(strings.ToUpper(e.Kind) + "(subquery")
+		if cols := e.Plan.Cols(); len(cols) > 0 {
+			w("#" + strconv.Itoa(int(cols[0])))
+		}
 		w(")")
+	case *aggPlaceholder:
+		// Every part of the call is written, so that the binder merges
+		// only identical calls (count(x) and count(DISTINCT x), or
+		// bool_and(x) with and without FILTER, are different aggregates).
+		w("agg:" + e.call.Name + "(")
+		if e.call.Distinct {
+			w("DISTINCT ")
+		}
+		if e.call.Star {
+			w("*")
+		}
+		list(e.call.Args)
+		for i, k := range e.call.OrderBy {
+			if i == 0 {
+				w(" ORDER BY ")
+			} else {
+				w(", ")
+			}
+			formatExpr(b, k.Expr)
+			if k.Desc {
+				w(" DESC")
+			}
+			if k.NullsFirst {
+				w(" NULLS FIRST")
+			}
+		}
+		w(")")
+		if e.call.Filter != nil {
+			w(" FILTER (")
+			formatExpr(b, e.call.Filter)
+			w(")")
+		}
 	case *winPlaceholder:
 		w("win:" + e.f.Name)
 	}

@@ -11,12 +11,16 @@ type Node interface {
 }
 
 // ScanCol is one column a Scan produces: a field path of the collection.
-// When the path is not a leaf column but has leaf columns below it (an
-// object), the scan rebuilds the object from Children.
+// When the path has leaf columns below it (an object), the scan rebuilds
+// the object from Children.
 type ScanCol struct {
 	ID       ColID
 	Path     string
 	Children []string
+	// Leaf is set when the path has Children and is a leaf column too:
+	// some documents hold an object there, others a scalar, null or array.
+	// A document holds one or the other, so a defined leaf value wins.
+	Leaf bool
 }
 
 // IndexPred is a predicate answered by the inverted index: the rows whose
@@ -126,18 +130,27 @@ type Join struct {
 	Right    Node
 	EqL, EqR []Expr
 	Cond     Expr
+	// LookupPath, when set, makes this an index lookup join: Right is a
+	// Scan, and for each batch of left rows it reads only the rows whose
+	// LookupPath (the one right key, a scan column) equals a left key,
+	// from the row store for `_id`, else through the inverted index.
+	LookupPath string
 }
 
 // Unnest expands an array expression of its input row into one row per
 // element (a lateral cross join): Out gets the element (and the 1-based
-// ordinality when Ordinality is set). With Outer, a row whose array is
-// empty or missing is kept with undefined elements.
+// ordinality when Ordinality is set). Cond, the ON condition of
+// JOIN UNNEST(…) ON …, keeps only the element rows it holds for. With
+// Outer (LEFT JOIN), an input row without such an element (its array
+// empty or missing included) is kept once, with a NULL element.
 type Unnest struct {
 	Input      Node
 	Array      Expr
 	Elem       ColID
 	Ord        ColID
 	Ordinality bool
+	Cond       Expr
+	Outer      bool
 }
 
 // SetOp is UNION / INTERSECT / EXCEPT [ALL]; the output columns are Out

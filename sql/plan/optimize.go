@@ -12,6 +12,8 @@ import (
 func Optimize(n Node, ctx *fn.Ctx) Node {
 	n = foldNode(n, ctx)
 	n = pushdown(n, nil)
+	chooseLookupJoins(n)
+	chooseBuildSides(n)
 	used := map[ColID]bool{}
 	for _, c := range n.Cols() {
 		used[c] = true
@@ -80,6 +82,7 @@ func collectUsed(n Node, used map[ColID]bool) {
 		add(n.Cond)
 	case *Unnest:
 		add(n.Array)
+		add(n.Cond)
 	case *SetOp:
 		for _, c := range n.Left.Cols() {
 			used[c] = true
@@ -175,6 +178,7 @@ func foldNode(n Node, ctx *fn.Ctx) Node {
 	case *Unnest:
 		n.Input = foldNode(n.Input, ctx)
 		n.Array = f(n.Array)
+		n.Cond = f(n.Cond)
 	case *SetOp:
 		n.Left = foldNode(n.Left, ctx)
 		n.Right = foldNode(n.Right, ctx)
@@ -379,11 +383,21 @@ func chooseAccess(s *Scan) {
 		}
 		return c.V, true
 	}
-	var rest []Expr
+	var rest, indexed []Expr
 	for _, c := range Conjuncts(s.Filter) {
+		n := len(s.Index)
 		if handled := accessFor(s, c, leaf, scalar); !handled {
 			rest = append(rest, c)
+		} else if len(s.Index) > n {
+			indexed = append(indexed, c)
 		}
+	}
+	if s.IDs != nil && len(s.Index) > 0 {
+		// An _id lookup reads its few documents whole and applies only
+		// the filter: the predicates the index would have answered go
+		// back into it.
+		rest = append(indexed, rest...)
+		s.Index = nil
 	}
 	s.Filter = AndAll(rest)
 }

@@ -16,8 +16,12 @@ const (
 	UndefinedFunction     = "42883"
 	AmbiguousColumn       = "42702"
 	Grouping              = "42803"
+	Windowing             = "42P20" // misplaced window function, bad window clause
+	WrongObjectType       = "42809" // e.g. a window function without OVER
+	UndefinedObject       = "42704" // e.g. an unknown named window
 	DatatypeMismatch      = "42804"
 	InvalidParameter      = "42P02"
+	InvalidColumnRef      = "42P10" // ORDER BY/GROUP BY position out of range
 	FeatureNotSupported   = "0A000"
 	DataException         = "22000"
 	DivisionByZero        = "22012"
@@ -26,6 +30,8 @@ const (
 	InvalidDatetime       = "22007"
 	InvalidRegex          = "2201B"
 	ArraySubscript        = "2202E"
+	InvalidLimit          = "2201W" // invalid_row_count_in_limit_clause
+	InvalidOffset         = "2201X" // invalid_row_count_in_result_offset_clause
 	CardinalityViolation  = "21000" // more than one row from a scalar subquery
 	QueryCanceled         = "57014"
 	OutOfMemory           = "53200"

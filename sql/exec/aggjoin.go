@@ -1,0 +1,238 @@
+package exec
+
+import (
+	"context"
+	"runtime"
+
+	"github.com/basaltdb/basalt/sql/plan"
+	"github.com/basaltdb/basalt/storage"
+	"github.com/basaltdb/basalt/types"
+)
+
+// aggJoinOp is a hash aggregate over an inner or left hash join whose
+// probe side is a segment scan, the fact-joins-dimension shape of
+// analytics: the build side is read once into a shared hash table, then
+// workers scan the probe side's segments, probe the table with rows read in
+// place and fold each joined row, assembled in a scratch row, into their
+// own groups. No joined row is ever allocated.
+type aggJoinOp struct {
+	q     *Query
+	n     *plan.Aggregate
+	join  *plan.Join
+	scan  *scanOp
+	right Operator
+	out   *rowsOp
+}
+
+// aggJoinInput returns the join under aggregate n when it can be fused.
+func aggJoinInput(n *plan.Aggregate) (*plan.Join, *plan.Scan, bool) {
+	j, ok := n.Input.(*plan.Join)
+	if !ok || (j.Kind != "INNER" && j.Kind != "LEFT") || len(j.EqL) == 0 || j.LookupPath != "" {
+		return nil, nil, false
+	}
+	s, ok := j.Left.(*plan.Scan)
+	if !ok || !fusable(n, s) {
+		return nil, nil, false
+	}
+	exprs := append(append([]plan.Expr{j.Cond}, j.EqL...), j.EqR...)
+	return j, s, !hasSubquery(exprs)
+}
+
+func (q *Query) newAggJoin(n *plan.Aggregate, j *plan.Join, s *plan.Scan) (Operator, error) {
+	st := &NodeStats{}
+	q.stats[s] = st
+	q.stats[j] = &NodeStats{}
+	sc, err := q.newScan(s)
+	if err != nil {
+		return nil, err
+	}
+	right, err := q.build(j.Right)
+	if err != nil {
+		return nil, err
+	}
+	o := &aggJoinOp{q: q, n: n, join: j, scan: sc.(*scanOp), right: right}
+	o.scan.st = st
+	return o, nil
+}
+
+type aggJoinWorker struct {
+	filter *vecFilter
+	lkeys  []evalFn
+	cond   evalFn
+	table  *groupTable
+	row    Row // the joined row: probe columns, then build columns
+	kbuf   []byte
+	kv     []types.Value
+	rows   []int
+	st     NodeStats
+	joined int64
+	seg    int64
+}
+
+func (o *aggJoinOp) newWorker() (*aggJoinWorker, error) {
+	j := o.join
+	lw := len(j.Left.Cols())
+	w := &aggJoinWorker{row: make(Row, lw+len(j.Right.Cols()))}
+	var err error
+	if w.filter, err = o.scan.compileVecFilter(o.q, o.scan.n.Filter); err != nil {
+		return nil, err
+	}
+	ll := layoutOf(j.Left.Cols())
+	for _, e := range j.EqL {
+		f, err := o.q.compile(e, ll)
+		if err != nil {
+			return nil, err
+		}
+		w.lkeys = append(w.lkeys, f)
+	}
+	both := layoutOf(j.Cols())
+	if j.Cond != nil {
+		if w.cond, err = o.q.compile(j.Cond, both); err != nil {
+			return nil, err
+		}
+	}
+	keys, specs, err := o.q.compileAgg(o.n, both)
+	if err != nil {
+		return nil, err
+	}
+	w.table = newGroupTable(o.q.mem, keys, specs)
+	return w, nil
+}
+
+func (o *aggJoinOp) Next(ctx context.Context) ([]Row, error) {
+	if o.out != nil {
+		return o.out.Next(ctx)
+	}
+	rl := layoutOf(o.join.Right.Cols())
+	var rkeys []evalFn
+	for _, e := range o.join.EqR {
+		f, err := o.q.compile(e, rl)
+		if err != nil {
+			return nil, err
+		}
+		rkeys = append(rkeys, f)
+	}
+	h, err := o.q.buildHash(ctx, o.right, rkeys)
+	if err != nil {
+		return nil, err
+	}
+	if err := o.scan.init(ctx); err != nil {
+		return nil, err
+	}
+	segs := o.scan.segs
+	n := max(1, min(runtime.GOMAXPROCS(0), len(segs)))
+	for _, a := range o.n.Aggs {
+		if !mergeable((&aggSpec{call: a}).newAcc()) {
+			n = 1
+		}
+	}
+	ws := make([]*aggJoinWorker, n)
+	for i := range ws {
+		if ws[i], err = o.newWorker(); err != nil {
+			return nil, err
+		}
+	}
+	err = runWorkers(ctx, len(ws), len(segs), func(wi, seg int) error {
+		return ws[wi].scanSegment(ctx, o, h, seg, segs[seg])
+	})
+	if err != nil {
+		return nil, err
+	}
+	st := o.scan.st
+	for _, w := range ws {
+		st.SegmentsPruned += w.st.SegmentsPruned
+		st.BlocksRead += w.st.BlocksRead
+		st.RowsScanned += w.st.RowsScanned
+		st.Rows += w.st.Rows
+		o.q.stats[o.join].Rows += w.joined
+		if w != ws[0] {
+			ws[0].table.merge(w.table)
+		}
+	}
+	if len(ws) > 1 {
+		ws[0].table.sortByFirst()
+	}
+	rows, err := ws[0].table.rows()
+	if err != nil {
+		return nil, err
+	}
+	o.out = &rowsOp{rows: rows}
+	return o.out.Next(ctx)
+}
+
+// scanSegment probes the build side with the rows of segment v and folds
+// the joined rows.
+func (w *aggJoinWorker) scanSegment(ctx context.Context, o *aggJoinOp, h *hashSide, seg int, v *storage.SegmentView) error {
+	w.seg = int64(seg) << 32
+	sc, err := o.scan.openView(ctx, v, &w.st)
+	if err != nil || sc == nil {
+		return err
+	}
+	lw := len(o.scan.cols)
+	left := w.row[:lw:lw]
+	right := w.row[lw:]
+	outer := o.join.Kind == "LEFT"
+	for {
+		b, err := sc.Next(ctx)
+		if err != nil || b == nil {
+			return err
+		}
+		w.st.BlocksRead++
+		w.st.RowsScanned += int64(b.Selected())
+		rows := w.rows[:0]
+		if w.filter != nil {
+			if rows, err = w.filter.apply(b, func(i int) Row { o.scan.fill(b, i, left); return left }); err != nil {
+				return err
+			}
+		} else {
+			if b.Sel != nil {
+				rows = append(rows, b.Sel...)
+			} else {
+				for i := range b.Length {
+					rows = append(rows, i)
+				}
+			}
+			w.rows = rows
+		}
+		w.st.Rows += int64(len(rows))
+		for _, i := range rows {
+			o.scan.fill(b, i, left)
+			var ok bool
+			if w.kbuf, w.kv, ok, err = joinKey(w.kbuf[:0], w.kv[:0], left, w.lkeys); err != nil {
+				return err
+			}
+			var cands []int
+			if ok {
+				cands = h.table[string(w.kbuf)]
+			}
+			w.table.pos = w.seg | int64(b.Start+i)
+			matched := false
+			for _, ri := range cands {
+				copy(right, h.rows[ri])
+				if w.cond != nil {
+					c, err := w.cond(w.row)
+					if err != nil {
+						return err
+					}
+					if !truthy(c) {
+						continue
+					}
+				}
+				matched = true
+				w.joined++
+				if err := w.table.add(w.row); err != nil {
+					return err
+				}
+			}
+			if !matched && outer {
+				for k := range right {
+					right[k] = types.Null
+				}
+				w.joined++
+				if err := w.table.add(w.row); err != nil {
+					return err
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,129 @@
+package exec
+
+import "github.com/basaltdb/basalt/types"
+
+// merger is an accumulator that can fold in another's partial state (of
+// the same aggregate), so workers can aggregate segments apart and combine
+// their groups at the end.
+type merger interface {
+	merge(other accumulator)
+}
+
+// mergeable reports whether accumulators like a can be merged.
+func mergeable(a accumulator) bool {
+	switch a := a.(type) {
+	case *distinctAcc:
+		_, ok := a.in.(*countAcc)
+		return ok
+	case *orderedAcc:
+		// Percentiles only read the values; other ordered aggregates
+		// would see ties in the order the workers happened to merge.
+		_, ok := a.in.(*percentileAcc)
+		return ok
+	case *listAcc, *byAcc, *anyAcc:
+		// ARRAY_AGG keeps the scan's order, MAX_BY and ANY_VALUE its
+		// first row among ties: one worker keeps them deterministic.
+		return false
+	case merger:
+		return true
+	}
+	return false
+}
+
+func (a *countAcc) merge(o accumulator)   { a.n += o.(*countAcc).n }
+func (a *countIfAcc) merge(o accumulator) { a.n += o.(*countIfAcc).n }
+
+func (a *sumAcc) merge(o accumulator) {
+	b := o.(*sumAcc)
+	if !b.any {
+		return
+	}
+	if !a.any {
+		*a = *b
+		return
+	}
+	if !a.isFloat && !b.isFloat {
+		s := a.i + b.i
+		if (s > a.i) == (b.i > 0) || b.i == 0 {
+			a.i = s
+			return
+		}
+	}
+	x, y := a.f, b.f
+	if !a.isFloat {
+		x = float64(a.i)
+	}
+	if !b.isFloat {
+		y = float64(b.i)
+	}
+	a.isFloat, a.f = true, x+y
+}
+
+// merge combines Welford states (Chan et al.'s parallel formula).
+func (a *statsAcc) merge(o accumulator) {
+	b := o.(*statsAcc)
+	if b.n == 0 {
+		return
+	}
+	if a.n == 0 {
+		*a = *b
+		return
+	}
+	n := a.n + b.n
+	d := b.mean - a.mean
+	a.mean += d * b.n / n
+	a.m2 += b.m2 + d*d*a.n*b.n/n
+	a.sum += b.sum
+	a.n = n
+}
+
+func (a *minMaxAcc) merge(o accumulator) {
+	b := o.(*minMaxAcc)
+	if b.has {
+		a.add([]types.Value{b.v})
+	}
+}
+
+func (a *boolAcc) merge(o accumulator) {
+	b := o.(*boolAcc)
+	if b.has {
+		a.add([]types.Value{types.Bool(b.v)})
+	}
+}
+
+func (h *hll) merge(o accumulator) {
+	for i, r := range o.(*hll).reg {
+		if r > h.reg[i] {
+			h.reg[i] = r
+		}
+	}
+}
+
+func (a *percentileAcc) merge(o accumulator) {
+	b := o.(*percentileAcc)
+	if !a.set {
+		a.frac, a.set = b.frac, b.set
+	}
+	a.vals = append(a.vals, b.vals...)
+	a.raw = append(a.raw, b.raw...)
+}
+
+var nullKey = string(appendKey(nil, types.Null))
+
+// merge for COUNT(DISTINCT x): the union of the seen sets.
+func (a *distinctAcc) merge(o accumulator) {
+	c := a.in.(*countAcc)
+	for k := range o.(*distinctAcc).seen {
+		if k == nullKey {
+			continue // seen, never counted
+		}
+		if !a.seen[k] {
+			a.seen[k] = true
+			c.n++
+		}
+	}
+}
+
+// orderedAcc merges by concatenation: its order is the ORDER BY of the
+// aggregate, applied at the end.
+func (a *orderedAcc) merge(o accumulator) { a.rows = append(a.rows, o.(*orderedAcc).rows...) }

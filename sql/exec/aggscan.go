@@ -1,0 +1,408 @@
+package exec
+
+import (
+	"context"
+	"runtime"
+
+	"github.com/basaltdb/basalt/coldata"
+	"github.com/basaltdb/basalt/sql/plan"
+	"github.com/basaltdb/basalt/storage"
+	"github.com/basaltdb/basalt/types"
+)
+
+// aggScanOp is a hash aggregate fused with the scan beneath it. Workers, one
+// per core, take the snapshot's segments in turn and fold the rows of their
+// column batches straight into their own group tables: rows are read in
+// place (strings aliasing the block buffers) instead of being copied out of
+// the scan one by one, and only what a group keeps is copied. The workers'
+// partial groups are merged at the end. Aggregates whose partial states
+// cannot be merged (ARRAY_AGG, ordered aggregates, …) run on one worker.
+type aggScanOp struct {
+	q    *Query
+	n    *plan.Aggregate
+	scan *scanOp
+	out  *rowsOp
+}
+
+// fusable reports whether aggregate n over scan s can run as an aggScanOp:
+// the scan reads segments (not `_id` lookups), and nothing evaluates a
+// subquery, whose operators are not safe to share between workers.
+func fusable(n *plan.Aggregate, s *plan.Scan) bool {
+	if s.IDs != nil || s.Limit > 0 {
+		return false
+	}
+	exprs := append([]plan.Expr{s.Filter}, n.Keys...)
+	for _, a := range n.Aggs {
+		exprs = append(exprs, a.Args...)
+		exprs = append(exprs, a.Filter)
+		for _, k := range a.OrderBy {
+			exprs = append(exprs, k.Expr)
+		}
+	}
+	for _, e := range exprs {
+		if e == nil {
+			continue
+		}
+		sub := false
+		plan.Walk(e, func(x plan.Expr) bool {
+			if _, ok := x.(*plan.SubqueryExpr); ok {
+				sub = true
+			}
+			return !sub
+		})
+		if sub {
+			return false
+		}
+	}
+	return true
+}
+
+func (q *Query) newAggScan(n *plan.Aggregate, s *plan.Scan) (Operator, error) {
+	st := &NodeStats{}
+	q.stats[s] = st
+	sc, err := q.newScan(s)
+	if err != nil {
+		return nil, err
+	}
+	o := &aggScanOp{q: q, n: n, scan: sc.(*scanOp)}
+	o.scan.st = st
+	return o, nil
+}
+
+// aggWorker aggregates the segments it takes into its own table.
+type aggWorker struct {
+	filter *vecFilter
+	table  *groupTable
+	row    Row
+	st     NodeStats
+	// direct, when set, reads keys and arguments from the batch's
+	// vectors rather than through compiled expressions.
+	direct *directAgg
+	kvals  []types.Value
+	arg    []types.Value
+	rows   []int    // the batch rows that passed the filter
+	gs     []*group // their groups
+	only   *group   // the group of an aggregate without keys
+	// Groups by a single key's raw value, for vectors of one kind.
+	strGroups map[string]*group
+	intGroups map[int64]*group
+	seg       int64 // the segment being read, shifted for group.first
+}
+
+// directAgg maps keys and aggregate arguments that are plain columns to
+// the batch vectors holding them.
+type directAgg struct {
+	keyVecs []int
+	argVecs []int // -1: no argument (COUNT(*))
+}
+
+// directPlan returns the vectors of an aggregate whose keys and arguments
+// are all scan columns read from one vector, nil for any other.
+func (o *aggScanOp) directPlan() *directAgg {
+	lay := layoutOf(o.n.Input.Cols())
+	vec := func(e plan.Expr) int {
+		c, ok := e.(*plan.ColRef)
+		if !ok {
+			return -1
+		}
+		i, ok := lay[c.ID]
+		if !ok || len(o.scan.cols[i].children) > 0 {
+			return -1
+		}
+		return o.scan.cols[i].vec
+	}
+	d := &directAgg{}
+	for _, k := range o.n.Keys {
+		v := vec(k)
+		if v < 0 {
+			return nil
+		}
+		d.keyVecs = append(d.keyVecs, v)
+	}
+	for _, a := range o.n.Aggs {
+		if a.Filter != nil || len(a.OrderBy) > 0 || len(a.Args) > 1 {
+			return nil
+		}
+		v := -1
+		if len(a.Args) == 1 {
+			if v = vec(a.Args[0]); v < 0 {
+				return nil
+			}
+		}
+		d.argVecs = append(d.argVecs, v)
+	}
+	return d
+}
+
+func (o *aggScanOp) newWorker() (*aggWorker, error) {
+	lay := layoutOf(o.n.Input.Cols())
+	keys, specs, err := o.q.compileAgg(o.n, lay)
+	if err != nil {
+		return nil, err
+	}
+	w := &aggWorker{table: newGroupTable(o.q.mem, keys, specs), row: make(Row, len(o.scan.cols)), direct: o.directPlan()}
+	if w.direct != nil {
+		w.kvals = make([]types.Value, len(keys))
+		w.arg = make([]types.Value, 1)
+		w.strGroups, w.intGroups = map[string]*group{}, map[int64]*group{}
+	}
+	if w.filter, err = o.scan.compileVecFilter(o.q, o.scan.n.Filter); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// workers returns how many workers to run: one per core and segment, one
+// when an aggregate's partial states do not merge.
+func (o *aggScanOp) workers(segs int) int {
+	n := min(runtime.GOMAXPROCS(0), segs)
+	if n <= 1 {
+		return 1
+	}
+	for _, a := range o.n.Aggs {
+		if !mergeable((&aggSpec{call: a}).newAcc()) {
+			return 1
+		}
+	}
+	return n
+}
+
+func (o *aggScanOp) Next(ctx context.Context) ([]Row, error) {
+	if o.out != nil {
+		return o.out.Next(ctx)
+	}
+	if err := o.scan.init(ctx); err != nil {
+		return nil, err
+	}
+	segs := o.scan.segs
+	ws := make([]*aggWorker, o.workers(len(segs)))
+	for i := range ws {
+		w, err := o.newWorker()
+		if err != nil {
+			return nil, err
+		}
+		ws[i] = w
+	}
+	err := runWorkers(ctx, len(ws), len(segs), func(wi, seg int) error {
+		return ws[wi].scanSegment(ctx, o.scan, seg, segs[seg])
+	})
+	if err != nil {
+		return nil, err
+	}
+	st := o.scan.st
+	for _, w := range ws {
+		st.SegmentsPruned += w.st.SegmentsPruned
+		st.BlocksRead += w.st.BlocksRead
+		st.RowsScanned += w.st.RowsScanned
+		st.Rows += w.st.Rows
+		if w != ws[0] {
+			ws[0].table.merge(w.table)
+		}
+	}
+	if len(ws) > 1 {
+		ws[0].table.sortByFirst()
+	}
+	rows, err := ws[0].table.rows()
+	if err != nil {
+		return nil, err
+	}
+	o.out = &rowsOp{rows: rows}
+	return o.out.Next(ctx)
+}
+
+// foldDirect filters the selected rows of b and folds those that pass.
+func (w *aggWorker) foldDirect(b *coldata.Batch, scan *scanOp) error {
+	rows, err := w.keep(b, scan)
+	if err != nil {
+		return err
+	}
+	w.st.Rows += int64(len(rows))
+	if len(rows) == 0 {
+		return nil
+	}
+	return w.foldBatch(b, rows)
+}
+
+// keep returns the selected rows of b that pass the filter.
+func (w *aggWorker) keep(b *coldata.Batch, scan *scanOp) ([]int, error) {
+	if w.filter != nil {
+		return w.filter.apply(b, func(i int) Row { scan.fill(b, i, w.row); return w.row })
+	}
+	rows := w.rows[:0]
+	if b.Sel != nil {
+		rows = append(rows, b.Sel...)
+	} else {
+		for i := range b.Length {
+			rows = append(rows, i)
+		}
+	}
+	w.rows = rows
+	return rows, nil
+}
+
+// foldBatch folds the rows of b listed in rows, reading keys and arguments
+// from its vectors: first each row's group, then each aggregate over all
+// rows, with typed loops for the common aggregates over uniform vectors.
+func (w *aggWorker) foldBatch(b *coldata.Batch, rows []int) error {
+	gs, err := w.groupsOf(b, rows)
+	if err != nil {
+		return err
+	}
+	for a, vi := range w.direct.argVecs {
+		if vi < 0 { // COUNT(*)
+			for _, g := range gs {
+				g.accs[a].(*countAcc).n++
+			}
+			continue
+		}
+		vec := &b.Vecs[vi]
+		kind, uniform := vec.Uniform()
+		switch gs[0].accs[a].(type) {
+		case *countAcc:
+			if uniform {
+				if kind != types.KindNull && kind != types.KindUndefined {
+					for _, g := range gs {
+						g.accs[a].(*countAcc).n++
+					}
+				}
+				continue
+			}
+		case *sumAcc:
+			if uniform && kind == types.KindInt {
+				for r, g := range gs {
+					g.accs[a].(*sumAcc).addInt(vec.I64[rows[r]])
+				}
+				continue
+			}
+			if uniform && kind == types.KindFloat {
+				for r, g := range gs {
+					g.accs[a].(*sumAcc).addFloat(vec.F64[rows[r]])
+				}
+				continue
+			}
+		}
+		arg := w.arg[:1]
+		for r, g := range gs {
+			arg[0] = vec.Value(rows[r])
+			if err := g.accs[a].add(arg); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// groupsOf returns the group of each row, creating groups as needed. A
+// single key of one kind per vector looks groups up by its raw string or
+// integer before falling back to the encoded key.
+func (w *aggWorker) groupsOf(b *coldata.Batch, rows []int) ([]*group, error) {
+	t := w.table
+	gs := w.gs[:0]
+	keys := w.direct.keyVecs
+	if len(keys) == 0 {
+		if w.only == nil {
+			t.pos = w.seg | int64(b.Start+rows[0])
+			g, err := t.newGroup("", nil)
+			if err != nil {
+				return nil, err
+			}
+			w.only = g
+		}
+		for range rows {
+			gs = append(gs, w.only)
+		}
+		w.gs = gs
+		return gs, nil
+	}
+	if len(keys) == 1 {
+		vec := &b.Vecs[keys[0]]
+		if kind, ok := vec.Uniform(); ok && (kind == types.KindString || kind == types.KindInt) {
+			for _, i := range rows {
+				var g *group
+				if kind == types.KindString {
+					g = w.strGroups[vec.Str[i]]
+				} else {
+					g = w.intGroups[vec.I64[i]]
+				}
+				if g == nil {
+					var err error
+					if g, err = w.lookup(b, i); err != nil {
+						return nil, err
+					}
+					if kind == types.KindString {
+						w.strGroups[g.key[0].Str()] = g
+					} else {
+						w.intGroups[vec.I64[i]] = g
+					}
+				}
+				gs = append(gs, g)
+			}
+			w.gs = gs
+			return gs, nil
+		}
+	}
+	for _, i := range rows {
+		g, err := w.lookup(b, i)
+		if err != nil {
+			return nil, err
+		}
+		gs = append(gs, g)
+	}
+	w.gs = gs
+	return gs, nil
+}
+
+// lookup returns the group of row i by its encoded key.
+func (w *aggWorker) lookup(b *coldata.Batch, i int) (*group, error) {
+	t := w.table
+	t.pos = w.seg | int64(b.Start+i)
+	t.kbuf = t.kbuf[:0]
+	for j, v := range w.direct.keyVecs {
+		w.kvals[j] = b.Vecs[v].Value(i)
+		t.kbuf = appendKey(t.kbuf, w.kvals[j])
+	}
+	if g := t.groups[string(t.kbuf)]; g != nil {
+		return g, nil
+	}
+	return t.newGroup(string(t.kbuf), w.kvals)
+}
+
+// scanSegment folds the rows of segment v.
+func (w *aggWorker) scanSegment(ctx context.Context, scan *scanOp, seg int, v *storage.SegmentView) error {
+	w.seg = int64(seg) << 32
+	sc, err := scan.openView(ctx, v, &w.st)
+	if err != nil || sc == nil {
+		return err
+	}
+	for {
+		b, err := sc.Next(ctx)
+		if err != nil {
+			return err
+		}
+		if b == nil {
+			break
+		}
+		w.st.BlocksRead++
+		n := b.Selected()
+		w.st.RowsScanned += int64(n)
+		if w.direct != nil {
+			if err := w.foldDirect(b, scan); err != nil {
+				return err
+			}
+			continue
+		}
+		rows, err := w.keep(b, scan)
+		if err != nil {
+			return err
+		}
+		w.st.Rows += int64(len(rows))
+		for _, i := range rows {
+			scan.fill(b, i, w.row)
+			w.table.pos = w.seg | int64(b.Start+i)
+			if err := w.table.add(w.row); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

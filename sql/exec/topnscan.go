@@ -1,0 +1,244 @@
+package exec
+
+import (
+	"container/heap"
+	"context"
+	"runtime"
+	"sort"
+
+	"github.com/basaltdb/basalt/sql/plan"
+	"github.com/basaltdb/basalt/storage"
+	"github.com/basaltdb/basalt/types"
+)
+
+// topNScanOp is ORDER BY … LIMIT n fused with the scan (and projection)
+// beneath it. Workers take segments in turn and keep their own n best rows
+// in a heap; a row is evaluated in place and copied only when it enters a
+// heap, so a scan of millions of rows for the top 20 copies a few hundred.
+// Ties keep the order rows have in the snapshot, whatever the worker that
+// read them.
+type topNScanOp struct {
+	q     *Query
+	n     *plan.Sort
+	proj  *plan.Project // nil when the sort reads the scan directly
+	scan  *scanOp
+	out   *rowsOp
+	limit int64
+}
+
+// topNInput returns the scan (and projection) under sort n when they can
+// be fused: a limited sort over a segment scan, with no subquery anywhere.
+func topNInput(n *plan.Sort) (*plan.Project, *plan.Scan, bool) {
+	if n.Limit <= 0 {
+		return nil, nil, false
+	}
+	in := n.Input
+	p, _ := in.(*plan.Project)
+	if p != nil {
+		in = p.Input
+	}
+	s, ok := in.(*plan.Scan)
+	if !ok || s.IDs != nil || s.Limit > 0 {
+		return nil, nil, false
+	}
+	exprs := []plan.Expr{s.Filter}
+	for _, k := range n.Keys {
+		exprs = append(exprs, k.Expr)
+	}
+	if p != nil {
+		exprs = append(exprs, p.Exprs...)
+	}
+	return p, s, !hasSubquery(exprs)
+}
+
+func hasSubquery(exprs []plan.Expr) bool {
+	sub := false
+	for _, e := range exprs {
+		if e == nil {
+			continue
+		}
+		plan.Walk(e, func(x plan.Expr) bool {
+			if _, ok := x.(*plan.SubqueryExpr); ok {
+				sub = true
+			}
+			return !sub
+		})
+	}
+	return sub
+}
+
+func (q *Query) newTopNScan(n *plan.Sort, p *plan.Project, s *plan.Scan) (Operator, error) {
+	st := &NodeStats{}
+	q.stats[s] = st
+	if p != nil {
+		q.stats[p] = &NodeStats{}
+	}
+	sc, err := q.newScan(s)
+	if err != nil {
+		return nil, err
+	}
+	o := &topNScanOp{q: q, n: n, proj: p, scan: sc.(*scanOp), limit: n.Limit}
+	o.scan.st = st
+	return o, nil
+}
+
+// topNWorker keeps the best rows of the segments it takes.
+type topNWorker struct {
+	filter *vecFilter
+	rows   []int
+	proj   []evalFn
+	keys   []evalFn
+	row    Row // the scan row
+	prow   Row // the projected row
+	key    []types.Value
+	heap   topHeap
+	st     NodeStats
+}
+
+func (o *topNScanOp) newWorker() (*topNWorker, error) {
+	scanLay := layoutOf(o.scan.n.Cols())
+	w := &topNWorker{row: make(Row, len(o.scan.cols)), heap: topHeap{keys: o.n.Keys}, key: make([]types.Value, len(o.n.Keys))}
+	var err error
+	if w.filter, err = o.scan.compileVecFilter(o.q, o.scan.n.Filter); err != nil {
+		return nil, err
+	}
+	keyLay := scanLay
+	if o.proj != nil {
+		for _, e := range o.proj.Exprs {
+			f, err := o.q.compile(e, scanLay)
+			if err != nil {
+				return nil, err
+			}
+			w.proj = append(w.proj, f)
+		}
+		w.prow = make(Row, len(w.proj))
+		keyLay = layoutOf(o.proj.Cols())
+	}
+	for _, k := range o.n.Keys {
+		f, err := o.q.compile(k.Expr, keyLay)
+		if err != nil {
+			return nil, err
+		}
+		w.keys = append(w.keys, f)
+	}
+	return w, nil
+}
+
+func (o *topNScanOp) Next(ctx context.Context) ([]Row, error) {
+	if o.out != nil {
+		return o.out.Next(ctx)
+	}
+	if err := o.scan.init(ctx); err != nil {
+		return nil, err
+	}
+	segs := o.scan.segs
+	ws := make([]*topNWorker, max(1, min(runtime.GOMAXPROCS(0), len(segs))))
+	for i := range ws {
+		w, err := o.newWorker()
+		if err != nil {
+			return nil, err
+		}
+		ws[i] = w
+	}
+	err := runWorkers(ctx, len(ws), len(segs), func(wi, seg int) error {
+		return ws[wi].scanSegment(ctx, o, seg, segs[seg])
+	})
+	if err != nil {
+		return nil, err
+	}
+	var items []keyed
+	st := o.scan.st
+	for _, w := range ws {
+		items = append(items, w.heap.items...)
+		st.SegmentsPruned += w.st.SegmentsPruned
+		st.BlocksRead += w.st.BlocksRead
+		st.RowsScanned += w.st.RowsScanned
+		st.Rows += w.st.Rows
+	}
+	h := &ws[0].heap
+	sort.Slice(items, func(i, j int) bool { return h.less(items[i], items[j]) })
+	if int64(len(items)) > o.limit {
+		items = items[:o.limit]
+	}
+	rows := make([]Row, len(items))
+	for i, it := range items {
+		rows[i] = it.row
+	}
+	if o.proj != nil {
+		o.q.stats[o.proj].Rows = st.Rows
+	}
+	o.out = &rowsOp{rows: rows}
+	return o.out.Next(ctx)
+}
+
+// scanSegment offers every row of segment seg (view v) to the heap.
+func (w *topNWorker) scanSegment(ctx context.Context, o *topNScanOp, seg int, v *storage.SegmentView) error {
+	sc, err := o.scan.openView(ctx, v, &w.st)
+	if err != nil || sc == nil {
+		return err
+	}
+	for {
+		b, err := sc.Next(ctx)
+		if err != nil || b == nil {
+			return err
+		}
+		w.st.BlocksRead++
+		w.st.RowsScanned += int64(b.Selected())
+		rows := w.rows[:0]
+		if w.filter != nil {
+			if rows, err = w.filter.apply(b, func(i int) Row { o.scan.fill(b, i, w.row); return w.row }); err != nil {
+				return err
+			}
+		} else if b.Sel != nil {
+			rows = append(rows, b.Sel...)
+		} else {
+			for i := range b.Length {
+				rows = append(rows, i)
+			}
+		}
+		if w.filter == nil {
+			w.rows = rows
+		}
+		for _, i := range rows {
+			o.scan.fill(b, i, w.row)
+			w.st.Rows++
+			r := w.row
+			if w.proj != nil {
+				for j, f := range w.proj {
+					if w.prow[j], err = f(w.row); err != nil {
+						return err
+					}
+				}
+				r = w.prow
+			}
+			for j, f := range w.keys {
+				if w.key[j], err = f(r); err != nil {
+					return err
+				}
+			}
+			it := keyed{key: w.key, seq: seg<<32 | (b.Start + i)}
+			full := int64(w.heap.Len()) >= o.limit
+			if full && !w.heap.less(it, w.heap.items[0]) {
+				continue
+			}
+			// The row enters the heap: copy what aliases the batch.
+			it.key = make([]types.Value, len(w.key))
+			for j, v := range w.key {
+				it.key[j] = own(v)
+			}
+			it.row = make(Row, len(r))
+			for j, v := range r {
+				it.row[j] = own(v)
+			}
+			if full {
+				w.heap.items[0] = it
+				heap.Fix(&w.heap, 0)
+				continue
+			}
+			if err := o.q.mem.grow(rowBytes(it.row) + 24); err != nil {
+				return err
+			}
+			heap.Push(&w.heap, it)
+		}
+	}
+}

@@ -1,0 +1,233 @@
+package exec
+
+import (
+	"strings"
+
+	"github.com/basaltdb/basalt/coldata"
+	"github.com/basaltdb/basalt/sql/fn"
+	"github.com/basaltdb/basalt/sql/plan"
+	"github.com/basaltdb/basalt/types"
+)
+
+// vecFilter is a scan filter applied to a whole batch: the conjuncts that
+// compare a column with a constant (=, <>, <, <=, >, >=, LIKE) run as loops
+// over the column vector, typed when the vector holds one kind; the other
+// conjuncts are evaluated row by row on the rows that are left.
+type vecFilter struct {
+	kernels []vecKernel
+	rest    evalFn // nil when every conjunct has a kernel
+	rows    []int
+}
+
+// vecKernel keeps the rows (positions in the batch) the conjunct is true
+// for, reusing rows' array.
+type vecKernel func(b *coldata.Batch, rows []int) []int
+
+// compileVecFilter compiles scan s's filter e for a worker; nil for none.
+func (s *scanOp) compileVecFilter(q *Query, e plan.Expr) (*vecFilter, error) {
+	if e == nil {
+		return nil, nil
+	}
+	lay := layoutOf(s.n.Cols())
+	// vec returns the vector a column reference reads, -1 when it is not a
+	// plain leaf column of the scan.
+	vec := func(x plan.Expr) int {
+		c, ok := x.(*plan.ColRef)
+		if !ok {
+			return -1
+		}
+		i, ok := lay[c.ID]
+		if !ok || len(s.cols[i].children) > 0 {
+			return -1
+		}
+		return s.cols[i].vec
+	}
+	f := &vecFilter{}
+	var rest plan.Expr
+	for _, c := range conjuncts(e) {
+		if k := kernelFor(c, vec); k != nil {
+			f.kernels = append(f.kernels, k)
+			continue
+		}
+		if rest == nil {
+			rest = c
+		} else {
+			rest = &plan.Logic{And: true, L: rest, R: c}
+		}
+	}
+	if rest != nil {
+		var err error
+		if f.rest, err = q.compile(rest, lay); err != nil {
+			return nil, err
+		}
+	}
+	return f, nil
+}
+
+func conjuncts(e plan.Expr) []plan.Expr {
+	if l, ok := e.(*plan.Logic); ok && l.And {
+		return append(conjuncts(l.L), conjuncts(l.R)...)
+	}
+	return []plan.Expr{e}
+}
+
+var flipped = map[string]string{"=": "=", "<>": "<>", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+func kernelFor(e plan.Expr, vec func(plan.Expr) int) vecKernel {
+	switch e := e.(type) {
+	case *plan.Cmp:
+		op := e.Op
+		col, k := vec(e.L), e.R
+		if col < 0 {
+			col, k, op = vec(e.R), e.L, flipped[op]
+		}
+		c, ok := k.(*plan.Const)
+		if col < 0 || !ok || op == "" {
+			return nil
+		}
+		return cmpKernel(col, op, c.V)
+	case *plan.Like:
+		col := vec(e.X)
+		p, ok := e.Pattern.(*plan.Const)
+		if col < 0 || !ok || p.V.Kind() != types.KindString {
+			return nil
+		}
+		escape := "\\"
+		if e.Escape != nil {
+			ce, ok := e.Escape.(*plan.Const)
+			if !ok || ce.V.Kind() != types.KindString {
+				return nil
+			}
+			escape = ce.V.Str()
+		}
+		m, err := fn.CompileLike(p.V.Str(), escape, e.ILike)
+		if err != nil {
+			return nil // the row evaluator reports it
+		}
+		return likeKernel(col, m, e.Not)
+	}
+	return nil
+}
+
+// cmpResult turns a three-way comparison into op's answer.
+func cmpResult(op string, c int) bool {
+	switch op {
+	case "=":
+		return c == 0
+	case "<>":
+		return c != 0
+	case "<":
+		return c < 0
+	case "<=":
+		return c <= 0
+	case ">":
+		return c > 0
+	}
+	return c >= 0
+}
+
+func cmp3[T int64 | string](a, b T) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func cmpKernel(col int, op string, c types.Value) vecKernel {
+	return func(b *coldata.Batch, rows []int) []int {
+		v := &b.Vecs[col]
+		out := rows[:0]
+		kind, uniform := v.Uniform()
+		switch {
+		case uniform && (kind == types.KindNull || kind == types.KindUndefined):
+			// Compare with null is null: no row passes.
+		case uniform && kind == types.KindString && c.Kind() == types.KindString:
+			s := c.Str()
+			for _, i := range rows {
+				if cmpResult(op, strings.Compare(v.Str[i], s)) {
+					out = append(out, i)
+				}
+			}
+		case uniform && kind == types.KindInt && c.Kind() == types.KindInt,
+			uniform && kind == types.KindTimestamp && c.Kind() == types.KindTimestamp:
+			x := int64(c.Bits())
+			for _, i := range rows {
+				if cmpResult(op, cmp3(v.I64[i], x)) {
+					out = append(out, i)
+				}
+			}
+		default:
+			for _, i := range rows {
+				if truthy(fn.Compare(op, v.Value(i), c)) {
+					out = append(out, i)
+				}
+			}
+		}
+		return out
+	}
+}
+
+// likeKernel matches as the row evaluator does: a string matches or not;
+// null and undefined give null and other kinds false, neither passing, with
+// NOT LIKE too.
+func likeKernel(col int, m *fn.LikeMatcher, not bool) vecKernel {
+	return func(b *coldata.Batch, rows []int) []int {
+		v := &b.Vecs[col]
+		out := rows[:0]
+		kind, uniform := v.Uniform()
+		for _, i := range rows {
+			if uniform && kind != types.KindString {
+				break
+			}
+			if !uniform && v.Kind(i) != types.KindString {
+				continue
+			}
+			if m.Match(v.Str[i]) != not {
+				out = append(out, i)
+			}
+		}
+		return out
+	}
+}
+
+// apply returns the selected rows of b the filter keeps. fill sets the
+// scan row of a batch position, for the conjuncts evaluated row by row.
+// The result is valid until the next call.
+func (f *vecFilter) apply(b *coldata.Batch, fill func(i int) Row) ([]int, error) {
+	rows := f.rows[:0]
+	if rows == nil {
+		rows = make([]int, 0, b.Length) // never nil: nil means every row
+	}
+	if b.Sel != nil {
+		rows = append(rows, b.Sel...)
+	} else {
+		for i := range b.Length {
+			rows = append(rows, i)
+		}
+	}
+	for _, k := range f.kernels {
+		if len(rows) == 0 {
+			break
+		}
+		rows = k(b, rows)
+	}
+	if f.rest != nil {
+		out := rows[:0]
+		for _, i := range rows {
+			v, err := f.rest(fill(i))
+			if err != nil {
+				f.rows = rows
+				return nil, err
+			}
+			if truthy(v) {
+				out = append(out, i)
+			}
+		}
+		rows = out
+	}
+	f.rows = rows
+	return rows, nil
+}

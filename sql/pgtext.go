@@ -1,0 +1,69 @@
+package sql
+
+import (
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/basaltdb/basalt/types"
+)
+
+// TextValue renders v in PostgreSQL's text output format, as the wire
+// protocol sends it and psql shows it: bools as t/f, floats as float8out
+// prints them, timestamps as timestamptz in UTC ("2024-01-01
+// 10:00:00.5+00"), arrays and objects as JSON. null reports SQL NULL, which
+// undefined also is on the wire.
+func TextValue(v types.Value) (text string, null bool) {
+	switch v.Kind() {
+	case types.KindUndefined, types.KindNull:
+		return "", true
+	case types.KindBool:
+		if v.Bool() {
+			return "t", false
+		}
+		return "f", false
+	case types.KindInt:
+		return strconv.FormatInt(v.Int(), 10), false
+	case types.KindFloat:
+		return FormatFloat8(v.Float()), false
+	case types.KindString:
+		return v.Str(), false
+	case types.KindTimestamp:
+		return FormatTimestamptz(v.Micros()), false
+	default:
+		return v.JSON(), false
+	}
+}
+
+// FormatFloat8 prints f as PostgreSQL 12+ does with its default
+// extra_float_digits: the shortest text that reads back as f, in
+// exponential form when the decimal exponent is below -4 or at least 15.
+func FormatFloat8(f float64) string {
+	switch {
+	case math.IsNaN(f):
+		return "NaN"
+	case math.IsInf(f, 1):
+		return "Infinity"
+	case math.IsInf(f, -1):
+		return "-Infinity"
+	case f == 0:
+		if math.Signbit(f) {
+			return "-0"
+		}
+		return "0"
+	}
+	s := strconv.FormatFloat(f, 'e', -1, 64)
+	exp, _ := strconv.Atoi(s[strings.IndexByte(s, 'e')+1:])
+	if exp < -4 || exp >= 15 {
+		return s
+	}
+	return strconv.FormatFloat(f, 'f', -1, 64)
+}
+
+// FormatTimestamptz prints micros since the epoch as PostgreSQL prints a
+// timestamptz with TimeZone UTC: fractional seconds only when non-zero,
+// without trailing zeros, and the offset "+00".
+func FormatTimestamptz(micros int64) string {
+	return time.UnixMicro(micros).UTC().Format("2006-01-02 15:04:05.999999") + "+00"
+}

@@ -1,0 +1,97 @@
+package plan
+
+import (
+	"github.com/basaltdb/basalt/sql/fn"
+	"github.com/basaltdb/basalt/types"
+)
+
+// PostgreSQL gives a quoted literal no type of its own: in `ts >=
+// '2024-01-02'` it becomes a timestamp because ts is one. Basalt's fields
+// have no declared type, so the binder asks the collection which kinds a
+// path holds: when the other operand of a comparison is known to hold one
+// kind (a field whose documents all hold timestamps, `_event_time`, a
+// function returning timestamps, a cast), a string constant is cast to that
+// kind. A string that does not read as that kind stays a string, and the
+// comparison is false as any comparison of different kinds is.
+
+// timestampFuncs return timestamps whatever their arguments.
+var timestampFuncs = map[string]bool{
+	"date_trunc": true, "time_bucket": true, "date_bin": true, "now": true,
+	"current_timestamp": true, "to_timestamp": true, "timestamp_seconds": true,
+	"timestamp_millis": true, "timestamp_micros": true, "parse_timestamp_iso8601": true,
+	"parse_timestamp": true,
+}
+
+// staticKind returns the one kind e evaluates to (null aside), when the
+// binder can tell.
+func (b *Binder) staticKind(e Expr) (types.Kind, bool) {
+	switch e := e.(type) {
+	case *ColRef:
+		if ks, ok := b.colKinds[e.ID]; ok {
+			return ks.Only()
+		}
+	case *Const:
+		if k := e.V.Kind(); k != types.KindNull && k != types.KindUndefined {
+			return k, true
+		}
+	case *IntervalAdd:
+		return types.KindTimestamp, true
+	case *Cast:
+		switch t, _ := fn.NormalizeType(e.Type); t {
+		case fn.TypeTimestamp, fn.TypeDate:
+			return types.KindTimestamp, true
+		case fn.TypeInt:
+			return types.KindInt, true
+		case fn.TypeFloat:
+			return types.KindFloat, true
+		case fn.TypeBool:
+			return types.KindBool, true
+		}
+	case *Call:
+		if timestampFuncs[e.Fn.Name] {
+			return types.KindTimestamp, true
+		}
+	}
+	return 0, false
+}
+
+// coerce casts e, when it is a string constant, to the kind other is known
+// to hold.
+func (b *Binder) coerce(e, other Expr) Expr {
+	c, ok := e.(*Const)
+	if !ok || c.V.Kind() != types.KindString {
+		return e
+	}
+	k, ok := b.staticKind(other)
+	if !ok {
+		return e
+	}
+	var typ string
+	switch k {
+	case types.KindTimestamp:
+		typ = fn.TypeTimestamp
+	case types.KindInt:
+		// '2.5' against an int column compares as a number, as
+		// PostgreSQL's int = numeric does.
+		typ = fn.TypeFloat
+		if v, err := fn.Cast(c.V, fn.TypeInt); err == nil {
+			return &Const{V: v}
+		}
+	case types.KindFloat:
+		typ = fn.TypeFloat
+	case types.KindBool:
+		typ = fn.TypeBool
+	default:
+		return e
+	}
+	v, err := fn.Cast(c.V, typ)
+	if err != nil {
+		return e
+	}
+	return &Const{V: v}
+}
+
+// coercePair types a string constant on either side by the other.
+func (b *Binder) coercePair(l, r Expr) (Expr, Expr) {
+	return b.coerce(l, r), b.coerce(r, l)
+}
