@@ -387,10 +387,15 @@ func (s *Session) insert(ctx context.Context, ins *ast.Insert, params Params) (*
 		}
 		ops = append(ops, storage.WriteOp{Kind: storage.OpUpsert, Doc: types.Object(fields)})
 	}
-	results, _, err := s.eng.Write(ctx, ws, ins.Table.Name, ops)
+	// All rows or none, as an INSERT is in PostgreSQL.
+	results, _, err := s.eng.WriteAll(ctx, ws, ins.Table.Name, ops)
 	if err != nil {
-		if errors.Is(err, catalog.ErrNotFound) {
+		var de *storage.DocError
+		switch {
+		case errors.Is(err, catalog.ErrNotFound):
 			return nil, sqlerr.New(sqlerr.UndefinedTable, "relation %q does not exist", ws+"."+ins.Table.Name)
+		case errors.As(err, &de):
+			return nil, sqlerr.New(sqlerr.DataException, "INSERT into %s.%s wrote nothing: %s", ws, ins.Table.Name, err)
 		}
 		return nil, err
 	}

@@ -101,3 +101,31 @@ func TestSessionSmoke(t *testing.T) {
 		}
 	}
 }
+
+// TestInsertAllOrNothing checks that an INSERT with one invalid row writes
+// none of its rows, and that a valid one writes all.
+func TestInsertAllOrNothing(t *testing.T) {
+	s, _ := newTestSession(t, `{"_id":"a","x":1}`)
+	ctx := context.Background()
+	_, err := s.Query(ctx, "INSERT INTO t (_id, x) VALUES ('n1', 1), ('n2', 2), (ARRAY[1, 2], 3)", Params{})
+	if err == nil || !strings.Contains(err.Error(), "operation 3") || !strings.Contains(err.Error(), "wrote nothing") {
+		t.Fatalf("want an error naming row 3, got %v", err)
+	}
+	count := func() string {
+		res, err := s.Query(ctx, "SELECT count(*) FROM t", Params{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rowsText(res)
+	}
+	if got := count(); got != "1\n" {
+		t.Fatalf("after the failed INSERT: %s rows, want 1", got)
+	}
+	res, err := s.Query(ctx, "INSERT INTO t (_id, x) VALUES ('n1', 1), ('n2', 2)", Params{})
+	if err != nil || res.RowsAffected != 2 {
+		t.Fatalf("INSERT: %v, %d rows", err, res.RowsAffected)
+	}
+	if got := count(); got != "3\n" {
+		t.Fatalf("after the INSERT: %s rows, want 3", got)
+	}
+}

@@ -334,6 +334,19 @@ func (e *Engine) DropCollection(ws, name string) (catalog.Collection, error) {
 // are durable and visible. The error is for the request as a whole (the
 // collection is gone, the engine is closing, the store failed).
 func (e *Engine) Write(ctx context.Context, ws, name string, ops []WriteOp) ([]WriteResult, uint64, error) {
+	return e.write(ctx, ws, name, ops, false)
+}
+
+// WriteAll is Write for a statement that applies whole or not at all (SQL
+// INSERT): when an operation is invalid, nothing is written and the error
+// is that operation's *DocError with its position. Inserts and deletes
+// fail only on validation, before the commit, and a request commits in one
+// batch, so a crash leaves all of it or none.
+func (e *Engine) WriteAll(ctx context.Context, ws, name string, ops []WriteOp) ([]WriteResult, uint64, error) {
+	return e.write(ctx, ws, name, ops, true)
+}
+
+func (e *Engine) write(ctx context.Context, ws, name string, ops []WriteOp, all bool) ([]WriteResult, uint64, error) {
 	c, err := e.collection(ws, name)
 	if err != nil {
 		return nil, 0, err
@@ -342,6 +355,9 @@ func (e *Engine) Write(ctx context.Context, ws, name string, ops []WriteOp) ([]W
 	prep := make([]prepared, len(ops))
 	for i, op := range ops {
 		prep[i] = prepare(c.meta, op, now, e.opts.Limits)
+		if all && prep[i].err != nil {
+			return nil, 0, fmt.Errorf("operation %d: %w", i+1, prep[i].err)
+		}
 	}
 	c.prefetch(prep)
 	res, seq, err := c.submit(ctx, prep)
