@@ -77,6 +77,8 @@ func TestExplainAccessPath(t *testing.T) {
 	cases := []struct{ q, want string }{
 		{"SELECT * FROM t WHERE k = 'x'", `index lookup [k = "x"]`},
 		{"SELECT * FROM t WHERE k IN ('x', 'y')", `index lookup [k IN ("x", "y")]`},
+		{"SELECT * FROM t WHERE k = 'x' OR 'y' = k OR k IN ('z')", `index lookup [k IN ("x", "y", "z")]`},
+		{"SELECT * FROM t WHERE k = 'x' OR n = 2", "full scan; filter:"},
 		{"SELECT * FROM t WHERE 'r' = ANY(tags)", `index lookup [tags[*] = "r"]`},
 		{"SELECT * FROM t WHERE k LIKE 'x%'", `index lookup [k PREFIX "x"]`},
 		{"SELECT * FROM t WHERE _id = 'a'", `_id lookup ["a"]`},

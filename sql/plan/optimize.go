@@ -358,6 +358,58 @@ func pushJoin(j *Join, preds []Expr) Node {
 	return j
 }
 
+// orAsIn returns a disjunction of equalities and IN lists of one leaf
+// column with constants as one IN list.
+func orAsIn(c *Logic, leaf func(Expr) (string, bool), scalar func(Expr) (types.Value, bool)) (*In, bool) {
+	var col Expr
+	var path string
+	var list []Expr
+	var walk func(e Expr) bool
+	same := func(x Expr) bool {
+		p, ok := leaf(x)
+		if !ok || (col != nil && p != path) {
+			return false
+		}
+		col, path = x, p
+		return true
+	}
+	walk = func(e Expr) bool {
+		switch e := e.(type) {
+		case *Logic:
+			return !e.And && walk(e.L) && walk(e.R)
+		case *Cmp:
+			if e.Op != "=" {
+				return false
+			}
+			x, k := e.L, e.R
+			if _, ok := scalar(x); ok {
+				x, k = k, x
+			}
+			if _, ok := scalar(k); !ok || !same(x) {
+				return false
+			}
+			list = append(list, k)
+			return true
+		case *In:
+			if e.Not || !same(e.X) {
+				return false
+			}
+			for _, k := range e.List {
+				if _, ok := scalar(k); !ok {
+					return false
+				}
+			}
+			list = append(list, e.List...)
+			return true
+		}
+		return false
+	}
+	if !walk(c) {
+		return nil, false
+	}
+	return &In{X: col, List: list}, true
+}
+
 // chooseAccess picks index lookups, zone pruning and `_id` lookups from
 // the scan's filter conjuncts.
 func chooseAccess(s *Scan) {
@@ -406,6 +458,11 @@ func chooseAccess(s *Scan) {
 // path alone decides it (so it leaves the residual filter).
 func accessFor(s *Scan, c Expr, leaf func(Expr) (string, bool), scalar func(Expr) (types.Value, bool)) bool {
 	switch c := c.(type) {
+	case *Logic:
+		// k = 'x' OR k = 'y' OR k IN (…) is an IN list.
+		if in, ok := orAsIn(c, leaf, scalar); ok {
+			return accessFor(s, in, leaf, scalar)
+		}
 	case *Cmp:
 		l, r, op := c.L, c.R, c.Op
 		if _, ok := leaf(l); !ok {
