@@ -205,3 +205,40 @@ func BinaryLen(b []byte) (int, error) {
 	_, n, err := d.binaryValue(b, 0, 0)
 	return n, err
 }
+
+// ArrayScalars calls fn with each scalar element of the binary array b, in
+// order, without allocating (strings alias b); nested arrays and objects are
+// skipped. fn returns false to stop early.
+func ArrayScalars(b []byte, fn func(Value) bool) error {
+	if len(b) == 0 || b[0] != tagArray {
+		return fmt.Errorf("%w: not an array", ErrCorruptValue)
+	}
+	cnt, n := binary.Uvarint(b[1:])
+	if n <= 0 || overlong(b[1:], n) || cnt > uint64(len(b)) {
+		return fmt.Errorf("%w: bad array length", ErrCorruptValue)
+	}
+	i := 1 + n
+	var d Decoder
+	for k := uint64(0); k < cnt; k++ {
+		if i >= len(b) {
+			return fmt.Errorf("%w: truncated", ErrCorruptValue)
+		}
+		if tag := b[i]; tag == tagArray || tag == tagObject {
+			l, err := BinaryLen(b[i:])
+			if err != nil {
+				return err
+			}
+			i += l
+			continue
+		}
+		v, j, err := d.binaryValue(b, i, 0)
+		if err != nil {
+			return err
+		}
+		i = j
+		if !fn(v) {
+			return nil
+		}
+	}
+	return nil
+}

@@ -33,6 +33,9 @@ type Segment struct {
 
 	pathBuf []byte
 	encBuf  []byte
+
+	// elems holds the lazily built element postings of array columns.
+	elems map[string]*elemPostings
 }
 
 // node is one field path in the trie documents are walked with: looking up
@@ -453,6 +456,30 @@ func (s *Segment) Lookup(ipath string, p index.Predicate, n int, dst *roaring.Bi
 		for i := 0; i < end; i++ {
 			if k := kinds[i]; k.IsScalar() && k != types.KindUndefined && p.Match(scalarValue(k, nums[i], av)) {
 				dst.Add(rows[i])
+			}
+		}
+		return nil
+	}
+	if ipath == colPath+types.WildcardSegment {
+		if p.Op == index.OpEq || p.Op == index.OpIn {
+			return s.elemPostingsFor(colPath).lookup(rows, kinds, nums, av, p.Values, n, dst)
+		}
+		// Elements of the arrays themselves: walk their encodings in
+		// place rather than decoding every array.
+		for i := 0; i < end; i++ {
+			if kinds[i] != types.KindArray {
+				continue
+			}
+			row := rows[i]
+			err := types.ArrayScalars(av.bytesOf(nums[i]), func(e types.Value) bool {
+				if p.Match(e) {
+					dst.Add(row)
+					return false
+				}
+				return true
+			})
+			if err != nil {
+				return fmt.Errorf("memseg: corrupt array in arena: %w", err)
 			}
 		}
 		return nil
