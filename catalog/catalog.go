@@ -43,6 +43,7 @@ type Catalog struct {
 	workspaces  map[string]Workspace
 	collections map[string]map[string]Collection // ws → name → record
 	nextID      uint64
+	lambdas     map[string]map[string]*lambda // ws → name → lambda (lambda.go)
 }
 
 // Open loads the catalog, creating the default workspace on first start.
@@ -84,6 +85,9 @@ func Open(db *pebble.DB, now func() time.Time) (*Catalog, error) {
 			return nil, fmt.Errorf("corrupt next collection id")
 		}
 		c.nextID = id
+	}
+	if err := c.loadLambdas(); err != nil {
+		return nil, err
 	}
 	if _, ok := c.workspaces[DefaultWorkspace]; !ok {
 		if _, err := c.CreateWorkspace(DefaultWorkspace, ""); err != nil {
@@ -151,7 +155,8 @@ func (c *Catalog) CollectionCount(ws string) int {
 	return len(c.collections[ws])
 }
 
-// DropWorkspace drops an empty workspace.
+// DropWorkspace drops an empty workspace: one without collections or query
+// lambdas, as Rockset refuses to delete a workspace that is not empty.
 func (c *Catalog) DropWorkspace(name string) (Workspace, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -164,6 +169,9 @@ func (c *Catalog) DropWorkspace(name string) (Workspace, error) {
 	}
 	if n := len(c.collections[name]); n > 0 {
 		return Workspace{}, fmt.Errorf("%w: workspace %q still has %d collection(s); drop them first", ErrDependent, name, n)
+	}
+	if n := len(c.lambdas[name]); n > 0 {
+		return Workspace{}, fmt.Errorf("%w: workspace %q still has %d query lambda(s); delete them first", ErrDependent, name, n)
 	}
 	if err := c.commit(func(b *pebble.Batch) error { return b.Delete(kv.WorkspaceKey(name), nil) }); err != nil {
 		return Workspace{}, fmt.Errorf("drop workspace %q: %w", name, err)

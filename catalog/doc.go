@@ -1,5 +1,6 @@
-// Package catalog owns workspaces and collections: their names, options and
-// lifecycle, persisted in the key-value store and cached in memory. It does
-// not own collection data; the storage engine does, and drops it in the same
-// batch that removes the collection record.
+// Package catalog owns workspaces, collections and query lambdas (lambda.go):
+// their names, options, versions and lifecycle, persisted in the key-value
+// store and cached in memory. It does not own collection data; the storage
+// engine does, and drops it in the same batch that removes the collection
+// record.
 package catalog

@@ -34,7 +34,17 @@ type Session struct {
 	Limits Limits
 	// Settings holds SET values (SHOW reads them).
 	Settings map[string]string
-	now      func() time.Time
+	// Workspace is where bare collection names resolve; "" means
+	// DefaultWorkspace.
+	Workspace string
+	now       func() time.Time
+}
+
+func (s *Session) workspace() string {
+	if s.Workspace != "" {
+		return s.Workspace
+	}
+	return DefaultWorkspace
 }
 
 // NewSession returns a session over eng.
@@ -172,7 +182,7 @@ type snapshots struct {
 
 func (c *snapshots) Table(ws, name string) (plan.Table, error) {
 	if ws == "" {
-		ws = DefaultWorkspace
+		ws = c.s.workspace()
 	}
 	key := ws + "." + name
 	if t, ok := c.open[key]; ok {
@@ -374,7 +384,7 @@ func (s *Session) insert(ctx context.Context, ins *ast.Insert, params Params) (*
 	}
 	ws := ins.Table.Schema
 	if ws == "" {
-		ws = DefaultWorkspace
+		ws = s.workspace()
 	}
 	ops := make([]storage.WriteOp, 0, len(res.Rows))
 	for _, r := range res.Rows {

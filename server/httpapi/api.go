@@ -84,6 +84,8 @@ type API struct {
 	// decoders pools JSON decoders with their value memory.
 	decoders sync.Pool
 	queries  *queryRegistry
+	// lambdaStats records query lambda executions (lambdas.go).
+	lambdaStats lambdaStats
 }
 
 type apiMetrics struct {
@@ -149,6 +151,8 @@ func (a *API) routes() {
 	// The cursor as a path segment is the older spelling in Rockset's
 	// pagination guide.
 	a.handle("/v1/orgs/self/queries/{queryId}/pages/{cursor}", methods{"GET": a.queryPages})
+	a.handle("/v1/orgs/self/queries/validations", methods{"POST": a.validateQuery})
+	a.lambdaRoutes()
 	a.handle("/healthz", methods{"GET": a.health})
 	a.handle("/readyz", methods{"GET": a.health})
 	if a.cfg.Pprof {

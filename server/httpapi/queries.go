@@ -23,21 +23,24 @@ import (
 // deprecated spellings Rockset still accepted (async_options.timeout_ms and
 // .max_initial_results, sql.paginate with initial_paginate_response_doc_count).
 type queryRequest struct {
-	SQL *struct {
-		Query           string           `json:"query"`
-		Parameters      []queryParameter `json:"parameters"`
-		DefaultRowLimit *int64           `json:"default_row_limit"`
-		Paginate        bool             `json:"paginate"`
-		InitialPageDocs *int64           `json:"initial_paginate_response_doc_count"`
-	} `json:"sql"`
-	TimeoutMS         *int64 `json:"timeout_ms"`
-	Async             bool   `json:"async"`
-	MaxInitialResults *int64 `json:"max_initial_results"`
+	SQL               *querySQL `json:"sql"`
+	TimeoutMS         *int64    `json:"timeout_ms"`
+	Async             bool      `json:"async"`
+	MaxInitialResults *int64    `json:"max_initial_results"`
 	AsyncOptions      *struct {
 		ClientTimeoutMS   *int64 `json:"client_timeout_ms"`
 		TimeoutMS         *int64 `json:"timeout_ms"`
 		MaxInitialResults *int64 `json:"max_initial_results"`
 	} `json:"async_options"`
+}
+
+// querySQL is QueryRequest.sql.
+type querySQL struct {
+	Query           string           `json:"query"`
+	Parameters      []queryParameter `json:"parameters"`
+	DefaultRowLimit *int64           `json:"default_row_limit"`
+	Paginate        bool             `json:"paginate"`
+	InitialPageDocs *int64           `json:"initial_paginate_response_doc_count"`
 }
 
 // Rockset's defaults: a query times out after 2 minutes, an asynchronous
@@ -149,14 +152,23 @@ func (a *API) runQuery(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	spec.id = id
+	a.serveQuery(w, r, spec, clientTimeout)
+}
+
+// serveQuery submits a validated query and answers with its results, its
+// error, or (asynchronous) its id and status: the one path every query
+// takes, from POST /queries and from query lambdas. It returns what the
+// answer reported.
+func (a *API) serveQuery(w http.ResponseWriter, r *http.Request, spec querySpec, clientTimeout time.Duration) entrySnapshot {
 	e, aerr := a.queries.submit(spec)
 	if aerr != nil {
 		code := "53000" // insufficient_resources
 		if aerr.Type == ErrUnavailable {
 			code = "57P01" // admin_shutdown
 		}
-		writeQueryError(w, id, &sqlerr.Error{Code: code, Message: aerr.Message}, string(aerr.Type))
-		return
+		err := &sqlerr.Error{Code: code, Message: aerr.Message}
+		writeQueryError(w, spec.id, err, string(aerr.Type))
+		return entrySnapshot{id: spec.id, state: stateError, err: err}
 	}
 	switch {
 	case !spec.async:
@@ -187,12 +199,24 @@ func (a *API) runQuery(w http.ResponseWriter, r *http.Request) {
 	default:
 		// Still queued or running: the id to poll, as Rockset answers.
 		b := append([]byte(`{"query_id":`), strconv.Quote(s.id)...)
+		b = appendLambdaPath(b, s)
 		b = append(b, `,"status":`...)
 		b = strconv.AppendQuote(b, string(s.state))
 		b = appendResponseStats(b, s)
 		b = append(b, '}')
 		writeRaw(w, http.StatusOK, b)
 	}
+	return s
+}
+
+// appendLambdaPath renders QueryResponse.query_lambda_path for a query a
+// lambda ran: "ws.lambda::version", as Rockset answers.
+func appendLambdaPath(b []byte, s entrySnapshot) []byte {
+	if s.lambdaPath == "" {
+		return b
+	}
+	b = append(b, `,"query_lambda_path":`...)
+	return types.AppendJSONString(b, s.lambdaPath)
 }
 
 // appendQueryResponse renders a completed query's answer (Rockset's
@@ -202,6 +226,7 @@ func (a *API) runQuery(w http.ResponseWriter, r *http.Request) {
 func appendQueryResponse(b []byte, s entrySnapshot, page [][]types.Value) []byte {
 	b = append(b, `{"query_id":`...)
 	b = strconv.AppendQuote(b, s.id)
+	b = appendLambdaPath(b, s)
 	b = append(b, `,"status":"COMPLETED","collections":[`...)
 	for i, c := range s.res.Collections {
 		if i > 0 {
@@ -334,7 +359,7 @@ func paramValue(p queryParameter) (types.Value, error) {
 	}
 	v, err := fn.Cast(val, target)
 	if err != nil {
-		return val, bad("%q is not a valid %s", val.JSON(), typ)
+		return val, bad("%s is not a valid %s", val.JSON(), typ)
 	}
 	return v, nil
 }

@@ -50,6 +50,8 @@ type querySpec struct {
 	// maxInitial is max_initial_results (-1: none). A synchronous query
 	// whose results exceed it keeps them for /pages.
 	maxInitial int64
+	// lambdaPath is "ws.lambda::version" for a query a lambda runs.
+	lambdaPath string
 }
 
 // queryEntry is one query the registry tracks, from submission until its
@@ -344,7 +346,7 @@ func (g *queryRegistry) snapshot(e *queryEntry) entrySnapshot {
 	return entrySnapshot{
 		id: e.id, sql: e.spec.sql, state: e.state, submitted: e.submitted, started: e.started,
 		finished: e.finished, now: g.now(), err: e.err, res: e.res, rows: e.rows, total: e.total,
-		kept: e.kept, expires: e.finished.Add(g.ttl),
+		kept: e.kept, expires: e.finished.Add(g.ttl), lambdaPath: e.spec.lambdaPath,
 	}
 }
 
@@ -359,6 +361,7 @@ type entrySnapshot struct {
 	rows                              [][]types.Value
 	total                             int
 	kept                              bool
+	lambdaPath                        string
 }
 
 // elapsed is the time since submission, queueing included.

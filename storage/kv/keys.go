@@ -14,6 +14,8 @@ const (
 	catalogWS       byte = 'w'
 	catalogColl     byte = 'c'
 	catalogNextID   byte = 'n'
+	catalogLambda   byte = 'l'
+	catalogLambdaV  byte = 'v'
 	metaNextRowID   byte = 'n'
 	metaLowWater    byte = 'l'
 	collectionBytes      = 9 // table byte + cid
@@ -93,6 +95,30 @@ func CollectionSpan() (start, end []byte) {
 	return []byte{TableCatalog, catalogColl}, []byte{TableCatalog, catalogColl + 1}
 }
 
+// LambdaKey is the catalog record of a query lambda.
+func LambdaKey(ws, name string) []byte {
+	k := append([]byte{TableCatalog, catalogLambda}, ws...)
+	return append(append(k, 0), name...)
+}
+
+// LambdaSpan spans every query lambda record.
+func LambdaSpan() (start, end []byte) {
+	return []byte{TableCatalog, catalogLambda}, []byte{TableCatalog, catalogLambda + 1}
+}
+
+// LambdaVersionKey is the record of one version of a query lambda; seq
+// orders a lambda's versions by creation.
+func LambdaVersionKey(ws, name string, seq uint64) []byte {
+	k := append([]byte{TableCatalog, catalogLambdaV}, ws...)
+	k = append(append(k, 0), name...)
+	return binary.BigEndian.AppendUint64(append(k, 0), seq)
+}
+
+// LambdaVersionSpan spans every query lambda version record.
+func LambdaVersionSpan() (start, end []byte) {
+	return []byte{TableCatalog, catalogLambdaV}, []byte{TableCatalog, catalogLambdaV + 1}
+}
+
 // NextCollectionIDKey holds the next collection id.
 func NextCollectionIDKey() []byte { return []byte{TableCatalog, catalogNextID} }
 
@@ -104,3 +130,23 @@ func Uvarint(b []byte) (uint64, bool) {
 	v, n := binary.Uvarint(b)
 	return v, n > 0 && n == len(b)
 }
+
+// Catalog records of API keys (package auth) and of the settings they share.
+const (
+	catalogAPIKey  byte = 'k'
+	catalogAuthCfg byte = 'a'
+)
+
+// APIKeyKey is the catalog record of an API key, by owner and name.
+func APIKeyKey(user, name string) []byte {
+	k := append([]byte{TableCatalog, catalogAPIKey}, user...)
+	return append(append(k, 0), name...)
+}
+
+// APIKeySpan spans every API key record.
+func APIKeySpan() (start, end []byte) {
+	return []byte{TableCatalog, catalogAPIKey}, []byte{TableCatalog, catalogAPIKey + 1}
+}
+
+// AuthConfigKey holds the settings every API key shares (the SCRAM salt).
+func AuthConfigKey() []byte { return []byte{TableCatalog, catalogAuthCfg} }

@@ -1,6 +1,7 @@
 // Drives a Basalt server with Rockset's official JS client, @rockset/client
 // 0.9.2, over the areas Basalt implements: workspaces, collections,
-// documents and queries (synchronous, paginated, async, cancelled). Run by
+// documents, queries (synchronous, paginated, async, cancelled, validated)
+// and query lambdas (versions, tags, execution). Run by
 // server/httpapi/rocksetjs_test.go:
 //
 //   BASALT_URL=http://127.0.0.1:3030 node compat.mjs
@@ -353,6 +354,110 @@ async function main() {
     await rejects(() => client.queries.getQueryResults(sub.query_id), 400, 'QUERY_CANCELLED');
   });
 
+  const QL = 'totals';
+  const QL2 = 'totals_new';
+  const minDefault = [{ name: 'min', type: 'int', value: '0' }];
+  let v1;
+  let v2;
+  await step('queryLambdas: createQueryLambda, getQueryLambdaVersion, updateQueryLambda', async () => {
+    const res = await client.queryLambdas.createQueryLambda(WS, {
+      name: QL,
+      description: 'first',
+      is_public: false,
+      sql: { query: `SELECT _id, n FROM ${WS}.${COLL} WHERE n >= :min ORDER BY n`, default_parameters: minDefault },
+    });
+    v1 = res.data.version;
+    assert.match(String(v1), /^[0-9a-f]{16}$/, `version ${v1}`);
+    assert.equal(res.data.name, QL);
+    assert.equal(res.data.workspace, WS);
+    assert.equal(res.data.description, 'first');
+    assert.equal(res.data.state, 'ACTIVE');
+    assert.deepEqual(res.data.collections, [`${WS}.${COLL}`]);
+    assert.deepEqual(res.data.sql.default_parameters, minDefault);
+    assert.ok(!Number.isNaN(Date.parse(res.data.created_at)), `created_at ${res.data.created_at}`);
+    const got = await client.queryLambdas.getQueryLambdaVersion(WS, QL, v1);
+    assert.equal(got.data.version, v1);
+    assert.equal(got.data.sql.query, res.data.sql.query);
+    const upd = await client.queryLambdas.updateQueryLambda(WS, QL, {
+      description: 'second',
+      sql: { query: `SELECT count(*) AS c FROM ${WS}.${COLL} WHERE n >= :min`, default_parameters: minDefault },
+    });
+    v2 = upd.data.version;
+    assert.match(String(v2), /^[0-9a-f]{16}$/);
+    assert.notEqual(v2, v1);
+    assert.equal(upd.data.description, 'second');
+    // updateQueryLambda's create flag (?create=true) creates a missing lambda.
+    const made = await client.queryLambdas.updateQueryLambda(WS, QL2, { sql: { query: 'SELECT :who AS who' } }, true);
+    assert.equal(made.data.name, QL2);
+    await rejects(() => client.queryLambdas.updateQueryLambda(WS, `missing_${suffix}`, { sql: { query: 'SELECT 1' } }), 404, 'NOTFOUND');
+    await rejects(() => client.queryLambdas.createQueryLambda(WS, { name: QL, sql: { query: 'SELECT 1' } }), 409, 'ALREADYEXISTS');
+    await rejects(() => client.queryLambdas.createQueryLambda(WS, { name: `bad_${suffix}`, sql: { query: 'SELECT FROM WHERE' } }), 400, 'INVALIDINPUT');
+  });
+
+  await step('queryLambdas: executeQueryLambda with and without parameters, parameter errors', async () => {
+    const res = await client.queryLambdas.executeQueryLambda(WS, QL, v1, { parameters: [{ name: 'min', type: 'int', value: '10' }] });
+    assert.deepEqual(res.results, [{ _id: 'a', n: 15 }]);
+    assert.equal(res.query_lambda_path, `${WS}.${QL}::${v1}`);
+    assert.deepEqual(res.collections, [`${WS}.${COLL}`]);
+    // No body: the default parameter applies.
+    const dflt = await client.queryLambdas.executeQueryLambda(WS, QL, v1);
+    assert.deepEqual(dflt.results, [{ _id: 'a', n: 15 }]);
+    const limited = await client.queryLambdas.executeQueryLambda(WS, QL, v1, { default_row_limit: 0, timeout_ms: 10000 });
+    assert.deepEqual(limited.results, []);
+    await rejects(() => client.queryLambdas.executeQueryLambda(WS, QL, v1, { parameters: [{ name: 'min', type: 'int', value: 'ten' }] }),
+      400, 'INVALIDINPUT', /ten/);
+    // A parameter without a default must be given.
+    await rejects(() => client.queryLambdas.executeQueryLambdaByTag(WS, QL2, 'latest'), 400, 'INVALIDINPUT', /who/);
+    const who = await client.queryLambdas.executeQueryLambdaByTag(WS, QL2, 'latest', { parameters: [{ name: 'who', type: 'string', value: 'me' }] });
+    assert.deepEqual(who.results, [{ who: 'me' }]);
+    await rejects(() => client.queryLambdas.executeQueryLambda(WS, QL, '0000000000000000'), 404, 'NOTFOUND');
+  });
+
+  await step('queryLambdas: tags, listQueryLambdaVersions, deleting a version and a tag', async () => {
+    const tag = await client.queryLambdas.createQueryLambdaTag(WS, QL, { tag_name: 'prod', version: v1 });
+    assert.equal(tag.data.tag_name, 'prod');
+    assert.equal(tag.data.version.version, v1);
+    const tags = await client.queryLambdas.listQueryLambdaTags(WS, QL);
+    assert.deepEqual(tags.data.map((t) => [t.tag_name, t.version.version]), [['latest', v2], ['prod', v1]]);
+    const prod = await client.queryLambdas.getQueryLambdaTagVersion(WS, QL, 'prod');
+    assert.equal(prod.data.version.version, v1);
+    const byTag = await client.queryLambdas.executeQueryLambdaByTag(WS, QL, 'prod', { parameters: [{ name: 'min', type: 'int', value: '20' }] });
+    assert.deepEqual(byTag.results, []);
+    assert.equal(byTag.query_lambda_path, `${WS}.${QL}::${v1}`);
+    const latest = await client.queryLambdas.executeQueryLambdaByTag(WS, QL, 'latest');
+    assert.deepEqual(latest.results, [{ c: 1 }]);
+    assert.equal(latest.query_lambda_path, `${WS}.${QL}::${v2}`);
+    const versions = await client.queryLambdas.listQueryLambdaVersions(WS, QL);
+    assert.deepEqual(versions.data.map((v) => v.version), [v2, v1]);
+    await rejects(() => client.queryLambdas.deleteQueryLambdaVersion(WS, QL, v1), 409, 'DEPENDENTRESOURCES', /prod/);
+    const delTag = await client.queryLambdas.deleteQueryLambdaTag(WS, QL, 'prod');
+    assert.equal(delTag.data.tag_name, 'prod');
+    await rejects(() => client.queryLambdas.getQueryLambdaTagVersion(WS, QL, 'prod'), 404, 'NOTFOUND');
+    const delVer = await client.queryLambdas.deleteQueryLambdaVersion(WS, QL, v1);
+    assert.equal(delVer.data.version, v1);
+    await rejects(() => client.queryLambdas.getQueryLambdaVersion(WS, QL, v1), 404, 'NOTFOUND');
+    const stats = (await client.queryLambdas.getQueryLambdaVersion(WS, QL, v2)).data.stats;
+    assert.ok(!Number.isNaN(Date.parse(stats.last_executed)), `stats ${JSON.stringify(stats)}`);
+  });
+
+  await step('queryLambdas: listQueryLambdasInWorkspace and listAllQueryLambdas', async () => {
+    const inWs = await client.queryLambdas.listQueryLambdasInWorkspace(WS);
+    assert.deepEqual(inWs.data.map((l) => l.name), [QL, QL2]);
+    const l = inWs.data[0];
+    assert.equal(l.workspace, WS);
+    assert.equal(l.version_count, 1);
+    assert.equal(l.latest_version.version, v2);
+    assert.deepEqual(l.collections, [`${WS}.${COLL}`]);
+    const all = await client.queryLambdas.listAllQueryLambdas();
+    assert.ok(all.data.some((x) => x.name === QL && x.workspace === WS), `${WS}.${QL} in listAllQueryLambdas`);
+  });
+
+  await step('queries.validate: collections and parameters, without running', async () => {
+    const res = await client.queries.validate({ sql: { query: `SELECT _id, 1/0 AS z FROM ${WS}.${COLL} WHERE n > :min` } });
+    assert.deepEqual(res, { collections: [`${WS}.${COLL}`], parameters: ['min'] });
+    await rejects(() => client.queries.validate({ sql: { query: `SELECT * FROM ${WS}.missing_${suffix}` } }), 400, 'QUERY_ERROR');
+  });
+
   await step('deleteCollection: status DELETED, then gone', async () => {
     const res = await client.collections.deleteCollection(WS, COLL);
     assert.equal(res.data.name, COLL);
@@ -360,6 +465,19 @@ async function main() {
     assert.equal(res.data.status, 'DELETED');
     await rejects(() => client.collections.getCollection(WS, COLL), 404, 'NOTFOUND');
     await rejects(() => client.collections.deleteCollection(WS, COLL), 404, 'NOTFOUND');
+  });
+
+  await step('queryLambdas: INVALID_SQL once the collection is gone; deleteQueryLambda empties the workspace', async () => {
+    const ver = await client.queryLambdas.getQueryLambdaVersion(WS, QL, v2);
+    assert.equal(ver.data.state, 'INVALID_SQL');
+    await rejects(() => client.workspaces.deleteWorkspace(WS), 409, 'DEPENDENTRESOURCES', /query lambda/);
+    const del = await client.queryLambdas.deleteQueryLambda(WS, QL);
+    assert.equal(del.data.name, QL);
+    assert.equal(del.data.workspace, WS);
+    await client.queryLambdas.deleteQueryLambda(WS, QL2);
+    await rejects(() => client.queryLambdas.deleteQueryLambda(WS, QL), 404, 'NOTFOUND');
+    const inWs = await client.queryLambdas.listQueryLambdasInWorkspace(WS);
+    assert.deepEqual(inWs.data, []);
   });
 
   await step('deleteWorkspace, then gone', async () => {
