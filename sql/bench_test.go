@@ -54,6 +54,8 @@ func benchmarkQuery(b *testing.B, rows int, seal bool) {
 		{"topn-nested", "SELECT _id, x FROM t WHERE dev.os = 'ios' ORDER BY dev.v DESC, _id LIMIT 20"},
 		{"array-contains", "SELECT count(*) FROM t WHERE 'red' = ANY(tags)"},
 		{"like-scan", "SELECT count(*) FROM t WHERE kind LIKE '%ie%'"},
+		{"time-bucket", "SELECT date_trunc('minute', _event_time) AS m, count(*) FROM t WHERE _event_time >= TIMESTAMP '2023-11-15T00:00:00Z' GROUP BY m"},
+		{"join-groupby", "SELECT b.kind, count(*) FROM t a JOIN t b ON a._id = b._id WHERE a.x > 90 GROUP BY b.kind"},
 	}
 	for _, q := range queries {
 		b.Run(fmt.Sprintf("rows=%d/q=%s", rows, q.name), func(b *testing.B) {

@@ -71,6 +71,7 @@ func (q *Query) newAggScan(n *plan.Aggregate, s *plan.Scan) (Operator, error) {
 
 // aggWorker aggregates the segments it takes into its own table.
 type aggWorker struct {
+	scan   *scanOp
 	filter *vecFilter
 	table  *groupTable
 	row    Row
@@ -92,12 +93,14 @@ type aggWorker struct {
 // directAgg maps keys and aggregate arguments that are plain columns to
 // the batch vectors holding them.
 type directAgg struct {
-	keyVecs []int
-	argVecs []int // -1: no argument (COUNT(*))
+	keyVecs  []int // -1: an expression, evaluated on the row
+	keyExprs bool
+	argVecs  []int // -1: no argument (COUNT(*))
 }
 
-// directPlan returns the vectors of an aggregate whose keys and arguments
-// are all scan columns read from one vector, nil for any other.
+// directPlan returns the vectors of an aggregate whose arguments are all
+// scan columns read from one vector, and whose keys are such columns or
+// expressions; nil for any other.
 func (o *aggScanOp) directPlan() *directAgg {
 	lay := layoutOf(o.n.Input.Cols())
 	vec := func(e plan.Expr) int {
@@ -113,11 +116,12 @@ func (o *aggScanOp) directPlan() *directAgg {
 	}
 	d := &directAgg{}
 	for _, k := range o.n.Keys {
+		// An expression key (-1) is evaluated on the row.
 		v := vec(k)
-		if v < 0 {
-			return nil
-		}
 		d.keyVecs = append(d.keyVecs, v)
+		if v < 0 {
+			d.keyExprs = true
+		}
 	}
 	for _, a := range o.n.Aggs {
 		if a.Filter != nil || len(a.OrderBy) > 0 || len(a.Args) > 1 {
@@ -140,7 +144,7 @@ func (o *aggScanOp) newWorker() (*aggWorker, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &aggWorker{table: newGroupTable(o.q.mem, keys, specs), row: make(Row, len(o.scan.cols)), direct: o.directPlan()}
+	w := &aggWorker{scan: o.scan, table: newGroupTable(o.q.mem, keys, specs), row: make(Row, len(o.scan.cols)), direct: o.directPlan()}
 	if w.direct != nil {
 		w.kvals = make([]types.Value, len(keys))
 		w.arg = make([]types.Value, 1)
@@ -314,7 +318,7 @@ func (w *aggWorker) groupsOf(b *coldata.Batch, rows []int) ([]*group, error) {
 		w.gs = gs
 		return gs, nil
 	}
-	if len(keys) == 1 {
+	if len(keys) == 1 && keys[0] >= 0 {
 		vec := &b.Vecs[keys[0]]
 		if kind, ok := vec.Uniform(); ok && (kind == types.KindString || kind == types.KindInt) {
 			for _, i := range rows {
@@ -342,6 +346,9 @@ func (w *aggWorker) groupsOf(b *coldata.Batch, rows []int) ([]*group, error) {
 		}
 	}
 	for _, i := range rows {
+		if w.direct.keyExprs {
+			w.scan.fill(b, i, w.row)
+		}
 		g, err := w.lookup(b, i)
 		if err != nil {
 			return nil, err
@@ -358,7 +365,14 @@ func (w *aggWorker) lookup(b *coldata.Batch, i int) (*group, error) {
 	t.pos = w.seg | int64(b.Start+i)
 	t.kbuf = t.kbuf[:0]
 	for j, v := range w.direct.keyVecs {
-		w.kvals[j] = b.Vecs[v].Value(i)
+		if v >= 0 {
+			w.kvals[j] = b.Vecs[v].Value(i)
+		} else {
+			var err error
+			if w.kvals[j], err = t.keys[j](w.row); err != nil {
+				return nil, err
+			}
+		}
 		t.kbuf = appendKey(t.kbuf, w.kvals[j])
 	}
 	if g := t.groups[string(t.kbuf)]; g != nil {

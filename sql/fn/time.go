@@ -62,9 +62,11 @@ func errUnit(unit string) error {
 // Monday, as ISO-8601 has them; centuries and millennia start at years
 // ending in 01, as in PostgreSQL.
 func TruncTimestamp(unit string, ts int64) (int64, error) {
-	u, ok := units[strings.ToLower(strings.TrimSpace(unit))]
+	u, ok := units[unit] // the usual spelling, without a copy
 	if !ok {
-		return 0, errUnit(unit)
+		if u, ok = units[strings.ToLower(strings.TrimSpace(unit))]; !ok {
+			return 0, errUnit(unit)
+		}
 	}
 	day := floorDiv(ts, microsPerDay)
 	switch u {
