@@ -76,6 +76,8 @@ var diffQueries = []string{
 	"SELECT g, count(*) FILTER (WHERE flag), sum(b) FILTER (WHERE a > 10) FROM t GROUP BY g",
 	"SELECT g, count(DISTINCT a), count(DISTINCT s) FROM t GROUP BY g",
 	"SELECT g, percentile_cont(0.5) WITHIN GROUP (ORDER BY b), percentile_disc(0.9) WITHIN GROUP (ORDER BY b) FROM t GROUP BY g",
+	"SELECT g, percentile_cont(0.3) WITHIN GROUP (ORDER BY b DESC), percentile_disc(0.25) WITHIN GROUP (ORDER BY f DESC), percentile_disc(0.5) WITHIN GROUP (ORDER BY s) FROM t GROUP BY g",
+	"SELECT a, percentile_disc(0.5) WITHIN GROUP (ORDER BY b DESC), percentile_disc(0.5) WITHIN GROUP (ORDER BY b), percentile_cont(1) WITHIN GROUP (ORDER BY f DESC) FROM t WHERE id <= 40 GROUP BY a",
 	"SELECT g, string_agg(s, ',' ORDER BY id) FROM t WHERE id < 60 GROUP BY g",
 	"SELECT g, min(b) + max(b), sum(b) / count(*) FROM t GROUP BY g HAVING sum(b) > 0 OR min(a) = 0",
 	"SELECT s, count(*) FROM t GROUP BY s HAVING s IS NOT NULL",

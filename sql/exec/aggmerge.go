@@ -113,7 +113,20 @@ var nullKey = string(appendKey(nil, types.Null))
 // merge for COUNT(DISTINCT x): the union of the seen sets.
 func (a *distinctAcc) merge(o accumulator) {
 	c := a.in.(*countAcc)
-	for k := range o.(*distinctAcc).seen {
+	b := o.(*distinctAcc)
+	for k := range b.strs {
+		if _, ok := a.strs[k]; !ok {
+			a.strs[k] = struct{}{}
+			c.n++
+		}
+	}
+	for k := range b.ints {
+		if _, ok := a.ints[k]; !ok {
+			a.ints[k] = struct{}{}
+			c.n++
+		}
+	}
+	for k := range b.seen {
 		if k == nullKey {
 			continue // seen, never counted
 		}
@@ -123,7 +136,3 @@ func (a *distinctAcc) merge(o accumulator) {
 		}
 	}
 }
-
-// orderedAcc merges by concatenation: its order is the ORDER BY of the
-// aggregate, applied at the end.
-func (a *orderedAcc) merge(o accumulator) { a.rows = append(a.rows, o.(*orderedAcc).rows...) }

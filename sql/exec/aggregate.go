@@ -64,7 +64,14 @@ func (s *aggSpec) newAcc() accumulator {
 		a = &errAcc{name: s.call.Name}
 	}
 	if s.call.Distinct {
-		a = &distinctAcc{in: a, seen: map[string]bool{}}
+		a = newDistinctAcc(a)
+	}
+	if p, ok := a.(*percentileAcc); ok && len(s.call.OrderBy) == 1 && p.kind != "approx_percentile" {
+		// WITHIN GROUP (ORDER BY x): the accumulator sorts the values
+		// itself, so it reads x directly (args are [fraction, x]); a
+		// descending order takes the mirrored fraction.
+		p.desc = s.call.OrderBy[0].Desc
+		return a
 	}
 	if len(s.call.OrderBy) > 0 {
 		a = &orderedAcc{in: a, keys: s.call.OrderBy}
@@ -607,6 +614,7 @@ func (a *listAcc) result() (types.Value, error) {
 
 type percentileAcc struct {
 	kind string
+	desc bool // WITHIN GROUP (ORDER BY x DESC): disc sorts down, cont mirrors frac
 	frac float64
 	set  bool
 	vals []float64
@@ -629,6 +637,9 @@ func (a *percentileAcc) add(args []types.Value) error {
 			return sqlerr.New("22003", "percentile value %s is not between 0 and 1", fv.JSON())
 		}
 		a.frac, a.set = f.Float(), true
+		if a.desc && a.kind == "percentile_cont" {
+			a.frac = 1 - a.frac // position f·(n-1) from the top
+		}
 	}
 	if isNull(xv) {
 		return nil
@@ -651,7 +662,10 @@ func (a *percentileAcc) result() (types.Value, error) {
 		if len(a.raw) == 0 {
 			return types.Null, nil
 		}
-		sort.SliceStable(a.raw, func(i, j int) bool { return types.Compare(a.raw[i], a.raw[j]) < 0 })
+		sort.SliceStable(a.raw, func(i, j int) bool {
+			c := types.Compare(a.raw[i], a.raw[j])
+			return c < 0 && !a.desc || c > 0 && a.desc
+		})
 		i := int(math.Ceil(a.frac*float64(len(a.raw)))) - 1
 		if i < 0 {
 			i = 0
@@ -670,17 +684,47 @@ func (a *percentileAcc) result() (types.Value, error) {
 }
 
 type distinctAcc struct {
-	in   accumulator
+	in accumulator
+	// The values seen: strings and integers (integral floats too, which
+	// equal them) by value, anything else by its encoded key.
+	strs map[string]struct{}
+	ints map[int64]struct{}
 	seen map[string]bool
 	buf  []byte
 }
 
+func newDistinctAcc(in accumulator) *distinctAcc {
+	return &distinctAcc{in: in, strs: map[string]struct{}{}, ints: map[int64]struct{}{}, seen: map[string]bool{}}
+}
+
 func (a *distinctAcc) add(args []types.Value) error {
-	a.buf = rowKey(a.buf[:0], args[:1])
-	if a.seen[string(a.buf)] {
-		return nil
+	switch v := args[0]; v.Kind() {
+	case types.KindString:
+		if _, ok := a.strs[v.Str()]; ok {
+			return nil
+		}
+		a.strs[strings.Clone(v.Str())] = struct{}{}
+	case types.KindInt:
+		if _, ok := a.ints[v.Int()]; ok {
+			return nil
+		}
+		a.ints[v.Int()] = struct{}{}
+	case types.KindFloat:
+		if f := v.Float(); f == math.Trunc(f) && math.Abs(f) < 1<<62 {
+			if _, ok := a.ints[int64(f)]; ok {
+				return nil
+			}
+			a.ints[int64(f)] = struct{}{}
+			break
+		}
+		fallthrough
+	default:
+		a.buf = rowKey(a.buf[:0], args[:1])
+		if a.seen[string(a.buf)] {
+			return nil
+		}
+		a.seen[string(a.buf)] = true
 	}
-	a.seen[string(a.buf)] = true
 	return a.in.add(args)
 }
 func (a *distinctAcc) result() (types.Value, error) { return a.in.result() }
