@@ -1,7 +1,7 @@
 # Basalt: the two commands a newcomer needs are `make run` and `make test`.
 export PATH := /usr/local/go/bin:$(PATH)
 
-.PHONY: run build test bench clean
+.PHONY: run build test bench bench-query clean
 
 # Build and run a server on the embedded default (./basalt-data,
 # HTTP on 127.0.0.1:3030).
@@ -18,6 +18,12 @@ test:
 # Micro-benchmarks of the hot paths.
 bench:
 	go test -run='^$$' -bench=. -benchmem ./types ./index ./storage/... ./sql/...
+
+# The query suite over 2 million web events, loaded in-process (about 2.5 GB
+# of temporary disk; 5 to 10 minutes on 2 cores). Pass flags with ARGS, e.g.
+# make bench-query ARGS="--events 500000 --ingest-rate 10000".
+bench-query:
+	go run ./cmd/basalt bench query $(ARGS)
 
 clean:
 	rm -rf bin basalt-data

@@ -7,8 +7,8 @@ import (
 func benchCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "bench",
-		Short: "Benchmark workloads against a running server",
+		Short: "Benchmark workloads: ingest against a running server, queries in-process",
 	}
-	cmd.AddCommand(benchIngestCmd())
+	cmd.AddCommand(benchIngestCmd(), benchQueryCmd())
 	return cmd
 }
