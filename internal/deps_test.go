@@ -20,6 +20,7 @@ func TestLayering(t *testing.T) {
 		"storage/memseg":   {"storage/segment", "storage/kv", "catalog", "sql", "ingest", "server", "cmd"},
 		"storage/kv":       {"storage/segment", "storage/memseg", "catalog", "sql", "ingest", "server", "cmd"},
 		"catalog":          {"storage/segment", "storage/memseg", "sql", "ingest", "server", "cmd"},
+		"auth":             {"storage/segment", "storage/memseg", "storage/encoding", "index", "sql", "ingest", "server", "cmd"},
 		"storage":          {"sql", "ingest", "server", "cmd"},
 		"sql/ast":          {"storage", "catalog", "sql/parse", "sql/plan", "sql/exec", "sql/fn", "server", "cmd"},
 		"sql/parse":        {"storage", "catalog", "sql/plan", "sql/exec", "sql/fn", "server", "cmd"},
@@ -28,6 +29,7 @@ func TestLayering(t *testing.T) {
 		"sql/exec":         {"sql/parse", "server", "cmd"},
 		"sql":              {"server", "ingest", "cmd"},
 		"server/httpapi":   {"cmd"},
+		"server/pgwire":    {"cmd", "ingest", "server/httpapi"},
 		"server":           {"cmd"},
 	}
 	for pkg, bad := range forbidden {

@@ -36,7 +36,7 @@ export BASALT_REQUIRE_POSTGRES=1
 go test -count=1 -timeout 15m ./...
 
 echo "== go test -race (concurrent packages)"
-go test -count=1 -race -short -timeout 15m ./storage/... ./server/...
+go test -count=1 -race -short -timeout 15m ./storage/... ./server/... ./auth/
 # The SQL executor's parallel operators, over many segments.
 go test -count=1 -race -timeout 15m -run 'TestParallelMatchesSerial|TestJoinBuildSide|TestIndexLookupJoin|TestLogic' ./sql/
 
@@ -51,5 +51,8 @@ fuzz ./storage/encoding FuzzDecodeBlock
 fuzz ./sql/parse FuzzParse
 fuzz ./sql/fn FuzzParseInterval
 fuzz ./sql/fn FuzzParseTimestamp
+fuzz ./server/pgwire FuzzConnection
+fuzz ./server/pgwire FuzzParseCopy
+fuzz ./auth FuzzSCRAM
 
 echo "== all tests passed"

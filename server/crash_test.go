@@ -38,7 +38,7 @@ func TestMain(m *testing.M) {
 func runChild(dir, addr string) {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	s, err := Start(Config{DataDir: dir, HTTPAddr: addr, Storage: storage.Options{SealRows: 300, CompactMinSegments: 2, MaintenanceInterval: 200 * time.Millisecond}})
+	s, err := Start(Config{DataDir: dir, HTTPAddr: addr, PGAddr: "127.0.0.1:0", Storage: storage.Options{SealRows: 300, CompactMinSegments: 2, MaintenanceInterval: 200 * time.Millisecond}})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "child:", err)
 		os.Exit(3)

@@ -2,15 +2,19 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"time"
 
+	"github.com/basaltdb/basalt/auth"
 	"github.com/basaltdb/basalt/server/httpapi"
+	"github.com/basaltdb/basalt/server/pgwire"
 	"github.com/basaltdb/basalt/storage"
 	"github.com/basaltdb/basalt/types"
 	"github.com/prometheus/client_golang/prometheus"
@@ -21,13 +25,26 @@ import (
 type Config struct {
 	DataDir  string
 	HTTPAddr string
-	// PGAddr is reserved for the PostgreSQL wire protocol (not served yet).
-	PGAddr       string
+	// PGAddr is where the PostgreSQL wire protocol listens.
+	PGAddr string
+	// TLSCert and TLSKey (PEM files), when both set, let PostgreSQL clients
+	// switch to TLS (sslmode=require).
+	TLSCert, TLSKey string
+	// PGAuth authenticates PostgreSQL connections; nil trusts loopback
+	// clients and refuses others (see pgwire.Config.Auth).
+	PGAuth       pgwire.Authenticator
 	Logger       *slog.Logger
 	Limits       types.Limits
 	MaxBodyBytes int64
 	// Pprof serves Go's profiler under /debug/pprof/ on the HTTP address.
 	Pprof bool
+	// Auth turns authentication on (API keys on both protocols). It is on
+	// anyway when HTTPAddr or PGAddr is not a loopback address.
+	Auth bool
+	// AdminKey (BASALT_ADMIN_KEY) is the first admin key when
+	// authentication is on; empty, one is generated on first start into
+	// DATA_DIR/admin.key (mode 0600).
+	AdminKey string
 	// Storage overrides engine options (Dir, FS, Logger and Registerer are
 	// set by the server).
 	Storage storage.Options
@@ -43,6 +60,11 @@ func (c *Config) EnsureDefaults() {
 	}
 	if c.PGAddr == "" {
 		c.PGAddr = "127.0.0.1:5433"
+		if strings.HasSuffix(c.HTTPAddr, ":0") {
+			// A caller that asks for any free HTTP port (tests) gets any
+			// free PostgreSQL port too, so that servers can run side by side.
+			c.PGAddr = "127.0.0.1:0"
+		}
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -60,6 +82,9 @@ type Server struct {
 	httpLn   net.Listener
 	httpSrv  *http.Server
 	api      *httpapi.API
+	pgLn     net.Listener
+	pg       *pgwire.Server
+	keys     *auth.Store
 	registry *prometheus.Registry
 	served   chan error
 }
@@ -79,20 +104,47 @@ func Start(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	keys, authMode, err := openAuth(cfg, eng, cfg.Logger)
+	if err != nil {
+		eng.Close()
+		return nil, err
+	}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		eng.Close()
 		return nil, fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
 	}
-	api := httpapi.New(httpapi.Config{Engine: eng, Logger: cfg.Logger, MaxBodyBytes: cfg.MaxBodyBytes, Gatherer: reg, Registerer: reg, Pprof: cfg.Pprof})
+	var tlsCfg *tls.Config
+	if cfg.TLSCert != "" || cfg.TLSKey != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			ln.Close()
+			eng.Close()
+			return nil, fmt.Errorf("load TLS certificate: %w", err)
+		}
+		tlsCfg = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	pgLn, err := net.Listen("tcp", cfg.PGAddr)
+	if err != nil {
+		ln.Close()
+		eng.Close()
+		return nil, fmt.Errorf("listen on %s: %w", cfg.PGAddr, err)
+	}
+	if cfg.PGAuth == nil && keys.Required() {
+		cfg.PGAuth = newKeyAuthenticator(keys, tlsCfg)
+	}
+	api := httpapi.New(httpapi.Config{Engine: eng, Logger: cfg.Logger, MaxBodyBytes: cfg.MaxBodyBytes, Gatherer: reg, Registerer: reg, Pprof: cfg.Pprof, Keys: keys})
 	s := &Server{
 		cfg:      cfg,
 		log:      cfg.Logger,
 		engine:   eng,
 		httpLn:   ln,
 		registry: reg,
+		keys:     keys,
 		api:      api,
-		served:   make(chan error, 1),
+		served:   make(chan error, 2),
+		pgLn:     pgLn,
+		pg:       pgwire.New(pgwire.Config{Engine: eng, Logger: cfg.Logger, TLS: tlsCfg, Auth: cfg.PGAuth}),
 		httpSrv: &http.Server{
 			Handler:           api,
 			ReadHeaderTimeout: 10 * time.Second,
@@ -100,16 +152,27 @@ func Start(cfg Config) (*Server, error) {
 		},
 	}
 	go func() { s.served <- s.httpSrv.Serve(ln) }()
+	go func() {
+		if err := s.pg.Serve(pgLn); !errors.Is(err, pgwire.ErrServerClosed) {
+			s.served <- err
+		}
+	}()
 	dir, _ := filepath.Abs(cfg.DataDir)
-	s.log.Info("basalt is serving", "http", "http://"+ln.Addr().String(), "pg", cfg.PGAddr+" (reserved: the PostgreSQL protocol is not served yet)", "data_dir", dir)
+	s.log.Info("basalt is serving", "http", "http://"+ln.Addr().String(), "pg", "postgres://"+pgLn.Addr().String(), "tls", tlsCfg != nil, "data_dir", dir, "authentication", authMode)
 	return s, nil
 }
 
 // HTTPAddr returns the address the HTTP API listens on.
 func (s *Server) HTTPAddr() string { return s.httpLn.Addr().String() }
 
+// PGAddr returns the address the PostgreSQL protocol listens on.
+func (s *Server) PGAddr() string { return s.pgLn.Addr().String() }
+
 // Engine returns the storage engine.
 func (s *Server) Engine() *storage.Engine { return s.engine }
+
+// Keys returns the API key store.
+func (s *Server) Keys() *auth.Store { return s.keys }
 
 // Wait blocks until ctx ends or the HTTP server fails, then shuts down.
 func (s *Server) Wait(ctx context.Context) error {
@@ -135,6 +198,9 @@ func (s *Server) Shutdown() error {
 	defer cancel()
 	herr := s.httpSrv.Shutdown(ctx)
 	s.api.Close()
+	// PostgreSQL sessions are long-lived: their statements are cancelled
+	// and the clients told 57P01, as PostgreSQL's fast shutdown does.
+	_ = s.pg.Close()
 	eerr := s.engine.Close()
 	if herr != nil && !errors.Is(herr, http.ErrServerClosed) {
 		return herr

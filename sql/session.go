@@ -37,7 +37,10 @@ type Session struct {
 	// Workspace is where bare collection names resolve; "" means
 	// DefaultWorkspace.
 	Workspace string
-	now       func() time.Time
+	// Auth, when set, is asked before each collection a statement reads or
+	// writes (see Authorizer); nil allows everything.
+	Auth Authorizer
+	now  func() time.Time
 }
 
 func (s *Session) workspace() string {
@@ -187,6 +190,9 @@ func (c *snapshots) Table(ws, name string) (plan.Table, error) {
 	key := ws + "." + name
 	if t, ok := c.open[key]; ok {
 		return t, nil
+	}
+	if err := c.s.CheckRead(ws, name); err != nil {
+		return nil, err
 	}
 	snap, err := c.s.eng.Snapshot(ws, name)
 	if err != nil {
@@ -368,6 +374,13 @@ func (s *Session) describe(ctx context.Context, d *ast.Describe) (*Result, error
 }
 
 func (s *Session) insert(ctx context.Context, ins *ast.Insert, params Params) (*Result, error) {
+	ws := ins.Table.Schema
+	if ws == "" {
+		ws = s.workspace()
+	}
+	if err := s.CheckWrite(ws, ins.Table.Name); err != nil {
+		return nil, err
+	}
 	res, err := s.selectStmt(ctx, ins.Query, params, false, false)
 	if err != nil {
 		return nil, err
@@ -381,10 +394,6 @@ func (s *Session) insert(ctx context.Context, ins *ast.Insert, params Params) (*
 			return nil, sqlerr.New(sqlerr.Syntax, "INSERT has %d target columns but %d expressions", len(ins.Columns), len(names))
 		}
 		names = ins.Columns
-	}
-	ws := ins.Table.Schema
-	if ws == "" {
-		ws = s.workspace()
 	}
 	ops := make([]storage.WriteOp, 0, len(res.Rows))
 	for _, r := range res.Rows {

@@ -28,6 +28,7 @@ func serveCmd() *cobra.Command {
 				return err
 			}
 			cfg.Logger = logger
+			cfg.AdminKey = os.Getenv("BASALT_ADMIN_KEY")
 			cfg.Storage.SealRows = sealRows
 			cfg.Storage.SealAge = sealAge
 			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
@@ -42,13 +43,16 @@ func serveCmd() *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&cfg.DataDir, "data-dir", "./basalt-data", "directory that holds the data")
 	f.StringVar(&cfg.HTTPAddr, "http-addr", "127.0.0.1:3030", "address of the HTTP API")
-	f.StringVar(&cfg.PGAddr, "pg-addr", "127.0.0.1:5433", "address of the PostgreSQL protocol (reserved)")
+	f.StringVar(&cfg.PGAddr, "pg-addr", "127.0.0.1:5433", "address of the PostgreSQL wire protocol")
+	f.StringVar(&cfg.TLSCert, "tls-cert", "", "TLS certificate (PEM) offered to PostgreSQL clients; needs --tls-key")
+	f.StringVar(&cfg.TLSKey, "tls-key", "", "TLS private key (PEM) for --tls-cert")
 	f.IntVar(&cfg.Limits.MaxDepth, "max-depth", types.DefaultLimits.MaxDepth, "deepest nesting of a document")
 	f.IntVar(&cfg.Limits.MaxDocBytes, "max-doc-bytes", types.DefaultLimits.MaxDocBytes, "largest document, in bytes of JSON")
 	f.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", 64<<20, "largest HTTP request body")
 	f.IntVar(&sealRows, "seal-rows", 1<<16, "rows after which a mutable segment is sealed")
 	f.DurationVar(&sealAge, "seal-age", 5*time.Minute, "age after which a mutable segment is sealed")
 	f.BoolVar(&cfg.Pprof, "pprof", false, "serve Go's profiler under /debug/pprof/")
+	f.BoolVar(&cfg.Auth, "auth", false, "require API keys even on loopback (always on when listening beyond it); the first admin key is $BASALT_ADMIN_KEY, or generated into DATA_DIR/admin.key")
 	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	f.StringVar(&logFormat, "log-format", "text", "log format: text or json")
 	return cmd

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/basaltdb/basalt/auth"
 	"github.com/basaltdb/basalt/storage"
 	"github.com/basaltdb/basalt/types"
 	"github.com/prometheus/client_golang/prometheus"
@@ -28,8 +29,13 @@ type Config struct {
 	Gatherer prometheus.Gatherer
 	// Registerer receives the API's own metrics.
 	Registerer prometheus.Registerer
-	// Pprof serves Go's profiler under /debug/pprof/.
+	// Pprof serves Go's profiler under /debug/pprof/ (to admin keys only
+	// when authentication is on).
 	Pprof bool
+	// Keys authenticates requests when Keys.Required(), and backs the API
+	// key endpoints. Nil: every caller is auth.Superuser, and the key
+	// endpoints answer NOTIMPLEMENTEDYET.
+	Keys *auth.Store
 
 	// MaxRunningQueries bounds the queries executing at once; more wait
 	// in QUEUED. Default 4 per core: a query runs on one goroutine.
@@ -126,11 +132,19 @@ func (a *API) handle(pattern string, ms methods) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
 		h, ok := ms[r.Method]
-		if !ok {
+		r, aerr := a.authenticate(r)
+		switch {
+		case aerr != nil && pattern != "/healthz" && pattern != "/readyz":
+			writeError(sw, aerr)
+		case !ok:
 			w.Header().Set("Allow", strings.Join(allowed, ", "))
 			writeError(sw, apiError(ErrMethodNotAllowed, "method "+r.Method+" is not allowed on "+r.URL.Path+"; allowed: "+strings.Join(allowed, ", ")))
-		} else {
-			h(sw, r)
+		default:
+			if aerr := authorize(pattern, r); aerr != nil {
+				writeError(sw, aerr)
+			} else {
+				h(sw, r)
+			}
 		}
 		a.metrics.requests.WithLabelValues(pattern, strconv.Itoa(sw.code)).Inc()
 		a.metrics.seconds.WithLabelValues(pattern).Observe(time.Since(start).Seconds())
@@ -153,18 +167,23 @@ func (a *API) routes() {
 	a.handle("/v1/orgs/self/queries/{queryId}/pages/{cursor}", methods{"GET": a.queryPages})
 	a.handle("/v1/orgs/self/queries/validations", methods{"POST": a.validateQuery})
 	a.lambdaRoutes()
+	a.apiKeyRoutes()
 	a.handle("/healthz", methods{"GET": a.health})
 	a.handle("/readyz", methods{"GET": a.health})
 	if a.cfg.Pprof {
-		a.mux.HandleFunc("/debug/pprof/", pprof.Index)
-		a.mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-		a.mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-		a.mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		a.mux.HandleFunc("/debug/pprof/", a.adminOnly(pprof.Index))
+		a.mux.HandleFunc("/debug/pprof/profile", a.adminOnly(pprof.Profile))
+		a.mux.HandleFunc("/debug/pprof/trace", a.adminOnly(pprof.Trace))
+		a.mux.HandleFunc("/debug/pprof/symbol", a.adminOnly(pprof.Symbol))
 	}
 	if a.cfg.Gatherer != nil {
 		a.mux.Handle("/metrics", promhttp.HandlerFor(a.cfg.Gatherer, promhttp.HandlerOpts{}))
 	}
 	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if _, aerr := a.authenticate(r); aerr != nil {
+			writeError(w, aerr)
+			return
+		}
 		writeError(w, apiError(ErrNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path))
 	})
 }
@@ -231,6 +250,9 @@ func writeError(w http.ResponseWriter, e *APIError) {
 	status, ok := statusOf[e.Type]
 	if !ok {
 		status = http.StatusInternalServerError
+	}
+	if e.Type == ErrAuth {
+		w.Header().Set("WWW-Authenticate", `ApiKey realm="basalt"`)
 	}
 	writeJSON(w, status, errorBody{Message: e.Message, Type: e.Type})
 }

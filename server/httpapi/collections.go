@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -68,8 +69,10 @@ func (a *API) collectionJSON(col catalog.Collection, status string) collectionJS
 	return out
 }
 
-func (a *API) listAllCollections(w http.ResponseWriter, _ *http.Request) {
-	a.writeCollections(w, a.eng.Catalog().Collections(""))
+func (a *API) listAllCollections(w http.ResponseWriter, r *http.Request) {
+	p := principalOf(r)
+	list := a.eng.Catalog().Collections("")
+	a.writeCollections(w, slices.DeleteFunc(list, func(c catalog.Collection) bool { return !p.SeesWorkspace(c.Workspace) }))
 }
 
 func (a *API) listCollections(w http.ResponseWriter, r *http.Request) {

@@ -14,4 +14,13 @@
 // errors are mapped). A malformed request body fails the whole request and
 // writes nothing; a malformed document inside a well-formed body fails alone
 // and its neighbours are written.
+//
+// Every route is authenticated and authorized in one place (auth.go): with
+// Config.Keys requiring keys, the request's "Authorization: ApiKey" names
+// a principal (else AUTHEXCEPTION, 401), routeAccess maps the route and
+// method to an action on the workspace in its path (else FORBIDDEN, 403),
+// lists show only the workspaces the key sees, and SQL is checked
+// collection by collection by the session (sql.Authorizer). API keys
+// themselves are managed under /v1/orgs/self/users/{user}/apikeys
+// (apikeys.go).
 package httpapi

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/basaltdb/basalt/auth"
 	"github.com/basaltdb/basalt/catalog"
 	"github.com/basaltdb/basalt/storage"
 )
@@ -58,6 +59,10 @@ func classify(err error) *APIError {
 	switch {
 	case errors.As(err, &ae):
 		return ae
+	case errors.Is(err, auth.ErrUnauthenticated):
+		return apiError(ErrAuth, err.Error())
+	case errors.Is(err, auth.ErrForbidden):
+		return apiError(ErrForbidden, err.Error())
 	case errors.Is(err, catalog.ErrNotFound):
 		return apiError(ErrNotFound, err.Error())
 	case errors.Is(err, catalog.ErrAlreadyExists):

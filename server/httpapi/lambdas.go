@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -196,6 +197,10 @@ func writeSQLError(w http.ResponseWriter, typ ErrorType, prefix string, err erro
 		writeJSON(w, http.StatusInternalServerError, errorBody{Message: body.Message, Type: ErrInternal})
 		return
 	}
+	if e.Code == sqlerr.InsufficientPrivilege {
+		writeJSON(w, http.StatusForbidden, errorBody{Message: e.Message, Type: ErrForbidden})
+		return
+	}
 	writeJSON(w, http.StatusBadRequest, body)
 }
 
@@ -222,6 +227,7 @@ func (a *API) lambdaVersionSpec(w http.ResponseWriter, r *http.Request, descript
 		return catalog.LambdaVersionSpec{}, false
 	}
 	sess := sql.NewSession(a.eng, sql.Limits{MemoryBytes: a.cfg.QueryMemoryBytes})
+	sess.Auth = principalOf(r)
 	val, err := sess.Validate(r.Context(), s.Query, params)
 	if err != nil {
 		writeSQLError(w, ErrInvalidInput, "the query lambda's SQL is not valid: ", err)
@@ -338,8 +344,10 @@ func (a *API) writeLambdaList(w http.ResponseWriter, list []catalog.LambdaInfo) 
 	writeJSON(w, http.StatusOK, map[string]any{"data": out})
 }
 
-func (a *API) listAllLambdas(w http.ResponseWriter, _ *http.Request) {
-	a.writeLambdaList(w, a.eng.Catalog().Lambdas(""))
+func (a *API) listAllLambdas(w http.ResponseWriter, r *http.Request) {
+	p := principalOf(r)
+	list := a.eng.Catalog().Lambdas("")
+	a.writeLambdaList(w, slices.DeleteFunc(list, func(l catalog.LambdaInfo) bool { return !p.SeesWorkspace(l.Workspace) }))
 }
 
 func (a *API) listLambdas(w http.ResponseWriter, r *http.Request) {
@@ -589,6 +597,7 @@ func (a *API) validateQuery(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sess := sql.NewSession(a.eng, sql.Limits{MemoryBytes: a.cfg.QueryMemoryBytes})
+	sess.Auth = principalOf(r)
 	val, err := sess.Validate(r.Context(), req.SQL.Query, params)
 	if err != nil {
 		writeSQLError(w, "QUERY_ERROR", "", err)

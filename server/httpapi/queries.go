@@ -160,6 +160,7 @@ func (a *API) runQuery(w http.ResponseWriter, r *http.Request) {
 // takes, from POST /queries and from query lambdas. It returns what the
 // answer reported.
 func (a *API) serveQuery(w http.ResponseWriter, r *http.Request, spec querySpec, clientTimeout time.Duration) entrySnapshot {
+	spec.principal = principalOf(r)
 	e, aerr := a.queries.submit(spec)
 	if aerr != nil {
 		code := "53000" // insufficient_resources
@@ -380,6 +381,8 @@ func queryError(id string, err error, typ string) (int, queryErrorBody) {
 			typ = "QUERY_CANCELLED"
 		case e.Code == sqlerr.Internal:
 			typ, status = "INTERNALERROR", http.StatusInternalServerError
+		case e.Code == sqlerr.InsufficientPrivilege:
+			typ, status = string(ErrForbidden), http.StatusForbidden
 		}
 	} else if st, ok := statusOf[ErrorType(typ)]; ok {
 		status = st

@@ -69,7 +69,7 @@ func queryNotFound(id string) *APIError {
 func (a *API) getQuery(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("queryId")
 	e, ok := a.queries.get(id)
-	if !ok {
+	if !ok || !seesQuery(principalOf(r), e) {
 		writeError(w, queryNotFound(id))
 		return
 	}
@@ -81,19 +81,24 @@ func (a *API) getQuery(w http.ResponseWriter, r *http.Request) {
 // QUERY_CANCELLED); a finished one is answered as it is.
 func (a *API) cancelQuery(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("queryId")
-	e, ok := a.queries.cancel(id, errCancelRequested)
-	if !ok {
+	e, ok := a.queries.get(id)
+	if !ok || !seesQuery(principalOf(r), e) {
 		writeError(w, queryNotFound(id))
 		return
 	}
+	a.queries.cancelEntry(e, errCancelRequested)
 	writeJSON(w, http.StatusOK, map[string]any{"data": infoOf(a.queries.snapshot(e))})
 }
 
 // listQueries is Rockset's List Queries: the queued and running ones.
-func (a *API) listQueries(w http.ResponseWriter, _ *http.Request) {
+func (a *API) listQueries(w http.ResponseWriter, r *http.Request) {
+	p := principalOf(r)
 	entries := a.queries.list()
 	out := make([]queryInfo, 0, len(entries))
 	for _, e := range entries {
+		if !seesQuery(p, e) {
+			continue
+		}
 		out = append(out, infoOf(a.queries.snapshot(e)))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"data": out})
@@ -105,7 +110,7 @@ func (a *API) listQueries(w http.ResponseWriter, _ *http.Request) {
 func (a *API) queryPages(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("queryId")
 	e, ok := a.queries.get(id)
-	if !ok {
+	if !ok || !seesQuery(principalOf(r), e) {
 		writeError(w, queryNotFound(id))
 		return
 	}

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/basaltdb/basalt/auth"
 	"github.com/basaltdb/basalt/sql"
 	"github.com/basaltdb/basalt/sql/sqlerr"
 	"github.com/basaltdb/basalt/storage"
@@ -50,6 +51,9 @@ type querySpec struct {
 	// maxInitial is max_initial_results (-1: none). A synchronous query
 	// whose results exceed it keeps them for /pages.
 	maxInitial int64
+	// principal submitted the query: the session checks each collection
+	// the SQL touches against it, and only it (or an admin) sees the query.
+	principal auth.Principal
 	// lambdaPath is "ws.lambda::version" for a query a lambda runs.
 	lambdaPath string
 }
@@ -215,6 +219,7 @@ func (g *queryRegistry) execute(ctx context.Context, e *queryEntry) (res *sql.Re
 		}
 	}()
 	sess := sql.NewSession(g.eng, sql.Limits{MemoryBytes: g.memory})
+	sess.Auth = e.spec.principal
 	return sess.Query(ctx, e.spec.sql, e.spec.params)
 }
 
@@ -278,21 +283,6 @@ func (g *queryRegistry) dropLocked(e *queryEntry) {
 	e.res, e.rows = nil, nil
 }
 
-// cancel requests that a queued or running query stop; it is CANCELLED at
-// once. A finished query is left as it is. The result is false for an
-// unknown id.
-func (g *queryRegistry) cancel(id string, cause error) (*queryEntry, bool) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.evictLocked()
-	e, ok := g.byID[id]
-	if !ok {
-		return nil, false
-	}
-	g.cancelLocked(e, cause)
-	return e, true
-}
-
 func (g *queryRegistry) cancelLocked(e *queryEntry, cause error) {
 	if e.state.final() {
 		return
@@ -302,8 +292,9 @@ func (g *queryRegistry) cancelLocked(e *queryEntry, cause error) {
 	e.cancel(cause)
 }
 
-// cancelEntry cancels an entry the caller holds (a synchronous request
-// whose client went away).
+// cancelEntry requests that a queued or running query the caller holds
+// stop (a cancel request, or a synchronous request whose client went
+// away); it is CANCELLED at once. A finished query is left as it is.
 func (g *queryRegistry) cancelEntry(e *queryEntry, cause error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()

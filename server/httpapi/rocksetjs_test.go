@@ -59,10 +59,15 @@ func TestRocksetJSClient(t *testing.T) {
 	}
 
 	logs := &lockedBuffer{}
+	// Authentication on: the client sends the admin key as Rockset's did,
+	// and compat.mjs checks the API key methods too.
+	const adminKey = "rockset-js-admin-key-0123456789"
 	s, err := server.Start(server.Config{
 		DataDir:  t.TempDir(),
 		HTTPAddr: "127.0.0.1:0",
 		Logger:   slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Auth:     true,
+		AdminKey: adminKey,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -78,7 +83,7 @@ func TestRocksetJSClient(t *testing.T) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, "compat.mjs")
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "BASALT_URL="+url)
+	cmd.Env = append(os.Environ(), "BASALT_URL="+url, "BASALT_API_KEY="+adminKey)
 	cmd.WaitDelay = 10 * time.Second
 	out, err := cmd.CombinedOutput()
 	if ctx.Err() != nil {

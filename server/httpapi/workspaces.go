@@ -3,6 +3,7 @@ package httpapi
 import (
 	"net/http"
 
+	"github.com/basaltdb/basalt/auth"
 	"github.com/basaltdb/basalt/catalog"
 )
 
@@ -19,11 +20,14 @@ func (a *API) workspaceJSON(w catalog.Workspace) workspaceJSON {
 	return workspaceJSON{Name: w.Name, Description: w.Description, CreatedAt: isoTime(w.CreatedAt), CollectionCount: a.eng.Catalog().CollectionCount(w.Name)}
 }
 
-func (a *API) listWorkspaces(w http.ResponseWriter, _ *http.Request) {
+func (a *API) listWorkspaces(w http.ResponseWriter, r *http.Request) {
+	p := principalOf(r)
 	list := a.eng.Catalog().Workspaces()
-	out := make([]workspaceJSON, len(list))
-	for i, ws := range list {
-		out[i] = a.workspaceJSON(ws)
+	out := make([]workspaceJSON, 0, len(list))
+	for _, ws := range list {
+		if p.SeesWorkspace(ws.Name) {
+			out = append(out, a.workspaceJSON(ws))
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"data": out})
 }
@@ -39,6 +43,10 @@ func (a *API) createWorkspace(w http.ResponseWriter, r *http.Request) {
 	}
 	if req.Name == nil {
 		writeError(w, apiError(ErrInvalidInput, "field name is required"))
+		return
+	}
+	if err := principalOf(r).Check(auth.ActionDDL, *req.Name); err != nil {
+		writeError(w, classify(err))
 		return
 	}
 	ws, err := a.eng.Catalog().CreateWorkspace(*req.Name, req.Description)

@@ -28,6 +28,11 @@ func (b *Binder) staticKind(e Expr) (types.Kind, bool) {
 	switch e := e.(type) {
 	case *ColRef:
 		if ks, ok := b.colKinds[e.ID]; ok {
+			// A field holding ints and floats holds numbers: JSON does not
+			// tell 2 from 2.0, so '2' compares with it as a number.
+			if ks&^KindsOf(types.KindNull, types.KindUndefined) == KindsOf(types.KindInt, types.KindFloat) {
+				return types.KindFloat, true
+			}
 			return ks.Only()
 		}
 	case *Const:

@@ -1,7 +1,8 @@
 // Drives a Basalt server with Rockset's official JS client, @rockset/client
 // 0.9.2, over the areas Basalt implements: workspaces, collections,
 // documents, queries (synchronous, paginated, async, cancelled, validated)
-// and query lambdas (versions, tags, execution). Run by
+// query lambdas (versions, tags, execution), and, with BASALT_API_KEY (an
+// admin key), API keys and what their roles allow. Run by
 // server/httpapi/rocksetjs_test.go:
 //
 //   BASALT_URL=http://127.0.0.1:3030 node compat.mjs
@@ -53,7 +54,9 @@ const last = () => exchanges[exchanges.length - 1];
 // projects currently require rockset.default(...)").
 const rockset = require('@rockset/client').default;
 assert.equal(typeof rockset, 'function', "require('@rockset/client').default is not a function");
-const client = rockset('any-api-key', BASALT_URL);
+// BASALT_API_KEY is an admin key when the server requires keys.
+const ADMIN_KEY = process.env.BASALT_API_KEY || 'any-api-key';
+const client = rockset(ADMIN_KEY, BASALT_URL);
 
 // --- tiny harness --------------------------------------------------------------
 let passed = 0;
@@ -486,6 +489,54 @@ async function main() {
     await rejects(() => client.workspaces.getWorkspace(WS), 404, 'NOTFOUND');
     const list = await client.workspaces.listWorkspaces();
     assert.ok(!list.data.some((w) => w.name === WS), `${WS} still listed`);
+  });
+
+  if (process.env.BASALT_API_KEY) {
+    await apiKeys();
+  }
+}
+
+// apiKeys: the key methods, and what a key's role allows, through the
+// client (run when the server requires keys).
+async function apiKeys() {
+  const NAME = `ro_${suffix}`;
+  let secret;
+  await step('apikeys.createApiKey: the key, shown once', async () => {
+    const res = await client.apikeys.createApiKey({ name: NAME, role: 'read-only' });
+    assert.equal(res.data.name, NAME);
+    assert.equal(res.data.role, 'read-only');
+    assert.equal(res.data.state, 'ACTIVE');
+    secret = res.data.key;
+    assert.ok(secret.length > 32, `key ${secret}`);
+    await rejects(() => client.apikeys.createApiKey({ name: NAME, role: 'read-only' }), 409, 'ALREADYEXISTS');
+  });
+  await step('apikeys.listApiKeys and getApiKey hide the key', async () => {
+    const list = await client.apikeys.listApiKeys('self');
+    const k = list.data.find((x) => x.name === NAME);
+    assert.ok(k, `${NAME} in ${JSON.stringify(list.data)}`);
+    assert.equal(k.key, secret.slice(-6));
+    const got = await client.apikeys.getApiKey('self', NAME);
+    assert.equal(got.data.key, secret.slice(-6));
+  });
+  const ro = rockset(secret, BASALT_URL);
+  await step('a read-only key reads, and is FORBIDDEN to write', async () => {
+    const list = await ro.workspaces.listWorkspaces();
+    assert.ok(list.data.some((w) => w.name === 'commons'));
+    await rejects(() => ro.workspaces.createWorkspace({ name: `no_${suffix}` }), 403, 'FORBIDDEN');
+    await rejects(() => ro.apikeys.listApiKeys('self'), 403, 'FORBIDDEN');
+  });
+  await step('apikeys.updateApiKey SUSPENDED: AUTHEXCEPTION 401, then ACTIVE again', async () => {
+    const res = await client.apikeys.updateApiKey(NAME, 'self', { state: 'SUSPENDED' });
+    assert.equal(res.data.state, 'SUSPENDED');
+    await rejects(() => ro.workspaces.listWorkspaces(), 401, 'AUTHEXCEPTION', /suspended/);
+    await client.apikeys.updateApiKey(NAME, 'self', { state: 'ACTIVE' });
+    await ro.workspaces.listWorkspaces();
+  });
+  await step('apikeys.deleteApiKey: the key stops working', async () => {
+    const res = await client.apikeys.deleteApiKey(NAME, 'self');
+    assert.equal(res.data.name, NAME);
+    await rejects(() => ro.workspaces.listWorkspaces(), 401, 'AUTHEXCEPTION');
+    await rejects(() => rockset('wrong', BASALT_URL).workspaces.listWorkspaces(), 401, 'AUTHEXCEPTION');
   });
 }
 

@@ -1,0 +1,307 @@
+package pgwire
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/basaltdb/basalt/catalog"
+	"github.com/basaltdb/basalt/storage"
+	"github.com/basaltdb/basalt/types"
+	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// testServer is a pgwire server on a loopback port over an in-memory
+// engine.
+type testServer struct {
+	srv  *Server
+	eng  *storage.Engine
+	addr string
+}
+
+func newTestServer(t testing.TB, mod ...func(*Config)) *testServer {
+	t.Helper()
+	eng, err := storage.Open(storage.Options{Dir: "data", FS: vfs.NewMem(), DisableBackground: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{Engine: eng, Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))}
+	for _, m := range mod {
+		m(&cfg)
+	}
+	srv := New(cfg)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	t.Cleanup(func() {
+		if err := srv.Close(); err != nil {
+			t.Error(err)
+		}
+		if err := <-done; !errors.Is(err, ErrServerClosed) {
+			t.Errorf("Serve: %v", err)
+		}
+		eng.Close()
+	})
+	return &testServer{srv: srv, eng: eng, addr: ln.Addr().String()}
+}
+
+func (ts *testServer) url(db string) string {
+	return fmt.Sprintf("postgres://tester@%s/%s?sslmode=disable", ts.addr, db)
+}
+
+func (ts *testServer) connect(t testing.TB) *pgx.Conn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, ts.url("basalt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
+}
+
+// load creates ws.coll and writes docs (JSON objects).
+func (ts *testServer) load(t testing.TB, ws, coll string, docs ...string) {
+	t.Helper()
+	if ws != "commons" {
+		if _, err := ts.eng.Catalog().CreateWorkspace(ws, ""); err != nil && !errors.Is(err, catalog.ErrAlreadyExists) {
+			t.Fatal(err)
+		}
+	}
+	if _, err := ts.eng.CreateCollection(ws, catalog.CollectionSpec{Name: coll}); err != nil && !errors.Is(err, catalog.ErrAlreadyExists) {
+		t.Fatal(err)
+	}
+	ops := make([]storage.WriteOp, len(docs))
+	for i, d := range docs {
+		v, err := types.NewDecoder(types.DefaultLimits).Decode([]byte(d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ops[i] = storage.WriteOp{Kind: storage.OpUpsert, Doc: v.Clone()}
+	}
+	res, _, err := ts.eng.Write(context.Background(), ws, coll, ops)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res {
+		if r.Err != nil {
+			t.Fatal(r.Err)
+		}
+	}
+}
+
+func pgCode(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code
+	}
+	return ""
+}
+
+func ctx10s(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func TestPgxQueries(t *testing.T) {
+	ts := newTestServer(t)
+	ts.load(t, "commons", "people",
+		`{"_id": "a", "name": "ann", "age": 31, "score": 1.5, "vip": true, "_event_time": "2024-01-02T03:04:05.5Z", "tags": ["x", "y"], "addr": {"city": "Oslo"}}`,
+		`{"_id": "b", "name": "bob", "age": 42, "score": 2.25, "vip": false, "_event_time": "2024-01-03T00:00:00Z"}`,
+		`{"_id": "c", "name": "cid", "age": 7, "score": -3, "vip": true, "_event_time": "2024-01-04T00:00:00Z"}`,
+	)
+	conn := ts.connect(t)
+	ctx := ctx10s(t)
+
+	modes := []pgx.QueryExecMode{pgx.QueryExecModeCacheStatement, pgx.QueryExecModeCacheDescribe, pgx.QueryExecModeDescribeExec, pgx.QueryExecModeExec, pgx.QueryExecModeSimpleProtocol}
+	for _, mode := range modes {
+		t.Run(mode.String(), func(t *testing.T) {
+			// Parameters of each type, sent as pgx chooses (binary for
+			// int8, float8, bool, timestamptz in the extended modes).
+			var (
+				id    string
+				age   int64
+				score float64
+				vip   bool
+				ts    time.Time
+				tags  []any
+				addr  map[string]any
+			)
+			err := conn.QueryRow(ctx, "SELECT _id, age, score, vip, _event_time, tags, addr FROM people WHERE _id = $1", mode, "a").Scan(&id, &age, &score, &vip, &ts, &tags, &addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if id != "a" || age != 31 || score != 1.5 || !vip || !ts.Equal(time.Date(2024, 1, 2, 3, 4, 5, 500_000_000, time.UTC)) || len(tags) != 2 || addr["city"] != "Oslo" {
+				t.Fatalf("got %v %v %v %v %v %v %v", id, age, score, vip, ts, tags, addr)
+			}
+			var n int64
+			if err := conn.QueryRow(ctx, "SELECT count(*) FROM people WHERE age > $1 AND score < $2 AND vip = $3 AND _event_time >= $4", mode,
+				int64(5), 2.0, true, time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			if n != 2 {
+				t.Fatalf("count = %d, want 2", n)
+			}
+			rows, err := conn.Query(ctx, "SELECT name FROM people WHERE age >= $1 ORDER BY name", mode, 8)
+			if err != nil {
+				t.Fatal(err)
+			}
+			names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Join(names, ",") != "ann,bob" {
+				t.Fatalf("names = %v", names)
+			}
+		})
+	}
+
+	// A named prepared statement, executed many times.
+	if _, err := conn.Prepare(ctx, "byage", "SELECT name, age FROM people WHERE age = $1"); err != nil {
+		t.Fatal(err)
+	}
+	for _, age := range []int64{31, 42, 7} {
+		var name string
+		var got int64
+		if err := conn.QueryRow(ctx, "byage", age).Scan(&name, &got); err != nil {
+			t.Fatal(err)
+		}
+		if got != age {
+			t.Fatalf("age %d: got %d", age, got)
+		}
+	}
+
+	// Multiple statements in one simple query.
+	res, err := conn.PgConn().Exec(ctx, "SELECT 1; SELECT 'two' AS t; SET application_name = 'x'; SHOW application_name").ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 4 || string(res[1].Rows[0][0]) != "two" || string(res[3].Rows[0][0]) != "x" || res[2].CommandTag.String() != "SET" {
+		t.Fatalf("multi-statement results: %+v", res)
+	}
+	if conn.PgConn().ParameterStatus("application_name") != "x" {
+		t.Fatalf("application_name not reported: %q", conn.PgConn().ParameterStatus("application_name"))
+	}
+	// Empty query.
+	if _, err := conn.Exec(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	// BEGIN/COMMIT and a transaction with pgx.
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, "INSERT INTO people (_id, name, age) VALUES ('d', 'dee', 50)"); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var name string
+	if err := conn.QueryRow(ctx, "SELECT name FROM people WHERE _id = 'd'").Scan(&name); err != nil || name != "dee" {
+		t.Fatalf("after commit: %q %v", name, err)
+	}
+}
+
+func TestPgxErrors(t *testing.T) {
+	ts := newTestServer(t)
+	ts.load(t, "commons", "t", `{"_id": "a", "x": 1}`)
+	conn := ts.connect(t)
+	ctx := ctx10s(t)
+	cases := []struct {
+		sql  string
+		code string
+	}{
+		{"SELEC 1", "42601"},
+		{"SELECT * FROM nope", "42P01"},
+		{"SELECT 1/0", "22012"},
+		{"SELECT nosuchfn(1)", "42883"},
+		{"UPDATE t SET x = 1", "0A000"},
+		{"SELECT 1; SELECT 1/0", "22012"},
+	}
+	for _, c := range cases {
+		for _, mode := range []pgx.QueryExecMode{pgx.QueryExecModeSimpleProtocol, pgx.QueryExecModeCacheStatement} {
+			if strings.Contains(c.sql, ";") && mode != pgx.QueryExecModeSimpleProtocol {
+				continue
+			}
+			_, err := conn.Exec(ctx, c.sql, mode)
+			if got := pgCode(err); got != c.code {
+				t.Errorf("%s (%v): code %q (%v), want %s", c.sql, mode, got, err, c.code)
+			}
+		}
+	}
+	// The position of a syntax error is reported.
+	_, err := conn.Exec(ctx, "SELECT * FROM t WHERE", pgx.QueryExecModeSimpleProtocol)
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Position == 0 {
+		t.Errorf("no position in %v", err)
+	}
+	// The connection still works.
+	var one int
+	if err := conn.QueryRow(ctx, "SELECT 1").Scan(&one); err != nil || one != 1 {
+		t.Fatal(err)
+	}
+}
+
+func TestPgxCancel(t *testing.T) {
+	ts := newTestServer(t)
+	conn := ts.connect(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	// A query that runs for seconds: pgx sends CancelRequest when ctx ends.
+	_, err := conn.Exec(ctx, "SELECT count(*) FROM generate_series(1, 3000) a CROSS JOIN generate_series(1, 3000) b CROSS JOIN generate_series(1, 100) c")
+	if err == nil {
+		t.Fatal("query was not cancelled")
+	}
+	if time.Since(start) > 5*time.Second {
+		t.Fatalf("cancel took %v", time.Since(start))
+	}
+	// pgx closes the connection after a context cancel; a new one works,
+	// and the server is not busy with the cancelled query.
+	conn2 := ts.connect(t)
+	var one int
+	if err := conn2.QueryRow(context.Background(), "SELECT 1").Scan(&one); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestPgxCancelKeepsConnection(t *testing.T) {
+	ts := newTestServer(t)
+	conn := ts.connect(t)
+	pc := conn.PgConn()
+	done := make(chan error, 1)
+	go func() {
+		_, err := pc.Exec(context.Background(), "SELECT count(*) FROM generate_series(1, 3000) a CROSS JOIN generate_series(1, 3000) b CROSS JOIN generate_series(1, 100) c").ReadAll()
+		done <- err
+	}()
+	time.Sleep(200 * time.Millisecond)
+	if err := pc.CancelRequest(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if pgCode(err) != "57014" {
+			t.Fatalf("got %v, want 57014", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("cancel did not stop the query")
+	}
+	var one int
+	if err := conn.QueryRow(context.Background(), "SELECT 1").Scan(&one); err != nil || one != 1 {
+		t.Fatalf("connection after cancel: %v", err)
+	}
+}

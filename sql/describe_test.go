@@ -1,0 +1,51 @@
+package sql
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/basaltdb/basalt/sql/parse"
+)
+
+func TestDescribeAndParamKinds(t *testing.T) {
+	s, _ := newTestSession(t,
+		`{"_id": "a", "i": 1, "f": 1.5, "n": 2, "b": true, "s": "x", "o": {"k": 1}, "m": "x"}`,
+		`{"_id": "b", "i": 2, "f": 2.5, "n": 2.5, "b": false, "s": "y", "m": 3}`,
+	)
+	cases := []struct {
+		sql, cols, params string
+	}{
+		{"SELECT _id, _event_time, i, f, n, b, s, o, m FROM t", "_id:string _event_time:timestamp i:int f:float n:float b:bool s:string o:object m:mixed", ""},
+		{"SELECT count(*) AS c, sum(i) AS si, avg(i) AS a, max(s) AS ms FROM t", "c:int si:int a:float ms:string", ""},
+		{"SELECT i + 1 AS x, i / 2.0 AS y, i > 1 AS z, s || 'q' AS w, now() AS t0, CAST(s AS int) AS ci FROM t", "x:int y:float z:bool w:string t0:timestamp ci:int", ""},
+		{"SELECT i FROM t WHERE _id = $1 AND i > $2 AND n < $3 AND b = $4 AND _event_time >= $5 AND s LIKE $6 AND m = $7 LIMIT $8", "i:int", "string int float bool timestamp string  int"},
+		{"SELECT $1::int8 AS p", "p:int", "int"},
+		{"SELECT x.i FROM t AS x WHERE x.f BETWEEN $1 AND $2 OR x.s IN ($3, $4)", "i:int", "float float string string"},
+	}
+	for _, c := range cases {
+		st, err := parse.ParseOne(c.sql)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols, err := s.Describe(context.Background(), st, Params{})
+		if err != nil {
+			t.Fatalf("%s: %v", c.sql, err)
+		}
+		var got []string
+		for _, col := range cols {
+			got = append(got, col.Name+":"+col.Type)
+		}
+		if strings.Join(got, " ") != c.cols {
+			t.Errorf("%s:\n got  %s\n want %s", c.sql, strings.Join(got, " "), c.cols)
+		}
+		if kinds := strings.Join(s.ParamKinds(st), " "); kinds != c.params {
+			t.Errorf("%s: params %q, want %q", c.sql, kinds, c.params)
+		}
+	}
+	// A missing collection fails as execution would.
+	st, _ := parse.ParseOne("SELECT * FROM nope")
+	if _, err := s.Describe(context.Background(), st, Params{}); err == nil {
+		t.Error("no error for a missing collection")
+	}
+}
