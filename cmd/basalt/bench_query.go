@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"time"
@@ -25,6 +26,7 @@ type queryBench struct {
 	rockbenchDocs int
 	runs          int
 	dataDir       string
+	cpuProfile    string
 	reuse         bool
 	ingestRate    int
 	ingestMode    string
@@ -92,6 +94,7 @@ The data lives in a temporary directory removed afterwards, unless
 	f.Uint64Var(&b.seed, "seed", 1, "seed of the generated data")
 	f.DurationVar(&b.timeout, "query-timeout", 5*time.Minute, "timeout of one query")
 	f.StringVar(&b.logLevel, "log-level", "warn", "the engine's log level: debug, info, warn, error")
+	f.StringVar(&b.cpuProfile, "cpuprofile", "", "write a CPU profile of the timed queries to this file (go tool pprof)")
 	f.StringSliceVar(&b.only, "queries", nil, "time only these queries of the suite, by name (comma-separated)")
 	return cmd
 }
@@ -228,6 +231,17 @@ func (b *queryBench) run(ctx context.Context, progress io.Writer) (*queryReport,
 		}
 	}
 	fmt.Fprintf(progress, "timing %d queries, %d runs each...\n", len(suite), b.runs)
+	if b.cpuProfile != "" {
+		f, err := os.Create(b.cpuProfile)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return nil, err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	for _, q := range suite {
 		st := queryStat{Name: q.Name, What: q.What, SQL: q.SQL}
 		st.MedianMS, st.MinMS, st.result, st.Error = timeQuery(ctx, s, q.SQL, b.runs)

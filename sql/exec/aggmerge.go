@@ -13,8 +13,7 @@ type merger interface {
 func mergeable(a accumulator) bool {
 	switch a := a.(type) {
 	case *distinctAcc:
-		_, ok := a.in.(*countAcc)
-		return ok
+		return false
 	case *orderedAcc:
 		// Percentiles only read the values; other ordered aggregates
 		// would see ties in the order the workers happened to merge.
@@ -106,33 +105,4 @@ func (a *percentileAcc) merge(o accumulator) {
 	}
 	a.vals = append(a.vals, b.vals...)
 	a.raw = append(a.raw, b.raw...)
-}
-
-var nullKey = string(appendKey(nil, types.Null))
-
-// merge for COUNT(DISTINCT x): the union of the seen sets.
-func (a *distinctAcc) merge(o accumulator) {
-	c := a.in.(*countAcc)
-	b := o.(*distinctAcc)
-	for k := range b.strs {
-		if _, ok := a.strs[k]; !ok {
-			a.strs[k] = struct{}{}
-			c.n++
-		}
-	}
-	for k := range b.ints {
-		if _, ok := a.ints[k]; !ok {
-			a.ints[k] = struct{}{}
-			c.n++
-		}
-	}
-	for k := range b.seen {
-		if k == nullKey {
-			continue // seen, never counted
-		}
-		if !a.seen[k] {
-			a.seen[k] = true
-			c.n++
-		}
-	}
 }

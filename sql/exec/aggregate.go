@@ -64,6 +64,9 @@ func (s *aggSpec) newAcc() accumulator {
 		a = &errAcc{name: s.call.Name}
 	}
 	if s.call.Distinct {
+		if _, ok := a.(*countAcc); ok && len(s.call.OrderBy) == 0 {
+			return newCountDistinctAcc()
+		}
 		a = newDistinctAcc(a)
 	}
 	if p, ok := a.(*percentileAcc); ok && len(s.call.OrderBy) == 1 && p.kind != "approx_percentile" {
@@ -683,48 +686,24 @@ func (a *percentileAcc) result() (types.Value, error) {
 	return types.Float(v), nil
 }
 
+// distinctAcc feeds its aggregate each distinct value once (COUNT has
+// countDistinctAcc).
 type distinctAcc struct {
-	in accumulator
-	// The values seen: strings and integers (integral floats too, which
-	// equal them) by value, anything else by its encoded key.
-	strs map[string]struct{}
-	ints map[int64]struct{}
+	in   accumulator
 	seen map[string]bool
 	buf  []byte
 }
 
 func newDistinctAcc(in accumulator) *distinctAcc {
-	return &distinctAcc{in: in, strs: map[string]struct{}{}, ints: map[int64]struct{}{}, seen: map[string]bool{}}
+	return &distinctAcc{in: in, seen: map[string]bool{}}
 }
 
 func (a *distinctAcc) add(args []types.Value) error {
-	switch v := args[0]; v.Kind() {
-	case types.KindString:
-		if _, ok := a.strs[v.Str()]; ok {
-			return nil
-		}
-		a.strs[strings.Clone(v.Str())] = struct{}{}
-	case types.KindInt:
-		if _, ok := a.ints[v.Int()]; ok {
-			return nil
-		}
-		a.ints[v.Int()] = struct{}{}
-	case types.KindFloat:
-		if f := v.Float(); f == math.Trunc(f) && math.Abs(f) < 1<<62 {
-			if _, ok := a.ints[int64(f)]; ok {
-				return nil
-			}
-			a.ints[int64(f)] = struct{}{}
-			break
-		}
-		fallthrough
-	default:
-		a.buf = rowKey(a.buf[:0], args[:1])
-		if a.seen[string(a.buf)] {
-			return nil
-		}
-		a.seen[string(a.buf)] = true
+	a.buf = rowKey(a.buf[:0], args[:1])
+	if a.seen[string(a.buf)] {
+		return nil
 	}
+	a.seen[string(a.buf)] = true
 	return a.in.add(args)
 }
 func (a *distinctAcc) result() (types.Value, error) { return a.in.result() }
