@@ -111,9 +111,14 @@ type hashSide struct {
 }
 
 func (q *Query) buildHash(ctx context.Context, in Operator, keys []evalFn) (*hashSide, error) {
-	rows, err := q.drain(ctx, in)
+	rows, ok, err := q.scanAll(ctx, in)
 	if err != nil {
 		return nil, err
+	}
+	if !ok {
+		if rows, err = q.drain(ctx, in); err != nil {
+			return nil, err
+		}
 	}
 	h := &hashSide{rows: rows, table: map[string][]int{}}
 	var kbuf []byte

@@ -2,10 +2,13 @@ package exec
 
 import (
 	"context"
+	"runtime"
 	"runtime/debug"
 	"sync"
 
+	"github.com/basaltdb/basalt/sql/plan"
 	"github.com/basaltdb/basalt/sql/sqlerr"
+	"github.com/basaltdb/basalt/types"
 )
 
 // runWorkers calls work(w, item) for items 0…items-1, handing each item to
@@ -66,4 +69,96 @@ func runWorkers(ctx context.Context, workers, items int, work func(w, item int) 
 		return first
 	}
 	return ctx.Err()
+}
+
+// scanAll reads every row a scan yields, its segments read by a worker per
+// core, and returns them owned and in snapshot order (segment by segment),
+// as a serial scan would. ok is false when the scan is not one segments
+// can share (an `_id` lookup, a LIMIT, a subquery in its filter).
+func (q *Query) scanAll(ctx context.Context, op Operator) (rows []Row, ok bool, err error) {
+	c, isCounting := op.(*counting)
+	if !isCounting {
+		return nil, false, nil
+	}
+	s, isScan := c.in.(*scanOp)
+	if !isScan || s.n.IDs != nil || s.n.Limit > 0 || hasSubquery([]plan.Expr{s.n.Filter}) {
+		return nil, false, nil
+	}
+	if err := s.init(ctx); err != nil {
+		return nil, true, err
+	}
+	type worker struct {
+		vf  *vecFilter
+		row Row
+		st  NodeStats
+	}
+	ws := make([]*worker, max(1, min(runtime.GOMAXPROCS(0), len(s.segs))))
+	for i := range ws {
+		w := &worker{row: make(Row, len(s.cols))}
+		if w.vf, err = s.compileVecFilter(q, s.n.Filter); err != nil {
+			return nil, true, err
+		}
+		ws[i] = w
+	}
+	perSeg := make([][]Row, len(s.segs))
+	err = runWorkers(ctx, len(ws), len(s.segs), func(wi, seg int) error {
+		w := ws[wi]
+		sc, err := s.openView(ctx, s.segs[seg], &w.st)
+		if err != nil || sc == nil {
+			return err
+		}
+		var out []Row
+		for {
+			b, err := sc.Next(ctx)
+			if err != nil {
+				return err
+			}
+			if b == nil {
+				break
+			}
+			w.st.BlocksRead++
+			w.st.RowsScanned += int64(b.Selected())
+			sel := b.Sel
+			if w.vf != nil {
+				if sel, err = w.vf.apply(b, func(i int) Row { s.fill(b, i, w.row); return w.row }); err != nil {
+					return err
+				}
+			}
+			n := len(sel)
+			if sel == nil {
+				n = b.Length
+			}
+			vals := make([]types.Value, n*len(s.cols))
+			for k := 0; k < n; k++ {
+				i := k
+				if sel != nil {
+					i = sel[k]
+				}
+				r := Row(vals[k*len(s.cols) : (k+1)*len(s.cols) : (k+1)*len(s.cols)])
+				s.fill(b, i, r)
+				for j := range r {
+					r[j] = own(r[j])
+				}
+				if err := q.mem.grow(rowBytes(r)); err != nil {
+					return err
+				}
+				out = append(out, r)
+			}
+		}
+		perSeg[seg] = out
+		return nil
+	})
+	if err != nil {
+		return nil, true, err
+	}
+	for _, w := range ws {
+		s.st.SegmentsPruned += w.st.SegmentsPruned
+		s.st.BlocksRead += w.st.BlocksRead
+		s.st.RowsScanned += w.st.RowsScanned
+	}
+	for _, r := range perSeg {
+		rows = append(rows, r...)
+	}
+	c.st.Rows += int64(len(rows))
+	return rows, true, nil
 }
