@@ -84,7 +84,10 @@ func (q *Query) newTopNScan(n *plan.Sort, p *plan.Project, s *plan.Scan) (Operat
 
 // topNWorker keeps the best rows of the segments it takes.
 type topNWorker struct {
-	filter *vecFilter
+	// keyVecs, when every sort key is a plain scan column, are the
+	// vectors holding them.
+	keyVecs []int
+	filter  *vecFilter
 	rows   []int
 	proj   []evalFn
 	keys   []evalFn
@@ -121,7 +124,40 @@ func (o *topNScanOp) newWorker() (*topNWorker, error) {
 		}
 		w.keys = append(w.keys, f)
 	}
+	w.keyVecs = o.keyVecs()
 	return w, nil
+}
+
+// keyVecs returns the batch vectors of the sort keys when each is a scan
+// column (through the projection, if any) read from one vector; nil else.
+func (o *topNScanOp) keyVecs() []int {
+	scanLay := layoutOf(o.scan.n.Cols())
+	var projLay layout
+	if o.proj != nil {
+		projLay = layoutOf(o.proj.Cols())
+	}
+	var vecs []int
+	for _, k := range o.n.Keys {
+		c, ok := k.Expr.(*plan.ColRef)
+		if !ok {
+			return nil
+		}
+		if o.proj != nil {
+			i, ok := projLay[c.ID]
+			if !ok {
+				return nil
+			}
+			if c, ok = o.proj.Exprs[i].(*plan.ColRef); !ok {
+				return nil
+			}
+		}
+		i, ok := scanLay[c.ID]
+		if !ok || len(o.scan.cols[i].children) > 0 {
+			return nil
+		}
+		vecs = append(vecs, o.scan.cols[i].vec)
+	}
+	return vecs
 }
 
 func (o *topNScanOp) Next(ctx context.Context) ([]Row, error) {
@@ -200,8 +236,18 @@ func (w *topNWorker) scanSegment(ctx context.Context, o *topNScanOp, seg int, v 
 			w.rows = rows
 		}
 		for _, i := range rows {
-			o.scan.fill(b, i, w.row)
 			w.st.Rows++
+			if w.keyVecs != nil {
+				// Late materialization: read the sort keys alone and
+				// drop the row unless it beats the heap's worst.
+				for j, vi := range w.keyVecs {
+					w.key[j] = b.Vecs[vi].Value(i)
+				}
+				if int64(w.heap.Len()) >= o.limit && !w.heap.less(keyed{key: w.key, seq: seg<<32 | (b.Start + i)}, w.heap.items[0]) {
+					continue
+				}
+			}
+			o.scan.fill(b, i, w.row)
 			r := w.row
 			if w.proj != nil {
 				for j, f := range w.proj {
