@@ -5,6 +5,7 @@ import (
 	"runtime"
 
 	"github.com/basaltdb/basalt/coldata"
+	"github.com/basaltdb/basalt/sql/fn"
 	"github.com/basaltdb/basalt/sql/plan"
 	"github.com/basaltdb/basalt/storage"
 	"github.com/basaltdb/basalt/types"
@@ -96,6 +97,10 @@ type directAgg struct {
 	keyVecs  []int // -1: an expression, evaluated on the row
 	keyExprs bool
 	argVecs  []int // -1: no argument (COUNT(*))
+	// A single key date_trunc(truncUnit, <timestamp column>): truncVec is
+	// the column's vector, else -1.
+	truncVec  int
+	truncUnit string
 }
 
 // directPlan returns the vectors of an aggregate whose arguments are all
@@ -114,7 +119,18 @@ func (o *aggScanOp) directPlan() *directAgg {
 		}
 		return o.scan.cols[i].vec
 	}
-	d := &directAgg{}
+	d := &directAgg{truncVec: -1}
+	if len(o.n.Keys) == 1 {
+		if c, ok := o.n.Keys[0].(*plan.Call); ok && c.Fn.Name == "date_trunc" && len(c.Args) == 2 {
+			if u, ok := c.Args[0].(*plan.Const); ok && u.V.Kind() == types.KindString {
+				if v := vec(c.Args[1]); v >= 0 {
+					if _, err := fn.TruncTimestamp(u.V.Str(), 0); err == nil {
+						d.truncVec, d.truncUnit = v, u.V.Str()
+					}
+				}
+			}
+		}
+	}
 	for _, k := range o.n.Keys {
 		// An expression key (-1) is evaluated on the row.
 		v := vec(k)
@@ -318,6 +334,11 @@ func (w *aggWorker) groupsOf(b *coldata.Batch, rows []int) ([]*group, error) {
 		w.gs = gs
 		return gs, nil
 	}
+	if d := w.direct; d.truncVec >= 0 {
+		if vec := &b.Vecs[d.truncVec]; vecKind(vec) == types.KindTimestamp {
+			return w.truncGroups(b, vec, rows)
+		}
+	}
 	if len(keys) == 1 && keys[0] >= 0 {
 		vec := &b.Vecs[keys[0]]
 		if kind, ok := vec.Uniform(); ok && (kind == types.KindString || kind == types.KindInt) {
@@ -354,6 +375,47 @@ func (w *aggWorker) groupsOf(b *coldata.Batch, rows []int) ([]*group, error) {
 			return nil, err
 		}
 		gs = append(gs, g)
+	}
+	w.gs = gs
+	return gs, nil
+}
+
+// vecKind returns the kind of every row of v, undefined when they differ.
+func vecKind(v *coldata.Vec) types.Kind {
+	if k, ok := v.Uniform(); ok {
+		return k
+	}
+	return types.KindUndefined
+}
+
+// truncGroups finds the groups of date_trunc(unit, ts) for a vector of
+// timestamps: rows arrive mostly in time order, so most share the previous
+// row's bucket; others are found by bucket start.
+func (w *aggWorker) truncGroups(b *coldata.Batch, vec *coldata.Vec, rows []int) ([]*group, error) {
+	t := w.table
+	gs := w.gs[:0]
+	var last *group
+	var lastStart int64
+	for _, i := range rows {
+		start, err := fn.TruncTimestamp(w.direct.truncUnit, vec.I64[i])
+		if err != nil {
+			return nil, err
+		}
+		if last == nil || start != lastStart {
+			last, lastStart = w.intGroups[start], start
+			if last == nil {
+				t.pos = w.seg | int64(b.Start+i)
+				w.kvals[0] = types.Timestamp(start)
+				t.kbuf = appendKey(t.kbuf[:0], w.kvals[0])
+				if last = t.groups[string(t.kbuf)]; last == nil {
+					if last, err = t.newGroup(string(t.kbuf), w.kvals); err != nil {
+						return nil, err
+					}
+				}
+				w.intGroups[start] = last
+			}
+		}
+		gs = append(gs, last)
 	}
 	w.gs = gs
 	return gs, nil
