@@ -97,6 +97,9 @@ type directAgg struct {
 	keyVecs  []int // -1: an expression, evaluated on the row
 	keyExprs bool
 	argVecs  []int // -1: no argument (COUNT(*))
+	// lead are constant arguments before the column's value, per aggregate
+	// (the fraction of a percentile).
+	lead [][]types.Value
 	// A single key date_trunc(truncUnit, <timestamp column>): truncVec is
 	// the column's vector, else -1.
 	truncVec  int
@@ -139,8 +142,24 @@ func (o *aggScanOp) directPlan() *directAgg {
 			d.keyExprs = true
 		}
 	}
-	for _, a := range o.n.Aggs {
-		if a.Filter != nil || len(a.OrderBy) > 0 || len(a.Args) > 1 {
+	d.lead = make([][]types.Value, len(o.n.Aggs))
+	for i, a := range o.n.Aggs {
+		if a.Filter != nil {
+			return nil
+		}
+		// percentile_cont(f) WITHIN GROUP (ORDER BY x): the constant
+		// fraction leads the column's values.
+		if (a.Name == "percentile_cont" || a.Name == "percentile_disc") && len(a.Args) == 1 && len(a.OrderBy) == 1 && !a.Distinct {
+			f, ok := a.Args[0].(*plan.Const)
+			v := vec(a.OrderBy[0].Expr)
+			if !ok || v < 0 {
+				return nil
+			}
+			d.lead[i] = []types.Value{f.V}
+			d.argVecs = append(d.argVecs, v)
+			continue
+		}
+		if len(a.OrderBy) > 0 || len(a.Args) > 1 {
 			return nil
 		}
 		v := -1
@@ -301,9 +320,13 @@ func (w *aggWorker) foldBatch(b *coldata.Batch, rows []int) error {
 				continue
 			}
 		}
-		arg := w.arg[:1]
+		lead := w.direct.lead[a]
+		arg := append(w.arg[:0], lead...)
+		arg = append(arg, types.Value{})
+		w.arg = arg
+		x := len(lead)
 		for r, g := range gs {
-			arg[0] = vec.Value(rows[r])
+			arg[x] = vec.Value(rows[r])
 			if err := g.accs[a].add(arg); err != nil {
 				return err
 			}
