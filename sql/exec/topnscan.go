@@ -88,14 +88,14 @@ type topNWorker struct {
 	// vectors holding them.
 	keyVecs []int
 	filter  *vecFilter
-	rows   []int
-	proj   []evalFn
-	keys   []evalFn
-	row    Row // the scan row
-	prow   Row // the projected row
-	key    []types.Value
-	heap   topHeap
-	st     NodeStats
+	rows    []int
+	proj    []evalFn
+	keys    []evalFn
+	row     Row // the scan row
+	prow    Row // the projected row
+	key     []types.Value
+	heap    topHeap
+	st      NodeStats
 }
 
 func (o *topNScanOp) newWorker() (*topNWorker, error) {
