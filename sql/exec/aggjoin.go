@@ -2,7 +2,6 @@ package exec
 
 import (
 	"context"
-	"runtime"
 
 	"github.com/basaltdb/basalt/sql/plan"
 	"github.com/basaltdb/basalt/storage"
@@ -120,13 +119,7 @@ func (o *aggJoinOp) Next(ctx context.Context) ([]Row, error) {
 		return nil, err
 	}
 	segs := o.scan.segs
-	n := max(1, min(runtime.GOMAXPROCS(0), len(segs)))
-	for _, a := range o.n.Aggs {
-		if !mergeable((&aggSpec{call: a}).newAcc()) {
-			n = 1
-		}
-	}
-	ws := make([]*aggJoinWorker, n)
+	ws := make([]*aggJoinWorker, aggWorkers(o.n.Aggs, len(segs)))
 	for i := range ws {
 		if ws[i], err = o.newWorker(); err != nil {
 			return nil, err
@@ -138,12 +131,8 @@ func (o *aggJoinOp) Next(ctx context.Context) ([]Row, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := o.scan.st
 	for _, w := range ws {
-		st.SegmentsPruned += w.st.SegmentsPruned
-		st.BlocksRead += w.st.BlocksRead
-		st.RowsScanned += w.st.RowsScanned
-		st.Rows += w.st.Rows
+		o.scan.st.addScan(&w.st)
 		o.q.stats[o.join].Rows += w.joined
 		if w != ws[0] {
 			ws[0].table.merge(w.table)

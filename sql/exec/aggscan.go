@@ -40,22 +40,7 @@ func fusable(n *plan.Aggregate, s *plan.Scan) bool {
 			exprs = append(exprs, k.Expr)
 		}
 	}
-	for _, e := range exprs {
-		if e == nil {
-			continue
-		}
-		sub := false
-		plan.Walk(e, func(x plan.Expr) bool {
-			if _, ok := x.(*plan.SubqueryExpr); ok {
-				sub = true
-			}
-			return !sub
-		})
-		if sub {
-			return false
-		}
-	}
-	return true
+	return !hasSubquery(exprs)
 }
 
 func (q *Query) newAggScan(n *plan.Aggregate, s *plan.Scan) (Operator, error) {
@@ -191,14 +176,11 @@ func (o *aggScanOp) newWorker() (*aggWorker, error) {
 	return w, nil
 }
 
-// workers returns how many workers to run: one per core and segment, one
-// when an aggregate's partial states do not merge.
-func (o *aggScanOp) workers(segs int) int {
-	n := min(runtime.GOMAXPROCS(0), segs)
-	if n <= 1 {
-		return 1
-	}
-	for _, a := range o.n.Aggs {
+// aggWorkers returns how many workers aggregate aggs over segs segments:
+// one per core and segment, one when a partial state does not merge.
+func aggWorkers(aggs []plan.AggCall, segs int) int {
+	n := max(1, min(runtime.GOMAXPROCS(0), segs))
+	for _, a := range aggs {
 		if !mergeable((&aggSpec{call: a}).newAcc()) {
 			return 1
 		}
@@ -214,7 +196,7 @@ func (o *aggScanOp) Next(ctx context.Context) ([]Row, error) {
 		return nil, err
 	}
 	segs := o.scan.segs
-	ws := make([]*aggWorker, o.workers(len(segs)))
+	ws := make([]*aggWorker, aggWorkers(o.n.Aggs, len(segs)))
 	for i := range ws {
 		w, err := o.newWorker()
 		if err != nil {
@@ -228,12 +210,8 @@ func (o *aggScanOp) Next(ctx context.Context) ([]Row, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := o.scan.st
 	for _, w := range ws {
-		st.SegmentsPruned += w.st.SegmentsPruned
-		st.BlocksRead += w.st.BlocksRead
-		st.RowsScanned += w.st.RowsScanned
-		st.Rows += w.st.Rows
+		o.scan.st.addScan(&w.st)
 		if w != ws[0] {
 			ws[0].table.merge(w.table)
 		}

@@ -152,13 +152,19 @@ func (q *Query) scanAll(ctx context.Context, op Operator) (rows []Row, ok bool, 
 		return nil, true, err
 	}
 	for _, w := range ws {
-		s.st.SegmentsPruned += w.st.SegmentsPruned
-		s.st.BlocksRead += w.st.BlocksRead
-		s.st.RowsScanned += w.st.RowsScanned
+		s.st.addScan(&w.st)
 	}
 	for _, r := range perSeg {
 		rows = append(rows, r...)
 	}
 	c.st.Rows += int64(len(rows))
 	return rows, true, nil
+}
+
+// addScan adds the scan counts of a worker's stats to st.
+func (st *NodeStats) addScan(w *NodeStats) {
+	st.SegmentsPruned += w.SegmentsPruned
+	st.BlocksRead += w.BlocksRead
+	st.RowsScanned += w.RowsScanned
+	st.Rows += w.Rows
 }

@@ -183,13 +183,9 @@ func (o *topNScanOp) Next(ctx context.Context) ([]Row, error) {
 		return nil, err
 	}
 	var items []keyed
-	st := o.scan.st
 	for _, w := range ws {
 		items = append(items, w.heap.items...)
-		st.SegmentsPruned += w.st.SegmentsPruned
-		st.BlocksRead += w.st.BlocksRead
-		st.RowsScanned += w.st.RowsScanned
-		st.Rows += w.st.Rows
+		o.scan.st.addScan(&w.st)
 	}
 	h := &ws[0].heap
 	sort.Slice(items, func(i, j int) bool { return h.less(items[i], items[j]) })
@@ -201,7 +197,7 @@ func (o *topNScanOp) Next(ctx context.Context) ([]Row, error) {
 		rows[i] = it.row
 	}
 	if o.proj != nil {
-		o.q.stats[o.proj].Rows = st.Rows
+		o.q.stats[o.proj].Rows = o.scan.st.Rows
 	}
 	o.out = &rowsOp{rows: rows}
 	return o.out.Next(ctx)
