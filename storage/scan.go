@@ -87,11 +87,24 @@ func (s *Scanner) Next(ctx context.Context) (*coldata.Batch, error) {
 				continue
 			}
 		} else if hasDel {
+			// Walk the block's deleted rows alongside rather than
+			// testing every row against the bitmap.
 			all = false
+			it := del.Iterator()
+			it.AdvanceIfNeeded(uint32(lo))
+			next := hi
+			if it.HasNext() {
+				next = int(it.Next())
+			}
 			for r := lo; r < hi; r++ {
-				if !del.Contains(uint32(r)) {
-					s.sel = append(s.sel, r-lo)
+				if r == next {
+					next = hi
+					if it.HasNext() {
+						next = int(it.Next())
+					}
+					continue
 				}
+				s.sel = append(s.sel, r-lo)
 			}
 			if len(s.sel) == 0 {
 				continue

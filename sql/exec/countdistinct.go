@@ -87,20 +87,22 @@ func (a *countDistinctAcc) merge(o accumulator) {
 }
 
 // sortKeys orders keys fully: a least-significant-digit radix sort on the
-// first word (16 bits a pass), then the rare runs with equal first words by
-// the second.
+// first word (11 bits a pass, so the counts stay in the L1 cache; six
+// passes, so the result lands back in keys), then the rare runs with equal
+// first words by the second.
 func sortKeys(keys [][2]uint64) {
 	if len(keys) < 4096 {
 		slices.SortFunc(keys, cmpKey)
 		return
 	}
+	const bits = 11
 	tmp := make([][2]uint64, len(keys))
 	src, dst := keys, tmp
-	counts := make([]int, 1<<16)
-	for shift := uint(0); shift < 64; shift += 16 {
-		clear(counts)
+	var counts [1 << bits]int
+	for shift := uint(0); shift < 64; shift += bits {
+		clear(counts[:])
 		for _, k := range src {
-			counts[(k[0]>>shift)&0xffff]++
+			counts[(k[0]>>shift)&(1<<bits-1)]++
 		}
 		pos := 0
 		for i, c := range counts {
@@ -108,13 +110,12 @@ func sortKeys(keys [][2]uint64) {
 			pos += c
 		}
 		for _, k := range src {
-			d := (k[0] >> shift) & 0xffff
+			d := (k[0] >> shift) & (1<<bits - 1)
 			dst[counts[d]] = k
 			counts[d]++
 		}
 		src, dst = dst, src
 	}
-	// Four passes: the sorted keys are back in keys.
 	for i := 0; i < len(keys); {
 		j := i + 1
 		for j < len(keys) && keys[j][0] == keys[i][0] {
