@@ -25,6 +25,12 @@ type Vec struct {
 	F64 []float64
 	Str []string
 	Any []types.Value
+	// Dict and Codes, when set, say that the Vec holds only strings taken
+	// from a dictionary: Str[i] == Dict[Codes[i]] for every row. Operators
+	// may then work once per entry instead of once per row. Decoders set
+	// them; anything that changes Str must clear them (Reset does).
+	Dict  []string
+	Codes []uint32
 
 	spare []types.Kind // the kinds buffer kept across Reset
 }
@@ -93,6 +99,7 @@ func (v *Vec) Reset() {
 	v.F64 = v.F64[:0]
 	v.Str = v.Str[:0]
 	v.Any = v.Any[:0]
+	v.Dict, v.Codes = nil, nil
 }
 
 // ResetUniform makes the Vec n rows of one kind with payload slices sized
@@ -155,6 +162,7 @@ func resize[T any](s []T, n int) []T {
 // Append adds a row holding val, switching to a mixed representation when its
 // kind differs from the rows before it.
 func (v *Vec) Append(val types.Value) {
+	v.Dict, v.Codes = nil, nil
 	k := val.Kind()
 	i := v.n
 	if v.kinds == nil && i > 0 && k != v.kind {

@@ -38,6 +38,8 @@ var diffQueries = []string{
 	"SELECT id FROM t WHERE s LIKE 'b_c'",
 	"SELECT id FROM t WHERE s NOT LIKE '%a%'",
 	"SELECT id FROM t WHERE s ILIKE 'APP%'",
+	"SELECT id FROM t WHERE g LIKE '%1' OR g NOT LIKE 'g_'",
+	"SELECT g, count(*) FROM t WHERE g > 'g1' AND g NOT LIKE '%4' GROUP BY g",
 	"SELECT id FROM t WHERE ts >= '2024-01-02T00:00:00Z' AND ts < '2024-01-02T06:00:00Z'",
 	"SELECT id FROM t WHERE ts > CAST('2024-01-03T12:00:00Z' AS timestamptz)",
 	// Expressions.

@@ -71,8 +71,9 @@ type aggWorker struct {
 	gs     []*group // their groups
 	only   *group   // the group of an aggregate without keys
 	// Groups by a single key's raw value, for vectors of one kind.
-	strGroups map[string]*group
-	intGroups map[int64]*group
+	strGroups  map[string]*group
+	intGroups  map[int64]*group
+	dictGroups []*group // per dictionary entry of the current batch
 	seg       int64 // the segment being read, shifted for group.first
 }
 
@@ -342,6 +343,31 @@ func (w *aggWorker) groupsOf(b *coldata.Batch, rows []int) ([]*group, error) {
 	}
 	if len(keys) == 1 && keys[0] >= 0 {
 		vec := &b.Vecs[keys[0]]
+		if kind, ok := vec.Uniform(); ok && kind == types.KindString && vec.Dict != nil {
+			// A dictionary-coded block: find each entry's group once.
+			dg := w.dictGroups[:0]
+			for range vec.Dict {
+				dg = append(dg, nil)
+			}
+			w.dictGroups = dg
+			for _, i := range rows {
+				c := vec.Codes[i]
+				g := dg[c]
+				if g == nil {
+					if g = w.strGroups[vec.Str[i]]; g == nil {
+						var err error
+						if g, err = w.lookup(b, i); err != nil {
+							return nil, err
+						}
+						w.strGroups[g.key[0].Str()] = g
+					}
+					dg[c] = g
+				}
+				gs = append(gs, g)
+			}
+			w.gs = gs
+			return gs, nil
+		}
 		if kind, ok := vec.Uniform(); ok && (kind == types.KindString || kind == types.KindInt) {
 			for _, i := range rows {
 				var g *group

@@ -144,6 +144,14 @@ func cmpKernel(col int, op string, c types.Value) vecKernel {
 		switch {
 		case uniform && (kind == types.KindNull || kind == types.KindUndefined):
 			// Compare with null is null: no row passes.
+		case uniform && kind == types.KindString && c.Kind() == types.KindString && v.Dict != nil:
+			s := c.Str()
+			pass := dictPass(v.Dict, func(e string) bool { return cmpResult(op, strings.Compare(e, s)) })
+			for _, i := range rows {
+				if pass[v.Codes[i]] {
+					out = append(out, i)
+				}
+			}
 		case uniform && kind == types.KindString && c.Kind() == types.KindString:
 			s := c.Str()
 			for _, i := range rows {
@@ -178,6 +186,16 @@ func likeKernel(col int, m *fn.LikeMatcher, not bool) vecKernel {
 		v := &b.Vecs[col]
 		out := rows[:0]
 		kind, uniform := v.Uniform()
+		if uniform && kind == types.KindString && v.Dict != nil {
+			// Match each dictionary entry once.
+			pass := dictPass(v.Dict, func(e string) bool { return m.Match(e) != not })
+			for _, i := range rows {
+				if pass[v.Codes[i]] {
+					out = append(out, i)
+				}
+			}
+			return out
+		}
 		for _, i := range rows {
 			if uniform && kind != types.KindString {
 				break
@@ -191,6 +209,15 @@ func likeKernel(col int, m *fn.LikeMatcher, not bool) vecKernel {
 		}
 		return out
 	}
+}
+
+// dictPass returns whether f holds for each dictionary entry.
+func dictPass(dict []string, f func(string) bool) []bool {
+	pass := make([]bool, len(dict))
+	for j, e := range dict {
+		pass[j] = f(e)
+	}
+	return pass
 }
 
 // apply returns the selected rows of b the filter keeps. fill sets the

@@ -27,6 +27,10 @@ type Decoder struct {
 	lens  []int64
 	dict  []int64
 	sdict []string
+	// codes are the dictionary codes of the last string section, when
+	// dictCoded says it had a dictionary.
+	codes     []uint32
+	dictCoded bool
 
 	values types.Decoder // arrays and objects come from its slabs
 }
@@ -147,6 +151,9 @@ func (d *Decoder) decodeSection(r *reader, v *coldata.Vec, k types.Kind, count i
 			dst = d.str
 		}
 		err := d.decodeStrings(r, dst)
+		if err == nil && dense && d.dictCoded {
+			v.Dict, v.Codes = d.sdict, d.codes[:count]
+		}
 		if err == nil && !dense {
 			scatter(v.Str, dst, v, k)
 			// Scratch must not pin this block's buffer once v lets go.

@@ -112,6 +112,7 @@ func (d *Decoder) decodeStrings(r *reader, dst []string) error {
 	if err != nil {
 		return err
 	}
+	d.dictCoded = false
 	switch codec {
 	case strPlain:
 		return d.decodeStringList(r, dst)
@@ -136,13 +137,18 @@ func (d *Decoder) decodeStrings(r *reader, dst []string) error {
 		codes := resize(d.u64, len(dst))
 		d.u64 = codes
 		unpack(codes, packed, w)
+		codes32 := resize(d.codes, len(dst))
+		d.codes = codes32
 		for i, c := range codes {
 			if c >= uint64(entries) {
 				return fmt.Errorf("%w: dictionary code %d of %d", ErrCorrupt, c, entries)
 			}
 			dst[i] = sdict[c]
+			codes32[i] = uint32(c)
 		}
-		clear(sdict) // so that the scratch does not pin an old buffer
+		// The dictionary and codes stay valid, as the strings do, until
+		// the next block: decodeSection hands them to a uniform Vec.
+		d.dictCoded = true
 		return nil
 	}
 	return fmt.Errorf("%w: bad string codec %d", ErrCorrupt, codec)

@@ -5,6 +5,9 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/basaltdb/basalt/coldata"
+	"github.com/basaltdb/basalt/types"
 )
 
 func encodeStrings(t testing.TB, vals []string) []byte {
@@ -98,5 +101,49 @@ func TestDecodeStringsCorrupt(t *testing.T) {
 		} else {
 			requireCorrupt(t, err)
 		}
+	}
+}
+
+// TestDecodeBlockDictionary checks that a dictionary-coded string block
+// hands its dictionary and codes to the Vec (Str[i] == Dict[Codes[i]]),
+// that a plain or mixed block does not, and that reuse clears them.
+func TestDecodeBlockDictionary(t *testing.T) {
+	var d Decoder
+	var v coldata.Vec
+	decode := func(vals []types.Value) {
+		t.Helper()
+		var src coldata.Vec
+		for _, x := range vals {
+			src.Append(x)
+		}
+		if err := d.DecodeBlock(AppendBlock(nil, &src), &v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var low []types.Value
+	for i := range 5000 {
+		low = append(low, types.String(fmt.Sprintf("country-%d", i%30)))
+	}
+	decode(low)
+	if v.Dict == nil || len(v.Codes) != len(low) {
+		t.Fatalf("low-cardinality block: dict %d entries, %d codes", len(v.Dict), len(v.Codes))
+	}
+	for i := range low {
+		if v.Str[i] != low[i].Str() || v.Dict[v.Codes[i]] != v.Str[i] {
+			t.Fatalf("row %d: %q, dict says %q, want %q", i, v.Str[i], v.Dict[v.Codes[i]], low[i].Str())
+		}
+	}
+	var unique []types.Value
+	for i := range 5000 {
+		unique = append(unique, types.String(fmt.Sprintf("session-%08d", i*7919)))
+	}
+	decode(unique)
+	if v.Dict != nil || v.Codes != nil {
+		t.Fatal("a plain block kept a dictionary")
+	}
+	mixed := append(append([]types.Value(nil), low[:100]...), types.Int(1))
+	decode(mixed)
+	if v.Dict != nil {
+		t.Fatal("a mixed block has a dictionary")
 	}
 }
