@@ -74,7 +74,7 @@ type aggWorker struct {
 	strGroups  map[string]*group
 	intGroups  map[int64]*group
 	dictGroups []*group // per dictionary entry of the current batch
-	seg       int64 // the segment being read, shifted for group.first
+	seg        int64    // the segment being read, shifted for group.first
 }
 
 // directAgg maps keys and aggregate arguments that are plain columns to
