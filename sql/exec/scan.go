@@ -15,21 +15,23 @@ import (
 
 // scanOp reads the segments of a snapshot one after the other.
 type scanOp struct {
-	q       *Query
-	n       *plan.Scan
-	snap    *storage.Snapshot
-	st      *NodeStats
-	paths   []string // leaf columns read
-	cols    []colReader
-	filter  evalFn     // for rows read by `_id`
-	vf      *vecFilter // for batches
-	tmp     Row
-	segs    []*storage.SegmentView
-	seg     int
-	sc      *storage.Scanner
-	out     []Row
-	buf     []types.Value
-	emitted int64
+	q        *Query
+	n        *plan.Scan
+	snap     *storage.Snapshot
+	st       *NodeStats
+	paths    []string // leaf columns read
+	cols     []colReader
+	filter   evalFn // for rows read whole (by `_id`, or fetched)
+	fetched  []Row  // rows read whole from the next segment
+	docPaths []types.Path
+	vf       *vecFilter // for batches
+	tmp      Row
+	segs     []*storage.SegmentView
+	seg      int
+	sc       *storage.Scanner
+	out      []Row
+	buf      []types.Value
+	emitted  int64
 }
 
 // colReader builds one output column from the batch's vectors: a leaf
@@ -110,14 +112,24 @@ func (o *scanOp) openNext(ctx context.Context) (bool, error) {
 	for o.seg < len(o.segs) {
 		v := o.segs[o.seg]
 		o.seg++
-		sc, err := o.openView(ctx, v, o.st)
+		opts, ok, err := o.viewOptions(ctx, v, o.st)
 		if err != nil {
 			return false, err
 		}
-		if sc != nil {
-			o.sc = sc
-			return true, nil
+		if !ok {
+			continue
 		}
+		if opts.Filter != nil && v.Sealed() && opts.Filter.GetCardinality() <= docFetchMax {
+			if o.fetched, err = o.fetchDocs(ctx, v, opts.Filter); err != nil {
+				return false, err
+			}
+			if len(o.fetched) > 0 {
+				return true, nil
+			}
+			continue
+		}
+		o.sc = v.NewScanner(opts)
+		return true, nil
 	}
 	return false, nil
 }
@@ -125,11 +137,21 @@ func (o *scanOp) openNext(ctx context.Context) (bool, error) {
 // openView returns a scanner over the rows of v the access path selects,
 // nil when it selects none. It counts pruned segments in st.
 func (o *scanOp) openView(ctx context.Context, v *storage.SegmentView, st *NodeStats) (*storage.Scanner, error) {
+	opts, ok, err := o.viewOptions(ctx, v, st)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return v.NewScanner(opts), nil
+}
+
+// viewOptions returns how to scan v: the rows the index selects and the
+// blocks zone maps leave; false when nothing is left.
+func (o *scanOp) viewOptions(ctx context.Context, v *storage.SegmentView, st *NodeStats) (storage.ScanOptions, bool, error) {
 	opts := storage.ScanOptions{Paths: o.paths}
 	for _, ip := range o.n.Index {
 		bm, err := v.Lookup(ctx, ip.Path, ip.Pred)
 		if err != nil {
-			return nil, err
+			return opts, false, err
 		}
 		if opts.Filter == nil {
 			opts.Filter = bm
@@ -142,16 +164,16 @@ func (o *scanOp) openView(ctx context.Context, v *storage.SegmentView, st *NodeS
 	}
 	if opts.Filter != nil && opts.Filter.IsEmpty() {
 		st.SegmentsPruned++
-		return nil, nil
+		return opts, false, nil
 	}
 	if o.n.HasTime {
 		opts.Blocks = v.BlocksMatching("_event_time", index.Range(types.Timestamp(o.n.TimeLo), true, types.Timestamp(o.n.TimeHi), true))
 		if len(opts.Blocks) == 0 {
 			st.SegmentsPruned++
-			return nil, nil
+			return opts, false, nil
 		}
 	}
-	return v.NewScanner(opts), nil
+	return opts, true, nil
 }
 
 // fill sets row (one value per scan column) from row i of b. Strings alias
@@ -172,14 +194,6 @@ func (o *scanOp) fill(b *coldata.Batch, i int, row Row) {
 // are cheaper to read whole than to decode a column block per field.
 func (o *scanOp) idRows(ctx context.Context) ([]Row, error) {
 	o.st.Segments = int64(len(o.snap.Segments()))
-	paths := make([]types.Path, len(o.n.Columns))
-	for i, c := range o.n.Columns {
-		p, err := types.ParsePath(c.Path)
-		if err != nil {
-			return nil, sqlerr.New(sqlerr.Internal, "column path %q: %v", c.Path, err)
-		}
-		paths[i] = p
-	}
 	var out []Row
 	seen := map[string]bool{}
 	for _, id := range o.n.IDs {
@@ -198,23 +212,78 @@ func (o *scanOp) idRows(ctx context.Context) ([]Row, error) {
 			continue
 		}
 		o.st.RowsScanned++
-		row := make(Row, len(paths))
-		for i, p := range paths {
-			row[i] = p.Eval(doc)
-			if rel := o.cols[i].rel; len(rel) > 0 && row[i].Kind() == types.KindObject {
-				row[i] = rebuild(row[i], rel)
-			}
+		row, keep, err := o.docRow(doc)
+		if err != nil {
+			return nil, err
 		}
-		if o.filter != nil {
-			v, err := o.filter(row)
+		if keep {
+			out = append(out, row)
+		}
+	}
+	return out, nil
+}
+
+// docRow makes the scan row of a whole document, as the column scan would
+// assemble it, and applies the filter. The row owns its values.
+func (o *scanOp) docRow(doc types.Value) (Row, bool, error) {
+	if o.docPaths == nil {
+		o.docPaths = make([]types.Path, len(o.n.Columns))
+		for i, c := range o.n.Columns {
+			p, err := types.ParsePath(c.Path)
 			if err != nil {
-				return nil, err
+				return nil, false, sqlerr.New(sqlerr.Internal, "column path %q: %v", c.Path, err)
 			}
-			if !truthy(v) {
-				continue
-			}
+			o.docPaths[i] = p
 		}
-		out = append(out, row)
+	}
+	row := make(Row, len(o.docPaths))
+	for i, p := range o.docPaths {
+		row[i] = own(p.Eval(doc))
+		if rel := o.cols[i].rel; len(rel) > 0 && row[i].Kind() == types.KindObject {
+			row[i] = rebuild(row[i], rel)
+		}
+	}
+	if o.filter != nil {
+		v, err := o.filter(row)
+		if err != nil || !truthy(v) {
+			return nil, false, err
+		}
+	}
+	return row, true, nil
+}
+
+// docFetchMax is the most rows of a sealed segment an index lookup may
+// select for the scan to read their documents from the row section rather
+// than decode a column block per field for each (a needle's dozen rows are
+// in a dozen blocks).
+const docFetchMax = 64
+
+// fetchDocs returns the rows of v's documents at the positions in rows
+// that are live and pass the filter.
+func (o *scanOp) fetchDocs(ctx context.Context, v *storage.SegmentView, rows *roaring.Bitmap) ([]Row, error) {
+	del := v.Deleted()
+	var out []Row
+	it := rows.Iterator()
+	for it.HasNext() {
+		r := it.Next()
+		if del.Contains(r) {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		doc, err := v.Doc(int(r))
+		if err != nil {
+			return nil, err
+		}
+		o.st.RowsScanned++
+		row, keep, err := o.docRow(doc)
+		if err != nil {
+			return nil, err
+		}
+		if keep {
+			out = append(out, row)
+		}
 	}
 	return out, nil
 }
@@ -247,6 +316,15 @@ func (o *scanOp) Next(ctx context.Context) ([]Row, error) {
 			ok, err := o.openNext(ctx)
 			if err != nil || !ok {
 				return nil, err
+			}
+			if o.fetched != nil {
+				rows := o.fetched
+				o.fetched = nil
+				o.emitted += int64(len(rows))
+				if o.n.Limit > 0 && o.emitted > o.n.Limit {
+					rows = rows[:int64(len(rows))-(o.emitted-o.n.Limit)]
+				}
+				return rows, nil
 			}
 		}
 		b, err := o.sc.Next(ctx)
