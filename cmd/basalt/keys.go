@@ -1,15 +1,10 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -20,11 +15,9 @@ import (
 
 // keysClient talks to the API key endpoints of a running server.
 type keysClient struct {
-	url    string
-	apiKey string
-	user   string
-	json   bool
-	http   *http.Client
+	apiClient
+	user string
+	json bool
 }
 
 // apiKey is the server's ApiKey answer.
@@ -41,7 +34,7 @@ type apiKey struct {
 }
 
 func keysCmd() *cobra.Command {
-	cl := &keysClient{http: &http.Client{Timeout: 30 * time.Second}}
+	cl := &keysClient{apiClient: apiClient{http: &http.Client{Timeout: 30 * time.Second}}}
 	cmd := &cobra.Command{
 		Use:   "keys",
 		Short: "Create, list, suspend and revoke API keys on a running server",
@@ -50,23 +43,12 @@ authentication is on). The server is --url or $BASALT_URL, the caller's key
 --api-key or $BASALT_API_KEY; the first admin key is $BASALT_ADMIN_KEY of
 the server, or DATA_DIR/admin.key.`,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
-			if !cmd.Flags().Changed("url") {
-				if v := os.Getenv("BASALT_URL"); v != "" {
-					cl.url = v
-				}
-			}
-			if cl.apiKey == "" {
-				cl.apiKey = os.Getenv("BASALT_API_KEY")
-			}
-			cl.url = strings.TrimRight(cl.url, "/")
+			cl.resolve(cmd)
 			return nil
 		},
 	}
 	pf := cmd.PersistentFlags()
-	pf.StringVar(&cl.url, "url", "http://127.0.0.1:3030", "the server's HTTP API (default $BASALT_URL, else this)")
-	// The key's default is read from the environment at run time, never
-	// shown as a flag default in --help.
-	pf.StringVar(&cl.apiKey, "api-key", "", "the caller's API key (default $BASALT_API_KEY)")
+	cl.addFlags(pf)
 	pf.StringVar(&cl.user, "user", "self", "whose keys: a user name, or self for the caller's")
 	pf.BoolVar(&cl.json, "json", false, "print the server's JSON answer")
 	cmd.AddCommand(cl.createCmd(), cl.listCmd(), cl.getCmd(),
@@ -248,55 +230,4 @@ func (cl *keysClient) print(w io.Writer, raw []byte, keys []apiKey) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t…%s\n", k.Name, k.Role, ws, k.State, k.CreatedAt, or(k.ExpiryTime, "never"), or(k.LastAccessTime, "-"), k.Key)
 	}
 	return tw.Flush()
-}
-
-// do sends a request and decodes a 200 answer into out; any other answer
-// becomes an error with the server's message and type.
-func (cl *keysClient) do(ctx context.Context, method, path string, body, out any) ([]byte, error) {
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return nil, err
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, cl.url+path, rd)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if cl.apiKey != "" {
-		req.Header.Set("Authorization", "ApiKey "+cl.apiKey)
-	}
-	resp, err := cl.http.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("cannot reach the server at %s (is basalt serve running? --url or BASALT_URL): %w", cl.url, err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		var e struct {
-			Message string `json:"message"`
-			Type    string `json:"type"`
-		}
-		if json.Unmarshal(raw, &e) != nil || e.Message == "" {
-			return nil, fmt.Errorf("%s %s: HTTP %d: %s", method, path, resp.StatusCode, bytes.TrimSpace(raw))
-		}
-		msg := fmt.Sprintf("%s (HTTP %d %s)", e.Message, resp.StatusCode, e.Type)
-		if resp.StatusCode == http.StatusUnauthorized && cl.apiKey == "" {
-			msg += "; give an admin key with --api-key or BASALT_API_KEY"
-		}
-		return nil, errors.New(msg)
-	}
-	if err := json.Unmarshal(raw, out); err != nil {
-		return nil, fmt.Errorf("decode the server's answer: %w", err)
-	}
-	return bytes.TrimSpace(raw), nil
 }

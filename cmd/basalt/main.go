@@ -2,13 +2,17 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 )
 
 func main() {
 	if err := rootCmd().Execute(); err != nil {
-		fmt.Fprintln(os.Stderr, "basalt:", err)
+		// A failed statement has printed its error already.
+		if !errors.Is(err, errStatement) {
+			fmt.Fprintln(os.Stderr, "basalt:", err)
+		}
 		os.Exit(1)
 	}
 }

@@ -11,6 +11,6 @@ func rootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serveCmd(), benchCmd(), keysCmd())
+	root.AddCommand(serveCmd(), sqlCmd(), loadCmd(), benchCmd(), keysCmd())
 	return root
 }
