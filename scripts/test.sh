@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 export PATH="/usr/local/go/bin:$PATH"
 
 # Packages the tests need from the system: a C compiler (cgo) and Node.js
-# with npm (the Rockset JS client compatibility test); later stages (PostgreSQL
+# with npm (the Rockset JS client and node-postgres tests); later stages (PostgreSQL
 # as an oracle, Chromium for the console) are installed here, with apt-get,
 # only when missing.
 need=()
@@ -53,6 +53,7 @@ fuzz ./sql/fn FuzzParseInterval
 fuzz ./sql/fn FuzzParseTimestamp
 fuzz ./server/pgwire FuzzConnection
 fuzz ./server/pgwire FuzzParseCopy
+fuzz ./server/pgwire FuzzCopyBinary
 fuzz ./auth FuzzSCRAM
 
 echo "== all tests passed"

@@ -377,7 +377,10 @@ func (t *typer) expr(e plan.Expr) plan.Kinds {
 // ParamKinds infers the kind of each positional parameter of stmt from
 // where it is used, as PostgreSQL infers parameter types: compared with a
 // field ($1 = age), a BETWEEN or IN over one, cast ($1::int), in LIMIT or
-// OFFSET, or matched by LIKE. A field's kinds come from the collection
+// OFFSET, matched by LIKE, or inserted into a field (INSERT INTO t (age)
+// VALUES ($1), as PostgreSQL types it by the target column; drivers such as
+// node-postgres send every parameter as untyped text, which would otherwise
+// store the number 51 as the string "51"). A field's kinds come from the collection
 // (one kind, or ints and floats together as "float"). The result has one
 // entry per parameter, "" where nothing tells: the caller then takes the
 // value as it comes (a text parameter stays a string, which the binder
@@ -482,6 +485,17 @@ func (s *Session) ParamKinds(stmt ast.Statement) []string {
 		case *ast.Select:
 			set(e.Limit, "int")
 			set(e.Offset, "int")
+		case *ast.Insert:
+			if e.Query == nil || e.Table == nil {
+				return
+			}
+			for _, row := range e.Query.Values {
+				for j, x := range row {
+					if j < len(e.Columns) {
+						set(x, paramKind(colKinds(&ast.ColumnRef{Parts: []string{e.Table.Name, e.Columns[j]}})))
+					}
+				}
+			}
 		}
 	})
 	return out

@@ -43,6 +43,20 @@ func TestDescribeAndParamKinds(t *testing.T) {
 			t.Errorf("%s: params %q, want %q", c.sql, kinds, c.params)
 		}
 	}
+	// INSERT VALUES: a parameter takes the kind of the field it fills.
+	for sql, want := range map[string]string{
+		"INSERT INTO t (_id, i, f, n, b, s, m, new) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)": "string int float float bool string  ",
+		"INSERT INTO commons.t (i, s) VALUES ($1, 'x'), (3, $2)":                             "int string",
+		"INSERT INTO t (i) SELECT $1":                                                        "",
+	} {
+		st, err := parse.ParseOne(sql)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if kinds := strings.Join(s.ParamKinds(st), " "); kinds != want {
+			t.Errorf("%s: params %q, want %q", sql, kinds, want)
+		}
+	}
 	// A missing collection fails as execution would.
 	st, _ := parse.ParseOne("SELECT * FROM nope")
 	if _, err := s.Describe(context.Background(), st, Params{}); err == nil {

@@ -41,6 +41,10 @@ type conn struct {
 	// skipping is set after an error in the extended protocol: messages
 	// are discarded until Sync, as PostgreSQL does.
 	skipping bool
+	// copyTypes holds the column types Describe promised for statements
+	// `SELECT cols FROM coll`, by copyTypesKey: a binary COPY of those
+	// columns is decoded as them (see copy_binary.go).
+	copyTypes map[string][]uint32
 	// out is scratch space for encoding rows.
 	out []byte
 

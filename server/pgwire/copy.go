@@ -22,7 +22,7 @@ import (
 type copyCmd struct {
 	ws, coll string
 	cols     []string
-	format   string // "text", "csv", "ndjson"
+	format   string // "text", "csv", "ndjson", "binary"
 	header   bool
 	delim    byte
 	null     string
@@ -135,6 +135,14 @@ func parseCopy(text string) (cmd *copyCmd, ok bool, err error) {
 	if !p.done() {
 		return bad("syntax error in COPY near %q", p.toks[0].s)
 	}
+	if cmd.format == "binary" {
+		if cmd.header {
+			return nil, true, sqlerr.New(sqlerr.FeatureNotSupported, "cannot specify HEADER in BINARY mode")
+		}
+		if len(cmd.cols) == 0 {
+			return nil, true, sqlerr.New(sqlerr.FeatureNotSupported, "a collection has no column order: COPY %s FROM STDIN (FORMAT binary) needs a column list", cmd.coll)
+		}
+	}
 	if cmd.format != "ndjson" && len(cmd.cols) == 0 && !cmd.header {
 		return nil, true, sqlerr.New(sqlerr.FeatureNotSupported, "a collection has no column order: COPY %s needs a column list or HEADER", cmd.format)
 	}
@@ -152,7 +160,7 @@ func (cmd *copyCmd) option(name, val string) error {
 		case "ndjson", "json", "jsonl":
 			cmd.format = "ndjson"
 		case "binary":
-			return sqlerr.New(sqlerr.FeatureNotSupported, "COPY FORMAT binary is not supported; use csv, text or ndjson")
+			cmd.format = "binary"
 		default:
 			return sqlerr.New("22023", "COPY format %q not recognized", val)
 		}
@@ -223,7 +231,19 @@ func (c *conn) copyIn(cmd *copyCmd) error {
 	if _, err := c.srv.cfg.Engine.Catalog().Collection(ws, cmd.coll); err != nil {
 		return sqlerr.New(sqlerr.UndefinedTable, "relation %q does not exist", ws+"."+cmd.coll)
 	}
-	c.be.Send(&pgproto3.CopyInResponse{OverallFormat: 0, ColumnFormatCodes: make([]uint16, len(cmd.cols))})
+	var oids []uint32
+	resp := &pgproto3.CopyInResponse{OverallFormat: 0, ColumnFormatCodes: make([]uint16, len(cmd.cols))}
+	if cmd.format == "binary" {
+		var err error
+		if oids, err = c.binaryCopyTypes(cmd); err != nil {
+			return err
+		}
+		resp.OverallFormat = 1
+		for i := range resp.ColumnFormatCodes {
+			resp.ColumnFormatCodes[i] = 1
+		}
+	}
+	c.be.Send(resp)
 	if err := c.be.Flush(); err != nil {
 		return err
 	}
@@ -247,6 +267,8 @@ func (c *conn) copyIn(cmd *copyCmd) error {
 		readErr = c.copyNDJSON(in, w, &st)
 	case "csv":
 		readErr = c.copyCSV(cmd, in, w, &st)
+	case "binary":
+		readErr = c.copyBinary(cmd, oids, in, w, &st)
 	default:
 		readErr = c.copyText(cmd, in, w, &st)
 	}
@@ -446,7 +468,7 @@ func (c *conn) copyCSV(cmd *copyCmd, in *copyReader, w *copyWriter, st *copyStat
 				fields = append(fields, types.Field{Name: cols[i], Value: types.Null})
 				continue
 			}
-			fields = append(fields, types.Field{Name: cols[i], Value: inferValue(s)})
+			fields = append(fields, types.Field{Name: cols[i], Value: types.InferText(s)})
 		}
 		w.add(line, types.Object(fields))
 		if err := w.maybeFlush(st); err != nil {
@@ -509,7 +531,7 @@ func (c *conn) copyText(cmd *copyCmd, in *copyReader, w *copyWriter, st *copySta
 				fields = append(fields, types.Field{Name: cols[i], Value: types.Null})
 				continue
 			}
-			fields = append(fields, types.Field{Name: cols[i], Value: inferValue(unescapeText(p))})
+			fields = append(fields, types.Field{Name: cols[i], Value: types.InferText(unescapeText(p))})
 		}
 		w.add(line, types.Object(fields))
 		if err := w.maybeFlush(st); err != nil {
@@ -556,68 +578,6 @@ func unescapeText(s string) string {
 		}
 	}
 	return b.String()
-}
-
-// inferValue types a CSV or text cell: integers and floats in plain
-// decimal notation become numbers (a leading zero, as in a zip code
-// "02139", keeps a string), true and false booleans, anything else a
-// string.
-func inferValue(s string) types.Value {
-	switch s {
-	case "true":
-		return types.Bool(true)
-	case "false":
-		return types.Bool(false)
-	}
-	if !looksNumeric(s) {
-		return types.String(s)
-	}
-	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return types.Int(i)
-	}
-	if f, err := strconv.ParseFloat(s, 64); err == nil {
-		return types.Float(f)
-	}
-	return types.String(s)
-}
-
-// looksNumeric accepts -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?.
-func looksNumeric(s string) bool {
-	i := 0
-	if i < len(s) && s[i] == '-' {
-		i++
-	}
-	start := i
-	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-		i++
-	}
-	if i == start || (s[start] == '0' && i-start > 1) {
-		return false
-	}
-	if i < len(s) && s[i] == '.' {
-		i++
-		d := i
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
-		if i == d {
-			return false
-		}
-	}
-	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		i++
-		if i < len(s) && (s[i] == '+' || s[i] == '-') {
-			i++
-		}
-		d := i
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
-		if i == d {
-			return false
-		}
-	}
-	return i == len(s)
 }
 
 // copyWriter writes COPY rows in batches, one batch in flight on its own

@@ -53,7 +53,8 @@
 //
 // Parameters keep the types the client gave in Parse. Untyped ones get the
 // type their use implies, as PostgreSQL infers them ($1 compared with an
-// int field is int8; see sql.Session.ParamKinds), else 0 (unspecified):
+// int field is int8, a value inserted into one too; see
+// sql.Session.ParamKinds), else 0 (unspecified):
 // such a text parameter is a string, which the binder casts when it is
 // compared with a typed field. Binary parameters are read for int2/4/8,
 // float4/8, bool, text, timestamp(tz), date, uuid and jsonb; binary
@@ -61,7 +62,7 @@
 //
 // # COPY
 //
-// COPY coll [(cols)] FROM STDIN in text, csv and ndjson formats writes
+// COPY coll [(cols)] FROM STDIN in text, csv, ndjson and binary formats writes
 // batches of CopyBatchRows documents through storage.Engine.Write as the
 // data arrives, one batch in flight while the next is parsed. A header row
 // (or the column list) names the fields; integers and floats become
@@ -70,6 +71,12 @@
 // is skipped and counted, and the command completes with "COPY n" (rows
 // written) after a WARNING naming the rejected rows. CopyFail or a broken
 // stream fails the COPY; batches already written stay written.
+//
+// Binary COPY (pgx's CopyFrom) needs a column list. Its fields carry no
+// type: clients encode each column as the type a Describe of `SELECT cols
+// FROM coll` gave, so the connection remembers those descriptions
+// (copy_binary.go) and decodes the COPY as it described the same columns,
+// else as a fresh description would say.
 //
 // # Catalog
 //

@@ -137,6 +137,7 @@ func (c *conn) describe(m *pgproto3.Describe) bool {
 		for i, col := range cols {
 			ps.promised[i] = columnOID(col.Type)
 		}
+		c.rememberCopyTypes(ps.stmt, ps.promised)
 		c.be.Send(rowDescription(cols, ps.promised, nil))
 		return true
 	case 'P':

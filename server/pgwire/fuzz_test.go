@@ -1,6 +1,9 @@
 package pgwire
 
 import (
+	"bytes"
+	"context"
+	"encoding/binary"
 	"io"
 	"net"
 	"testing"
@@ -66,5 +69,26 @@ func FuzzParseCopy(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		_, _, _ = parseCopy(s)
 		_ = rewriteCatalogText(s)
+	})
+}
+
+// FuzzCopyBinary sends arbitrary bytes as a binary COPY stream: the COPY
+// completes or fails with an error, and the connection stays in step.
+func FuzzCopyBinary(f *testing.F) {
+	i8 := func(v int64) []byte { return binary.BigEndian.AppendUint64(nil, uint64(v)) }
+	f.Add(binCopy([][][]byte{{[]byte("a"), i8(1), append([]byte{1}, `{"x": 1}`...)}, {[]byte("b"), nil, nil}}, true))
+	f.Add(binCopy([][][]byte{{[]byte("a")}}, false))
+	f.Add([]byte(copySignature))
+	ts := newTestServer(f)
+	ts.load(f, "commons", "fz", `{"_id": "seed", "n": 1, "j": {"a": 1}}`)
+	conn := ts.connect(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_, _ = conn.PgConn().CopyFrom(ctx, bytes.NewReader(data), "COPY fz (_id, n, j) FROM STDIN (FORMAT binary)")
+		var one int
+		if err := conn.QueryRow(ctx, "SELECT 1").Scan(&one); err != nil || one != 1 {
+			t.Fatalf("after COPY of %q: %v", data, err)
+		}
 	})
 }
