@@ -217,15 +217,11 @@ type table struct {
 	ws, name string
 	snap     *storage.Snapshot
 	paths    []string
-	kinds    map[string][types.NumKinds]bool
 }
 
 func (t *table) PathKinds(path string) plan.Kinds {
-	if t.kinds == nil {
-		t.kinds = t.snap.PathKinds()
-	}
 	var s plan.Kinds
-	for k, ok := range t.kinds[path] {
+	for k, ok := range t.snap.PathKinds(path) {
 		if ok {
 			s |= plan.KindsOf(types.Kind(k))
 		}

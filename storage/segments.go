@@ -19,6 +19,7 @@ type segReader interface {
 	DefinedPerBlock(path string) []int
 	DefinedValues(path string) ([]uint32, []types.Value, error)
 	Fields(n int) []index.FieldStats
+	FieldKinds(path string) ([types.NumKinds]uint64, bool)
 	HasColumn(path string) bool
 	Zones(path string) []index.Zone
 	ReadColumn(path string, start, end int, dst *coldata.Vec) error

@@ -349,13 +349,27 @@ func (v *SegmentView) Fields(ctx context.Context) ([]index.FieldStats, error) {
 	return out, nil
 }
 
-// Paths returns the column paths present in any segment of the snapshot,
-// sorted: what a query binder needs to expand `*` and to rebuild objects
-// from their leaf columns. Paths whose only rows are deleted may be listed.
-// PathKinds returns, per field path, the kinds any segment of the snapshot
-// holds there (deleted rows included, so it may say more than the live
-// documents hold, never less).
-func (s *Snapshot) PathKinds() map[string][types.NumKinds]bool {
+// PathKinds returns the kinds any segment of the snapshot holds at path
+// (deleted rows included, so it may say more than the live documents hold,
+// never less).
+func (s *Snapshot) PathKinds(path string) [types.NumKinds]bool {
+	var out [types.NumKinds]bool
+	for _, v := range s.views {
+		counts, ok := v.h.reader.FieldKinds(path)
+		if !ok {
+			continue
+		}
+		for k, n := range counts {
+			if n > 0 {
+				out[k] = true
+			}
+		}
+	}
+	return out
+}
+
+// AllPathKinds returns PathKinds for every path of the snapshot.
+func (s *Snapshot) AllPathKinds() map[string][types.NumKinds]bool {
 	out := map[string][types.NumKinds]bool{}
 	for _, v := range s.views {
 		for _, f := range v.h.reader.Fields(v.rows) {
@@ -371,6 +385,9 @@ func (s *Snapshot) PathKinds() map[string][types.NumKinds]bool {
 	return out
 }
 
+// Paths returns the column paths present in any segment of the snapshot,
+// sorted: what a query binder needs to expand `*` and to rebuild objects
+// from their leaf columns. Paths whose only rows are deleted may be listed.
 func (s *Snapshot) Paths() []string {
 	seen := map[string]bool{}
 	var out []string

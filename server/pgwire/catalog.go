@@ -148,7 +148,7 @@ func (e *catalogEnv) fieldsOf(col catalog.Collection) []field {
 	var out []field
 	snap, err := e.c.srv.cfg.Engine.Snapshot(col.Workspace, col.Name)
 	if err == nil {
-		kinds := snap.PathKinds()
+		kinds := snap.AllPathKinds()
 		snap.Close()
 		top := map[string]*[types.NumKinds]bool{}
 		var names []string

@@ -266,6 +266,19 @@ func (s *Segment) Fields(n int) []index.FieldStats {
 	return out
 }
 
+// FieldKinds returns the kind counts of path over all the segment's rows
+// (a superset of what a snapshot of fewer rows sees), false when no row
+// has the path.
+func (s *Segment) FieldKinds(path string) ([types.NumKinds]uint64, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	c := s.cols[path]
+	if c == nil {
+		return [types.NumKinds]uint64{}, false
+	}
+	return c.counts, true
+}
+
 // HasColumn reports whether any row has the path.
 func (s *Segment) HasColumn(path string) bool {
 	s.mu.RLock()

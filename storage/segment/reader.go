@@ -281,6 +281,16 @@ func (r *Reader) Fields() []index.FieldStats {
 	return out
 }
 
+// FieldKinds returns the kind counts of column path, false when the
+// segment has no such column.
+func (r *Reader) FieldKinds(path string) ([types.NumKinds]uint64, bool) {
+	i, ok := r.colIdx[path]
+	if !ok {
+		return [types.NumKinds]uint64{}, false
+	}
+	return r.cols[i].counts, true
+}
+
 // HasColumn reports whether the segment has the column path.
 func (r *Reader) HasColumn(path string) bool {
 	_, ok := r.colIdx[path]
