@@ -389,13 +389,38 @@ func (s *Snapshot) AllPathKinds() map[string][types.NumKinds]bool {
 // sorted: what a query binder needs to expand `*` and to rebuild objects
 // from their leaf columns. Paths whose only rows are deleted may be listed.
 func (s *Snapshot) Paths() []string {
-	seen := map[string]bool{}
+	// Segments of one collection mostly share their columns: a list equal
+	// to the first one's adds nothing, and only the others are merged.
+	var first []string
+	var seen map[string]bool
 	var out []string
 	for _, v := range s.views {
-		for _, f := range v.h.reader.Fields(v.rows) {
-			if !seen[f.Path] {
-				seen[f.Path] = true
-				out = append(out, f.Path)
+		var list []string
+		if v.h.file != nil {
+			list = v.h.file.Paths()
+		} else {
+			for _, f := range v.h.reader.Fields(v.rows) {
+				list = append(list, f.Path)
+			}
+		}
+		if first == nil {
+			first = list
+			out = append(out, list...)
+			continue
+		}
+		if slices.Equal(list, first) {
+			continue
+		}
+		if seen == nil {
+			seen = make(map[string]bool, len(out))
+			for _, p := range out {
+				seen[p] = true
+			}
+		}
+		for _, p := range list {
+			if !seen[p] {
+				seen[p] = true
+				out = append(out, p)
 			}
 		}
 	}

@@ -35,10 +35,16 @@ type Binder struct {
 	ctx    *fn.Ctx
 	nextID ColID
 	ctes   []map[string]*cteDef
-	// colKinds holds the kinds a scan column's path holds (coerce).
-	colKinds map[ColID]Kinds
+	// colPaths are the table and path of scan leaf columns, whose kinds
+	// coerce asks the table for when a literal meets them.
+	colPaths map[ColID]tablePath
 	// Collections lists the collections the query reads, "ws.name".
 	Collections []string
+}
+
+type tablePath struct {
+	t    Table
+	path string
 }
 
 type cteDef struct {

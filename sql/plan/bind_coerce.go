@@ -27,7 +27,8 @@ var timestampFuncs = map[string]bool{
 func (b *Binder) staticKind(e Expr) (types.Kind, bool) {
 	switch e := e.(type) {
 	case *ColRef:
-		if ks, ok := b.colKinds[e.ID]; ok {
+		if tp, ok := b.colPaths[e.ID]; ok {
+			ks := tp.t.PathKinds(tp.path)
 			// A field holding ints and floats holds numbers: JSON does not
 			// tell 2 from 2.0, so '2' compares with it as a number.
 			if ks&^KindsOf(types.KindNull, types.KindUndefined) == KindsOf(types.KindInt, types.KindFloat) {

@@ -361,10 +361,10 @@ func (b *Binder) tableRef(t *scopeTable, parts []string) Expr {
 	}
 	col.Leaf = leaf && len(col.Children) > 0
 	if col.Children == nil {
-		if b.colKinds == nil {
-			b.colKinds = map[ColID]Kinds{}
+		if b.colPaths == nil {
+			b.colPaths = map[ColID]tablePath{}
 		}
-		b.colKinds[col.ID] = t.scan.Table.PathKinds(path)
+		b.colPaths[col.ID] = tablePath{t.scan.Table, path}
 	}
 	t.scan.Columns = append(t.scan.Columns, col)
 	return &ColRef{ID: col.ID, Name: parts[len(parts)-1]}

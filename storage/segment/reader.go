@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -33,10 +34,13 @@ type Reader struct {
 	f    vfs.File
 	size int64
 
-	meta    Meta
-	cols    []columnMeta
-	colIdx  map[string]int
-	indexes map[string]indexMeta
+	meta   Meta
+	cols   []columnMeta
+	colIdx map[string]int
+	// paths caches Paths.
+	paths     []string
+	pathsOnce sync.Once
+	indexes   map[string]indexMeta
 
 	rowBlocks []rowBlock
 
@@ -279,6 +283,19 @@ func (r *Reader) Fields() []index.FieldStats {
 		out[i] = index.FieldStats{Path: c.path, Counts: c.counts}
 	}
 	return out
+}
+
+// Paths returns the segment's column paths, sorted. The slice is shared:
+// do not modify it.
+func (r *Reader) Paths() []string {
+	r.pathsOnce.Do(func() {
+		r.paths = make([]string, len(r.cols))
+		for i, c := range r.cols {
+			r.paths[i] = c.path
+		}
+		slices.Sort(r.paths)
+	})
+	return r.paths
 }
 
 // FieldKinds returns the kind counts of column path, false when the
