@@ -11,7 +11,6 @@ import (
 	"github.com/basaltdb/basalt/sql/ast"
 	"github.com/basaltdb/basalt/sql/exec"
 	"github.com/basaltdb/basalt/sql/fn"
-	"github.com/basaltdb/basalt/sql/parse"
 	"github.com/basaltdb/basalt/sql/plan"
 	"github.com/basaltdb/basalt/sql/sqlerr"
 	"github.com/basaltdb/basalt/storage"
@@ -95,7 +94,7 @@ func locate(err error, text string) error {
 }
 
 func (s *Session) query(ctx context.Context, text string, params Params) (*Result, error) {
-	stmt, err := parse.ParseOne(text)
+	stmt, err := parseCached(text)
 	if err != nil {
 		return nil, err
 	}
