@@ -9,54 +9,67 @@ import (
 	"github.com/basaltdb/basalt/types"
 )
 
-// elemPostings index the scalar elements of one array column (`tags[*]`)
-// lazily: a lookup first indexes the entries appended since the previous
-// one, so each row is indexed once, by the first query that needs it, and
-// ingest pays nothing. Membership lookups then cost a map access instead
-// of decoding every array of the segment.
-type elemPostings struct {
-	mu   sync.Mutex
-	upTo int // column entries indexed
-	post map[string]*roaring.Bitmap
-	term []byte
+// postings index one column lazily for equality and IN lookups: the
+// scalar values of a column (`session_id`), or the scalar elements of its
+// arrays (`tags[*]`). A lookup first indexes the entries appended since
+// the previous one, so each row is indexed once, by the first query that
+// needs it, and ingest pays nothing; a needle then costs a map access
+// instead of a pass over the column (or the decoding of every array).
+type postings struct {
+	mu     sync.Mutex
+	scalar bool // the column's values, not its arrays' elements
+	upTo   int  // column entries indexed
+	post   map[string]*roaring.Bitmap
+	term   []byte
 }
 
-// elemPostingsFor returns the postings of column path, created on first
+// postingsFor returns the postings of index path ipath, created on first
 // use.
-func (s *Segment) elemPostingsFor(path string) *elemPostings {
+func (s *Segment) postingsFor(ipath string, scalar bool) *postings {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.elems == nil {
-		s.elems = map[string]*elemPostings{}
+	if s.postings == nil {
+		s.postings = map[string]*postings{}
 	}
-	e := s.elems[path]
+	e := s.postings[ipath]
 	if e == nil {
-		e = &elemPostings{post: map[string]*roaring.Bitmap{}}
-		s.elems[path] = e
+		e = &postings{scalar: scalar, post: map[string]*roaring.Bitmap{}}
+		s.postings[ipath] = e
 	}
 	return e
 }
 
+func (e *postings) add(v types.Value, row uint32) {
+	e.term = index.AppendTerm(e.term[:0], v)
+	bm := e.post[string(e.term)]
+	if bm == nil {
+		bm = roaring.New()
+		e.post[string(e.term)] = bm
+	}
+	bm.Add(row)
+}
+
 // lookup adds to dst the rows below n among the column entries (rows,
-// kinds, nums, a snapshot of the column) holding an array with an element
-// equal to one of vals.
-func (e *elemPostings) lookup(rows []uint32, kinds []types.Kind, nums []uint64, av arenaView, vals []types.Value, n int, dst *roaring.Bitmap) error {
+// kinds, nums, a snapshot of the column) holding a value (or an array with
+// an element) equal to one of vals.
+func (e *postings) lookup(rows []uint32, kinds []types.Kind, nums []uint64, av arenaView, vals []types.Value, n int, dst *roaring.Bitmap) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for ; e.upTo < len(rows); e.upTo++ {
 		i := e.upTo
-		if kinds[i] != types.KindArray {
+		k := kinds[i]
+		if e.scalar {
+			if k.IsScalar() && k != types.KindUndefined {
+				e.add(scalarValue(k, nums[i], av), rows[i])
+			}
+			continue
+		}
+		if k != types.KindArray {
 			continue
 		}
 		row := rows[i]
 		err := types.ArrayScalars(av.bytesOf(nums[i]), func(v types.Value) bool {
-			e.term = index.AppendTerm(e.term[:0], v)
-			bm := e.post[string(e.term)]
-			if bm == nil {
-				bm = roaring.New()
-				e.post[string(e.term)] = bm
-			}
-			bm.Add(row)
+			e.add(v, row)
 			return true
 		})
 		if err != nil {
