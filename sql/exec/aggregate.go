@@ -678,12 +678,21 @@ func (a *percentileAcc) result() (types.Value, error) {
 	if len(a.vals) == 0 {
 		return types.Null, nil
 	}
-	sort.Float64s(a.vals)
 	pos := a.frac * float64(len(a.vals)-1)
 	lo := int(math.Floor(pos))
 	hi := int(math.Ceil(pos))
-	v := a.vals[lo] + (a.vals[hi]-a.vals[lo])*(pos-float64(lo))
-	return types.Float(v), nil
+	selectFloat(a.vals, lo)
+	x, y := a.vals[lo], a.vals[lo]
+	if hi > lo {
+		// The next order statistic is the least value after lo.
+		y = a.vals[hi]
+		for _, v := range a.vals[lo+1:] {
+			if floatLess(v, y) {
+				y = v
+			}
+		}
+	}
+	return types.Float(x + (y-x)*(pos-float64(lo))), nil
 }
 
 // distinctAcc feeds its aggregate each distinct value once (COUNT has
