@@ -37,6 +37,26 @@ func aggJoinInput(n *plan.Aggregate) (*plan.Join, *plan.Scan, bool) {
 	return j, s, !hasSubquery(exprs)
 }
 
+// keysOnBuildSide reports whether the grouping keys read only columns of
+// the join's build (right) side, and at least one.
+func (o *aggJoinOp) keysOnBuildSide() bool {
+	right := map[plan.ColID]bool{}
+	for _, c := range o.join.Right.Cols() {
+		right[c] = true
+	}
+	for _, k := range o.n.Keys {
+		if hasSubquery([]plan.Expr{k}) {
+			return false
+		}
+		for c := range plan.ColsUsed(k) {
+			if !right[c] {
+				return false
+			}
+		}
+	}
+	return len(o.n.Keys) > 0
+}
+
 func (q *Query) newAggJoin(n *plan.Aggregate, j *plan.Join, s *plan.Scan) (Operator, error) {
 	st := &NodeStats{}
 	q.stats[s] = st
@@ -66,6 +86,9 @@ type aggJoinWorker struct {
 	st     NodeStats
 	joined int64
 	seg    int64
+	// buildGroups caches the group of each build row, when the keys read
+	// only build-side columns.
+	buildGroups []*group
 }
 
 func (o *aggJoinOp) newWorker() (*aggJoinWorker, error) {
@@ -125,6 +148,11 @@ func (o *aggJoinOp) Next(ctx context.Context) ([]Row, error) {
 			return nil, err
 		}
 	}
+	if o.keysOnBuildSide() {
+		for _, w := range ws {
+			w.buildGroups = make([]*group, len(h.rows))
+		}
+	}
 	err = runWorkers(ctx, len(ws), len(segs), func(wi, seg int) error {
 		return ws[wi].scanSegment(ctx, o, h, seg, segs[seg])
 	})
@@ -147,6 +175,23 @@ func (o *aggJoinOp) Next(ctx context.Context) ([]Row, error) {
 	}
 	o.out = &rowsOp{rows: rows}
 	return o.out.Next(ctx)
+}
+
+// fold adds the joined row (build row ri) to its group. When the grouping
+// keys read only the build side, each build row's group is found once.
+func (w *aggJoinWorker) fold(ri int) error {
+	if w.buildGroups == nil {
+		return w.table.add(w.row)
+	}
+	g := w.buildGroups[ri]
+	if g == nil {
+		var err error
+		if g, err = w.table.groupOf(w.row); err != nil {
+			return err
+		}
+		w.buildGroups[ri] = g
+	}
+	return w.table.addTo(g, w.row)
 }
 
 // scanSegment probes the build side with the rows of segment v and folds
@@ -209,7 +254,7 @@ func (w *aggJoinWorker) scanSegment(ctx context.Context, o *aggJoinOp, h *hashSi
 				}
 				matched = true
 				w.joined++
-				if err := w.table.add(w.row); err != nil {
+				if err := w.fold(ri); err != nil {
 					return err
 				}
 			}

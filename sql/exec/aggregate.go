@@ -179,21 +179,31 @@ func newGroupTable(mem *memAccount, keys []evalFn, specs []*aggSpec) *groupTable
 // add folds row r into its group. r's strings may alias buffers that change
 // after the call: what a group keeps it owns.
 func (t *groupTable) add(r Row) error {
+	g, err := t.groupOf(r)
+	if err != nil {
+		return err
+	}
+	return t.addTo(g, r)
+}
+
+// groupOf returns the group of row r, created if new.
+func (t *groupTable) groupOf(r Row) (*group, error) {
 	for i, k := range t.keys {
 		v, err := k(r)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		t.kvals[i] = v
 	}
 	t.kbuf = rowKey(t.kbuf[:0], t.kvals)
-	g := t.groups[string(t.kbuf)]
-	if g == nil {
-		var err error
-		if g, err = t.newGroup(string(t.kbuf), t.kvals); err != nil {
-			return err
-		}
+	if g := t.groups[string(t.kbuf)]; g != nil {
+		return g, nil
 	}
+	return t.newGroup(string(t.kbuf), t.kvals)
+}
+
+// addTo folds row r into group g's aggregates.
+func (t *groupTable) addTo(g *group, r Row) error {
 	for i, s := range t.specs {
 		if s.filter != nil {
 			v, err := s.filter(r)

@@ -285,6 +285,29 @@ func (w *aggWorker) foldBatch(b *coldata.Batch, rows []int) error {
 				}
 				continue
 			}
+		case *percentileAcc:
+			// Once a group has its fraction (from its first row), the
+			// values of a numeric vector append as floats.
+			if uniform && (kind == types.KindInt || kind == types.KindFloat) && len(w.direct.lead[a]) == 1 {
+				lead := append(w.arg[:0], w.direct.lead[a][0], types.Value{})
+				w.arg = lead
+				for r, g := range gs {
+					p := g.accs[a].(*percentileAcc)
+					if !p.set || p.kind == "percentile_disc" {
+						lead[1] = vec.Value(rows[r])
+						if err := p.add(lead); err != nil {
+							return err
+						}
+						continue
+					}
+					if kind == types.KindInt {
+						p.vals = append(p.vals, float64(vec.I64[rows[r]]))
+					} else {
+						p.vals = append(p.vals, vec.F64[rows[r]])
+					}
+				}
+				continue
+			}
 		case *sumAcc:
 			if uniform && kind == types.KindInt {
 				for r, g := range gs {
