@@ -120,7 +120,7 @@ func (q *Query) buildHash(ctx context.Context, in Operator, keys []evalFn) (*has
 			return nil, err
 		}
 	}
-	h := &hashSide{rows: rows, table: map[string][]int{}}
+	h := &hashSide{rows: rows, table: make(map[string][]int, len(rows))}
 	var kbuf []byte
 	var kv []types.Value
 	for i, r := range rows {
