@@ -60,16 +60,47 @@ func (a *countDistinctAcc) add(args []types.Value) error {
 	return nil
 }
 
-// compact sorts the keys and keeps each once.
+// compact sorts the keys and keeps each once: the keys added since the
+// last compaction are sorted and deduplicated alone, then merged with the
+// sorted unique prefix, so no key is sorted twice.
 func (a *countDistinctAcc) compact() {
-	sortKeys(a.keys)
-	out := a.keys[:0]
-	for i, k := range a.keys {
+	tail := a.keys[a.unique:]
+	sortKeys(tail)
+	tail = dedupeSorted(tail)
+	if a.unique == 0 {
+		a.keys, a.unique = tail, len(tail)
+		return
+	}
+	head := a.keys[:a.unique]
+	merged := make([][2]uint64, 0, len(head)+len(tail))
+	i, j := 0, 0
+	for i < len(head) && j < len(tail) {
+		switch c := cmpKey(head[i], tail[j]); {
+		case c < 0:
+			merged = append(merged, head[i])
+			i++
+		case c > 0:
+			merged = append(merged, tail[j])
+			j++
+		default:
+			merged = append(merged, head[i])
+			i++
+			j++
+		}
+	}
+	merged = append(append(merged, head[i:]...), tail[j:]...)
+	a.keys, a.unique = merged, len(merged)
+}
+
+// dedupeSorted keeps one of each run of equal keys, in place.
+func dedupeSorted(keys [][2]uint64) [][2]uint64 {
+	out := keys[:0]
+	for i, k := range keys {
 		if i == 0 || k != out[len(out)-1] {
 			out = append(out, k)
 		}
 	}
-	a.keys, a.unique = out, len(out)
+	return out
 }
 
 func (a *countDistinctAcc) result() (types.Value, error) {
