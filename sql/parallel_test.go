@@ -2,8 +2,10 @@ package sql
 
 import (
 	"context"
+	"fmt"
 	"runtime"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/basaltdb/basalt/catalog"
@@ -103,4 +105,57 @@ func roundedRows(res *Result) string {
 		out = append(out, '\n')
 	}
 	return string(out)
+}
+
+// TestTopNLazyColumns compares ORDER BY … LIMIT fused with the scan, where
+// columns other than the sort keys are decoded only for blocks with a row
+// that enters the heap, with the same query run by the plain sort (a
+// subquery in the filter keeps it from being fused).
+func TestTopNLazyColumns(t *testing.T) {
+	ctx := context.Background()
+	eng, err := storage.Open(storage.Options{Dir: "data", FS: vfs.NewMem(), DisableBackground: true, SealRows: 3000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	if _, err := eng.CreateCollection("commons", catalog.CollectionSpec{Name: "t"}); err != nil {
+		t.Fatal(err)
+	}
+	var ops []storage.WriteOp
+	for _, d := range genDocs(20000) {
+		ops = append(ops, storage.WriteOp{Kind: storage.OpUpsert, Doc: d})
+	}
+	if _, _, err := eng.Write(ctx, "commons", "t", ops); err != nil {
+		t.Fatal(err)
+	}
+	if err := eng.Flush(ctx, "commons", "t"); err != nil {
+		t.Fatal(err)
+	}
+	s := NewSession(eng, Limits{})
+	for _, q := range []string{
+		"SELECT _id, dev, tags, kind FROM t WHERE x > 10 %s ORDER BY x DESC, _id LIMIT 25",
+		"SELECT kind, _id FROM t WHERE kind LIKE '%%i%%' %s ORDER BY _event_time DESC LIMIT 7",
+		"SELECT dev.os, _id FROM t WHERE dev.v = 3 %s ORDER BY _id LIMIT 40",
+	} {
+		fused := fmt.Sprintf(q, "")
+		plain := fmt.Sprintf(q, "AND EXISTS (SELECT 1)")
+		res, err := s.Query(ctx, "EXPLAIN "+plain, Params{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(rowsText(res), "TopN") {
+			t.Fatalf("%s: no TopN:\n%s", plain, rowsText(res))
+		}
+		a, err := s.Query(ctx, fused, Params{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := s.Query(ctx, plain, Params{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rowsText(a) != rowsText(b) || len(a.Rows) == 0 {
+			t.Errorf("%s\nfused:\n%s\nplain:\n%s", fused, rowsText(a), rowsText(b))
+		}
+	}
 }

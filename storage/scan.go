@@ -19,6 +19,9 @@ type ScanOptions struct {
 	// Blocks, when set, restricts the scan to these blocks (ascending), e.g.
 	// those BlocksMatching left after zone-map pruning.
 	Blocks []int
+	// Lazy, when set, marks the paths (by position) Next leaves unread:
+	// their Vecs are filled only by Load, for a batch that needs them.
+	Lazy []bool
 }
 
 // Scanner reads a segment view batch by batch. A batch covers at most one
@@ -32,6 +35,8 @@ type Scanner struct {
 	batch  coldata.Batch
 	decs   []encoding.Decoder
 	sel    []int
+	block  int  // of the current batch
+	loaded bool // the lazy paths of the current batch are read
 }
 
 // NewScanner returns a scanner over the view.
@@ -110,16 +115,9 @@ func (s *Scanner) Next(ctx context.Context) (*coldata.Batch, error) {
 				continue
 			}
 		}
-		for i, path := range s.opts.Paths {
-			var err error
-			if s.v.h.file != nil {
-				err = s.v.h.file.ReadBlock(path, b, &s.decs[i], &s.batch.Vecs[i])
-			} else {
-				err = s.v.ReadColumn(path, lo, hi, &s.batch.Vecs[i])
-			}
-			if err != nil {
-				return nil, err
-			}
+		s.block, s.loaded = b, false
+		if err := s.read(false); err != nil {
+			return nil, err
 		}
 		s.batch.Start = lo
 		s.batch.Length = hi - lo
@@ -130,4 +128,35 @@ func (s *Scanner) Next(ctx context.Context) (*coldata.Batch, error) {
 		return &s.batch, nil
 	}
 	return nil, nil
+}
+
+// Load reads the lazy paths of the current batch (see ScanOptions.Lazy).
+func (s *Scanner) Load() error {
+	if s.loaded {
+		return nil
+	}
+	s.loaded = true
+	return s.read(true)
+}
+
+// read decodes the current block's eager paths, or its lazy ones.
+func (s *Scanner) read(lazy bool) error {
+	b := s.block
+	lo := b * index.BlockRows
+	hi := min(lo+index.BlockRows, s.v.rows)
+	for i, path := range s.opts.Paths {
+		if isLazy := i < len(s.opts.Lazy) && s.opts.Lazy[i]; isLazy != lazy {
+			continue
+		}
+		var err error
+		if s.v.h.file != nil {
+			err = s.v.h.file.ReadBlock(path, b, &s.decs[i], &s.batch.Vecs[i])
+		} else {
+			err = s.v.ReadColumn(path, lo, hi, &s.batch.Vecs[i])
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

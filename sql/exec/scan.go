@@ -24,14 +24,17 @@ type scanOp struct {
 	filter   evalFn // for rows read whole (by `_id`, or fetched)
 	fetched  []Row  // rows read whole from the next segment
 	docPaths []types.Path
-	vf       *vecFilter // for batches
-	tmp      Row
-	segs     []*storage.SegmentView
-	seg      int
-	sc       *storage.Scanner
-	out      []Row
-	buf      []types.Value
-	emitted  int64
+	// lazy marks the paths a fused operator reads only for the batches
+	// that need them (Scanner.Load); nil: every path is read.
+	lazy    []bool
+	vf      *vecFilter // for batches
+	tmp     Row
+	segs    []*storage.SegmentView
+	seg     int
+	sc      *storage.Scanner
+	out     []Row
+	buf     []types.Value
+	emitted int64
 }
 
 // colReader builds one output column from the batch's vectors: a leaf
@@ -147,7 +150,7 @@ func (o *scanOp) openView(ctx context.Context, v *storage.SegmentView, st *NodeS
 // viewOptions returns how to scan v: the rows the index selects and the
 // blocks zone maps leave; false when nothing is left.
 func (o *scanOp) viewOptions(ctx context.Context, v *storage.SegmentView, st *NodeStats) (storage.ScanOptions, bool, error) {
-	opts := storage.ScanOptions{Paths: o.paths}
+	opts := storage.ScanOptions{Paths: o.paths, Lazy: o.lazy}
 	for _, ip := range o.n.Index {
 		bm, err := v.Lookup(ctx, ip.Path, ip.Pred)
 		if err != nil {

@@ -79,7 +79,40 @@ func (q *Query) newTopNScan(n *plan.Sort, p *plan.Project, s *plan.Scan) (Operat
 	}
 	o := &topNScanOp{q: q, n: n, proj: p, scan: sc.(*scanOp), limit: n.Limit}
 	o.scan.st = st
+	o.scan.lazy = o.lazyPaths()
 	return o, nil
+}
+
+// lazyPaths marks the scan paths that neither the sort keys nor the filter
+// read: with the keys read from vectors, a block whose rows cannot enter
+// the heap never decodes them. nil when the keys are not plain columns.
+func (o *topNScanOp) lazyPaths() []bool {
+	keys := o.keyVecs()
+	if keys == nil {
+		return nil
+	}
+	lazy := make([]bool, len(o.scan.paths))
+	for i := range lazy {
+		lazy[i] = true
+	}
+	for _, v := range keys {
+		lazy[v] = false
+	}
+	if f := o.scan.n.Filter; f != nil {
+		lay := layoutOf(o.scan.n.Cols())
+		for c := range plan.ColsUsed(f) {
+			if i, ok := lay[c]; ok {
+				cr := o.scan.cols[i]
+				if cr.vec >= 0 {
+					lazy[cr.vec] = false
+				}
+				for _, ch := range cr.children {
+					lazy[ch] = false
+				}
+			}
+		}
+	}
+	return lazy
 }
 
 // topNWorker keeps the best rows of the segments it takes.
@@ -242,6 +275,9 @@ func (w *topNWorker) scanSegment(ctx context.Context, o *topNScanOp, seg int, v 
 				if int64(w.heap.Len()) >= o.limit && !w.heap.less(keyed{key: w.key, seq: seg<<32 | (b.Start + i)}, w.heap.items[0]) {
 					continue
 				}
+			}
+			if err := sc.Load(); err != nil {
+				return err
 			}
 			o.scan.fill(b, i, w.row)
 			r := w.row
