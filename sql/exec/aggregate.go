@@ -23,6 +23,21 @@ type aggSpec struct {
 	args   []evalFn
 	filter evalFn
 	order  []evalFn
+	// mem is charged for what buffering accumulators hold; nil: nothing.
+	mem *memAccount
+}
+
+// bufferCharge is how many buffered values accumulators charge the memory
+// budget for at a time.
+const bufferCharge = 4096
+
+// chargeEvery charges mem for bufferCharge more values of size bytes each
+// time n reaches a multiple of bufferCharge.
+func chargeEvery(mem *memAccount, n, size int) error {
+	if mem == nil || n%bufferCharge != 0 {
+		return nil
+	}
+	return mem.grow(int64(bufferCharge * size))
 }
 
 func (s *aggSpec) newAcc() accumulator {
@@ -65,9 +80,17 @@ func (s *aggSpec) newAcc() accumulator {
 	}
 	if s.call.Distinct {
 		if _, ok := a.(*countAcc); ok && len(s.call.OrderBy) == 0 {
-			return newCountDistinctAcc()
+			c := newCountDistinctAcc()
+			c.mem = s.mem
+			return c
 		}
 		a = newDistinctAcc(a)
+	}
+	switch b := a.(type) {
+	case *percentileAcc:
+		b.mem = s.mem
+	case *listAcc:
+		b.mem = s.mem
 	}
 	if p, ok := a.(*percentileAcc); ok && len(s.call.OrderBy) == 1 && p.kind != "approx_percentile" {
 		// WITHIN GROUP (ORDER BY x): the accumulator sorts the values
@@ -77,7 +100,7 @@ func (s *aggSpec) newAcc() accumulator {
 		return a
 	}
 	if len(s.call.OrderBy) > 0 {
-		a = &orderedAcc{in: a, keys: s.call.OrderBy}
+		a = &orderedAcc{in: a, keys: s.call.OrderBy, mem: s.mem}
 	}
 	return a
 }
@@ -122,7 +145,7 @@ func (q *Query) compileAgg(n *plan.Aggregate, lay layout) ([]evalFn, []*aggSpec,
 	}
 	var specs []*aggSpec
 	for _, a := range n.Aggs {
-		s := &aggSpec{call: a}
+		s := &aggSpec{call: a, mem: q.mem}
 		for _, e := range a.Args {
 			f, err := q.compile(e, lay)
 			if err != nil {
@@ -573,6 +596,7 @@ func (a *anyAcc) result() (types.Value, error) {
 
 // listAcc is ARRAY_AGG and STRING_AGG.
 type listAcc struct {
+	mem  *memAccount
 	kind string
 	vals []types.Value
 	seps []string
@@ -595,14 +619,14 @@ func (a *listAcc) add(args []types.Value) error {
 		}
 		a.vals = append(a.vals, own(s))
 		a.seps = append(a.seps, strings.Clone(sep))
-		return nil
+		return chargeEvery(a.mem, len(a.vals), 48)
 	}
 	a.any = true
 	if v.IsUndefined() {
 		v = types.Null
 	}
 	a.vals = append(a.vals, own(v))
-	return nil
+	return chargeEvery(a.mem, len(a.vals), 32)
 }
 
 func (a *listAcc) result() (types.Value, error) {
@@ -626,6 +650,7 @@ func (a *listAcc) result() (types.Value, error) {
 }
 
 type percentileAcc struct {
+	mem  *memAccount
 	kind string
 	desc bool // WITHIN GROUP (ORDER BY x DESC): disc sorts down, cont mirrors frac
 	frac float64
@@ -659,7 +684,7 @@ func (a *percentileAcc) add(args []types.Value) error {
 	}
 	if a.kind == "percentile_disc" {
 		a.raw = append(a.raw, own(xv))
-		return nil
+		return chargeEvery(a.mem, len(a.raw), 32)
 	}
 	switch xv.Kind() {
 	case types.KindInt:
@@ -667,7 +692,7 @@ func (a *percentileAcc) add(args []types.Value) error {
 	case types.KindFloat:
 		a.vals = append(a.vals, xv.Float())
 	}
-	return nil
+	return chargeEvery(a.mem, len(a.vals), 8)
 }
 
 func (a *percentileAcc) result() (types.Value, error) {
@@ -729,6 +754,7 @@ func (a *distinctAcc) result() (types.Value, error) { return a.in.result() }
 
 // orderedAcc buffers the arguments and feeds them in ORDER BY order.
 type orderedAcc struct {
+	mem  *memAccount
 	in   accumulator
 	keys []plan.SortKey
 	rows [][]types.Value
@@ -740,7 +766,7 @@ func (a *orderedAcc) add(args []types.Value) error {
 		c[i] = own(v)
 	}
 	a.rows = append(a.rows, c)
-	return nil
+	return chargeEvery(a.mem, len(a.rows), 32*len(c)+24)
 }
 
 func (a *orderedAcc) result() (types.Value, error) {

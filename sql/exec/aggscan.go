@@ -305,6 +305,9 @@ func (w *aggWorker) foldBatch(b *coldata.Batch, rows []int) error {
 					} else {
 						p.vals = append(p.vals, vec.F64[rows[r]])
 					}
+					if err := chargeEvery(p.mem, len(p.vals), 8); err != nil {
+						return err
+					}
 				}
 				continue
 			}

@@ -17,6 +17,7 @@ import (
 // uniqExact keeps them: a collision is far less likely than a hardware
 // error) and integers by value; other kinds by their encoded key.
 type countDistinctAcc struct {
+	mem    *memAccount // charged as the buffer grows
 	keys   [][2]uint64
 	unique int // keys[:unique] is sorted and unique
 	other  map[string]bool
@@ -57,7 +58,7 @@ func (a *countDistinctAcc) add(args []types.Value) error {
 	if len(a.keys) >= compactAt && len(a.keys) >= 2*a.unique {
 		a.compact()
 	}
-	return nil
+	return chargeEvery(a.mem, len(a.keys), 16)
 }
 
 // compact sorts the keys and keeps each once: the keys added since the

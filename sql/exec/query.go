@@ -115,6 +115,9 @@ type memAccount struct {
 }
 
 func (m *memAccount) grow(n int64) error {
+	if m == nil {
+		return nil
+	}
 	if used := m.used.Add(n); m.limit > 0 && used > m.limit {
 		return sqlerr.New(sqlerr.OutOfMemory, "query exceeds its memory budget of %d bytes", m.limit)
 	}
