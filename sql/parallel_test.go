@@ -20,6 +20,8 @@ var parallelQueries = []string{
 	"SELECT count(*), count(x), sum(x), avg(x), min(x), max(x), stddev(x), variance(dev.v) FROM t",
 	"SELECT kind, count(*), sum(x), min(kind), max(x), count(DISTINCT x) FROM t GROUP BY kind",
 	"SELECT x, count(*) FROM t GROUP BY x",
+	"SELECT kind, count(*), count(*) AS again FROM t GROUP BY kind",
+	"SELECT dev.os, count(*) FROM t WHERE x > 20 GROUP BY dev.os",
 	"SELECT dev.os, dev.v, count(*), bool_or(x > 50), any_value(dev.os) FROM t GROUP BY dev.os, dev.v",
 	"SELECT date_trunc('hour', _event_time) AS h, count(*), max_by(_id, x) FROM t GROUP BY h",
 	"SELECT kind, percentile_cont(0.5) WITHIN GROUP (ORDER BY x), percentile_disc(0.9) WITHIN GROUP (ORDER BY dev.v), approx_percentile(x, 0.5) FROM t GROUP BY kind",

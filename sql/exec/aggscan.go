@@ -74,7 +74,11 @@ type aggWorker struct {
 	strGroups  map[string]*group
 	intGroups  map[int64]*group
 	dictGroups []*group // per dictionary entry of the current batch
-	seg        int64    // the segment being read, shifted for group.first
+	// onlyCounts: every aggregate is COUNT(*), so countByCode applies.
+	onlyCounts bool
+	codeCounts []int
+	codeFirst  []int
+	seg        int64 // the segment being read, shifted for group.first
 }
 
 // directAgg maps keys and aggregate arguments that are plain columns to
@@ -167,6 +171,12 @@ func (o *aggScanOp) newWorker() (*aggWorker, error) {
 	}
 	w := &aggWorker{scan: o.scan, table: newGroupTable(o.q.mem, keys, specs), row: make(Row, len(o.scan.cols)), direct: o.directPlan()}
 	if w.direct != nil {
+		w.onlyCounts = true
+		for _, a := range o.n.Aggs {
+			if a.Name != "count" || !a.Star || a.Distinct || a.Filter != nil {
+				w.onlyCounts = false
+			}
+		}
 		w.kvals = make([]types.Value, len(keys))
 		w.arg = make([]types.Value, 1)
 		w.strGroups, w.intGroups = map[string]*group{}, map[int64]*group{}
@@ -217,9 +227,9 @@ func (o *aggScanOp) Next(ctx context.Context) ([]Row, error) {
 			ws[0].table.merge(w.table)
 		}
 	}
-	if len(ws) > 1 {
-		ws[0].table.sortByFirst()
-	}
+	// Groups come out in the order of their first rows, however workers
+	// and batch-wise counting met them.
+	ws[0].table.sortByFirst()
 	rows, err := ws[0].table.rows()
 	if err != nil {
 		return nil, err
@@ -262,6 +272,11 @@ func (w *aggWorker) keep(b *coldata.Batch, scan *scanOp) ([]int, error) {
 // from its vectors: first each row's group, then each aggregate over all
 // rows, with typed loops for the common aggregates over uniform vectors.
 func (w *aggWorker) foldBatch(b *coldata.Batch, rows []int) error {
+	if w.onlyCounts && len(w.direct.keyVecs) == 1 && w.direct.keyVecs[0] >= 0 {
+		if vec := &b.Vecs[w.direct.keyVecs[0]]; vec.Dict != nil {
+			return w.countByCode(b, vec, rows)
+		}
+	}
 	gs, err := w.groupsOf(b, rows)
 	if err != nil {
 		return err
@@ -335,6 +350,47 @@ func (w *aggWorker) foldBatch(b *coldata.Batch, rows []int) error {
 			if err := g.accs[a].add(arg); err != nil {
 				return err
 			}
+		}
+	}
+	return nil
+}
+
+// countByCode folds a batch into COUNT(*) aggregates grouped by one
+// dictionary-coded column: rows are counted per code, then each code's
+// count goes to its group at once.
+func (w *aggWorker) countByCode(b *coldata.Batch, vec *coldata.Vec, rows []int) error {
+	counts := w.codeCounts[:0]
+	for range vec.Dict {
+		counts = append(counts, 0)
+	}
+	w.codeCounts = counts
+	first := w.codeFirst[:0]
+	for range vec.Dict {
+		first = append(first, -1)
+	}
+	w.codeFirst = first
+	for _, i := range rows {
+		c := vec.Codes[i]
+		if counts[c] == 0 {
+			first[c] = i
+		}
+		counts[c]++
+	}
+	for c, n := range counts {
+		if n == 0 {
+			continue
+		}
+		i := first[c]
+		g := w.strGroups[vec.Dict[c]]
+		if g == nil {
+			var err error
+			if g, err = w.lookup(b, i); err != nil {
+				return err
+			}
+			w.strGroups[g.key[0].Str()] = g
+		}
+		for _, acc := range g.accs {
+			acc.(*countAcc).n += int64(n)
 		}
 	}
 	return nil
