@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/basaltdb/basalt/sql/ast"
@@ -351,13 +352,17 @@ func (b *Binder) tableRef(t *scopeTable, parts []string) Expr {
 		return &ColRef{ID: id, Name: parts[len(parts)-1]}
 	}
 	col := ScanCol{ID: b.newID(), Path: path}
-	leaf := false
-	for _, p := range t.scan.Table.Paths() {
-		if p == path {
-			leaf = true
-		} else if strings.HasPrefix(p, path+".") {
-			col.Children = append(col.Children, p)
+	// Paths are sorted, so the path and then its children (path + ".…")
+	// are found by binary search rather than a pass over every path.
+	paths := t.scan.Table.Paths()
+	i, leaf := slices.BinarySearch(paths, path)
+	prefix := path + "."
+	j, _ := slices.BinarySearch(paths[i:], prefix)
+	for _, p := range paths[i+j:] {
+		if !strings.HasPrefix(p, prefix) {
+			break
 		}
+		col.Children = append(col.Children, p)
 	}
 	col.Leaf = leaf && len(col.Children) > 0
 	if col.Children == nil {
