@@ -15,6 +15,7 @@ import (
 	"github.com/basaltdb/basalt/catalog"
 	"github.com/basaltdb/basalt/internal/pgoracle"
 	"github.com/basaltdb/basalt/internal/sqllogic"
+	"github.com/basaltdb/basalt/sql/fn"
 	"github.com/basaltdb/basalt/storage"
 	"github.com/basaltdb/basalt/types"
 	"github.com/cockroachdb/pebble/v2/vfs"
@@ -79,7 +80,7 @@ var factCols = []diffCol{
 	{"f", func(r *rand.Rand, _ int) (string, types.Value, bool) {
 		return maybeNull(r, 10, func() (string, types.Value) {
 			x := float64(r.IntN(20001)-10000) / 100
-			return FormatFloat8(x), types.Float(x)
+			return fn.FormatFloat(x), types.Float(x)
 		})
 	}},
 	{"s", func(r *rand.Rand, _ int) (string, types.Value, bool) {
@@ -116,7 +117,7 @@ var dimCols = []diffCol{
 	}},
 	{"w", func(r *rand.Rand, _ int) (string, types.Value, bool) {
 		x := float64(r.IntN(1000)) / 10
-		return FormatFloat8(x), types.Float(x), false
+		return fn.FormatFloat(x), types.Float(x), false
 	}},
 }
 

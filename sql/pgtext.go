@@ -1,11 +1,10 @@
 package sql
 
 import (
-	"math"
 	"strconv"
-	"strings"
 	"time"
 
+	"github.com/basaltdb/basalt/sql/fn"
 	"github.com/basaltdb/basalt/types"
 )
 
@@ -26,7 +25,7 @@ func TextValue(v types.Value) (text string, null bool) {
 	case types.KindInt:
 		return strconv.FormatInt(v.Int(), 10), false
 	case types.KindFloat:
-		return FormatFloat8(v.Float()), false
+		return fn.FormatFloat(v.Float()), false
 	case types.KindString:
 		return v.Str(), false
 	case types.KindTimestamp:
@@ -34,31 +33,6 @@ func TextValue(v types.Value) (text string, null bool) {
 	default:
 		return v.JSON(), false
 	}
-}
-
-// FormatFloat8 prints f as PostgreSQL 12+ does with its default
-// extra_float_digits: the shortest text that reads back as f, in
-// exponential form when the decimal exponent is below -4 or at least 15.
-func FormatFloat8(f float64) string {
-	switch {
-	case math.IsNaN(f):
-		return "NaN"
-	case math.IsInf(f, 1):
-		return "Infinity"
-	case math.IsInf(f, -1):
-		return "-Infinity"
-	case f == 0:
-		if math.Signbit(f) {
-			return "-0"
-		}
-		return "0"
-	}
-	s := strconv.FormatFloat(f, 'e', -1, 64)
-	exp, _ := strconv.Atoi(s[strings.IndexByte(s, 'e')+1:])
-	if exp < -4 || exp >= 15 {
-		return s
-	}
-	return strconv.FormatFloat(f, 'f', -1, 64)
 }
 
 // FormatTimestamptz prints micros since the epoch as PostgreSQL prints a

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/basaltdb/basalt/sql"
+	"github.com/basaltdb/basalt/sql/fn"
 	"github.com/basaltdb/basalt/sql/sqlerr"
 	"github.com/basaltdb/basalt/types"
 )
@@ -151,7 +152,7 @@ func appendText(buf []byte, v types.Value, oid uint32) ([]byte, bool) {
 		if k == types.KindInt && oid == oidNumeric {
 			return strconv.AppendInt(buf, v.Int(), 10), true
 		}
-		return append(buf, sql.FormatFloat8(v.Float())...), true
+		return append(buf, fn.FormatFloat(v.Float())...), true
 	case oidBool:
 		if k != types.KindBool {
 			return buf, false
