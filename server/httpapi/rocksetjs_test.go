@@ -3,16 +3,15 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/basaltdb/basalt/internal/nodetest"
 	"github.com/basaltdb/basalt/server"
 )
 
@@ -29,34 +28,7 @@ const rocksetJSVersion = "0.9.2"
 // and npm, and the npm registry the first time (npm ci fills
 // testdata/rocksetjs/node_modules, which git ignores).
 func TestRocksetJSClient(t *testing.T) {
-	if testing.Short() {
-		t.Skip("the Rockset JS client test runs Node; skipped in -short mode")
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Skip("node is not installed; the Rockset JS client test needs Node.js and npm (scripts/test.sh installs them)")
-	}
-	npm, err := exec.LookPath("npm")
-	if err != nil {
-		t.Skip("npm is not installed; the Rockset JS client test needs Node.js and npm (scripts/test.sh installs them)")
-	}
-	dir, err := filepath.Abs(rocksetJSDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if v := installedClientVersion(dir); v != rocksetJSVersion {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, npm, "ci", "--no-audit", "--no-fund")
-		cmd.Dir = dir
-		cmd.WaitDelay = 10 * time.Second
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("npm ci in %s (installed client version %q, want %s): %v\n%s", dir, v, rocksetJSVersion, err, out)
-		}
-		if v := installedClientVersion(dir); v != rocksetJSVersion {
-			t.Fatalf("after npm ci, node_modules has @rockset/client %q, want %s", v, rocksetJSVersion)
-		}
-	}
+	node, dir := nodetest.Prepare(t, rocksetJSDir, map[string]string{"@rockset/client": rocksetJSVersion})
 
 	logs := &lockedBuffer{}
 	// Authentication on: the client sends the admin key as Rockset's did,
@@ -93,22 +65,6 @@ func TestRocksetJSClient(t *testing.T) {
 		t.Fatalf("node compat.mjs against %s: %v\n--- node output:\n%s\n--- server log:\n%s", url, err, out, logs.String())
 	}
 	t.Logf("node compat.mjs:\n%s", out)
-}
-
-// installedClientVersion returns the version of @rockset/client in dir's
-// node_modules, or "" when it is not installed.
-func installedClientVersion(dir string) string {
-	b, err := os.ReadFile(filepath.Join(dir, "node_modules", "@rockset", "client", "package.json"))
-	if err != nil {
-		return ""
-	}
-	var pkg struct {
-		Version string `json:"version"`
-	}
-	if json.Unmarshal(b, &pkg) != nil {
-		return ""
-	}
-	return pkg.Version
 }
 
 // lockedBuffer collects the server's log lines for a failure report.

@@ -2,13 +2,13 @@ package pgwire
 
 import (
 	"context"
-	"encoding/json"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/basaltdb/basalt/internal/nodetest"
 )
 
 // nodePGDir holds a Node project pinning node-postgres (npm pg) and
@@ -26,34 +26,7 @@ var nodePGVersions = map[string]string{"pg": "8.23.1", "pg-copy-streams": "7.0.0
 // the first time (npm ci fills testdata/nodepg/node_modules, which git
 // ignores).
 func TestNodePostgres(t *testing.T) {
-	if testing.Short() {
-		t.Skip("the node-postgres test runs Node; skipped in -short mode")
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Skip("node is not installed; the node-postgres test needs Node.js and npm (scripts/test.sh installs them)")
-	}
-	npm, err := exec.LookPath("npm")
-	if err != nil {
-		t.Skip("npm is not installed; the node-postgres test needs Node.js and npm (scripts/test.sh installs them)")
-	}
-	dir, err := filepath.Abs(nodePGDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !nodePackagesInstalled(dir) {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, npm, "ci", "--no-audit", "--no-fund")
-		cmd.Dir = dir
-		cmd.WaitDelay = 10 * time.Second
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("npm ci in %s: %v\n%s", dir, err, out)
-		}
-		if !nodePackagesInstalled(dir) {
-			t.Fatalf("after npm ci, node_modules lacks %v", nodePGVersions)
-		}
-	}
+	node, dir := nodetest.Prepare(t, nodePGDir, nodePGVersions)
 
 	ts := newTestServer(t)
 	ts.load(t, "commons", "people",
@@ -80,22 +53,4 @@ func TestNodePostgres(t *testing.T) {
 		t.Fatalf("node compat.mjs did not finish:\n%s", out)
 	}
 	t.Logf("node compat.mjs:\n%s", out)
-}
-
-// nodePackagesInstalled reports whether dir's node_modules holds the pinned
-// versions of nodePGVersions.
-func nodePackagesInstalled(dir string) bool {
-	for name, want := range nodePGVersions {
-		b, err := os.ReadFile(filepath.Join(dir, "node_modules", name, "package.json"))
-		if err != nil {
-			return false
-		}
-		var pkg struct {
-			Version string `json:"version"`
-		}
-		if json.Unmarshal(b, &pkg) != nil || pkg.Version != want {
-			return false
-		}
-	}
-	return true
 }
