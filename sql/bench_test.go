@@ -4,10 +4,6 @@ import (
 	"context"
 	"fmt"
 	"testing"
-
-	"github.com/basaltdb/basalt/catalog"
-	"github.com/basaltdb/basalt/storage"
-	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
 // BenchmarkQuery runs one query of each access path over rows=N sealed
@@ -21,24 +17,8 @@ func BenchmarkQuery(b *testing.B) {
 
 func benchmarkQuery(b *testing.B, rows int, seal bool) {
 	ctx := context.Background()
-	eng, err := storage.Open(storage.Options{Dir: "data", FS: vfs.NewMem(), DisableBackground: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer eng.Close()
-	if _, err := eng.CreateCollection("commons", catalog.CollectionSpec{Name: "t"}); err != nil {
-		b.Fatal(err)
-	}
-	docs := genDocs(rows)
-	for i := 0; i < len(docs); i += 1000 {
-		var ops []storage.WriteOp
-		for _, d := range docs[i : i+1000] {
-			ops = append(ops, storage.WriteOp{Kind: storage.OpUpsert, Doc: d})
-		}
-		if _, _, err := eng.Write(ctx, "commons", "t", ops); err != nil {
-			b.Fatal(err)
-		}
-	}
+	eng := openTestEngine(b, 0, "t")
+	writeValues(b, eng, "t", genDocs(rows), 1000)
 	if seal {
 		if err := eng.Flush(ctx, "commons", "t"); err != nil {
 			b.Fatal(err)

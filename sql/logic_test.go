@@ -11,7 +11,6 @@ import (
 	"github.com/basaltdb/basalt/internal/sqllogic"
 	"github.com/basaltdb/basalt/storage"
 	"github.com/basaltdb/basalt/types"
-	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
 // TestLogic runs the sqllogictest files of testdata/logic against Basalt
@@ -55,11 +54,7 @@ type logicDB struct {
 }
 
 func newLogicDB(t *testing.T, mode loadMode) *logicDB {
-	eng, err := storage.Open(storage.Options{Dir: "data", FS: vfs.NewMem(), DisableBackground: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { eng.Close() })
+	eng := openTestEngine(t, 0)
 	return &logicDB{eng: eng, sess: NewSession(eng, Limits{}), mode: mode}
 }
 

@@ -8,10 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/basaltdb/basalt/catalog"
-	"github.com/basaltdb/basalt/storage"
 	"github.com/basaltdb/basalt/types"
-	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
 // parallelQueries run as a fused scan-aggregate or scan-top-N, on as many
@@ -41,29 +38,14 @@ var parallelQueries = []string{
 // same, in the same order (groups come out in first-row order either way).
 func TestParallelMatchesSerial(t *testing.T) {
 	ctx := context.Background()
-	eng, err := storage.Open(storage.Options{Dir: "data", FS: vfs.NewMem(), DisableBackground: true, SealRows: 1000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer eng.Close()
-	if _, err := eng.CreateCollection("commons", catalog.CollectionSpec{Name: "t"}); err != nil {
-		t.Fatal(err)
-	}
+	// 26,000 documents sealed into segments of 1,000, then 500 mutable.
+	eng := openTestEngine(t, 1000, "t")
 	docs := genDocs(26500)
-	for i := 0; i < len(docs); i += 500 {
-		var ops []storage.WriteOp
-		for _, d := range docs[i : i+500] {
-			ops = append(ops, storage.WriteOp{Kind: storage.OpUpsert, Doc: d})
-		}
-		if _, _, err := eng.Write(ctx, "commons", "t", ops); err != nil {
-			t.Fatal(err)
-		}
-		if i == 26000-500 {
-			if err := eng.Flush(ctx, "commons", "t"); err != nil {
-				t.Fatal(err)
-			}
-		}
+	writeValues(t, eng, "t", docs[:26000], 500)
+	if err := eng.Flush(ctx, "commons", "t"); err != nil {
+		t.Fatal(err)
 	}
+	writeValues(t, eng, "t", docs[26000:], 500)
 	s := NewSession(eng, Limits{})
 	run := func(procs int) []string {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
@@ -115,21 +97,8 @@ func roundedRows(res *Result) string {
 // subquery in the filter keeps it from being fused).
 func TestTopNLazyColumns(t *testing.T) {
 	ctx := context.Background()
-	eng, err := storage.Open(storage.Options{Dir: "data", FS: vfs.NewMem(), DisableBackground: true, SealRows: 3000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer eng.Close()
-	if _, err := eng.CreateCollection("commons", catalog.CollectionSpec{Name: "t"}); err != nil {
-		t.Fatal(err)
-	}
-	var ops []storage.WriteOp
-	for _, d := range genDocs(20000) {
-		ops = append(ops, storage.WriteOp{Kind: storage.OpUpsert, Doc: d})
-	}
-	if _, _, err := eng.Write(ctx, "commons", "t", ops); err != nil {
-		t.Fatal(err)
-	}
+	eng := openTestEngine(t, 3000, "t")
+	writeValues(t, eng, "t", genDocs(20000), 20000)
 	if err := eng.Flush(ctx, "commons", "t"); err != nil {
 		t.Fatal(err)
 	}

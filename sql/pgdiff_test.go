@@ -18,7 +18,6 @@ import (
 	"github.com/basaltdb/basalt/sql/fn"
 	"github.com/basaltdb/basalt/storage"
 	"github.com/basaltdb/basalt/types"
-	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
 func TestMain(m *testing.M) {
@@ -179,11 +178,7 @@ func TestPostgresDifferential(t *testing.T) {
 	if err := pg.Exec(ctx, "SET TimeZone = 'UTC'; SET extra_float_digits = 1;"+diffSchema); err != nil {
 		t.Fatal(err)
 	}
-	eng, err := storage.Open(storage.Options{Dir: "data", FS: vfs.NewMem(), DisableBackground: true, SealRows: 1000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer eng.Close()
+	eng := openTestEngine(t, 1000)
 	r := rand.New(rand.NewPCG(7, 11))
 	loadDiff(t, ctx, pg, eng, "t", factCols, diffFacts, r)
 	loadDiff(t, ctx, pg, eng, "u", dimCols, diffDims, r)

@@ -8,10 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/basaltdb/basalt/catalog"
 	"github.com/basaltdb/basalt/storage"
 	"github.com/basaltdb/basalt/types"
-	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
 // genDocs returns n deterministic documents with mixed types, nested
@@ -93,14 +91,7 @@ func runAll(t *testing.T, s *Session) []string {
 // brute force over the documents.
 func TestMutableSealedCompacted(t *testing.T) {
 	ctx := context.Background()
-	eng, err := storage.Open(storage.Options{Dir: "data", FS: vfs.NewMem(), DisableBackground: true, SealRows: 12000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer eng.Close()
-	if _, err := eng.CreateCollection("commons", catalog.CollectionSpec{Name: "t"}); err != nil {
-		t.Fatal(err)
-	}
+	eng := openTestEngine(t, 12000, "t")
 	docs := genDocs(20000)
 	write := func(ops []storage.WriteOp) {
 		res, _, err := eng.Write(ctx, "commons", "t", ops)
@@ -116,17 +107,11 @@ func TestMutableSealedCompacted(t *testing.T) {
 	// Segments of 12,000 rows span two 8,192-row blocks, so rows kept across
 	// blocks (sorts, aggregates) must not alias a block buffer.
 	// Write the documents, plus 500 that are deleted again, in batches.
-	for i := 0; i < len(docs); i += 250 {
-		var ops []storage.WriteOp
-		for _, d := range docs[i : i+250] {
-			ops = append(ops, storage.WriteOp{Kind: storage.OpUpsert, Doc: d})
-		}
-		write(ops)
-	}
+	writeValues(t, eng, "t", docs, 250)
 	var del []storage.WriteOp
 	for i := range 500 {
 		d := types.Object([]types.Field{{Name: "_id", Value: types.String(fmt.Sprintf("gone%d", i))}, {Name: "kind", Value: types.String("click")}, {Name: "x", Value: types.Int(99)}})
-		write([]storage.WriteOp{{Kind: storage.OpUpsert, Doc: d}})
+		writeValues(t, eng, "t", []types.Value{d}, 1)
 		del = append(del, storage.WriteOp{Kind: storage.OpDelete, ID: fmt.Sprintf("gone%d", i)})
 	}
 	write(del)

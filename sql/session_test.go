@@ -15,16 +15,47 @@ import (
 // holding docs (JSON texts).
 func newTestSession(t testing.TB, docs ...string) (*Session, *storage.Engine) {
 	t.Helper()
-	eng, err := storage.Open(storage.Options{Dir: "data", FS: vfs.NewMem(), DisableBackground: true})
+	eng := openTestEngine(t, 0, "t")
+	writeDocs(t, eng, "t", docs...)
+	return NewSession(eng, Limits{}), eng
+}
+
+// openTestEngine opens an in-memory engine without background work, closed
+// when t ends, with collections colls in commons; sealRows 0 keeps the
+// default.
+func openTestEngine(t testing.TB, sealRows int, colls ...string) *storage.Engine {
+	t.Helper()
+	eng, err := storage.Open(storage.Options{Dir: "data", FS: vfs.NewMem(), DisableBackground: true, SealRows: sealRows})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { eng.Close() })
-	if _, err := eng.CreateCollection("commons", catalog.CollectionSpec{Name: "t"}); err != nil {
-		t.Fatal(err)
+	for _, c := range colls {
+		if _, err := eng.CreateCollection("commons", catalog.CollectionSpec{Name: c}); err != nil {
+			t.Fatal(err)
+		}
 	}
-	writeDocs(t, eng, "t", docs...)
-	return NewSession(eng, Limits{}), eng
+	return eng
+}
+
+// writeValues upserts docs into commons.coll, batch documents a request.
+func writeValues(t testing.TB, eng *storage.Engine, coll string, docs []types.Value, batch int) {
+	t.Helper()
+	for i := 0; i < len(docs); i += batch {
+		var ops []storage.WriteOp
+		for _, d := range docs[i:min(i+batch, len(docs))] {
+			ops = append(ops, storage.WriteOp{Kind: storage.OpUpsert, Doc: d})
+		}
+		res, _, err := eng.Write(context.Background(), "commons", coll, ops)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range res {
+			if r.Err != nil {
+				t.Fatal(r.Err)
+			}
+		}
+	}
 }
 
 func writeDocs(t testing.TB, eng *storage.Engine, coll string, docs ...string) {
