@@ -435,19 +435,7 @@ func (c *compiler) like(e *plan.Like) (evalFn, error) {
 			return types.Bool(m.Match(v.Str()) != not), nil
 		}, nil
 	}
-	p, err := c.compile(e.Pattern)
-	if err != nil {
-		return nil, err
-	}
-	return func(row Row) (types.Value, error) {
-		v, err := x(row)
-		if err != nil {
-			return v, err
-		}
-		pv, err := p(row)
-		if err != nil {
-			return pv, err
-		}
+	return c.binary(e.X, e.Pattern, func(v, pv types.Value) (types.Value, error) {
 		if v.Kind() != types.KindString || pv.Kind() != types.KindString {
 			return types.Null, nil
 		}
@@ -456,7 +444,7 @@ func (c *compiler) like(e *plan.Like) (evalFn, error) {
 			return types.Value{}, err
 		}
 		return types.Bool(ok != not), nil
-	}, nil
+	})
 }
 
 func (c *compiler) regex(e *plan.Regex) (evalFn, error) {
