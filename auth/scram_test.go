@@ -2,22 +2,17 @@ package auth
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/pbkdf2"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"math/big"
 	"net"
 	"testing"
 	"time"
 
+	"github.com/basaltdb/basalt/internal/testcert"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgproto3"
 )
@@ -301,7 +296,7 @@ func TestSCRAMWithPgx(t *testing.T) {
 func TestSCRAMChannelBinding(t *testing.T) {
 	env := newTestEnv(t)
 	_, secret := mustCreate(t, env.store, KeySpec{Name: "root", Role: RoleAdmin})
-	cert, leaf := selfSigned(t)
+	cert, leaf := testcert.SelfSigned(t)
 	f := startFakePG(t, env.store, &tls.Config{Certificates: []tls.Certificate{cert}}, TLSServerEndPoint(leaf))
 	addr := f.ln.Addr().(*net.TCPAddr)
 	for _, mode := range []string{"require", "prefer", "disable"} {
@@ -328,29 +323,6 @@ func TestSCRAMChannelBinding(t *testing.T) {
 		}
 		cancel()
 	}
-}
-
-func selfSigned(t *testing.T) (tls.Certificate, *x509.Certificate) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "127.0.0.1"},
-		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, leaf
 }
 
 // BenchmarkSCRAMFind is the per-connection cost of finding the key a

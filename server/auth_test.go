@@ -3,18 +3,11 @@ package server
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -24,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/basaltdb/basalt/internal/testcert"
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
@@ -273,7 +267,7 @@ func TestAuthPostgres(t *testing.T) {
 // channel_binding=require.
 func TestAuthPostgresTLS(t *testing.T) {
 	dir := t.TempDir()
-	certFile, keyFile := writeSelfSigned(t, dir)
+	certFile, keyFile := testcert.Files(t, dir)
 	const admin = "env-admin-key-0123456789abcdef"
 	s, _ := startLogged(t, Config{DataDir: filepath.Join(dir, "data"), Auth: true, AdminKey: admin, TLSCert: certFile, TLSKey: keyFile})
 	defer s.Shutdown()
@@ -292,35 +286,4 @@ func TestAuthPostgresTLS(t *testing.T) {
 	if _, err := pgconn.Connect(ctx, fmt.Sprintf("postgres://u:wrong@%s/basalt?sslmode=require&channel_binding=require", s.PGAddr())); err == nil {
 		t.Fatal("a wrong key connected over TLS")
 	}
-}
-
-func writeSelfSigned(t *testing.T, dir string) (certFile, keyFile string) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "127.0.0.1"},
-		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kder, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return certFile, keyFile
 }
