@@ -21,14 +21,18 @@ type writeReq struct {
 	flush   bool       // freeze every mutable segment after this group
 	ops     []prepared
 	results []WriteResult
+	// checkpoints are source positions committed with ops (checkpoint.go);
+	// clearCheckpoints, when set, deletes the positions under a prefix.
+	checkpoints      []Checkpoint
+	clearCheckpoints string
 	seq     uint64
 	err     error
 	done    chan struct{}
 }
 
 // submit queues a request and waits for its outcome.
-func (c *collection) submit(ctx context.Context, ops []prepared) ([]WriteResult, uint64, error) {
-	r := &writeReq{ops: ops, results: make([]WriteResult, len(ops)), done: make(chan struct{})}
+func (c *collection) submit(ctx context.Context, ops []prepared, cks []Checkpoint) ([]WriteResult, uint64, error) {
+	r := &writeReq{ops: ops, results: make([]WriteResult, len(ops)), checkpoints: cks, done: make(chan struct{})}
 	if err := c.enqueue(ctx, r); err != nil {
 		return nil, 0, err
 	}
@@ -398,6 +402,11 @@ func (c *collection) commitGroup(group []*writeReq) {
 				return
 			}
 			r.results[i] = res
+		}
+		if err := c.setCheckpoints(g.b, r); err != nil {
+			c.nextRowID = firstRow
+			fail(fmt.Errorf("commit source positions of collection %s.%s: %w", c.meta.Workspace, c.meta.Name, err))
+			return
 		}
 	}
 	var seq uint64

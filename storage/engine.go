@@ -351,6 +351,10 @@ func (e *Engine) write(ctx context.Context, ws, name string, ops []WriteOp, all 
 	if err != nil {
 		return nil, 0, err
 	}
+	return e.writeTo(ctx, c, ws, name, ops, all, nil)
+}
+
+func (e *Engine) writeTo(ctx context.Context, c *collection, ws, name string, ops []WriteOp, all bool, cks []Checkpoint) ([]WriteResult, uint64, error) {
 	now := e.opts.Now()
 	prep := make([]prepared, len(ops))
 	for i, op := range ops {
@@ -360,7 +364,7 @@ func (e *Engine) write(ctx context.Context, ws, name string, ops []WriteOp, all 
 		}
 	}
 	c.prefetch(prep)
-	res, seq, err := c.submit(ctx, prep)
+	res, seq, err := c.submit(ctx, prep, cks)
 	if errors.Is(err, ErrClosed) && c.dropped.Load() {
 		return nil, 0, fmt.Errorf("%w: collection %q in workspace %q was dropped", catalog.ErrNotFound, name, ws)
 	}

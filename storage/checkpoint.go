@@ -1,0 +1,105 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+
+	"github.com/basaltdb/basalt/storage/kv"
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// Checkpoint is a source's position (a Kafka partition's next offset, a
+// file's byte offset), committed in the same atomic batch as the documents
+// read before it. A source that restarts from its checkpoint neither loses
+// nor repeats a record: either the documents and the position both landed,
+// or neither did.
+type Checkpoint struct {
+	// Source names the position within the collection, e.g.
+	// "kafka/<source id>/<partition>". Positions are listed by prefix.
+	Source string
+	Value  []byte
+}
+
+// WriteAt is Write with checkpoints committed atomically with the
+// operations. The checkpoints are written even when every operation fails
+// on its own (a record that decoded to a bad document is still consumed).
+func (e *Engine) WriteAt(ctx context.Context, ws, name string, ops []WriteOp, cks []Checkpoint) ([]WriteResult, uint64, error) {
+	c, err := e.collection(ws, name)
+	if err != nil {
+		return nil, 0, err
+	}
+	for _, ck := range cks {
+		if ck.Source == "" {
+			return nil, 0, fmt.Errorf("storage: checkpoint without a source name")
+		}
+	}
+	return e.writeTo(ctx, c, ws, name, ops, false, cks)
+}
+
+// Checkpoints returns the committed positions of a collection whose source
+// names start with prefix.
+func (e *Engine) Checkpoints(ws, name, prefix string) (map[string][]byte, error) {
+	c, err := e.collection(ws, name)
+	if err != nil {
+		return nil, err
+	}
+	start := kv.OffsetKey(c.id, prefix)
+	_, end := kv.TableSpan(kv.TableOffsets, c.id)
+	if prefix != "" {
+		end = prefixEnd(start)
+	}
+	out := map[string][]byte{}
+	base := len(kv.OffsetKey(c.id, ""))
+	err = kv.Scan(e.db, start, end, func(key, value []byte) error {
+		out[string(key[base:])] = bytes.Clone(value)
+		return nil
+	})
+	return out, err
+}
+
+// DeleteCheckpoints forgets the positions whose source names start with
+// prefix (a source was removed from the collection). It goes through the
+// committer so it is ordered with the writes that set them.
+func (e *Engine) DeleteCheckpoints(ctx context.Context, ws, name, prefix string) error {
+	c, err := e.collection(ws, name)
+	if err != nil {
+		return err
+	}
+	if prefix == "" {
+		return fmt.Errorf("storage: deleting checkpoints needs a source prefix")
+	}
+	r := &writeReq{clearCheckpoints: prefix, done: make(chan struct{})}
+	if err := c.enqueue(ctx, r); err != nil {
+		return err
+	}
+	return r.err
+}
+
+// setCheckpoints adds a request's checkpoint changes to the group's batch.
+func (c *collection) setCheckpoints(b *pebble.Batch, r *writeReq) error {
+	if r.clearCheckpoints != "" {
+		start := kv.OffsetKey(c.id, r.clearCheckpoints)
+		if err := b.DeleteRange(start, prefixEnd(start), nil); err != nil {
+			return err
+		}
+	}
+	for _, ck := range r.checkpoints {
+		if err := b.Set(kv.OffsetKey(c.id, ck.Source), ck.Value, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// prefixEnd returns the smallest key after every key starting with p.
+func prefixEnd(p []byte) []byte {
+	end := bytes.Clone(p)
+	for i := len(end) - 1; i >= 0; i-- {
+		if end[i] != 0xff {
+			end[i]++
+			return end[:i+1]
+		}
+	}
+	return nil
+}
