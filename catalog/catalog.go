@@ -29,6 +29,7 @@ type Collection struct {
 	RetentionSecs       int64          `json:"retention_secs,omitempty"`
 	EventTimeInfo       *EventTimeInfo `json:"event_time_info,omitempty"`
 	PartitionResolution time.Duration  `json:"partition_resolution"`
+	Sources             []Source       `json:"sources,omitempty"`
 }
 
 // Retention returns the retention period, or 0 for none.
@@ -39,11 +40,12 @@ type Catalog struct {
 	db  *pebble.DB
 	now func() time.Time
 
-	mu          sync.RWMutex
-	workspaces  map[string]Workspace
-	collections map[string]map[string]Collection // ws → name → record
-	nextID      uint64
-	lambdas     map[string]map[string]*lambda // ws → name → lambda (lambda.go)
+	mu           sync.RWMutex
+	workspaces   map[string]Workspace
+	collections  map[string]map[string]Collection // ws → name → record
+	nextID       uint64
+	lambdas      map[string]map[string]*lambda // ws → name → lambda (lambda.go)
+	integrations map[string]Integration        // integration.go
 }
 
 // Open loads the catalog, creating the default workspace on first start.
@@ -88,6 +90,9 @@ func Open(db *pebble.DB, now func() time.Time) (*Catalog, error) {
 	}
 	if err := c.loadLambdas(); err != nil {
 		return nil, err
+	}
+	if err := c.loadIntegrations(); err != nil {
+		return nil, fmt.Errorf("load integrations: %w", err)
 	}
 	if _, ok := c.workspaces[DefaultWorkspace]; !ok {
 		if _, err := c.CreateWorkspace(DefaultWorkspace, ""); err != nil {
@@ -194,6 +199,10 @@ func (c *Catalog) CreateCollection(ws string, spec CollectionSpec) (Collection, 
 	if _, ok := c.collections[ws][spec.Name]; ok {
 		return Collection{}, fmt.Errorf("%w: collection %q in workspace %q", ErrAlreadyExists, spec.Name, ws)
 	}
+	srcs := slices.Clone(spec.Sources)
+	if err := c.validateSources(srcs); err != nil {
+		return Collection{}, err
+	}
 	col := Collection{
 		ID:                  c.nextID,
 		Workspace:           ws,
@@ -203,6 +212,7 @@ func (c *Catalog) CreateCollection(ws string, spec CollectionSpec) (Collection, 
 		RetentionSecs:       spec.RetentionSecs,
 		EventTimeInfo:       spec.EventTimeInfo,
 		PartitionResolution: spec.PartitionResolution,
+		Sources:             srcs,
 	}
 	rec, _ := json.Marshal(col)
 	if err := c.commit(func(b *pebble.Batch) error {

@@ -73,6 +73,9 @@ type CollectionSpec struct {
 	RetentionSecs       int64 // 0: keep forever
 	EventTimeInfo       *EventTimeInfo
 	PartitionResolution time.Duration // 0: default
+	// Sources stream documents into the collection; their integrations
+	// must exist. Ids are assigned on creation.
+	Sources []Source
 }
 
 // Validate checks the spec and fills defaults.

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/basaltdb/basalt/auth"
+	"github.com/basaltdb/basalt/ingest"
+	"github.com/basaltdb/basalt/ingest/kafka"
 	"github.com/basaltdb/basalt/server/httpapi"
 	"github.com/basaltdb/basalt/server/pgwire"
 	"github.com/basaltdb/basalt/storage"
@@ -85,6 +87,7 @@ type Server struct {
 	pgLn     net.Listener
 	pg       *pgwire.Server
 	keys     *auth.Store
+	sources  *ingest.Manager
 	registry *prometheus.Registry
 	served   chan error
 }
@@ -133,7 +136,11 @@ func Start(cfg Config) (*Server, error) {
 	if cfg.PGAuth == nil && keys.Required() {
 		cfg.PGAuth = newKeyAuthenticator(keys, tlsCfg)
 	}
-	api := httpapi.New(httpapi.Config{Engine: eng, Logger: cfg.Logger, MaxBodyBytes: cfg.MaxBodyBytes, Gatherer: reg, Registerer: reg, Pprof: cfg.Pprof, Keys: keys})
+	sources := ingest.New(ingest.Config{
+		Engine: eng, Logger: cfg.Logger, Registerer: reg,
+		Connectors: map[string]ingest.Connector{"kafka": kafka.Connector(kafka.Options{})},
+	})
+	api := httpapi.New(httpapi.Config{Engine: eng, Logger: cfg.Logger, MaxBodyBytes: cfg.MaxBodyBytes, Gatherer: reg, Registerer: reg, Pprof: cfg.Pprof, Keys: keys, Sources: sources})
 	s := &Server{
 		cfg:      cfg,
 		log:      cfg.Logger,
@@ -141,6 +148,7 @@ func Start(cfg Config) (*Server, error) {
 		httpLn:   ln,
 		registry: reg,
 		keys:     keys,
+		sources:  sources,
 		api:      api,
 		served:   make(chan error, 2),
 		pgLn:     pgLn,
@@ -151,6 +159,7 @@ func Start(cfg Config) (*Server, error) {
 			ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
 		},
 	}
+	sources.Start()
 	go func() { s.served <- s.httpSrv.Serve(ln) }()
 	go func() {
 		if err := s.pg.Serve(pgLn); !errors.Is(err, pgwire.ErrServerClosed) {
@@ -201,6 +210,9 @@ func (s *Server) Shutdown() error {
 	// PostgreSQL sessions are long-lived: their statements are cancelled
 	// and the clients told 57P01, as PostgreSQL's fast shutdown does.
 	_ = s.pg.Close()
+	// Sources stop before the engine: a batch in flight commits whole
+	// (documents and offsets) or not at all.
+	s.sources.Close()
 	eerr := s.engine.Close()
 	if herr != nil && !errors.Is(herr, http.ErrServerClosed) {
 		return herr

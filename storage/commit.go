@@ -25,9 +25,9 @@ type writeReq struct {
 	// clearCheckpoints, when set, deletes the positions under a prefix.
 	checkpoints      []Checkpoint
 	clearCheckpoints string
-	seq     uint64
-	err     error
-	done    chan struct{}
+	seq              uint64
+	err              error
+	done             chan struct{}
 }
 
 // submit queues a request and waits for its outcome.

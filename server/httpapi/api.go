@@ -52,6 +52,9 @@ type Config struct {
 	// QueryMemoryBytes is each query's operator memory budget. Default
 	// 2 GiB.
 	QueryMemoryBytes int64
+	// Sources runs collection sources (nil: sources are accepted and
+	// shown, but nothing consumes them).
+	Sources Sources
 }
 
 // EnsureDefaults fills unset fields.
@@ -166,6 +169,12 @@ func (a *API) routes() {
 	// pagination guide.
 	a.handle("/v1/orgs/self/queries/{queryId}/pages/{cursor}", methods{"GET": a.queryPages})
 	a.handle("/v1/orgs/self/queries/validations", methods{"POST": a.validateQuery})
+	a.handle("/v1/orgs/self/integrations", methods{"GET": a.listIntegrations, "POST": a.createIntegration})
+	a.handle("/v1/orgs/self/integrations/{integration}", methods{"GET": a.getIntegration, "DELETE": a.deleteIntegration})
+	a.handle("/v1/orgs/self/ws/{ws}/collections/{coll}/sources", methods{"GET": a.listSources})
+	a.handle("/v1/orgs/self/ws/{ws}/collections/{coll}/sources/{source}", methods{"GET": a.getSource})
+	a.handle("/v1/orgs/self/ws/{ws}/collections/{coll}/sources/{source}/suspend", methods{"POST": a.suspendSource})
+	a.handle("/v1/orgs/self/ws/{ws}/collections/{coll}/sources/{source}/resume", methods{"POST": a.resumeSource})
 	a.lambdaRoutes()
 	a.apiKeyRoutes()
 	a.handle("/healthz", methods{"GET": a.health})

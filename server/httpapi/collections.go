@@ -24,7 +24,7 @@ type collectionJSON struct {
 	RetentionSecs               *int64                 `json:"retention_secs"`
 	EventTimeInfo               *catalog.EventTimeInfo `json:"event_time_info,omitempty"`
 	TimePartitionResolutionSecs int64                  `json:"time_partition_resolution_secs"`
-	Sources                     []any                  `json:"sources"`
+	Sources                     []sourceJSON           `json:"sources"`
 	InsertOnly                  bool                   `json:"insert_only"`
 	ReadOnly                    bool                   `json:"read_only"`
 	StorageCompressionType      string                 `json:"storage_compression_type"`
@@ -50,7 +50,7 @@ func (a *API) collectionJSON(col catalog.Collection, status string) collectionJS
 		CreatedAt:                   isoTime(col.CreatedAt),
 		EventTimeInfo:               col.EventTimeInfo,
 		TimePartitionResolutionSecs: int64(col.PartitionResolution / time.Second),
-		Sources:                     []any{},
+		Sources:                     a.sourcesJSON(col),
 		StorageCompressionType:      "ZSTD",
 		Stats:                       collectionStatsJSON{FillProgress: 1},
 	}
@@ -102,6 +102,10 @@ func (a *API) getCollection(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) deleteCollection(w http.ResponseWriter, r *http.Request) {
+	if old, err := a.eng.Catalog().Collection(r.PathValue("ws"), r.PathValue("coll")); err == nil && a.cfg.Sources != nil {
+		// Stop its sources first, so nothing writes while it goes.
+		a.cfg.Sources.StopCollection(old.ID)
+	}
 	col, err := a.eng.DropCollection(r.PathValue("ws"), r.PathValue("coll"))
 	if err != nil {
 		writeError(w, classify(err))
@@ -146,7 +150,6 @@ func (a *API) createCollection(w http.ResponseWriter, r *http.Request) {
 		v    json.RawMessage
 		why  string
 	}{
-		{"sources", req.Sources, "ingest sources (Kafka, files) are not available yet; write documents through the docs API"},
 		{"field_mapping_query", req.FieldMappingQuery, "ingest transformations are not available yet"},
 		{"field_mappings", req.FieldMappings, "ingest transformations are not available yet"},
 		{"clustering_key", req.ClusteringKey, "clustering keys are not available"},
@@ -156,7 +159,12 @@ func (a *API) createCollection(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	spec := catalog.CollectionSpec{Name: *req.Name, Description: req.Description, EventTimeInfo: req.EventTimeInfo}
+	srcs, aerr := parseSources(req.Sources)
+	if aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	spec := catalog.CollectionSpec{Name: *req.Name, Description: req.Description, EventTimeInfo: req.EventTimeInfo, Sources: srcs}
 	if req.RetentionSecs != nil {
 		spec.RetentionSecs = *req.RetentionSecs
 	}
@@ -171,6 +179,9 @@ func (a *API) createCollection(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		writeError(w, classify(err))
 		return
+	}
+	if len(col.Sources) > 0 && a.cfg.Sources != nil {
+		a.cfg.Sources.Sync()
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"data": a.collectionJSON(col, "READY")})
 }

@@ -8,6 +8,7 @@
 //	'C' 'w' name                    → catalog: workspace record (JSON)
 //	'C' 'c' ws 0x00 name            → catalog: collection record (JSON)
 //	'C' 'n'                         → catalog: next collection id
+//	'C' 'i' name                    → catalog: integration record (JSON)
 //	'r' cid rowid                   → row store: the document (types binary)
 //	'p' cid _id                     → primary key: rowid (uvarint)
 //	'd' cid rowid                   → deletion mark of a row kept in a segment

@@ -150,3 +150,17 @@ func APIKeySpan() (start, end []byte) {
 
 // AuthConfigKey holds the settings every API key shares (the SCRAM salt).
 func AuthConfigKey() []byte { return []byte{TableCatalog, catalogAuthCfg} }
+
+// catalogIntegration prefixes integration records (Kafka clusters and the
+// like that collection sources name).
+const catalogIntegration byte = 'i'
+
+// IntegrationKey is the catalog record of an integration.
+func IntegrationKey(name string) []byte {
+	return append([]byte{TableCatalog, catalogIntegration}, name...)
+}
+
+// IntegrationSpan spans every integration record.
+func IntegrationSpan() (start, end []byte) {
+	return []byte{TableCatalog, catalogIntegration}, []byte{TableCatalog, catalogIntegration + 1}
+}

@@ -1,0 +1,391 @@
+package kafka
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/basaltdb/basalt/ingest"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/sasl/plain"
+)
+
+// Options tune the connector; zero fields take defaults.
+type Options struct {
+	// FetchMaxBytes bounds what is fetched ahead of the commit: the memory
+	// a slow collection lets a fast topic use.
+	FetchMaxBytes int32
+	// LagInterval is how often partition ends are listed (lag, new
+	// partitions, a deleted topic, an unreachable cluster).
+	LagInterval time.Duration
+}
+
+func (o *Options) ensureDefaults() {
+	if o.FetchMaxBytes == 0 {
+		o.FetchMaxBytes = 16 << 20
+	}
+	if o.LagInterval == 0 {
+		o.LagInterval = time.Second
+	}
+}
+
+// Connector returns the ingest connector for Kafka integrations.
+func Connector(opts Options) ingest.Connector {
+	opts.ensureDefaults()
+	return func(ctx context.Context, j *ingest.Job) error {
+		return run(ctx, j, opts)
+	}
+}
+
+// consumer is one running source.
+type consumer struct {
+	j      *ingest.Job
+	opts   Options
+	topic  string
+	cl     *kgo.Client
+	adm    *kadm.Client
+	decode decodeFunc
+
+	mu        sync.Mutex
+	topicID   kadm.TopicID    // the topic's id when first seen
+	recreated bool            // the topic was deleted and created again
+	next      map[int32]int64 // partition → next offset to read (committed)
+	ends      map[int32]int64 // partition → last listed end
+	reachErr  string          // why the last look at the cluster failed
+}
+
+func run(ctx context.Context, j *ingest.Job, opts Options) error {
+	k := j.Integration.Kafka
+	if k == nil || j.Source.Kafka == nil {
+		return fmt.Errorf("source %s is not a Kafka source", j.Source.ID)
+	}
+	kopts := []kgo.Opt{
+		kgo.SeedBrokers(splitServers(k.BootstrapServers)...),
+		kgo.ClientID("basalt"),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
+		kgo.FetchMaxBytes(opts.FetchMaxBytes),
+		kgo.FetchMaxPartitionBytes(min(opts.FetchMaxBytes, 4<<20)),
+		kgo.FetchMaxWait(500 * time.Millisecond),
+		kgo.DialTimeout(5 * time.Second),
+		kgo.RetryTimeout(10 * time.Second),
+		kgo.MetadataMinAge(time.Second),
+		// A position past the end (the topic was recreated, or records
+		// expired) restarts the partition at its first record.
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+	}
+	if sc := k.SecurityConfig; sc != nil && sc.APIKey != "" {
+		kopts = append(kopts, kgo.SASL(plain.Auth{User: sc.APIKey, Pass: sc.Secret}.AsMechanism()))
+	}
+	cl, err := kgo.NewClient(kopts...)
+	if err != nil {
+		return fmt.Errorf("kafka client for %s: %w", k.BootstrapServers, err)
+	}
+	defer cl.Close()
+	dec, err := newDecoder(j)
+	if err != nil {
+		return err
+	}
+	c := &consumer{
+		j: j, opts: opts, topic: j.Source.Kafka.TopicName, cl: cl, adm: kadm.NewClient(cl), decode: dec,
+		next: map[int32]int64{}, ends: map[int32]int64{},
+	}
+	if err := c.assign(ctx); err != nil {
+		return err
+	}
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		c.watch(watchCtx)
+	}()
+	defer func() {
+		stopWatch()
+		wg.Wait()
+	}()
+	return c.consume(ctx)
+}
+
+func splitServers(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// assign lists the topic's partitions and starts consuming each from its
+// committed position. Partitions without one start at the policy's end; for
+// LATEST that end is committed first, so a restart before the first record
+// does not skip what arrived in between.
+func (c *consumer) assign(ctx context.Context) error {
+	pos, err := c.j.Positions()
+	if err != nil {
+		return err
+	}
+	ends, err := c.listEnds(ctx)
+	if err != nil {
+		return err
+	}
+	add := map[int32]kgo.Offset{}
+	var fresh []ingest.Position
+	c.mu.Lock()
+	for p, end := range ends {
+		if _, ok := c.next[p]; ok {
+			continue
+		}
+		off, ok := pos[strconv.Itoa(int(p))]
+		if !ok {
+			off = 0
+			if strings.EqualFold(c.j.Source.Kafka.OffsetResetPolicy, "LATEST") {
+				off = end
+			}
+			fresh = append(fresh, ingest.Position{Name: strconv.Itoa(int(p)), Offset: off})
+		}
+		c.next[p] = off
+		add[p] = kgo.NewOffset().At(off)
+	}
+	c.mu.Unlock()
+	if len(fresh) > 0 && strings.EqualFold(c.j.Source.Kafka.OffsetResetPolicy, "LATEST") {
+		if err := c.j.Write(ctx, nil, fresh); err != nil {
+			return err
+		}
+	}
+	if len(add) > 0 {
+		c.cl.AddConsumePartitions(map[string]map[int32]kgo.Offset{c.topic: add})
+		c.j.Log.Info("consuming kafka partitions", "topic", c.topic, "added", len(add))
+	}
+	c.updateLag()
+	return nil
+}
+
+// listEnds returns the end (last stable) offset of every partition of the
+// topic; a missing topic or an unreachable cluster is an error that names
+// it, and sets the source's state.
+func (c *consumer) listEnds(ctx context.Context) (map[int32]int64, error) {
+	lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := c.checkTopicID(lctx); err != nil {
+		return nil, c.fail(ctx, err)
+	}
+	listed, err := c.adm.ListCommittedOffsets(lctx, c.topic)
+	if err == nil {
+		if _, ok := listed.Lookup(c.topic, -1); ok || len(listed[c.topic]) == 0 {
+			err = fmt.Errorf("topic %q does not exist in Kafka cluster %s", c.topic, c.j.Integration.Kafka.BootstrapServers)
+		}
+	}
+	if err == nil {
+		err = listed.Error()
+		if errors.Is(err, kerr.UnknownTopicOrPartition) {
+			err = fmt.Errorf("topic %q does not exist in Kafka cluster %s", c.topic, c.j.Integration.Kafka.BootstrapServers)
+		}
+	}
+	if err != nil {
+		return nil, c.fail(ctx, err)
+	}
+	ends := map[int32]int64{}
+	for p, lo := range listed[c.topic] {
+		ends[p] = lo.Offset
+	}
+	c.mu.Lock()
+	wasErr := c.reachErr != ""
+	c.reachErr = ""
+	for p, e := range ends {
+		c.ends[p] = e
+	}
+	c.mu.Unlock()
+	if wasErr {
+		c.j.Log.Info("kafka topic reachable again", "topic", c.topic)
+	}
+	return ends, nil
+}
+
+// fail records why the cluster or topic could not be read.
+func (c *consumer) fail(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if !strings.Contains(err.Error(), "does not exist") {
+		err = fmt.Errorf("cannot reach Kafka cluster %s: %w", c.j.Integration.Kafka.BootstrapServers, err)
+	}
+	c.mu.Lock()
+	c.reachErr = err.Error()
+	c.mu.Unlock()
+	c.j.SetState(ingest.StateError, err.Error())
+	return err
+}
+
+// checkTopicID notices a topic that was deleted and created again under the
+// same name: its offsets start over, so the committed positions mean
+// nothing in it.
+func (c *consumer) checkTopicID(ctx context.Context) error {
+	details, err := c.adm.ListTopics(ctx, c.topic)
+	if err != nil {
+		return err
+	}
+	d, ok := details[c.topic]
+	if !ok || errors.Is(d.Err, kerr.UnknownTopicOrPartition) {
+		return fmt.Errorf("topic %q does not exist in Kafka cluster %s", c.topic, c.j.Integration.Kafka.BootstrapServers)
+	}
+	if d.Err != nil {
+		return d.Err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case c.topicID == kadm.TopicID{}:
+		c.topicID = d.ID
+	case d.ID != c.topicID && d.ID != kadm.TopicID{}:
+		c.recreated = true
+	}
+	return nil
+}
+
+// errRecreated restarts the connector on a recreated topic.
+var errRecreated = errors.New("the topic was deleted and created again; consuming it from its start")
+
+// restartRecreated moves every partition back to the new topic's start.
+func (c *consumer) restartRecreated(ctx context.Context) error {
+	c.mu.Lock()
+	pos := make([]ingest.Position, 0, len(c.next))
+	for p := range c.next {
+		pos = append(pos, ingest.Position{Name: strconv.Itoa(int(p)), Offset: 0})
+	}
+	c.mu.Unlock()
+	c.j.Log.Warn("kafka topic was recreated; starting over at its first record", "topic", c.topic)
+	if err := c.j.Write(ctx, nil, pos); err != nil {
+		return err
+	}
+	return errRecreated
+}
+
+// watch lists partition ends periodically: lag, new partitions, and the
+// state when the topic or the cluster goes away and comes back.
+func (c *consumer) watch(ctx context.Context) {
+	t := time.NewTicker(c.opts.LagInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		ends, err := c.listEnds(ctx)
+		if err != nil {
+			continue
+		}
+		c.mu.Lock()
+		newParts := false
+		for p := range ends {
+			if _, ok := c.next[p]; !ok {
+				newParts = true
+			}
+		}
+		c.mu.Unlock()
+		if newParts {
+			if err := c.assign(ctx); err != nil {
+				continue
+			}
+		}
+		c.updateLag()
+	}
+}
+
+// updateLag publishes each partition's lag and the state it implies.
+func (c *consumer) updateLag() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.reachErr != "" {
+		return
+	}
+	behind := false
+	for p, off := range c.next {
+		end, ok := c.ends[p]
+		if !ok {
+			continue
+		}
+		if end > off {
+			behind = true
+		}
+		c.j.SetLag(p, off, end)
+	}
+	if behind {
+		c.j.SetState(ingest.StateProcessing, "")
+	} else {
+		c.j.SetState(ingest.StateWatching, "")
+	}
+}
+
+// consume polls, decodes and commits until ctx ends.
+func (c *consumer) consume(ctx context.Context) error {
+	workers := map[int32]*partitionWorker{}
+	for {
+		pctx, cancel := context.WithTimeout(ctx, time.Second)
+		fetches := c.cl.PollRecords(pctx, 0)
+		cancel()
+		if ctx.Err() != nil {
+			return nil
+		}
+		c.mu.Lock()
+		recreated := c.recreated
+		c.mu.Unlock()
+		if recreated {
+			return c.restartRecreated(ctx)
+		}
+		if fetches.IsClientClosed() {
+			return errors.New("kafka client closed")
+		}
+		fetches.EachError(func(topic string, p int32, err error) {
+			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+				return
+			}
+			c.j.Log.Warn("kafka fetch error", "topic", topic, "partition", p, "err", err)
+			c.j.SetState(ingest.StateError, fmt.Sprintf("fetch from topic %q partition %d: %v", topic, p, err))
+		})
+		var batch []*partitionWorker
+		fetches.EachPartition(func(fp kgo.FetchTopicPartition) {
+			if len(fp.Records) == 0 {
+				return
+			}
+			w := workers[fp.Partition]
+			if w == nil {
+				w = &partitionWorker{c: c, partition: fp.Partition, dec: c.j.Decoder()}
+				workers[fp.Partition] = w
+			}
+			w.records = fp.Records
+			batch = append(batch, w)
+		})
+		if len(batch) == 0 {
+			continue
+		}
+		// Partitions decode and commit in parallel; their writes share the
+		// collection's group commit.
+		var wg sync.WaitGroup
+		errs := make([]error, len(batch))
+		for i, w := range batch {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = w.process(ctx)
+			}()
+		}
+		wg.Wait()
+		for _, err := range errs {
+			if err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+				return err
+			}
+		}
+		c.updateLag()
+	}
+}

@@ -1,0 +1,111 @@
+package kafka
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/basaltdb/basalt/catalog"
+	"github.com/basaltdb/basalt/ingest"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+func (n *testNode) status(col catalog.Collection) ingest.Status {
+	st, _ := n.mgr.Status(col.Sources[0].ID)
+	return st
+}
+
+func waitState(t *testing.T, n *testNode, col catalog.Collection, state, msgPart string) ingest.Status {
+	t.Helper()
+	var st ingest.Status
+	waitFor(t, fmt.Sprintf("state %s (%q)", state, msgPart), 20*time.Second, func() bool {
+		st = n.status(col)
+		return st.State == state && strings.Contains(st.Message, msgPart)
+	})
+	return st
+}
+
+// TestKafkaTopicDeletedAndRecreated: the source reports the missing topic
+// by name and goes on when it is back.
+func TestKafkaTopicDeletedAndRecreated(t *testing.T) {
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "t"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	addrs := c.ListenAddrs()
+	prod := newProducer(t, addrs)
+	n := openNode(t, t.TempDir())
+	defer n.close()
+	col := n.createSource(addrs, "t", "t", "")
+	produce(t, prod, "t", 0, `{"_id":"1","v":1}`)
+	waitFor(t, "first document", 10*time.Second, func() bool { d, _ := n.count("t"); return d == 1 })
+
+	adm := kadm.NewClient(prod)
+	if _, err := adm.DeleteTopics(context.Background(), "t"); err != nil {
+		t.Fatal(err)
+	}
+	st := waitState(t, n, col, ingest.StateError, `topic "t" does not exist`)
+	t.Logf("deleted topic: %s: %s", st.State, st.Message)
+
+	if _, err := adm.CreateTopic(context.Background(), 1, 1, nil, "t"); err != nil {
+		t.Fatal(err)
+	}
+	// A new producer: the old one remembers the deleted topic's id.
+	produce(t, newProducer(t, addrs), "t", 0, `{"_id":"2","v":2}`)
+	waitFor(t, "the document produced to the new topic", 20*time.Second, func() bool { d, _ := n.count("t"); return d == 2 })
+	waitState(t, n, col, ingest.StateWatching, "")
+}
+
+// TestKafkaBrokerUnreachable: the cluster goes away (the source says it
+// cannot reach it) and comes back on the same address with its data; the
+// source resumes where it committed.
+func TestKafkaBrokerUnreachable(t *testing.T) {
+	dataDir := t.TempDir()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	start := func() *kfake.Cluster {
+		c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.Ports(port), kfake.DataDir(dataDir), kfake.SeedTopics(2, "iot"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	c := start()
+	addrs := []string{"127.0.0.1:" + strconv.Itoa(port)}
+	n := openNode(t, t.TempDir())
+	defer n.close()
+	col := n.createSource(addrs, "iot", "iot", "")
+	produceTo := func(from, to int) {
+		cl, err := kgo.NewClient(kgo.SeedBrokers(addrs...), kgo.RecordPartitioner(kgo.ManualPartitioner()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer cl.Close()
+		for i := from; i < to; i++ {
+			produce(t, cl, "iot", int32(i%2), fmt.Sprintf(`{"_id":"r%d","v":%d}`, i, i))
+		}
+	}
+	produceTo(0, 10)
+	waitFor(t, "10 documents", 10*time.Second, func() bool { d, _ := n.count("iot"); return d == 10 })
+
+	c.Close()
+	st := waitState(t, n, col, ingest.StateError, "cannot reach Kafka cluster")
+	t.Logf("cluster down: %s: %s", st.State, st.Message)
+
+	c = start()
+	defer c.Close()
+	produceTo(10, 20)
+	waitFor(t, "20 documents after the cluster returned", 30*time.Second, func() bool { d, sum := n.count("iot"); return d == 20 && sum == 190 })
+	waitState(t, n, col, ingest.StateWatching, "")
+}

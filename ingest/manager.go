@@ -1,0 +1,319 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/basaltdb/basalt/catalog"
+	"github.com/basaltdb/basalt/storage"
+	"github.com/basaltdb/basalt/types"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Connector reads one source and hands its records to the job until ctx
+// ends. An error return restarts it after a backoff; the connector resumes
+// from j.Positions().
+type Connector func(ctx context.Context, j *Job) error
+
+// Error collection for records that could not be decoded.
+const (
+	BadWorkspace  = "_meta"
+	BadCollection = "bad"
+	// maxBadRecordBytes bounds how much of an undecodable record is kept.
+	maxBadRecordBytes = 64 << 10
+)
+
+// Config configures a Manager.
+type Config struct {
+	Engine     *storage.Engine
+	Logger     *slog.Logger
+	Registerer prometheus.Registerer
+	// Connectors by integration kind ("kafka").
+	Connectors map[string]Connector
+	// Backoff after a connector fails: doubling from MinBackoff up to
+	// MaxBackoff.
+	MinBackoff, MaxBackoff time.Duration
+}
+
+// Manager runs the collections' sources.
+type Manager struct {
+	cfg     Config
+	eng     *storage.Engine
+	log     *slog.Logger
+	metrics *metrics
+
+	poke chan struct{}
+	quit chan struct{}
+	done chan struct{}
+
+	mu       sync.Mutex
+	jobs     map[string]*running   // source id → running job
+	statuses map[string]*statusBox // source id → status, kept while suspended
+	badMu    sync.Mutex            // serializes creating the error collection
+}
+
+type running struct {
+	colID  uint64
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// New returns a manager; Start runs it.
+func New(cfg Config) *Manager {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.MinBackoff == 0 {
+		cfg.MinBackoff = 500 * time.Millisecond
+	}
+	if cfg.MaxBackoff == 0 {
+		cfg.MaxBackoff = 30 * time.Second
+	}
+	return &Manager{
+		cfg: cfg, eng: cfg.Engine, log: cfg.Logger, metrics: newMetrics(cfg.Registerer),
+		poke: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{}),
+		jobs: map[string]*running{}, statuses: map[string]*statusBox{},
+	}
+}
+
+// Start starts the sources of every collection and keeps them in line with
+// the catalog until Close.
+func (m *Manager) Start() {
+	m.reconcile()
+	go m.loop()
+}
+
+// Sync makes the manager catch up with the catalog now (after a collection
+// or source was created, dropped, suspended or resumed). It does not wait.
+func (m *Manager) Sync() {
+	select {
+	case m.poke <- struct{}{}:
+	default:
+	}
+}
+
+// StopCollection stops the sources of a collection and waits for them, so
+// nothing writes to it while it is dropped.
+func (m *Manager) StopCollection(colID uint64) {
+	m.mu.Lock()
+	var stop []*running
+	for id, r := range m.jobs {
+		if r.colID == colID {
+			stop = append(stop, r)
+			delete(m.jobs, id)
+			delete(m.statuses, id)
+		}
+	}
+	m.mu.Unlock()
+	for _, r := range stop {
+		r.cancel()
+		<-r.done
+	}
+}
+
+// Close stops every source and waits for them.
+func (m *Manager) Close() {
+	select {
+	case <-m.quit:
+		return
+	default:
+	}
+	close(m.quit)
+	<-m.done
+	m.mu.Lock()
+	jobs := m.jobs
+	m.jobs = map[string]*running{}
+	m.mu.Unlock()
+	for _, r := range jobs {
+		r.cancel()
+	}
+	for _, r := range jobs {
+		<-r.done
+	}
+}
+
+func (m *Manager) loop() {
+	defer close(m.done)
+	t := time.NewTicker(2 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-m.quit:
+			return
+		case <-m.poke:
+		case <-t.C:
+		}
+		m.reconcile()
+	}
+}
+
+// reconcile starts the sources that should run and stops the others.
+func (m *Manager) reconcile() {
+	want := map[string]bool{}
+	for _, col := range m.eng.Catalog().Collections("") {
+		for _, src := range col.Sources {
+			m.mu.Lock()
+			box := m.statuses[src.ID]
+			if box == nil {
+				box = &statusBox{}
+				m.statuses[src.ID] = box
+			}
+			_, isRunning := m.jobs[src.ID]
+			m.mu.Unlock()
+			if src.Suspended() {
+				box.update(func(s *Status) { s.setState(StateSuspended, "", time.Now()) })
+				continue
+			}
+			want[src.ID] = true
+			if !isRunning {
+				m.startJob(col, src, box)
+			}
+		}
+	}
+	m.mu.Lock()
+	var stop []*running
+	for id, r := range m.jobs {
+		if !want[id] {
+			stop = append(stop, r)
+			delete(m.jobs, id)
+		}
+	}
+	m.mu.Unlock()
+	for _, r := range stop {
+		r.cancel()
+		<-r.done
+	}
+}
+
+func (m *Manager) startJob(col catalog.Collection, src catalog.Source, box *statusBox) {
+	in, err := m.eng.Catalog().Integration(src.IntegrationName)
+	if err != nil {
+		box.update(func(s *Status) { s.setState(StateError, err.Error(), time.Now()) })
+		return
+	}
+	kind := "kafka"
+	conn := m.cfg.Connectors[kind]
+	if conn == nil || in.Kafka == nil {
+		box.update(func(s *Status) { s.setState(StateError, "no connector for integration "+in.Name, time.Now()) })
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &running{colID: col.ID, cancel: cancel, done: make(chan struct{})}
+	j := &Job{
+		Collection: col, Source: src, Integration: in, m: m, status: box,
+		Log: m.log.With("workspace", col.Workspace, "collection", col.Name, "source", src.ID),
+	}
+	box.update(func(s *Status) {
+		if s.State != StateError {
+			s.setState(StateInitializing, "", time.Now())
+		}
+	})
+	m.mu.Lock()
+	m.jobs[src.ID] = r
+	m.mu.Unlock()
+	go m.run(ctx, j, conn, r)
+}
+
+// run runs a connector until ctx ends, restarting it with backoff.
+func (m *Manager) run(ctx context.Context, j *Job, conn Connector, r *running) {
+	defer close(r.done)
+	backoff := m.cfg.MinBackoff
+	for {
+		start := time.Now()
+		err := conn(ctx, j)
+		if ctx.Err() != nil {
+			return
+		}
+		if errors.Is(err, ErrCollectionGone) {
+			j.Log.Info("source stopped: its collection was dropped")
+			return
+		}
+		if err == nil {
+			err = errors.New("connector stopped without an error")
+		}
+		j.SetState(StateError, err.Error())
+		j.Log.Warn("source failed; restarting", "err", err, "backoff", backoff)
+		if time.Since(start) > time.Minute {
+			backoff = m.cfg.MinBackoff
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, m.cfg.MaxBackoff)
+	}
+}
+
+// Status returns a source's status, and false when the manager does not
+// know the source.
+func (m *Manager) Status(sourceID string) (Status, bool) {
+	m.mu.Lock()
+	box := m.statuses[sourceID]
+	m.mu.Unlock()
+	if box == nil {
+		return Status{}, false
+	}
+	return box.get(), true
+}
+
+// keepBad writes undecodable records to the error collection, creating it
+// on first use. Each record's _id is its source and position, so a replay
+// after a crash overwrites rather than repeats it.
+func (m *Manager) keepBad(ctx context.Context, j *Job, bad []Record) error {
+	if err := m.ensureBadCollection(); err != nil {
+		return err
+	}
+	now := time.Now()
+	ops := make([]storage.WriteOp, len(bad))
+	for i, r := range bad {
+		raw := r.Raw
+		if len(raw) > maxBadRecordBytes {
+			raw = raw[:maxBadRecordBytes]
+		}
+		ops[i] = storage.WriteOp{Doc: types.Object([]types.Field{
+			{Name: storage.FieldID, Value: types.String(j.Source.ID + ":" + r.Position)},
+			{Name: "workspace", Value: types.String(j.Collection.Workspace)},
+			{Name: "collection", Value: types.String(j.Collection.Name)},
+			{Name: "source_id", Value: types.String(j.Source.ID)},
+			{Name: "position", Value: types.String(r.Position)},
+			{Name: "error", Value: types.String(r.Err.Error())},
+			{Name: "record", Value: types.String(strings.ToValidUTF8(string(raw), "\uFFFD"))},
+			{Name: "received_at", Value: types.TimestampOf(now)},
+		})}
+	}
+	res, _, err := m.eng.Write(ctx, BadWorkspace, BadCollection, ops)
+	if err != nil {
+		return err
+	}
+	for _, r := range res {
+		if r.Err != nil {
+			return fmt.Errorf("write to %s.%s: %s", BadWorkspace, BadCollection, r.Err.Message)
+		}
+	}
+	return nil
+}
+
+func (m *Manager) ensureBadCollection() error {
+	m.badMu.Lock()
+	defer m.badMu.Unlock()
+	cat := m.eng.Catalog()
+	if _, err := cat.Collection(BadWorkspace, BadCollection); err == nil {
+		return nil
+	}
+	if _, err := cat.Workspace(BadWorkspace); err != nil {
+		if _, err := cat.CreateWorkspace(BadWorkspace, "records that ingest sources could not decode"); err != nil && !errors.Is(err, catalog.ErrAlreadyExists) {
+			return err
+		}
+	}
+	_, err := m.eng.CreateCollection(BadWorkspace, catalog.CollectionSpec{Name: BadCollection, Description: "records that ingest sources could not decode, with the reason"})
+	if err != nil && !errors.Is(err, catalog.ErrAlreadyExists) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,48 @@
+package ingest
+
+import (
+	"fmt"
+
+	"github.com/basaltdb/basalt/storage"
+	"github.com/basaltdb/basalt/types"
+)
+
+// Record is one document a source read, or why it could not be read.
+type Record struct {
+	// Doc is the decoded document; ignored when Err is set.
+	Doc types.Value
+	// Err is why the record could not be decoded. The record is kept in
+	// the error collection and counted; its neighbours go on.
+	Err error
+	// Raw is the record's bytes, kept with a decoding error.
+	Raw []byte
+	// Position names the record in its source ("topic/partition/offset",
+	// with "#i" for the i-th document of an array record). A document
+	// without _id gets one derived from it, so a record read again lands
+	// on the same document.
+	Position string
+}
+
+// toOp turns a decoded document into a write operation: `_op` chooses the
+// kind (as Rockset's CDC does) and a missing `_id` is derived from the
+// record's position.
+func toOp(r *Record, prefix string) storage.WriteOp {
+	doc := r.Doc
+	if doc.Kind() != types.KindObject {
+		return storage.WriteOp{Err: fmt.Errorf("record %s: a document must be a JSON object, got %s", r.Position, doc.Kind())}
+	}
+	kind, err := storage.OpFromDocument(doc)
+	if err != nil {
+		return storage.WriteOp{Err: fmt.Errorf("record %s: %w", r.Position, err)}
+	}
+	if doc.Get(storage.FieldID).IsUndefined() {
+		if kind == storage.OpDelete || kind == storage.OpUpdate || kind == storage.OpReplace {
+			return storage.WriteOp{Err: fmt.Errorf("record %s: _op %s needs an _id", r.Position, doc.Get(storage.FieldOp).Str())}
+		}
+		fields := make([]types.Field, 0, doc.Len()+1)
+		fields = append(fields, types.Field{Name: storage.FieldID, Value: types.String(prefix + r.Position)})
+		fields = append(fields, doc.Fields()...)
+		doc = types.Object(fields)
+	}
+	return storage.WriteOp{Kind: kind, Doc: doc}
+}
