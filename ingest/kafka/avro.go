@@ -99,18 +99,84 @@ func (r *registry) decode(_ *types.Decoder, value []byte, pos string, recs []ing
 	if err := avro.Unmarshal(s, value[5:], &v); err != nil {
 		return bad("does not decode with Avro schema id %d: %v", id, err)
 	}
-	doc := avroValue(v)
+	doc := avroValue(s, v)
 	if doc.Kind() != types.KindObject {
 		return bad("Avro schema id %d is a %s, not a record", id, doc.Kind())
 	}
 	return append(recs, ingest.Record{Doc: doc, Position: pos})
 }
 
-// avroValue converts a value hamba/avro decoded into `any`.
-func avroValue(v any) types.Value {
-	switch x := v.(type) {
-	case nil:
+// avroValue converts a value hamba/avro decoded into `any`, guided by its
+// schema: records keep their fields in schema order, and a union's
+// {"TypeName": value} wrapper (hamba's form for unions of named types) is
+// unwrapped to the value.
+func avroValue(s avro.Schema, v any) types.Value {
+	if v == nil {
 		return types.Null
+	}
+	switch sc := s.(type) {
+	case *avro.RecordSchema:
+		m, ok := v.(map[string]any)
+		if !ok {
+			break
+		}
+		fields := make([]types.Field, 0, len(sc.Fields()))
+		for _, f := range sc.Fields() {
+			if fv, ok := m[f.Name()]; ok {
+				fields = append(fields, types.Field{Name: f.Name(), Value: avroValue(f.Type(), fv)})
+			}
+		}
+		return types.Object(fields)
+	case *avro.UnionSchema:
+		if m, ok := v.(map[string]any); ok && len(m) == 1 {
+			for name, inner := range m {
+				for _, t := range sc.Types() {
+					if typeName(t) == name {
+						return avroValue(t, inner)
+					}
+				}
+			}
+		}
+		for _, t := range sc.Types() {
+			if t.Type() != avro.Null {
+				return avroValue(t, v)
+			}
+		}
+	case *avro.ArraySchema:
+		if a, ok := v.([]any); ok {
+			elems := make([]types.Value, len(a))
+			for i, e := range a {
+				elems[i] = avroValue(sc.Items(), e)
+			}
+			return types.Array(elems)
+		}
+	case *avro.MapSchema:
+		if m, ok := v.(map[string]any); ok {
+			names := make([]string, 0, len(m))
+			for k := range m {
+				names = append(names, k)
+			}
+			slices.Sort(names)
+			fields := make([]types.Field, len(names))
+			for i, k := range names {
+				fields[i] = types.Field{Name: k, Value: avroValue(sc.Values(), m[k])}
+			}
+			return types.Object(fields)
+		}
+	}
+	return avroScalar(v)
+}
+
+// typeName is how hamba/avro names a union member in its wrapper.
+func typeName(s avro.Schema) string {
+	if n, ok := s.(avro.NamedSchema); ok {
+		return n.FullName()
+	}
+	return string(s.Type())
+}
+
+func avroScalar(v any) types.Value {
+	switch x := v.(type) {
 	case bool:
 		return types.Bool(x)
 	case int:
@@ -137,7 +203,7 @@ func avroValue(v any) types.Value {
 	case []any:
 		elems := make([]types.Value, len(x))
 		for i, e := range x {
-			elems[i] = avroValue(e)
+			elems[i] = avroScalar(e)
 		}
 		return types.Array(elems)
 	case map[string]any:
@@ -148,7 +214,7 @@ func avroValue(v any) types.Value {
 		slices.Sort(names)
 		fields := make([]types.Field, len(names))
 		for i, k := range names {
-			fields[i] = types.Field{Name: k, Value: avroValue(x[k])}
+			fields[i] = types.Field{Name: k, Value: avroScalar(x[k])}
 		}
 		return types.Object(fields)
 	}
