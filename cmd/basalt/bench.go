@@ -9,6 +9,6 @@ func benchCmd() *cobra.Command {
 		Use:   "bench",
 		Short: "Benchmark workloads: ingest against a running server, queries in-process",
 	}
-	cmd.AddCommand(benchIngestCmd(), benchQueryCmd())
+	cmd.AddCommand(benchIngestCmd(), benchQueryCmd(), benchLatencyCmd())
 	return cmd
 }

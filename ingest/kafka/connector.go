@@ -324,13 +324,35 @@ func (c *consumer) updateLag() {
 	}
 }
 
-// consume polls, decodes and commits until ctx ends.
+// consume polls and hands each partition's records to that partition's
+// worker, which decodes and commits them in order. The poll loop does not
+// wait for the commit: partition workers decode the next batch while the
+// previous one commits, and their writes share group commits. A worker
+// holds at most workerQueue batches, so a slow collection stops the polling
+// and the backlog stays in Kafka.
 func (c *consumer) consume(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, 1)
 	workers := map[int32]*partitionWorker{}
+	var wg sync.WaitGroup
+	stopWorkers := func() {
+		for p, w := range workers {
+			close(w.queue)
+			delete(workers, p)
+		}
+		wg.Wait()
+	}
+	defer stopWorkers()
 	for {
-		pctx, cancel := context.WithTimeout(ctx, time.Second)
+		pctx, pcancel := context.WithTimeout(ctx, time.Second)
 		fetches := c.cl.PollRecords(pctx, 0)
-		cancel()
+		pcancel()
+		select {
+		case err := <-errc:
+			return err
+		default:
+		}
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -338,7 +360,9 @@ func (c *consumer) consume(ctx context.Context) error {
 		recreated := c.recreated
 		c.mu.Unlock()
 		if recreated {
-			return c.restartRecreated(ctx)
+			cancel()
+			stopWorkers()
+			return c.restartRecreated(context.WithoutCancel(ctx))
 		}
 		if fetches.IsClientClosed() {
 			return errors.New("kafka client closed")
@@ -350,42 +374,38 @@ func (c *consumer) consume(ctx context.Context) error {
 			c.j.Log.Warn("kafka fetch error", "topic", topic, "partition", p, "err", err)
 			c.j.SetState(ingest.StateError, fmt.Sprintf("fetch from topic %q partition %d: %v", topic, p, err))
 		})
-		var batch []*partitionWorker
+		var stop error
 		fetches.EachPartition(func(fp kgo.FetchTopicPartition) {
-			if len(fp.Records) == 0 {
+			if len(fp.Records) == 0 || stop != nil {
 				return
 			}
 			w := workers[fp.Partition]
 			if w == nil {
-				w = &partitionWorker{c: c, partition: fp.Partition, dec: c.j.Decoder()}
+				w = &partitionWorker{c: c, partition: fp.Partition, dec: c.j.Decoder(), queue: make(chan []*kgo.Record, workerQueue)}
 				workers[fp.Partition] = w
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					w.run(ctx, errc)
+				}()
 			}
-			w.records = fp.Records
-			batch = append(batch, w)
+			select {
+			case w.queue <- fp.Records:
+			case err := <-errc:
+				stop = err
+			case <-ctx.Done():
+				stop = ctx.Err()
+			}
 		})
-		if len(batch) == 0 {
-			continue
+		if errors.Is(stop, context.Canceled) {
+			return nil
 		}
-		// Partitions decode and commit in parallel; their writes share the
-		// collection's group commit.
-		var wg sync.WaitGroup
-		errs := make([]error, len(batch))
-		for i, w := range batch {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				errs[i] = w.process(ctx)
-			}()
+		if stop != nil {
+			return stop
 		}
-		wg.Wait()
-		for _, err := range errs {
-			if err != nil {
-				if ctx.Err() != nil {
-					return nil
-				}
-				return err
-			}
-		}
-		c.updateLag()
 	}
 }
+
+// workerQueue is how many polled batches a partition worker may hold
+// beyond the one it is committing.
+const workerQueue = 2

@@ -1,0 +1,437 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"runtime/pprof"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/basaltdb/basalt/internal/rockbench"
+	"github.com/basaltdb/basalt/server"
+	"github.com/spf13/cobra"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// latencyBench measures data latency as RockBench does: producers write
+// RockBench-shaped documents stamped with their generation time `_ts` at a
+// fixed rate, and a probe asks every 100 ms for the newest `_ts` each
+// producer has made visible; now − that is the data latency.
+type latencyBench struct {
+	apiClient
+	embedded   bool
+	transport  string
+	brokers    string
+	partitions int
+	modes      string
+	rate       int
+	mbps       float64
+	producers  int
+	duration   time.Duration
+	warmup     time.Duration
+	interval   time.Duration
+	preload    int
+	cpuProfile string
+	out        io.Writer
+}
+
+func benchLatencyCmd() *cobra.Command {
+	b := &latencyBench{}
+	cmd := &cobra.Command{
+		Use:   "latency",
+		Short: "Measure data latency (produce → queryable) through Kafka or the HTTP write API",
+		Long: `Measure data latency, RockBench-style: producers send RockBench-shaped
+documents (~1.3 KB, ~45 values) carrying their generation time _ts at a fixed
+rate, and a probe runs SELECT _producer, MAX(_ts) … GROUP BY _producer every
+--probe-interval (100 ms); each answer gives one sample per producer of
+now − newest visible _ts. Prints p50/p95/p99/max per workload.
+
+Transports: kafka (documents are produced to a topic that a collection
+source consumes; --brokers, or an in-process Kafka cluster when empty) and
+http (documents are POSTed/PATCHed to the write API).
+Workloads (--modes): insert (new documents), mixed (30% replace existing
+ones), patch (updates of existing documents: JSON patches over HTTP, _op
+UPDATE records over Kafka). mixed and patch first load --preload documents.
+
+--embedded runs a server in-process on a temporary directory; otherwise
+--url names a running server (the Kafka cluster must be reachable from it).`,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			b.resolve(cmd)
+			b.out = cmd.OutOrStdout()
+			return b.run(cmd.Context())
+		},
+	}
+	f := cmd.Flags()
+	b.addFlags(f)
+	f.BoolVar(&b.embedded, "embedded", false, "run a server in-process on a temporary data directory")
+	f.StringVar(&b.transport, "transport", "kafka", "kafka or http")
+	f.StringVar(&b.brokers, "brokers", "", "Kafka bootstrap servers (empty: an in-process Kafka cluster)")
+	f.IntVar(&b.partitions, "partitions", 8, "partitions of the benchmark topic")
+	f.StringVar(&b.modes, "modes", "insert,mixed,patch", "comma-separated workloads: insert, mixed, patch")
+	f.IntVar(&b.rate, "rate", 0, "documents per second across producers (0: from --mbps)")
+	f.Float64Var(&b.mbps, "mbps", 20, "target MB/s of documents when --rate is 0")
+	f.IntVar(&b.producers, "producers", 4, "producers (each gets its own latency samples)")
+	f.DurationVar(&b.duration, "duration", 30*time.Second, "measured time per workload")
+	f.DurationVar(&b.warmup, "warmup", 5*time.Second, "time per workload before sampling starts")
+	f.DurationVar(&b.interval, "probe-interval", 100*time.Millisecond, "how often the probe queries")
+	f.IntVar(&b.preload, "preload", 50000, "documents loaded before a mixed or patch workload")
+	f.StringVar(&b.cpuProfile, "cpuprofile", "", "write a CPU profile of this process (with --embedded: server, producers and Kafka) to this file")
+	return cmd
+}
+
+// docBytes is the mean size of a RockBench document, for --mbps.
+const docBytes = 1300
+
+func (b *latencyBench) run(ctx context.Context) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if b.transport != "kafka" && b.transport != "http" {
+		return fmt.Errorf("--transport %q: want kafka or http", b.transport)
+	}
+	if b.producers < 1 {
+		return fmt.Errorf("--producers must be positive")
+	}
+	if b.rate == 0 {
+		b.rate = int(b.mbps * 1e6 / docBytes)
+	}
+	if b.embedded {
+		dir, err := os.MkdirTemp("", "basalt-bench-latency-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		s, err := server.Start(server.Config{DataDir: dir, HTTPAddr: "127.0.0.1:0", PGAddr: "127.0.0.1:0", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		if err != nil {
+			return err
+		}
+		defer s.Shutdown()
+		b.url = "http://" + s.HTTPAddr()
+	}
+	if b.http == nil {
+		b.http = &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: b.producers + 4}}
+	}
+	if b.transport == "kafka" && b.brokers == "" {
+		c, err := kfake.NewCluster(kfake.NumBrokers(1))
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		b.brokers = strings.Join(c.ListenAddrs(), ",")
+	}
+	if b.cpuProfile != "" {
+		f, err := os.Create(b.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	fmt.Fprintf(b.out, "data latency, %s transport, %d producers, %d docs/s (~%.1f MB/s), probe every %s, %s per workload after %s warm-up\n",
+		b.transport, b.producers, b.rate, float64(b.rate)*docBytes/1e6, b.interval, b.duration, b.warmup)
+	for _, mode := range strings.Split(b.modes, ",") {
+		mode = strings.TrimSpace(mode)
+		switch mode {
+		case "insert", "mixed", "patch":
+		default:
+			return fmt.Errorf("--modes: %q is not insert, mixed or patch", mode)
+		}
+		if err := b.runMode(ctx, mode); err != nil {
+			return fmt.Errorf("%s: %w", mode, err)
+		}
+	}
+	return nil
+}
+
+// latencyRun is one workload's state.
+type latencyRun struct {
+	b        *latencyBench
+	mode     string
+	coll     string
+	kcl      *kgo.Client
+	sent     atomic.Int64
+	bytes    atomic.Int64
+	failed   atomic.Int64
+	lastErr  atomic.Value
+	existing int // ids 0..existing-1 exist (preloaded)
+}
+
+func (b *latencyBench) runMode(ctx context.Context, mode string) error {
+	r := &latencyRun{b: b, mode: mode, coll: fmt.Sprintf("latency_%s_%s_%d", b.transport, mode, time.Now().Unix())}
+	if err := r.setup(ctx); err != nil {
+		return err
+	}
+	if r.kcl != nil {
+		defer r.kcl.Close()
+	}
+	if mode != "insert" && b.preload > 0 {
+		if err := r.load(ctx); err != nil {
+			return fmt.Errorf("preload: %w", err)
+		}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	for p := 0; p < b.producers; p++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.produce(ctx, p)
+		}()
+	}
+	samples, probeTimes, err := r.probe(ctx)
+	cancel()
+	wg.Wait()
+	if err != nil {
+		return err
+	}
+	r.report(samples, probeTimes)
+	return nil
+}
+
+// setup creates the collection (and for Kafka the topic, integration and
+// source).
+func (r *latencyRun) setup(ctx context.Context) error {
+	b := r.b
+	if b.transport == "http" {
+		_, err := b.do(ctx, "POST", "/v1/orgs/self/ws/commons/collections", map[string]any{"name": r.coll}, nil)
+		return err
+	}
+	cl, err := kgo.NewClient(kgo.SeedBrokers(strings.Split(b.brokers, ",")...), kgo.ProducerLinger(2*time.Millisecond),
+		kgo.ProducerBatchMaxBytes(1<<20), kgo.MaxBufferedRecords(1<<16))
+	if err != nil {
+		return err
+	}
+	r.kcl = cl
+	if _, err := kadm.NewClient(cl).CreateTopic(ctx, int32(b.partitions), 1, nil, r.coll); err != nil {
+		return fmt.Errorf("create topic %s: %w", r.coll, err)
+	}
+	_, err = b.do(ctx, "POST", "/v1/orgs/self/integrations", map[string]any{"name": "bench_latency", "kafka": map[string]any{"bootstrap_servers": b.brokers}}, nil)
+	var ae *apiError
+	if err != nil && !(errors.As(err, &ae) && ae.Status == http.StatusConflict) {
+		return err
+	}
+	_, err = b.do(ctx, "POST", "/v1/orgs/self/ws/commons/collections", map[string]any{
+		"name": r.coll,
+		"sources": []any{map[string]any{"integration_name": "bench_latency", "format_params": map[string]any{"json": true},
+			"kafka": map[string]any{"kafka_topic_name": r.coll, "offset_reset_policy": "EARLIEST"}}},
+	}, nil)
+	return err
+}
+
+// doc appends a new document of producer p.
+func doc(buf []byte, rng *rand.Rand, id int, p int, now int64) []byte {
+	d := rockbench.AppendDoc(buf, rng, rockbench.ID(id), now)
+	// Stitch the producer's identifier in after the opening brace.
+	tail := slices.Clone(d[len(buf)+1:])
+	d = append(d[:len(buf)+1], `"_producer":`...)
+	d = strconv.AppendInt(d, int64(p), 10)
+	d = append(d, ',')
+	return append(d, tail...)
+}
+
+// load writes the preloaded documents and waits until they are visible.
+func (r *latencyRun) load(ctx context.Context) error {
+	b := r.b
+	rng := rand.New(rand.NewPCG(1, 1))
+	const chunk = 1000
+	for start := 0; start < b.preload; start += chunk {
+		var docs [][]byte
+		for id := start; id < min(start+chunk, b.preload); id++ {
+			docs = append(docs, doc(nil, rng, id, id%b.producers, time.Now().UnixMicro()))
+		}
+		if err := r.send(ctx, "insert", docs, nil); err != nil {
+			return err
+		}
+	}
+	if r.kcl != nil {
+		if err := r.kcl.Flush(ctx); err != nil {
+			return err
+		}
+	}
+	r.existing = b.preload
+	deadline := time.Now().Add(5 * time.Minute)
+	for time.Now().Before(deadline) {
+		var res struct {
+			Results []struct {
+				N int64 `json:"n"`
+			} `json:"results"`
+		}
+		if _, err := b.do(ctx, "POST", "/v1/orgs/self/queries", map[string]any{"sql": map[string]any{"query": "SELECT count(*) AS n FROM " + r.coll}}, &res); err != nil {
+			return err
+		}
+		if len(res.Results) == 1 && res.Results[0].N >= int64(b.preload) {
+			return nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("the %d preloaded documents did not become visible within 5 minutes", b.preload)
+}
+
+// send writes documents (or patches, with ids) through the transport.
+func (r *latencyRun) send(ctx context.Context, kind string, docs [][]byte, ids []string) error {
+	b := r.b
+	if r.kcl != nil {
+		for i, d := range docs {
+			key := []byte(nil)
+			if ids != nil {
+				key = []byte(ids[i])
+			}
+			r.bytes.Add(int64(len(d)))
+			r.kcl.Produce(ctx, &kgo.Record{Topic: r.coll, Key: key, Value: d}, func(_ *kgo.Record, err error) {
+				if err != nil && ctx.Err() == nil {
+					r.failed.Add(1)
+					r.lastErr.Store(err.Error())
+				}
+			})
+		}
+		r.sent.Add(int64(len(docs)))
+		return nil
+	}
+	method, path := "POST", fmt.Sprintf("/v1/orgs/self/ws/commons/collections/%s/docs", r.coll)
+	if kind == "patch" {
+		method = "PATCH"
+	}
+	body := append([]byte(`{"data":[`), bytes.Join(docs, []byte(","))...)
+	body = append(body, "]}"...)
+	r.bytes.Add(int64(len(body)))
+	_, err := b.doRaw(ctx, method, path, body, nil)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		r.failed.Add(int64(len(docs)))
+		r.lastErr.Store(err.Error())
+		return nil
+	}
+	r.sent.Add(int64(len(docs)))
+	return nil
+}
+
+// produce sends producer p's share of the rate in small timed batches.
+func (r *latencyRun) produce(ctx context.Context, p int) {
+	b := r.b
+	tick := 10 * time.Millisecond
+	if b.transport == "http" {
+		tick = 20 * time.Millisecond
+	}
+	perSec := float64(b.rate) / float64(b.producers)
+	rng := rand.New(rand.NewPCG(uint64(p), 99))
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	// The documents owed follow the clock, not the ticks: a send that
+	// takes longer than a tick makes the next batch bigger, so the rate
+	// holds as long as the server keeps up.
+	start, done := time.Now(), 0
+	next := r.existing + p // new ids: producer p takes every producers-th
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		n := int(time.Since(start).Seconds()*perSec) - done
+		if n <= 0 {
+			continue
+		}
+		done += n
+		now := time.Now().UnixMicro()
+		docs := make([][]byte, 0, n)
+		var ids []string
+		kind := "insert"
+		for i := 0; i < n; i++ {
+			// An existing document of this producer (preloaded ids are
+			// spread over producers by id % producers).
+			old := func() int { return (rng.IntN(max(r.existing/b.producers, 1)))*b.producers + p }
+			switch {
+			case r.mode == "patch" && r.kcl == nil:
+				kind = "patch"
+				id := rockbench.ID(old())
+				ids = append(ids, id)
+				docs = append(docs, rockbench.AppendPatch(nil, rng, id, now))
+			case r.mode == "patch":
+				id := rockbench.ID(old())
+				ids = append(ids, id)
+				docs = append(docs, fmt.Appendf(nil, `{"_id":%q,"_op":"UPDATE","_producer":%d,"_ts":%d,"Age":%d}`, id, p, now, rng.IntN(100)))
+			case r.mode == "mixed" && rng.IntN(10) < 3:
+				id := old()
+				ids = append(ids, rockbench.ID(id))
+				docs = append(docs, doc(nil, rng, id, p, now))
+			default:
+				ids = append(ids, rockbench.ID(next))
+				docs = append(docs, doc(nil, rng, next, p, now))
+				next += b.producers
+			}
+		}
+		if err := r.send(ctx, kind, docs, ids); err != nil {
+			return
+		}
+	}
+}
+
+// probe samples now − newest visible _ts per producer until the run ends.
+func (r *latencyRun) probe(ctx context.Context) (samples, probeTimes []time.Duration, err error) {
+	b := r.b
+	q := map[string]any{"sql": map[string]any{"query": fmt.Sprintf("SELECT _producer AS p, MAX(_ts) AS ts FROM %s GROUP BY _producer", r.coll)}}
+	start := time.Now()
+	end := start.Add(b.warmup + b.duration)
+	t := time.NewTicker(b.interval)
+	defer t.Stop()
+	for time.Now().Before(end) {
+		select {
+		case <-ctx.Done():
+			return samples, probeTimes, ctx.Err()
+		case <-t.C:
+		}
+		var res struct {
+			Results []struct {
+				P  int   `json:"p"`
+				TS int64 `json:"ts"`
+			} `json:"results"`
+		}
+		qs := time.Now()
+		if _, err := b.do(ctx, "POST", "/v1/orgs/self/queries", q, &res); err != nil {
+			return nil, nil, fmt.Errorf("probe: %w", err)
+		}
+		now := time.Now()
+		if now.Sub(start) < b.warmup {
+			continue
+		}
+		probeTimes = append(probeTimes, now.Sub(qs))
+		for _, row := range res.Results {
+			// The newest document was visible when the query started.
+			samples = append(samples, qs.Sub(time.UnixMicro(row.TS)))
+		}
+	}
+	return samples, probeTimes, nil
+}
+
+func (r *latencyRun) report(samples, probeTimes []time.Duration) {
+	b := r.b
+	secs := (b.warmup + b.duration).Seconds()
+	slices.Sort(samples)
+	slices.Sort(probeTimes)
+	fmt.Fprintf(b.out, "%-6s sent %.0f docs/s (%.1f MB/s), %d failed; data latency p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, max %.1f ms (%d samples); probe query p50 %.1f ms\n",
+		r.mode, float64(r.sent.Load())/secs, float64(r.bytes.Load())/secs/1e6, r.failed.Load(),
+		ms(percentile(samples, 0.50)), ms(percentile(samples, 0.95)), ms(percentile(samples, 0.99)), ms(percentile(samples, 1)),
+		len(samples), ms(percentile(probeTimes, 0.5)))
+	if e, ok := r.lastErr.Load().(string); ok {
+		fmt.Fprintf(b.out, "       last error: %s\n", e)
+	}
+}
