@@ -28,6 +28,7 @@ func (ld *loader) startProgress() func() {
 			bar = progressbar.NewOptions64(total,
 				progressbar.OptionSetWriter(ld.errOut),
 				progressbar.OptionShowBytes(true),
+				progressbar.OptionShowCount(),
 				progressbar.OptionShowTotalBytes(true),
 				progressbar.OptionSetPredictTime(true),
 				progressbar.OptionSetElapsedTime(true),
