@@ -279,3 +279,16 @@ func TestHasTopLevelID(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadProgressLine checks the periodic progress line printed when
+// stderr is not a terminal.
+func TestLoadProgressLine(t *testing.T) {
+	startServer(t)
+	dir := t.TempDir()
+	writeNumbered(t, filepath.Join(dir, "a.ndjson"), 0, 3000)
+	_, errOut, err := runBasalt("load", filepath.Join(dir, "a.ndjson"), "--collection", "p.line", "--create", "--batch", "10",
+		"--concurrency", "1", "--progress-interval", "1ms")
+	if err != nil || !strings.Contains(errOut, "load: ") || !strings.Contains(errOut, "docs/s") || !strings.Contains(errOut, "MiB of") {
+		t.Fatalf("progress line: %v\n%s", err, errOut)
+	}
+}
