@@ -204,7 +204,7 @@ func formatOf(name string) (format string, gz bool) {
 		return "ndjson", gz
 	case ".json":
 		return "json", gz
-	case ".csv", ".tsv":
+	case ".csv":
 		return "csv", gz
 	case ".parquet", ".pq":
 		return "parquet", gz
