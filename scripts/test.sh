@@ -55,5 +55,8 @@ fuzz ./server/pgwire FuzzConnection
 fuzz ./server/pgwire FuzzParseCopy
 fuzz ./server/pgwire FuzzCopyBinary
 fuzz ./auth FuzzSCRAM
+fuzz ./ingest/file FuzzNDJSON
+fuzz ./ingest/file FuzzJSON
+fuzz ./ingest/file FuzzCSV
 
 echo "== all tests passed"

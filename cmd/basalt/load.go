@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -11,13 +10,12 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
+	"github.com/basaltdb/basalt/ingest/file"
 	"github.com/spf13/cobra"
 )
 
@@ -33,24 +31,35 @@ const (
 	maxErrorMessages = 20
 )
 
-// loader posts the documents of files to a collection in batches.
+// loader posts the documents of files or S3 objects to a collection in
+// batches, several in flight, and records how far every document is
+// acknowledged in a resume file.
 type loader struct {
 	apiClient
-	ws, coll string
-	format   string
-	batch    int
-	create   bool
-	errOut   io.Writer
-	progress bool
+	ws, coll    string
+	format      string
+	batch       int
+	concurrency int
+	create      bool
+	errOut      io.Writer
+	terminal    bool          // errOut is a terminal: draw a progress bar
+	every       time.Duration // else print a progress line this often (0: never)
+	s3          file.S3Config
+	resumeFile  string
+	derivedIDs  bool
 
-	total int64        // bytes of all files, or -1 when one is a stream
-	read  atomic.Int64 // bytes read so far
-	file  atomic.Value // the file being read, for the progress line
+	// afterBatch, when set (tests), is called after each acknowledged
+	// batch with their count so far.
+	afterBatch func(n int)
+
+	it    *file.Iterator
+	start time.Time
+	acks  *ackTracker
 
 	mu      sync.Mutex
 	written int64
 	failed  int64
-	fatal   []string // what stopped a file
+	fatal   []string // what stopped an object
 	errs    map[string]*errGroup
 }
 
@@ -61,34 +70,60 @@ type errGroup struct {
 	first int // order of appearance
 }
 
-// docBatch is documents on their way to the server, with where each came
-// from ("file:line").
+// docBatch is documents on their way to the server: their JSON one after
+// another in buf, each one's end and position.
 type docBatch struct {
-	docs  [][]byte
-	where []string
-	size  int
+	seq  uint64
+	buf  []byte
+	ends []int
+	pos  []file.Position
+}
+
+func (b *docBatch) doc(i int) []byte {
+	start := 0
+	if i > 0 {
+		start = b.ends[i-1]
+	}
+	return b.buf[start:b.ends[i]]
 }
 
 func loadCmd() *cobra.Command {
 	ld := &loader{apiClient: apiClient{http: &http.Client{}}}
 	var target string
 	cmd := &cobra.Command{
-		Use:   "load FILE... --collection WS.COLL",
-		Short: "Load NDJSON, JSON or CSV files into a collection of a running server",
+		Use:   "load LOCATION... --collection WS.COLL",
+		Short: "Load NDJSON, JSON, CSV or Parquet files (local or S3) into a collection of a running server",
 		Long: `Load documents into a collection through the documents API of a running
-server (--url or $BASALT_URL, the key --api-key or $BASALT_API_KEY). FILE is
-a path, or - for stdin.
+server (--url or $BASALT_URL, the key --api-key or $BASALT_API_KEY).
 
-Formats (--format auto chooses by extension, else by the first byte):
-  ndjson  one document per line (.ndjson, .jsonl)
-  json    an array of documents, or documents one after another (.json)
-  csv     a header row names the fields (.csv); integers and floats become
-          numbers (a zero-led 007 stays a string), true/false booleans,
-          empty cells null, everything else strings, as COPY does
+A LOCATION is a path, a glob ('data/*.ndjson'; * does not cross a /), - for
+stdin, or an S3 URL: s3://BUCKET/KEY, s3://BUCKET/PREFIX/ (every object
+under it) or s3://BUCKET/GLOB. Each location's files are loaded in order of
+name. S3 is reached at --s3-endpoint (default AWS) with --s3-access-key and
+--s3-secret-key (default $AWS_ACCESS_KEY_ID, $AWS_SECRET_ACCESS_KEY; neither
+means anonymous access).
+
+Formats (--format auto chooses by extension, else by the first bytes;
+a .gz file, or gzip data, is decompressed first):
+  ndjson   one document per line (.ndjson, .jsonl)
+  json     one document, an array of documents, or documents one after
+           another (.json)
+  csv      a header row names the fields (.csv); integers and floats become
+           numbers (a zero-led 007 stays a string), true/false booleans,
+           empty cells null, everything else strings, as COPY does
+  parquet  rows become objects: groups objects, lists arrays, timestamps
+           RFC 3339 strings (.parquet)
+
+--resume-file PATH records, after each acknowledged batch, the position up
+to which every document is acknowledged; a load started again with the same
+file (and the same locations) goes on after it. With it, a document without
+an _id gets one derived from its file and byte offset (or Parquet row), so
+a batch written just before a crash is replaced, not duplicated, when it is
+sent again (--derived-ids=false keeps server-generated ids).
 
 A document that fails is counted and its neighbours are written; the
-summary lists the errors by message with the first offending lines, and
-the exit status is non-zero if any document failed.`,
+summary lists the errors by message with the first offending positions,
+and the exit status is non-zero if any document failed.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ld.resolve(cmd)
@@ -101,16 +136,23 @@ the exit status is non-zero if any document failed.`,
 			}
 			ld.ws, ld.coll = ws, coll
 			switch ld.format {
-			case "auto", "ndjson", "json", "csv":
+			case "auto", "ndjson", "json", "csv", "parquet":
 			default:
-				return fmt.Errorf("--format %q: want auto, ndjson, json or csv", ld.format)
+				return fmt.Errorf("--format %q: want auto, ndjson, json, csv or parquet", ld.format)
 			}
 			if ld.batch < 1 {
 				return fmt.Errorf("--batch %d: want at least 1", ld.batch)
 			}
+			if ld.concurrency < 1 {
+				return fmt.Errorf("--concurrency %d: want at least 1", ld.concurrency)
+			}
+			if !cmd.Flags().Changed("derived-ids") {
+				ld.derivedIDs = ld.resumeFile != ""
+			}
+			ld.resolveS3(cmd)
 			ld.errOut = cmd.ErrOrStderr()
 			if f, ok := ld.errOut.(*os.File); ok {
-				ld.progress = isTerminal(f)
+				ld.terminal = isTerminal(f)
 			}
 			ctx := cmd.Context()
 			if ctx == nil {
@@ -124,64 +166,107 @@ the exit status is non-zero if any document failed.`,
 	f := cmd.Flags()
 	ld.addFlags(f)
 	f.StringVar(&target, "collection", "", "the collection to load into: WORKSPACE.COLLECTION (a bare name is in commons)")
-	f.StringVar(&ld.format, "format", "auto", "auto, ndjson, json or csv")
+	f.StringVar(&ld.format, "format", "auto", "auto, ndjson, json, csv or parquet")
 	f.IntVar(&ld.batch, "batch", 1000, "documents per request")
+	f.IntVar(&ld.concurrency, "concurrency", 2, "requests in flight")
 	f.BoolVar(&ld.create, "create", false, "create the collection (and its workspace) if missing")
+	f.StringVar(&ld.resumeFile, "resume-file", "", "record the acknowledged position here and resume after it (default: none)")
+	f.BoolVar(&ld.derivedIDs, "derived-ids", false, "give documents without an _id one derived from their file and position, so a resent batch replaces itself (default: on with --resume-file)")
+	f.DurationVar(&ld.every, "progress-interval", 10*time.Second, "when stderr is not a terminal, print a progress line this often (0: never)")
+	f.StringVar(&ld.s3.Endpoint, "s3-endpoint", "", "S3-compatible endpoint, host:port or URL (default AWS; $AWS_ENDPOINT_URL_S3, $AWS_ENDPOINT_URL)")
+	f.StringVar(&ld.s3.AccessKey, "s3-access-key", "", "S3 access key (default $AWS_ACCESS_KEY_ID)")
+	f.StringVar(&ld.s3.SecretKey, "s3-secret-key", "", "S3 secret key (default $AWS_SECRET_ACCESS_KEY; a flag is visible to other users in ps)")
+	f.StringVar(&ld.s3.Region, "s3-region", "", "S3 region (default $AWS_REGION, $AWS_DEFAULT_REGION, else found by the client)")
+	f.BoolVar(&ld.s3.Insecure, "s3-insecure", false, "plain HTTP to an --s3-endpoint given without a scheme")
 	_ = cmd.MarkFlagRequired("collection")
 	return cmd
 }
 
-func (ld *loader) run(ctx context.Context, stdin io.Reader, files []string) error {
+// resolveS3 fills what the S3 flags left unset from the environment.
+func (ld *loader) resolveS3(cmd *cobra.Command) {
+	env := func(v *string, names ...string) {
+		for _, n := range names {
+			if *v == "" {
+				*v = os.Getenv(n)
+			}
+		}
+	}
+	env(&ld.s3.Endpoint, "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL")
+	if ld.s3.AccessKey == "" && ld.s3.SecretKey == "" {
+		env(&ld.s3.AccessKey, "AWS_ACCESS_KEY_ID")
+		env(&ld.s3.SecretKey, "AWS_SECRET_ACCESS_KEY")
+		env(&ld.s3.SessionToken, "AWS_SESSION_TOKEN")
+	}
+	env(&ld.s3.Region, "AWS_REGION", "AWS_DEFAULT_REGION")
+}
+
+func (ld *loader) run(ctx context.Context, stdin io.Reader, locations []string) error {
 	if err := ld.ensureCollection(ctx); err != nil {
 		return err
 	}
-	ld.total = 0
-	for _, name := range files {
-		if name == "-" {
-			ld.total = -1
-			break
-		}
-		st, err := os.Stat(name)
-		if err != nil {
+	cfg := file.Config{Format: ld.format, S3: ld.s3, Stdin: stdin}
+	var resumed resumeState
+	if ld.resumeFile != "" {
+		var err error
+		if resumed, err = readResume(ld.resumeFile); err != nil {
 			return err
 		}
-		if st.IsDir() {
-			return fmt.Errorf("%s is a directory", name)
+		if resumed.Position != nil {
+			cfg.After = resumed.Position
+			fmt.Fprintf(ld.errOut, "resuming after %s (%s acknowledged before)\n", resumed.Position, plural(resumed.Documents, "document"))
 		}
-		ld.total += st.Size()
 	}
+	it, err := file.Open(ctx, cfg, locations...)
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	ld.it = it
+	ld.acks = &ackTracker{path: ld.resumeFile, docs: resumed.Documents, last: resumed.Position}
 	ld.errs = map[string]*errGroup{}
-	start := time.Now()
+	ld.start = time.Now()
 
-	// One batch is posted while the next is read.
-	batches := make(chan *docBatch, 1)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan *docBatch, ld.concurrency)
 	var postErr error
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for b := range batches {
-			if postErr != nil {
-				continue // drain
+	var postOnce sync.Once
+	var wg sync.WaitGroup
+	for range ld.concurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range batches {
+				if ctx.Err() != nil {
+					continue // drain
+				}
+				if err := ld.post(ctx, b, 0, len(b.ends)); err != nil {
+					postOnce.Do(func() { postErr = err })
+					cancel()
+					continue
+				}
+				n, err := ld.acks.ack(b.seq, b.pos[len(b.pos)-1], int64(len(b.ends)))
+				if err != nil {
+					postOnce.Do(func() { postErr = err })
+					cancel()
+					continue
+				}
+				if ld.afterBatch != nil {
+					ld.afterBatch(n)
+				}
 			}
-			postErr = ld.post(ctx, b.docs, b.where)
-		}
-	}()
-	stopProgress := ld.startProgress(start)
-
-	var readErr error
-	for _, name := range files {
-		if err := ld.loadFile(ctx, stdin, name, batches); err != nil {
-			readErr = err
-			break
-		}
+		}()
 	}
+	stopProgress := ld.startProgress()
+
+	readErr := ld.read(ctx, batches)
 	close(batches)
-	<-done
+	wg.Wait()
 	stopProgress()
-	if readErr == nil {
+	if postErr != nil {
 		readErr = postErr
 	}
-	ld.summary(time.Since(start))
+	ld.summary(time.Since(ld.start))
 	if readErr != nil {
 		return readErr
 	}
@@ -192,6 +277,64 @@ func (ld *loader) run(ctx context.Context, stdin io.Reader, files []string) erro
 		return fmt.Errorf("%s failed to load", plural(ld.failed, "document"))
 	}
 	return nil
+}
+
+// read sends the iterator's documents in batches until the end, or until
+// the context is cancelled (by a failed request, or Ctrl-C).
+func (ld *loader) read(ctx context.Context, out chan<- *docBatch) error {
+	var seq uint64
+	b := &docBatch{}
+	send := func() error {
+		if len(b.ends) == 0 {
+			return nil
+		}
+		b.seq = seq
+		seq++
+		select {
+		case out <- b:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		b = &docBatch{buf: make([]byte, 0, len(b.buf))}
+		return nil
+	}
+	var prefixObj, prefix string
+	for {
+		d, err := ld.it.Next(ctx)
+		var de *file.DocError
+		var oe *file.ObjectError
+		switch {
+		case err == io.EOF:
+			return send()
+		case errors.As(err, &de):
+			ld.addError(de.Msg, de.Pos.String())
+			continue
+		case errors.As(err, &oe):
+			msg := oe.Error()
+			if oe.Pos.Line > 0 || oe.Pos.Offset > 0 {
+				msg += " (the rest of the file was not loaded)"
+			}
+			ld.addFatal(msg)
+			continue
+		case err != nil:
+			return err // the context's: a request failed, or Ctrl-C
+		}
+		if ld.derivedIDs && !hasTopLevelID(d.Data) {
+			if d.Pos.Object != prefixObj {
+				prefixObj, prefix = d.Pos.Object, file.IDPrefix(d.Pos.Object)
+			}
+			b.buf = appendWithID(b.buf, d.Data, prefix, d.Pos.Offset)
+		} else {
+			b.buf = append(b.buf, d.Data...)
+		}
+		b.ends = append(b.ends, len(b.buf))
+		b.pos = append(b.pos, d.Pos)
+		if len(b.ends) >= ld.batch || len(b.buf) >= maxBatchBytes {
+			if err := send(); err != nil {
+				return err
+			}
+		}
+	}
 }
 
 // ensureCollection checks that the collection exists, creating it (and its
@@ -219,117 +362,19 @@ func (ld *loader) ensureCollection(ctx context.Context) error {
 	return nil
 }
 
-// countingReader counts the bytes read, for the progress line.
-type countingReader struct {
-	r io.Reader
-	n *atomic.Int64
-}
-
-func (c countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n.Add(int64(n))
-	return n, err
-}
-
-// loadFile reads one file and sends its documents in batches. A problem
-// that stops the file (it cannot be opened, or its JSON or CSV cannot be
-// read past a point) is recorded and the next file goes on; only a
-// cancelled context stops the load.
-func (ld *loader) loadFile(ctx context.Context, stdin io.Reader, name string, out chan<- *docBatch) error {
-	display := name
-	var r io.Reader
-	if name == "-" {
-		display, r = "stdin", stdin
-	} else {
-		f, err := os.Open(name)
-		if err != nil {
-			ld.addFatal(err.Error())
-			return nil
-		}
-		defer f.Close()
-		r = f
-	}
-	ld.file.Store(display)
-	br := bufio.NewReaderSize(countingReader{r, &ld.read}, 256<<10)
-	format := ld.format
-	if format == "auto" {
-		format = sniffFormat(name, br)
-	}
-	b := &docBatch{}
-	emit := func(doc []byte, where string) error {
-		b.docs = append(b.docs, doc)
-		b.where = append(b.where, where)
-		b.size += len(doc) + 1
-		if len(b.docs) >= ld.batch || b.size >= maxBatchBytes {
-			select {
-			case out <- b:
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-			b = &docBatch{}
-		}
-		return nil
-	}
-	reject := func(where, msg string) { ld.addError(msg, where) }
-	var err error
-	switch format {
-	case "ndjson":
-		err = readNDJSON(br, display, emit, reject)
-	case "json":
-		err = readJSON(br, display, emit, reject)
-	default:
-		err = readCSV(br, display, emit, reject)
-	}
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	if err != nil {
-		ld.addFatal(fmt.Sprintf("%s: %v (the rest of the file was not loaded)", display, err))
-	}
-	if len(b.docs) > 0 {
-		select {
-		case out <- b:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-	return nil
-}
-
-// sniffFormat chooses a format by the file's extension, else by its first
-// byte: '[' is JSON, '{' NDJSON, anything else CSV.
-func sniffFormat(name string, br *bufio.Reader) string {
-	switch strings.ToLower(filepath.Ext(name)) {
-	case ".ndjson", ".jsonl":
-		return "ndjson"
-	case ".json":
-		return "json"
-	case ".csv":
-		return "csv"
-	}
-	b, _ := br.Peek(4096)
-	if t := bytes.TrimLeft(b, " \t\r\n"); len(t) > 0 {
-		switch t[0] {
-		case '[':
-			return "json"
-		case '{':
-			return "ndjson"
-		}
-	}
-	return "csv"
-}
-
-// post writes documents and records each one's outcome. A request the
-// server refuses whole (a body it cannot read, or one too large) is split
-// in halves until the documents at fault are found alone.
-func (ld *loader) post(ctx context.Context, docs [][]byte, where []string) error {
+// post writes documents [lo, hi) of a batch and records each one's
+// outcome. A request the server refuses whole (a body it cannot read, or
+// one too large) is split in halves until the documents at fault are
+// found alone.
+func (ld *loader) post(ctx context.Context, b *docBatch, lo, hi int) error {
 	var body bytes.Buffer
+	body.Grow(b.ends[hi-1] - b.ends[max(lo-1, 0)] + hi - lo + 16)
 	body.WriteString(`{"data":[`)
-	for i, d := range docs {
-		if i > 0 {
+	for i := lo; i < hi; i++ {
+		if i > lo {
 			body.WriteByte(',')
 		}
-		body.Write(d)
+		body.Write(b.doc(i))
 	}
 	body.WriteString("]}")
 	var ans struct {
@@ -345,25 +390,25 @@ func (ld *loader) post(ctx context.Context, docs [][]byte, where []string) error
 	_, err := ld.doRaw(ctx, "POST", path, body.Bytes(), &ans)
 	var ae *apiError
 	if errors.As(err, &ae) && (ae.Status == http.StatusBadRequest || ae.Status == http.StatusRequestEntityTooLarge) {
-		if len(docs) == 1 {
+		if hi-lo == 1 {
 			msg := ae.Message
 			if msg == "" {
 				msg = ae.Error()
 			}
-			ld.addError(msg, where[0])
+			ld.addError(msg, b.pos[lo].String())
 			return nil
 		}
-		h := len(docs) / 2
-		if err := ld.post(ctx, docs[:h], where[:h]); err != nil {
+		h := lo + (hi-lo)/2
+		if err := ld.post(ctx, b, lo, h); err != nil {
 			return err
 		}
-		return ld.post(ctx, docs[h:], where[h:])
+		return ld.post(ctx, b, h, hi)
 	}
 	if err != nil {
 		return fmt.Errorf("write to %s.%s: %w", ld.ws, ld.coll, err)
 	}
-	if len(ans.Data) != len(docs) {
-		return fmt.Errorf("write to %s.%s: the server answered %d statuses for %d documents", ld.ws, ld.coll, len(ans.Data), len(docs))
+	if len(ans.Data) != hi-lo {
+		return fmt.Errorf("write to %s.%s: the server answered %d statuses for %d documents", ld.ws, ld.coll, len(ans.Data), hi-lo)
 	}
 	var ok int64
 	for i, d := range ans.Data {
@@ -372,7 +417,7 @@ func (ld *loader) post(ctx context.Context, docs [][]byte, where []string) error
 			if d.Error != nil {
 				msg = d.Error.Message
 			}
-			ld.addError(msg, where[i])
+			ld.addError(msg, b.pos[lo+i].String())
 			continue
 		}
 		ok++
@@ -402,40 +447,6 @@ func (ld *loader) addFatal(msg string) {
 	ld.mu.Lock()
 	ld.fatal = append(ld.fatal, msg)
 	ld.mu.Unlock()
-}
-
-// startProgress prints a progress line on a terminal's stderr, at most five
-// times a second, until the returned function is called.
-func (ld *loader) startProgress(start time.Time) func() {
-	if !ld.progress {
-		return func() {}
-	}
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		t := time.NewTicker(200 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-stop:
-				fmt.Fprint(ld.errOut, "\r\033[K")
-				return
-			case <-t.C:
-				ld.mu.Lock()
-				n := ld.written + ld.failed
-				ld.mu.Unlock()
-				secs := time.Since(start).Seconds()
-				line := fmt.Sprintf("%v  %s docs  %s docs/s", ld.file.Load(), commas(n), commas(int64(float64(n)/secs)))
-				if ld.total > 0 {
-					line += fmt.Sprintf("  %3.0f%%", 100*float64(ld.read.Load())/float64(ld.total))
-				}
-				fmt.Fprint(ld.errOut, "\r\033[K"+line)
-			}
-		}
-	}()
-	return func() { close(stop); wg.Wait() }
 }
 
 // summary prints what was written and what failed, by message.
