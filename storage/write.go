@@ -60,6 +60,9 @@ type WriteOp struct {
 	// it reached the engine (e.g. it did not decode). Its neighbours are
 	// still written.
 	Err error
+	// Fold computes the new document of ID from its current one (OpFold,
+	// fold.go).
+	Fold FoldFunc
 
 	rowid uint64 // opExpire: the row retention expired
 }
@@ -125,6 +128,7 @@ type prepared struct {
 	enc       []byte      // doc's row-store value (rowvalue.go), made in the caller's goroutine
 	eventTime int64       // micros; valid when doc is set
 	patch     []types.PatchOp
+	fold      FoldFunc
 	rowid     uint64
 	err       *DocError
 
@@ -202,6 +206,9 @@ func prepare(col catalog.Collection, op WriteOp, now time.Time, limits types.Lim
 	if op.Err != nil {
 		p.id = op.ID
 		return fail(op.Err)
+	}
+	if op.Kind == OpFold {
+		return prepareFold(p, op, now)
 	}
 	switch op.Kind {
 	case OpPatch, OpDelete, opExpire:
