@@ -29,6 +29,9 @@ type Collection struct {
 	RetentionSecs       int64          `json:"retention_secs,omitempty"`
 	EventTimeInfo       *EventTimeInfo `json:"event_time_info,omitempty"`
 	PartitionResolution time.Duration  `json:"partition_resolution"`
+	// FieldMappingQuery is the ingest transformation, fixed at creation
+	// (ingest/transform validates it; the catalog only keeps it).
+	FieldMappingQuery string `json:"field_mapping_query,omitempty"`
 }
 
 // Retention returns the retention period, or 0 for none.
@@ -203,6 +206,7 @@ func (c *Catalog) CreateCollection(ws string, spec CollectionSpec) (Collection, 
 		RetentionSecs:       spec.RetentionSecs,
 		EventTimeInfo:       spec.EventTimeInfo,
 		PartitionResolution: spec.PartitionResolution,
+		FieldMappingQuery:   spec.FieldMappingQuery,
 	}
 	rec, _ := json.Marshal(col)
 	if err := c.commit(func(b *pebble.Batch) error {

@@ -73,6 +73,9 @@ type CollectionSpec struct {
 	RetentionSecs       int64 // 0: keep forever
 	EventTimeInfo       *EventTimeInfo
 	PartitionResolution time.Duration // 0: default
+	// FieldMappingQuery is the ingest transformation (`SELECT … FROM
+	// _input`), validated by the caller: the catalog cannot parse SQL.
+	FieldMappingQuery string
 }
 
 // Validate checks the spec and fills defaults.

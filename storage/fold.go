@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/basaltdb/basalt/catalog"
 	"github.com/basaltdb/basalt/types"
 )
 
@@ -101,4 +102,12 @@ func callFold(f FoldFunc, old types.Value, exists bool) (doc types.Value, err er
 		}
 	}()
 	return f(old, exists)
+}
+
+// EventTime returns a document's event time in microseconds as a write to
+// col would set it: from col's mapped field, from `_event_time`, or now.
+// Ingest transformations read `_input._event_time` through it, so that a
+// transformation sees the timestamp the raw document would be stored with.
+func EventTime(col catalog.Collection, doc types.Value, now time.Time) (int64, error) {
+	return eventTime(col, doc, now)
 }

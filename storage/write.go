@@ -76,10 +76,13 @@ const (
 	StatusReplaced
 	StatusPatched
 	StatusDeleted
+	// StatusSkipped: an ingest transformation's WHERE dropped the document;
+	// nothing was written and that is not an error.
+	StatusSkipped
 )
 
 func (s Status) String() string {
-	return [...]string{"ERROR", "ADDED", "REPLACED", "PATCHED", "DELETED"}[s]
+	return [...]string{"ERROR", "ADDED", "REPLACED", "PATCHED", "DELETED", "SKIPPED"}[s]
 }
 
 // ErrorType classifies a per-document error in Rockset's vocabulary.
