@@ -28,6 +28,7 @@ func TestLayering(t *testing.T) {
 		"sql/plan":         {"storage", "catalog", "sql/parse", "sql/exec", "server", "cmd"},
 		"sql/exec":         {"sql/parse", "server", "cmd"},
 		"sql":              {"server", "ingest", "cmd"},
+		"ingest/transform": {"server", "cmd"},
 		"server/httpapi":   {"cmd"},
 		"server/pgwire":    {"cmd", "ingest", "server/httpapi"},
 		"server":           {"cmd"},

@@ -184,7 +184,7 @@ func TestCollections(t *testing.T) {
 	a.expectError("POST", "/v1/orgs/self/ws/commons/collections", `{"name":"f","event_time_info":{"field":"t","format":"strftime"}}`, 400, "INVALIDINPUT", "strftime")
 	a.expectError("POST", "/v1/orgs/self/ws/commons/collections", `{"name":"z","event_time_info":{"field":"t","time_zone":"Mars/Olympus"}}`, 400, "INVALIDINPUT", "Mars/Olympus")
 	a.expectError("POST", "/v1/orgs/self/ws/commons/collections", `{"name":"k","sources":[{"integration_name":"kafka"}]}`, 501, "NOTIMPLEMENTEDYET", "sources")
-	a.expectError("POST", "/v1/orgs/self/ws/commons/collections", `{"name":"m","field_mapping_query":{"sql":"SELECT * FROM _input"}}`, 501, "NOTIMPLEMENTEDYET", "field_mapping_query")
+	a.expectError("POST", "/v1/orgs/self/ws/commons/collections", `{"name":"m","field_mapping_query":{"sql":"SELECT * FROM events"}}`, 400, "INVALIDINPUT", "FROM _input")
 	a.expectError("POST", "/v1/orgs/self/ws/nope/collections", `{"name":"x"}`, 404, "NOTFOUND", "nope")
 	a.expectError("GET", "/v1/orgs/self/ws/commons/collections/missing", "", 404, "NOTFOUND", "missing")
 	// Empty sources and null options are fine.
