@@ -209,3 +209,20 @@ func TestRollupDifferential(t *testing.T) {
 	st, _ := e.Stats("commons", "roll")
 	t.Logf("%d events in %d batches -> %d rollup documents in %d segments", n, off, st.DocCount, st.Segments)
 }
+
+// TestInsertRefused: SQL INSERT does not go through the transformation, so
+// it is refused rather than allowed to bypass it.
+func TestInsertRefused(t *testing.T) {
+	e, err := storage.Open(storage.Options{Dir: "data", FS: vfs.NewMem(), DisableBackground: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	if _, err := e.CreateCollection("commons", catalog.CollectionSpec{Name: "roll", FieldMappingQuery: rollupSQL}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = sql.NewSession(e, sql.Limits{}).Query(context.Background(), `INSERT INTO roll SELECT 'd' AS device`, sql.Params{})
+	if err == nil || !strings.Contains(err.Error(), "field_mapping_query") {
+		t.Fatalf("INSERT into a rollup: %v", err)
+	}
+}
