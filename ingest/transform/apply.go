@@ -22,7 +22,10 @@ const Skipped = -1
 type Batch struct {
 	// Ops are the operations to write, in order, in one storage write.
 	// Inputs that failed have an op with Err set, so that the write
-	// reports them in order with the others.
+	// reports them in order with the others. A rollup's fold ops share the
+	// batch's evaluators: write them in one Write call (or in calls one
+	// after the other), never in concurrent ones. Put a source's offsets
+	// in the same Write so that a replayed batch is not folded twice.
 	Ops []storage.WriteOp
 	// Docs has one entry per input document: the index in Ops of the op
 	// that carries it (for a rollup, the fold of its group, shared with the
