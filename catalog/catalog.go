@@ -30,6 +30,9 @@ type Collection struct {
 	EventTimeInfo       *EventTimeInfo `json:"event_time_info,omitempty"`
 	PartitionResolution time.Duration  `json:"partition_resolution"`
 	Sources             []Source       `json:"sources,omitempty"`
+	// FieldMappingQuery is the ingest transformation, fixed at creation
+	// (ingest/transform validates it; the catalog only keeps it).
+	FieldMappingQuery string `json:"field_mapping_query,omitempty"`
 }
 
 // Retention returns the retention period, or 0 for none.
@@ -213,6 +216,7 @@ func (c *Catalog) CreateCollection(ws string, spec CollectionSpec) (Collection, 
 		EventTimeInfo:       spec.EventTimeInfo,
 		PartitionResolution: spec.PartitionResolution,
 		Sources:             srcs,
+		FieldMappingQuery:   spec.FieldMappingQuery,
 	}
 	rec, _ := json.Marshal(col)
 	if err := c.commit(func(b *pebble.Batch) error {

@@ -76,6 +76,9 @@ type CollectionSpec struct {
 	// Sources stream documents into the collection; their integrations
 	// must exist. Ids are assigned on creation.
 	Sources []Source
+	// FieldMappingQuery is the ingest transformation (`SELECT … FROM
+	// _input`), validated by the caller: the catalog cannot parse SQL.
+	FieldMappingQuery string
 }
 
 // Validate checks the spec and fills defaults.

@@ -67,12 +67,31 @@ func (j *Job) Write(ctx context.Context, recs []Record, pos []Position) error {
 	var bad []Record
 	ops := make([]storage.WriteOp, 0, len(recs))
 	prefix := j.Source.ID + ":"
+	tr, err := j.m.transforms.ForCollection(j.Collection)
+	if err != nil {
+		return fmt.Errorf("field mapping query of %s.%s: %w", j.Collection.Workspace, j.Collection.Name, err)
+	}
+	var docs []types.Value
 	for i := range recs {
-		if recs[i].Err != nil {
+		switch {
+		case recs[i].Err != nil:
 			bad = append(bad, recs[i])
-			continue
+		case tr == nil:
+			ops = append(ops, toOp(&recs[i], prefix))
+		default:
+			doc, err := withID(&recs[i], prefix)
+			if err != nil {
+				ops = append(ops, storage.WriteOp{Err: err})
+				continue
+			}
+			docs = append(docs, doc)
 		}
-		ops = append(ops, toOp(&recs[i], prefix))
+	}
+	if tr != nil && len(docs) > 0 {
+		// The transformation's ops (a rollup's folds included) commit in
+		// this one write, with the positions: a batch is never folded
+		// twice.
+		ops = append(ops, tr.Apply(ctx, docs).Ops...)
 	}
 	if len(bad) > 0 {
 		if err := j.m.keepBad(ctx, j, bad); err != nil {

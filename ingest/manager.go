@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/basaltdb/basalt/catalog"
+	"github.com/basaltdb/basalt/ingest/transform"
 	"github.com/basaltdb/basalt/storage"
 	"github.com/basaltdb/basalt/types"
 	"github.com/prometheus/client_golang/prometheus"
@@ -51,10 +52,11 @@ type Manager struct {
 	quit chan struct{}
 	done chan struct{}
 
-	mu       sync.Mutex
-	jobs     map[string]*running   // source id → running job
-	statuses map[string]*statusBox // source id → status, kept while suspended
-	badMu    sync.Mutex            // serializes creating the error collection
+	mu         sync.Mutex
+	jobs       map[string]*running   // source id → running job
+	statuses   map[string]*statusBox // source id → status, kept while suspended
+	transforms *transform.Cache
+	badMu      sync.Mutex // serializes creating the error collection
 }
 
 type running struct {
@@ -78,6 +80,7 @@ func New(cfg Config) *Manager {
 		cfg: cfg, eng: cfg.Engine, log: cfg.Logger, metrics: newMetrics(cfg.Registerer),
 		poke: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{}),
 		jobs: map[string]*running{}, statuses: map[string]*statusBox{},
+		transforms: transform.NewCache(),
 	}
 }
 

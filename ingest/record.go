@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/basaltdb/basalt/storage"
 	"github.com/basaltdb/basalt/types"
@@ -27,22 +28,36 @@ type Record struct {
 // kind (as Rockset's CDC does) and a missing `_id` is derived from the
 // record's position.
 func toOp(r *Record, prefix string) storage.WriteOp {
-	doc := r.Doc
-	if doc.Kind() != types.KindObject {
-		return storage.WriteOp{Err: fmt.Errorf("record %s: a document must be a JSON object, got %s", r.Position, doc.Kind())}
+	doc, err := withID(r, prefix)
+	if err != nil {
+		return storage.WriteOp{Err: err}
 	}
 	kind, err := storage.OpFromDocument(doc)
 	if err != nil {
 		return storage.WriteOp{Err: fmt.Errorf("record %s: %w", r.Position, err)}
 	}
-	if doc.Get(storage.FieldID).IsUndefined() {
-		if kind == storage.OpDelete || kind == storage.OpUpdate || kind == storage.OpReplace {
-			return storage.WriteOp{Err: fmt.Errorf("record %s: _op %s needs an _id", r.Position, doc.Get(storage.FieldOp).Str())}
-		}
-		fields := make([]types.Field, 0, doc.Len()+1)
-		fields = append(fields, types.Field{Name: storage.FieldID, Value: types.String(prefix + r.Position)})
-		fields = append(fields, doc.Fields()...)
-		doc = types.Object(fields)
-	}
 	return storage.WriteOp{Kind: kind, Doc: doc}
+}
+
+// withID checks that a record is an object and gives it the _id derived
+// from its position when it has none. A record that names an existing
+// document by `_op` (DELETE, UPDATE, REPLACE) must carry its _id.
+func withID(r *Record, prefix string) (types.Value, error) {
+	doc := r.Doc
+	if doc.Kind() != types.KindObject {
+		return types.Value{}, fmt.Errorf("record %s: a document must be a JSON object, got %s", r.Position, doc.Kind())
+	}
+	if !doc.Get(storage.FieldID).IsUndefined() {
+		return doc, nil
+	}
+	if op := doc.Get(storage.FieldOp); op.Kind() == types.KindString {
+		switch strings.ToUpper(op.Str()) {
+		case "DELETE", "UPDATE", "REPLACE":
+			return types.Value{}, fmt.Errorf("record %s: _op %s needs an _id", r.Position, op.Str())
+		}
+	}
+	fields := make([]types.Field, 0, doc.Len()+1)
+	fields = append(fields, types.Field{Name: storage.FieldID, Value: types.String(prefix + r.Position)})
+	fields = append(fields, doc.Fields()...)
+	return types.Object(fields), nil
 }

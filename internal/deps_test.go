@@ -31,6 +31,7 @@ func TestLayering(t *testing.T) {
 		"ingest":           {"server", "cmd"},
 		"ingest/kafka":     {"server", "cmd", "ingest/file"},
 		"ingest/file":      {"storage", "catalog", "sql", "server", "cmd", "ingest/kafka"},
+		"ingest/transform": {"server", "cmd"},
 		"server/httpapi":   {"cmd"},
 		"server/pgwire":    {"cmd", "ingest", "server/httpapi"},
 		"server":           {"cmd"},

@@ -376,6 +376,11 @@ func (s *Session) insert(ctx context.Context, ins *ast.Insert, params Params) (*
 	if err := s.CheckWrite(ws, ins.Table.Name); err != nil {
 		return nil, err
 	}
+	if col, err := s.eng.Catalog().Collection(ws, ins.Table.Name); err == nil && col.FieldMappingQuery != "" {
+		// The transformation lives in ingest/, above this package: rather
+		// than store rows that bypass it (raw rows in a rollup), refuse.
+		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "INSERT into %s.%s is not supported: the collection has a field_mapping_query, which applies to documents written through the HTTP docs API", ws, ins.Table.Name)
+	}
 	res, err := s.selectStmt(ctx, ins.Query, params, false, false)
 	if err != nil {
 		return nil, err

@@ -369,6 +369,8 @@ func (c *collection) apply(g *groupState, op *prepared) (WriteResult, error) {
 		c.markDeleted(g, cur)
 		g.ids[op.id] = overlay{}
 		res.Status = StatusDeleted
+	case OpFold:
+		return c.applyFold(g, op, res, cur, exists)
 	}
 	return res, nil
 }

@@ -60,6 +60,9 @@ type WriteOp struct {
 	// it reached the engine (e.g. it did not decode). Its neighbours are
 	// still written.
 	Err error
+	// Fold computes the new document of ID from its current one (OpFold,
+	// fold.go).
+	Fold FoldFunc
 
 	rowid uint64 // opExpire: the row retention expired
 }
@@ -73,10 +76,13 @@ const (
 	StatusReplaced
 	StatusPatched
 	StatusDeleted
+	// StatusSkipped: an ingest transformation's WHERE dropped the document;
+	// nothing was written and that is not an error.
+	StatusSkipped
 )
 
 func (s Status) String() string {
-	return [...]string{"ERROR", "ADDED", "REPLACED", "PATCHED", "DELETED"}[s]
+	return [...]string{"ERROR", "ADDED", "REPLACED", "PATCHED", "DELETED", "SKIPPED"}[s]
 }
 
 // ErrorType classifies a per-document error in Rockset's vocabulary.
@@ -125,6 +131,7 @@ type prepared struct {
 	enc       []byte      // doc's row-store value (rowvalue.go), made in the caller's goroutine
 	eventTime int64       // micros; valid when doc is set
 	patch     []types.PatchOp
+	fold      FoldFunc
 	rowid     uint64
 	err       *DocError
 
@@ -202,6 +209,9 @@ func prepare(col catalog.Collection, op WriteOp, now time.Time, limits types.Lim
 	if op.Err != nil {
 		p.id = op.ID
 		return fail(op.Err)
+	}
+	if op.Kind == OpFold {
+		return prepareFold(p, op, now)
 	}
 	switch op.Kind {
 	case OpPatch, OpDelete, opExpire:

@@ -176,7 +176,9 @@ func TestLoadResume(t *testing.T) {
 		t.Fatalf("a cancelled load succeeded:\n%s", errOut.String())
 	}
 	st, err := readResume(rf)
-	if err != nil || st.Position == nil || st.Documents < 2500 {
+	// Up to --concurrency batches may still be unacknowledged below the
+	// 25th: the low-water mark is at least 22 batches.
+	if err != nil || st.Position == nil || st.Documents < 2200 {
 		t.Fatalf("resume file after 25 batches: %+v %v", st, err)
 	}
 	written := sqlOne(t, "SELECT count(*) FROM hist.resumed")

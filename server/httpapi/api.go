@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/basaltdb/basalt/auth"
+	"github.com/basaltdb/basalt/ingest/transform"
 	"github.com/basaltdb/basalt/storage"
 	"github.com/basaltdb/basalt/types"
 	"github.com/prometheus/client_golang/prometheus"
@@ -95,6 +96,9 @@ type API struct {
 	queries  *queryRegistry
 	// lambdaStats records query lambda executions (lambdas.go).
 	lambdaStats lambdaStats
+	// transforms caches the compiled field mapping query of each
+	// collection (transform.go).
+	transforms *transform.Cache
 }
 
 type apiMetrics struct {
@@ -105,7 +109,7 @@ type apiMetrics struct {
 // New returns the API handler.
 func New(cfg Config) *API {
 	cfg.EnsureDefaults()
-	a := &API{cfg: cfg, eng: cfg.Engine, log: cfg.Logger, limits: cfg.Engine.Limits(), mux: http.NewServeMux()}
+	a := &API{cfg: cfg, eng: cfg.Engine, log: cfg.Logger, limits: cfg.Engine.Limits(), mux: http.NewServeMux(), transforms: transform.NewCache()}
 	a.queries = newQueryRegistry(cfg)
 	a.metrics = &apiMetrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{

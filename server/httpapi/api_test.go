@@ -186,7 +186,7 @@ func TestCollections(t *testing.T) {
 	a.expectError("POST", "/v1/orgs/self/ws/commons/collections", `{"name":"k","sources":[{"integration_name":"kafka"}]}`, 400, "INVALIDINPUT", "needs a kafka section")
 	a.expectError("POST", "/v1/orgs/self/ws/commons/collections", `{"name":"k","sources":[{"integration_name":"s","s3":{"bucket":"b"}}]}`, 501, "NOTIMPLEMENTEDYET", "s3 sources are not implemented")
 	a.expectError("POST", "/v1/orgs/self/ws/commons/collections", `{"name":"k","sources":[{"integration_name":"nope","kafka":{"kafka_topic_name":"t"}}]}`, 400, "INVALIDINPUT", `integration "nope", which does not exist`)
-	a.expectError("POST", "/v1/orgs/self/ws/commons/collections", `{"name":"m","field_mapping_query":{"sql":"SELECT * FROM _input"}}`, 501, "NOTIMPLEMENTEDYET", "field_mapping_query")
+	a.expectError("POST", "/v1/orgs/self/ws/commons/collections", `{"name":"m","field_mapping_query":{"sql":"SELECT * FROM events"}}`, 400, "INVALIDINPUT", "FROM _input")
 	a.expectError("POST", "/v1/orgs/self/ws/nope/collections", `{"name":"x"}`, 404, "NOTFOUND", "nope")
 	a.expectError("GET", "/v1/orgs/self/ws/commons/collections/missing", "", 404, "NOTFOUND", "missing")
 	// Empty sources and null options are fine.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/basaltdb/basalt/catalog"
+	"github.com/basaltdb/basalt/ingest/transform"
 )
 
 // collectionJSON is Rockset's Collection.
@@ -28,7 +29,13 @@ type collectionJSON struct {
 	InsertOnly                  bool                   `json:"insert_only"`
 	ReadOnly                    bool                   `json:"read_only"`
 	StorageCompressionType      string                 `json:"storage_compression_type"`
+	FieldMappingQuery           *fieldMappingQueryJSON `json:"field_mapping_query,omitempty"`
 	Stats                       collectionStatsJSON    `json:"stats"`
+}
+
+// fieldMappingQueryJSON is Rockset's FieldMappingQuery.
+type fieldMappingQueryJSON struct {
+	SQL string `json:"sql"`
 }
 
 // collectionStatsJSON is Rockset's CollectionStats.
@@ -53,6 +60,9 @@ func (a *API) collectionJSON(col catalog.Collection, status string) collectionJS
 		Sources:                     a.sourcesJSON(col),
 		StorageCompressionType:      "ZSTD",
 		Stats:                       collectionStatsJSON{FillProgress: 1},
+	}
+	if col.FieldMappingQuery != "" {
+		out.FieldMappingQuery = &fieldMappingQueryJSON{SQL: col.FieldMappingQuery}
 	}
 	if col.RetentionSecs > 0 {
 		r := col.RetentionSecs
@@ -111,6 +121,7 @@ func (a *API) deleteCollection(w http.ResponseWriter, r *http.Request) {
 		writeError(w, classify(err))
 		return
 	}
+	a.transforms.Forget(col.ID)
 	writeJSON(w, http.StatusOK, map[string]any{"data": a.collectionJSON(col, "DELETED")})
 }
 
@@ -150,8 +161,7 @@ func (a *API) createCollection(w http.ResponseWriter, r *http.Request) {
 		v    json.RawMessage
 		why  string
 	}{
-		{"field_mapping_query", req.FieldMappingQuery, "ingest transformations are not available yet"},
-		{"field_mappings", req.FieldMappings, "ingest transformations are not available yet"},
+		{"field_mappings", req.FieldMappings, "the legacy field_mappings are not supported; use field_mapping_query"},
 		{"clustering_key", req.ClusteringKey, "clustering keys are not available"},
 	} {
 		if !isEmptyJSON(opt.v) {
@@ -165,6 +175,18 @@ func (a *API) createCollection(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	spec := catalog.CollectionSpec{Name: *req.Name, Description: req.Description, EventTimeInfo: req.EventTimeInfo, Sources: srcs}
+	if !isEmptyJSON(req.FieldMappingQuery) {
+		q, aerr := fieldMappingQuery(req.FieldMappingQuery)
+		if aerr != nil {
+			writeError(w, aerr)
+			return
+		}
+		if req.EventTimeInfo != nil {
+			writeError(w, apiError(ErrInvalidInput, "event_time_info cannot be combined with field_mapping_query: compute _event_time in the query (e.g. PARSE_TIMESTAMP_ISO8601(ts) AS _event_time)"))
+			return
+		}
+		spec.FieldMappingQuery = q
+	}
 	if req.RetentionSecs != nil {
 		spec.RetentionSecs = *req.RetentionSecs
 	}
@@ -184,6 +206,21 @@ func (a *API) createCollection(w http.ResponseWriter, r *http.Request) {
 		a.cfg.Sources.Sync()
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"data": a.collectionJSON(col, "READY")})
+}
+
+// fieldMappingQuery reads and validates Rockset's
+// `"field_mapping_query": {"sql": "SELECT … FROM _input …"}`.
+func fieldMappingQuery(raw json.RawMessage) (string, *APIError) {
+	var fmq struct {
+		SQL *string `json:"sql"`
+	}
+	if err := json.Unmarshal(raw, &fmq); err != nil || fmq.SQL == nil {
+		return "", apiError(ErrInvalidInput, `field_mapping_query must be {"sql": "SELECT … FROM _input"}`)
+	}
+	if _, err := transform.Compile(*fmq.SQL); err != nil {
+		return "", apiError(ErrInvalidInput, "field_mapping_query: "+strings.TrimPrefix(err.Error(), transform.ErrInvalid.Error()+": "))
+	}
+	return *fmq.SQL, nil
 }
 
 // readBody reads the request body under the size limit.

@@ -99,6 +99,15 @@ func (a *API) writeDocs(w http.ResponseWriter, r *http.Request, toOp func(i int,
 }
 
 func (a *API) addDocuments(w http.ResponseWriter, r *http.Request) {
+	tr, aerr := a.transformOf(r)
+	if aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	if tr != nil {
+		a.writeTransformed(w, r, tr)
+		return
+	}
 	a.writeDocs(w, r, addOp)
 }
 
@@ -119,6 +128,10 @@ func addOp(i int, el docElem) storage.WriteOp {
 }
 
 func (a *API) patchDocuments(w http.ResponseWriter, r *http.Request) {
+	if aerr := a.refuseRollup(r, "patched"); aerr != nil {
+		writeError(w, aerr)
+		return
+	}
 	a.writeDocs(w, r, patchOp)
 }
 
@@ -179,6 +192,10 @@ func patchOf(v types.Value) (string, []types.PatchOp, error) {
 }
 
 func (a *API) deleteDocuments(w http.ResponseWriter, r *http.Request) {
+	if aerr := a.refuseRollup(r, "deleted"); aerr != nil {
+		writeError(w, aerr)
+		return
+	}
 	a.writeDocs(w, r, deleteOp)
 }
 
@@ -210,6 +227,11 @@ func (a *API) write(w http.ResponseWriter, r *http.Request, ops []storage.WriteO
 		writeError(w, classify(err))
 		return
 	}
+	writeResults(w, coll, results, seq)
+}
+
+// writeResults answers a write with one status per document, in order.
+func writeResults(w http.ResponseWriter, coll string, results []storage.WriteResult, seq uint64) {
 	// Built by hand: at ingest rates encoding/json's reflection shows in
 	// profiles of this path.
 	buf := make([]byte, 0, 64+len(results)*96)

@@ -228,8 +228,14 @@ func (c *conn) copyIn(cmd *copyCmd) error {
 	if err := c.sess.CheckWrite(ws, cmd.coll); err != nil {
 		return err
 	}
-	if _, err := c.srv.cfg.Engine.Catalog().Collection(ws, cmd.coll); err != nil {
+	col, err := c.srv.cfg.Engine.Catalog().Collection(ws, cmd.coll)
+	if err != nil {
 		return sqlerr.New(sqlerr.UndefinedTable, "relation %q does not exist", ws+"."+cmd.coll)
+	}
+	if col.FieldMappingQuery != "" {
+		// ingest/transform is above this package: refuse rather than
+		// store rows that bypass the collection's transformation.
+		return sqlerr.New(sqlerr.FeatureNotSupported, "COPY into %s.%s is not supported: the collection has a field_mapping_query, which applies to documents written through the HTTP docs API", ws, cmd.coll)
 	}
 	var oids []uint32
 	resp := &pgproto3.CopyInResponse{OverallFormat: 0, ColumnFormatCodes: make([]uint16, len(cmd.cols))}

@@ -1,20 +1,22 @@
 package exec
 
 import (
-	"hash/maphash"
 	"math"
 	"math/bits"
 
 	"github.com/basaltdb/basalt/types"
+	"github.com/cespare/xxhash/v2"
 )
 
 // hllPrecision gives 2^14 registers: about 0.8% standard error, 16 KiB
 // per group.
 const hllPrecision = 14
 
-var hllSeed = maphash.MakeSeed()
-
-// hll is a HyperLogLog sketch for APPROX_COUNT_DISTINCT.
+// hll is a HyperLogLog sketch for APPROX_COUNT_DISTINCT. Its hash is fixed
+// (xxhash, no per-process seed) so that a sketch kept in an ingest rollup
+// stays valid across restarts and merges with the sketch of the raw events
+// register for register: the rollup answers exactly what the query over
+// the raw events answers.
 type hll struct {
 	reg []uint8
 	buf []byte
@@ -28,7 +30,7 @@ func (h *hll) add(args []types.Value) error {
 		return nil
 	}
 	h.buf = appendKey(h.buf[:0], v)
-	x := maphash.Bytes(hllSeed, h.buf)
+	x := xxhash.Sum64(h.buf)
 	idx := x >> (64 - hllPrecision)
 	rank := uint8(bits.LeadingZeros64(x<<hllPrecision|1<<(hllPrecision-1))) + 1
 	if rank > h.reg[idx] {

@@ -62,7 +62,7 @@ func buildRegistry() map[string]*Func {
 	m := make(map[string]*Func)
 	for _, group := range [][]*Func{
 		mathFuncs(), stringFuncs(), regexFuncs(), nullFuncs(), timeFuncs(),
-		arrayFuncs(), jsonFuncs(), miscFuncs(),
+		arrayFuncs(), jsonFuncs(), miscFuncs(), vectorFuncs(),
 	} {
 		for _, f := range group {
 			if _, dup := m[f.Name]; dup {
