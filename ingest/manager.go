@@ -48,15 +48,15 @@ type Manager struct {
 	log     *slog.Logger
 	metrics *metrics
 
-	poke chan struct{}
 	quit chan struct{}
 	done chan struct{}
 
-	mu         sync.Mutex
-	jobs       map[string]*running   // source id → running job
-	statuses   map[string]*statusBox // source id → status, kept while suspended
-	transforms *transform.Cache
-	badMu      sync.Mutex // serializes creating the error collection
+	mu          sync.Mutex
+	jobs        map[string]*running   // source id → running job
+	statuses    map[string]*statusBox // source id → status, kept while suspended
+	transforms  *transform.Cache
+	badMu       sync.Mutex // serializes creating the error collection
+	reconcileMu sync.Mutex // one reconcile at a time
 }
 
 type running struct {
@@ -78,7 +78,7 @@ func New(cfg Config) *Manager {
 	}
 	return &Manager{
 		cfg: cfg, eng: cfg.Engine, log: cfg.Logger, metrics: newMetrics(cfg.Registerer),
-		poke: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{}),
+		quit: make(chan struct{}), done: make(chan struct{}),
 		jobs: map[string]*running{}, statuses: map[string]*statusBox{},
 		transforms: transform.NewCache(),
 	}
@@ -92,13 +92,10 @@ func (m *Manager) Start() {
 }
 
 // Sync makes the manager catch up with the catalog now (after a collection
-// or source was created, dropped, suspended or resumed). It does not wait.
-func (m *Manager) Sync() {
-	select {
-	case m.poke <- struct{}{}:
-	default:
-	}
-}
+// or source was created, dropped, suspended or resumed): when it returns, a
+// suspended source has stopped (its last batch committed whole or not at
+// all) and a new or resumed one has started.
+func (m *Manager) Sync() { m.reconcile() }
 
 // StopCollection stops the sources of a collection and waits for them, so
 // nothing writes to it while it is dropped.
@@ -148,7 +145,6 @@ func (m *Manager) loop() {
 		select {
 		case <-m.quit:
 			return
-		case <-m.poke:
 		case <-t.C:
 		}
 		m.reconcile()
@@ -156,7 +152,10 @@ func (m *Manager) loop() {
 }
 
 // reconcile starts the sources that should run and stops the others.
+// Reconciles run one at a time, so a source is never started twice.
 func (m *Manager) reconcile() {
+	m.reconcileMu.Lock()
+	defer m.reconcileMu.Unlock()
 	want := map[string]bool{}
 	for _, col := range m.eng.Catalog().Collections("") {
 		for _, src := range col.Sources {

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -153,18 +152,16 @@ func TestKafkaExactlyOnceAcrossRestarts(t *testing.T) {
 	// A rollup of the same topic: its folds are not idempotent, so a
 	// record consumed twice would show as a count or sum too high.
 	n.createSourceQuery(addrs, "events", "per_k", "EARLIEST", "SELECT k, COUNT(*) AS n, SUM(v) AS total FROM _input GROUP BY k")
-	// A producer streams while the node restarts under it.
-	var produced atomic.Int64
-	var wantDocs, wantSum int64
-	prodDone := make(chan struct{})
-	go func() {
-		defer close(prodDone)
-		rng := rand.New(rand.NewPCG(1, 2))
-		seq := 0
-		for b := 0; b < 200; b++ {
+	// Each round produces a burst and restarts the node a few
+	// milliseconds later, while it is still consuming the burst.
+	var wantDocs, wantSum, replaced int64
+	rng := rand.New(rand.NewPCG(1, 2))
+	seq, midStream := 0, 0
+	for round := 0; round < 5; round++ {
+		for b := 0; b < 60; b++ {
 			p := int32(rng.IntN(parts))
 			var vals []string
-			for i := 0; i < 1+rng.IntN(50); i++ {
+			for i := 0; i < 1+rng.IntN(60); i++ {
 				seq++
 				v := rng.IntN(1000)
 				if seq%3 == 0 {
@@ -175,27 +172,16 @@ func TestKafkaExactlyOnceAcrossRestarts(t *testing.T) {
 				wantDocs++
 				wantSum += int64(v)
 			}
-			if err := produceErr(prod, "events", p, vals...); err != nil {
-				t.Error(err)
-				return
-			}
-			produced.Store(wantDocs)
-			time.Sleep(2 * time.Millisecond)
+			produce(t, prod, "events", p, vals...)
 		}
-	}()
-	var replaced int64
-	midStream := 0
-	rng := rand.New(rand.NewPCG(3, 4))
-	for round := 0; round < 5; round++ {
-		time.Sleep(time.Duration(20+rng.IntN(80)) * time.Millisecond)
-		if d, _ := n.count("events"); d < produced.Load() {
+		time.Sleep(time.Duration(rng.IntN(15)) * time.Millisecond)
+		if d, _ := n.count("events"); d < wantDocs {
 			midStream++
 		}
 		replaced += n.replaced("events")
 		n.close()
 		n = openNode(t, dir)
 	}
-	<-prodDone
 	waitFor(t, "every produced document", 30*time.Second, func() bool {
 		d, _ := n.count("events")
 		return d >= wantDocs
