@@ -22,8 +22,14 @@ type Func struct {
 	// NullIn: when true the engine returns NULL without calling Eval if any
 	// argument is NULL or undefined (PostgreSQL's STRICT).
 	NullIn bool
-	// Volatile functions (NOW(), RANDOM()) are never constant-folded.
+	// Volatile functions (RANDOM(), NOW()) are never constant-folded as
+	// expressions of constants are...
 	Volatile bool
+	// ...unless they are Stable too: one value for the whole statement
+	// (NOW(), CURRENT_DATE read Ctx.Now, PostgreSQL's STABLE). The planner
+	// folds those with the statement's Ctx, so `_event_time > NOW() -
+	// INTERVAL '1 minute'` prunes blocks by their zone maps.
+	Stable bool
 	// Eval computes the function. It must not retain args. When NullIn is
 	// set Eval may assume no argument is NULL or undefined; it still fails
 	// cleanly (with an error, not a panic) if one is.

@@ -12,14 +12,14 @@ import (
 // timeFuncs are the date and time functions. They work on timestamps
 // (microseconds UTC); there is no session time zone.
 func timeFuncs() []*Func {
-	now := &Func{Name: "now", Volatile: true, Eval: func(c *Ctx, _ []types.Value) (types.Value, error) {
+	now := &Func{Name: "now", Volatile: true, Stable: true, Eval: func(c *Ctx, _ []types.Value) (types.Value, error) {
 		return types.Timestamp(c.Now), nil
 	}}
 	extract := &Func{Name: "extract", MinArgs: 2, MaxArgs: 2, NullIn: true, Eval: evalExtract}
 	return []*Func{
 		now,
 		alias("current_timestamp", now),
-		{Name: "current_date", Volatile: true, Eval: func(c *Ctx, _ []types.Value) (types.Value, error) {
+		{Name: "current_date", Volatile: true, Stable: true, Eval: func(c *Ctx, _ []types.Value) (types.Value, error) {
 			return types.Timestamp(floorDiv(c.Now, microsPerDay) * microsPerDay), nil
 		}},
 		{Name: "date_trunc", MinArgs: 2, MaxArgs: 2, NullIn: true, Eval: evalDateTrunc},

@@ -93,4 +93,10 @@ func TestVolatile(t *testing.T) {
 			t.Errorf("%s: want a non-volatile function", name)
 		}
 	}
+	// One value per statement: folded by the planner; the others never.
+	for name, stable := range map[string]bool{"now": true, "current_timestamp": true, "current_date": true, "random": false, "gen_random_uuid": false} {
+		if fn, _ := Lookup(name); fn.Stable != stable {
+			t.Errorf("%s: stable %v, want %v", name, fn.Stable, stable)
+		}
+	}
 }

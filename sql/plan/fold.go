@@ -6,7 +6,8 @@ import (
 	"github.com/basaltdb/basalt/types"
 )
 
-// Fold evaluates the constant parts of e: calls of non-volatile functions,
+// Fold evaluates the constant parts of e: calls of non-volatile (or
+// statement-stable, with ctx's time) functions,
 // arithmetic, casts and interval arithmetic over constants. A part whose
 // evaluation fails is left as is, so the error surfaces at execution only if
 // a row reaches it (as in PostgreSQL, where `WHERE false AND 1/0 = 1` does not fail).
@@ -15,7 +16,7 @@ func Fold(e Expr, ctx *fn.Ctx) Expr {
 		switch x := x.(type) {
 		case *Call:
 			args, ok := foldArgs(x.Args, ctx)
-			if !ok || x.Fn.Volatile {
+			if !ok || (x.Fn.Volatile && !x.Fn.Stable) {
 				return &Call{Fn: x.Fn, Args: args}
 			}
 			if x.Fn.NullIn {
