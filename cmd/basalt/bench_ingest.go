@@ -35,6 +35,9 @@ type ingestBench struct {
 	preload    int
 	dataDir    string
 	keep       bool
+	transport  string
+	brokers    string
+	partitions int
 
 	client *http.Client
 	// pool holds pre-generated documents without their opening brace and
@@ -92,6 +95,9 @@ patch workload). mixed and patch first load --preload documents.`,
 	f.IntVar(&b.preload, "preload", 100000, "documents loaded before a mixed or patch run")
 	f.StringVar(&b.dataDir, "data-dir", "", "the server's data directory, to measure bytes on disk (optional)")
 	f.BoolVar(&b.keep, "keep", true, "keep the collection afterwards")
+	f.StringVar(&b.transport, "transport", "http", "http (the write API) or kafka (a collection source consuming a backlog of --docs documents, default 300000)")
+	f.StringVar(&b.brokers, "brokers", "", "with --transport kafka: bootstrap servers the server can reach (empty: an in-process Kafka cluster)")
+	f.IntVar(&b.partitions, "partitions", 8, "with --transport kafka: partitions of the topic")
 	return cmd
 }
 
@@ -115,6 +121,12 @@ func (b *ingestBench) run(ctx context.Context, out io.Writer) error {
 		b.collection = fmt.Sprintf("rockbench_%s_%d", b.mode, time.Now().Unix())
 	}
 	b.buildPool()
+	if b.transport == "kafka" {
+		return b.runKafka(ctx, out)
+	}
+	if b.transport != "http" {
+		return fmt.Errorf("--transport %q: want http or kafka", b.transport)
+	}
 	if err := b.ensureCollection(ctx); err != nil {
 		return err
 	}
