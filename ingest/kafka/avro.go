@@ -152,16 +152,7 @@ func avroValue(s avro.Schema, v any) types.Value {
 		}
 	case *avro.MapSchema:
 		if m, ok := v.(map[string]any); ok {
-			names := make([]string, 0, len(m))
-			for k := range m {
-				names = append(names, k)
-			}
-			slices.Sort(names)
-			fields := make([]types.Field, len(names))
-			for i, k := range names {
-				fields[i] = types.Field{Name: k, Value: avroValue(sc.Values(), m[k])}
-			}
-			return types.Object(fields)
+			return sortedObject(m, func(e any) types.Value { return avroValue(sc.Values(), e) })
 		}
 	}
 	return avroScalar(v)
@@ -207,16 +198,22 @@ func avroScalar(v any) types.Value {
 		}
 		return types.Array(elems)
 	case map[string]any:
-		names := make([]string, 0, len(x))
-		for k := range x {
-			names = append(names, k)
-		}
-		slices.Sort(names)
-		fields := make([]types.Field, len(names))
-		for i, k := range names {
-			fields[i] = types.Field{Name: k, Value: avroScalar(x[k])}
-		}
-		return types.Object(fields)
+		return sortedObject(x, avroScalar)
 	}
 	return types.String(fmt.Sprint(v))
+}
+
+// sortedObject converts an Avro map (or a record decoded without its
+// schema) into an object with its keys in order.
+func sortedObject(m map[string]any, conv func(any) types.Value) types.Value {
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	fields := make([]types.Field, len(names))
+	for i, k := range names {
+		fields[i] = types.Field{Name: k, Value: conv(m[k])}
+	}
+	return types.Object(fields)
 }

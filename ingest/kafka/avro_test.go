@@ -11,7 +11,6 @@ import (
 
 	"github.com/basaltdb/basalt/catalog"
 	"github.com/hamba/avro/v2"
-	"github.com/twmb/franz-go/pkg/kfake"
 )
 
 const readingSchema = `{"type":"record","name":"Reading","fields":[
@@ -37,12 +36,7 @@ func TestKafkaAvro(t *testing.T) {
 		fmt.Fprint(w, `{"error_code":40403,"message":"Schema not found"}`)
 	}))
 	defer reg.Close()
-	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "readings"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	addrs := c.ListenAddrs()
+	addrs := startCluster(t, 1, "readings")
 	n := openNode(t, t.TempDir())
 	defer n.close()
 	if _, err := n.eng.Catalog().CreateIntegration(catalog.Integration{Name: "avro", Kafka: &catalog.KafkaIntegration{

@@ -106,6 +106,18 @@ func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool)
 	}
 }
 
+// startCluster starts an in-process Kafka cluster with a topic of
+// partitions and returns its addresses; the test's end stops it.
+func startCluster(t *testing.T, partitions int32, topic string) []string {
+	t.Helper()
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(partitions, topic))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c.ListenAddrs()
+}
+
 func newProducer(t *testing.T, addrs []string) *kgo.Client {
 	t.Helper()
 	cl, err := kgo.NewClient(kgo.SeedBrokers(addrs...), kgo.RecordPartitioner(kgo.ManualPartitioner()))
@@ -139,12 +151,7 @@ func produceErr(cl *kgo.Client, topic string, p int32, values ...string) error {
 // _id derived from their position).
 func TestKafkaExactlyOnceAcrossRestarts(t *testing.T) {
 	const parts = 8
-	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(parts, "events"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	addrs := c.ListenAddrs()
+	addrs := startCluster(t, parts, "events")
 	prod := newProducer(t, addrs)
 	dir := t.TempDir()
 	n := openNode(t, dir)

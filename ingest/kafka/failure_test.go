@@ -34,12 +34,7 @@ func waitState(t *testing.T, n *testNode, col catalog.Collection, state, msgPart
 // TestKafkaTopicDeletedAndRecreated: the source reports the missing topic
 // by name and goes on when it is back.
 func TestKafkaTopicDeletedAndRecreated(t *testing.T) {
-	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "t"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	addrs := c.ListenAddrs()
+	addrs := startCluster(t, 1, "t")
 	prod := newProducer(t, addrs)
 	n := openNode(t, t.TempDir())
 	defer n.close()

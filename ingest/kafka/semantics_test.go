@@ -9,7 +9,6 @@ import (
 	"github.com/basaltdb/basalt/ingest"
 	"github.com/basaltdb/basalt/sql"
 	"github.com/basaltdb/basalt/types"
-	"github.com/twmb/franz-go/pkg/kfake"
 )
 
 func (n *testNode) query(q string) [][]types.Value {
@@ -40,12 +39,7 @@ func rowsText(rows [][]types.Value) string {
 // not decode, which go to _meta.bad with their reason without stopping the
 // partition.
 func TestKafkaRecordSemantics(t *testing.T) {
-	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, "cdc"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	addrs := c.ListenAddrs()
+	addrs := startCluster(t, 2, "cdc")
 	prod := newProducer(t, addrs)
 	n := openNode(t, t.TempDir())
 	defer n.close()
