@@ -366,3 +366,20 @@ func TestS3SourceMissingBucket(t *testing.T) {
 	}
 	waitFor(t, "the load after the bucket appeared", 10*time.Second, func() bool { c, _ := n.count("nob"); return c == 5 })
 }
+
+// TestS3SourceUnreachable reports an endpoint where nothing listens as an
+// error that names it.
+func TestS3SourceUnreachable(t *testing.T) {
+	ln := httptest.NewServer(nil)
+	addr := strings.TrimPrefix(ln.URL, "http://")
+	ln.Close() // nothing listens there now
+	n := openNode(t, t.TempDir(), Options{})
+	defer n.close()
+	n.createS3Source(&fakeS3{t: t, endpoint: addr}, "gone", catalog.S3Source{Bucket: "hist"}, catalog.FormatParams{})
+	start := time.Now()
+	waitFor(t, "the error state", 20*time.Second, func() bool {
+		st := n.status("gone")
+		return st.State == ingest.StateError && strings.Contains(st.Message, addr)
+	})
+	t.Logf("after %s: %s", time.Since(start).Round(time.Millisecond), n.status("gone").Message)
+}
