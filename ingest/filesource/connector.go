@@ -321,7 +321,7 @@ func (l *loader) load(ctx context.Context, o file.Object, objs []file.Object) er
 			b.recs = append(b.recs, rec)
 			b.last, b.n = d.Pos.Offset, b.n+len(d.Data)
 		case errors.As(err, &de):
-			b.recs = append(b.recs, ingest.Record{Err: de, Position: file.DerivedID(de.Pos)})
+			b.recs = append(b.recs, ingest.Record{Err: de, Raw: de.Raw, Position: file.DerivedID(de.Pos)})
 			b.last = de.Pos.Offset
 		case errors.As(err, &oe):
 			// Keep what was read before the object stopped.

@@ -231,8 +231,8 @@ func TestS3Source(t *testing.T) {
 	if st.BadRecords != 1 || st.ObjectsDone != 4 || st.ObjectsTotal != 4 || st.BytesRead != st.BytesTotal || st.BytesTotal == 0 || st.Replaced != 0 {
 		t.Fatalf("status %+v", st)
 	}
-	res, err := sql.NewSession(n.eng, sql.Limits{}).Query(context.Background(), "SELECT error FROM _meta.bad", sql.Params{})
-	if err != nil || len(res.Rows) != 1 || !strings.Contains(res.Rows[0][0].Str(), "s3://hist/ev/a.ndjson:101") {
+	res, err := sql.NewSession(n.eng, sql.Limits{}).Query(context.Background(), "SELECT error, record FROM _meta.bad", sql.Params{})
+	if err != nil || len(res.Rows) != 1 || !strings.Contains(res.Rows[0][0].Str(), "s3://hist/ev/a.ndjson:101") || res.Rows[0][1].Str() != "this is not json" {
 		t.Fatalf("_meta.bad: %v %v", res, err)
 	}
 
