@@ -344,6 +344,30 @@ func TestFileSource(t *testing.T) {
 	if st := n.status("local2"); st.ObjectsDone != 4 || st.Replaced != 0 {
 		t.Fatalf("status %+v", st)
 	}
+
+	// A suspended source loads nothing; resumed, it catches up.
+	col, err := n.eng.Catalog().Collection("commons", "local2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.eng.Catalog().SetSourceSuspended("commons", "local2", col.Sources[0].ID, true); err != nil {
+		t.Fatal(err)
+	}
+	n.mgr.Sync()
+	waitFor(t, "suspended", 5*time.Second, func() bool { return n.status("local2").State == ingest.StateSuspended })
+	write("5.ndjson", ndjson(25, 30))
+	time.Sleep(200 * time.Millisecond) // four listing intervals
+	if c, _ := n.count("local2"); c != 25 {
+		t.Fatalf("a suspended source loaded: %d documents", c)
+	}
+	if _, err := n.eng.Catalog().SetSourceSuspended("commons", "local2", col.Sources[0].ID, false); err != nil {
+		t.Fatal(err)
+	}
+	n.mgr.Sync()
+	waitFor(t, "the file written while suspended", 10*time.Second, func() bool { c, _ := n.count("local2"); return c == 30 })
+	if _, sum := n.count("local2"); sum != sumRange(0, 30) {
+		t.Fatalf("sum %d", sum)
+	}
 }
 
 // TestS3SourceMissingBucket reports a bucket that does not exist as an
