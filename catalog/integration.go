@@ -12,12 +12,64 @@ import (
 )
 
 // Integration is a named connection to an external system that collection
-// sources use (Rockset's integrations): today a Kafka cluster.
+// sources use (Rockset's integrations): a Kafka cluster or S3-compatible
+// object storage. Exactly one kind is set.
 type Integration struct {
 	Name        string            `json:"name"`
 	Description string            `json:"description,omitempty"`
 	CreatedAt   time.Time         `json:"created_at"`
 	Kafka       *KafkaIntegration `json:"kafka,omitempty"`
+	S3          *S3Integration    `json:"s3,omitempty"`
+}
+
+// Integration kinds, which name the connector that runs their sources.
+const (
+	KindKafka = "kafka"
+	KindS3    = "s3"
+	// KindFile is the kind of a source of files on the server's own
+	// machine; it needs no integration.
+	KindFile = "file"
+)
+
+// Kind returns the integration's kind (KindKafka or KindS3).
+func (in Integration) Kind() string {
+	switch {
+	case in.Kafka != nil:
+		return KindKafka
+	case in.S3 != nil:
+		return KindS3
+	}
+	return ""
+}
+
+// S3Integration is how to reach S3 or an S3-compatible server (MinIO,
+// Ceph, R2...), shaped like Rockset's S3 integration plus Basalt's
+// endpoint, region and insecure.
+type S3Integration struct {
+	// AccessKey signs requests; nil means anonymous access (public
+	// buckets).
+	AccessKey *AWSAccessKey `json:"aws_access_key,omitempty"`
+	// Role is accepted for Rockset compatibility and not used: Basalt does
+	// not assume IAM roles.
+	Role *AWSRole `json:"aws_role,omitempty"`
+	// Endpoint is host:port (or an http:// or https:// URL) of an
+	// S3-compatible server; empty means AWS.
+	Endpoint string `json:"endpoint,omitempty"`
+	Region   string `json:"region,omitempty"`
+	// Insecure talks plain HTTP to an Endpoint given without a scheme.
+	Insecure bool `json:"insecure,omitempty"`
+}
+
+// AWSAccessKey is an access key id and its secret.
+type AWSAccessKey struct {
+	ID     string `json:"aws_access_key_id"`
+	Secret string `json:"aws_secret_access_key"`
+}
+
+// AWSRole is Rockset's cross-account role (unused by Basalt).
+type AWSRole struct {
+	ARN        string `json:"aws_role_arn"`
+	ExternalID string `json:"aws_external_id,omitempty"`
 }
 
 // KafkaIntegration is how to reach a Kafka cluster.
@@ -52,8 +104,13 @@ func (in *Integration) Validate() error {
 	if err := CheckName("integration", in.Name); err != nil {
 		return err
 	}
-	if in.Kafka == nil {
-		return fmt.Errorf("%w: integration %q needs a kafka section (the only kind Basalt has)", ErrInvalid, in.Name)
+	switch {
+	case in.Kafka != nil && in.S3 != nil:
+		return fmt.Errorf("%w: integration %q has both a kafka and an s3 section; give one", ErrInvalid, in.Name)
+	case in.S3 != nil:
+		return in.S3.validate()
+	case in.Kafka == nil:
+		return fmt.Errorf("%w: integration %q needs a kafka or an s3 section (the kinds Basalt has)", ErrInvalid, in.Name)
 	}
 	k := in.Kafka
 	if strings.TrimSpace(k.BootstrapServers) == "" {
@@ -72,6 +129,25 @@ func (in *Integration) Validate() error {
 	}
 	if k.SchemaRegistry != nil && k.SchemaRegistry.URL == "" {
 		return fmt.Errorf("%w: kafka.schema_registry_config.url is required", ErrInvalid)
+	}
+	return nil
+}
+
+func (s *S3Integration) validate() error {
+	if k := s.AccessKey; k != nil && (k.ID == "") != (k.Secret == "") {
+		return fmt.Errorf("%w: s3.aws_access_key needs both aws_access_key_id and aws_secret_access_key", ErrInvalid)
+	}
+	if e := s.Endpoint; e != "" {
+		host := e
+		if scheme, rest, ok := strings.Cut(e, "://"); ok {
+			if scheme != "http" && scheme != "https" {
+				return fmt.Errorf("%w: s3.endpoint %q: want host:port, http://host:port or https://host:port", ErrInvalid, e)
+			}
+			host = strings.TrimSuffix(rest, "/")
+		}
+		if host == "" || strings.ContainsAny(host, "/ ") {
+			return fmt.Errorf("%w: s3.endpoint %q: want host:port without a path", ErrInvalid, e)
+		}
 	}
 	return nil
 }

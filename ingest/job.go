@@ -174,5 +174,14 @@ func (j *Job) SetLag(partition int32, offset, end int64) {
 	j.m.metrics.lag.WithLabelValues(j.Collection.Workspace, j.Collection.Name, j.Source.ID, strconv.Itoa(int(partition))).Set(float64(lag))
 }
 
+// SetProgress reports a file or S3 source's progress: bytes read of the
+// listed objects' total, and objects read to the end of those listed.
+func (j *Job) SetProgress(bytesRead, bytesTotal, objectsDone, objectsTotal int64) {
+	j.status.update(func(s *Status) {
+		s.BytesRead, s.BytesTotal = bytesRead, bytesTotal
+		s.ObjectsDone, s.ObjectsTotal = objectsDone, objectsTotal
+	})
+}
+
 // Decoder returns JSON decoders that enforce the engine's limits.
 func (j *Job) Decoder() *types.Decoder { return types.NewDecoder(j.m.eng.Limits()) }

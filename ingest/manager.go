@@ -34,7 +34,8 @@ type Config struct {
 	Engine     *storage.Engine
 	Logger     *slog.Logger
 	Registerer prometheus.Registerer
-	// Connectors by integration kind ("kafka").
+	// Connectors by source kind (catalog.Source.Kind: "kafka", "s3",
+	// "file").
 	Connectors map[string]Connector
 	// Backoff after a connector fails: doubling from MinBackoff up to
 	// MaxBackoff.
@@ -193,15 +194,26 @@ func (m *Manager) reconcile() {
 }
 
 func (m *Manager) startJob(col catalog.Collection, src catalog.Source, box *statusBox) {
-	in, err := m.eng.Catalog().Integration(src.IntegrationName)
-	if err != nil {
-		box.update(func(s *Status) { s.setState(StateError, err.Error(), time.Now()) })
-		return
+	// The source's kind picks the connector; a file source reads the
+	// server's own files and has no integration.
+	kind := src.Kind()
+	var in catalog.Integration
+	if kind != catalog.KindFile {
+		var err error
+		if in, err = m.eng.Catalog().Integration(src.IntegrationName); err != nil {
+			box.update(func(s *Status) { s.setState(StateError, err.Error(), time.Now()) })
+			return
+		}
+		if in.Kind() != kind {
+			box.update(func(s *Status) {
+				s.setState(StateError, fmt.Sprintf("a %s source cannot use %s integration %q", kind, in.Kind(), in.Name), time.Now())
+			})
+			return
+		}
 	}
-	kind := "kafka"
 	conn := m.cfg.Connectors[kind]
-	if conn == nil || in.Kafka == nil {
-		box.update(func(s *Status) { s.setState(StateError, "no connector for integration "+in.Name, time.Now()) })
+	if conn == nil {
+		box.update(func(s *Status) { s.setState(StateError, "no connector for "+kind+" sources", time.Now()) })
 		return
 	}
 	ctx, cancel := context.WithCancel(context.Background())

@@ -39,6 +39,11 @@ type Status struct {
 	// Replaced counts documents that replaced one with the same _id.
 	Replaced   int64
 	Partitions []PartitionStatus
+	// BytesRead and BytesTotal are a file or S3 source's progress: bytes
+	// of its listed objects read (as stored, compressed or not) and their
+	// total. ObjectsDone of ObjectsTotal objects are read to the end.
+	BytesRead, BytesTotal     int64
+	ObjectsDone, ObjectsTotal int64
 }
 
 // statusBox is a Status shared between a job and readers.

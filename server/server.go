@@ -13,7 +13,9 @@ import (
 	"time"
 
 	"github.com/basaltdb/basalt/auth"
+	"github.com/basaltdb/basalt/catalog"
 	"github.com/basaltdb/basalt/ingest"
+	"github.com/basaltdb/basalt/ingest/filesource"
 	"github.com/basaltdb/basalt/ingest/kafka"
 	"github.com/basaltdb/basalt/server/httpapi"
 	"github.com/basaltdb/basalt/server/pgwire"
@@ -138,7 +140,11 @@ func Start(cfg Config) (*Server, error) {
 	}
 	sources := ingest.New(ingest.Config{
 		Engine: eng, Logger: cfg.Logger, Registerer: reg,
-		Connectors: map[string]ingest.Connector{"kafka": kafka.Connector(kafka.Options{})},
+		Connectors: map[string]ingest.Connector{
+			catalog.KindKafka: kafka.Connector(kafka.Options{}),
+			catalog.KindS3:    filesource.Connector(filesource.Options{}),
+			catalog.KindFile:  filesource.Connector(filesource.Options{}),
+		},
 	})
 	api := httpapi.New(httpapi.Config{Engine: eng, Logger: cfg.Logger, MaxBodyBytes: cfg.MaxBodyBytes, Gatherer: reg, Registerer: reg, Pprof: cfg.Pprof, Keys: keys, Sources: sources})
 	s := &Server{

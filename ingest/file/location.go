@@ -43,6 +43,15 @@ type Config struct {
 	After *Position
 }
 
+// ErrNoMatch is what List returns (errors.Is) when a glob or prefix
+// matches no object: a watching source waits for some to arrive.
+var ErrNoMatch = errors.New("no object matches")
+
+type noMatch string
+
+func (e noMatch) Error() string        { return string(e) }
+func (e noMatch) Is(target error) bool { return target == ErrNoMatch }
+
 // IsS3 reports whether location is an s3:// URL.
 func IsS3(location string) bool { return strings.HasPrefix(location, "s3://") }
 
@@ -97,7 +106,7 @@ func listLocal(loc string) ([]Object, error) {
 			return nil, fmt.Errorf("glob %q: %w", loc, err)
 		}
 		if len(m) == 0 {
-			return nil, fmt.Errorf("no file matches %q", loc)
+			return nil, noMatch(fmt.Sprintf("no file matches %q", loc))
 		}
 		paths = m
 	}

@@ -1,6 +1,7 @@
 package file
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -55,7 +56,16 @@ func DerivedID(p Position) string {
 type DocError struct {
 	Pos Position
 	Msg string
+	// Raw is the document's text (its first maxRawBytes), a copy, for a
+	// caller that keeps bad documents (a collection source's _meta.bad).
+	Raw []byte
 }
+
+// maxRawBytes bounds DocError.Raw.
+const maxRawBytes = 64 << 10
+
+// rawCopy copies what a DocError keeps of a bad document.
+func rawCopy(b []byte) []byte { return bytes.Clone(b[:min(len(b), maxRawBytes)]) }
 
 func (e *DocError) Error() string { return e.Pos.String() + ": " + e.Msg }
 

@@ -121,7 +121,7 @@ func (c *s3Client) list(ctx context.Context, loc string) ([]Object, error) {
 		return exact, nil
 	}
 	if len(under) == 0 {
-		return nil, fmt.Errorf("no object matches %s", loc)
+		return nil, noMatch("no object matches " + loc)
 	}
 	sort.Slice(under, func(i, j int) bool { return under[i].key < under[j].key })
 	return under, nil

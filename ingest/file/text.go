@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/basaltdb/basalt/types"
 )
@@ -86,7 +87,7 @@ func (r *ndjsonReader) next() ([]byte, Position, error) {
 		}
 		if t := bytes.TrimSpace(b); len(t) > 0 && start > r.skip {
 			if msg := checkDoc(t); msg != "" {
-				return nil, pos, &DocError{Pos: pos, Msg: msg}
+				return nil, pos, &DocError{Pos: pos, Msg: msg, Raw: rawCopy(t)}
 			}
 			return t, pos, nil
 		}
@@ -184,7 +185,7 @@ func (r *jsonReader) next() ([]byte, Position, error) {
 			continue
 		}
 		if msg := checkDoc(raw); msg != "" {
-			return nil, pos, &DocError{Pos: pos, Msg: msg}
+			return nil, pos, &DocError{Pos: pos, Msg: msg, Raw: rawCopy(raw)}
 		}
 		r.buf.Reset()
 		if json.Compact(&r.buf, raw) != nil {
@@ -310,7 +311,7 @@ func (c *csvReader) next() ([]byte, Position, error) {
 			continue
 		}
 		if len(rec) != len(c.keys) {
-			return nil, pos, &DocError{Pos: pos, Msg: fmt.Sprintf("%d fields where the header names %d", len(rec), len(c.keys))}
+			return nil, pos, &DocError{Pos: pos, Msg: fmt.Sprintf("%d fields where the header names %d", len(rec), len(c.keys)), Raw: rawCopy([]byte(strings.Join(rec, ",")))}
 		}
 		doc := append(c.doc[:0], '{')
 		for i, s := range rec {

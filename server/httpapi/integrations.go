@@ -14,7 +14,23 @@ type integrationJSON struct {
 	CreatedAt   string                `json:"created_at"`
 	CreatedBy   string                `json:"created_by"`
 	Kafka       *kafkaIntegrationJSON `json:"kafka,omitempty"`
+	S3          *s3IntegrationJSON    `json:"s3,omitempty"`
 	Collections []collectionRefJSON   `json:"collections"`
+}
+
+// s3IntegrationJSON is Rockset's S3Integration plus Basalt's endpoint,
+// region and insecure (an S3-compatible server).
+type s3IntegrationJSON struct {
+	AccessKey *awsAccessKeyJSON `json:"aws_access_key,omitempty"`
+	Role      *catalog.AWSRole  `json:"aws_role,omitempty"`
+	Endpoint  string            `json:"endpoint,omitempty"`
+	Region    string            `json:"region,omitempty"`
+	Insecure  bool              `json:"insecure,omitempty"`
+}
+
+type awsAccessKeyJSON struct {
+	ID     string `json:"aws_access_key_id"`
+	Secret string `json:"aws_secret_access_key,omitempty"`
 }
 
 type kafkaIntegrationJSON struct {
@@ -56,6 +72,13 @@ func (a *API) integrationJSON(in catalog.Integration) integrationJSON {
 		}
 		out.Kafka = kj
 	}
+	if s := in.S3; s != nil {
+		sj := &s3IntegrationJSON{Role: s.Role, Endpoint: s.Endpoint, Region: s.Region, Insecure: s.Insecure}
+		if k := s.AccessKey; k != nil {
+			sj.AccessKey = &awsAccessKeyJSON{ID: k.ID} // the secret is never shown
+		}
+		out.S3 = sj
+	}
 	for _, c := range a.eng.Catalog().IntegrationUsers(in.Name) {
 		ws, name, _ := strings.Cut(c, ".")
 		out.Collections = append(out.Collections, collectionRefJSON{Workspace: ws, Name: name})
@@ -64,11 +87,12 @@ func (a *API) integrationJSON(in catalog.Integration) integrationJSON {
 }
 
 // createIntegrationRequest is Rockset's CreateIntegrationRequest (its Kafka
-// part).
+// and S3 parts).
 type createIntegrationRequest struct {
 	Name        *string               `json:"name"`
 	Description string                `json:"description"`
 	Kafka       *kafkaIntegrationJSON `json:"kafka"`
+	S3          *s3IntegrationJSON    `json:"s3"`
 }
 
 func (a *API) createIntegration(w http.ResponseWriter, r *http.Request) {
@@ -89,6 +113,12 @@ func (a *API) createIntegration(w http.ResponseWriter, r *http.Request) {
 		}
 		if sr := k.SchemaRegistry; sr != nil {
 			in.Kafka.SchemaRegistry = &catalog.SchemaRegistry{URL: sr.URL, Key: sr.Key, Secret: sr.Secret}
+		}
+	}
+	if s := req.S3; s != nil {
+		in.S3 = &catalog.S3Integration{Role: s.Role, Endpoint: s.Endpoint, Region: s.Region, Insecure: s.Insecure}
+		if k := s.AccessKey; k != nil {
+			in.S3.AccessKey = &catalog.AWSAccessKey{ID: k.ID, Secret: k.Secret}
 		}
 	}
 	created, err := a.eng.Catalog().CreateIntegration(in)

@@ -26,6 +26,8 @@ type sourceJSON struct {
 	ID              string               `json:"id"`
 	IntegrationName string               `json:"integration_name"`
 	Kafka           *kafkaSourceJSON     `json:"kafka,omitempty"`
+	S3              *s3SourceJSON        `json:"s3,omitempty"`
+	File            *fileSourceJSON      `json:"file,omitempty"`
 	FormatParams    catalog.FormatParams `json:"format_params"`
 	Status          sourceStatusJSON     `json:"status"`
 	SuspendedAt     *string              `json:"suspended_at"`
@@ -44,6 +46,30 @@ type kafkaSourceStatusJSON struct {
 	Partitions            []ingest.PartitionStatus `json:"kafka_partitions"`
 }
 
+// s3SourceJSON is Rockset's SourceS3 with its read-only progress counts.
+type s3SourceJSON struct {
+	Bucket  string `json:"bucket"`
+	Prefix  string `json:"prefix,omitempty"`
+	Pattern string `json:"pattern,omitempty"`
+	Region  string `json:"region,omitempty"`
+	objectCountsJSON
+}
+
+// fileSourceJSON is Basalt's source of files on the server's machine.
+type fileSourceJSON struct {
+	Path string `json:"path"`
+	objectCountsJSON
+}
+
+// objectCountsJSON is how far an S3 or file source is through the objects
+// it listed last.
+type objectCountsJSON struct {
+	ObjectCountDownloaded int64 `json:"object_count_downloaded"`
+	ObjectCountTotal      int64 `json:"object_count_total"`
+	ObjectBytesDownloaded int64 `json:"object_bytes_downloaded"`
+	ObjectBytesTotal      int64 `json:"object_bytes_total"`
+}
+
 // sourceStatusJSON is Rockset's Status, plus Basalt's counts of records
 // that did not decode (kept in _meta.bad) and documents the write refused.
 type sourceStatusJSON struct {
@@ -55,6 +81,10 @@ type sourceStatusJSON struct {
 	TotalProcessedItems int64   `json:"total_processed_items"`
 	BadRecords          int64   `json:"bad_records"`
 	ErrorDocuments      int64   `json:"error_documents"`
+	// DetectedSizeBytes (Rockset's) and BytesRead (Basalt's) are an S3 or
+	// file source's progress through the objects it listed.
+	DetectedSizeBytes *int64 `json:"detected_size_bytes,omitempty"`
+	BytesRead         *int64 `json:"bytes_read,omitempty"`
 }
 
 func optTime(t time.Time) *string {
@@ -81,6 +111,19 @@ func (a *API) sourceJSON(s catalog.Source) sourceJSON {
 		State: st.State, Since: optTime(st.Since), Message: st.Message,
 		LastProcessedAt: optTime(st.LastProcessedAt), LastErrorAt: optTime(st.LastErrorAt),
 		TotalProcessedItems: st.Records, BadRecords: st.BadRecords, ErrorDocuments: st.ErrorDocuments,
+	}
+	counts := objectCountsJSON{
+		ObjectCountDownloaded: st.ObjectsDone, ObjectCountTotal: st.ObjectsTotal,
+		ObjectBytesDownloaded: st.BytesRead, ObjectBytesTotal: st.BytesTotal,
+	}
+	if s.S3 != nil || s.File != nil {
+		out.Status.DetectedSizeBytes, out.Status.BytesRead = &st.BytesTotal, &st.BytesRead
+	}
+	if f := s.S3; f != nil {
+		out.S3 = &s3SourceJSON{Bucket: f.Bucket, Prefix: f.Prefix, Pattern: f.Pattern, Region: f.Region, objectCountsJSON: counts}
+	}
+	if f := s.File; f != nil {
+		out.File = &fileSourceJSON{Path: f.Path, objectCountsJSON: counts}
 	}
 	if k := s.Kafka; k != nil {
 		ks := &kafkaSourceStatusJSON{State: "NO_DOCS_YET", LastConsumedTime: optTime(st.LastProcessedAt), NumDocumentsProcessed: st.Documents, Partitions: st.Partitions}
@@ -110,6 +153,8 @@ func (a *API) sourcesJSON(col catalog.Collection) []sourceJSON {
 type sourceRequest struct {
 	IntegrationName string               `json:"integration_name"`
 	Kafka           *catalog.KafkaSource `json:"kafka"`
+	S3              *catalog.S3Source    `json:"s3"`
+	File            *catalog.FileSource  `json:"file"`
 	FormatParams    catalog.FormatParams `json:"format_params"`
 }
 
@@ -126,15 +171,15 @@ func parseSources(raw json.RawMessage) ([]catalog.Source, *APIError) {
 	_ = json.Unmarshal(raw, &kinds)
 	out := make([]catalog.Source, len(reqs))
 	for i, r := range reqs {
-		if r.Kafka == nil {
-			for _, k := range []string{"s3", "gcs", "azure_blob_storage", "kinesis", "dynamodb", "mongodb", "file_upload", "snowflake", "azure_event_hubs", "azure_service_bus"} {
+		if r.Kafka == nil && r.S3 == nil && r.File == nil {
+			for _, k := range []string{"gcs", "azure_blob_storage", "kinesis", "dynamodb", "mongodb", "file_upload", "snowflake", "azure_event_hubs", "azure_service_bus"} {
 				if i < len(kinds) && !isEmptyJSON(kinds[i][k]) {
-					return nil, apiError(ErrNotImplemented, fmt.Sprintf("sources[%d]: %s sources are not implemented yet; Kafka sources are, and files load with basalt load", i, k))
+					return nil, apiError(ErrNotImplemented, fmt.Sprintf("sources[%d]: %s sources are not implemented yet; Kafka, S3 and file sources are, and files load with basalt load", i, k))
 				}
 			}
-			return nil, apiError(ErrInvalidInput, fmt.Sprintf("sources[%d] needs a kafka section (kafka_topic_name), the kind of source Basalt consumes", i))
+			return nil, apiError(ErrInvalidInput, fmt.Sprintf("sources[%d] needs a kafka, s3 or file section, the kinds of source Basalt reads", i))
 		}
-		out[i] = catalog.Source{IntegrationName: r.IntegrationName, Kafka: r.Kafka, FormatParams: r.FormatParams}
+		out[i] = catalog.Source{IntegrationName: r.IntegrationName, Kafka: r.Kafka, S3: r.S3, File: r.File, FormatParams: r.FormatParams}
 	}
 	return out, nil
 }
