@@ -90,7 +90,7 @@ temporary directory; otherwise
 	f.DurationVar(&b.duration, "duration", 30*time.Second, "measured time per workload")
 	f.DurationVar(&b.warmup, "warmup", 5*time.Second, "time per workload before sampling starts")
 	f.DurationVar(&b.interval, "probe-interval", 100*time.Millisecond, "how often the probe queries")
-	f.DurationVar(&b.window, "probe-window", 10*time.Second, "the probe reads documents whose _event_time is this recent (insert and mixed; 0: all); a producer with none counts as this stale")
+	f.DurationVar(&b.window, "probe-window", 2*time.Second, "the probe reads documents whose _event_time is this recent (insert and mixed; 0: all); a producer with none counts as this stale, and the report says how often")
 	f.IntVar(&b.preload, "preload", 50000, "documents loaded before a mixed or patch workload")
 	f.StringVar(&b.cpuProfile, "cpuprofile", "", "write a CPU profile of this process (the producers, the probe and the in-process Kafka) to this file")
 	return cmd
@@ -213,6 +213,7 @@ type latencyRun struct {
 	failed   atomic.Int64
 	lastErr  atomic.Value
 	existing int // ids 0..existing-1 exist (preloaded)
+	beyond   int // samples with nothing visible within the probe window
 }
 
 func (b *latencyBench) runMode(ctx context.Context, mode string) error {
@@ -476,6 +477,7 @@ func (r *latencyRun) probe(ctx context.Context) (samples, probeTimes []time.Dura
 		}
 		for ; seen < b.producers && where != ""; seen++ {
 			samples = append(samples, b.window) // nothing as recent as the window
+			r.beyond++
 		}
 	}
 	return samples, probeTimes, nil
@@ -490,6 +492,9 @@ func (r *latencyRun) report(samples, probeTimes []time.Duration) {
 		r.mode, float64(r.sent.Load())/secs, float64(r.bytes.Load())/secs/1e6, r.failed.Load(),
 		ms(percentile(samples, 0.50)), ms(percentile(samples, 0.95)), ms(percentile(samples, 0.99)), ms(percentile(samples, 1)),
 		len(samples), ms(percentile(probeTimes, 0.5)))
+	if r.beyond > 0 {
+		fmt.Fprintf(b.out, "       %d of %d samples found nothing newer than --probe-window %s: the latency was at least that\n", r.beyond, len(samples), b.window)
+	}
 	if e, ok := r.lastErr.Load().(string); ok {
 		fmt.Fprintf(b.out, "       last error: %s\n", e)
 	}

@@ -395,7 +395,7 @@ func (c *consumer) consume(ctx context.Context) error {
 			}
 			w := workers[fp.Partition]
 			if w == nil {
-				w = &partitionWorker{c: c, partition: fp.Partition, dec: c.j.Decoder(), queue: make(chan []*kgo.Record, workerQueue)}
+				w = newPartitionWorker(c, fp.Partition)
 				workers[fp.Partition] = w
 				wg.Add(1)
 				go func() {

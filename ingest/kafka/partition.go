@@ -10,52 +10,84 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
-// partitionWorker decodes and commits one partition's share of a poll.
+// partitionWorker decodes and commits one partition's share of each poll,
+// in order. It is a two-stage pipeline: one goroutine decodes the next
+// batch while another waits for the previous one's commit. Without the
+// overlap every worker sat in the commit queue while the committer worked,
+// then all decoded while it idled.
 type partitionWorker struct {
 	c         *consumer
 	partition int32
-	dec       *types.Decoder
 	queue     chan []*kgo.Record
-	recs      []ingest.Record
+	// decoders alternate between the two stages: a batch's documents alias
+	// its decoder's memory until the batch is committed.
+	decoders chan *types.Decoder
 }
 
-// run commits the batches of its queue in order until the queue closes or
-// a commit fails (the error goes to errc, and the connector restarts from
-// the committed positions).
+// decodedBatch is a batch ready to commit.
+type decodedBatch struct {
+	recs []ingest.Record
+	dec  *types.Decoder
+	next int64 // the partition's next offset once committed
+}
+
+func newPartitionWorker(c *consumer, partition int32) *partitionWorker {
+	w := &partitionWorker{c: c, partition: partition, queue: make(chan []*kgo.Record, workerQueue), decoders: make(chan *types.Decoder, 2)}
+	w.decoders <- c.j.Decoder()
+	w.decoders <- c.j.Decoder()
+	return w
+}
+
+// run decodes and commits the batches of its queue in order until the
+// queue closes or a commit fails (the error goes to errc, and the connector
+// restarts from the committed positions).
 func (w *partitionWorker) run(ctx context.Context, errc chan<- error) {
-	for records := range w.queue {
-		if ctx.Err() != nil {
-			continue // drain: the batches are not committed
+	decoded := make(chan decodedBatch, 1)
+	go func() {
+		defer close(decoded)
+		for records := range w.queue {
+			if ctx.Err() != nil {
+				continue // drain: the batches are not committed
+			}
+			var dec *types.Decoder
+			select {
+			case dec = <-w.decoders:
+			case <-ctx.Done():
+				continue
+			}
+			decoded <- w.decode(dec, records)
 		}
-		if err := w.process(ctx, records); err != nil {
-			if ctx.Err() == nil {
+	}()
+	for b := range decoded {
+		if ctx.Err() == nil {
+			if err := w.commit(ctx, b); err != nil && ctx.Err() == nil {
 				select {
 				case errc <- err:
 				default:
 				}
 			}
 		}
+		b.dec.Reset()
+		w.decoders <- b.dec
 	}
 }
 
-func (w *partitionWorker) process(ctx context.Context, records []*kgo.Record) error {
-	w.recs = w.recs[:0]
+func (w *partitionWorker) decode(dec *types.Decoder, records []*kgo.Record) decodedBatch {
+	recs := make([]ingest.Record, 0, len(records))
 	for _, r := range records {
 		pos := w.c.topic + "/" + strconv.Itoa(int(r.Partition)) + "/" + strconv.FormatInt(r.Offset, 10)
-		w.recs = w.c.decode(w.dec, r.Value, pos, w.recs)
+		recs = w.c.decode(dec, r.Value, pos, recs)
 	}
-	last := records[len(records)-1]
-	next := last.Offset + 1
-	err := w.c.j.Write(ctx, w.recs, []ingest.Position{{Name: strconv.Itoa(int(w.partition)), Offset: next}})
-	// The documents are committed (or not): their decoded values, which
-	// alias the decoder's memory, are no longer needed.
-	w.dec.Reset()
-	clear(w.recs)
+	return decodedBatch{recs: recs, dec: dec, next: records[len(records)-1].Offset + 1}
+}
+
+func (w *partitionWorker) commit(ctx context.Context, b decodedBatch) error {
+	err := w.c.j.Write(ctx, b.recs, []ingest.Position{{Name: strconv.Itoa(int(w.partition)), Offset: b.next}})
 	if err != nil {
-		return fmt.Errorf("commit partition %d of topic %q up to offset %d: %w", w.partition, w.c.topic, next, err)
+		return fmt.Errorf("commit partition %d of topic %q up to offset %d: %w", w.partition, w.c.topic, b.next, err)
 	}
 	w.c.mu.Lock()
-	w.c.next[w.partition] = next
+	w.c.next[w.partition] = b.next
 	w.c.mu.Unlock()
 	return nil
 }
