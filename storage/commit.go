@@ -249,10 +249,37 @@ func (c *collection) prefetch(ops []prepared) {
 		if !ok {
 			continue
 		}
-		if doc, err := c.readRow(rowid); err == nil {
-			op.prefetched, op.prefetchedRow = doc, rowid
+		doc, err := c.readRow(rowid)
+		if err != nil {
+			continue
 		}
+		op.prefetched, op.prefetchedRow = doc, rowid
+		// Merge or patch and encode here too: done by the committer, it
+		// was the serial part of updates (Kafka _op UPDATE at 7,700/s:
+		// p50 80 ms where inserts had 10).
+		var out types.Value
+		switch op.kind {
+		case OpUpdate, OpMerge:
+			out = mergeTop(doc, op.doc)
+		case OpPatch:
+			d, perr := types.ApplyPatch(doc, op.patch, c.e.opts.Limits.MaxFieldNameBytes)
+			if perr != nil || types.Depth(d) > c.e.opts.Limits.MaxDepth {
+				continue // the committer reports it
+			}
+			out = d
+		}
+		op.premerged = out
+		op.preEnc = encodeRow(nil, types.AppendBinary(nil, out))
 	}
+}
+
+// premergedDoc returns the document op makes and its encoding when they
+// were computed from the current version of the document at the prefetch.
+func (c *collection) premergedDoc(g *groupState, op *prepared, rowid uint64) (types.Value, []byte, bool) {
+	if _, inGroup := g.ids[op.id]; inGroup || op.prefetchedRow != rowid || op.premerged.IsUndefined() {
+		return types.Value{}, nil, false
+	}
+	return op.premerged, op.preEnc, true
 }
 
 // currentDoc returns the document op modifies, at rowid: the prefetched one
@@ -332,6 +359,11 @@ func (c *collection) apply(g *groupState, op *prepared) (WriteResult, error) {
 			res.Status = StatusAdded
 			return res, nil
 		}
+		if doc, enc, ok := c.premergedDoc(g, op, cur); ok {
+			c.putRow(g, op.id, doc, enc, eventTimeOf(op.prefetched), cur, true)
+			res.Status = StatusPatched
+			return res, nil
+		}
 		old, err := c.currentDoc(g, op, cur)
 		if err != nil {
 			return res, err
@@ -342,6 +374,11 @@ func (c *collection) apply(g *groupState, op *prepared) (WriteResult, error) {
 	case OpPatch:
 		if !exists {
 			return notFound()
+		}
+		if doc, enc, ok := c.premergedDoc(g, op, cur); ok {
+			c.putRow(g, op.id, doc, enc, eventTimeOf(op.prefetched), cur, true)
+			res.Status = StatusPatched
+			return res, nil
 		}
 		old, err := c.currentDoc(g, op, cur)
 		if err != nil {

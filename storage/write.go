@@ -139,6 +139,11 @@ type prepared struct {
 	// (see collection.prefetch).
 	prefetched    types.Value
 	prefetchedRow uint64
+	// premerged is the document the op makes of prefetched, and preEnc its
+	// row-store encoding, computed with the prefetch: the committer uses
+	// them when prefetched is still current.
+	premerged types.Value
+	preEnc    []byte
 }
 
 // OpFromDocument reads `_op` from a document to choose its kind. A missing
