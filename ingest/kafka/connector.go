@@ -2,6 +2,7 @@ package kafka
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"strconv"
@@ -152,14 +153,16 @@ func (c *consumer) assign(ctx context.Context) error {
 	add := map[int32]kgo.Offset{}
 	var fresh []ingest.Position
 	c.mu.Lock()
+	write, recreated := c.checkStoredTopicID(pos)
+	latest := strings.EqualFold(c.j.Source.Kafka.OffsetResetPolicy, "LATEST")
 	for p, end := range ends {
 		if _, ok := c.next[p]; ok {
 			continue
 		}
 		off, ok := pos[strconv.Itoa(int(p))]
-		if !ok {
+		if !ok || recreated {
 			off = 0
-			if strings.EqualFold(c.j.Source.Kafka.OffsetResetPolicy, "LATEST") {
+			if latest && !recreated {
 				off = end
 			}
 			fresh = append(fresh, ingest.Position{Name: strconv.Itoa(int(p)), Offset: off})
@@ -168,8 +171,11 @@ func (c *consumer) assign(ctx context.Context) error {
 		add[p] = kgo.NewOffset().At(off)
 	}
 	c.mu.Unlock()
-	if len(fresh) > 0 && strings.EqualFold(c.j.Source.Kafka.OffsetResetPolicy, "LATEST") {
-		if err := c.j.Write(ctx, nil, fresh); err != nil {
+	if latest || recreated {
+		write = append(write, fresh...)
+	}
+	if len(write) > 0 {
+		if err := c.j.Write(ctx, nil, write); err != nil {
 			return err
 		}
 	}
@@ -179,6 +185,36 @@ func (c *consumer) assign(ctx context.Context) error {
 	}
 	c.updateLag()
 	return nil
+}
+
+// The topic's id is kept with the positions (two halves, as positions are
+// int64), so a topic deleted and recreated while Basalt was down is noticed
+// at start: its offsets start over, and the stored positions mean nothing.
+const (
+	topicIDHi = "topic-id-hi"
+	topicIDLo = "topic-id-lo"
+)
+
+// checkStoredTopicID compares the topic's id with the stored one on the
+// first assignment. It returns the positions to store (the id, when it is
+// not stored yet or changed) and whether the topic was recreated. c.mu held.
+func (c *consumer) checkStoredTopicID(pos map[string]int64) ([]ingest.Position, bool) {
+	if len(c.next) > 0 || c.topicID == (kadm.TopicID{}) {
+		return nil, false
+	}
+	hi := int64(binary.BigEndian.Uint64(c.topicID[:8]))
+	lo := int64(binary.BigEndian.Uint64(c.topicID[8:]))
+	ids := []ingest.Position{{Name: topicIDHi, Offset: hi}, {Name: topicIDLo, Offset: lo}}
+	sh, okh := pos[topicIDHi]
+	sl, okl := pos[topicIDLo]
+	switch {
+	case !okh || !okl:
+		return ids, false
+	case sh != hi || sl != lo:
+		c.j.Log.Warn("kafka topic was recreated while the source was stopped; consuming it from its start", "topic", c.topic)
+		return ids, true
+	}
+	return nil, false
 }
 
 // listEnds returns the end (last stable) offset of every partition of the

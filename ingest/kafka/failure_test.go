@@ -104,3 +104,34 @@ func TestKafkaBrokerUnreachable(t *testing.T) {
 	waitFor(t, "20 documents after the cluster returned", 30*time.Second, func() bool { d, sum := n.count("iot"); return d == 20 && sum == 190 })
 	waitState(t, n, col, ingest.StateWatching, "")
 }
+
+// TestKafkaTopicRecreatedWhileDown: the topic is deleted and created again
+// while the node is closed, and the new topic holds more records than the
+// old position; they are all consumed (the stored topic id differs), not
+// the ones past the old offset only.
+func TestKafkaTopicRecreatedWhileDown(t *testing.T) {
+	addrs := startCluster(t, 1, "r")
+	dir := t.TempDir()
+	n := openNode(t, dir)
+	n.createSource(addrs, "r", "r", "")
+	produce(t, newProducer(t, addrs), "r", 0, `{"_id":"old1","v":1}`, `{"_id":"old2","v":2}`, `{"_id":"old3","v":3}`)
+	waitFor(t, "the first topic's documents", 10*time.Second, func() bool { d, _ := n.count("r"); return d == 3 })
+	n.close()
+
+	adm := kadm.NewClient(newProducer(t, addrs))
+	if _, err := adm.DeleteTopics(context.Background(), "r"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := adm.CreateTopic(context.Background(), 1, 1, nil, "r"); err != nil {
+		t.Fatal(err)
+	}
+	var vals []string
+	for i := 0; i < 5; i++ {
+		vals = append(vals, fmt.Sprintf(`{"_id":"new%d","v":%d}`, i, 10+i))
+	}
+	produce(t, newProducer(t, addrs), "r", 0, vals...)
+
+	n = openNode(t, dir)
+	defer n.close()
+	waitFor(t, "all five documents of the recreated topic", 15*time.Second, func() bool { d, sum := n.count("r"); return d == 8 && sum == 6+60 })
+}
