@@ -17,6 +17,7 @@ import (
 	"github.com/basaltdb/basalt/ingest"
 	"github.com/basaltdb/basalt/ingest/filesource"
 	"github.com/basaltdb/basalt/ingest/kafka"
+	"github.com/basaltdb/basalt/ingest/transform"
 	"github.com/basaltdb/basalt/server/httpapi"
 	"github.com/basaltdb/basalt/server/pgwire"
 	"github.com/basaltdb/basalt/storage"
@@ -158,7 +159,7 @@ func Start(cfg Config) (*Server, error) {
 		api:      api,
 		served:   make(chan error, 2),
 		pgLn:     pgLn,
-		pg:       pgwire.New(pgwire.Config{Engine: eng, Logger: cfg.Logger, TLS: tlsCfg, Auth: cfg.PGAuth}),
+		pg:       pgwire.New(pgwire.Config{Engine: eng, Logger: cfg.Logger, TLS: tlsCfg, Auth: cfg.PGAuth, Transformer: transform.NewCache()}),
 		httpSrv: &http.Server{
 			Handler:           api,
 			ReadHeaderTimeout: 10 * time.Second,

@@ -39,7 +39,10 @@ type Session struct {
 	// Auth, when set, is asked before each collection a statement reads or
 	// writes (see Authorizer); nil allows everything.
 	Auth Authorizer
-	now  func() time.Time
+	// Transformer applies field_mapping_query to INSERTs into collections
+	// that have one; nil refuses such INSERTs.
+	Transformer Transformer
+	now         func() time.Time
 }
 
 func (s *Session) workspace() string {
@@ -50,6 +53,17 @@ func (s *Session) workspace() string {
 }
 
 // NewSession returns a session over eng.
+// Transformer applies a collection's field_mapping_query to documents
+// written through SQL (INSERT) and COPY. The transformation lives in
+// ingest/transform, above this package; server/ hands it in.
+type Transformer interface {
+	// Transform returns the operations that write docs into col, and for
+	// each input document the index of its operation in ops, or -1 when
+	// the query's WHERE dropped it. Documents the query fails on have an
+	// operation with Err set.
+	Transform(ctx context.Context, col catalog.Collection, docs []types.Value) (ops []storage.WriteOp, of []int, err error)
+}
+
 func NewSession(eng *storage.Engine, limits Limits) *Session {
 	return &Session{eng: eng, Limits: limits, Settings: map[string]string{}, now: time.Now}
 }
@@ -376,10 +390,12 @@ func (s *Session) insert(ctx context.Context, ins *ast.Insert, params Params) (*
 	if err := s.CheckWrite(ws, ins.Table.Name); err != nil {
 		return nil, err
 	}
-	if col, err := s.eng.Catalog().Collection(ws, ins.Table.Name); err == nil && col.FieldMappingQuery != "" {
-		// The transformation lives in ingest/, above this package: rather
-		// than store rows that bypass it (raw rows in a rollup), refuse.
-		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "INSERT into %s.%s is not supported: the collection has a field_mapping_query, which applies to documents written through the HTTP docs API", ws, ins.Table.Name)
+	col, err := s.eng.Catalog().Collection(ws, ins.Table.Name)
+	transformed := err == nil && col.FieldMappingQuery != ""
+	if transformed && s.Transformer == nil {
+		// Rather than store rows that bypass the transformation (raw rows
+		// in a rollup), refuse.
+		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "INSERT into %s.%s is not supported here: the collection has a field_mapping_query", ws, ins.Table.Name)
 	}
 	res, err := s.selectStmt(ctx, ins.Query, params, false, false)
 	if err != nil {
@@ -406,6 +422,24 @@ func (s *Session) insert(ctx context.Context, ins *ast.Insert, params Params) (*
 		}
 		ops = append(ops, storage.WriteOp{Kind: storage.OpUpsert, Doc: types.Object(fields)})
 	}
+	kept := int64(len(ops))
+	if transformed {
+		docs := make([]types.Value, len(ops))
+		for i, op := range ops {
+			docs[i] = op.Doc
+		}
+		tops, of, err := s.Transformer.Transform(ctx, col, docs)
+		if err != nil {
+			return nil, err
+		}
+		kept = 0
+		for _, j := range of {
+			if j >= 0 {
+				kept++
+			}
+		}
+		ops = tops
+	}
 	// All rows or none, as an INSERT is in PostgreSQL.
 	results, _, err := s.eng.WriteAll(ctx, ws, ins.Table.Name, ops)
 	if err != nil {
@@ -418,12 +452,12 @@ func (s *Session) insert(ctx context.Context, ins *ast.Insert, params Params) (*
 		}
 		return nil, err
 	}
-	var n int64
 	for _, r := range results {
 		if r.Err != nil {
 			return nil, sqlerr.New(sqlerr.DataException, "document %q: %s", r.ID, r.Err.Message)
 		}
-		n++
 	}
-	return &Result{Tag: "INSERT", RowsAffected: n, Collections: []string{ws + "." + ins.Table.Name}}, nil
+	// Rows a transformation's WHERE dropped are not counted; a rollup's
+	// rows count once each, though they fold into fewer documents.
+	return &Result{Tag: "INSERT", RowsAffected: kept, Collections: []string{ws + "." + ins.Table.Name}}, nil
 }

@@ -1,9 +1,12 @@
 package transform
 
 import (
+	"context"
 	"sync"
 
 	"github.com/basaltdb/basalt/catalog"
+	"github.com/basaltdb/basalt/storage"
+	"github.com/basaltdb/basalt/types"
 )
 
 // Cache holds the compiled transformation of each collection, so that
@@ -50,4 +53,25 @@ func (c *Cache) Forget(id uint64) {
 	c.mu.Lock()
 	delete(c.m, id)
 	c.mu.Unlock()
+}
+
+// Transform applies col's transformation to docs (sql.Transformer: SQL
+// INSERT and COPY into a collection with a field_mapping_query). of[i] is
+// the index in ops of input i's operation, or -1 when WHERE dropped it.
+func (c *Cache) Transform(ctx context.Context, col catalog.Collection, docs []types.Value) (ops []storage.WriteOp, of []int, err error) {
+	t, err := c.ForCollection(col)
+	if err != nil {
+		return nil, nil, err
+	}
+	if t == nil {
+		ops = make([]storage.WriteOp, len(docs))
+		of = make([]int, len(docs))
+		for i, d := range docs {
+			kind, err := storage.OpFromDocument(d)
+			ops[i], of[i] = storage.WriteOp{Kind: kind, Doc: d, Err: err}, i
+		}
+		return ops, of, nil
+	}
+	b := t.Apply(ctx, docs)
+	return b.Ops, b.Docs, nil
 }

@@ -111,6 +111,7 @@ func New(cfg Config) *API {
 	cfg.EnsureDefaults()
 	a := &API{cfg: cfg, eng: cfg.Engine, log: cfg.Logger, limits: cfg.Engine.Limits(), mux: http.NewServeMux(), transforms: transform.NewCache()}
 	a.queries = newQueryRegistry(cfg)
+	a.queries.transformer = a.transforms
 	a.metrics = &apiMetrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "basalt_http_requests_total", Help: "HTTP API requests by route and status."}, []string{"route", "code"}),

@@ -228,6 +228,7 @@ func (a *API) lambdaVersionSpec(w http.ResponseWriter, r *http.Request, descript
 	}
 	sess := sql.NewSession(a.eng, sql.Limits{MemoryBytes: a.cfg.QueryMemoryBytes})
 	sess.Auth = principalOf(r)
+	sess.Transformer = a.transforms
 	val, err := sess.Validate(r.Context(), s.Query, params)
 	if err != nil {
 		writeSQLError(w, ErrInvalidInput, "the query lambda's SQL is not valid: ", err)
@@ -598,6 +599,7 @@ func (a *API) validateQuery(w http.ResponseWriter, r *http.Request) {
 	}
 	sess := sql.NewSession(a.eng, sql.Limits{MemoryBytes: a.cfg.QueryMemoryBytes})
 	sess.Auth = principalOf(r)
+	sess.Transformer = a.transforms
 	val, err := sess.Validate(r.Context(), req.SQL.Query, params)
 	if err != nil {
 		writeSQLError(w, "QUERY_ERROR", "", err)

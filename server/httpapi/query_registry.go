@@ -95,17 +95,19 @@ type queryEntry struct {
 // for ttl and for at most maxKept queries, oldest evicted first. Eviction is
 // lazy, on every registry call, so no timer goroutine is needed.
 type queryRegistry struct {
-	eng        *storage.Engine
-	log        *slog.Logger
-	ttl        time.Duration
-	maxKept    int
-	maxQueued  int
-	memory     int64
-	slots      chan struct{}
-	now        func() time.Time
-	base       context.Context
-	stopAll    context.CancelCauseFunc
-	goroutines sync.WaitGroup
+	eng *storage.Engine
+	// transformer applies field_mapping_query to INSERTs (the API's cache).
+	transformer sql.Transformer
+	log         *slog.Logger
+	ttl         time.Duration
+	maxKept     int
+	maxQueued   int
+	memory      int64
+	slots       chan struct{}
+	now         func() time.Time
+	base        context.Context
+	stopAll     context.CancelCauseFunc
+	goroutines  sync.WaitGroup
 
 	mu     sync.Mutex
 	closed bool
@@ -220,6 +222,7 @@ func (g *queryRegistry) execute(ctx context.Context, e *queryEntry) (res *sql.Re
 	}()
 	sess := sql.NewSession(g.eng, sql.Limits{MemoryBytes: g.memory})
 	sess.Auth = e.spec.principal
+	sess.Transformer = g.transformer
 	return sess.Query(ctx, e.spec.sql, e.spec.params)
 }
 

@@ -231,6 +231,7 @@ func (c *conn) start(m *pgproto3.StartupMessage, tlsOn bool) bool {
 		return false
 	}
 	c.sess = sql.NewSession(c.srv.cfg.Engine, c.srv.cfg.Limits)
+	c.sess.Transformer = c.srv.cfg.Transformer
 	if az, ok := c.principal.(sql.Authorizer); ok {
 		// The authenticated principal decides which collections the
 		// session may read and write.

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/basaltdb/basalt/catalog"
+	"github.com/basaltdb/basalt/sql"
 	"github.com/basaltdb/basalt/sql/sqlerr"
 	"github.com/basaltdb/basalt/storage"
 	"github.com/basaltdb/basalt/types"
@@ -232,10 +233,10 @@ func (c *conn) copyIn(cmd *copyCmd) error {
 	if err != nil {
 		return sqlerr.New(sqlerr.UndefinedTable, "relation %q does not exist", ws+"."+cmd.coll)
 	}
-	if col.FieldMappingQuery != "" {
-		// ingest/transform is above this package: refuse rather than
-		// store rows that bypass the collection's transformation.
-		return sqlerr.New(sqlerr.FeatureNotSupported, "COPY into %s.%s is not supported: the collection has a field_mapping_query, which applies to documents written through the HTTP docs API", ws, cmd.coll)
+	if col.FieldMappingQuery != "" && c.srv.cfg.Transformer == nil {
+		// Refuse rather than store rows that bypass the collection's
+		// transformation.
+		return sqlerr.New(sqlerr.FeatureNotSupported, "COPY into %s.%s is not supported here: the collection has a field_mapping_query", ws, cmd.coll)
 	}
 	var oids []uint32
 	resp := &pgproto3.CopyInResponse{OverallFormat: 0, ColumnFormatCodes: make([]uint16, len(cmd.cols))}
@@ -266,6 +267,9 @@ func (c *conn) copyIn(cmd *copyCmd) error {
 
 	in := &copyReader{c: c}
 	w := newCopyWriter(ctx, c.srv.cfg.Engine, ws, cmd.coll, c.srv.cfg.CopyBatchRows)
+	if col.FieldMappingQuery != "" {
+		w.tr, w.col = c.srv.cfg.Transformer, col
+	}
 	var st copyStats
 	var readErr error
 	switch cmd.format {
@@ -598,13 +602,20 @@ type copyWriter struct {
 	dec       *types.Decoder
 	arena     []byte
 	inflight  chan copyBatchResult
+	// tr applies col's field_mapping_query to each batch, when it has one.
+	tr  sql.Transformer
+	col catalog.Collection
 }
 
 type copyBatchResult struct {
 	results []storage.WriteResult
 	lines   []int64
-	err     error
-	dec     *types.Decoder
+	// of maps the batch's rows to their transformed operation (-1: the
+	// transformation's WHERE dropped the row); nil without a
+	// transformation, where row i is operation i.
+	of  []int
+	err error
+	dec *types.Decoder
 }
 
 func newCopyWriter(ctx context.Context, eng *storage.Engine, ws, coll string, batchRows int) *copyWriter {
@@ -658,8 +669,20 @@ func (w *copyWriter) flush(st *copyStats) error {
 	ch := make(chan copyBatchResult, 1)
 	w.inflight = ch
 	go func() {
+		var of []int
+		if w.tr != nil {
+			docs := make([]types.Value, len(ops))
+			for i, op := range ops {
+				docs[i] = op.Doc
+			}
+			var err error
+			if ops, of, err = w.tr.Transform(w.ctx, w.col, docs); err != nil {
+				ch <- copyBatchResult{err: err, dec: dec}
+				return
+			}
+		}
 		res, _, err := w.eng.Write(w.ctx, w.ws, w.coll, ops)
-		ch <- copyBatchResult{results: res, lines: lines, err: err, dec: dec}
+		ch <- copyBatchResult{results: res, lines: lines, of: of, err: err, dec: dec}
 	}()
 	return nil
 }
@@ -675,6 +698,18 @@ func (w *copyWriter) wait(st *copyStats) error {
 			return sqlerr.New(sqlerr.UndefinedTable, "relation %q does not exist", w.ws+"."+w.coll)
 		}
 		return r.err
+	}
+	if r.of != nil {
+		for i, j := range r.of {
+			switch {
+			case j < 0: // dropped by the transformation's WHERE
+			case r.results[j].Err != nil:
+				st.reject(r.lines[i], r.results[j].Err.Message)
+			default:
+				st.written++
+			}
+		}
+		return nil
 	}
 	for i, res := range r.results {
 		if res.Err != nil {

@@ -29,6 +29,9 @@ type Config struct {
 	Auth Authenticator
 	// Limits bound every statement.
 	Limits sql.Limits
+	// Transformer applies field_mapping_query to INSERT and COPY into
+	// collections that have one (nil: those are refused).
+	Transformer sql.Transformer
 	// MaxMessageBytes bounds one protocol message (a query, a Bind, a
 	// CopyData chunk); a larger one is an error that closes the connection.
 	MaxMessageBytes int
