@@ -28,7 +28,7 @@ func BenchmarkS3Source(b *testing.B) {
 			}
 			s3.put("bench/events.ndjson", buf.Bytes())
 			n := openNode(b, b.TempDir(), Options{Interval: time.Hour})
-			defer n.close()
+			defer n.Close()
 			b.SetBytes(int64(buf.Len()))
 			b.ResetTimer()
 			start := time.Now()
@@ -38,9 +38,9 @@ func BenchmarkS3Source(b *testing.B) {
 				deadline := time.Now().Add(5 * time.Minute)
 				for {
 					if time.Now().After(deadline) {
-						b.Fatalf("stuck: %+v", n.status(coll))
+						b.Fatalf("stuck: %+v", n.Status(coll))
 					}
-					st := n.status(coll)
+					st := n.Status(coll)
 					if st.State == ingest.StateWatching && st.Records == int64(docs) && st.BadRecords == 0 {
 						break
 					}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"log/slog"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -14,8 +13,8 @@ import (
 
 	"github.com/basaltdb/basalt/catalog"
 	"github.com/basaltdb/basalt/ingest"
+	"github.com/basaltdb/basalt/internal/ingesttest"
 	"github.com/basaltdb/basalt/sql"
-	"github.com/basaltdb/basalt/storage"
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 	"github.com/klauspost/compress/gzip"
@@ -26,36 +25,15 @@ import (
 
 // testNode is an engine with an ingest manager running this connector,
 // reopened on the same directory to simulate restarts.
-type testNode struct {
-	t   testing.TB
-	eng *storage.Engine
-	mgr *ingest.Manager
-}
+type testNode struct{ *ingesttest.Node }
 
 func openNode(t testing.TB, dir string, opts Options) *testNode {
 	t.Helper()
-	eng, err := storage.Open(storage.Options{Dir: dir, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
 	if opts.Interval == 0 {
 		opts.Interval = 50 * time.Millisecond
 	}
 	conn := Connector(opts)
-	mgr := ingest.New(ingest.Config{
-		Engine: eng, Logger: slog.New(slog.DiscardHandler),
-		Connectors: map[string]ingest.Connector{catalog.KindS3: conn, catalog.KindFile: conn},
-		MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond,
-	})
-	mgr.Start()
-	return &testNode{t: t, eng: eng, mgr: mgr}
-}
-
-func (n *testNode) close() {
-	n.mgr.Close()
-	if err := n.eng.Close(); err != nil {
-		n.t.Fatal(err)
-	}
+	return &testNode{ingesttest.Open(t, dir, map[string]ingest.Connector{catalog.KindS3: conn, catalog.KindFile: conn})}
 }
 
 // fakeS3 is an in-process S3 server on 127.0.0.1 with bucket "hist".
@@ -93,62 +71,18 @@ func (s *fakeS3) put(key string, b []byte) {
 // createS3Source makes the integration for s (once) and a collection with
 // an s3 source.
 func (n *testNode) createS3Source(s *fakeS3, coll string, src catalog.S3Source, fp catalog.FormatParams) catalog.Collection {
-	n.t.Helper()
-	cat := n.eng.Catalog()
+	n.T.Helper()
+	cat := n.Eng.Catalog()
 	if _, err := cat.Integration("lake"); err != nil {
 		in := catalog.Integration{Name: "lake", S3: &catalog.S3Integration{
 			AccessKey: &catalog.AWSAccessKey{ID: "test-access", Secret: "test-secret"},
 			Endpoint:  s.endpoint, Region: "us-east-1", Insecure: true,
 		}}
 		if _, err := cat.CreateIntegration(in); err != nil {
-			n.t.Fatal(err)
+			n.T.Fatal(err)
 		}
 	}
-	return n.createCollection(coll, catalog.Source{IntegrationName: "lake", S3: &src, FormatParams: fp})
-}
-
-func (n *testNode) createCollection(coll string, src catalog.Source) catalog.Collection {
-	n.t.Helper()
-	col, err := n.eng.CreateCollection("commons", catalog.CollectionSpec{Name: coll, Sources: []catalog.Source{src}})
-	if err != nil {
-		n.t.Fatal(err)
-	}
-	n.mgr.Sync()
-	return col
-}
-
-// count returns the documents of a collection and the sum of their "v".
-func (n *testNode) count(coll string) (int64, int64) {
-	n.t.Helper()
-	res, err := sql.NewSession(n.eng, sql.Limits{}).Query(context.Background(), "SELECT count(*), coalesce(sum(v), 0) FROM "+coll, sql.Params{})
-	if err != nil {
-		if strings.Contains(err.Error(), "does not exist") {
-			return 0, 0
-		}
-		n.t.Fatal(err)
-	}
-	return res.Rows[0][0].Int(), res.Rows[0][1].Int()
-}
-
-func (n *testNode) status(coll string) ingest.Status {
-	n.t.Helper()
-	col, err := n.eng.Catalog().Collection("commons", coll)
-	if err != nil {
-		n.t.Fatal(err)
-	}
-	st, _ := n.mgr.Status(col.Sources[0].ID)
-	return st
-}
-
-func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	return n.CreateCollection(coll, catalog.Source{IntegrationName: "lake", S3: &src, FormatParams: fp}, "")
 }
 
 // ndjson returns documents {"v": from} … {"v": to-1}, one a line.
@@ -218,31 +152,31 @@ func TestS3Source(t *testing.T) {
 	s3.put("other/y.ndjson", ndjson(1000, 1001))
 
 	n := openNode(t, t.TempDir(), Options{BatchDocs: 16})
-	defer n.close()
+	defer n.Close()
 	n.createS3Source(s3, "events", catalog.S3Source{Bucket: "hist", Prefix: "ev/"}, catalog.FormatParams{})
-	waitFor(t, "300 documents, watching", 10*time.Second, func() bool {
-		c, _ := n.count("events")
-		return c == 300 && n.status("events").State == ingest.StateWatching
+	ingesttest.WaitFor(t, "300 documents, watching", 10*time.Second, func() bool {
+		c, _ := n.Count("events")
+		return c == 300 && n.Status("events").State == ingest.StateWatching
 	})
-	if c, sum := n.count("events"); c != 300 || sum != sumRange(0, 300) {
+	if c, sum := n.Count("events"); c != 300 || sum != sumRange(0, 300) {
 		t.Fatalf("count %d sum %d, want 300 and %d", c, sum, sumRange(0, 300))
 	}
-	st := n.status("events")
+	st := n.Status("events")
 	if st.BadRecords != 1 || st.ObjectsDone != 4 || st.ObjectsTotal != 4 || st.BytesRead != st.BytesTotal || st.BytesTotal == 0 || st.Replaced != 0 {
 		t.Fatalf("status %+v", st)
 	}
-	res, err := sql.NewSession(n.eng, sql.Limits{}).Query(context.Background(), "SELECT error, record FROM _meta.bad", sql.Params{})
+	res, err := sql.NewSession(n.Eng, sql.Limits{}).Query(context.Background(), "SELECT error, record FROM _meta.bad", sql.Params{})
 	if err != nil || len(res.Rows) != 1 || !strings.Contains(res.Rows[0][0].Str(), "s3://hist/ev/a.ndjson:101") || res.Rows[0][1].Str() != "this is not json" {
 		t.Fatalf("_meta.bad: %v %v", res, err)
 	}
 
 	// A new object is loaded at the next listing.
 	s3.put("ev/e.ndjson", ndjson(300, 310))
-	waitFor(t, "the new object", 10*time.Second, func() bool { c, _ := n.count("events"); return c == 310 })
-	if _, sum := n.count("events"); sum != sumRange(0, 310) {
+	ingesttest.WaitFor(t, "the new object", 10*time.Second, func() bool { c, _ := n.Count("events"); return c == 310 })
+	if _, sum := n.Count("events"); sum != sumRange(0, 310) {
 		t.Fatalf("sum %d", sum)
 	}
-	waitFor(t, "watching", 5*time.Second, func() bool { return n.status("events").State == ingest.StateWatching })
+	ingesttest.WaitFor(t, "watching", 5*time.Second, func() bool { return n.Status("events").State == ingest.StateWatching })
 }
 
 // TestS3SourceRestart closes the node in the middle of a load and opens it
@@ -258,22 +192,22 @@ func TestS3SourceRestart(t *testing.T) {
 	opts := Options{BatchDocs: 25}
 	n := openNode(t, dir, opts)
 	n.createS3Source(s3, "big", catalog.S3Source{Bucket: "hist", Pattern: "big/*.ndjson"}, catalog.FormatParams{JSON: true})
-	waitFor(t, "the load to start", 10*time.Second, func() bool { c, _ := n.count("big"); return c >= per/2 })
-	n.close()
+	ingesttest.WaitFor(t, "the load to start", 10*time.Second, func() bool { c, _ := n.Count("big"); return c >= per/2 })
+	n.Close()
 
 	n = openNode(t, dir, opts)
-	defer n.close()
-	c0, _ := n.count("big")
+	defer n.Close()
+	c0, _ := n.Count("big")
 	if c0 >= total {
 		t.Fatalf("the first node loaded everything before it closed; the restart is not mid-load")
 	}
-	waitFor(t, "the whole load", 20*time.Second, func() bool { c, _ := n.count("big"); return c >= total })
-	waitFor(t, "watching", 5*time.Second, func() bool { return n.status("big").State == ingest.StateWatching })
-	c, sum := n.count("big")
+	ingesttest.WaitFor(t, "the whole load", 20*time.Second, func() bool { c, _ := n.Count("big"); return c >= total })
+	ingesttest.WaitFor(t, "watching", 5*time.Second, func() bool { return n.Status("big").State == ingest.StateWatching })
+	c, sum := n.Count("big")
 	if c != total || sum != sumRange(0, total) {
 		t.Fatalf("count %d sum %d, want %d and %d", c, sum, total, sumRange(0, total))
 	}
-	st := n.status("big")
+	st := n.Status("big")
 	if st.Replaced != 0 {
 		t.Fatalf("%d documents were replaced: a batch was loaded twice", st.Replaced)
 	}
@@ -292,20 +226,20 @@ func TestS3SourceBrokenObject(t *testing.T) {
 	s3.put("a.ndjson.gz", z[:len(z)/2])
 	s3.put("b.ndjson", ndjson(5000, 5010))
 	n := openNode(t, t.TempDir(), Options{})
-	defer n.close()
+	defer n.Close()
 	n.createS3Source(s3, "broken", catalog.S3Source{Bucket: "hist"}, catalog.FormatParams{})
-	waitFor(t, "watching after the broken object", 10*time.Second, func() bool {
-		st := n.status("broken")
+	ingesttest.WaitFor(t, "watching after the broken object", 10*time.Second, func() bool {
+		st := n.Status("broken")
 		return st.State == ingest.StateWatching && st.ObjectsDone == 2
 	})
-	c, sum := n.count("broken")
+	c, sum := n.Count("broken")
 	if c < 10 || c >= 2010 {
 		t.Fatalf("%d documents", c)
 	}
 	if want := sumRange(0, int(c-10)) + sumRange(5000, 5010); sum != want {
 		t.Fatalf("sum %d, want %d: the documents before the break and all of b", sum, want)
 	}
-	res, err := sql.NewSession(n.eng, sql.Limits{}).Query(context.Background(), "SELECT error FROM _meta.bad", sql.Params{})
+	res, err := sql.NewSession(n.Eng, sql.Limits{}).Query(context.Background(), "SELECT error FROM _meta.bad", sql.Params{})
 	if err != nil || len(res.Rows) != 1 || !strings.Contains(res.Rows[0][0].Str(), "given up") {
 		t.Fatalf("_meta.bad: %v %v", res, err)
 	}
@@ -326,46 +260,46 @@ func TestFileSource(t *testing.T) {
 	write("3.csv", csvOf(13, 20))
 	write("skip.txt", []byte("not matched"))
 	n := openNode(t, t.TempDir(), Options{})
-	defer n.close()
-	n.createCollection("local", catalog.Source{File: &catalog.FileSource{Path: filepath.Join(dir, "*.*sv")}})
-	n.createCollection("local2", catalog.Source{File: &catalog.FileSource{Path: filepath.Join(dir, "[0-9]*")}})
-	waitFor(t, "the files", 10*time.Second, func() bool {
-		c, _ := n.count("local2")
-		return c == 20 && n.status("local2").State == ingest.StateWatching
+	defer n.Close()
+	n.CreateCollection("local", catalog.Source{File: &catalog.FileSource{Path: filepath.Join(dir, "*.*sv")}}, "")
+	n.CreateCollection("local2", catalog.Source{File: &catalog.FileSource{Path: filepath.Join(dir, "[0-9]*")}}, "")
+	ingesttest.WaitFor(t, "the files", 10*time.Second, func() bool {
+		c, _ := n.Count("local2")
+		return c == 20 && n.Status("local2").State == ingest.StateWatching
 	})
-	if c, sum := n.count("local2"); c != 20 || sum != sumRange(0, 20) {
+	if c, sum := n.Count("local2"); c != 20 || sum != sumRange(0, 20) {
 		t.Fatalf("count %d sum %d", c, sum)
 	}
-	if c, _ := n.count("local"); c != 7 {
+	if c, _ := n.Count("local"); c != 7 {
 		t.Fatalf("the *.*sv glob loaded %d documents, want the CSV's 7", c)
 	}
 	write("4.ndjson.gz", gz(ndjson(20, 25)))
-	waitFor(t, "the new file", 10*time.Second, func() bool { c, _ := n.count("local2"); return c == 25 })
-	if st := n.status("local2"); st.ObjectsDone != 4 || st.Replaced != 0 {
+	ingesttest.WaitFor(t, "the new file", 10*time.Second, func() bool { c, _ := n.Count("local2"); return c == 25 })
+	if st := n.Status("local2"); st.ObjectsDone != 4 || st.Replaced != 0 {
 		t.Fatalf("status %+v", st)
 	}
 
 	// A suspended source loads nothing; resumed, it catches up.
-	col, err := n.eng.Catalog().Collection("commons", "local2")
+	col, err := n.Eng.Catalog().Collection("commons", "local2")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := n.eng.Catalog().SetSourceSuspended("commons", "local2", col.Sources[0].ID, true); err != nil {
+	if _, err := n.Eng.Catalog().SetSourceSuspended("commons", "local2", col.Sources[0].ID, true); err != nil {
 		t.Fatal(err)
 	}
-	n.mgr.Sync()
-	waitFor(t, "suspended", 5*time.Second, func() bool { return n.status("local2").State == ingest.StateSuspended })
+	n.Mgr.Sync()
+	ingesttest.WaitFor(t, "suspended", 5*time.Second, func() bool { return n.Status("local2").State == ingest.StateSuspended })
 	write("5.ndjson", ndjson(25, 30))
 	time.Sleep(200 * time.Millisecond) // four listing intervals
-	if c, _ := n.count("local2"); c != 25 {
+	if c, _ := n.Count("local2"); c != 25 {
 		t.Fatalf("a suspended source loaded: %d documents", c)
 	}
-	if _, err := n.eng.Catalog().SetSourceSuspended("commons", "local2", col.Sources[0].ID, false); err != nil {
+	if _, err := n.Eng.Catalog().SetSourceSuspended("commons", "local2", col.Sources[0].ID, false); err != nil {
 		t.Fatal(err)
 	}
-	n.mgr.Sync()
-	waitFor(t, "the file written while suspended", 10*time.Second, func() bool { c, _ := n.count("local2"); return c == 30 })
-	if _, sum := n.count("local2"); sum != sumRange(0, 30) {
+	n.Mgr.Sync()
+	ingesttest.WaitFor(t, "the file written while suspended", 10*time.Second, func() bool { c, _ := n.Count("local2"); return c == 30 })
+	if _, sum := n.Count("local2"); sum != sumRange(0, 30) {
 		t.Fatalf("sum %d", sum)
 	}
 }
@@ -375,20 +309,20 @@ func TestFileSource(t *testing.T) {
 func TestS3SourceMissingBucket(t *testing.T) {
 	s3 := startS3(t)
 	n := openNode(t, t.TempDir(), Options{})
-	defer n.close()
+	defer n.Close()
 	n.createS3Source(s3, "nob", catalog.S3Source{Bucket: "nobucket"}, catalog.FormatParams{})
-	waitFor(t, "the error state", 10*time.Second, func() bool {
-		st := n.status("nob")
+	ingesttest.WaitFor(t, "the error state", 10*time.Second, func() bool {
+		st := n.Status("nob")
 		return st.State == ingest.StateError && strings.Contains(st.Message, "bucket")
 	})
-	t.Log(n.status("nob").Message)
+	t.Log(n.Status("nob").Message)
 	if err := s3.mc.MakeBucket(context.Background(), "nobucket", minio.MakeBucketOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s3.mc.PutObject(context.Background(), "nobucket", "a.ndjson", bytes.NewReader(ndjson(0, 5)), -1, minio.PutObjectOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the load after the bucket appeared", 10*time.Second, func() bool { c, _ := n.count("nob"); return c == 5 })
+	ingesttest.WaitFor(t, "the load after the bucket appeared", 10*time.Second, func() bool { c, _ := n.Count("nob"); return c == 5 })
 }
 
 // TestS3SourceUnreachable reports an endpoint where nothing listens as an
@@ -398,12 +332,12 @@ func TestS3SourceUnreachable(t *testing.T) {
 	addr := strings.TrimPrefix(ln.URL, "http://")
 	ln.Close() // nothing listens there now
 	n := openNode(t, t.TempDir(), Options{})
-	defer n.close()
+	defer n.Close()
 	n.createS3Source(&fakeS3{t: t, endpoint: addr}, "gone", catalog.S3Source{Bucket: "hist"}, catalog.FormatParams{})
 	start := time.Now()
-	waitFor(t, "the error state", 20*time.Second, func() bool {
-		st := n.status("gone")
+	ingesttest.WaitFor(t, "the error state", 20*time.Second, func() bool {
+		st := n.Status("gone")
 		return st.State == ingest.StateError && strings.Contains(st.Message, addr)
 	})
-	t.Logf("after %s: %s", time.Since(start).Round(time.Millisecond), n.status("gone").Message)
+	t.Logf("after %s: %s", time.Since(start).Round(time.Millisecond), n.Status("gone").Message)
 }

@@ -3,6 +3,7 @@ package kafka
 import (
 	"encoding/binary"
 	"fmt"
+	"github.com/basaltdb/basalt/internal/ingesttest"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -38,19 +39,19 @@ func TestKafkaAvro(t *testing.T) {
 	defer reg.Close()
 	addrs := startCluster(t, 1, "readings")
 	n := openNode(t, t.TempDir())
-	defer n.close()
-	if _, err := n.eng.Catalog().CreateIntegration(catalog.Integration{Name: "avro", Kafka: &catalog.KafkaIntegration{
+	defer n.Close()
+	if _, err := n.Eng.Catalog().CreateIntegration(catalog.Integration{Name: "avro", Kafka: &catalog.KafkaIntegration{
 		BootstrapServers: strings.Join(addrs, ","), DataFormat: "AVRO", SchemaRegistry: &catalog.SchemaRegistry{URL: reg.URL},
 	}}); err != nil {
 		t.Fatal(err)
 	}
-	col, err := n.eng.CreateCollection("commons", catalog.CollectionSpec{Name: "readings", Sources: []catalog.Source{{
+	col, err := n.Eng.CreateCollection("commons", catalog.CollectionSpec{Name: "readings", Sources: []catalog.Source{{
 		IntegrationName: "avro", Kafka: &catalog.KafkaSource{TopicName: "readings"},
 	}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	n.mgr.Sync()
+	n.Mgr.Sync()
 	schema := avro.MustParse(readingSchema)
 	frame := func(id uint32, v any) string {
 		b, err := avro.Marshal(schema, v)
@@ -79,17 +80,17 @@ func TestKafkaAvro(t *testing.T) {
 		`{"_id":"json"}`,                          // not Avro at all
 		frame(7, reading{ID: "r3", Device: "d3", Temp: -4, At: at.Add(time.Minute), Tags: []string{}}),
 	)
-	waitFor(t, "the Avro records", 10*time.Second, func() bool {
-		st := n.status(col)
+	ingesttest.WaitFor(t, "the Avro records", 10*time.Second, func() bool {
+		st := n.Status(col.Name)
 		return st.Records == 5
 	})
-	got := rowsText(n.query(`SELECT _id, device, temp, count, at, tags, loc.lat FROM readings ORDER BY _id`))
+	got := ingesttest.RowsText(n.Query(`SELECT _id, device, temp, count, at, tags, loc.lat FROM readings ORDER BY _id`))
 	want := `"r1" "d1" 21.5 3 "2026-11-26T10:00:00.000000Z" ["a","b"] 48.1` + "\n" +
 		`"r3" "d3" -4.0 0 "2026-11-26T10:01:00.000000Z" [] null` + "\n"
 	if got != want {
 		t.Fatalf("documents:\n%s\nwant:\n%s", got, want)
 	}
-	bad := rowsText(n.query(`SELECT position, error FROM _meta.bad ORDER BY position`))
+	bad := ingesttest.RowsText(n.Query(`SELECT position, error FROM _meta.bad ORDER BY position`))
 	for _, w := range []string{"schema id 9: HTTP 404", "does not decode with Avro schema id 7", "not in the schema registry's Avro wire format"} {
 		if !strings.Contains(bad, w) {
 			t.Errorf("_meta.bad lacks %q:\n%s", w, bad)

@@ -3,7 +3,6 @@ package kafka
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -11,100 +10,44 @@ import (
 
 	"github.com/basaltdb/basalt/catalog"
 	"github.com/basaltdb/basalt/ingest"
-	"github.com/basaltdb/basalt/sql"
-	"github.com/basaltdb/basalt/storage"
+	"github.com/basaltdb/basalt/internal/ingesttest"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
-// testNode is an engine with an ingest manager running the Kafka connector,
-// reopened on the same directory to simulate restarts.
-type testNode struct {
-	t   *testing.T
-	dir string
-	eng *storage.Engine
-	mgr *ingest.Manager
-}
+// testNode is an engine with an ingest manager running the Kafka
+// connector, reopened on the same directory to simulate restarts.
+type testNode struct{ *ingesttest.Node }
 
 func openNode(t *testing.T, dir string) *testNode {
 	t.Helper()
-	eng, err := storage.Open(storage.Options{Dir: dir, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mgr := ingest.New(ingest.Config{
-		Engine: eng, Logger: slog.New(slog.DiscardHandler),
-		Connectors: map[string]ingest.Connector{"kafka": Connector(Options{LagInterval: 50 * time.Millisecond})},
-		MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond,
-	})
-	mgr.Start()
-	return &testNode{t: t, dir: dir, eng: eng, mgr: mgr}
-}
-
-func (n *testNode) close() {
-	n.mgr.Close()
-	if err := n.eng.Close(); err != nil {
-		n.t.Fatal(err)
-	}
+	return &testNode{ingesttest.Open(t, dir, map[string]ingest.Connector{"kafka": Connector(Options{LagInterval: 50 * time.Millisecond})})}
 }
 
 // createSource makes an integration for the cluster and a collection
 // consuming topic.
 func (n *testNode) createSource(addrs []string, topic, coll string, reset string) catalog.Collection {
-	n.t.Helper()
+	n.T.Helper()
 	return n.createSourceQuery(addrs, topic, coll, reset, "")
 }
 
 // createSourceQuery is createSource with a field mapping query.
 func (n *testNode) createSourceQuery(addrs []string, topic, coll, reset, query string) catalog.Collection {
-	n.t.Helper()
-	cat := n.eng.Catalog()
+	n.T.Helper()
+	cat := n.Eng.Catalog()
 	if _, err := cat.Integration("kafka1"); err != nil {
 		if _, err := cat.CreateIntegration(catalog.Integration{Name: "kafka1", Kafka: &catalog.KafkaIntegration{BootstrapServers: strings.Join(addrs, ",")}}); err != nil {
-			n.t.Fatal(err)
+			n.T.Fatal(err)
 		}
 	}
-	col, err := n.eng.CreateCollection("commons", catalog.CollectionSpec{Name: coll, Sources: []catalog.Source{{
+	return n.CreateCollection(coll, catalog.Source{
 		IntegrationName: "kafka1", Kafka: &catalog.KafkaSource{TopicName: topic, OffsetResetPolicy: reset}, FormatParams: catalog.FormatParams{JSON: true},
-	}}, FieldMappingQuery: query})
-	if err != nil {
-		n.t.Fatal(err)
-	}
-	n.mgr.Sync()
-	return col
-}
-
-// count returns the documents of a collection and the sum of their "v".
-func (n *testNode) count(coll string) (int64, int64) {
-	n.t.Helper()
-	res, err := sql.NewSession(n.eng, sql.Limits{}).Query(context.Background(), "SELECT count(*), coalesce(sum(v), 0) FROM "+coll, sql.Params{})
-	if err != nil {
-		n.t.Fatal(err)
-	}
-	return res.Rows[0][0].Int(), res.Rows[0][1].Int()
+	}, query)
 }
 
 // replaced returns how many documents the collection's source replaced
 // since the node opened.
-func (n *testNode) replaced(coll string) int64 {
-	col, err := n.eng.Catalog().Collection("commons", coll)
-	if err != nil {
-		n.t.Fatal(err)
-	}
-	st, _ := n.mgr.Status(col.Sources[0].ID)
-	return st.Replaced
-}
-
-func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
+func (n *testNode) replaced(coll string) int64 { return n.Status(coll).Replaced }
 
 // startCluster starts an in-process Kafka cluster with a topic of
 // partitions and returns its addresses; the test's end stops it.
@@ -182,19 +125,19 @@ func TestKafkaExactlyOnceAcrossRestarts(t *testing.T) {
 			produce(t, prod, "events", p, vals...)
 		}
 		time.Sleep(time.Duration(rng.IntN(15)) * time.Millisecond)
-		if d, _ := n.count("events"); d < wantDocs {
+		if d, _ := n.Count("events"); d < wantDocs {
 			midStream++
 		}
 		replaced += n.replaced("events")
-		n.close()
+		n.Close()
 		n = openNode(t, dir)
 	}
-	waitFor(t, "every produced document", 30*time.Second, func() bool {
-		d, _ := n.count("events")
+	ingesttest.WaitFor(t, "every produced document", 30*time.Second, func() bool {
+		d, _ := n.Count("events")
 		return d >= wantDocs
 	})
 	time.Sleep(200 * time.Millisecond) // anything extra would show now
-	docs, sum := n.count("events")
+	docs, sum := n.Count("events")
 	if docs != wantDocs || sum != wantSum {
 		t.Fatalf("after restarts: %d docs, sum %d; produced %d docs, sum %d", docs, sum, wantDocs, wantSum)
 	}
@@ -203,11 +146,11 @@ func TestKafkaExactlyOnceAcrossRestarts(t *testing.T) {
 	if replaced += n.replaced("events"); replaced != 0 {
 		t.Fatalf("%d documents were written twice", replaced)
 	}
-	waitFor(t, "the rollup to count every record", 10*time.Second, func() bool {
-		return rowsText(n.query(`SELECT sum(n) FROM per_k`)) == fmt.Sprintf("%d\n", wantDocs)
+	ingesttest.WaitFor(t, "the rollup to count every record", 10*time.Second, func() bool {
+		return ingesttest.RowsText(n.Query(`SELECT sum(n) FROM per_k`)) == fmt.Sprintf("%d\n", wantDocs)
 	})
-	raw := rowsText(n.query(`SELECT k, count(*), sum(v) FROM events GROUP BY k ORDER BY k`))
-	rolled := rowsText(n.query(`SELECT k, n, total FROM per_k ORDER BY k`))
+	raw := ingesttest.RowsText(n.Query(`SELECT k, count(*), sum(v) FROM events GROUP BY k ORDER BY k`))
+	rolled := ingesttest.RowsText(n.Query(`SELECT k, n, total FROM per_k ORDER BY k`))
 	if raw != rolled {
 		t.Fatalf("rollup differs from the raw GROUP BY:\n%s\nraw:\n%s", rolled, raw)
 	}
@@ -215,9 +158,9 @@ func TestKafkaExactlyOnceAcrossRestarts(t *testing.T) {
 	if midStream == 0 {
 		t.Fatal("no restart happened mid-stream; the test proves nothing")
 	}
-	col, _ := n.eng.Catalog().Collection("commons", "events")
-	waitFor(t, "watching state with zero lag", 10*time.Second, func() bool {
-		st, ok := n.mgr.Status(col.Sources[0].ID)
+	col, _ := n.Eng.Catalog().Collection("commons", "events")
+	ingesttest.WaitFor(t, "watching state with zero lag", 10*time.Second, func() bool {
+		st, ok := n.Mgr.Status(col.Sources[0].ID)
 		if !ok || st.State != ingest.StateWatching || len(st.Partitions) != parts {
 			return false
 		}
@@ -228,5 +171,5 @@ func TestKafkaExactlyOnceAcrossRestarts(t *testing.T) {
 		}
 		return true
 	})
-	n.close()
+	n.Close()
 }

@@ -11,21 +11,17 @@ import (
 
 	"github.com/basaltdb/basalt/catalog"
 	"github.com/basaltdb/basalt/ingest"
+	"github.com/basaltdb/basalt/internal/ingesttest"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
-func (n *testNode) status(col catalog.Collection) ingest.Status {
-	st, _ := n.mgr.Status(col.Sources[0].ID)
-	return st
-}
-
 func waitState(t *testing.T, n *testNode, col catalog.Collection, state, msgPart string) ingest.Status {
 	t.Helper()
 	var st ingest.Status
-	waitFor(t, fmt.Sprintf("state %s (%q)", state, msgPart), 20*time.Second, func() bool {
-		st = n.status(col)
+	ingesttest.WaitFor(t, fmt.Sprintf("state %s (%q)", state, msgPart), 20*time.Second, func() bool {
+		st = n.Status(col.Name)
 		return st.State == state && strings.Contains(st.Message, msgPart)
 	})
 	return st
@@ -37,10 +33,10 @@ func TestKafkaTopicDeletedAndRecreated(t *testing.T) {
 	addrs := startCluster(t, 1, "t")
 	prod := newProducer(t, addrs)
 	n := openNode(t, t.TempDir())
-	defer n.close()
+	defer n.Close()
 	col := n.createSource(addrs, "t", "t", "")
 	produce(t, prod, "t", 0, `{"_id":"1","v":1}`)
-	waitFor(t, "first document", 10*time.Second, func() bool { d, _ := n.count("t"); return d == 1 })
+	ingesttest.WaitFor(t, "first document", 10*time.Second, func() bool { d, _ := n.Count("t"); return d == 1 })
 
 	adm := kadm.NewClient(prod)
 	if _, err := adm.DeleteTopics(context.Background(), "t"); err != nil {
@@ -54,7 +50,7 @@ func TestKafkaTopicDeletedAndRecreated(t *testing.T) {
 	}
 	// A new producer: the old one remembers the deleted topic's id.
 	produce(t, newProducer(t, addrs), "t", 0, `{"_id":"2","v":2}`)
-	waitFor(t, "the document produced to the new topic", 20*time.Second, func() bool { d, _ := n.count("t"); return d == 2 })
+	ingesttest.WaitFor(t, "the document produced to the new topic", 20*time.Second, func() bool { d, _ := n.Count("t"); return d == 2 })
 	waitState(t, n, col, ingest.StateWatching, "")
 }
 
@@ -79,7 +75,7 @@ func TestKafkaBrokerUnreachable(t *testing.T) {
 	c := start()
 	addrs := []string{"127.0.0.1:" + strconv.Itoa(port)}
 	n := openNode(t, t.TempDir())
-	defer n.close()
+	defer n.Close()
 	col := n.createSource(addrs, "iot", "iot", "")
 	produceTo := func(from, to int) {
 		cl, err := kgo.NewClient(kgo.SeedBrokers(addrs...), kgo.RecordPartitioner(kgo.ManualPartitioner()))
@@ -92,7 +88,7 @@ func TestKafkaBrokerUnreachable(t *testing.T) {
 		}
 	}
 	produceTo(0, 10)
-	waitFor(t, "10 documents", 10*time.Second, func() bool { d, _ := n.count("iot"); return d == 10 })
+	ingesttest.WaitFor(t, "10 documents", 10*time.Second, func() bool { d, _ := n.Count("iot"); return d == 10 })
 
 	c.Close()
 	st := waitState(t, n, col, ingest.StateError, "cannot reach Kafka cluster")
@@ -101,7 +97,7 @@ func TestKafkaBrokerUnreachable(t *testing.T) {
 	c = start()
 	defer c.Close()
 	produceTo(10, 20)
-	waitFor(t, "20 documents after the cluster returned", 30*time.Second, func() bool { d, sum := n.count("iot"); return d == 20 && sum == 190 })
+	ingesttest.WaitFor(t, "20 documents after the cluster returned", 30*time.Second, func() bool { d, sum := n.Count("iot"); return d == 20 && sum == 190 })
 	waitState(t, n, col, ingest.StateWatching, "")
 }
 
@@ -115,8 +111,8 @@ func TestKafkaTopicRecreatedWhileDown(t *testing.T) {
 	n := openNode(t, dir)
 	n.createSource(addrs, "r", "r", "")
 	produce(t, newProducer(t, addrs), "r", 0, `{"_id":"old1","v":1}`, `{"_id":"old2","v":2}`, `{"_id":"old3","v":3}`)
-	waitFor(t, "the first topic's documents", 10*time.Second, func() bool { d, _ := n.count("r"); return d == 3 })
-	n.close()
+	ingesttest.WaitFor(t, "the first topic's documents", 10*time.Second, func() bool { d, _ := n.Count("r"); return d == 3 })
+	n.Close()
 
 	adm := kadm.NewClient(newProducer(t, addrs))
 	if _, err := adm.DeleteTopics(context.Background(), "r"); err != nil {
@@ -132,6 +128,6 @@ func TestKafkaTopicRecreatedWhileDown(t *testing.T) {
 	produce(t, newProducer(t, addrs), "r", 0, vals...)
 
 	n = openNode(t, dir)
-	defer n.close()
-	waitFor(t, "all five documents of the recreated topic", 15*time.Second, func() bool { d, sum := n.count("r"); return d == 8 && sum == 6+60 })
+	defer n.Close()
+	ingesttest.WaitFor(t, "all five documents of the recreated topic", 15*time.Second, func() bool { d, sum := n.Count("r"); return d == 8 && sum == 6+60 })
 }

@@ -1,38 +1,13 @@
 package kafka
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/basaltdb/basalt/ingest"
-	"github.com/basaltdb/basalt/sql"
-	"github.com/basaltdb/basalt/types"
+	"github.com/basaltdb/basalt/internal/ingesttest"
 )
-
-func (n *testNode) query(q string) [][]types.Value {
-	n.t.Helper()
-	res, err := sql.NewSession(n.eng, sql.Limits{}).Query(context.Background(), q, sql.Params{})
-	if err != nil {
-		n.t.Fatalf("%s: %v", q, err)
-	}
-	return res.Rows
-}
-
-func rowsText(rows [][]types.Value) string {
-	var b strings.Builder
-	for _, r := range rows {
-		for i, v := range r {
-			if i > 0 {
-				b.WriteString(" ")
-			}
-			b.WriteString(v.String())
-		}
-		b.WriteString("\n")
-	}
-	return b.String()
-}
 
 // TestKafkaRecordSemantics covers what a record turns into: `_op` as in
 // Rockset's CDC, arrays of documents, derived _ids, and records that do
@@ -42,7 +17,7 @@ func TestKafkaRecordSemantics(t *testing.T) {
 	addrs := startCluster(t, 2, "cdc")
 	prod := newProducer(t, addrs)
 	n := openNode(t, t.TempDir())
-	defer n.close()
+	defer n.Close()
 	col := n.createSource(addrs, "cdc", "cdc", "")
 	produce(t, prod, "cdc", 0,
 		`{"_id":"a","v":1,"name":"alpha"}`,
@@ -60,11 +35,11 @@ func TestKafkaRecordSemantics(t *testing.T) {
 		`{"_id":"f","_op":"bogus","v":8}`,            // bad _op: error
 	)
 	produce(t, prod, "cdc", 1, `{"_id":"p1","v":100}`, `{"unterminated":`)
-	waitFor(t, "the records to be consumed", 10*time.Second, func() bool {
-		st, _ := n.mgr.Status(col.Sources[0].ID)
+	ingesttest.WaitFor(t, "the records to be consumed", 10*time.Second, func() bool {
+		st, _ := n.Mgr.Status(col.Sources[0].ID)
 		return st.Records >= 16
 	})
-	got := rowsText(n.query(`SELECT _id, v, name, x, tag FROM cdc ORDER BY v`))
+	got := ingesttest.RowsText(n.Query(`SELECT _id, v, name, x, tag FROM cdc ORDER BY v`))
 	id4 := col.Sources[0].ID + ":cdc/0/3#1"
 	want := `"` + id4 + `" 4 null null "derived"` + "\n" +
 		`"e" 6 null true null` + "\n" +
@@ -74,11 +49,11 @@ func TestKafkaRecordSemantics(t *testing.T) {
 	if got != want {
 		t.Fatalf("documents:\n%s\nwant:\n%s", got, want)
 	}
-	st, _ := n.mgr.Status(col.Sources[0].ID)
+	st, _ := n.Mgr.Status(col.Sources[0].ID)
 	if st.BadRecords != 3 || st.ErrorDocuments != 3 {
 		t.Fatalf("status: %d bad records, %d rejected documents; want 3 and 3", st.BadRecords, st.ErrorDocuments)
 	}
-	bad := rowsText(n.query(`SELECT position, error FROM _meta.bad ORDER BY position`))
+	bad := ingesttest.RowsText(n.Query(`SELECT position, error FROM _meta.bad ORDER BY position`))
 	for _, w := range []string{`"cdc/0/2" "record cdc/0/2 is not valid JSON`, `"cdc/0/4" "record cdc/0/4 holds a JSON int`, `"cdc/1/1" "record cdc/1/1 is not valid JSON`} {
 		if !strings.Contains(bad, w) {
 			t.Errorf("_meta.bad lacks %q:\n%s", w, bad)
