@@ -140,8 +140,16 @@ func startChildServer(ctx context.Context) (url string, stop func(), err error) 
 	return "", nil, fmt.Errorf("the child server did not start within 30 s")
 }
 
-// docBytes is the mean size of a RockBench document, for --mbps.
-const docBytes = 1300
+// meanDocBytes is the mean size of the documents the producers send (with
+// their _producer field), measured on a sample, for --mbps.
+func meanDocBytes() float64 {
+	rng := rand.New(rand.NewPCG(3, 3))
+	n := 0
+	for i := 0; i < 500; i++ {
+		n += len(doc(nil, rng, i, 0, time.Now().UnixMicro()))
+	}
+	return float64(n) / 500
+}
 
 func (b *latencyBench) run(ctx context.Context) error {
 	if ctx == nil {
@@ -154,7 +162,7 @@ func (b *latencyBench) run(ctx context.Context) error {
 		return fmt.Errorf("--producers must be positive")
 	}
 	if b.rate == 0 {
-		b.rate = int(b.mbps * 1e6 / docBytes)
+		b.rate = int(b.mbps * 1e6 / meanDocBytes())
 	}
 	if b.embedded {
 		url, stop, err := startChildServer(ctx)
@@ -187,7 +195,7 @@ func (b *latencyBench) run(ctx context.Context) error {
 		defer pprof.StopCPUProfile()
 	}
 	fmt.Fprintf(b.out, "data latency, %s transport, %d producers, %d docs/s (~%.1f MB/s), probe every %s, %s per workload after %s warm-up\n",
-		b.transport, b.producers, b.rate, float64(b.rate)*docBytes/1e6, b.interval, b.duration, b.warmup)
+		b.transport, b.producers, b.rate, float64(b.rate)*meanDocBytes()/1e6, b.interval, b.duration, b.warmup)
 	for _, mode := range strings.Split(b.modes, ",") {
 		mode = strings.TrimSpace(mode)
 		switch mode {
