@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -76,5 +77,59 @@ func TestSourceKinds(t *testing.T) {
 	col, err := c.Collection("commons", "cc")
 	if err != nil || col.Sources[0].File == nil || col.Sources[0].Kind() != KindFile {
 		t.Fatalf("after reopen: %+v %v", col, err)
+	}
+}
+
+// TestKafkaValidation: Kafka integrations and sources are checked at
+// creation, each mistake named; nothing is created by a refused request.
+func TestKafkaValidation(t *testing.T) {
+	c, closeDB := openTestCatalog(t, vfs.NewMem())
+	defer closeDB()
+	for _, tc := range []struct {
+		in   Integration
+		want string
+	}{
+		{Integration{Name: "empty", Kafka: &KafkaIntegration{BootstrapServers: " "}}, "bootstrap_servers is required"},
+		{Integration{Name: "noport", Kafka: &KafkaIntegration{BootstrapServers: "h:9092,broker2"}}, `"broker2" is not host:port`},
+		{Integration{Name: "fmt", Kafka: &KafkaIntegration{BootstrapServers: "h:1", DataFormat: "xml"}}, `"xml" is not JSON or AVRO`},
+		{Integration{Name: "reg", Kafka: &KafkaIntegration{BootstrapServers: "h:1", SchemaRegistry: &SchemaRegistry{}}}, "schema_registry_config.url is required"},
+		{Integration{Name: "bad name!", Kafka: &KafkaIntegration{BootstrapServers: "h:1"}}, "integration name"},
+	} {
+		if _, err := c.CreateIntegration(tc.in); err == nil || !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("integration %q: %v, want %q", tc.in.Name, err, tc.want)
+		}
+		if _, err := c.Integration(tc.in.Name); !errors.Is(err, ErrNotFound) {
+			t.Errorf("refused integration %q exists: %v", tc.in.Name, err)
+		}
+	}
+	if _, err := c.CreateIntegration(Integration{Name: "k", Kafka: &KafkaIntegration{BootstrapServers: "h:1"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateIntegration(Integration{Name: "k", Kafka: &KafkaIntegration{BootstrapServers: "h:2"}}); !errors.Is(err, ErrAlreadyExists) {
+		t.Errorf("second integration k: %v", err)
+	}
+	for i, tc := range []struct {
+		src  Source
+		want string
+	}{
+		{Source{IntegrationName: "nope", Kafka: &KafkaSource{TopicName: "t"}}, `integration "nope", which does not exist`},
+		{Source{IntegrationName: "k", Kafka: &KafkaSource{TopicName: " "}}, "kafka_topic_name is required"},
+		{Source{IntegrationName: "k", Kafka: &KafkaSource{TopicName: "t", OffsetResetPolicy: "middle"}}, `"middle" is not EARLIEST or LATEST`},
+		{Source{IntegrationName: "k", Kafka: &KafkaSource{TopicName: "t"}, FormatParams: FormatParams{Avro: true}}, "no schema_registry_config.url"},
+	} {
+		name := fmt.Sprintf("k%d", i)
+		if _, err := c.CreateCollection("commons", CollectionSpec{Name: name, Sources: []Source{tc.src}}); err == nil || !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("source %d: %v, want %q", i, err, tc.want)
+		}
+		if _, err := c.Collection("commons", name); !errors.Is(err, ErrNotFound) {
+			t.Errorf("refused collection %s exists: %v", name, err)
+		}
+	}
+	col, err := c.CreateCollection("commons", CollectionSpec{Name: "ok", Sources: []Source{{IntegrationName: "k", Kafka: &KafkaSource{TopicName: "t", OffsetResetPolicy: "latest"}}}})
+	if err != nil || col.Sources[0].Kafka.OffsetResetPolicy != "LATEST" {
+		t.Fatalf("valid source: %+v %v", col.Sources, err)
+	}
+	if _, err := c.DropIntegration("k"); !errors.Is(err, ErrDependent) || !strings.Contains(err.Error(), "commons.ok") {
+		t.Errorf("drop integration in use: %v", err)
 	}
 }
