@@ -72,6 +72,18 @@ func TestPostgresWritesTransformed(t *testing.T) {
 	if got, want := rows("SELECT k, n FROM clean ORDER BY n"), "a 1\nb 2\na 3\nc 5\na 6\n"; got != want {
 		t.Errorf("clean:\n%s\nwant:\n%s", got, want)
 	}
+	// A row the transformation fails on: COPY rejects it, with a warning
+	// naming its line, and writes its neighbours; INSERT writes nothing.
+	tag, err := conn.PgConn().CopyFrom(ctx, strings.NewReader("k,v\nd,7\ne,oops\nf,8\n"), "COPY clean FROM STDIN WITH (FORMAT csv, HEADER)")
+	if err != nil || tag.RowsAffected() != 2 {
+		t.Fatalf("COPY with a bad row: %v, %d rows", err, tag.RowsAffected())
+	}
+	if _, err := conn.Exec(ctx, "INSERT INTO clean (k, v) VALUES ('g', '9'), ('h', 'oops')"); err == nil || !strings.Contains(err.Error(), "oops") {
+		t.Fatalf("INSERT with a bad row: %v", err)
+	}
+	if got, want := rows("SELECT k FROM clean WHERE n >= 7 ORDER BY k"), "d\nf\n"; got != want {
+		t.Errorf("after the bad rows: %q, want %q", got, want)
+	}
 	raw := rows("SELECT k, count(*), sum(CAST(v AS int)) FROM raw GROUP BY k ORDER BY k")
 	if got := rows("SELECT k, c, total FROM per_k ORDER BY k"); got != raw {
 		t.Errorf("rollup:\n%s\nraw GROUP BY:\n%s", got, raw)
