@@ -25,7 +25,6 @@ type Segment struct {
 	// ipaths are the index paths with values: column paths of scalars, and
 	// the element paths (`tags[*]`, `items[*].qty`) of arrays.
 	ipaths map[string]bool
-	arena  arena
 	bytes  int64
 	minET  int64
 	maxET  int64
@@ -91,6 +90,8 @@ type column struct {
 	kinds  []types.Kind
 	nums   []uint64 // scalar payload, or the arena reference of strings and nested values
 	counts [types.NumKinds]uint64
+	// arena holds the bytes of the column's strings and nested values.
+	arena arena
 	// zones caches the zone of each full block, computed on first use:
 	// zones are only read by queries, so building them per value on the
 	// write path (10% of ingest CPU) bought nothing.
@@ -123,7 +124,6 @@ func (s *Segment) Append(docs []types.Value, rowIDs []uint64, eventTimes []int64
 	if first+len(docs) > math.MaxInt32 {
 		return 0, fmt.Errorf("memseg: segment full")
 	}
-	before := s.arena.bytes
 	for i, doc := range docs {
 		s.walk(&s.root, doc, uint32(s.rows))
 		s.rowIDs = append(s.rowIDs, rowIDs[i])
@@ -131,7 +131,7 @@ func (s *Segment) Append(docs []types.Value, rowIDs []uint64, eventTimes []int64
 		s.maxET = max(s.maxET, eventTimes[i])
 		s.rows++
 	}
-	s.bytes += int64(len(docs))*8 + s.arena.bytes - before
+	s.bytes += int64(len(docs)) * 8
 	return first, nil
 }
 
@@ -161,10 +161,14 @@ func (s *Segment) appendLeaf(n *node, v types.Value, row uint32) {
 	var num uint64
 	switch v.Kind() {
 	case types.KindString:
-		num = s.arena.add(stringBytes(v.Str()))
+		before := c.arena.bytes
+		num = c.arena.add(stringBytes(v.Str()))
+		s.bytes += c.arena.bytes - before
 	case types.KindArray, types.KindObject:
 		s.encBuf = types.AppendBinary(s.encBuf[:0], v)
-		num = s.arena.add(s.encBuf)
+		before := c.arena.bytes
+		num = c.arena.add(s.encBuf)
+		s.bytes += c.arena.bytes - before
 	default:
 		num = v.Bits()
 	}
@@ -288,7 +292,7 @@ func (s *Segment) HasColumn(path string) bool {
 
 // ReadColumn fills dst with the values of path for rows [start, end);
 // undefined where a row lacks the path. Strings and nested values alias the
-// segment's arena, which is never modified, so they stay valid.
+// column's arena, which is never modified, so they stay valid.
 func (s *Segment) ReadColumn(path string, start, end int, dst *coldata.Vec) error {
 	dst.Reset()
 	s.mu.RLock()
@@ -305,7 +309,7 @@ func (s *Segment) ReadColumn(path string, start, end int, dst *coldata.Vec) erro
 	}
 	// Slices are captured under the lock; appends never touch the
 	// captured prefix, so reading it afterwards is safe.
-	rows, kinds, nums, av := c.rows, c.kinds, c.nums, s.arena.view()
+	rows, kinds, nums, av := c.rows, c.kinds, c.nums, c.arena.view()
 	s.mu.RUnlock()
 
 	i0 := sort.Search(len(rows), func(i int) bool { return int(rows[i]) >= start })
@@ -454,7 +458,7 @@ func (s *Segment) Lookup(ipath string, p index.Predicate, n int, dst *roaring.Bi
 		s.mu.RUnlock()
 		return nil
 	}
-	rows, kinds, nums, av := c.rows, c.kinds, c.nums, s.arena.view()
+	rows, kinds, nums, av := c.rows, c.kinds, c.nums, c.arena.view()
 	s.mu.RUnlock()
 	end := sort.Search(len(rows), func(i int) bool { return int(rows[i]) >= n })
 	if colPath == ipath {
@@ -573,7 +577,7 @@ func (s *Segment) DefinedValues(path string) ([]uint32, []types.Value, error) {
 		s.mu.RUnlock()
 		return nil, nil, nil
 	}
-	rows, kinds, nums, av := c.rows, c.kinds, c.nums, s.arena.view()
+	rows, kinds, nums, av := c.rows, c.kinds, c.nums, c.arena.view()
 	s.mu.RUnlock()
 	vals := make([]types.Value, len(rows))
 	var d types.Decoder
