@@ -2,6 +2,7 @@ package index
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"math"
 	"slices"
@@ -107,6 +108,67 @@ func (b *Builder) Add(v types.Value, row uint32) {
 	b.addSorted(b.buf[n:], row, n)
 }
 
+// sortPrefixRuns orders each run of entries with equal keys (the term bytes
+// at [8*depth, 8*depth+8), zero-padded) by the rest of their terms, stably.
+// A long run is radix sorted again on the next 8 bytes (zero-padded
+// `_id`s and sentences share their first bytes in thousands of rows; a
+// comparison sort of those was a third of Write), which replaces the
+// entries' prefix fields: equal terms still get equal prefixes, as they
+// take the same path, so Write may still treat a new prefix as a new term.
+func sortPrefixRuns(vars, tmp []varEntry, buf []byte, depth int) {
+	for i := 0; i < len(vars); {
+		j := i + 1
+		for j < len(vars) && vars[j].prefix == vars[i].prefix {
+			j++
+		}
+		if j-i > 1 {
+			sortRun(vars[i:j], tmp[i:j], buf, depth)
+		}
+		i = j
+	}
+}
+
+func sortRun(run, tmp []varEntry, buf []byte, depth int) {
+	next := 8 * (depth + 1)
+	longer := false
+	for _, e := range run {
+		if int(e.len) > next {
+			longer = true
+			break
+		}
+	}
+	if !longer {
+		// Every term ends within the key: equal keys mean equal bytes
+		// up to the shorter length, so the shorter term comes first.
+		slices.SortStableFunc(run, func(x, y varEntry) int { return cmp.Compare(x.len, y.len) })
+		return
+	}
+	if len(run) < 64 {
+		slices.SortStableFunc(run, func(x, y varEntry) int {
+			return bytes.Compare(buf[x.off:x.off+x.len], buf[y.off:y.off+y.len])
+		})
+		return
+	}
+	for k := range run {
+		run[k].prefix = termKey(buf[run[k].off:run[k].off+run[k].len], next)
+	}
+	sorted := radixSortVars(run, tmp)
+	if &sorted[0] != &run[0] {
+		copy(run, sorted)
+	}
+	sortPrefixRuns(run, tmp, buf, depth+1)
+}
+
+// termKey returns the 8 bytes of term from at, big-endian and zero-padded.
+func termKey(term []byte, at int) uint64 {
+	if at >= len(term) {
+		return 0
+	}
+	var p [8]byte
+	copy(p[:], term[at:])
+	return binary.BigEndian.Uint64(p[:])
+}
+
 // spill moves the small map's postings into the sorted representation.
 func (b *Builder) spill() {
 	b.overflow = true
@@ -167,21 +229,8 @@ func (b *Builder) Write(w *InvertedWriter) (int, error) {
 		b.vars, b.varTmp = vars, b.vars
 	}
 	buf := b.buf
-	// Entries with equal prefixes may still differ after 8 bytes: order
-	// each such run by its full terms, stably (rows stay ascending).
-	for i := 0; i < len(b.vars); {
-		j := i + 1
-		for j < len(b.vars) && b.vars[j].prefix == b.vars[i].prefix {
-			j++
-		}
-		if j-i > 1 {
-			run := b.vars[i:j]
-			slices.SortStableFunc(run, func(x, y varEntry) int {
-				return bytes.Compare(buf[x.off:x.off+x.len], buf[y.off:y.off+y.len])
-			})
-		}
-		i = j
-	}
+	// Entries with equal prefixes may still differ after 8 bytes.
+	sortPrefixRuns(b.vars, b.varTmp, buf, 0)
 	var rows []uint32
 	var term []byte
 	terms := 0

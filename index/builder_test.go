@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/RoaringBitmap/roaring/v2"
@@ -22,7 +23,7 @@ func TestBuilderAgainstMap(t *testing.T) {
 		for r := 0; r < rows; r++ {
 			for k := rng.IntN(3); k >= 0; k-- {
 				var v types.Value
-				switch rng.IntN(7) {
+				switch rng.IntN(9) {
 				case 0:
 					v = types.Int(int64(rng.IntN(50)))
 				case 1:
@@ -35,6 +36,12 @@ func TestBuilderAgainstMap(t *testing.T) {
 					v = types.Bool(rng.IntN(2) == 0)
 				case 5:
 					v = types.Null
+				case 6:
+					// Long shared prefixes, NULs and prefixes of each
+					// other: the runs sorted past the first 8 bytes.
+					v = types.String(strings.Repeat("0", rng.IntN(3)*8) + randomTerm(rng, 20))
+				case 7:
+					v = types.String(fmt.Sprintf("%024d", rng.IntN(400)))
 				default:
 					v = types.Int(1<<62 + int64(rng.IntN(5)))
 				}
@@ -72,6 +79,15 @@ func TestBuilderAgainstMap(t *testing.T) {
 	}
 }
 
+// randomTerm returns up to n bytes drawn from a tiny alphabet with NUL in it.
+func randomTerm(rng *rand.Rand, n int) string {
+	b := make([]byte, rng.IntN(n+1))
+	for i := range b {
+		b[i] = "\x000a"[rng.IntN(3)]
+	}
+	return string(b)
+}
+
 func BenchmarkBuilder(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	const rows = 65536
@@ -79,6 +95,24 @@ func BenchmarkBuilder(b *testing.B) {
 	for i := range vals {
 		vals[i] = types.String(fmt.Sprintf("%014x", rng.Uint64()))
 	}
+	// Zero-padded ids share their first 17 bytes.
+	ids := make([]types.Value, rows)
+	for i := range ids {
+		ids[i] = types.String(fmt.Sprintf("%024d", rng.IntN(1e9)))
+	}
+	b.Run("impl=sort/shape=ids", func(b *testing.B) {
+		var bd Builder
+		for i := 0; i < b.N; i++ {
+			bd.Reset()
+			for r, v := range ids {
+				bd.Add(v, uint32(r))
+			}
+			if _, err := bd.Write(NewInvertedWriter()); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*rows), "ns/term")
+	})
 	b.Run("impl=sort", func(b *testing.B) {
 		b.ReportAllocs()
 		var bd Builder
