@@ -140,9 +140,13 @@ func (b *ingestBench) run(ctx context.Context, out io.Writer) error {
 			return fmt.Errorf("preload: %w", err)
 		}
 	}
+	cpu0, _ := b.serverMetric(ctx, "process_cpu_seconds_total")
 	res, err := b.drive(ctx, &nextID)
 	if err != nil {
 		return err
+	}
+	if cpu1, err := b.serverSettled(ctx); err == nil && cpu0 > 0 {
+		res.serverCPU = cpu1 - cpu0
 	}
 	b.report(ctx, out, res)
 	return nil
@@ -182,6 +186,10 @@ type benchResult struct {
 	errors    int64
 	elapsed   time.Duration
 	latencies []time.Duration
+	// serverCPU is the server's CPU time over the run, in seconds (0: not
+	// known). Per document it is the figure that contention on a shared
+	// machine disturbs least.
+	serverCPU float64
 }
 
 // drive runs the writers and collects what they did.
@@ -350,7 +358,10 @@ func (b *ingestBench) report(ctx context.Context, out io.Writer, r benchResult) 
 			fmt.Fprintf(out, "  on disk      %.1f MiB in %s = %.0f B/doc = %.2fx the raw JSON (%.0f B/doc)\n", float64(du)/(1<<20), b.dataDir, perDoc, perDoc/avgDoc, avgDoc)
 		}
 	}
-	if rss, err := b.serverRSS(ctx); err == nil {
+	if r.serverCPU > 0 {
+		fmt.Fprintf(out, "  server CPU   %.1f µs per document (%.2f cores)\n", r.serverCPU/float64(max(r.docs, 1))*1e6, r.serverCPU/secs)
+	}
+	if rss, err := b.serverMetric(ctx, "process_resident_memory_bytes"); err == nil {
 		fmt.Fprintf(out, "  server RSS   %.0f MiB\n", rss/(1<<20))
 	}
 }
@@ -373,8 +384,29 @@ func dirSize(dir string) (int64, error) {
 	return n, err
 }
 
-// serverRSS reads process_resident_memory_bytes from /metrics.
-func (b *ingestBench) serverRSS(ctx context.Context) (float64, error) {
+// serverSettled waits (up to a minute) until the server has finished the
+// work the run left behind, sealing mostly, and returns its CPU seconds
+// then: the CPU a document costs includes what it costs after the ack.
+func (b *ingestBench) serverSettled(ctx context.Context) (float64, error) {
+	last, err := b.serverMetric(ctx, "process_cpu_seconds_total")
+	for deadline := time.Now().Add(time.Minute); err == nil && time.Now().Before(deadline); {
+		time.Sleep(time.Second)
+		var now float64
+		if now, err = b.serverMetric(ctx, "process_cpu_seconds_total"); err != nil {
+			break
+		}
+		busy := now - last
+		last = now
+		if busy < 0.05 {
+			break
+		}
+	}
+	return last, err
+}
+
+// serverMetric reads an unlabelled metric, such as
+// process_resident_memory_bytes, from the server's /metrics.
+func (b *ingestBench) serverMetric(ctx context.Context, name string) (float64, error) {
 	req, _ := http.NewRequestWithContext(ctx, "GET", b.url+"/metrics", nil)
 	resp, err := b.client.Do(req)
 	if err != nil {
@@ -384,9 +416,9 @@ func (b *ingestBench) serverRSS(ctx context.Context) (float64, error) {
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "process_resident_memory_bytes "); ok {
+		if v, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
 			return strconv.ParseFloat(strings.TrimSpace(v), 64)
 		}
 	}
-	return 0, fmt.Errorf("no process_resident_memory_bytes in /metrics")
+	return 0, fmt.Errorf("no %s in /metrics", name)
 }

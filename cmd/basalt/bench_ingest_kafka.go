@@ -82,6 +82,7 @@ func (b *ingestBench) runKafka(ctx context.Context, out io.Writer) error {
 	if err := post("/v1/orgs/self/integrations", map[string]any{"name": "bench_ingest", "kafka": map[string]any{"bootstrap_servers": brokers}}); err != nil {
 		return err
 	}
+	cpu0, _ := b.serverMetric(ctx, "process_cpu_seconds_total")
 	start := time.Now()
 	if err := post(fmt.Sprintf("/v1/orgs/self/ws/%s/collections", b.workspace), map[string]any{
 		"name": b.collection,
@@ -101,7 +102,10 @@ func (b *ingestBench) runKafka(ctx context.Context, out io.Writer) error {
 	fmt.Fprintf(out, "transport=kafka mode=insert partitions=%d\n", b.partitions)
 	fmt.Fprintf(out, "  ingested     %d of %d docs in %.1fs from a backlog\n", count, b.maxDocs, secs)
 	fmt.Fprintf(out, "  throughput   %.0f docs/s, %.1f MiB/s of JSON\n", float64(count)/secs, float64(bytes.Load())*float64(count)/float64(b.maxDocs)/secs/(1<<20))
-	if rss, err := b.serverRSS(ctx); err == nil {
+	if cpu1, err := b.serverMetric(ctx, "process_cpu_seconds_total"); err == nil && cpu0 > 0 && count > 0 {
+		fmt.Fprintf(out, "  server CPU   %.1f µs per document (%.2f cores)\n", (cpu1-cpu0)/float64(count)*1e6, (cpu1-cpu0)/secs)
+	}
+	if rss, err := b.serverMetric(ctx, "process_resident_memory_bytes"); err == nil {
 		fmt.Fprintf(out, "  server RSS   %.0f MiB\n", rss/(1<<20))
 	}
 	return nil

@@ -36,7 +36,7 @@ func (o *Options) EnsureDefaults() {
 		o.CacheBytes = 256 << 20
 	}
 	if o.MemTableBytes == 0 {
-		o.MemTableBytes = 64 << 20
+		o.MemTableBytes = 128 << 20
 	}
 }
 
