@@ -130,28 +130,25 @@ func sortPrefixRuns(vars, tmp []varEntry, buf []byte, depth int) {
 
 func sortRun(run, tmp []varEntry, buf []byte, depth int) {
 	next := 8 * (depth + 1)
-	longer := false
+	longer, sameLen := false, true
 	for _, e := range run {
-		if int(e.len) > next {
-			longer = true
-			break
-		}
+		longer = longer || int(e.len) > next
+		sameLen = sameLen && e.len == run[0].len
 	}
 	if !longer {
 		// Every term ends within the key: equal keys mean equal bytes
-		// up to the shorter length, so the shorter term comes first.
-		slices.SortStableFunc(run, func(x, y varEntry) int { return cmp.Compare(x.len, y.len) })
-		return
-	}
-	if len(run) < 64 {
-		slices.SortStableFunc(run, func(x, y varEntry) int {
-			return bytes.Compare(buf[x.off:x.off+x.len], buf[y.off:y.off+y.len])
-		})
+		// up to the shorter length, so the shorter term comes first;
+		// of one length, they are the same term.
+		if !sameLen {
+			slices.SortStableFunc(run, func(x, y varEntry) int { return cmp.Compare(x.len, y.len) })
+		}
 		return
 	}
 	for k := range run {
 		run[k].prefix = termKey(buf[run[k].off:run[k].off+run[k].len], next)
 	}
+	// Short runs are insertion sorted, on the keys too: cheaper than
+	// comparing the terms' bytes.
 	sorted := radixSortVars(run, tmp)
 	if &sorted[0] != &run[0] {
 		copy(run, sorted)
