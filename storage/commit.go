@@ -269,7 +269,7 @@ func (c *collection) prefetch(ops []prepared) {
 			out = d
 		}
 		op.premerged = out
-		op.preEnc = encodeRow(nil, types.AppendBinary(nil, out))
+		op.preEnc = docRow(out)
 	}
 }
 

@@ -3,6 +3,7 @@ package storage
 import (
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/basaltdb/basalt/types"
 	"github.com/klauspost/compress/s2"
@@ -30,6 +31,23 @@ func encodeRow(dst, bin []byte) []byte {
 	dst = slices.Grow(dst, s2.MaxEncodedLen(len(bin)))
 	out := s2.Encode(dst[n:cap(dst)], bin)
 	return dst[:n+len(out)]
+}
+
+// binScratch holds the buffers documents are encoded in before s2
+// compresses them into their row value: the encoding is thrown away, and
+// growing a fresh one per document cost more than encoding it.
+var binScratch = sync.Pool{New: func() any { return new([]byte) }}
+
+// docRow returns the row-store value of doc, in a buffer of its own.
+func docRow(doc types.Value) []byte {
+	bp := binScratch.Get().(*[]byte)
+	bin := types.AppendBinary((*bp)[:0], doc)
+	row := encodeRow(make([]byte, 0, 1+s2.MaxEncodedLen(len(bin))), bin)
+	if cap(bin) <= 1<<20 {
+		*bp = bin
+		binScratch.Put(bp)
+	}
+	return row
 }
 
 // rowDocument appends to dst the binary document of a row-store value.

@@ -275,7 +275,7 @@ func prepare(col catalog.Collection, op WriteOp, now time.Time, limits types.Lim
 	if op.Kind == OpUpsert || op.Kind == OpInsert || op.Kind == OpReplace {
 		// The committer is one goroutine per collection; encoding here
 		// spreads the work over the requests' goroutines.
-		p.enc = encodeRow(nil, types.AppendBinary(nil, p.doc))
+		p.enc = docRow(p.doc)
 	}
 	return p
 }

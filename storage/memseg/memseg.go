@@ -136,7 +136,9 @@ func (s *Segment) Append(docs []types.Value, rowIDs []uint64, eventTimes []int64
 }
 
 func (s *Segment) walk(n *node, obj types.Value, row uint32) {
-	for i, f := range obj.Fields() {
+	fields := obj.Fields()
+	for i := range fields {
+		f := &fields[i]
 		k := n.child(i, f.Name)
 		if f.Value.Kind() == types.KindObject && f.Value.Len() > 0 {
 			s.walk(k, f.Value, row)
