@@ -1,6 +1,7 @@
 package segment
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
@@ -130,10 +131,16 @@ type Column struct {
 	arena   []byte
 	rows    int
 	terms   map[string]*index.Builder // index path → its postings; nil: the caller writes the index
-	path    []byte
-	stable  bool
-	done    bool
-	w       *Writer // set by BeginColumn, for End
+	// own is the builder of the column's own path, lastB of the element
+	// path lastPath (`tags[*]`): rows are mostly alike, and hashing the
+	// path per value was a visible part of sealing.
+	own      *index.Builder
+	lastPath []byte
+	lastB    *index.Builder
+	path     []byte
+	stable   bool
+	done     bool
+	w        *Writer // set by BeginColumn, for End
 
 	// Sparse mode: only the rows that have the path are kept, with their
 	// values in vec (see Sparse).
@@ -294,14 +301,20 @@ func (c *Column) Append(v types.Value) {
 	c.meta.counts[v.Kind()]++
 	if k := v.Kind(); k != types.KindUndefined && c.terms != nil {
 		if k.IsScalar() {
-			c.builder(c.meta.path).Add(v, row)
+			if c.own == nil {
+				c.own = c.builder(c.meta.path)
+			}
+			c.own.Add(v, row)
 		} else {
 			types.IndexTerms(c.path, v, func(ipath []byte, e types.Value) {
-				b := c.terms[string(ipath)] // no allocation when present
-				if b == nil {
-					b = c.builder(string(ipath))
+				if c.lastB == nil || !bytes.Equal(ipath, c.lastPath) {
+					c.lastB = c.terms[string(ipath)] // no allocation when present
+					if c.lastB == nil {
+						c.lastB = c.builder(string(ipath))
+					}
+					c.lastPath = append(c.lastPath[:0], ipath...)
 				}
-				b.Add(e, row)
+				c.lastB.Add(e, row)
 			})
 		}
 	}
@@ -450,7 +463,7 @@ func (c *Column) releaseBuilders() {
 		b.Reset()
 		builderPool.Put(b)
 	}
-	c.terms = nil
+	c.terms, c.own, c.lastB = nil, nil, nil
 }
 
 // Rows returns how many rows were appended to the column.
