@@ -331,6 +331,8 @@ func (c *conn) initialSettings(params map[string]string) []setting {
 		{"server_version_num", "150000", false},
 		{"transaction_isolation", "repeatable read", false},
 		{"default_transaction_isolation", "repeatable read", false},
+		{"transaction_read_only", "off", false},
+		{"default_transaction_read_only", "off", false},
 		{"max_identifier_length", "63", false},
 		{"extra_float_digits", get("extra_float_digits", "1"), false},
 	}
