@@ -55,6 +55,7 @@ var diffQueries = []string{
 	"SELECT id, CASE WHEN a > 10 THEN 'big' WHEN a > 5 THEN 'mid' ELSE 'small' END FROM t WHERE id <= 200",
 	"SELECT id, CASE a WHEN 1 THEN 'one' WHEN 2 THEN 'two' END FROM t WHERE id <= 200",
 	"SELECT id, CAST(b AS float8), CAST(f AS int8), CAST(a AS text), b::text || 'x' FROM t WHERE id <= 200",
+	"SELECT id, a & 6, a | b, a # b, b & -4, b << 2, b >> 1, a & NULL FROM t WHERE id <= 200",
 	"SELECT id, sqrt(abs(f)), power(a, 2), exp(b / 50.0), ln(abs(b) + 1), mod(b, 4), sign(b) FROM t WHERE id <= 100",
 	"SELECT id, date_trunc('hour', ts), date_trunc('day', ts), extract(hour from ts), extract(dow from ts), extract(epoch from ts) FROM t WHERE id <= 100",
 	"SELECT id, ts + interval '1 day', ts - interval '90 minutes', date_trunc('minute', ts + interval '30 seconds') FROM t WHERE id <= 100",
