@@ -434,7 +434,12 @@ func errorResponse(err error, query string) *pgproto3.ErrorResponse {
 	if e.Code == sqlerr.Internal && msg == "" {
 		msg = fmt.Sprint(err)
 	}
-	return &pgproto3.ErrorResponse{Severity: "ERROR", SeverityUnlocalized: "ERROR", Code: e.Code, Message: msg, Position: pos}
+	resp := &pgproto3.ErrorResponse{Severity: "ERROR", SeverityUnlocalized: "ERROR", Code: e.Code, Message: msg, Position: pos}
+	var tc *typeChangedError
+	if errors.As(err, &tc) {
+		resp.Routine = "RevalidateCachedQuery"
+	}
+	return resp
 }
 
 // errOffset returns the byte offset in query an error points at, -1 when

@@ -161,6 +161,13 @@ func (c *conn) describe(m *pgproto3.Describe) bool {
 		if p.oids == nil {
 			p.oids = resultOIDs(p.res)
 		}
+		// Drivers keep the description of a statement's portal as the
+		// statement's own: pgjdbc, past its prepareThreshold, binds and
+		// executes a named statement without describing it again and
+		// decodes the rows (binary ones too) as the first portal was
+		// described. Later executions send values as these types, or fail
+		// with errTypeChanged, never as types the client was not told.
+		p.ps.promised = p.oids
 		c.be.Send(rowDescription(p.res.Columns, p.oids, p.formats))
 		return true
 	}
