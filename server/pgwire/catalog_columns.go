@@ -50,6 +50,7 @@ var pgCatalogColumns = map[string]string{
 	"pg_catalog.pg_foreign_data_wrapper":         "oid:oid,fdwname:name,fdwowner:oid,fdwhandler:oid,fdwvalidator:oid,fdwacl:_aclitem,fdwoptions:_text",
 	"pg_catalog.pg_foreign_server":               "oid:oid,srvname:name,srvowner:oid,srvfdw:oid,srvtype:text,srvversion:text,srvacl:_aclitem,srvoptions:_text",
 	"pg_catalog.pg_foreign_table":                "ftrelid:oid,ftserver:oid,ftoptions:_text",
+	"pg_catalog.pg_get_keywords":                 "word:text,catcode:char,barelabel:bool,catdesc:text,baredesc:text",
 	"pg_catalog.pg_index":                        "indexrelid:oid,indrelid:oid,indnatts:int2,indnkeyatts:int2,indisunique:bool,indnullsnotdistinct:bool,indisprimary:bool,indisexclusion:bool,indimmediate:bool,indisclustered:bool,indisvalid:bool,indcheckxmin:bool,indisready:bool,indislive:bool,indisreplident:bool,indkey:int2vector,indcollation:oidvector,indclass:oidvector,indoption:int2vector,indexprs:pg_node_tree,indpred:pg_node_tree",
 	"pg_catalog.pg_indexes":                      "schemaname:name,tablename:name,indexname:name,tablespace:name,indexdef:text",
 	"pg_catalog.pg_inherits":                     "inhrelid:oid,inhparent:oid,inhseqno:int4,inhdetachpending:bool",

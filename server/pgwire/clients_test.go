@@ -129,7 +129,8 @@ func TestPsql(t *testing.T) {
 		t.Errorf(`\dt:\n%s`, out)
 	}
 	out = run(`\d events`)
-	for _, want := range []string{`Table "commons.events"`, "_id         | text", "amount      | double precision", "user        | jsonb"} {
+	for _, want := range []string{`Table "commons.events"`, "_id         | text", "amount      | double precision", "user        | jsonb",
+		"Indexes:\n    \"events_pkey\" PRIMARY KEY, btree (_id)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("\\d events lacks %q:\n%s", want, out)
 		}

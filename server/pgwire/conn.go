@@ -334,6 +334,9 @@ func (c *conn) initialSettings(params map[string]string) []setting {
 		{"transaction_read_only", "off", false},
 		{"default_transaction_read_only", "off", false},
 		{"max_identifier_length", "63", false},
+		{"max_index_keys", "32", false},
+		{"max_function_args", "100", false},
+		{"block_size", "8192", false},
 		{"extra_float_digits", get("extra_float_digits", "1"), false},
 	}
 }

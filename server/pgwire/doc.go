@@ -83,8 +83,9 @@
 // catalog.go emulates enough of pg_catalog and information_schema for
 // client tools: references to catalog tables become VALUES lists built from
 // the live catalog (workspaces are schemas, collections tables, top-level
-// fields columns), and system functions (format_type, pg_table_is_visible,
-// current_schema(), quote_ident, …) their values. catalog_columns.go holds
-// PostgreSQL 15's column lists for the emulated tables; tables Basalt has no
+// fields columns, _id the primary key of each), and system functions
+// (format_type, pg_table_is_visible, current_schema(), quote_ident,
+// pg_get_keywords(), …) their values. catalog_columns.go holds PostgreSQL
+// 15's column lists for the emulated tables; tables Basalt has no
 // counterpart for are empty.
 package pgwire
