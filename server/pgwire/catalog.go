@@ -837,7 +837,8 @@ func (c *conn) catalogFunc(f *ast.Func, env func() *catalogEnv) (ast.Expr, bool,
 		"pg_get_statisticsobjdef_columns", "obj_description", "col_description", "shobj_description",
 		"pg_get_partkeydef", "pg_get_function_arguments", "pg_get_function_result", "pg_get_serial_sequence",
 		"pg_total_relation_size", "pg_relation_size", "pg_table_size", "pg_indexes_size", "pg_tablespace_location",
-		"inet_server_addr", "inet_server_port", "pg_get_ruledef", "pg_get_function_identity_arguments":
+		"inet_server_addr", "inet_server_port", "pg_get_ruledef", "pg_get_function_identity_arguments",
+		"pg_stat_get_numscans", "pg_database_size":
 		return null, true, nil
 	case "txid_current", "pg_current_xact_id":
 		return lit(types.Int(1)), true, nil

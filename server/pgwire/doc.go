@@ -87,5 +87,7 @@
 // (format_type, pg_table_is_visible, current_schema(), quote_ident,
 // pg_get_keywords(), …) their values. catalog_columns.go holds PostgreSQL
 // 15's column lists for the emulated tables; tables Basalt has no
-// counterpart for are empty.
+// counterpart for are empty. jdbc_test.go checks the result with pgjdbc's
+// DatabaseMetaData and with the catalog queries DBeaver sends
+// (testdata/jdbc/dbeaver).
 package pgwire
