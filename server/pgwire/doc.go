@@ -30,7 +30,7 @@
 // for the session are handled here: BEGIN/COMMIT/ROLLBACK only track the
 // transaction status clients expect (Basalt applies each write when its
 // statement runs), SET/SHOW of the protocol's settings (client_encoding,
-// search_path, statement_timeout, application_name …) and COPY FROM STDIN.
+// search_path, statement_timeout, application_name …) and COPY.
 //
 // # Types
 //
@@ -71,6 +71,14 @@
 // is skipped and counted, and the command completes with "COPY n" (rows
 // written) after a WARNING naming the rejected rows. CopyFail or a broken
 // stream fails the COPY; batches already written stay written.
+//
+// COPY coll [(cols)] TO STDOUT and COPY (query) TO STDOUT send the rows of
+// `SELECT cols FROM coll` (all columns when none are named) or of the
+// query in the text or csv format (HEADER, DELIMITER, NULL, FORCE_QUOTE),
+// each value as a simple query's text would be (objects and arrays as
+// JSON) escaped as PostgreSQL escapes it, NULL as \N in text and an empty
+// field in csv: what psql's \copy … to, pgx's CopyTo and pgjdbc's
+// CopyManager.copyOut read (copy_out.go).
 //
 // Binary COPY (pgx's CopyFrom) needs a column list. Its fields carry no
 // type: clients encode each column as the type a Describe of `SELECT cols

@@ -15,7 +15,7 @@ import (
 type prepared struct {
 	text string
 	stmt ast.Statement // *ast.Empty for an empty query
-	copy *copyCmd      // set for COPY … FROM STDIN
+	copy *copyCmd      // set for COPY … FROM STDIN and COPY … TO STDOUT
 	// paramOIDs are the parameter types: those Parse gave, else those
 	// inferred from their use, else 0.
 	paramOIDs []uint32
@@ -193,7 +193,7 @@ func (c *conn) execute(m *pgproto3.Execute) bool {
 		return c.extendedError(sqlerr.New("34000", "portal %q does not exist", m.Portal), "")
 	}
 	if p.ps.copy != nil {
-		if err := c.copyIn(p.ps.copy); err != nil {
+		if err := c.runCopy(p.ps.copy); err != nil {
 			return c.extendedError(err, p.ps.text)
 		}
 		return true

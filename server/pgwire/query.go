@@ -26,7 +26,7 @@ func (c *conn) simpleQuery(text string) bool {
 	c.skipping = false
 	if cp, ok, err := parseCopy(text); ok {
 		if err == nil {
-			err = c.copyIn(cp)
+			err = c.runCopy(cp)
 		}
 		if err != nil {
 			c.failStatement(err, text)

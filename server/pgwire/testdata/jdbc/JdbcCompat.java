@@ -64,6 +64,7 @@ public class JdbcCompat {
             run("fetchSize", JdbcCompat::fetchSize);
             run("batch", JdbcCompat::batch);
             run("copyIn", JdbcCompat::copyIn);
+            run("copyOut", JdbcCompat::copyOut);
             run("errors", JdbcCompat::errors);
             run("metadata", JdbcCompat::metadata);
         }
@@ -454,6 +455,34 @@ public class JdbcCompat {
             try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM events")) {
                 rs.next();
                 eq("events after copies", rs.getLong(1), 5L);
+            }
+        }
+    }
+
+    static void copyOut() throws Exception {
+        try (Connection c = connect()) {
+            CopyManager cm = c.unwrap(PGConnection.class).getCopyAPI();
+            StringWriter w = new StringWriter();
+            long n = cm.copyOut("COPY (SELECT _id, name, age, vip, tags, _event_time FROM people ORDER BY _id) TO STDOUT (FORMAT csv, HEADER)", w);
+            eq("csv rows", n, 3L);
+            eq("csv", w.toString(), "_id,name,age,vip,tags,_event_time\n"
+                + "a,ann,31,t,\"[\"\"x\"\",\"\"y\"\"]\",2024-01-02 03:04:05.5+00\n"
+                + "b,bob,42,f,[],2024-01-03 00:00:00+00\n"
+                + "c,cid,7,t,,2024-01-04 00:00:00+00\n");
+            // The text format, of what copyIn wrote.
+            w = new StringWriter();
+            n = cm.copyOut("COPY (SELECT _id, kind, amount FROM events ORDER BY _id) TO STDOUT", w);
+            eq("text rows", n, 5L);
+            eq("text", w.toString(), "e1\tclick\t2.5\ne2\tview\t1\ne3\ta,b\t\\N\ne4\tscroll\t\\N\ne5\t\\N\t\\N\n");
+            // A whole collection, its rows in no particular order.
+            w = new StringWriter();
+            n = cm.copyOut("COPY shop.orders TO STDOUT (FORMAT csv)", w);
+            List<String> lines = new ArrayList<>(List.of(w.toString().split("\n")));
+            java.util.Collections.sort(lines);
+            eq("orders", n + " " + lines.size() + " " + lines.get(0).replaceAll(",[^,]*,", ",…,"), "2 2 o1,…,10");
+            eq("copy out of missing", sqlState(() -> cm.copyOut("COPY nope TO STDOUT", new StringWriter())), "42P01");
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT 1")) {
+                check("select after copy out", rs.next());
             }
         }
     }
