@@ -448,9 +448,10 @@ func pkeyIndexDef(col catalog.Collection) string {
 }
 
 // quoteIdent is PostgreSQL's quote_ident: names that are not plain lower
-// case identifiers are double-quoted.
+// case identifiers, or are keywords other than unreserved ones, are
+// double-quoted.
 func quoteIdent(name string) string {
-	plain := name != ""
+	plain := name != "" && !reservedWords()[name]
 	for j, r := range name {
 		if !(r == '_' || (r >= 'a' && r <= 'z') || (j > 0 && (r >= '0' && r <= '9' || r == '$'))) {
 			plain = false
@@ -462,6 +463,19 @@ func quoteIdent(name string) string {
 	}
 	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
 }
+
+// reservedWords are the keywords quote_ident quotes: all but the
+// unreserved ones.
+var reservedWords = sync.OnceValue(func() map[string]bool {
+	m := map[string]bool{}
+	for _, kw := range strings.Fields(keywords) {
+		word, cat, _ := strings.Cut(kw, ":")
+		if cat != "U" && cat != "u" {
+			m[word] = true
+		}
+	}
+	return m
+})
 
 // formatType is format_type(oid, -1).
 func formatType(oid uint32) string {

@@ -46,6 +46,7 @@ func TestCatalogPrimaryKey(t *testing.T) {
 	ts := newTestServer(t)
 	ts.load(t, "commons", "people", `{"_id": "a", "name": "ann"}`)
 	ts.load(t, "shop", "Orders", `{"_id": "o1"}`)
+	ts.load(t, "shop", "user", `{"_id": "u1"}`)
 	conn := ts.connect(t)
 	cases := []struct{ q, want string }{
 		{`SELECT c.relname, c.relkind, i.indisprimary, i.indisunique, i.indkey, am.amname
@@ -58,6 +59,9 @@ func TestCatalogPrimaryKey(t *testing.T) {
 			`CREATE UNIQUE INDEX "Orders_pkey" ON shop."Orders" USING btree (_id)|_id`},
 		{`SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'people'`,
 			"people_pkey|CREATE UNIQUE INDEX people_pkey ON commons.people USING btree (_id)"},
+		// user is a reserved word; user_pkey is not.
+		{`SELECT indexdef FROM pg_indexes WHERE tablename = 'user'`,
+			`CREATE UNIQUE INDEX user_pkey ON shop."user" USING btree (_id)`},
 		{`SELECT tc.constraint_name, tc.constraint_type, k.column_name, k.ordinal_position
 		  FROM information_schema.table_constraints tc JOIN information_schema.key_column_usage k USING (constraint_schema, constraint_name)
 		  WHERE tc.table_name = 'people'`, "people_pkey|PRIMARY KEY|_id|1"},
