@@ -6,13 +6,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/usr/local/go/bin:$PATH"
 
-# Packages the tests need from the system: a C compiler (cgo) and Node.js
-# with npm (the Rockset JS client and node-postgres tests); later stages (PostgreSQL
+# Packages the tests need from the system: a C compiler (cgo), Node.js
+# with npm (the Rockset JS client and node-postgres tests), a JDK and the
+# PostgreSQL JDBC driver (the JDBC and DBeaver tests); later stages (PostgreSQL
 # as an oracle, Chromium for the console) are installed here, with apt-get,
 # only when missing.
 need=()
 command -v gcc >/dev/null || need+=(gcc)
 command -v node >/dev/null || need+=(nodejs npm)
+# javac and pgjdbc (/usr/share/java/postgresql.jar): server/pgwire's JDBC tests
+# compile and run small Java programs against Basalt.
+command -v javac >/dev/null || need+=(default-jdk-headless)
+[ -f /usr/share/java/postgresql.jar ] || need+=(libpostgresql-jdbc-java)
 # PostgreSQL's server binaries: the oracle for SQL correctness tests.
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || need+=(postgresql)
 if ((${#need[@]})); then

@@ -24,11 +24,13 @@ import (
 // fields as columns typed by the kinds the documents hold), and the
 // PostgreSQL functions such queries call (format_type, pg_table_is_visible,
 // current_schema(), quote_ident …) become the expressions or constants they
-// stand for. Catalog tables Basalt has no counterpart for (pg_index,
-// pg_constraint, pg_inherits, pg_policy …) are empty, with PostgreSQL 15's
-// columns (catalog_columns.go), so joins and subqueries over them bind and
-// return nothing, as they would on a PostgreSQL database without indexes,
-// constraints, inheritance or policies.
+// stand for. Each collection's _id is its primary key, shown as PostgreSQL
+// shows `_id text PRIMARY KEY`: an index coll_pkey (pg_class, pg_index,
+// pg_indexes) and a constraint (pg_constraint, information_schema). Catalog
+// tables Basalt has no counterpart for (pg_inherits, pg_policy, pg_trigger
+// …) are empty, with PostgreSQL 15's columns (catalog_columns.go), so joins
+// and subqueries over them bind and return nothing, as they would on a
+// PostgreSQL database without inheritance, policies or triggers.
 
 // Fixed OIDs, as in PostgreSQL.
 const (
@@ -54,6 +56,24 @@ func nsOID(name string) int64 {
 
 // relOID is a collection's pg_class OID.
 func relOID(col catalog.Collection) int64 { return firstUserOID + int64(col.ID) }
+
+// Every collection has a primary key, _id, which the catalog shows as a
+// unique btree index named coll_pkey (pg_class, pg_index) backing a
+// primary key constraint (pg_constraint), as PostgreSQL has for a table
+// declared with `_id text PRIMARY KEY`: psql's \d, pgjdbc's
+// getPrimaryKeys and DBeaver's key and index lists show it. Their OIDs sit
+// above the namespace OIDs (nsOID) and below 2^31, so clients that read
+// OIDs as int4 read them whole.
+const (
+	pkeyOIDBase    = 1 << 30
+	pkeyConOIDBase = 1<<30 + 1<<29
+	oidBtreeAM     = 403
+	oidTextOps     = 3126 // pg_opclass text_ops, the operator class of a text btree key
+)
+
+func pkeyOID(col catalog.Collection) int64    { return pkeyOIDBase + relOID(col) }
+func pkeyConOID(col catalog.Collection) int64 { return pkeyConOIDBase + relOID(col) }
+func pkeyName(col catalog.Collection) string  { return col.Name + "_pkey" }
 
 var (
 	catalogColsOnce sync.Once
@@ -267,16 +287,71 @@ func (e *catalogEnv) rows(table string) []map[string]types.Value {
 		}
 	case "pg_catalog.pg_class":
 		for _, col := range e.colls {
-			out = append(out, map[string]types.Value{
+			rel := map[string]types.Value{
 				"oid": i(relOID(col)), "relname": s(col.Name), "relnamespace": i(nsOID(col.Workspace)),
 				"reltype": i(0), "reloftype": i(0), "relowner": i(oidSuperuser), "relam": i(oidHeapAM),
 				"relfilenode": i(relOID(col)), "reltablespace": i(0), "relpages": i(0), "reltuples": types.Float(-1),
-				"relallvisible": i(0), "reltoastrelid": i(0), "relhasindex": b(false), "relisshared": b(false),
+				"relallvisible": i(0), "reltoastrelid": i(0), "relhasindex": b(true), "relisshared": b(false),
 				"relpersistence": s("p"), "relkind": s("r"), "relnatts": i(int64(len(e.fieldsOf(col)))),
 				"relchecks": i(0), "relhasrules": b(false), "relhastriggers": b(false), "relhassubclass": b(false),
 				"relrowsecurity": b(false), "relforcerowsecurity": b(false), "relispopulated": b(true),
 				"relreplident": s("d"), "relispartition": b(false), "relrewrite": i(0),
+			}
+			out = append(out, rel)
+			// The primary key's index.
+			idx := make(map[string]types.Value, len(rel))
+			for k, v := range rel {
+				idx[k] = v
+			}
+			idx["oid"], idx["relfilenode"], idx["relname"] = i(pkeyOID(col)), i(pkeyOID(col)), s(pkeyName(col))
+			idx["relam"], idx["relkind"], idx["relnatts"], idx["relhasindex"] = i(oidBtreeAM), s("i"), i(1), b(false)
+			idx["relreplident"] = s("n")
+			out = append(out, idx)
+		}
+	case "pg_catalog.pg_index":
+		for _, col := range e.colls {
+			out = append(out, map[string]types.Value{
+				"indexrelid": i(pkeyOID(col)), "indrelid": i(relOID(col)), "indnatts": i(1), "indnkeyatts": i(1),
+				"indisunique": b(true), "indnullsnotdistinct": b(false), "indisprimary": b(true), "indisexclusion": b(false),
+				"indimmediate": b(true), "indisclustered": b(false), "indisvalid": b(true), "indcheckxmin": b(false),
+				"indisready": b(true), "indislive": b(true), "indisreplident": b(false),
+				// int2vector and oidvector in their text form.
+				"indkey": s("1"), "indcollation": s("100"), "indclass": s(strconv.Itoa(oidTextOps)), "indoption": s("0"),
 			})
+		}
+	case "pg_catalog.pg_constraint":
+		for _, col := range e.colls {
+			out = append(out, map[string]types.Value{
+				"oid": i(pkeyConOID(col)), "conname": s(pkeyName(col)), "connamespace": i(nsOID(col.Workspace)),
+				"contype": s("p"), "condeferrable": b(false), "condeferred": b(false), "convalidated": b(true),
+				"conrelid": i(relOID(col)), "contypid": i(0), "conindid": i(pkeyOID(col)), "conparentid": i(0),
+				"confrelid": i(0), "confupdtype": s(" "), "confdeltype": s(" "), "confmatchtype": s(" "),
+				"conislocal": b(true), "coninhcount": i(0), "connoinherit": b(true),
+				// int2[] in its text form.
+				"conkey": s("{1}"),
+			})
+		}
+	case "pg_catalog.pg_indexes":
+		for _, col := range e.colls {
+			out = append(out, map[string]types.Value{"schemaname": s(col.Workspace), "tablename": s(col.Name),
+				"indexname": s(pkeyName(col)), "indexdef": s(pkeyIndexDef(col))})
+		}
+	case "information_schema.table_constraints":
+		for _, col := range e.colls {
+			out = append(out, map[string]types.Value{"constraint_catalog": s(db), "constraint_schema": s(col.Workspace),
+				"constraint_name": s(pkeyName(col)), "table_catalog": s(db), "table_schema": s(col.Workspace),
+				"table_name": s(col.Name), "constraint_type": s("PRIMARY KEY"), "is_deferrable": s("NO"),
+				"initially_deferred": s("NO"), "enforced": s("YES")})
+		}
+	case "information_schema.key_column_usage", "information_schema.constraint_column_usage":
+		for _, col := range e.colls {
+			row := map[string]types.Value{"constraint_catalog": s(db), "constraint_schema": s(col.Workspace),
+				"constraint_name": s(pkeyName(col)), "table_catalog": s(db), "table_schema": s(col.Workspace),
+				"table_name": s(col.Name), "column_name": s("_id")}
+			if table == "information_schema.key_column_usage" {
+				row["ordinal_position"] = i(1)
+			}
+			out = append(out, row)
 		}
 	case "pg_catalog.pg_tables":
 		for _, col := range e.colls {
@@ -338,8 +413,23 @@ func (e *catalogEnv) rows(table string) []map[string]types.Value {
 	case "pg_catalog.pg_user":
 		out = append(out, map[string]types.Value{"usename": s(c.info.User), "usesysid": i(oidSuperuser), "usecreatedb": b(true),
 			"usesuper": b(true), "userepl": b(false), "usebypassrls": b(true)})
+	case "pg_catalog.pg_get_keywords":
+		descs := map[byte][2]string{'U': {"U", "unreserved"}, 'C': {"C", "unreserved (cannot be function or type name)"},
+			'T': {"T", "reserved (can be function or type name)"}, 'R': {"R", "reserved"}}
+		for _, kw := range strings.Fields(keywords) {
+			word, cat, _ := strings.Cut(kw, ":")
+			bare := cat[0] >= 'A' && cat[0] <= 'Z'
+			d := descs[strings.ToUpper(cat)[0]]
+			baredesc := "requires AS"
+			if bare {
+				baredesc = "can be bare label"
+			}
+			out = append(out, map[string]types.Value{"word": s(word), "catcode": s(d[0]), "barelabel": b(bare),
+				"catdesc": s(d[1]), "baredesc": s(baredesc)})
+		}
 	case "pg_catalog.pg_am":
-		out = append(out, map[string]types.Value{"oid": i(oidHeapAM), "amname": s("heap"), "amtype": s("t")})
+		out = append(out, map[string]types.Value{"oid": i(oidHeapAM), "amname": s("heap"), "amtype": s("t")},
+			map[string]types.Value{"oid": i(oidBtreeAM), "amname": s("btree"), "amtype": s("i")})
 	case "pg_catalog.pg_settings":
 		for _, st := range c.initialSettings(nil) {
 			v, ok := c.sess.Settings[strings.ToLower(st.name)]
@@ -351,6 +441,41 @@ func (e *catalogEnv) rows(table string) []map[string]types.Value {
 	}
 	return out
 }
+
+// pkeyIndexDef is pg_get_indexdef of a collection's primary key index.
+func pkeyIndexDef(col catalog.Collection) string {
+	return "CREATE UNIQUE INDEX " + quoteIdent(pkeyName(col)) + " ON " + quoteIdent(col.Workspace) + "." + quoteIdent(col.Name) + " USING btree (_id)"
+}
+
+// quoteIdent is PostgreSQL's quote_ident: names that are not plain lower
+// case identifiers, or are keywords other than unreserved ones, are
+// double-quoted.
+func quoteIdent(name string) string {
+	plain := name != "" && !reservedWords()[name]
+	for j, r := range name {
+		if !(r == '_' || (r >= 'a' && r <= 'z') || (j > 0 && (r >= '0' && r <= '9' || r == '$'))) {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		return name
+	}
+	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
+}
+
+// reservedWords are the keywords quote_ident quotes: all but the
+// unreserved ones.
+var reservedWords = sync.OnceValue(func() map[string]bool {
+	m := map[string]bool{}
+	for _, kw := range strings.Fields(keywords) {
+		word, cat, _ := strings.Cut(kw, ":")
+		if cat != "U" && cat != "u" {
+			m[word] = true
+		}
+	}
+	return m
+})
 
 // formatType is format_type(oid, -1).
 func formatType(oid uint32) string {
@@ -462,6 +587,17 @@ func (c *conn) rewriteCatalog(st ast.Statement) (ast.Statement, error) {
 				alias = x.Name
 			}
 			return getEnv().valuesTable(name, alias, x.ColAliases), true
+		case *ast.FuncTable:
+			// Set-returning catalog functions in FROM: pg_get_keywords().
+			name := strings.TrimPrefix(x.Func.Name, "pg_catalog.")
+			if name != "pg_get_keywords" || len(x.Func.Args) != 0 || x.WithOrdinality {
+				return nil, false
+			}
+			alias := x.Alias
+			if alias == "" {
+				alias = name
+			}
+			return getEnv().valuesTable("pg_catalog."+name, alias, x.ColAliases), true
 		case *ast.Func:
 			e, ok, ferr := c.catalogFunc(x, getEnv)
 			if ferr != nil {
@@ -561,6 +697,7 @@ var catalogFuncNames = map[string]bool{"current_schema": true, "current_database
 	"current_user": true, "session_user": true, "user": true, "current_role": true, "pg_backend_pid": true,
 	"current_setting": true, "current_schemas": true, "format_type": true, "quote_ident": true,
 	"pg_get_userbyid": true, "pg_table_is_visible": true, "to_regclass": true, "pg_get_expr": true,
+	"pg_get_indexdef": true, "pg_get_constraintdef": true,
 	"obj_description": true, "col_description": true, "pg_encoding_to_char": true}
 
 // catalogFunc rewrites a call of a PostgreSQL system function.
@@ -595,7 +732,7 @@ func (c *conn) catalogFunc(f *ast.Func, env func() *catalogEnv) (ast.Expr, bool,
 		var list []ast.Expr
 		for _, col := range env().colls {
 			if col.Workspace == c.schema() {
-				list = append(list, lit(types.Int(relOID(col))))
+				list = append(list, lit(types.Int(relOID(col))), lit(types.Int(pkeyOID(col))))
 			}
 		}
 		if len(list) == 0 {
@@ -667,11 +804,55 @@ func (c *conn) catalogFunc(f *ast.Func, env func() *catalogEnv) (ast.Expr, bool,
 			return lit(types.Int(oid)), true, nil
 		}
 		return null, true, nil
-	case "pg_get_expr", "pg_get_constraintdef", "pg_get_indexdef", "pg_get_viewdef", "pg_get_triggerdef",
+	case "pg_get_indexdef":
+		// pg_get_indexdef(index) is the CREATE INDEX statement,
+		// pg_get_indexdef(index, column, pretty) one key column (0: all).
+		if len(f.Args) < 1 {
+			return nil, false, nil
+		}
+		var whens []ast.When
+		for _, col := range env().colls {
+			def := lit(types.String(pkeyIndexDef(col)))
+			var then ast.Expr = def
+			if len(f.Args) > 1 {
+				then = &ast.Case{Operand: f.Args[1], Whens: []ast.When{{Cond: lit(types.Int(0)), Then: def}, {Cond: lit(types.Int(1)), Then: lit(types.String("_id"))}},
+					Else: lit(types.String("")), Pos: -1}
+			}
+			whens = append(whens, ast.When{Cond: lit(types.Int(pkeyOID(col))), Then: then})
+		}
+		if len(whens) == 0 {
+			return null, true, nil
+		}
+		return &ast.Case{Operand: f.Args[0], Whens: whens, Else: null, Pos: -1}, true, nil
+	case "pg_get_constraintdef":
+		if len(f.Args) < 1 {
+			return nil, false, nil
+		}
+		var list []ast.Expr
+		for _, col := range env().colls {
+			list = append(list, lit(types.Int(pkeyConOID(col))))
+		}
+		if len(list) == 0 {
+			return null, true, nil
+		}
+		return &ast.Case{Whens: []ast.When{{Cond: &ast.InList{X: f.Args[0], List: list, Pos: -1}, Then: lit(types.String("PRIMARY KEY (_id)"))}}, Else: null, Pos: -1}, true, nil
+	case "information_schema._pg_expandarray", "_pg_expandarray":
+		// The rows of an array with their positions, as a record (x, n).
+		// Basalt's catalog arrays are the keys of primary key indexes and
+		// constraints, which have one column: the record of their one
+		// element. The function stands for its first row only.
+		if len(f.Args) != 1 {
+			return nil, false, nil
+		}
+		text := &ast.Func{Name: "btrim", Args: []ast.Expr{&ast.Cast{X: f.Args[0], Type: "text", Pos: -1}, lit(types.String("{}"))}, Pos: -1}
+		obj := &ast.Binary{Op: "||", L: &ast.Binary{Op: "||", L: lit(types.String(`{"x": `)), R: text, Pos: -1}, R: lit(types.String(`, "n": 1}`)), Pos: -1}
+		return &ast.Func{Name: "json_parse", Args: []ast.Expr{obj}, Pos: -1}, true, nil
+	case "pg_get_expr", "pg_get_viewdef", "pg_get_triggerdef",
 		"pg_get_statisticsobjdef_columns", "obj_description", "col_description", "shobj_description",
 		"pg_get_partkeydef", "pg_get_function_arguments", "pg_get_function_result", "pg_get_serial_sequence",
 		"pg_total_relation_size", "pg_relation_size", "pg_table_size", "pg_indexes_size", "pg_tablespace_location",
-		"inet_server_addr", "inet_server_port", "pg_get_ruledef", "pg_get_function_identity_arguments":
+		"inet_server_addr", "inet_server_port", "pg_get_ruledef", "pg_get_function_identity_arguments",
+		"pg_stat_get_numscans", "pg_database_size":
 		return null, true, nil
 	case "txid_current", "pg_current_xact_id":
 		return lit(types.Int(1)), true, nil
@@ -679,13 +860,33 @@ func (c *conn) catalogFunc(f *ast.Func, env func() *catalogEnv) (ast.Expr, bool,
 	return nil, false, nil
 }
 
-// lookupRel resolves a relation name ("coll", "ws.coll") to its OID.
+// catalogRelOIDs are the OIDs of PostgreSQL 15's system catalogs, which
+// clients name as 'pg_class'::regclass (pg_description.classoid,
+// pg_depend.refclassid …).
+var catalogRelOIDs = map[string]int64{
+	"pg_aggregate": 2600, "pg_am": 2601, "pg_attrdef": 2604, "pg_attribute": 1249, "pg_auth_members": 1261,
+	"pg_authid": 1260, "pg_cast": 2605, "pg_class": 1259, "pg_collation": 3456, "pg_constraint": 2606,
+	"pg_database": 1262, "pg_depend": 2608, "pg_description": 2609, "pg_enum": 3501, "pg_event_trigger": 3466,
+	"pg_extension": 3079, "pg_foreign_data_wrapper": 2328, "pg_foreign_server": 1417, "pg_foreign_table": 3118,
+	"pg_index": 2610, "pg_inherits": 2611, "pg_language": 2612, "pg_namespace": 2615, "pg_opclass": 2616,
+	"pg_operator": 2617, "pg_partitioned_table": 3350, "pg_policy": 3256, "pg_proc": 1255, "pg_publication": 6104,
+	"pg_publication_namespace": 6237, "pg_publication_rel": 6106, "pg_range": 3541, "pg_rewrite": 2618,
+	"pg_sequence": 2224, "pg_shdescription": 2396, "pg_statistic_ext": 3381, "pg_tablespace": 1213,
+	"pg_trigger": 2620, "pg_type": 1247,
+}
+
+// lookupRel resolves a relation name ("coll", "ws.coll", "pg_class") to
+// its OID.
 func (c *conn) lookupRel(env *catalogEnv, name string) (int64, bool) {
 	ws, coll := c.schema(), name
 	if a, b, ok := strings.Cut(name, "."); ok {
 		ws, coll = a, b
 	}
 	ws, coll = strings.Trim(ws, `"`), strings.Trim(coll, `"`)
+	if oid, ok := catalogRelOIDs[coll]; ok && (ws == "pg_catalog" || !strings.Contains(name, ".")) {
+		// pg_catalog comes first on every search path.
+		return oid, true
+	}
 	for _, col := range env.colls {
 		if col.Workspace == ws && col.Name == coll {
 			return relOID(col), true
@@ -727,8 +928,92 @@ func (c *conn) catalogCast(x *ast.Cast, env func() *catalogEnv) (ast.Expr, bool,
 		return &ast.Cast{X: x.X, Type: "int8", Pos: x.Pos}, true, nil
 	case "name", `"char"`, "regdictionary":
 		return &ast.Cast{X: x.X, Type: "text", Pos: x.Pos}, true, nil
-	case "int2vector", "oidvector", "oid[]", "int2[]", "regtype[]", "name[]", "text[]", "aclitem[]", `"char"[]`:
+	case "int2vector", "oidvector", "oid[]", "int2[]", "int4[]", "int8[]", "regtype[]", "name[]", "text[]", "varchar[]",
+		"aclitem[]", `"char"[]`, "regclass[]", "character varying[]":
+		// A constant in PostgreSQL's array syntax ('{a,b}'::text[], as
+		// pgjdbc's getSQLKeywords writes its list) becomes an array.
+		if l, ok := x.X.(*ast.Literal); ok && l.Value.Kind() == types.KindString && strings.HasSuffix(typ, "[]") {
+			elems, err := parseArrayText(l.Value.Str(), typ != "text[]" && typ != "name[]" && typ != "varchar[]" &&
+				typ != "character varying[]" && typ != `"char"[]` && typ != "aclitem[]" && typ != "regclass[]")
+			if err != nil {
+				return nil, false, err
+			}
+			return &ast.ArrayLit{Elems: elems, Pos: -1}, true, nil
+		}
 		return x.X, true, nil
 	}
 	return nil, false, nil
+}
+
+// parseArrayText reads a one-dimensional array in PostgreSQL's text
+// syntax: {a,"b c",NULL}, elements as strings, or as integers when ints
+// is set.
+func parseArrayText(text string, ints bool) ([]ast.Expr, error) {
+	bad := func() ([]ast.Expr, error) {
+		return nil, sqlerr.New(sqlerr.InvalidText, "malformed array literal: %q", text)
+	}
+	t := strings.TrimSpace(text)
+	if len(t) < 2 || t[0] != '{' || t[len(t)-1] != '}' {
+		return bad()
+	}
+	t = t[1 : len(t)-1]
+	var out []ast.Expr
+	if strings.TrimSpace(t) == "" {
+		return out, nil
+	}
+	for pos := 0; pos <= len(t); {
+		for pos < len(t) && t[pos] == ' ' {
+			pos++
+		}
+		var elem strings.Builder
+		quoted := false
+		if pos < len(t) && t[pos] == '"' {
+			quoted = true
+			pos++
+			for ; pos < len(t) && t[pos] != '"'; pos++ {
+				if t[pos] == '\\' && pos+1 < len(t) {
+					pos++
+				}
+				elem.WriteByte(t[pos])
+			}
+			if pos == len(t) {
+				return bad()
+			}
+			pos++
+			for pos < len(t) && t[pos] == ' ' {
+				pos++
+			}
+		} else {
+			for ; pos < len(t) && t[pos] != ','; pos++ {
+				if t[pos] == '{' || t[pos] == '"' {
+					return bad()
+				}
+				if t[pos] == '\\' && pos+1 < len(t) {
+					pos++
+				}
+				elem.WriteByte(t[pos])
+			}
+		}
+		if pos < len(t) && t[pos] != ',' {
+			return bad()
+		}
+		e := elem.String()
+		if !quoted {
+			e = strings.TrimSpace(e)
+		}
+		switch {
+		case !quoted && strings.EqualFold(e, "null"):
+			out = append(out, lit(types.Null))
+		case ints:
+			n, err := strconv.ParseInt(e, 10, 64)
+			if err != nil {
+				return bad()
+			}
+			out = append(out, lit(types.Int(n)))
+		default:
+			out = append(out, lit(types.String(e)))
+		}
+		pos++
+	}
+	return out, nil
 }

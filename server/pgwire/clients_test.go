@@ -68,17 +68,24 @@ func TestCopyFromStdin(t *testing.T) {
 	if tag, err = pc.CopyFrom(ctx, strings.NewReader(ndjson), "COPY c FROM STDIN (FORMAT ndjson)"); err != nil || tag.String() != "COPY 2" {
 		t.Fatalf("ndjson: %v %v", tag, err)
 	}
+	// NULL given before FORMAT csv is kept (csv's default NULL is '').
+	if tag, err = pc.CopyFrom(ctx, strings.NewReader("n1,NA,\n"), "COPY c (_id, n, e) FROM STDIN (NULL 'NA', FORMAT csv)"); err != nil || tag.String() != "COPY 1" {
+		t.Fatalf("csv with NULL 'NA': %v %v", tag, err)
+	}
+	if err := conn.QueryRow(ctx, "SELECT typeof(n) || ' ' || typeof(e) FROM c WHERE _id = 'n1'").Scan(&kinds); err != nil || kinds != "null string" {
+		t.Fatalf("n1: %q %v", kinds, err)
+	}
 	var cnt int64
-	if err := conn.QueryRow(ctx, "SELECT count(*) FROM c").Scan(&cnt); err != nil || cnt != 8 {
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM c").Scan(&cnt); err != nil || cnt != 9 {
 		t.Fatalf("count %d %v", cnt, err)
 	}
 
-	// Errors: a missing collection, an unsupported format, COPY TO.
+	// Errors: a missing collection, an unsupported format.
 	for sql, code := range map[string]string{
-		"COPY nope FROM STDIN (FORMAT csv, HEADER)": "42P01",
-		"COPY c FROM STDIN (FORMAT binary)":         "0A000",
-		"COPY c TO STDOUT":                          "0A000",
-		"COPY c FROM STDIN (FORMAT csv)":            "0A000", // no column list, no header
+		"COPY nope FROM STDIN (FORMAT csv, HEADER)":           "42P01",
+		"COPY c FROM STDIN (FORMAT binary)":                   "0A000",
+		"COPY c FROM STDIN (FORMAT csv)":                      "0A000", // no column list, no header
+		"COPY c (a) FROM STDIN (FORMAT csv, FORCE_QUOTE (a))": "0A000",
 	} {
 		_, err := pc.CopyFrom(ctx, strings.NewReader("x\n1\n"), sql)
 		if pgCode(err) != code {
@@ -129,7 +136,8 @@ func TestPsql(t *testing.T) {
 		t.Errorf(`\dt:\n%s`, out)
 	}
 	out = run(`\d events`)
-	for _, want := range []string{`Table "commons.events"`, "_id         | text", "amount      | double precision", "user        | jsonb"} {
+	for _, want := range []string{`Table "commons.events"`, "_id         | text", "amount      | double precision", "user        | jsonb",
+		"Indexes:\n    \"events_pkey\" PRIMARY KEY, btree (_id)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("\\d events lacks %q:\n%s", want, out)
 		}

@@ -331,7 +331,12 @@ func (c *conn) initialSettings(params map[string]string) []setting {
 		{"server_version_num", "150000", false},
 		{"transaction_isolation", "repeatable read", false},
 		{"default_transaction_isolation", "repeatable read", false},
+		{"transaction_read_only", "off", false},
+		{"default_transaction_read_only", "off", false},
 		{"max_identifier_length", "63", false},
+		{"max_index_keys", "32", false},
+		{"max_function_args", "100", false},
+		{"block_size", "8192", false},
 		{"extra_float_digits", get("extra_float_digits", "1"), false},
 	}
 }
@@ -432,7 +437,12 @@ func errorResponse(err error, query string) *pgproto3.ErrorResponse {
 	if e.Code == sqlerr.Internal && msg == "" {
 		msg = fmt.Sprint(err)
 	}
-	return &pgproto3.ErrorResponse{Severity: "ERROR", SeverityUnlocalized: "ERROR", Code: e.Code, Message: msg, Position: pos}
+	resp := &pgproto3.ErrorResponse{Severity: "ERROR", SeverityUnlocalized: "ERROR", Code: e.Code, Message: msg, Position: pos}
+	var tc *typeChangedError
+	if errors.As(err, &tc) {
+		resp.Routine = "RevalidateCachedQuery"
+	}
+	return resp
 }
 
 // errOffset returns the byte offset in query an error points at, -1 when

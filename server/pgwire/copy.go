@@ -19,7 +19,9 @@ import (
 	"github.com/jackc/pgx/v5/pgproto3"
 )
 
-// copyCmd is a parsed `COPY [ws.]coll [(cols)] FROM STDIN [WITH] (options)`.
+// copyCmd is a parsed `COPY [ws.]coll [(cols)] FROM STDIN [WITH] (options)`,
+// or its other direction, `COPY [ws.]coll [(cols)] TO STDOUT …` and `COPY
+// (query) TO STDOUT …` (see copy_out.go).
 type copyCmd struct {
 	ws, coll string
 	cols     []string
@@ -27,6 +29,13 @@ type copyCmd struct {
 	header   bool
 	delim    byte
 	null     string
+	// to is set for COPY … TO STDOUT, whose rows are those of query, or of
+	// the collection (its columns, or all) when query is empty.
+	to    bool
+	query string
+	// forceQuote quotes every non-NULL CSV value of these columns (TO only;
+	// "*" stands for all).
+	forceQuote []string
 }
 
 // maxRejectedShown bounds the reasons a COPY's warning lists.
@@ -45,7 +54,31 @@ func parseCopy(text string) (cmd *copyCmd, ok bool, err error) {
 	p := &tokParser{toks: toks[1:]}
 	cmd = &copyCmd{format: "text", delim: '\t', null: `\N`}
 	if p.peek("(") {
-		return nil, true, sqlerr.New(sqlerr.FeatureNotSupported, "COPY (query) TO is not supported; run the query instead")
+		// COPY (query) TO: the query is the text between the parentheses.
+		depth := 0
+		for j, t := range p.toks {
+			if t.quoted || t.str {
+				continue
+			}
+			switch t.s {
+			case "(":
+				depth++
+			case ")":
+				depth--
+			}
+			if depth == 0 {
+				cmd.query = strings.TrimSpace(text[p.toks[0].end:t.start])
+				p.toks = p.toks[j+1:]
+				break
+			}
+		}
+		if depth != 0 || cmd.query == "" {
+			return bad("syntax error in COPY: expected a query in parentheses")
+		}
+		if !p.eatWord("to") {
+			return bad("syntax error in COPY: a query can only be copied TO STDOUT")
+		}
+		return cmd, true, cmd.parseTo(p)
 	}
 	name, ok := p.ident()
 	if !ok {
@@ -76,13 +109,60 @@ func parseCopy(text string) (cmd *copyCmd, ok bool, err error) {
 	switch {
 	case p.eatWord("from"):
 	case p.eatWord("to"):
-		return nil, true, sqlerr.New(sqlerr.FeatureNotSupported, "COPY … TO is not supported; query the collection instead")
+		return cmd, true, cmd.parseTo(p)
 	default:
-		return bad("syntax error in COPY: expected FROM STDIN")
+		return bad("syntax error in COPY: expected FROM STDIN or TO STDOUT")
 	}
 	if !p.eatWord("stdin") {
 		return nil, true, sqlerr.New(sqlerr.FeatureNotSupported, "COPY FROM supports STDIN only (a server-side file is not read)")
 	}
+	if err := cmd.parseOptions(p); err != nil {
+		return nil, true, err
+	}
+	if cmd.format == "binary" {
+		if cmd.header {
+			return nil, true, sqlerr.New(sqlerr.FeatureNotSupported, "cannot specify HEADER in BINARY mode")
+		}
+		if len(cmd.cols) == 0 {
+			return nil, true, sqlerr.New(sqlerr.FeatureNotSupported, "a collection has no column order: COPY %s FROM STDIN (FORMAT binary) needs a column list", cmd.coll)
+		}
+	}
+	if len(cmd.forceQuote) > 0 {
+		return nil, true, sqlerr.New(sqlerr.FeatureNotSupported, "COPY FORCE_QUOTE is available only in COPY TO")
+	}
+	if cmd.format != "ndjson" && len(cmd.cols) == 0 && !cmd.header {
+		return nil, true, sqlerr.New(sqlerr.FeatureNotSupported, "a collection has no column order: COPY %s needs a column list or HEADER", cmd.format)
+	}
+	return cmd, true, nil
+}
+
+// parseTo reads what follows TO: STDOUT and the options.
+func (cmd *copyCmd) parseTo(p *tokParser) error {
+	cmd.to = true
+	if !p.eatWord("stdout") {
+		return sqlerr.New(sqlerr.FeatureNotSupported, "COPY TO supports STDOUT only (Basalt writes no server-side file; psql's \\copy … to 'file' writes a client-side one)")
+	}
+	if err := cmd.parseOptions(p); err != nil {
+		return err
+	}
+	switch cmd.format {
+	case "text", "csv":
+	default:
+		return sqlerr.New(sqlerr.FeatureNotSupported, "COPY TO supports the text and csv formats, not %s", cmd.format)
+	}
+	if len(cmd.forceQuote) > 0 && cmd.format != "csv" {
+		return sqlerr.New(sqlerr.FeatureNotSupported, "COPY FORCE_QUOTE requires CSV mode")
+	}
+	return nil
+}
+
+// parseOptions reads the options after STDIN or STDOUT, in either
+// spelling, to the end of the statement.
+func (cmd *copyCmd) parseOptions(p *tokParser) error {
+	bad := func(format string, args ...any) error {
+		return sqlerr.New(sqlerr.Syntax, format, args...)
+	}
+	var set copyOptionsSet
 	p.eatWord("with")
 	if p.eat("(") {
 		// COPY … WITH (FORMAT csv, HEADER, DELIMITER ',', NULL '')
@@ -91,14 +171,40 @@ func parseCopy(text string) (cmd *copyCmd, ok bool, err error) {
 			if !ok {
 				return bad("syntax error in COPY options")
 			}
-			val := ""
-			if !p.peek(",") && !p.peek(")") {
-				if val, ok = p.value(); !ok {
-					return bad("syntax error in COPY option %s", opt)
+			opt = strings.ToLower(opt)
+			switch {
+			case opt == "force_quote":
+				// FORCE_QUOTE * or FORCE_QUOTE (col, …)
+				if p.eat("*") {
+					cmd.forceQuote = []string{"*"}
+					break
 				}
-			}
-			if err := cmd.option(strings.ToLower(opt), val); err != nil {
-				return nil, true, err
+				if !p.eat("(") {
+					return bad("syntax error in COPY option force_quote")
+				}
+				for {
+					col, ok := p.ident()
+					if !ok {
+						return bad("syntax error in COPY option force_quote")
+					}
+					cmd.forceQuote = append(cmd.forceQuote, col)
+					if p.eat(")") {
+						break
+					}
+					if !p.eat(",") {
+						return bad("syntax error in COPY option force_quote")
+					}
+				}
+			default:
+				val := ""
+				if !p.peek(",") && !p.peek(")") {
+					if val, ok = p.value(); !ok {
+						return bad("syntax error in COPY option %s", opt)
+					}
+				}
+				if err := cmd.option(opt, val, &set); err != nil {
+					return err
+				}
 			}
 			if p.eat(")") {
 				break
@@ -113,8 +219,8 @@ func parseCopy(text string) (cmd *copyCmd, ok bool, err error) {
 			w, _ := p.ident()
 			switch w = strings.ToLower(w); w {
 			case "csv", "binary", "text", "ndjson":
-				if err := cmd.option("format", w); err != nil {
-					return nil, true, err
+				if err := cmd.option("format", w, &set); err != nil {
+					return err
 				}
 			case "header":
 				cmd.header = true
@@ -124,8 +230,8 @@ func parseCopy(text string) (cmd *copyCmd, ok bool, err error) {
 				if !ok {
 					return bad("syntax error in COPY option %s", w)
 				}
-				if err := cmd.option(w, v); err != nil {
-					return nil, true, err
+				if err := cmd.option(w, v, &set); err != nil {
+					return err
 				}
 			default:
 				return bad("syntax error in COPY near %q", w)
@@ -136,28 +242,30 @@ func parseCopy(text string) (cmd *copyCmd, ok bool, err error) {
 	if !p.done() {
 		return bad("syntax error in COPY near %q", p.toks[0].s)
 	}
-	if cmd.format == "binary" {
-		if cmd.header {
-			return nil, true, sqlerr.New(sqlerr.FeatureNotSupported, "cannot specify HEADER in BINARY mode")
+	// The format's defaults, where no option says otherwise.
+	if cmd.format == "csv" {
+		if !set.delim {
+			cmd.delim = ','
 		}
-		if len(cmd.cols) == 0 {
-			return nil, true, sqlerr.New(sqlerr.FeatureNotSupported, "a collection has no column order: COPY %s FROM STDIN (FORMAT binary) needs a column list", cmd.coll)
+		if !set.null {
+			cmd.null = ""
 		}
 	}
-	if cmd.format != "ndjson" && len(cmd.cols) == 0 && !cmd.header {
-		return nil, true, sqlerr.New(sqlerr.FeatureNotSupported, "a collection has no column order: COPY %s needs a column list or HEADER", cmd.format)
-	}
-	return cmd, true, nil
+	return nil
 }
 
-func (cmd *copyCmd) option(name, val string) error {
+// copyOptionsSet records the options given explicitly, which the format's
+// defaults do not override, whatever their order.
+type copyOptionsSet struct{ delim, null bool }
+
+func (cmd *copyCmd) option(name, val string, set *copyOptionsSet) error {
 	switch name {
 	case "format":
 		switch strings.ToLower(val) {
 		case "text":
 			cmd.format = "text"
 		case "csv":
-			cmd.format, cmd.delim, cmd.null = "csv", ',', ""
+			cmd.format = "csv"
 		case "ndjson", "json", "jsonl":
 			cmd.format = "ndjson"
 		case "binary":
@@ -178,9 +286,9 @@ func (cmd *copyCmd) option(name, val string) error {
 		if len(val) != 1 {
 			return sqlerr.New(sqlerr.FeatureNotSupported, "COPY delimiter must be a single one-byte character")
 		}
-		cmd.delim = val[0]
+		cmd.delim, set.delim = val[0], true
 	case "null":
-		cmd.null = val
+		cmd.null, set.null = val, true
 	case "quote", "escape":
 		if val != `"` {
 			return sqlerr.New(sqlerr.FeatureNotSupported, "COPY %s other than '\"' is not supported", strings.ToUpper(name))
@@ -734,6 +842,8 @@ type token struct {
 	s      string
 	quoted bool // a "quoted identifier"
 	str    bool // a 'string literal'
+	// start and end are the token's byte offsets in the text.
+	start, end int
 }
 
 // tokenize splits SQL text into identifiers, string literals and single
@@ -756,6 +866,7 @@ func tokenize(s string) ([]token, error) {
 			}
 			i += end + 4
 		case ch == '\'' || ch == '"' || ((ch == 'E' || ch == 'e') && i+1 < len(s) && s[i+1] == '\''):
+			start := i
 			esc := ch == 'E' || ch == 'e'
 			if esc {
 				i++
@@ -791,17 +902,17 @@ func tokenize(s string) ([]token, error) {
 			if j >= len(s) {
 				return nil, errors.New("unterminated quoted string")
 			}
-			toks = append(toks, token{s: b.String(), quoted: ch == '"', str: ch == '\''})
+			toks = append(toks, token{s: b.String(), quoted: ch == '"', str: ch == '\'', start: start, end: j + 1})
 			i = j + 1
 		case isIdentChar(ch):
 			j := i
 			for j < len(s) && isIdentChar(s[j]) {
 				j++
 			}
-			toks = append(toks, token{s: s[i:j]})
+			toks = append(toks, token{s: s[i:j], start: i, end: j})
 			i = j
 		default:
-			toks = append(toks, token{s: s[i : i+1]})
+			toks = append(toks, token{s: s[i : i+1], start: i, end: i + 1})
 			i++
 		}
 	}

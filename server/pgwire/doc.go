@@ -30,7 +30,7 @@
 // for the session are handled here: BEGIN/COMMIT/ROLLBACK only track the
 // transaction status clients expect (Basalt applies each write when its
 // statement runs), SET/SHOW of the protocol's settings (client_encoding,
-// search_path, statement_timeout, application_name …) and COPY FROM STDIN.
+// search_path, statement_timeout, application_name …) and COPY.
 //
 // # Types
 //
@@ -72,6 +72,14 @@
 // written) after a WARNING naming the rejected rows. CopyFail or a broken
 // stream fails the COPY; batches already written stay written.
 //
+// COPY coll [(cols)] TO STDOUT and COPY (query) TO STDOUT send the rows of
+// `SELECT cols FROM coll` (all columns when none are named) or of the
+// query in the text or csv format (HEADER, DELIMITER, NULL, FORCE_QUOTE),
+// each value as a simple query's text would be (objects and arrays as
+// JSON) escaped as PostgreSQL escapes it, NULL as \N in text and an empty
+// field in csv: what psql's \copy … to, pgx's CopyTo and pgjdbc's
+// CopyManager.copyOut read (copy_out.go).
+//
 // Binary COPY (pgx's CopyFrom) needs a column list. Its fields carry no
 // type: clients encode each column as the type a Describe of `SELECT cols
 // FROM coll` gave, so the connection remembers those descriptions
@@ -83,8 +91,11 @@
 // catalog.go emulates enough of pg_catalog and information_schema for
 // client tools: references to catalog tables become VALUES lists built from
 // the live catalog (workspaces are schemas, collections tables, top-level
-// fields columns), and system functions (format_type, pg_table_is_visible,
-// current_schema(), quote_ident, …) their values. catalog_columns.go holds
-// PostgreSQL 15's column lists for the emulated tables; tables Basalt has no
-// counterpart for are empty.
+// fields columns, _id the primary key of each), and system functions
+// (format_type, pg_table_is_visible, current_schema(), quote_ident,
+// pg_get_keywords(), …) their values. catalog_columns.go holds PostgreSQL
+// 15's column lists for the emulated tables; tables Basalt has no
+// counterpart for are empty. jdbc_test.go checks the result with pgjdbc's
+// DatabaseMetaData and with the catalog queries DBeaver sends
+// (testdata/jdbc/dbeaver).
 package pgwire

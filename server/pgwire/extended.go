@@ -15,7 +15,7 @@ import (
 type prepared struct {
 	text string
 	stmt ast.Statement // *ast.Empty for an empty query
-	copy *copyCmd      // set for COPY … FROM STDIN
+	copy *copyCmd      // set for COPY … FROM STDIN and COPY … TO STDOUT
 	// paramOIDs are the parameter types: those Parse gave, else those
 	// inferred from their use, else 0.
 	paramOIDs []uint32
@@ -161,6 +161,13 @@ func (c *conn) describe(m *pgproto3.Describe) bool {
 		if p.oids == nil {
 			p.oids = resultOIDs(p.res)
 		}
+		// Drivers keep the description of a statement's portal as the
+		// statement's own: pgjdbc, past its prepareThreshold, binds and
+		// executes a named statement without describing it again and
+		// decodes the rows (binary ones too) as the first portal was
+		// described. Later executions send values as these types, or fail
+		// with errTypeChanged, never as types the client was not told.
+		p.ps.promised = p.oids
 		c.be.Send(rowDescription(p.res.Columns, p.oids, p.formats))
 		return true
 	}
@@ -186,7 +193,7 @@ func (c *conn) execute(m *pgproto3.Execute) bool {
 		return c.extendedError(sqlerr.New("34000", "portal %q does not exist", m.Portal), "")
 	}
 	if p.ps.copy != nil {
-		if err := c.copyIn(p.ps.copy); err != nil {
+		if err := c.runCopy(p.ps.copy); err != nil {
 			return c.extendedError(err, p.ps.text)
 		}
 		return true

@@ -62,6 +62,8 @@ func FuzzParseCopy(f *testing.F) {
 		"COPY c FROM STDIN (FORMAT ndjson);",
 		"COPY c TO STDOUT",
 		"COPY (SELECT 1) TO STDOUT",
+		"COPY (SELECT ')' AS \"(\" FROM t WHERE (a)) TO STDOUT (FORMAT csv, HEADER, FORCE_QUOTE *)",
+		"copy ws.c (a, b) to stdout with csv header delimiter ';' null 'NA'",
 		"copy e'\\x' from stdin",
 	} {
 		f.Add(s)

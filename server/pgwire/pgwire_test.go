@@ -305,3 +305,43 @@ func TestPgxCancelKeepsConnection(t *testing.T) {
 		t.Fatalf("connection after cancel: %v", err)
 	}
 }
+
+// TestSetTransactionModes: the statements JDBC drivers send for
+// setTransactionIsolation and setReadOnly are accepted, and SHOW reports
+// the modes as PostgreSQL does (they change nothing: every statement reads
+// one snapshot).
+func TestSetTransactionModes(t *testing.T) {
+	ts := newTestServer(t)
+	conn := ts.connect(t)
+	ctx := ctx10s(t)
+	show := func(name string) string {
+		t.Helper()
+		var v string
+		if err := conn.QueryRow(ctx, "SHOW "+name).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	for _, q := range []string{
+		"SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL READ COMMITTED",
+		"SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY",
+		"BEGIN",
+		"SET TRANSACTION ISOLATION LEVEL SERIALIZABLE",
+		"COMMIT",
+	} {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	for _, name := range []string{"default_transaction_isolation", "transaction_isolation"} {
+		if got := show(name); got != "read committed" {
+			t.Errorf("%s = %q", name, got)
+		}
+	}
+	if got := show("transaction_read_only"); got != "on" {
+		t.Errorf("transaction_read_only = %q", got)
+	}
+	if _, err := conn.Exec(ctx, "SET TRANSACTION SNAPSHOT '00000003-0000001B-1'"); pgCode(err) != "0A000" {
+		t.Errorf("SET TRANSACTION SNAPSHOT: %v", err)
+	}
+}

@@ -26,7 +26,7 @@ func (c *conn) simpleQuery(text string) bool {
 	c.skipping = false
 	if cp, ok, err := parseCopy(text); ok {
 		if err == nil {
-			err = c.copyIn(cp)
+			err = c.runCopy(cp)
 		}
 		if err != nil {
 			c.failStatement(err, text)
@@ -208,6 +208,14 @@ func (c *conn) transaction(t *ast.Transaction) *sql.Result {
 	case "ROLLBACK":
 		c.tx = 'I'
 	}
+	if c.tx == 'I' {
+		// SET TRANSACTION lasts until the block ends.
+		for _, name := range []string{"transaction_isolation", "transaction_read_only", "transaction_deferrable"} {
+			if v, ok := c.sess.Settings["default_"+name]; ok {
+				c.sess.Settings[name] = v
+			}
+		}
+	}
 	return &sql.Result{Tag: tag}
 }
 
@@ -253,6 +261,13 @@ func (c *conn) set(st *ast.Set) error {
 				c.sess.Workspace = s
 				break
 			}
+		}
+	case "default_transaction_isolation", "default_transaction_read_only", "default_transaction_deferrable":
+		// Outside a transaction block every statement is a transaction of
+		// its own, which starts with the session's defaults (SET SESSION
+		// CHARACTERISTICS): SHOW transaction_isolation reports them.
+		if st.Value != nil {
+			c.sess.Settings[strings.TrimPrefix(name, "default_")] = val
 		}
 	case "statement_timeout":
 		if _, ok := parseDurationMS(val); !ok && st.Value != nil {

@@ -105,11 +105,21 @@ func resultOIDs(res *sql.Result) []uint32 {
 
 // errTypeChanged is returned when a value does not fit the type a prepared
 // statement's Describe promised. PostgreSQL says the same (with the same
-// code) when a table changes under a cached plan, and drivers such as pgx
-// drop their cached description on it and prepare again.
+// code) when a table changes under a cached plan, and drivers drop their
+// cached description on it and prepare again: pgx on the code, pgjdbc only
+// when the error names PostgreSQL's routine too (see typeChangedError).
 func errTypeChanged(col string, oid uint32, v types.Value) error {
-	return sqlerr.New(sqlerr.FeatureNotSupported, "cached plan must not change result type (column %q was described as %s, now holds a %s value); prepare the statement again", col, typeName(oid), v.Kind())
+	return &typeChangedError{sqlerr.New(sqlerr.FeatureNotSupported, "cached plan must not change result type (column %q was described as %s, now holds a %s value); prepare the statement again", col, typeName(oid), v.Kind())}
 }
+
+// typeChangedError marks errTypeChanged's error, which the ErrorResponse
+// attributes to PostgreSQL's RevalidateCachedQuery: pgjdbc retries a
+// statement, prepared afresh, only on an error from that routine
+// (QueryExecutorBase.willHealViaReparse).
+type typeChangedError struct{ err *sqlerr.Error }
+
+func (e *typeChangedError) Error() string { return e.err.Error() }
+func (e *typeChangedError) Unwrap() error { return e.err }
 
 // appendValue appends v encoded as type oid in format (0 text, 1 binary),
 // with its int32 length prefix (-1 for NULL). ok is false when v does not

@@ -30,6 +30,15 @@ func mathFuncs() []*Func {
 		{Name: "cbrt", MinArgs: 1, MaxArgs: 1, NullIn: true, Eval: floatFunc("cbrt", pure(math.Cbrt))},
 		power,
 		alias("pow", power),
+		// The integer bitwise operators &, |, #, << and >> bind to these,
+		// PostgreSQL's names for the functions behind them.
+		bitwise("int8and", func(x, y int64) int64 { return x & y }),
+		bitwise("int8or", func(x, y int64) int64 { return x | y }),
+		bitwise("int8xor", func(x, y int64) int64 { return x ^ y }),
+		// Shift counts are taken modulo 64, as the C shift PostgreSQL
+		// runs does on amd64 and arm64.
+		bitwise("int8shl", func(x, y int64) int64 { return x << (uint64(y) & 63) }),
+		bitwise("int8shr", func(x, y int64) int64 { return x >> (uint64(y) & 63) }),
 		{Name: "exp", MinArgs: 1, MaxArgs: 1, NullIn: true, Eval: floatFunc("exp", func(x float64) (float64, error) {
 			r := math.Exp(x)
 			if math.IsInf(r, 0) && !math.IsInf(x, 0) {
@@ -235,6 +244,17 @@ func indexByte(s string, c byte) int {
 		}
 	}
 	return -1
+}
+
+// bitwise is an operator on two integers; PostgreSQL has none for
+// floating-point or numeric operands, so neither has Basalt.
+func bitwise(name string, op func(x, y int64) int64) *Func {
+	return &Func{Name: name, MinArgs: 2, MaxArgs: 2, NullIn: true, Eval: func(_ *Ctx, a []types.Value) (types.Value, error) {
+		if a[0].Kind() != types.KindInt || a[1].Kind() != types.KindInt {
+			return types.Value{}, errNoFunction(name, a)
+		}
+		return types.Int(op(a[0].Int(), a[1].Int())), nil
+	}}
 }
 
 func evalPower(_ *Ctx, a []types.Value) (types.Value, error) {

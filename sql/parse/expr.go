@@ -234,6 +234,7 @@ var binaryOps = map[string]bool{
 	"+": true, "-": true, "*": true, "/": true, "%": true, "^": true,
 	"=": true, "<>": true, "<": true, "<=": true, ">": true, ">=": true,
 	"||": true, "~": true, "~*": true, "!~": true, "!~*": true,
+	"&": true, "|": true, "#": true, "<<": true, ">>": true,
 }
 
 // operatorName returns the operator of an A_Expr or SubLink, accepting the

@@ -8,6 +8,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/basaltdb/basalt/sql/ast"
+	"github.com/basaltdb/basalt/types"
 )
 
 // translator turns pg_query's tree into Basalt's AST. Locations in the tree
@@ -231,12 +232,63 @@ func (tr *translator) set(n *pg_query.VariableSetStmt, loc int32) (ast.Statement
 	case pg_query.VariableSetKind_VAR_SET_DEFAULT, pg_query.VariableSetKind_VAR_RESET:
 	case pg_query.VariableSetKind_VAR_RESET_ALL:
 		s.Name = "all"
+	case pg_query.VariableSetKind_VAR_SET_MULTI:
+		return tr.setTransaction(n, loc)
 	default:
 		what := "SET " + strings.ToUpper(n.Name)
 		if n.Kind == pg_query.VariableSetKind_VAR_SET_CURRENT {
 			what = "SET … FROM CURRENT"
 		}
 		return nil, tr.unsupported(tr.firstToken(loc), what)
+	}
+	return s, nil
+}
+
+// setTransaction reads SET TRANSACTION and SET SESSION CHARACTERISTICS AS
+// TRANSACTION, which JDBC drivers send for setTransactionIsolation and
+// setReadOnly. Every Basalt statement reads one snapshot whatever the
+// mode, so the mode is only recorded, as the setting PostgreSQL would
+// change (transaction_isolation, or default_transaction_isolation for the
+// session; likewise *_read_only and *_deferrable), for SHOW to report. A
+// statement that sets several modes records the isolation level, else the
+// first mode.
+func (tr *translator) setTransaction(n *pg_query.VariableSetStmt, loc int32) (ast.Statement, error) {
+	prefix := ""
+	switch strings.ToUpper(n.Name) {
+	case "TRANSACTION":
+	case "SESSION CHARACTERISTICS":
+		prefix = "default_"
+	default:
+		return nil, tr.unsupported(tr.firstToken(loc), "SET "+strings.ToUpper(n.Name))
+	}
+	var chosen *pg_query.DefElem
+	for _, a := range n.Args {
+		d := a.GetDefElem()
+		if d == nil {
+			continue
+		}
+		if chosen == nil || d.Defname == "transaction_isolation" {
+			chosen = d
+		}
+	}
+	if chosen == nil {
+		return nil, tr.unsupported(tr.firstToken(loc), "SET "+strings.ToUpper(n.Name))
+	}
+	s := &ast.Set{Name: prefix + chosen.Defname}
+	if c := chosen.Arg.GetAConst(); c != nil {
+		switch {
+		case c.GetSval() != nil:
+			s.Value = []ast.Expr{&ast.Literal{Value: types.String(c.GetSval().Sval), Pos: -1}}
+		case c.GetIval() != nil:
+			v := "off"
+			if c.GetIval().Ival != 0 {
+				v = "on"
+			}
+			s.Value = []ast.Expr{&ast.Literal{Value: types.String(v), Pos: -1}}
+		}
+	}
+	if s.Value == nil {
+		return nil, tr.unsupported(tr.firstToken(loc), "SET "+strings.ToUpper(n.Name))
 	}
 	return s, nil
 }

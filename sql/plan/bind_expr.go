@@ -334,6 +334,9 @@ func (b *Binder) binary(st *selectState, e *ast.Binary) (Expr, error) {
 	case "^":
 		f, _ := fn.Lookup("power")
 		return &Call{Fn: f, Args: []Expr{l, r}}, nil
+	case "&", "|", "#", "<<", ">>":
+		f, _ := fn.Lookup(bitwiseFuncs[e.Op])
+		return &Call{Fn: f, Args: []Expr{l, r}}, nil
 	case "=", "<>", "!=", "<", "<=", ">", ">=":
 		op := e.Op
 		if op == "!=" {
@@ -352,6 +355,9 @@ func (b *Binder) binary(st *selectState, e *ast.Binary) (Expr, error) {
 	}
 	return nil, sqlerr.New(sqlerr.UndefinedFunction, "operator does not exist: %s", e.Op)
 }
+
+// bitwiseFuncs are the functions behind the integer bitwise operators.
+var bitwiseFuncs = map[string]string{"&": "int8and", "|": "int8or", "#": "int8xor", "<<": "int8shl", ">>": "int8shr"}
 
 func (b *Binder) funcCall(st *selectState, e *ast.Func) (Expr, error) {
 	name := e.Name

@@ -93,6 +93,7 @@ func (st *selectState) clauseName() string {
 }
 
 func (b *Binder) bindSelect(sel *ast.Select, parent *scope) (*Query, error) {
+	sel = liftUnnest(sel)
 	sc := &scope{parent: parent}
 	var root Node
 	for _, f := range sel.From {
