@@ -321,31 +321,13 @@ func (e *Engine) writeSegment(c *collection, segid uint64, src segmentSource) (*
 		out.err = col.Finish()
 		return out
 	}
-	workers := max(1, min(runtime.GOMAXPROCS(0), len(sorted)))
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(sorted) {
-					return
-				}
-				if failed.Load() {
-					results[i] <- encoded{err: errAbandoned}
-					continue
-				}
-				r := encode(sorted[i])
-				if r.err != nil {
-					failed.Store(true)
-				}
-				results[i] <- r
-			}
-		}()
-	}
+	// The row section is one more task for the same workers, taken first
+	// as it is the longest. Sealing leaves a core to the rest: on two
+	// cores a seal that took both kept the committer — every writer's
+	// path — waiting to run for seconds (data latency p99 of 1 s at 13k
+	// docs/s with 30% replaces), while one core seals 40k rows/s.
 	rowsErr := make(chan error, 1)
-	go func() {
+	encodeRows := func() {
 		for i, s := range src.srcs {
 			if failed.Load() {
 				rowsErr <- errAbandoned
@@ -362,7 +344,35 @@ func (e *Engine) writeSegment(c *collection, segid uint64, src segmentSource) (*
 			}
 		}
 		rowsErr <- nil
-	}()
+	}
+	workers := max(1, min(runtime.GOMAXPROCS(0)-1, len(sorted)+1))
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				t := int(next.Add(1) - 1)
+				if t == 0 {
+					encodeRows()
+					continue
+				}
+				i := t - 1
+				if i >= len(sorted) {
+					return
+				}
+				if failed.Load() {
+					results[i] <- encoded{err: errAbandoned}
+					continue
+				}
+				r := encode(sorted[i])
+				if r.err != nil {
+					failed.Store(true)
+				}
+				results[i] <- r
+			}
+		}()
+	}
 	minET, maxET := int64(math.MaxInt64), int64(math.MinInt64)
 	var werr error
 	for i := range sorted {
