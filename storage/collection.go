@@ -33,6 +33,11 @@ type collection struct {
 	encBuf    []byte
 	binBuf    []byte
 	ids       idFilter // every _id that may have a primary-key entry
+	// pkStamps[idHash(id)&pkStampMask] is the sequence number of the last
+	// group that changed the primary key of an id hashing there (allocated
+	// on first write): a primary key read at the prefetch, as of sequence
+	// s, is still current when the stamp of its id is at most s.
+	pkStamps []uint64
 
 	nextSegID atomic.Uint64
 

@@ -172,10 +172,45 @@ func (c *collection) lookup(g *groupState, id string) (uint64, bool, error) {
 	if o, ok := g.ids[id]; ok {
 		return o.rowid, o.rowid != 0, nil
 	}
-	if !c.ids.mayContain(id) {
+	if !c.ids.mayContain(idHash(id)) {
 		return 0, false, nil
 	}
-	v, ok, err := kv.Get(c.e.db, kv.PKKey(nil, c.id, id))
+	return c.readPK(c.e.db, id)
+}
+
+// lookupOp is lookup for an operation, using the primary key read at its
+// prefetch when no group since changed it: the committer then reads
+// nothing (reads of existing ids were 12% of its time with 30% replaces,
+// and every writer waits for it).
+func (c *collection) lookupOp(g *groupState, op *prepared) (uint64, bool, error) {
+	if _, inGroup := g.ids[op.id]; !inGroup && op.pk.known && c.pkStamp(op.idHash) <= op.pk.seq {
+		return op.pk.rowid, op.pk.exists, nil
+	}
+	return c.lookup(g, op.id)
+}
+
+// pkStampMask sizes collection.pkStamps: 64K stamps (512 KiB). Ids that
+// share a stamp only send each other's prefetched reads back to lookup.
+const pkStampMask = 1<<16 - 1
+
+func (c *collection) pkStamp(h uint64) uint64 {
+	if c.pkStamps == nil {
+		return 0
+	}
+	return c.pkStamps[h&pkStampMask]
+}
+
+// notePKChange records that the group being committed changes the primary
+// key of the id of hash h. The group's sequence number will be c.seq+1.
+func (c *collection) notePKChange(h uint64) {
+	if c.pkStamps == nil {
+		c.pkStamps = make([]uint64, pkStampMask+1)
+	}
+	c.pkStamps[h&pkStampMask] = c.seq + 1
+}
+
+func (c *collection) readPK(r pebble.Reader, id string) (uint64, bool, error) {
+	v, ok, err := kv.Get(r, kv.PKKey(nil, c.id, id))
 	if err != nil || !ok {
 		return 0, false, err
 	}
@@ -236,17 +271,27 @@ func (c *collection) readRow(rowid uint64) (types.Value, error) {
 // goroutine per collection) does not read them serially. The committer uses
 // a prefetched document only if the _id still names the same row.
 func (c *collection) prefetch(ops []prepared) {
+	// Everything published up to seq is in the store and in the id filter
+	// before the reads below.
+	c.mu.RLock()
+	seq := c.seq
+	c.mu.RUnlock()
 	for i := range ops {
 		op := &ops[i]
-		if op.err != nil || (op.kind != OpPatch && op.kind != OpUpdate && op.kind != OpMerge) {
+		if op.err != nil || op.id == "" {
 			continue
 		}
-		v, ok, err := kv.Get(c.e.db, kv.PKKey(nil, c.id, op.id))
-		if err != nil || !ok {
+		op.idHash = idHash(op.id)
+		if !c.ids.mayContain(op.idHash) {
+			op.pk = pkRead{known: true, seq: seq}
 			continue
 		}
-		rowid, ok := kv.Uvarint(v)
-		if !ok {
+		rowid, ok, err := c.readPK(c.e.db, op.id)
+		if err != nil {
+			continue
+		}
+		op.pk = pkRead{known: true, seq: seq, exists: ok, rowid: rowid}
+		if !ok || (op.kind != OpPatch && op.kind != OpUpdate && op.kind != OpMerge) {
 			continue
 		}
 		doc, err := c.readRow(rowid)
@@ -303,8 +348,10 @@ func (c *collection) putRow(g *groupState, id string, doc types.Value, enc []byt
 	}
 	g.b.Set(kv.RowKey(nil, c.id, rowid), enc, nil)
 	g.b.Set(kv.PKKey(nil, c.id, id), kv.PutUvarint(rowid), nil)
+	h := idHash(id)
+	c.notePKChange(h)
 	if !replacing {
-		c.ids.add(id)
+		c.ids.add(h)
 	}
 	if replacing {
 		c.markDeleted(g, old)
@@ -328,7 +375,7 @@ func (c *collection) apply(g *groupState, op *prepared) (WriteResult, error) {
 		res.Err = op.err
 		return res, nil
 	}
-	cur, exists, err := c.lookup(g, op.id)
+	cur, exists, err := c.lookupOp(g, op)
 	if err != nil {
 		return res, err
 	}
@@ -403,6 +450,7 @@ func (c *collection) apply(g *groupState, op *prepared) (WriteResult, error) {
 			return notFound()
 		}
 		g.b.Delete(kv.PKKey(nil, c.id, op.id), nil)
+		c.notePKChange(idHash(op.id))
 		c.markDeleted(g, cur)
 		g.ids[op.id] = overlay{}
 		res.Status = StatusDeleted

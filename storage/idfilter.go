@@ -1,6 +1,8 @@
 package storage
 
 import (
+	"sync/atomic"
+
 	"github.com/cespare/xxhash/v2"
 )
 
@@ -10,9 +12,10 @@ import (
 // Bloom filter: when the current filter holds its capacity a twice larger one
 // is added, so the false-positive rate stays near 1% however many ids arrive.
 // Deleted ids stay in it (a harmless false positive). It is rebuilt from the
-// primary-key table at start. Committer only: not safe for concurrent use.
+// primary-key table at start. Only the committer adds; anyone may ask
+// (writers ask at their prefetch, collection.prefetch).
 type idFilter struct {
-	filters []*bloomFilter
+	filters atomic.Pointer[[]*bloomFilter]
 }
 
 type bloomFilter struct {
@@ -42,7 +45,7 @@ func (f *bloomFilter) add(h uint64) {
 	h1, h2 := h, h>>32|h<<32
 	for i := uint64(0); i < bloomHashes; i++ {
 		b := (h1 + i*h2) & f.mask
-		f.bits[b>>6] |= 1 << (b & 63)
+		atomic.OrUint64(&f.bits[b>>6], 1<<(b&63))
 	}
 	f.count++
 }
@@ -51,32 +54,45 @@ func (f *bloomFilter) mayContain(h uint64) bool {
 	h1, h2 := h, h>>32|h<<32
 	for i := uint64(0); i < bloomHashes; i++ {
 		b := (h1 + i*h2) & f.mask
-		if f.bits[b>>6]&(1<<(b&63)) == 0 {
+		if atomic.LoadUint64(&f.bits[b>>6])&(1<<(b&63)) == 0 {
 			return false
 		}
 	}
 	return true
 }
 
-// add records id.
-func (f *idFilter) add(id string) {
-	h := xxhash.Sum64String(id)
-	n := len(f.filters)
-	if n == 0 || f.filters[n-1].count >= f.filters[n-1].capacity {
+// idHash is the hash of an _id the filter and the committer's write
+// stamps (collection.pkStamp) use.
+func idHash(id string) uint64 { return xxhash.Sum64String(id) }
+
+// add records the id of hash h. Committer only.
+func (f *idFilter) add(h uint64) {
+	var fs []*bloomFilter
+	if p := f.filters.Load(); p != nil {
+		fs = *p
+	}
+	n := len(fs)
+	if n == 0 || fs[n-1].count >= fs[n-1].capacity {
 		c := minFilterIDs
 		if n > 0 {
-			c = 2 * f.filters[n-1].capacity
+			c = 2 * fs[n-1].capacity
 		}
-		f.filters = append(f.filters, newBloomFilter(c))
+		grown := append(fs[:n:n], newBloomFilter(c))
+		f.filters.Store(&grown)
+		fs = grown
 		n++
 	}
-	f.filters[n-1].add(h)
+	fs[n-1].add(h)
 }
 
-// mayContain reports whether id may have been added; false is certain.
-func (f *idFilter) mayContain(id string) bool {
-	h := xxhash.Sum64String(id)
-	for _, bf := range f.filters {
+// mayContain reports whether the id of hash h may have been added; false
+// is certain.
+func (f *idFilter) mayContain(h uint64) bool {
+	p := f.filters.Load()
+	if p == nil {
+		return false
+	}
+	for _, bf := range *p {
 		if bf.mayContain(h) {
 			return true
 		}
@@ -86,8 +102,12 @@ func (f *idFilter) mayContain(id string) bool {
 
 // bytes returns the memory the filter holds.
 func (f *idFilter) bytes() int64 {
+	p := f.filters.Load()
+	if p == nil {
+		return 0
+	}
 	var n int64
-	for _, bf := range f.filters {
+	for _, bf := range *p {
 		n += int64(len(bf.bits)) * 8
 	}
 	return n

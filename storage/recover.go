@@ -79,7 +79,7 @@ func (e *Engine) recover(c *collection) error {
 	// The id filter holds every _id with a primary-key entry.
 	start, end = kv.TableSpan(kv.TablePK, c.id)
 	if err := kv.Scan(db, start, end, func(k, _ []byte) error {
-		c.ids.add(string(k[len(start):]))
+		c.ids.add(idHash(string(k[len(start):])))
 		return nil
 	}); err != nil {
 		return fmt.Errorf("load primary keys: %w", err)

@@ -129,6 +129,7 @@ func (c *collection) applyDrop(g *groupState, h *segHandle) error {
 			// The segment holds the document; only the primary key goes.
 			if ok && cur == rowid {
 				g.b.Delete(kv.PKKey(nil, c.id, id), nil)
+				c.notePKChange(idHash(id))
 				g.ids[id] = overlay{}
 			}
 		}
