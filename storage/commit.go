@@ -226,15 +226,19 @@ func (c *collection) loadDoc(g *groupState, id string, rowid uint64) (types.Valu
 	if o, ok := g.ids[id]; ok && o.rowid == rowid && !o.doc.IsUndefined() {
 		return o.doc, nil
 	}
-	return c.readRow(rowid)
+	return c.readRow(nil, rowid)
 }
 
 // readRow reads the document of a row: from its sealed segment's row
 // section, or from the row store while it is not sealed. Seals swap segments
 // and remove rows from the row store in one step under mu, so a row not
 // found in a sealed segment is in the row store — or was sealed meanwhile,
-// which a second look finds. Safe for concurrent use.
-func (c *collection) readRow(rowid uint64) (types.Value, error) {
+// which a second look finds. Safe for concurrent use. dec (nil: a new one)
+// decodes the document; what it decoded before stays valid.
+func (c *collection) readRow(dec *types.Decoder, rowid uint64) (types.Value, error) {
+	if dec == nil {
+		dec = new(types.Decoder)
+	}
 	for attempt := 0; attempt < 2; attempt++ {
 		c.mu.RLock()
 		h, row, found := c.findRow(rowid)
@@ -249,7 +253,7 @@ func (c *collection) readRow(rowid uint64) (types.Value, error) {
 			if err != nil {
 				return types.Value{}, err
 			}
-			return types.DecodeBinary(v)
+			return dec.DecodeBinary(v)
 		}
 		v, ok, err := kv.Get(c.e.db, kv.RowKey(nil, c.id, rowid))
 		if err != nil {
@@ -260,7 +264,7 @@ func (c *collection) readRow(rowid uint64) (types.Value, error) {
 			if err != nil {
 				return types.Value{}, fmt.Errorf("row %d: %w", rowid, err)
 			}
-			return types.DecodeBinary(bin)
+			return dec.DecodeBinary(bin)
 		}
 	}
 	return types.Value{}, fmt.Errorf("row %d is in neither the row store nor a segment", rowid)
@@ -276,6 +280,10 @@ func (c *collection) prefetch(ops []prepared) {
 	c.mu.RLock()
 	seq := c.seq
 	c.mu.RUnlock()
+	// One decoder for the request's documents: they share its slabs
+	// instead of allocating (and zeroing) a slab each, which was a fifth
+	// of the CPU of a patch workload.
+	var dec types.Decoder
 	for i := range ops {
 		op := &ops[i]
 		if op.err != nil || op.id == "" {
@@ -294,7 +302,7 @@ func (c *collection) prefetch(ops []prepared) {
 		if !ok || (op.kind != OpPatch && op.kind != OpUpdate && op.kind != OpMerge) {
 			continue
 		}
-		doc, err := c.readRow(rowid)
+		doc, err := c.readRow(&dec, rowid)
 		if err != nil {
 			continue
 		}
