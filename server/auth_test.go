@@ -191,19 +191,7 @@ func TestAuthPostgres(t *testing.T) {
 	base := "http://127.0.0.1:" + port + "/v1/orgs/self"
 	post := func(key, path, body string) map[string]any {
 		t.Helper()
-		req, _ := http.NewRequest("POST", base+path, strings.NewReader(body))
-		req.Header.Set("Authorization", "ApiKey "+key)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var out map[string]any
-		json.NewDecoder(resp.Body).Decode(&out)
-		if resp.StatusCode != 200 {
-			t.Fatalf("POST %s: %d %v", path, resp.StatusCode, out)
-		}
-		return out
+		return postAs(t, key, base+path, body)
 	}
 	post(admin, "/ws/commons/collections", `{"name":"t"}`)
 	post(admin, "/ws/commons/collections/t/docs", `{"data":[{"_id":"1","a":1}]}`)
@@ -286,4 +274,23 @@ func TestAuthPostgresTLS(t *testing.T) {
 	if _, err := pgconn.Connect(ctx, fmt.Sprintf("postgres://u:wrong@%s/basalt?sslmode=require&channel_binding=require", s.PGAddr())); err == nil {
 		t.Fatal("a wrong key connected over TLS")
 	}
+}
+
+// postAs posts body to url with an API key and returns the decoded answer,
+// failing the test unless it is 200.
+func postAs(t *testing.T, key, url, body string) map[string]any {
+	t.Helper()
+	req, _ := http.NewRequest("POST", url, strings.NewReader(body))
+	req.Header.Set("Authorization", "ApiKey "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	json.NewDecoder(resp.Body).Decode(&out)
+	if resp.StatusCode != 200 {
+		t.Fatalf("POST %s: %d %v", url, resp.StatusCode, out)
+	}
+	return out
 }

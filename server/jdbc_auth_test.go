@@ -2,9 +2,7 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"net"
-	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -28,19 +26,7 @@ func TestAuthJDBC(t *testing.T) {
 	_, port, _ := net.SplitHostPort(s.HTTPAddr())
 	post := func(path, body string) map[string]any {
 		t.Helper()
-		req, _ := http.NewRequest("POST", "http://127.0.0.1:"+port+"/v1/orgs/self"+path, strings.NewReader(body))
-		req.Header.Set("Authorization", "ApiKey "+admin)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var out map[string]any
-		json.NewDecoder(resp.Body).Decode(&out)
-		if resp.StatusCode != 200 {
-			t.Fatalf("POST %s: %d %v", path, resp.StatusCode, out)
-		}
-		return out
+		return postAs(t, admin, "http://127.0.0.1:"+port+"/v1/orgs/self"+path, body)
 	}
 	post("/ws/commons/collections", `{"name":"t"}`)
 	post("/ws/commons/collections/t/docs", `{"data":[{"_id":"1","a":1}]}`)
