@@ -22,6 +22,9 @@ type Options struct {
 	// FetchMaxBytes bounds what is fetched ahead of the commit: the memory
 	// a slow collection lets a fast topic use.
 	FetchMaxBytes int32
+	// InFlightBytes bounds the records of a source polled and not yet
+	// committed (see byteBudget).
+	InFlightBytes int64
 	// LagInterval is how often partition ends are listed (lag, new
 	// partitions, a deleted topic, an unreachable cluster).
 	LagInterval time.Duration
@@ -30,6 +33,9 @@ type Options struct {
 func (o *Options) ensureDefaults() {
 	if o.FetchMaxBytes == 0 {
 		o.FetchMaxBytes = 16 << 20
+	}
+	if o.InFlightBytes == 0 {
+		o.InFlightBytes = 64 << 20
 	}
 	if o.LagInterval == 0 {
 		o.LagInterval = time.Second
@@ -52,6 +58,7 @@ type consumer struct {
 	cl     *kgo.Client
 	adm    *kadm.Client
 	decode decodeFunc
+	budget *byteBudget
 
 	mu        sync.Mutex
 	topicID   kadm.TopicID    // the topic's id when first seen
@@ -108,7 +115,8 @@ func run(ctx context.Context, j *ingest.Job, opts Options) error {
 	}
 	c := &consumer{
 		j: j, opts: opts, topic: j.Source.Kafka.TopicName, cl: cl, adm: kadm.NewClient(admCl), decode: dec,
-		next: map[int32]int64{}, ends: map[int32]int64{},
+		budget: newByteBudget(opts.InFlightBytes),
+		next:   map[int32]int64{}, ends: map[int32]int64{},
 	}
 	if err := c.assign(ctx); err != nil {
 		return err
@@ -439,11 +447,18 @@ func (c *consumer) consume(ctx context.Context) error {
 					w.run(ctx, errc)
 				}()
 			}
+			taken, err := c.budget.acquire(ctx, recordBytes(fp.Records))
+			if err != nil {
+				stop = err
+				return
+			}
 			select {
-			case w.queue <- fp.Records:
+			case w.queue <- polledBatch{records: fp.Records, bytes: taken}:
 			case err := <-errc:
+				c.budget.release(taken)
 				stop = err
 			case <-ctx.Done():
+				c.budget.release(taken)
 				stop = ctx.Err()
 			}
 		})

@@ -18,21 +18,29 @@ import (
 type partitionWorker struct {
 	c         *consumer
 	partition int32
-	queue     chan []*kgo.Record
+	queue     chan polledBatch
 	// decoders alternate between the two stages: a batch's documents alias
 	// its decoder's memory until the batch is committed.
 	decoders chan *types.Decoder
 }
 
+// polledBatch is a partition's records from one poll, with the bytes they
+// took from the consumer's budget.
+type polledBatch struct {
+	records []*kgo.Record
+	bytes   int64
+}
+
 // decodedBatch is a batch ready to commit.
 type decodedBatch struct {
-	recs []ingest.Record
-	dec  *types.Decoder
-	next int64 // the partition's next offset once committed
+	recs  []ingest.Record
+	dec   *types.Decoder
+	next  int64 // the partition's next offset once committed
+	bytes int64 // taken from the budget, given back once committed
 }
 
 func newPartitionWorker(c *consumer, partition int32) *partitionWorker {
-	w := &partitionWorker{c: c, partition: partition, queue: make(chan []*kgo.Record, workerQueue), decoders: make(chan *types.Decoder, 2)}
+	w := &partitionWorker{c: c, partition: partition, queue: make(chan polledBatch, workerQueue), decoders: make(chan *types.Decoder, 2)}
 	w.decoders <- c.j.Decoder()
 	w.decoders <- c.j.Decoder()
 	return w
@@ -45,17 +53,21 @@ func (w *partitionWorker) run(ctx context.Context, errc chan<- error) {
 	decoded := make(chan decodedBatch, 1)
 	go func() {
 		defer close(decoded)
-		for records := range w.queue {
+		for pb := range w.queue {
 			if ctx.Err() != nil {
+				w.c.budget.release(pb.bytes)
 				continue // drain: the batches are not committed
 			}
 			var dec *types.Decoder
 			select {
 			case dec = <-w.decoders:
 			case <-ctx.Done():
+				w.c.budget.release(pb.bytes)
 				continue
 			}
-			decoded <- w.decode(dec, records)
+			b := w.decode(dec, pb.records)
+			b.bytes = pb.bytes
+			decoded <- b
 		}
 	}()
 	for b := range decoded {
@@ -69,6 +81,7 @@ func (w *partitionWorker) run(ctx context.Context, errc chan<- error) {
 		}
 		b.dec.Reset()
 		w.decoders <- b.dec
+		w.c.budget.release(b.bytes)
 	}
 }
 
