@@ -2,7 +2,6 @@ package types
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -423,14 +422,6 @@ func (d *Decoder) str(b []byte, i int) (string, int, error) {
 	j := start
 	high := false // a non-ASCII byte was seen: validate UTF-8 at the end
 	for j < len(b) {
-		// Eight plain ASCII bytes at a time (no quote, backslash, control
-		// or non-ASCII byte): strings are most of a document's bytes.
-		for j+8 <= len(b) && plainWord(binary.LittleEndian.Uint64(b[j:])) {
-			j += 8
-		}
-		if j >= len(b) {
-			break
-		}
 		c := b[j]
 		if c == '"' {
 			s := b[start:j]
@@ -454,21 +445,6 @@ func (d *Decoder) str(b []byte, i int) (string, int, error) {
 		j++
 	}
 	return "", j, &SyntaxError{Offset: i, Msg: "unterminated string"}
-}
-
-// plainWord reports whether none of the 8 bytes of x is a quote, a
-// backslash, a control character or a non-ASCII byte (the SWAR tests of
-// "Bit Twiddling Hacks": a byte is zero in v when (v-0x01)&^v has its high
-// bit; x-0x20 borrows into the high bit of a byte below 0x20).
-func plainWord(x uint64) bool {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	q := x ^ (ones * '"')
-	bs := x ^ (ones * '\\')
-	special := (q - ones) &^ q
-	special |= (bs - ones) &^ bs
-	special |= (x - ones*0x20) &^ x
-	special |= x
-	return special&highs == 0
 }
 
 // unescape decodes a string with escapes; b[i] is the opening quote and b[j]

@@ -2,7 +2,6 @@ package types
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"math"
@@ -611,44 +610,5 @@ func TestDecoderResetReusesMemory(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Fatalf("%.1f allocations per decode after Reset, want 0", allocs)
-	}
-}
-
-// TestPlainWord compares the 8-bytes-at-a-time test of str with a loop over
-// the bytes, for every byte value at every position among plain bytes and
-// for random words.
-func TestPlainWord(t *testing.T) {
-	plain := func(w [8]byte) bool {
-		for _, c := range w {
-			if c == '"' || c == '\\' || c < 0x20 || c >= 0x80 {
-				return false
-			}
-		}
-		return true
-	}
-	check := func(w [8]byte) {
-		if got, want := plainWord(binary.LittleEndian.Uint64(w[:])), plain(w); got != want {
-			t.Fatalf("plainWord(%q) = %v, want %v", w[:], got, want)
-		}
-	}
-	for pos := 0; pos < 8; pos++ {
-		for c := 0; c < 256; c++ {
-			w := [8]byte{'a', 'b', ' ', '~', '!', '#', '0', 'z'}
-			w[pos] = byte(c)
-			check(w)
-		}
-	}
-	rng := rand.New(rand.NewPCG(3, 4))
-	for i := 0; i < 1_000_000; i++ {
-		var w [8]byte
-		for j := range w {
-			// Mostly plain bytes, so the special ones are rare as in text.
-			if rng.IntN(16) == 0 {
-				w[j] = byte(rng.IntN(256))
-			} else {
-				w[j] = byte(0x20 + rng.IntN(0x60))
-			}
-		}
-		check(w)
 	}
 }
