@@ -162,9 +162,13 @@ func (o *aggJoinOp) Next(ctx context.Context) ([]Row, error) {
 	for _, w := range ws {
 		o.scan.st.addScan(&w.st)
 		o.q.stats[o.join].Rows += w.joined
-		if w != ws[0] {
-			ws[0].table.merge(w.table)
-		}
+	}
+	tables := make([]*groupTable, len(ws))
+	for i, w := range ws {
+		tables[i] = w.table
+	}
+	if err := mergeTables(ctx, tables); err != nil {
+		return nil, err
 	}
 	if len(ws) > 1 {
 		ws[0].table.sortByFirst()
@@ -198,7 +202,7 @@ func (w *aggJoinWorker) fold(ri int) error {
 // the joined rows.
 func (w *aggJoinWorker) scanSegment(ctx context.Context, o *aggJoinOp, h *hashSide, seg int, v *storage.SegmentView) error {
 	w.seg = int64(seg) << 32
-	sc, err := o.scan.openView(ctx, v, &w.st)
+	sc, err := o.scan.openView(ctx, v, &w.st, w.filter)
 	if err != nil || sc == nil {
 		return err
 	}

@@ -1,6 +1,10 @@
 package exec
 
-import "github.com/basaltdb/basalt/types"
+import (
+	"context"
+
+	"github.com/basaltdb/basalt/types"
+)
 
 // merger is an accumulator that can fold in another's partial state (of
 // the same aggregate), so workers can aggregate segments apart and combine
@@ -105,4 +109,35 @@ func (a *percentileAcc) merge(o accumulator) {
 	}
 	a.vals = append(a.vals, b.vals...)
 	a.raw = append(a.raw, b.raw...)
+}
+
+// finisher is an accumulator with work to do on its partial state before
+// a merge (COUNT(DISTINCT) sorts its keys), best done by the worker's
+// core rather than by the one merging.
+type finisher interface {
+	finish()
+}
+
+// mergeTables folds the workers' partial tables into the first one: each
+// partial state is finished in parallel, then merged.
+func mergeTables(ctx context.Context, ts []*groupTable) error {
+	if len(ts) > 1 {
+		err := runWorkers(ctx, len(ts), len(ts), func(_, i int) error {
+			for _, g := range ts[i].order {
+				for _, a := range g.accs {
+					if f, ok := a.(finisher); ok {
+						f.finish()
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	for _, t := range ts[1:] {
+		ts[0].merge(t)
+	}
+	return nil
 }

@@ -76,6 +76,7 @@ type aggWorker struct {
 	dictGroups []*group // per dictionary entry of the current batch
 	// onlyCounts: every aggregate is COUNT(*), so countByCode applies.
 	onlyCounts bool
+	dictKeys   [][2]uint64 // COUNT(DISTINCT) keys per dictionary entry
 	codeCounts []int
 	codeFirst  []int
 	seg        int64 // the segment being read, shifted for group.first
@@ -92,8 +93,9 @@ type directAgg struct {
 	lead [][]types.Value
 	// A single key date_trunc(truncUnit, <timestamp column>): truncVec is
 	// the column's vector, else -1.
-	truncVec  int
-	truncUnit string
+	truncVec   int
+	truncUnit  string
+	truncWidth int64 // the unit's fixed width (fn.TruncWidth), 0 when none
 }
 
 // directPlan returns the vectors of an aggregate whose arguments are all
@@ -119,6 +121,7 @@ func (o *aggScanOp) directPlan() *directAgg {
 				if v := vec(c.Args[1]); v >= 0 {
 					if _, err := fn.TruncTimestamp(u.V.Str(), 0); err == nil {
 						d.truncVec, d.truncUnit = v, u.V.Str()
+						d.truncWidth, _ = fn.TruncWidth(u.V.Str())
 					}
 				}
 			}
@@ -223,9 +226,13 @@ func (o *aggScanOp) Next(ctx context.Context) ([]Row, error) {
 	}
 	for _, w := range ws {
 		o.scan.st.addScan(&w.st)
-		if w != ws[0] {
-			ws[0].table.merge(w.table)
-		}
+	}
+	tables := make([]*groupTable, len(ws))
+	for i, w := range ws {
+		tables[i] = w.table
+	}
+	if err := mergeTables(ctx, tables); err != nil {
+		return nil, err
 	}
 	// Groups come out in the order of their first rows, however workers
 	// and batch-wise counting met them.
@@ -326,6 +333,21 @@ func (w *aggWorker) foldBatch(b *coldata.Batch, rows []int) error {
 				}
 				continue
 			}
+		case *countDistinctAcc:
+			if uniform && kind == types.KindString {
+				if err := w.distinctStrings(a, vec, rows, gs); err != nil {
+					return err
+				}
+				continue
+			}
+			if uniform && kind == types.KindInt {
+				for r, g := range gs {
+					if err := g.accs[a].(*countDistinctAcc).addKey([2]uint64{uint64(vec.I64[rows[r]]), 0}); err != nil {
+						return err
+					}
+				}
+				continue
+			}
 		case *sumAcc:
 			if uniform && kind == types.KindInt {
 				for r, g := range gs {
@@ -350,6 +372,31 @@ func (w *aggWorker) foldBatch(b *coldata.Batch, rows []int) error {
 			if err := g.accs[a].add(arg); err != nil {
 				return err
 			}
+		}
+	}
+	return nil
+}
+
+// distinctStrings adds the strings of vec at rows to aggregate a of their
+// groups gs, COUNT(DISTINCT): hashed once per dictionary entry when the
+// block is dictionary-coded, else once per row.
+func (w *aggWorker) distinctStrings(a int, vec *coldata.Vec, rows []int, gs []*group) error {
+	if vec.Dict != nil {
+		keys := w.dictKeys[:0]
+		for _, e := range vec.Dict {
+			keys = append(keys, stringKey(e))
+		}
+		w.dictKeys = keys
+		for r, g := range gs {
+			if err := g.accs[a].(*countDistinctAcc).addKey(keys[vec.Codes[rows[r]]]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for r, g := range gs {
+		if err := g.accs[a].(*countDistinctAcc).addKey(stringKey(vec.Str[rows[r]])); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -504,12 +551,21 @@ func (w *aggWorker) truncGroups(b *coldata.Batch, vec *coldata.Vec, rows []int) 
 	t := w.table
 	gs := w.gs[:0]
 	var last *group
-	var lastStart int64
+	var lastStart, lastEnd int64
+	width := w.direct.truncWidth
 	for _, i := range rows {
-		start, err := fn.TruncTimestamp(w.direct.truncUnit, vec.I64[i])
+		ts := vec.I64[i]
+		if width > 0 && last != nil && ts >= lastStart && ts < lastEnd {
+			// Fixed-width buckets: a row in the previous row's bucket
+			// needs no truncation.
+			gs = append(gs, last)
+			continue
+		}
+		start, err := fn.TruncTimestamp(w.direct.truncUnit, ts)
 		if err != nil {
 			return nil, err
 		}
+		lastEnd = start + width
 		if last == nil || start != lastStart {
 			last, lastStart = w.intGroups[start], start
 			if last == nil {
@@ -555,7 +611,7 @@ func (w *aggWorker) lookup(b *coldata.Batch, i int) (*group, error) {
 // scanSegment folds the rows of segment v.
 func (w *aggWorker) scanSegment(ctx context.Context, scan *scanOp, seg int, v *storage.SegmentView) error {
 	w.seg = int64(seg) << 32
-	sc, err := scan.openView(ctx, v, &w.st)
+	sc, err := scan.openView(ctx, v, &w.st, w.filter)
 	if err != nil || sc == nil {
 		return err
 	}

@@ -30,7 +30,7 @@ func TestCountDistinct(t *testing.T) {
 		}
 		return types.Int(int64(r.IntN(150_000)))
 	}
-	for _, n := range []int{0, 10, 5_000, 300_000} {
+	for _, n := range []int{0, 10, 5_000, 300_000, 300_001} {
 		parts := []*countDistinctAcc{newCountDistinctAcc(), newCountDistinctAcc(), newCountDistinctAcc()}
 		want := map[string]bool{}
 		for i := range n {
@@ -41,6 +41,12 @@ func TestCountDistinct(t *testing.T) {
 			if !isNull(v) {
 				want[string(appendKey(nil, v))] = true
 			}
+		}
+		// Finished (compacted) parts merge linearly, others by appending:
+		// one of each, whatever the order.
+		parts[1].finish()
+		if n%2 == 0 {
+			parts[0].finish()
 		}
 		parts[0].merge(parts[1])
 		parts[0].merge(parts[2])

@@ -103,7 +103,7 @@ func (q *Query) scanAll(ctx context.Context, op Operator) (rows []Row, ok bool, 
 	perSeg := make([][]Row, len(s.segs))
 	err = runWorkers(ctx, len(ws), len(s.segs), func(wi, seg int) error {
 		w := ws[wi]
-		sc, err := s.openView(ctx, s.segs[seg], &w.st)
+		sc, err := s.openView(ctx, s.segs[seg], &w.st, w.vf)
 		if err != nil || sc == nil {
 			return err
 		}

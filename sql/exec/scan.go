@@ -131,6 +131,7 @@ func (o *scanOp) openNext(ctx context.Context) (bool, error) {
 			}
 			continue
 		}
+		o.vf.forSegment(v)
 		o.sc = v.NewScanner(opts)
 		return true, nil
 	}
@@ -138,12 +139,14 @@ func (o *scanOp) openNext(ctx context.Context) (bool, error) {
 }
 
 // openView returns a scanner over the rows of v the access path selects,
-// nil when it selects none. It counts pruned segments in st.
-func (o *scanOp) openView(ctx context.Context, v *storage.SegmentView, st *NodeStats) (*storage.Scanner, error) {
+// nil when it selects none, and readies the worker's filter vf for v's
+// batches. It counts pruned segments in st.
+func (o *scanOp) openView(ctx context.Context, v *storage.SegmentView, st *NodeStats, vf *vecFilter) (*storage.Scanner, error) {
 	opts, ok, err := o.viewOptions(ctx, v, st)
 	if err != nil || !ok {
 		return nil, err
 	}
+	vf.forSegment(v)
 	return v.NewScanner(opts), nil
 }
 

@@ -238,7 +238,7 @@ func (o *topNScanOp) Next(ctx context.Context) ([]Row, error) {
 
 // scanSegment offers every row of segment seg (view v) to the heap.
 func (w *topNWorker) scanSegment(ctx context.Context, o *topNScanOp, seg int, v *storage.SegmentView) error {
-	sc, err := o.scan.openView(ctx, v, &w.st)
+	sc, err := o.scan.openView(ctx, v, &w.st, w.filter)
 	if err != nil || sc == nil {
 		return err
 	}

@@ -4,8 +4,10 @@ import (
 	"strings"
 
 	"github.com/basaltdb/basalt/coldata"
+	"github.com/basaltdb/basalt/index"
 	"github.com/basaltdb/basalt/sql/fn"
 	"github.com/basaltdb/basalt/sql/plan"
+	"github.com/basaltdb/basalt/storage"
 	"github.com/basaltdb/basalt/types"
 )
 
@@ -17,11 +19,72 @@ type vecFilter struct {
 	kernels []vecKernel
 	rest    evalFn // nil when every conjunct has a kernel
 	rows    []int
+	// zones are the zone maps of the kernels' columns in the segment
+	// being read (see forSegment), per kernel; nil when not known.
+	zones [][]index.Zone
 }
 
-// vecKernel keeps the rows (positions in the batch) the conjunct is true
-// for, reusing rows' array.
-type vecKernel func(b *coldata.Batch, rows []int) []int
+// vecKernel is one conjunct run over a column vector.
+type vecKernel struct {
+	// run keeps the rows (positions in the batch) the conjunct is true
+	// for, reusing rows' array.
+	run func(b *coldata.Batch, rows []int) []int
+	// A comparison of column path with constant c, which zone maps can
+	// prove true for a whole block; path is empty for other conjuncts.
+	path string
+	op   string
+	c    types.Value
+}
+
+// forSegment readies f for batches of segment v: a conjunct that v's zone
+// map proves true for every row of a block is not evaluated on it (e.g.
+// `_event_time > x` on the blocks wholly after x).
+func (f *vecFilter) forSegment(v *storage.SegmentView) {
+	if f == nil {
+		return
+	}
+	f.zones = f.zones[:0]
+	for _, k := range f.kernels {
+		var z []index.Zone
+		if k.path != "" {
+			z = v.Zones(k.path)
+		}
+		f.zones = append(f.zones, z)
+	}
+}
+
+// zoneProves reports whether every row of a block with zone z satisfies
+// `column op c`: no null, missing or nested value, and bounds of c's own
+// kind (int, timestamp or string, whose comparisons the kernels and the
+// zone map order alike) on the right side of c.
+func zoneProves(z index.Zone, op string, c types.Value) bool {
+	if z.Nulls > 0 || z.Undefined > 0 || z.Nested > 0 || z.Min.IsUndefined() {
+		return false
+	}
+	k := c.Kind()
+	if k != types.KindInt && k != types.KindTimestamp && k != types.KindString {
+		return false
+	}
+	if z.Min.Kind() != k || z.Max.Kind() != k {
+		return false
+	}
+	lo, hi := types.Compare(z.Min, c), types.Compare(z.Max, c)
+	switch op {
+	case "=":
+		return lo == 0 && hi == 0
+	case "<>":
+		return hi < 0 || lo > 0
+	case "<":
+		return hi < 0
+	case "<=":
+		return hi <= 0
+	case ">":
+		return lo > 0
+	case ">=":
+		return lo >= 0
+	}
+	return false
+}
 
 // compileVecFilter compiles scan s's filter e for a worker; nil for none.
 func (s *scanOp) compileVecFilter(q *Query, e plan.Expr) (*vecFilter, error) {
@@ -45,7 +108,7 @@ func (s *scanOp) compileVecFilter(q *Query, e plan.Expr) (*vecFilter, error) {
 	f := &vecFilter{}
 	var rest plan.Expr
 	for _, c := range conjuncts(e) {
-		if k := kernelFor(c, vec); k != nil {
+		if k, ok := kernelFor(c, vec, func(v int) string { return s.paths[v] }); ok {
 			f.kernels = append(f.kernels, k)
 			continue
 		}
@@ -73,7 +136,7 @@ func conjuncts(e plan.Expr) []plan.Expr {
 
 var flipped = map[string]string{"=": "=", "<>": "<>", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
-func kernelFor(e plan.Expr, vec func(plan.Expr) int) vecKernel {
+func kernelFor(e plan.Expr, vec func(plan.Expr) int, path func(int) string) (vecKernel, bool) {
 	switch e := e.(type) {
 	case *plan.Cmp:
 		op := e.Op
@@ -83,30 +146,30 @@ func kernelFor(e plan.Expr, vec func(plan.Expr) int) vecKernel {
 		}
 		c, ok := k.(*plan.Const)
 		if col < 0 || !ok || op == "" {
-			return nil
+			return vecKernel{}, false
 		}
-		return cmpKernel(col, op, c.V)
+		return vecKernel{run: cmpKernel(col, op, c.V), path: path(col), op: op, c: c.V}, true
 	case *plan.Like:
 		col := vec(e.X)
 		p, ok := e.Pattern.(*plan.Const)
 		if col < 0 || !ok || p.V.Kind() != types.KindString {
-			return nil
+			return vecKernel{}, false
 		}
 		escape := "\\"
 		if e.Escape != nil {
 			ce, ok := e.Escape.(*plan.Const)
 			if !ok || ce.V.Kind() != types.KindString {
-				return nil
+				return vecKernel{}, false
 			}
 			escape = ce.V.Str()
 		}
 		m, err := fn.CompileLike(p.V.Str(), escape, e.ILike)
 		if err != nil {
-			return nil // the row evaluator reports it
+			return vecKernel{}, false // the row evaluator reports it
 		}
-		return likeKernel(col, m, e.Not)
+		return vecKernel{run: likeKernel(col, m, e.Not)}, true
 	}
-	return nil
+	return vecKernel{}, false
 }
 
 // cmpResult turns a three-way comparison into op's answer.
@@ -136,7 +199,7 @@ func cmp3[T int64 | string](a, b T) int {
 	return 0
 }
 
-func cmpKernel(col int, op string, c types.Value) vecKernel {
+func cmpKernel(col int, op string, c types.Value) func(*coldata.Batch, []int) []int {
 	return func(b *coldata.Batch, rows []int) []int {
 		v := &b.Vecs[col]
 		out := rows[:0]
@@ -181,7 +244,7 @@ func cmpKernel(col int, op string, c types.Value) vecKernel {
 // likeKernel matches as the row evaluator does: a string matches or not;
 // null and undefined give null and other kinds false, neither passing, with
 // NOT LIKE too.
-func likeKernel(col int, m *fn.LikeMatcher, not bool) vecKernel {
+func likeKernel(col int, m *fn.LikeMatcher, not bool) func(*coldata.Batch, []int) []int {
 	return func(b *coldata.Batch, rows []int) []int {
 		v := &b.Vecs[col]
 		out := rows[:0]
@@ -235,11 +298,15 @@ func (f *vecFilter) apply(b *coldata.Batch, fill func(i int) Row) ([]int, error)
 			rows = append(rows, i)
 		}
 	}
-	for _, k := range f.kernels {
+	block := b.Start / index.BlockRows
+	for ki, k := range f.kernels {
 		if len(rows) == 0 {
 			break
 		}
-		rows = k(b, rows)
+		if ki < len(f.zones) && block < len(f.zones[ki]) && zoneProves(f.zones[ki][block], k.op, k.c) {
+			continue
+		}
+		rows = k.run(b, rows)
 	}
 	if f.rest != nil {
 		out := rows[:0]

@@ -103,6 +103,33 @@ func TruncTimestamp(unit string, ts int64) (int64, error) {
 	return daysFromCivil(y, m, 1) * microsPerDay, nil
 }
 
+// TruncWidth returns the fixed width in microseconds of a date_trunc unit
+// whose buckets are multiples of it since the epoch (microsecond to day);
+// false for week and the calendar units.
+func TruncWidth(unit string) (int64, bool) {
+	u, ok := units[unit]
+	if !ok {
+		if u, ok = units[strings.ToLower(strings.TrimSpace(unit))]; !ok {
+			return 0, false
+		}
+	}
+	switch u {
+	case "microsecond":
+		return 1, true
+	case "millisecond":
+		return 1000, true
+	case "second":
+		return microsPerSecond, true
+	case "minute":
+		return microsPerMinute, true
+	case "hour":
+		return microsPerHour, true
+	case "day":
+		return microsPerDay, true
+	}
+	return 0, false
+}
+
 func evalDateTrunc(_ *Ctx, a []types.Value) (types.Value, error) {
 	if a[0].Kind() != types.KindString || a[1].Kind() != types.KindTimestamp {
 		return types.Value{}, errNoFunction("date_trunc", a)

@@ -55,7 +55,7 @@ func appendPacked(dst []byte, vals []uint64, w uint) []byte {
 
 // unpack fills dst with len(dst) values of w bits from src, which must hold
 // at least packedLen(len(dst), w) bytes.
-func unpack[T uint64 | int64](dst []T, src []byte, w uint) {
+func unpack[T uint64 | int64 | uint32](dst []T, src []byte, w uint) {
 	switch {
 	case w == 0:
 		clear(dst)
@@ -95,7 +95,7 @@ func unpack[T uint64 | int64](dst []T, src []byte, w uint) {
 // unpackNarrow is unpack for w <= 8: one load yields a group of k >= 7
 // values, which BenchmarkUnpack measured 10-30% faster than a load per
 // value; for wider values the extra loop costs more than it saves.
-func unpackNarrow[T uint64 | int64](dst []T, src []byte, w uint) {
+func unpackNarrow[T uint64 | int64 | uint32](dst []T, src []byte, w uint) {
 	mask := uint64(1)<<w - 1
 	k := int(56 / w)
 	g := uint(k) * w
@@ -119,7 +119,7 @@ func unpackNarrow[T uint64 | int64](dst []T, src []byte, w uint) {
 }
 
 // unpackWide is unpack for 56 < w < 64, where a value may span 9 bytes.
-func unpackWide[T uint64 | int64](dst []T, src []byte, w uint) {
+func unpackWide[T uint64 | int64 | uint32](dst []T, src []byte, w uint) {
 	mask := uint64(1)<<w - 1
 	fast := 0
 	if len(src) >= 9 {

@@ -134,17 +134,21 @@ func (d *Decoder) decodeStrings(r *reader, dst []string) error {
 		if err != nil {
 			return err
 		}
-		codes := resize(d.u64, len(dst))
-		d.u64 = codes
+		codes := resize(d.codes, len(dst))
+		d.codes = codes
 		unpack(codes, packed, w)
-		codes32 := resize(d.codes, len(dst))
-		d.codes = codes32
-		for i, c := range codes {
-			if c >= uint64(entries) {
-				return fmt.Errorf("%w: dictionary code %d of %d", ErrCorrupt, c, entries)
+		if uint64(entries) < 1<<w {
+			// Only a corrupt block has codes past the dictionary.
+			var top uint32
+			for _, c := range codes {
+				top = max(top, c)
 			}
+			if int(top) >= entries {
+				return fmt.Errorf("%w: dictionary code %d of %d", ErrCorrupt, top, entries)
+			}
+		}
+		for i, c := range codes {
 			dst[i] = sdict[c]
-			codes32[i] = uint32(c)
 		}
 		// The dictionary and codes stay valid, as the strings do, until
 		// the next block: decodeSection hands them to a uniform Vec.
