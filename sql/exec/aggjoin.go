@@ -239,13 +239,13 @@ func (w *aggJoinWorker) scanSegment(ctx context.Context, o *aggJoinOp, h *hashSi
 			if w.kbuf, w.kv, ok, err = joinKey(w.kbuf[:0], w.kv[:0], left, w.lkeys); err != nil {
 				return err
 			}
-			var cands []int
+			ri := int32(-1)
 			if ok {
-				cands = h.table[string(w.kbuf)]
+				ri = h.table.first(w.kbuf)
 			}
 			w.table.pos = w.seg | int64(b.Start+i)
 			matched := false
-			for _, ri := range cands {
+			for ; ri >= 0; ri = h.table.next[ri] {
 				copy(right, h.rows[ri])
 				if w.cond != nil {
 					c, err := w.cond(w.row)
@@ -258,7 +258,7 @@ func (w *aggJoinWorker) scanSegment(ctx context.Context, o *aggJoinOp, h *hashSi
 				}
 				matched = true
 				w.joined++
-				if err := w.fold(ri); err != nil {
+				if err := w.fold(int(ri)); err != nil {
 					return err
 				}
 			}

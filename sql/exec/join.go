@@ -21,8 +21,7 @@ type joinOp struct {
 	cond     evalFn
 	lw, rw   int
 	built    bool
-	table    map[string][]int
-	all      []int
+	table    *joinTable
 	rrows    []Row
 	rmatched []bool
 	out      []Row
@@ -107,7 +106,7 @@ func joinKey(dst []byte, kv []types.Value, r Row, fs []evalFn) ([]byte, []types.
 // positions by join key. Read-only once built, so probes may share it.
 type hashSide struct {
 	rows  []Row
-	table map[string][]int
+	table *joinTable
 }
 
 func (q *Query) buildHash(ctx context.Context, in Operator, keys []evalFn) (*hashSide, error) {
@@ -120,7 +119,7 @@ func (q *Query) buildHash(ctx context.Context, in Operator, keys []evalFn) (*has
 			return nil, err
 		}
 	}
-	h := &hashSide{rows: rows, table: make(map[string][]int, len(rows))}
+	h := &hashSide{rows: rows, table: newJoinTable(len(rows))}
 	var kbuf []byte
 	var kv []types.Value
 	for i, r := range rows {
@@ -129,10 +128,10 @@ func (q *Query) buildHash(ctx context.Context, in Operator, keys []evalFn) (*has
 			return nil, err
 		}
 		if ok {
-			h.table[string(kbuf)] = append(h.table[string(kbuf)], i)
+			h.table.add(i, kbuf)
 		}
 	}
-	return h, nil
+	return h, q.mem.grow(h.table.bytes())
 }
 
 func (o *joinOp) build(ctx context.Context) error {
@@ -142,15 +141,19 @@ func (o *joinOp) build(ctx context.Context) error {
 	}
 	o.rrows, o.table = h.rows, h.table
 	o.rmatched = make([]bool, len(h.rows))
-	if len(o.lkeys) == 0 {
-		// A nested-loop join tries every build row.
-		o.all = make([]int, len(h.rows))
-		for i := range o.all {
-			o.all[i] = i
-		}
-	}
 	o.built = true
 	return nil
+}
+
+// nextCandidate returns the build row to try after ri, -1 at the end.
+func (o *joinOp) nextCandidate(ri int32) int32 {
+	if len(o.lkeys) > 0 {
+		return o.table.next[ri]
+	}
+	if int(ri)+1 < len(o.rrows) {
+		return ri + 1
+	}
+	return -1
 }
 
 func (o *joinOp) combine(l, r Row) Row {
@@ -194,19 +197,20 @@ func (o *joinOp) Next(ctx context.Context) ([]Row, error) {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
-			cands := o.all
+			// A nested-loop join (no keys) tries every build row.
+			ri := int32(min(len(o.rrows), 1) - 1)
 			if len(o.lkeys) > 0 {
 				ok, err := o.key(l, o.lkeys)
 				if err != nil {
 					return nil, err
 				}
-				cands = nil
+				ri = -1
 				if ok {
-					cands = o.table[string(o.kbuf)]
+					ri = o.table.first(o.kbuf)
 				}
 			}
 			matched := false
-			for _, ri := range cands {
+			for ; ri >= 0; ri = o.nextCandidate(ri) {
 				row := o.combine(l, o.rrows[ri])
 				if o.cond != nil {
 					v, err := o.cond(row)

@@ -136,13 +136,10 @@ func (q *Query) scanAll(ctx context.Context, op Operator) (rows []Row, ok bool, 
 				}
 				r := Row(vals[k*len(s.cols) : (k+1)*len(s.cols) : (k+1)*len(s.cols)])
 				s.fill(b, i, r)
-				for j := range r {
-					r[j] = own(r[j])
-				}
-				if err := q.mem.grow(rowBytes(r)); err != nil {
-					return err
-				}
 				out = append(out, r)
+			}
+			if err := q.mem.grow(ownAll(vals)); err != nil {
+				return err
 			}
 		}
 		perSeg[seg] = out

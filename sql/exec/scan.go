@@ -3,6 +3,7 @@ package exec
 import (
 	"context"
 	"strings"
+	"unsafe"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/basaltdb/basalt/coldata"
@@ -382,6 +383,35 @@ func (o *scanOp) Next(ctx context.Context) ([]Row, error) {
 			return o.out, nil
 		}
 	}
+}
+
+// ownAll makes vals own their strings, arrays and objects, which alias
+// a batch's buffers: the strings are copied into one allocation. It
+// returns the rows' size for the memory budget (rowBytes, 40 bytes a
+// value).
+func ownAll(vals []types.Value) int64 {
+	n := 0
+	for _, v := range vals {
+		if v.Kind() == types.KindString {
+			n += len(v.Str())
+		}
+	}
+	size := int64(40*len(vals) + n)
+	buf := make([]byte, n)
+	for j, v := range vals {
+		switch v.Kind() {
+		case types.KindString:
+			if str := v.Str(); len(str) > 0 {
+				k := copy(buf, str)
+				vals[j] = types.String(unsafe.String(&buf[0], k))
+				buf = buf[k:]
+			}
+		case types.KindArray, types.KindObject:
+			vals[j] = v.Clone()
+			size += int64(len(vals[j].JSON()))
+		}
+	}
+	return size
 }
 
 func own(v types.Value) types.Value {
