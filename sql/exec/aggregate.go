@@ -3,8 +3,10 @@ package exec
 import (
 	"context"
 	"math"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/basaltdb/basalt/sql/fn"
 	"github.com/basaltdb/basalt/sql/plan"
@@ -304,20 +306,58 @@ func (t *groupTable) rows() ([]Row, error) {
 		}
 		t.order = append(t.order, g)
 	}
-	rows := make([]Row, 0, len(t.order))
-	for _, g := range t.order {
-		row := make(Row, 0, len(g.key)+len(g.accs))
-		row = append(row, g.key...)
-		for _, a := range g.accs {
-			v, err := a.result()
-			if err != nil {
-				return nil, err
+	rows := make([]Row, len(t.order))
+	// Percentiles select among their values: the groups' results are
+	// worked out by a goroutine per core.
+	parts := 1
+	if len(t.order) > 1 && t.heavyResults() {
+		parts = min(runtime.GOMAXPROCS(0), len(t.order))
+	}
+	errs := make([]error, parts)
+	var wg sync.WaitGroup
+	for p := range parts {
+		lo, hi := p*len(t.order)/parts, (p+1)*len(t.order)/parts
+		work := func() {
+			for i, g := range t.order[lo:hi] {
+				row := make(Row, 0, len(g.key)+len(g.accs))
+				row = append(row, g.key...)
+				for _, a := range g.accs {
+					v, err := a.result()
+					if err != nil {
+						errs[p] = err
+						return
+					}
+					row = append(row, v)
+				}
+				rows[lo+i] = row
 			}
-			row = append(row, v)
 		}
-		rows = append(rows, row)
+		if p == parts-1 {
+			work()
+			continue
+		}
+		wg.Add(1)
+		go func() { defer wg.Done(); work() }()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
 	}
 	return rows, nil
+}
+
+// heavyResults reports whether working out a group's results costs more
+// than reading a counter: percentiles select among their values.
+func (t *groupTable) heavyResults() bool {
+	for _, s := range t.specs {
+		switch s.call.Name {
+		case "percentile_cont", "percentile_disc", "approx_percentile":
+			return true
+		}
+	}
+	return false
 }
 
 func (o *aggOp) Next(ctx context.Context) ([]Row, error) {

@@ -3,6 +3,7 @@ package exec
 import (
 	"context"
 	"runtime"
+	"slices"
 
 	"github.com/basaltdb/basalt/coldata"
 	"github.com/basaltdb/basalt/sql/fn"
@@ -52,7 +53,40 @@ func (q *Query) newAggScan(n *plan.Aggregate, s *plan.Scan) (Operator, error) {
 	}
 	o := &aggScanOp{q: q, n: n, scan: sc.(*scanOp)}
 	o.scan.st = st
+	o.scan.lazy = o.lazyPaths()
 	return o, nil
+}
+
+// lazyPaths marks the scan paths that only filter conjuncts a zone map can
+// prove read (`_event_time > x` under a GROUP BY of other columns): blocks
+// the zone map answers for never decode them. nil when there are none, or
+// when rows are read whole (expression keys, row-wise filter conjuncts).
+func (o *aggScanOp) lazyPaths() []bool {
+	d := o.directPlan()
+	f, err := o.scan.compileVecFilter(o.q, o.scan.n.Filter)
+	if d == nil || d.keyExprs || err != nil || f == nil || f.rest != nil {
+		return nil
+	}
+	lazy := make([]bool, len(o.scan.paths))
+	for _, k := range f.kernels {
+		if k.path != "" {
+			lazy[k.vec] = true
+		}
+	}
+	for _, k := range f.kernels {
+		if k.path == "" {
+			lazy[k.vec] = false
+		}
+	}
+	for _, v := range append(append([]int{d.truncVec}, d.keyVecs...), d.argVecs...) {
+		if v >= 0 {
+			lazy[v] = false
+		}
+	}
+	if !slices.Contains(lazy, true) {
+		return nil
+	}
+	return lazy
 }
 
 // aggWorker aggregates the segments it takes into its own table.
@@ -626,6 +660,11 @@ func (w *aggWorker) scanSegment(ctx context.Context, scan *scanOp, seg int, v *s
 		w.st.BlocksRead++
 		n := b.Selected()
 		w.st.RowsScanned += int64(n)
+		if scan.lazy != nil && !w.filter.provesAll(b) {
+			if err := sc.Load(); err != nil {
+				return err
+			}
+		}
 		if w.direct != nil {
 			if err := w.foldDirect(b, scan); err != nil {
 				return err

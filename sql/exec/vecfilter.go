@@ -29,6 +29,7 @@ type vecKernel struct {
 	// run keeps the rows (positions in the batch) the conjunct is true
 	// for, reusing rows' array.
 	run func(b *coldata.Batch, rows []int) []int
+	vec int // the batch vector it reads
 	// A comparison of column path with constant c, which zone maps can
 	// prove true for a whole block; path is empty for other conjuncts.
 	path string
@@ -51,6 +52,27 @@ func (f *vecFilter) forSegment(v *storage.SegmentView) {
 		}
 		f.zones = append(f.zones, z)
 	}
+}
+
+// proves reports whether the zone map proves kernel k for every row of
+// the block of batch b.
+func (f *vecFilter) proves(k int, b *coldata.Batch) bool {
+	block := b.Start / index.BlockRows
+	return k < len(f.zones) && block < len(f.zones[k]) && zoneProves(f.zones[k][block], f.kernels[k].op, f.kernels[k].c)
+}
+
+// provesAll reports whether the zone map proves every conjunct for the
+// block of batch b, so the columns they read need not be decoded.
+func (f *vecFilter) provesAll(b *coldata.Batch) bool {
+	if f.rest != nil {
+		return false
+	}
+	for k := range f.kernels {
+		if !f.proves(k, b) {
+			return false
+		}
+	}
+	return true
 }
 
 // zoneProves reports whether every row of a block with zone z satisfies
@@ -148,7 +170,7 @@ func kernelFor(e plan.Expr, vec func(plan.Expr) int, path func(int) string) (vec
 		if col < 0 || !ok || op == "" {
 			return vecKernel{}, false
 		}
-		return vecKernel{run: cmpKernel(col, op, c.V), path: path(col), op: op, c: c.V}, true
+		return vecKernel{run: cmpKernel(col, op, c.V), vec: col, path: path(col), op: op, c: c.V}, true
 	case *plan.Like:
 		col := vec(e.X)
 		p, ok := e.Pattern.(*plan.Const)
@@ -167,7 +189,7 @@ func kernelFor(e plan.Expr, vec func(plan.Expr) int, path func(int) string) (vec
 		if err != nil {
 			return vecKernel{}, false // the row evaluator reports it
 		}
-		return vecKernel{run: likeKernel(col, m, e.Not)}, true
+		return vecKernel{run: likeKernel(col, m, e.Not), vec: col}, true
 	}
 	return vecKernel{}, false
 }
@@ -298,12 +320,11 @@ func (f *vecFilter) apply(b *coldata.Batch, fill func(i int) Row) ([]int, error)
 			rows = append(rows, i)
 		}
 	}
-	block := b.Start / index.BlockRows
 	for ki, k := range f.kernels {
 		if len(rows) == 0 {
 			break
 		}
-		if ki < len(f.zones) && block < len(f.zones[ki]) && zoneProves(f.zones[ki][block], k.op, k.c) {
+		if f.proves(ki, b) {
 			continue
 		}
 		rows = k.run(b, rows)
