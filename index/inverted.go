@@ -445,6 +445,53 @@ func (ir *InvertedReader) lookupSpan(p Predicate, span TermSpan, dst, candidates
 	return nil
 }
 
+// EachPosting calls fn with every term, its row count and its first row,
+// in order, until fn returns false. The term bytes are only valid during
+// the call.
+func (ir *InvertedReader) EachPosting(fn func(term []byte, count int, first uint32) bool) error {
+	var ferr error
+	for b := range ir.firsts {
+		more, err := ir.scanBlock(b, func(term []byte, p posting) bool {
+			first := p.row
+			switch {
+			case p.inline != nil:
+				first = p.inline[0]
+			case p.count > 1:
+				if first, ferr = ir.firstRow(p); ferr != nil {
+					return false
+				}
+			}
+			return fn(term, int(p.count), first)
+		})
+		if err != nil {
+			return err
+		}
+		if ferr != nil {
+			return ferr
+		}
+		if !more {
+			return nil
+		}
+	}
+	return nil
+}
+
+// firstRow returns the least row of a posting stored as a bitmap.
+func (ir *InvertedReader) firstRow(p posting) (uint32, error) {
+	buf := make([]byte, p.len)
+	if _, err := ir.r.ReadAt(buf, ir.off+int64(p.off)); err != nil {
+		return 0, fmt.Errorf("read posting list: %w", err)
+	}
+	bm := roaring.New()
+	if _, err := bm.FromBuffer(buf); err != nil {
+		return 0, fmt.Errorf("%w: posting list: %v", ErrCorruptIndex, err)
+	}
+	if bm.GetCardinality() != p.count {
+		return 0, fmt.Errorf("%w: posting list has %d rows, term says %d", ErrCorruptIndex, bm.GetCardinality(), p.count)
+	}
+	return bm.Minimum(), nil
+}
+
 // EachTerm calls fn with every term and its row count, in order. The term
 // bytes are only valid during the call.
 func (ir *InvertedReader) EachTerm(fn func(term []byte, count int)) error {

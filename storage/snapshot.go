@@ -241,6 +241,56 @@ func (v *SegmentView) Deleted() *roaring.Bitmap {
 	return v.deleted
 }
 
+// ValueCount is a distinct value of a column in a segment, how many rows
+// hold it and the first of them.
+type ValueCount struct {
+	Value types.Value
+	Rows  int
+	First int
+}
+
+// ValueCounts returns the distinct values of the scalar column path with
+// their row counts and first rows, in value order, when the segment's
+// inverted index alone answers that: a sealed segment without deleted rows
+// whose every row holds a scalar at path, none a float (ints and floats
+// share terms), and no string cut short in its term. False otherwise.
+func (v *SegmentView) ValueCounts(path string) ([]ValueCount, bool, error) {
+	if v.h.file == nil || v.ndel > 0 || v.rows != v.h.file.NumRows() {
+		return nil, false, nil
+	}
+	kinds, ok := v.h.file.FieldKinds(path)
+	if !ok {
+		return nil, false, nil
+	}
+	var scalar uint64
+	for k, n := range kinds {
+		kind := types.Kind(k)
+		if n > 0 && (kind == types.KindFloat || kind == types.KindUndefined || !kind.IsScalar()) {
+			return nil, false, nil
+		}
+		scalar += n
+	}
+	if scalar != uint64(v.rows) {
+		return nil, false, nil
+	}
+	var out []ValueCount
+	total, whole := 0, true
+	err := v.h.file.EachPosting(path, func(term []byte, count int, first uint32) bool {
+		val, ok := index.DecodeTerm(term)
+		if !ok || index.MaybeTruncated(term) {
+			whole = false
+			return false
+		}
+		out = append(out, ValueCount{Value: val, Rows: count, First: int(first)})
+		total += count
+		return true
+	})
+	if err != nil || !whole || total != v.rows {
+		return nil, false, err
+	}
+	return out, true, nil
+}
+
 // LiveRows returns the visible rows that are not deleted.
 func (v *SegmentView) LiveRows() int {
 	return v.rows - int(v.Deleted().GetCardinality())

@@ -284,7 +284,11 @@ func (t *groupTable) merge(o *groupTable) {
 			t.order = append(t.order, og)
 			continue
 		}
-		g.first = min(g.first, og.first)
+		if og.first < g.first {
+			// The group shows its first row's key: 1.0 or 1, whichever
+			// came first, as a serial scan would.
+			g.first, g.key = og.first, og.key
+		}
 		for i, a := range g.accs {
 			a.(merger).merge(og.accs[i])
 		}

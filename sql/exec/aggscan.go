@@ -642,9 +642,59 @@ func (w *aggWorker) lookup(b *coldata.Batch, i int) (*group, error) {
 	return t.newGroup(string(t.kbuf), w.kvals)
 }
 
+// countFromIndex folds segment v from its inverted index when that alone
+// answers: COUNT(*)s grouped by one column, every row of v passing the
+// scan's filter (its zone maps prove each conjunct) and the index holding
+// a whole term for every row (see SegmentView.ValueCounts). A value's rows
+// are counted without reading a block. False when the segment must be
+// scanned.
+func (w *aggWorker) countFromIndex(scan *scanOp, v *storage.SegmentView) (bool, error) {
+	d := w.direct
+	if d == nil || !w.onlyCounts || len(d.keyVecs) != 1 || d.keyVecs[0] < 0 || d.truncVec >= 0 || len(scan.n.Index) > 0 || !v.Sealed() {
+		return false, nil
+	}
+	if scan.n.HasTime {
+		if lo, hi := v.EventTimeRange(); lo < scan.n.TimeLo || hi > scan.n.TimeHi {
+			return false, nil
+		}
+	}
+	if w.filter != nil {
+		w.filter.forSegment(v)
+		if !w.filter.provesSegment(v) {
+			return false, nil
+		}
+	}
+	vals, ok, err := v.ValueCounts(scan.paths[d.keyVecs[0]])
+	if err != nil || !ok {
+		return false, err
+	}
+	t := w.table
+	for _, vc := range vals {
+		t.pos = w.seg | int64(vc.First)
+		w.kvals[0] = vc.Value
+		t.kbuf = appendKey(t.kbuf[:0], vc.Value)
+		g := t.groups[string(t.kbuf)]
+		if g == nil {
+			if g, err = t.newGroup(string(t.kbuf), w.kvals); err != nil {
+				return false, err
+			}
+		}
+		g.first = min(g.first, t.pos)
+		for _, acc := range g.accs {
+			acc.(*countAcc).n += int64(vc.Rows)
+		}
+	}
+	w.st.RowsScanned += int64(v.NumRows())
+	w.st.Rows += int64(v.NumRows())
+	return true, nil
+}
+
 // scanSegment folds the rows of segment v.
 func (w *aggWorker) scanSegment(ctx context.Context, scan *scanOp, seg int, v *storage.SegmentView) error {
 	w.seg = int64(seg) << 32
+	if ok, err := w.countFromIndex(scan, v); err != nil || ok {
+		return err
+	}
 	sc, err := scan.openView(ctx, v, &w.st, w.filter)
 	if err != nil || sc == nil {
 		return err

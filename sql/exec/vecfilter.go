@@ -61,6 +61,26 @@ func (f *vecFilter) proves(k int, b *coldata.Batch) bool {
 	return k < len(f.zones) && block < len(f.zones[k]) && zoneProves(f.zones[k][block], f.kernels[k].op, f.kernels[k].c)
 }
 
+// provesSegment reports whether the zone maps prove every conjunct for
+// every row of segment v (after forSegment(v)).
+func (f *vecFilter) provesSegment(v *storage.SegmentView) bool {
+	if f.rest != nil {
+		return false
+	}
+	blocks := (v.NumRows() + index.BlockRows - 1) / index.BlockRows
+	for k := range f.kernels {
+		if k >= len(f.zones) || len(f.zones[k]) < blocks {
+			return false
+		}
+		for _, z := range f.zones[k][:blocks] {
+			if !zoneProves(z, f.kernels[k].op, f.kernels[k].c) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // provesAll reports whether the zone map proves every conjunct for the
 // block of batch b, so the columns they read need not be decoded.
 func (f *vecFilter) provesAll(b *coldata.Batch) bool {

@@ -584,6 +584,20 @@ func (r *Reader) verify(ipath string, p index.Predicate, cand, dst *roaring.Bitm
 	return nil
 }
 
+// EachPosting calls fn with every term of index path ipath, its row count
+// and its first row, in term order, until fn returns false. Nothing when
+// the path has no index.
+func (r *Reader) EachPosting(ipath string, fn func(term []byte, count int, first uint32) bool) error {
+	ir, err := r.invertedReader(ipath)
+	if err != nil || ir == nil {
+		return err
+	}
+	if err := ir.EachPosting(fn); err != nil {
+		return fmt.Errorf("segment %q index %q: %w", r.name, ipath, err)
+	}
+	return nil
+}
+
 // NumTerms returns the distinct terms of an index path (0 when absent).
 func (r *Reader) NumTerms(ipath string) int { return int(r.indexes[ipath].terms) }
 
