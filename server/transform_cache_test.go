@@ -112,3 +112,83 @@ func pgRows(t *testing.T, ctx context.Context, conn *pgx.Conn, q string) string 
 	}
 	return b.String()
 }
+
+// TestRollupStarHidesMeta: a rollup keeps its aggregate states under
+// _meta.rollup, but `SELECT *` shows only the user's fields over HTTP and
+// over the PostgreSQL protocol, as does the catalog client tools read;
+// named, _meta is still there, and the rollup still folds.
+func TestRollupStarHidesMeta(t *testing.T) {
+	s, err := Start(Config{DataDir: t.TempDir(), HTTPAddr: "127.0.0.1:0", Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Shutdown()
+	base := "http://" + s.HTTPAddr() + "/v1/orgs/self"
+	body := `{"name":"per_k","field_mapping_query":{"sql":"SELECT k, COUNT(*) AS n, AVG(v) AS mean, APPROX_COUNT_DISTINCT(u) AS users FROM _input GROUP BY k"}}`
+	if code := httpJSON(t, "POST", base+"/ws/commons/collections", body, nil); code != 200 {
+		t.Fatalf("create: HTTP %d", code)
+	}
+	write := func(docs string) {
+		t.Helper()
+		if code := httpJSON(t, "POST", base+"/ws/commons/collections/per_k/docs", `{"data":[`+docs+`]}`, nil); code != 200 {
+			t.Fatalf("write: HTTP %d", code)
+		}
+	}
+	write(`{"k":"a","v":1,"u":"x"},{"k":"a","v":2,"u":"y"},{"k":"b","v":5,"u":"x"}`)
+	write(`{"k":"a","v":6,"u":"x"}`)
+
+	var q struct {
+		Results      []map[string]any `json:"results"`
+		ColumnFields []struct {
+			Name string `json:"name"`
+		} `json:"column_fields"`
+	}
+	if code := httpJSON(t, "POST", base+"/queries", `{"sql":{"query":"SELECT * FROM per_k ORDER BY k"}}`, &q); code != 200 || len(q.Results) != 2 {
+		t.Fatalf("HTTP SELECT *: %d %+v", code, q)
+	}
+	for _, r := range q.Results {
+		if _, ok := r["_meta"]; ok {
+			t.Errorf("HTTP SELECT * shows _meta: %v", r)
+		}
+	}
+	for _, c := range q.ColumnFields {
+		if c.Name == "_meta" {
+			t.Errorf("HTTP SELECT * has a _meta column: %+v", q.ColumnFields)
+		}
+	}
+	if a := q.Results[0]; fmt.Sprintf("%v %v %v %v", a["k"], a["n"], a["mean"], a["users"]) != "a 3 3 2" {
+		t.Errorf("group a: %v", a)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, fmt.Sprintf("postgres://u@%s/basalt?sslmode=disable", s.PGAddr()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, "SELECT * FROM per_k ORDER BY k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range rows.FieldDescriptions() {
+		names = append(names, f.Name)
+	}
+	rows.Close()
+	if got := strings.Join(names, ","); got != "_id,_event_time,k,mean,n,users" {
+		t.Errorf("pgwire SELECT * columns: %s", got)
+	}
+	if got := pgRows(t, ctx, conn, "SELECT column_name FROM information_schema.columns WHERE table_name = 'per_k' ORDER BY column_name"); strings.Contains(got, "_meta") {
+		t.Errorf("information_schema.columns shows _meta:\n%s", got)
+	}
+	// Named, the states are there (AVG keeps a sum and a count).
+	if got := pgRows(t, ctx, conn, "SELECT k FROM per_k WHERE _meta.rollup IS NOT NULL ORDER BY k"); got != "a\nb\n" {
+		t.Errorf("_meta.rollup named: %q", got)
+	}
+	// And the rollup still folds into the same documents.
+	write(`{"k":"b","v":7,"u":"z"}`)
+	if got := pgRows(t, ctx, conn, "SELECT k, n, mean, users FROM per_k ORDER BY k"); got != "a 3 3 2\nb 2 6 2\n" {
+		t.Errorf("after another fold:\n%s", got)
+	}
+}
