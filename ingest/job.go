@@ -183,5 +183,11 @@ func (j *Job) SetProgress(bytesRead, bytesTotal, objectsDone, objectsTotal int64
 	})
 }
 
+// SetInFlight reports the records a source has read and not committed yet
+// (Status.InFlightBytes, InFlightRecords).
+func (j *Job) SetInFlight(bytes, records int64) {
+	j.status.update(func(s *Status) { s.InFlightBytes, s.InFlightRecords = bytes, records })
+}
+
 // Decoder returns JSON decoders that enforce the engine's limits.
 func (j *Job) Decoder() *types.Decoder { return types.NewDecoder(j.m.eng.Limits()) }

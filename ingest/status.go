@@ -44,6 +44,11 @@ type Status struct {
 	// total. ObjectsDone of ObjectsTotal objects are read to the end.
 	BytesRead, BytesTotal     int64
 	ObjectsDone, ObjectsTotal int64
+	// InFlightBytes and InFlightRecords are a Kafka source's records
+	// polled and handed on to be decoded and committed, not committed yet:
+	// the memory a backlog takes while the collection writes slower than
+	// the topic delivers (bounded by the connector's byte budget).
+	InFlightBytes, InFlightRecords int64
 }
 
 // statusBox is a Status shared between a job and readers.
