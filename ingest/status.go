@@ -36,8 +36,11 @@ type Status struct {
 	// written, records that could not be decoded, documents the write
 	// rejected.
 	Records, Documents, BadRecords, ErrorDocuments int64
-	// Replaced counts documents that replaced one with the same _id.
+	// Replaced counts documents that replaced one with the same _id;
+	// Deleted, documents a file source deleted because the object they
+	// were read from was rewritten and read again.
 	Replaced   int64
+	Deleted    int64
 	Partitions []PartitionStatus
 	// BytesRead and BytesTotal are a file or S3 source's progress: bytes
 	// of its listed objects read (as stored, compressed or not) and their
