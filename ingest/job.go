@@ -114,7 +114,10 @@ func (j *Job) WriteReplacing(ctx context.Context, stale []string, recs []Record,
 	for i, p := range pos {
 		cks[i] = storage.Checkpoint{Source: j.CheckpointPrefix() + p.Name, Value: strconv.AppendInt(nil, p.Offset, 10)}
 	}
-	res, _, err := j.m.eng.WriteAt(ctx, j.Collection.Workspace, j.Collection.Name, ops, cks)
+	// By ID: a job that outlives its collection (restarted by a reconcile
+	// while the collection was being dropped) must not write into one
+	// created again under the same name, with the old field mapping query.
+	res, _, err := j.m.eng.WriteAtCollection(ctx, j.Collection, ops, cks)
 	if err != nil {
 		return j.gone(err)
 	}
