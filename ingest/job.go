@@ -64,8 +64,20 @@ type Position struct {
 // go to the error collection first (by a deterministic _id, so a replay
 // overwrites them). Only a failure of the whole batch is returned.
 func (j *Job) Write(ctx context.Context, recs []Record, pos []Position) error {
+	return j.WriteReplacing(ctx, nil, recs, pos)
+}
+
+// WriteReplacing is Write that first deletes the documents stale, by the
+// _ids DerivedIDs returned, in the same atomic batch: a file source reading
+// an object again after it was rewritten removes what the earlier version
+// left (a document the batch writes again under the same _id is replaced).
+// An _id already gone is no error.
+func (j *Job) WriteReplacing(ctx context.Context, stale []string, recs []Record, pos []Position) error {
 	var bad []Record
-	ops := make([]storage.WriteOp, 0, len(recs))
+	ops := make([]storage.WriteOp, 0, len(stale)+len(recs))
+	for _, id := range stale {
+		ops = append(ops, storage.WriteOp{Kind: storage.OpDelete, ID: id})
+	}
 	prefix := j.Source.ID + ":"
 	tr, err := j.m.transforms.ForCollection(j.Collection)
 	if err != nil {
@@ -102,10 +114,20 @@ func (j *Job) Write(ctx context.Context, recs []Record, pos []Position) error {
 	for i, p := range pos {
 		cks[i] = storage.Checkpoint{Source: j.CheckpointPrefix() + p.Name, Value: strconv.AppendInt(nil, p.Offset, 10)}
 	}
-	res, _, err := j.m.eng.WriteAt(ctx, j.Collection.Workspace, j.Collection.Name, ops, cks)
+	// By ID: a job that outlives its collection (restarted by a reconcile
+	// while the collection was being dropped) must not write into one
+	// created again under the same name, with the old field mapping query.
+	res, _, err := j.m.eng.WriteAtCollection(ctx, j.Collection, ops, cks)
 	if err != nil {
 		return j.gone(err)
 	}
+	deleted := 0
+	for _, r := range res[:len(stale)] {
+		if r.Err == nil && r.Status == storage.StatusDeleted {
+			deleted++
+		}
+	}
+	res = res[len(stale):]
 	failed, replaced := 0, 0
 	for _, r := range res {
 		switch {
@@ -125,6 +147,7 @@ func (j *Job) Write(ctx context.Context, recs []Record, pos []Position) error {
 		s.BadRecords += int64(len(bad))
 		s.ErrorDocuments += int64(failed)
 		s.Replaced += int64(replaced)
+		s.Deleted += int64(deleted)
 		if len(recs) > 0 {
 			s.LastProcessedAt = now
 		}
@@ -158,6 +181,25 @@ func (j *Job) gone(err error) error {
 	return err
 }
 
+// DerivedIDs returns the _ids of the collection's documents that the
+// source derived from a record position starting with position (see
+// Record.Position): for a file source, the documents without an _id of
+// their own read from one object. Documents that carried their own _id,
+// and rollup groups, are not among them.
+func (j *Job) DerivedIDs(position string) ([]string, error) {
+	snap, err := j.m.eng.Snapshot(j.Collection.Workspace, j.Collection.Name)
+	if err != nil {
+		return nil, j.gone(err)
+	}
+	defer snap.Close()
+	var ids []string
+	err = snap.IDsWithPrefix(j.Source.ID+":"+position, func(id string) error {
+		ids = append(ids, id)
+		return nil
+	})
+	return ids, err
+}
+
 // SetState reports the source's state ("" message when all is well).
 func (j *Job) SetState(state, msg string) {
 	j.status.update(func(s *Status) { s.setState(state, msg, time.Now()) })
@@ -181,6 +223,12 @@ func (j *Job) SetProgress(bytesRead, bytesTotal, objectsDone, objectsTotal int64
 		s.BytesRead, s.BytesTotal = bytesRead, bytesTotal
 		s.ObjectsDone, s.ObjectsTotal = objectsDone, objectsTotal
 	})
+}
+
+// SetInFlight reports the records a source has read and not committed yet
+// (Status.InFlightBytes, InFlightRecords).
+func (j *Job) SetInFlight(bytes, records int64) {
+	j.status.update(func(s *Status) { s.InFlightBytes, s.InFlightRecords = bytes, records })
 }
 
 // Decoder returns JSON decoders that enforce the engine's limits.

@@ -40,6 +40,10 @@ type Config struct {
 	// Backoff after a connector fails: doubling from MinBackoff up to
 	// MaxBackoff.
 	MinBackoff, MaxBackoff time.Duration
+	// Transforms compiles the collections' field mapping queries; a
+	// server shares one among every ingest path (nil: the manager makes
+	// its own).
+	Transforms *transform.Cache
 }
 
 // Manager runs the collections' sources.
@@ -77,11 +81,14 @@ func New(cfg Config) *Manager {
 	if cfg.MaxBackoff == 0 {
 		cfg.MaxBackoff = 30 * time.Second
 	}
+	if cfg.Transforms == nil {
+		cfg.Transforms = transform.NewCache()
+	}
 	return &Manager{
 		cfg: cfg, eng: cfg.Engine, log: cfg.Logger, metrics: newMetrics(cfg.Registerer),
 		quit: make(chan struct{}), done: make(chan struct{}),
 		jobs: map[string]*running{}, statuses: map[string]*statusBox{},
-		transforms: transform.NewCache(),
+		transforms: cfg.Transforms,
 	}
 }
 

@@ -36,14 +36,22 @@ type Status struct {
 	// written, records that could not be decoded, documents the write
 	// rejected.
 	Records, Documents, BadRecords, ErrorDocuments int64
-	// Replaced counts documents that replaced one with the same _id.
+	// Replaced counts documents that replaced one with the same _id;
+	// Deleted, documents a file source deleted because the object they
+	// were read from was rewritten and read again.
 	Replaced   int64
+	Deleted    int64
 	Partitions []PartitionStatus
 	// BytesRead and BytesTotal are a file or S3 source's progress: bytes
 	// of its listed objects read (as stored, compressed or not) and their
 	// total. ObjectsDone of ObjectsTotal objects are read to the end.
 	BytesRead, BytesTotal     int64
 	ObjectsDone, ObjectsTotal int64
+	// InFlightBytes and InFlightRecords are a Kafka source's records
+	// polled and handed on to be decoded and committed, not committed yet:
+	// the memory a backlog takes while the collection writes slower than
+	// the topic delivers (bounded by the connector's byte budget).
+	InFlightBytes, InFlightRecords int64
 }
 
 // statusBox is a Status shared between a job and readers.

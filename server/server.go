@@ -81,18 +81,21 @@ func (c *Config) EnsureDefaults() {
 
 // Server is a running node.
 type Server struct {
-	cfg      Config
-	log      *slog.Logger
-	engine   *storage.Engine
-	httpLn   net.Listener
-	httpSrv  *http.Server
-	api      *httpapi.API
-	pgLn     net.Listener
-	pg       *pgwire.Server
-	keys     *auth.Store
-	sources  *ingest.Manager
-	registry *prometheus.Registry
-	served   chan error
+	cfg     Config
+	log     *slog.Logger
+	engine  *storage.Engine
+	httpLn  net.Listener
+	httpSrv *http.Server
+	api     *httpapi.API
+	pgLn    net.Listener
+	pg      *pgwire.Server
+	keys    *auth.Store
+	sources *ingest.Manager
+	// transforms is the field mapping query cache shared by the ingest
+	// paths.
+	transforms *transform.Cache
+	registry   *prometheus.Registry
+	served     chan error
 }
 
 // Start opens the engine and starts listening. It returns once the node is
@@ -139,27 +142,32 @@ func Start(cfg Config) (*Server, error) {
 	if cfg.PGAuth == nil && keys.Required() {
 		cfg.PGAuth = newKeyAuthenticator(keys, tlsCfg)
 	}
+	// One cache of compiled field mapping queries for every ingest path
+	// (HTTP writes, SQL INSERT and COPY, sources): a collection's query is
+	// compiled once, and all paths see the same entry.
+	transforms := transform.NewCache()
 	sources := ingest.New(ingest.Config{
-		Engine: eng, Logger: cfg.Logger, Registerer: reg,
+		Engine: eng, Logger: cfg.Logger, Registerer: reg, Transforms: transforms,
 		Connectors: map[string]ingest.Connector{
 			catalog.KindKafka: kafka.Connector(kafka.Options{}),
 			catalog.KindS3:    filesource.Connector(filesource.Options{}),
 			catalog.KindFile:  filesource.Connector(filesource.Options{}),
 		},
 	})
-	api := httpapi.New(httpapi.Config{Engine: eng, Logger: cfg.Logger, MaxBodyBytes: cfg.MaxBodyBytes, Gatherer: reg, Registerer: reg, Pprof: cfg.Pprof, Keys: keys, Sources: sources})
+	api := httpapi.New(httpapi.Config{Engine: eng, Logger: cfg.Logger, MaxBodyBytes: cfg.MaxBodyBytes, Gatherer: reg, Registerer: reg, Pprof: cfg.Pprof, Keys: keys, Sources: sources, Transforms: transforms})
 	s := &Server{
-		cfg:      cfg,
-		log:      cfg.Logger,
-		engine:   eng,
-		httpLn:   ln,
-		registry: reg,
-		keys:     keys,
-		sources:  sources,
-		api:      api,
-		served:   make(chan error, 2),
-		pgLn:     pgLn,
-		pg:       pgwire.New(pgwire.Config{Engine: eng, Logger: cfg.Logger, TLS: tlsCfg, Auth: cfg.PGAuth, Transformer: transform.NewCache()}),
+		cfg:        cfg,
+		log:        cfg.Logger,
+		engine:     eng,
+		httpLn:     ln,
+		registry:   reg,
+		keys:       keys,
+		sources:    sources,
+		transforms: transforms,
+		api:        api,
+		served:     make(chan error, 2),
+		pgLn:       pgLn,
+		pg:         pgwire.New(pgwire.Config{Engine: eng, Logger: cfg.Logger, TLS: tlsCfg, Auth: cfg.PGAuth, Transformer: transforms}),
 		httpSrv: &http.Server{
 			Handler:           api,
 			ReadHeaderTimeout: 10 * time.Second,

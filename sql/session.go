@@ -360,6 +360,9 @@ func (s *Session) describe(ctx context.Context, d *ast.Describe) (*Result, error
 	total := t.RowCount()
 	for _, f := range fields {
 		p, err := types.ParsePath(f.Path)
+		if err == nil && len(p) > 0 && !p[0].Wildcard && p[0].Name == plan.MetaField {
+			continue // Basalt's own metadata, not the user's schema
+		}
 		var parts []types.Value
 		if err == nil {
 			for _, e := range p {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/basaltdb/basalt/catalog"
 	"github.com/basaltdb/basalt/storage/kv"
 	"github.com/cockroachdb/pebble/v2"
 )
@@ -35,6 +36,28 @@ func (e *Engine) WriteAt(ctx context.Context, ws, name string, ops []WriteOp, ck
 		}
 	}
 	return e.writeTo(ctx, c, ws, name, ops, false, cks)
+}
+
+// WriteAtCollection is WriteAt to the collection whose record is col, by
+// its ID: once that collection is dropped the write fails with
+// catalog.ErrNotFound, even when another collection was created under the
+// same name since. An ingest job holds its collection's record (its field
+// mapping query, its sources) for as long as it runs, and must not write
+// into a successor of the same name with them.
+func (e *Engine) WriteAtCollection(ctx context.Context, col catalog.Collection, ops []WriteOp, cks []Checkpoint) ([]WriteResult, uint64, error) {
+	c, err := e.collection(col.Workspace, col.Name)
+	if err != nil {
+		return nil, 0, err
+	}
+	if c.id != col.ID {
+		return nil, 0, fmt.Errorf("%w: collection %q in workspace %q was dropped (it was created again since)", catalog.ErrNotFound, col.Name, col.Workspace)
+	}
+	for _, ck := range cks {
+		if ck.Source == "" {
+			return nil, 0, fmt.Errorf("storage: checkpoint without a source name")
+		}
+	}
+	return e.writeTo(ctx, c, col.Workspace, col.Name, ops, false, cks)
 }
 
 // Checkpoints returns the committed positions of a collection whose source

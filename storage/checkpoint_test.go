@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strconv"
@@ -83,4 +84,44 @@ func TestCheckpointsCommitWithDocuments(t *testing.T) {
 		t.Fatalf("after delete: %q", ck)
 	}
 	e.Close()
+}
+
+// TestWriteAtCollectionByID: a write by a dropped collection's record
+// fails with ErrNotFound, and writes nothing, even once a collection of the
+// same name exists again.
+func TestWriteAtCollectionByID(t *testing.T) {
+	ctx := context.Background()
+	e := openTestEngine(t, vfs.NewMem())
+	defer e.Close()
+	old, err := e.CreateCollection("commons", catalog.CollectionSpec{Name: "k"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := WriteOp{Kind: OpUpsert, Doc: mustDoc(t, `{"_id":"a"}`)}
+	ck := []Checkpoint{{Source: "s/0", Value: []byte("1")}}
+	if _, _, err := e.WriteAtCollection(ctx, old, []WriteOp{doc}, ck); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.DropCollection("commons", "k"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.WriteAtCollection(ctx, old, []WriteOp{doc}, ck); !errors.Is(err, catalog.ErrNotFound) {
+		t.Fatalf("write to the dropped collection: %v", err)
+	}
+	cur, err := e.CreateCollection("commons", catalog.CollectionSpec{Name: "k"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.WriteAtCollection(ctx, old, []WriteOp{doc}, ck); !errors.Is(err, catalog.ErrNotFound) {
+		t.Fatalf("write by the dropped collection's record to its successor: %v", err)
+	}
+	if st, err := e.Stats("commons", "k"); err != nil || st.DocCount != 0 {
+		t.Fatalf("the successor holds %+v (%v)", st, err)
+	}
+	if cks, err := e.Checkpoints("commons", "k", ""); err != nil || len(cks) != 0 {
+		t.Fatalf("the successor has checkpoints %v (%v)", cks, err)
+	}
+	if _, _, err := e.WriteAtCollection(ctx, cur, []WriteOp{doc}, ck); err != nil {
+		t.Fatal(err)
+	}
 }

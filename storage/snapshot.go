@@ -138,6 +138,26 @@ func (s *Snapshot) Get(id string) (types.Value, bool, error) {
 	return val, true, nil
 }
 
+// IDsWithPrefix calls fn with the _id of every live document whose _id
+// starts with prefix, in _id order, from the primary-key index at the
+// snapshot's commit. fn returning an error stops the scan with it. An
+// ingest source finds with it the documents it derived from one object
+// (their _ids share the object's prefix) when the object was rewritten.
+func (s *Snapshot) IDsWithPrefix(prefix string, fn func(id string) error) error {
+	if s.kv == nil {
+		return nil
+	}
+	start := kv.PKKey(nil, s.coll.id, prefix)
+	end := prefixEnd(start)
+	if prefix == "" {
+		_, end = kv.TableSpan(kv.TablePK, s.coll.id)
+	}
+	base := len(kv.PKKey(nil, s.coll.id, ""))
+	return kv.Scan(s.kv.snap, start, end, func(key, _ []byte) error {
+		return fn(string(key[base:]))
+	})
+}
+
 // Doc returns the document of a row of the view (deleted rows included).
 func (v *SegmentView) Doc(row int) (types.Value, error) {
 	if row < 0 || row >= v.rows {

@@ -8,7 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // Stdin is the location that names standard input (Config.Stdin).
@@ -24,6 +26,12 @@ type Object struct {
 	// Size is the object's size in bytes as stored (compressed, for .gz),
 	// or -1 when unknown (stdin).
 	Size int64
+	// Version tells this version of the object from another one stored
+	// under the same name, as of the listing: for S3 its ETag, size and
+	// modification time; for a file its size and modification time (to the
+	// nanosecond the file system keeps). "" when unknown (stdin). A
+	// watching source reads an object again when its version changes.
+	Version string
 
 	bucket, key string // for S3 objects
 }
@@ -129,8 +137,13 @@ func listLocal(loc string) ([]Object, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, Object{Name: abs, Size: st.Size()})
+		out = append(out, Object{Name: abs, Size: st.Size(), Version: fileVersion(st.Size(), st.ModTime())})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
+}
+
+// fileVersion is the Version of a file of size bytes last modified at mod.
+func fileVersion(size int64, mod time.Time) string {
+	return strconv.FormatInt(size, 10) + " " + mod.UTC().Format(time.RFC3339Nano)
 }

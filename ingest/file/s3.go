@@ -105,7 +105,8 @@ func (c *s3Client) list(ctx context.Context, loc string) ([]Object, error) {
 		if strings.HasSuffix(info.Key, "/") {
 			continue // a "directory" marker
 		}
-		o := Object{Name: "s3://" + bucket + "/" + info.Key, Size: info.Size, bucket: bucket, key: info.Key}
+		o := Object{Name: "s3://" + bucket + "/" + info.Key, Size: info.Size, bucket: bucket, key: info.Key,
+			Version: info.ETag + " " + fileVersion(info.Size, info.LastModified)}
 		switch {
 		case glob != "":
 			if ok, _ := path.Match(glob, info.Key); ok {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"math"
 	"path"
@@ -34,6 +35,10 @@ type Options struct {
 	// kept in _meta.bad. A failure elsewhere in the object (a connection
 	// cut while reading) starts the count again.
 	ObjectAttempts int
+	// staleDeletes bounds the deletes of a rewritten object's earlier
+	// documents committed with its first batch (default maxStaleDeletes;
+	// tests lower it).
+	staleDeletes int
 }
 
 func (o *Options) ensureDefaults() {
@@ -48,6 +53,9 @@ func (o *Options) ensureDefaults() {
 	}
 	if o.ObjectAttempts == 0 {
 		o.ObjectAttempts = 3
+	}
+	if o.staleDeletes == 0 {
+		o.staleDeletes = maxStaleDeletes
 	}
 }
 
@@ -112,11 +120,37 @@ type loader struct {
 	where string
 	dec   *types.Decoder
 
-	pos map[string]int64 // object → committed checkpoint
+	pos map[string]int64 // object (and versionKey(object)) → committed checkpoint
+	// rewritten holds the objects whose listed version is not the one
+	// their checkpoint was read from: they are read again from the start.
+	rewritten map[string]bool
 }
 
+// versionPrefix starts the name of the checkpoint that keeps which version
+// of an object (file.Object.Version, hashed) its position belongs to. No
+// object name starts so: they are s3:// URLs and absolute paths.
+const versionPrefix = "version "
+
+func versionKey(object string) string { return versionPrefix + object }
+
+// versionOf is the checkpoint value of an object's version, and false when
+// the listing does not tell versions apart.
+func versionOf(o file.Object) (int64, bool) {
+	if o.Version == "" {
+		return 0, false
+	}
+	h := fnv.New64a()
+	h.Write([]byte(o.Version))
+	return int64(h.Sum64()), true
+}
+
+// maxStaleDeletes bounds the deletes of a rewritten object's earlier
+// documents committed in one write: those beyond it are deleted ahead of
+// the object's first batch, in writes of their own.
+const maxStaleDeletes = 10000
+
 func newLoader(j *ingest.Job, opts Options, f *failures) (*loader, error) {
-	l := &loader{j: j, opts: opts, failures: f, dec: j.Decoder(), keep: func(string) bool { return true }}
+	l := &loader{j: j, opts: opts, failures: f, dec: j.Decoder(), keep: func(string) bool { return true }, rewritten: map[string]bool{}}
 	switch {
 	case j.Source.S3 != nil:
 		in := j.Integration.S3
@@ -176,10 +210,16 @@ func (l *loader) run(ctx context.Context) error {
 			l.j.SetState(ingest.StateError, err.Error())
 			return err
 		}
-		var pending []file.Object
-		for _, o := range objs {
-			if l.pos[o.Name] != Done {
-				pending = append(pending, o)
+		pending, adopt := l.pending(objs)
+		if len(adopt) > 0 {
+			if err := l.j.Write(ctx, nil, adopt); err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+				return err
+			}
+			for _, p := range adopt {
+				l.pos[p.Name] = p.Offset
 			}
 		}
 		l.progress(objs, "", 0)
@@ -202,6 +242,34 @@ func (l *loader) run(ctx context.Context) error {
 		case <-time.After(l.opts.Interval):
 		}
 	}
+}
+
+// pending returns the listed objects to read: those not read to the end,
+// and those rewritten since (a version other than the one their checkpoint
+// was read from; they are marked in l.rewritten, and read from their
+// start). It also returns the versions to record for objects read to the
+// end before versions were kept: their version as listed now is taken for
+// the one read, rather than reading every object again after an upgrade.
+func (l *loader) pending(objs []file.Object) (pending []file.Object, adopt []ingest.Position) {
+	for _, o := range objs {
+		off, started := l.pos[o.Name]
+		ver, known := versionOf(o)
+		stored, kept := l.pos[versionKey(o.Name)]
+		switch {
+		case started && known && kept && stored != ver:
+			if !l.rewritten[o.Name] {
+				l.j.Log.Info("object rewritten since it was read; reading it again", "object", o.Name, "version", o.Version)
+			}
+			l.rewritten[o.Name] = true
+			delete(l.pos, o.Name)
+			pending = append(pending, o)
+		case started && known && !kept && off == Done:
+			adopt = append(adopt, ingest.Position{Name: versionKey(o.Name), Offset: ver})
+		case off != Done:
+			pending = append(pending, o)
+		}
+	}
+	return pending, adopt
 }
 
 // listTimeout bounds one listing, so an endpoint that does not answer
@@ -289,15 +357,43 @@ func (l *loader) load(ctx context.Context, o file.Object, objs []file.Object) er
 	}
 	defer it.Close()
 	failKey := l.j.Source.ID + "\x00" + o.Name
-	b := &batch{last: -1}
-	commit := func(offset int64) error {
-		if len(b.recs) == 0 && offset == b.last && offset != Done {
-			return nil
-		}
-		if err := l.j.Write(ctx, b.recs, []ingest.Position{{Name: o.Name, Offset: offset}}); err != nil {
+	// Every commit records the version read along with the position.
+	pos := []ingest.Position{{Name: o.Name}}
+	if ver, ok := versionOf(o); ok {
+		pos = append(pos, ingest.Position{Name: versionKey(o.Name), Offset: ver})
+	}
+	// A rewritten object replaces the documents its earlier version left
+	// (by their derived _ids): deleted with its first batch, atomically
+	// with it and with the position that says the new version is being
+	// read. Until then a restart sees the old version's checkpoint and
+	// starts over, so deleting ahead is safe.
+	var stale []string
+	if l.rewritten[o.Name] {
+		ids, err := l.j.DerivedIDs(file.IDPrefix(o.Name) + "-")
+		if err != nil {
 			return err
 		}
-		l.pos[o.Name] = offset
+		for n := l.opts.staleDeletes; len(ids) > n; ids = ids[n:] {
+			if err := l.j.WriteReplacing(ctx, ids[:n], nil, nil); err != nil {
+				return err
+			}
+		}
+		stale = ids
+	}
+	b := &batch{last: -1}
+	commit := func(offset int64) error {
+		if len(b.recs) == 0 && offset == b.last && offset != Done && stale == nil {
+			return nil
+		}
+		pos[0].Offset = offset
+		if err := l.j.WriteReplacing(ctx, stale, b.recs, pos); err != nil {
+			return err
+		}
+		stale = nil
+		delete(l.rewritten, o.Name)
+		for _, p := range pos {
+			l.pos[p.Name] = p.Offset
+		}
 		read, _ := it.Progress()
 		l.progress(objs, o.Name, read)
 		*b = batch{last: b.last}

@@ -18,10 +18,22 @@
 // after the source id), so a batch replayed after a crash replaces the
 // same documents rather than adding them again: exactly-once.
 //
-// An object is loaded once: one that is rewritten or appended to after it
-// was read to the end is not read again.
+// Versions. Next to each object's checkpoint the job keeps, under
+// "version " + name, a hash of the version it was read from
+// (file.Object.Version: S3's ETag, size and modification time, a file's
+// size and modification time), committed with every batch. An object
+// listed with another version was rewritten in place: it is read again
+// from its start, and the documents its earlier version left under derived
+// _ids (found by their _id prefix, Job.DerivedIDs) are deleted in the same
+// atomic write as the new version's first batch and its position
+// (Job.WriteReplacing; beyond maxStaleDeletes, the rest ahead of it). Until
+// that write a restart still sees the old version's checkpoint and starts
+// over; after it, it resumes the new version. A document with its own _id
+// is replaced by it and stays if the new version lacks it, and a rollup
+// collection folds the new version on top of the old: neither can be
+// taken back by _id prefix.
 //
-//	List ──objects──► not Done? ──file.Iterator(After: checkpoint)──► batch
-//	                                                                    │
-//	                        Job.Write(records, {object: last offset | Done})
+//	List ──objects──► not Done, or another version? ──file.Iterator(After: checkpoint)──► batch
+//	                                                                                        │
+//	      Job.WriteReplacing(stale ids, records, {object: last offset | Done, version: hash})
 package filesource

@@ -59,6 +59,13 @@ type consumer struct {
 	adm    *kadm.Client
 	decode decodeFunc
 	budget *byteBudget
+	// inflight counts the records handed to partition workers and not
+	// committed (or dropped) yet, as Status.InFlightBytes and
+	// InFlightRecords show them: the real bytes, where the budget counts
+	// at most its total for one batch.
+	inflightMu      sync.Mutex
+	inflightBytes   int64
+	inflightRecords int64
 
 	mu        sync.Mutex
 	topicID   kadm.TopicID    // the topic's id when first seen
@@ -447,17 +454,22 @@ func (c *consumer) consume(ctx context.Context) error {
 					w.run(ctx, errc)
 				}()
 			}
-			taken, err := c.budget.acquire(ctx, recordBytes(fp.Records))
+			size := recordBytes(fp.Records)
+			taken, err := c.budget.acquire(ctx, size)
 			if err != nil {
 				stop = err
 				return
 			}
+			n := int64(len(fp.Records))
+			c.noteInFlight(size, n)
 			select {
-			case w.queue <- polledBatch{records: fp.Records, bytes: taken}:
+			case w.queue <- polledBatch{records: fp.Records, bytes: taken, size: size}:
 			case err := <-errc:
+				c.noteInFlight(-size, -n)
 				c.budget.release(taken)
 				stop = err
 			case <-ctx.Done():
+				c.noteInFlight(-size, -n)
 				c.budget.release(taken)
 				stop = ctx.Err()
 			}
@@ -469,6 +481,16 @@ func (c *consumer) consume(ctx context.Context) error {
 			return stop
 		}
 	}
+}
+
+// noteInFlight adds to the records handed to partition workers and not
+// committed yet, and publishes the totals.
+func (c *consumer) noteInFlight(bytes, records int64) {
+	c.inflightMu.Lock()
+	defer c.inflightMu.Unlock()
+	c.inflightBytes += bytes
+	c.inflightRecords += records
+	c.j.SetInFlight(c.inflightBytes, c.inflightRecords)
 }
 
 // workerQueue is how many polled batches a partition worker may hold

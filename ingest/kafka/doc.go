@@ -5,7 +5,13 @@
 // through a schema registry) and hands them to the ingest job, which
 // commits the documents and the next offsets in one atomic batch.
 //
-// Flow control is the poll loop itself: a batch is decoded and committed
-// before the next poll, and franz-go fetches at most FetchMaxBytes ahead,
-// so a topic faster than Basalt builds lag in Kafka, not memory here.
+// Flow control: the poll loop hands each partition's records to that
+// partition's worker, which decodes one batch while it commits the one
+// before (partition.go); a worker holds at most workerQueue polled batches
+// besides those two, the records polled and not committed are bounded by
+// a byte budget across partitions (budget.go, Options.InFlightBytes), and
+// franz-go fetches at most FetchMaxBytes ahead of the poll. When the
+// collection writes slower than the topic delivers the poll loop waits, so
+// the backlog builds lag in Kafka, not memory here; the source's status
+// shows the lag and the records in flight.
 package kafka

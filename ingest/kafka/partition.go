@@ -25,10 +25,11 @@ type partitionWorker struct {
 }
 
 // polledBatch is a partition's records from one poll, with the bytes they
-// took from the consumer's budget.
+// took from the consumer's budget and their real size.
 type polledBatch struct {
 	records []*kgo.Record
 	bytes   int64
+	size    int64
 }
 
 // decodedBatch is a batch ready to commit.
@@ -37,6 +38,8 @@ type decodedBatch struct {
 	dec   *types.Decoder
 	next  int64 // the partition's next offset once committed
 	bytes int64 // taken from the budget, given back once committed
+	size  int64 // the records' real size
+	n     int64 // how many records
 }
 
 func newPartitionWorker(c *consumer, partition int32) *partitionWorker {
@@ -55,18 +58,18 @@ func (w *partitionWorker) run(ctx context.Context, errc chan<- error) {
 		defer close(decoded)
 		for pb := range w.queue {
 			if ctx.Err() != nil {
-				w.c.budget.release(pb.bytes)
+				w.drop(pb.bytes, pb.size, int64(len(pb.records)))
 				continue // drain: the batches are not committed
 			}
 			var dec *types.Decoder
 			select {
 			case dec = <-w.decoders:
 			case <-ctx.Done():
-				w.c.budget.release(pb.bytes)
+				w.drop(pb.bytes, pb.size, int64(len(pb.records)))
 				continue
 			}
 			b := w.decode(dec, pb.records)
-			b.bytes = pb.bytes
+			b.bytes, b.size, b.n = pb.bytes, pb.size, int64(len(pb.records))
 			decoded <- b
 		}
 	}()
@@ -81,8 +84,15 @@ func (w *partitionWorker) run(ctx context.Context, errc chan<- error) {
 		}
 		b.dec.Reset()
 		w.decoders <- b.dec
-		w.c.budget.release(b.bytes)
+		w.drop(b.bytes, b.size, b.n)
 	}
+}
+
+// drop forgets a batch committed or given up: its bytes go back to the
+// budget and leave the in-flight counts.
+func (w *partitionWorker) drop(taken, size, n int64) {
+	w.c.noteInFlight(-size, -n)
+	w.c.budget.release(taken)
 }
 
 func (w *partitionWorker) decode(dec *types.Decoder, records []*kgo.Record) decodedBatch {

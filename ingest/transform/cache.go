@@ -3,6 +3,7 @@ package transform
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	"github.com/basaltdb/basalt/catalog"
 	"github.com/basaltdb/basalt/storage"
@@ -10,43 +11,58 @@ import (
 )
 
 // Cache holds the compiled transformation of each collection, so that
-// every ingest path (the HTTP write API, Kafka and other sources) compiles
-// a collection's field mapping query once. Safe for concurrent use.
+// every ingest path (the HTTP write API, SQL INSERT and COPY over the
+// PostgreSQL protocol, Kafka and file sources) compiles a collection's
+// field mapping query once: a server builds one and hands it to all of
+// them. Safe for concurrent use.
+//
+// Entries are keyed by collection ID and checked against the query text.
+// Collection IDs are never reused and a collection's query is fixed at
+// creation, so a collection dropped and created again under the same name
+// gets an entry of its own, compiled from its own query, on every path at
+// once; Forget only frees the memory of a dropped collection's entry.
 type Cache struct {
 	mu sync.Mutex
-	m  map[uint64]cached
+	m  map[uint64]*cached
+	// compiles counts compilations, for tests and metrics: once per
+	// collection (and per query text) when the paths share the cache.
+	compiles atomic.Int64
 }
 
+// cached is one collection's entry. Concurrent first uses of a collection
+// (a source's first batch racing an HTTP write) wait for one compilation
+// rather than each compiling.
 type cached struct {
-	sql string
-	t   *Transform
+	sql  string
+	once sync.Once
+	t    *Transform
+	err  error
 }
 
 // NewCache returns an empty cache.
-func NewCache() *Cache { return &Cache{m: map[uint64]cached{}} }
+func NewCache() *Cache { return &Cache{m: map[uint64]*cached{}} }
 
 // ForCollection returns col's transformation, or nil when it has none.
-// Collection IDs are never reused, and a cached entry is only used for the
-// same query text, so a dropped and recreated collection gets its own.
 func (c *Cache) ForCollection(col catalog.Collection) (*Transform, error) {
 	if col.FieldMappingQuery == "" {
 		return nil, nil
 	}
 	c.mu.Lock()
 	e, ok := c.m[col.ID]
-	c.mu.Unlock()
-	if ok && e.sql == col.FieldMappingQuery {
-		return e.t, nil
+	if !ok || e.sql != col.FieldMappingQuery {
+		e = &cached{sql: col.FieldMappingQuery}
+		c.m[col.ID] = e
 	}
-	t, err := Compile(col.FieldMappingQuery)
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	c.m[col.ID] = cached{sql: col.FieldMappingQuery, t: t}
 	c.mu.Unlock()
-	return t, nil
+	e.once.Do(func() {
+		c.compiles.Add(1)
+		e.t, e.err = Compile(e.sql)
+	})
+	return e.t, e.err
 }
+
+// Compiles returns how many times the cache compiled a query.
+func (c *Cache) Compiles() int64 { return c.compiles.Load() }
 
 // Forget drops a collection's entry (when it is dropped).
 func (c *Cache) Forget(id uint64) {

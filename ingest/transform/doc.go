@@ -15,7 +15,8 @@
 // key, and each batch's partial aggregates are folded into it by a
 // storage.OpFold inside the collection's committer. The aggregate states
 // (exact sum and count for AVG, a HyperLogLog sketch for
-// APPROX_COUNT_DISTINCT) are kept in the document under `_meta.rollup`, so
+// APPROX_COUNT_DISTINCT) are kept in the document under `_meta.rollup`
+// (which `SELECT *` leaves out: sql/plan.MetaField), so
 // a fold is a pure function of the stored document and the batch, and
 // lands in the same atomic commit as the batch (and the source offsets an
 // ingest source commits with it): a batch is counted once or not at all.

@@ -16,6 +16,8 @@ import (
 	"github.com/basaltdb/basalt/sql"
 	"github.com/basaltdb/basalt/storage"
 	"github.com/basaltdb/basalt/types"
+	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Node is an engine with an ingest manager running some connectors.
@@ -29,12 +31,27 @@ type Node struct {
 // (by source kind), with short backoffs.
 func Open(t testing.TB, dir string, connectors map[string]ingest.Connector) *Node {
 	t.Helper()
-	eng, err := storage.Open(storage.Options{Dir: dir, Logger: slog.New(slog.DiscardHandler)})
+	return OpenWith(t, dir, connectors, Options{})
+}
+
+// Options are what OpenWith changes of Open's node.
+type Options struct {
+	// FS is the engine's file system (nil: the operating system's): a test
+	// can make the disk slow or failing under the collections.
+	FS vfs.FS
+	// Registerer receives the engine's and the manager's metrics.
+	Registerer prometheus.Registerer
+}
+
+// OpenWith is Open with options.
+func OpenWith(t testing.TB, dir string, connectors map[string]ingest.Connector, opts Options) *Node {
+	t.Helper()
+	eng, err := storage.Open(storage.Options{Dir: dir, FS: opts.FS, Logger: slog.New(slog.DiscardHandler), Registerer: opts.Registerer})
 	if err != nil {
 		t.Fatal(err)
 	}
 	mgr := ingest.New(ingest.Config{
-		Engine: eng, Logger: slog.New(slog.DiscardHandler), Connectors: connectors,
+		Engine: eng, Logger: slog.New(slog.DiscardHandler), Connectors: connectors, Registerer: opts.Registerer,
 		MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond,
 	})
 	mgr.Start()

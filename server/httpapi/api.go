@@ -56,6 +56,10 @@ type Config struct {
 	// Sources runs collection sources (nil: sources are accepted and
 	// shown, but nothing consumes them).
 	Sources Sources
+	// Transforms compiles the collections' field mapping queries; a
+	// server shares one with its other ingest paths (nil: the API makes
+	// its own).
+	Transforms *transform.Cache
 }
 
 // EnsureDefaults fills unset fields.
@@ -65,6 +69,9 @@ func (c *Config) EnsureDefaults() {
 	}
 	if c.MaxBodyBytes == 0 {
 		c.MaxBodyBytes = 64 << 20
+	}
+	if c.Transforms == nil {
+		c.Transforms = transform.NewCache()
 	}
 	if c.MaxRunningQueries <= 0 {
 		c.MaxRunningQueries = 4 * runtime.GOMAXPROCS(0)
@@ -109,7 +116,7 @@ type apiMetrics struct {
 // New returns the API handler.
 func New(cfg Config) *API {
 	cfg.EnsureDefaults()
-	a := &API{cfg: cfg, eng: cfg.Engine, log: cfg.Logger, limits: cfg.Engine.Limits(), mux: http.NewServeMux(), transforms: transform.NewCache()}
+	a := &API{cfg: cfg, eng: cfg.Engine, log: cfg.Logger, limits: cfg.Engine.Limits(), mux: http.NewServeMux(), transforms: cfg.Transforms}
 	a.queries = newQueryRegistry(cfg)
 	a.queries.transformer = a.transforms
 	a.metrics = &apiMetrics{

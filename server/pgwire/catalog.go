@@ -12,6 +12,7 @@ import (
 	"github.com/basaltdb/basalt/catalog"
 	"github.com/basaltdb/basalt/sql/ast"
 	"github.com/basaltdb/basalt/sql/sqlerr"
+	"github.com/basaltdb/basalt/storage"
 	"github.com/basaltdb/basalt/types"
 )
 
@@ -178,6 +179,9 @@ func (e *catalogEnv) fieldsOf(col catalog.Collection) []field {
 				continue
 			}
 			name := p[0].Name
+			if name == storage.FieldMeta {
+				continue // Basalt's own metadata: `*` does not show it either
+			}
 			agg, ok := top[name]
 			if !ok {
 				agg = &[types.NumKinds]bool{}

@@ -285,8 +285,16 @@ func (b *Binder) funcTable(sc *scope, input Node, f *ast.FuncTable) (Node, error
 	return nil, sqlerr.New(sqlerr.FeatureNotSupported, "function %s in FROM is not supported", f.Func.Name)
 }
 
+// MetaField is the reserved top-level field where Basalt keeps its own
+// metadata in a document (a rollup's aggregate states, under
+// _meta.rollup). `*` does not expand to it, nor do DESCRIBE and the
+// PostgreSQL catalog show it (as Rockset hides its _meta): a user's
+// `SELECT *` shows the user's fields. Naming it (`SELECT _meta.rollup`)
+// still reads it.
+const MetaField = "_meta"
+
 // expandStar returns the columns of `*` or `t.*`: for a collection, one
-// column per top-level field any document has.
+// column per top-level field any document has, but MetaField.
 func (b *Binder) expandStar(sc *scope, table string) ([]OutCol, error) {
 	var out []OutCol
 	found := table == ""
@@ -303,6 +311,9 @@ func (b *Binder) expandStar(sc *scope, table string) ([]OutCol, error) {
 		seen := map[string]bool{}
 		for _, p := range t.scan.Table.Paths() {
 			top := topField(p)
+			if top == MetaField {
+				continue
+			}
 			if !seen[top] {
 				seen[top] = true
 				tops = append(tops, top)
