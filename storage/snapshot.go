@@ -269,12 +269,14 @@ type ValueCount struct {
 	First int
 }
 
-// ValueCounts returns the distinct values of the scalar column path with
-// their row counts and first rows, in value order, when the segment's
-// inverted index alone answers that: a sealed segment without deleted rows
-// whose every row holds a scalar at path, none a float (ints and floats
-// share terms), and no string cut short in its term. False otherwise.
-func (v *SegmentView) ValueCounts(path string) ([]ValueCount, bool, error) {
+// ValueCounts returns the distinct values of column path with their row
+// counts and first rows, in value order, when the segment's inverted index
+// alone answers that: a sealed segment without deleted rows, no array or
+// object at path, and no string cut short in its term. With whole, every
+// row must hold a value and none a float (ints and floats share terms, so
+// a float 1.0 would come back as the int 1); without, rows lacking one are
+// left out and integral floats come back as ints. False otherwise.
+func (v *SegmentView) ValueCounts(path string, whole bool) ([]ValueCount, bool, error) {
 	if v.h.file == nil || v.ndel > 0 || v.rows != v.h.file.NumRows() {
 		return nil, false, nil
 	}
@@ -284,28 +286,34 @@ func (v *SegmentView) ValueCounts(path string) ([]ValueCount, bool, error) {
 	}
 	var scalar uint64
 	for k, n := range kinds {
-		kind := types.Kind(k)
-		if n > 0 && (kind == types.KindFloat || kind == types.KindUndefined || !kind.IsScalar()) {
+		switch kind := types.Kind(k); {
+		case n == 0:
+		case kind == types.KindUndefined:
+			if whole {
+				return nil, false, nil
+			}
+		case !kind.IsScalar(), kind == types.KindFloat && whole:
 			return nil, false, nil
+		default:
+			scalar += n
 		}
-		scalar += n
 	}
-	if scalar != uint64(v.rows) {
+	if whole && scalar != uint64(v.rows) {
 		return nil, false, nil
 	}
 	var out []ValueCount
-	total, whole := 0, true
+	total, complete := 0, true
 	err := v.h.file.EachPosting(path, func(term []byte, count int, first uint32) bool {
 		val, ok := index.DecodeTerm(term)
 		if !ok || index.MaybeTruncated(term) {
-			whole = false
+			complete = false
 			return false
 		}
 		out = append(out, ValueCount{Value: val, Rows: count, First: int(first)})
 		total += count
 		return true
 	})
-	if err != nil || !whole || total != v.rows {
+	if err != nil || !complete || uint64(total) != scalar {
 		return nil, false, err
 	}
 	return out, true, nil

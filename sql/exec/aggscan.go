@@ -318,6 +318,11 @@ func (w *aggWorker) foldBatch(b *coldata.Batch, rows []int) error {
 			return w.countByCode(b, vec, rows)
 		}
 	}
+	if d := w.direct; w.onlyCounts && d.truncVec >= 0 && d.truncWidth > 0 {
+		if vec := &b.Vecs[d.truncVec]; vecKind(vec) == types.KindTimestamp {
+			return w.countByBucket(b, vec, rows)
+		}
+	}
 	gs, err := w.groupsOf(b, rows)
 	if err != nil {
 		return err
@@ -578,11 +583,70 @@ func vecKind(v *coldata.Vec) types.Kind {
 	return types.KindUndefined
 }
 
+// countByBucket folds a batch into COUNT(*) aggregates grouped by
+// date_trunc of a fixed width over a timestamp vector: rows come mostly in
+// time order, so the rows of a run in one bucket are counted together and
+// added to its group at once.
+func (w *aggWorker) countByBucket(b *coldata.Batch, vec *coldata.Vec, rows []int) error {
+	width := w.direct.truncWidth
+	var start, end int64
+	run, first := 0, -1
+	flush := func() error {
+		if run == 0 {
+			return nil
+		}
+		g, err := w.bucketGroup(b, start, first)
+		if err != nil {
+			return err
+		}
+		for _, acc := range g.accs {
+			acc.(*countAcc).n += int64(run)
+		}
+		return nil
+	}
+	for _, i := range rows {
+		ts := vec.I64[i]
+		if run > 0 && ts >= start && ts < end {
+			run++
+			continue
+		}
+		if err := flush(); err != nil {
+			return err
+		}
+		var err error
+		if start, err = fn.TruncTimestamp(w.direct.truncUnit, ts); err != nil {
+			return err
+		}
+		end, run, first = start+width, 1, i
+	}
+	return flush()
+}
+
+// bucketGroup returns the group of the bucket starting at start, whose
+// first row in the batch is i.
+func (w *aggWorker) bucketGroup(b *coldata.Batch, start int64, i int) (*group, error) {
+	if g := w.intGroups[start]; g != nil {
+		return g, nil
+	}
+	t := w.table
+	t.pos = w.seg | int64(b.Start+i)
+	w.kvals[0] = types.Timestamp(start)
+	t.kbuf = appendKey(t.kbuf[:0], w.kvals[0])
+	g := t.groups[string(t.kbuf)]
+	if g == nil {
+		var err error
+		if g, err = t.newGroup(string(t.kbuf), w.kvals); err != nil {
+			return nil, err
+		}
+	}
+	w.intGroups[start] = g
+	return g, nil
+}
+
 // truncGroups finds the groups of date_trunc(unit, ts) for a vector of
 // timestamps: rows arrive mostly in time order, so most share the previous
 // row's bucket; others are found by bucket start.
 func (w *aggWorker) truncGroups(b *coldata.Batch, vec *coldata.Vec, rows []int) ([]*group, error) {
-	t := w.table
 	gs := w.gs[:0]
 	var last *group
 	var lastStart, lastEnd int64
@@ -601,18 +665,10 @@ func (w *aggWorker) truncGroups(b *coldata.Batch, vec *coldata.Vec, rows []int) 
 		}
 		lastEnd = start + width
 		if last == nil || start != lastStart {
-			last, lastStart = w.intGroups[start], start
-			if last == nil {
-				t.pos = w.seg | int64(b.Start+i)
-				w.kvals[0] = types.Timestamp(start)
-				t.kbuf = appendKey(t.kbuf[:0], w.kvals[0])
-				if last = t.groups[string(t.kbuf)]; last == nil {
-					if last, err = t.newGroup(string(t.kbuf), w.kvals); err != nil {
-						return nil, err
-					}
-				}
-				w.intGroups[start] = last
+			if last, err = w.bucketGroup(b, start, i); err != nil {
+				return nil, err
 			}
+			lastStart = start
 		}
 		gs = append(gs, last)
 	}
@@ -643,33 +699,89 @@ func (w *aggWorker) lookup(b *coldata.Batch, i int) (*group, error) {
 }
 
 // countFromIndex folds segment v from its inverted index when that alone
-// answers: COUNT(*)s grouped by one column, every row of v passing the
-// scan's filter (its zone maps prove each conjunct) and the index holding
-// a whole term for every row (see SegmentView.ValueCounts). A value's rows
-// are counted without reading a block. False when the segment must be
-// scanned.
+// answers: COUNT(*)s grouped by at most one column, where the filter's
+// conjuncts are either proven for every row of v by its zone maps or read
+// only that column (the only column any conjunct reads, without keys). The
+// conjuncts then run once per distinct value of the column, and each
+// passing value's rows are counted without reading a block (see
+// SegmentView.ValueCounts for when the index has them all). False when the
+// segment must be scanned.
 func (w *aggWorker) countFromIndex(scan *scanOp, v *storage.SegmentView) (bool, error) {
 	d := w.direct
-	if d == nil || !w.onlyCounts || len(d.keyVecs) != 1 || d.keyVecs[0] < 0 || d.truncVec >= 0 || len(scan.n.Index) > 0 || !v.Sealed() {
+	if d == nil || !w.onlyCounts || d.truncVec >= 0 || len(d.keyVecs) > 1 || len(scan.n.Index) > 0 || !v.Sealed() {
 		return false, nil
+	}
+	keyed := len(d.keyVecs) == 1
+	col := -1 // the column whose values decide
+	if keyed {
+		if col = d.keyVecs[0]; col < 0 {
+			return false, nil
+		}
 	}
 	if scan.n.HasTime {
 		if lo, hi := v.EventTimeRange(); lo < scan.n.TimeLo || hi > scan.n.TimeHi {
 			return false, nil
 		}
 	}
-	if w.filter != nil {
-		w.filter.forSegment(v)
-		if !w.filter.provesSegment(v) {
+	var pending []int // the conjuncts to run on the values
+	if f := w.filter; f != nil {
+		if f.rest != nil {
 			return false, nil
 		}
+		f.forSegment(v)
+		for k, kn := range f.kernels {
+			if f.provesSegment(k, v) {
+				continue
+			}
+			if col < 0 {
+				col = kn.vec
+			}
+			if kn.vec != col {
+				return false, nil
+			}
+			pending = append(pending, k)
+		}
 	}
-	vals, ok, err := v.ValueCounts(scan.paths[d.keyVecs[0]])
+	if col < 0 {
+		// No keys, and every row passes: the live rows.
+		return true, w.countRows(v.LiveRows(), w.seg)
+	}
+	// Without keys the values only decide which rows pass: rows without
+	// one, or holding floats, may be left to the index's silence.
+	vals, ok, err := v.ValueCounts(scan.paths[col], keyed)
 	if err != nil || !ok {
 		return false, err
 	}
+	pass := make([]int, len(vals))
+	for i := range pass {
+		pass[i] = i
+	}
+	if len(pending) > 0 {
+		b := &coldata.Batch{Length: len(vals), Vecs: make([]coldata.Vec, len(scan.paths))}
+		for _, vc := range vals {
+			b.Vecs[col].Append(vc.Value)
+		}
+		for _, k := range pending {
+			pass = w.filter.kernels[k].run(b, pass)
+		}
+	}
+	w.st.RowsScanned += int64(v.NumRows())
+	if !keyed {
+		rows, first := 0, int64(-1)
+		for _, i := range pass {
+			rows += vals[i].Rows
+			if first < 0 || int64(vals[i].First) < first {
+				first = int64(vals[i].First)
+			}
+		}
+		if rows == 0 {
+			return true, nil
+		}
+		return true, w.countRows(rows, w.seg|first)
+	}
 	t := w.table
-	for _, vc := range vals {
+	for _, i := range pass {
+		vc := vals[i]
 		t.pos = w.seg | int64(vc.First)
 		w.kvals[0] = vc.Value
 		t.kbuf = appendKey(t.kbuf[:0], vc.Value)
@@ -683,10 +795,28 @@ func (w *aggWorker) countFromIndex(scan *scanOp, v *storage.SegmentView) (bool, 
 		for _, acc := range g.accs {
 			acc.(*countAcc).n += int64(vc.Rows)
 		}
+		w.st.Rows += int64(vc.Rows)
 	}
-	w.st.RowsScanned += int64(v.NumRows())
-	w.st.Rows += int64(v.NumRows())
 	return true, nil
+}
+
+// countRows adds n rows, the first at position pos, to the COUNT(*)s of an
+// aggregate without keys.
+func (w *aggWorker) countRows(n int, pos int64) error {
+	if w.only == nil {
+		w.table.pos = pos
+		g, err := w.table.newGroup("", nil)
+		if err != nil {
+			return err
+		}
+		w.only = g
+	}
+	w.only.first = min(w.only.first, pos)
+	for _, acc := range w.only.accs {
+		acc.(*countAcc).n += int64(n)
+	}
+	w.st.Rows += int64(n)
+	return nil
 }
 
 // scanSegment folds the rows of segment v.

@@ -61,21 +61,16 @@ func (f *vecFilter) proves(k int, b *coldata.Batch) bool {
 	return k < len(f.zones) && block < len(f.zones[k]) && zoneProves(f.zones[k][block], f.kernels[k].op, f.kernels[k].c)
 }
 
-// provesSegment reports whether the zone maps prove every conjunct for
-// every row of segment v (after forSegment(v)).
-func (f *vecFilter) provesSegment(v *storage.SegmentView) bool {
-	if f.rest != nil {
+// provesSegment reports whether the zone maps prove conjunct k for every
+// row of segment v (after forSegment(v)).
+func (f *vecFilter) provesSegment(k int, v *storage.SegmentView) bool {
+	blocks := (v.NumRows() + index.BlockRows - 1) / index.BlockRows
+	if k >= len(f.zones) || len(f.zones[k]) < blocks {
 		return false
 	}
-	blocks := (v.NumRows() + index.BlockRows - 1) / index.BlockRows
-	for k := range f.kernels {
-		if k >= len(f.zones) || len(f.zones[k]) < blocks {
+	for _, z := range f.zones[k][:blocks] {
+		if !zoneProves(z, f.kernels[k].op, f.kernels[k].c) {
 			return false
-		}
-		for _, z := range f.zones[k][:blocks] {
-			if !zoneProves(z, f.kernels[k].op, f.kernels[k].c) {
-				return false
-			}
 		}
 	}
 	return true
