@@ -445,15 +445,18 @@ func (ir *InvertedReader) lookupSpan(p Predicate, span TermSpan, dst, candidates
 	return nil
 }
 
-// EachPosting calls fn with every term, its row count and its first row,
-// in order, until fn returns false. The term bytes are only valid during
-// the call.
-func (ir *InvertedReader) EachPosting(fn func(term []byte, count int, first uint32) bool) error {
+// EachPosting calls fn with every term, its row count and, with firsts,
+// its first row (which costs a read of each long posting list; else 0), in
+// order, until fn returns false. The term bytes are only valid during the
+// call.
+func (ir *InvertedReader) EachPosting(firsts bool, fn func(term []byte, count int, first uint32) bool) error {
 	var ferr error
 	for b := range ir.firsts {
 		more, err := ir.scanBlock(b, func(term []byte, p posting) bool {
 			first := p.row
 			switch {
+			case !firsts:
+				first = 0
 			case p.inline != nil:
 				first = p.inline[0]
 			case p.count > 1:

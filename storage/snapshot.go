@@ -274,8 +274,9 @@ type ValueCount struct {
 // alone answers that: a sealed segment without deleted rows, no array or
 // object at path, and no string cut short in its term. With whole, every
 // row must hold a value and none a float (ints and floats share terms, so
-// a float 1.0 would come back as the int 1); without, rows lacking one are
-// left out and integral floats come back as ints. False otherwise.
+// a float 1.0 would come back as the int 1), and each value comes with its
+// first row; without, rows lacking one are left out, integral floats come
+// back as ints and First is 0. False otherwise.
 func (v *SegmentView) ValueCounts(path string, whole bool) ([]ValueCount, bool, error) {
 	if v.h.file == nil || v.ndel > 0 || v.rows != v.h.file.NumRows() {
 		return nil, false, nil
@@ -303,7 +304,7 @@ func (v *SegmentView) ValueCounts(path string, whole bool) ([]ValueCount, bool, 
 	}
 	var out []ValueCount
 	total, complete := 0, true
-	err := v.h.file.EachPosting(path, func(term []byte, count int, first uint32) bool {
+	err := v.h.file.EachPosting(path, whole, func(term []byte, count int, first uint32) bool {
 		val, ok := index.DecodeTerm(term)
 		if !ok || index.MaybeTruncated(term) {
 			complete = false
@@ -317,6 +318,15 @@ func (v *SegmentView) ValueCounts(path string, whole bool) ([]ValueCount, bool, 
 		return nil, false, err
 	}
 	return out, true, nil
+}
+
+// NumTerms returns the distinct terms the segment's index holds for path:
+// 0 for the mutable segment, which has no such count.
+func (v *SegmentView) NumTerms(path string) int {
+	if v.h.file == nil {
+		return 0
+	}
+	return v.h.file.NumTerms(path)
 }
 
 // LiveRows returns the visible rows that are not deleted.

@@ -746,6 +746,11 @@ func (w *aggWorker) countFromIndex(scan *scanOp, v *storage.SegmentView) (bool, 
 		// No keys, and every row passes: the live rows.
 		return true, w.countRows(v.LiveRows(), w.seg)
 	}
+	// Reading the terms pays when values repeat: a column of mostly
+	// distinct values is cheaper scanned.
+	if terms := v.NumTerms(scan.paths[col]); terms == 0 || terms > v.NumRows()/indexCountRatio {
+		return false, nil
+	}
 	// Without keys the values only decide which rows pass: rows without
 	// one, or holding floats, may be left to the index's silence.
 	vals, ok, err := v.ValueCounts(scan.paths[col], keyed)
@@ -767,17 +772,15 @@ func (w *aggWorker) countFromIndex(scan *scanOp, v *storage.SegmentView) (bool, 
 	}
 	w.st.RowsScanned += int64(v.NumRows())
 	if !keyed {
-		rows, first := 0, int64(-1)
+		// One group: its first row orders nothing.
+		rows := 0
 		for _, i := range pass {
 			rows += vals[i].Rows
-			if first < 0 || int64(vals[i].First) < first {
-				first = int64(vals[i].First)
-			}
 		}
 		if rows == 0 {
 			return true, nil
 		}
-		return true, w.countRows(rows, w.seg|first)
+		return true, w.countRows(rows, w.seg)
 	}
 	t := w.table
 	for _, i := range pass {
@@ -799,6 +802,10 @@ func (w *aggWorker) countFromIndex(scan *scanOp, v *storage.SegmentView) (bool, 
 	}
 	return true, nil
 }
+
+// indexCountRatio is the least number of rows per distinct value for
+// which countFromIndex reads a segment's terms rather than its blocks.
+const indexCountRatio = 32
 
 // countRows adds n rows, the first at position pos, to the COUNT(*)s of an
 // aggregate without keys.

@@ -585,14 +585,14 @@ func (r *Reader) verify(ipath string, p index.Predicate, cand, dst *roaring.Bitm
 }
 
 // EachPosting calls fn with every term of index path ipath, its row count
-// and its first row, in term order, until fn returns false. Nothing when
-// the path has no index.
-func (r *Reader) EachPosting(ipath string, fn func(term []byte, count int, first uint32) bool) error {
+// and, with firsts, its first row, in term order, until fn returns false.
+// Nothing when the path has no index.
+func (r *Reader) EachPosting(ipath string, firsts bool, fn func(term []byte, count int, first uint32) bool) error {
 	ir, err := r.invertedReader(ipath)
 	if err != nil || ir == nil {
 		return err
 	}
-	if err := ir.EachPosting(fn); err != nil {
+	if err := ir.EachPosting(firsts, fn); err != nil {
 		return fmt.Errorf("segment %q index %q: %w", r.name, ipath, err)
 	}
 	return nil
