@@ -110,6 +110,11 @@ type aggWorker struct {
 	dictGroups []*group // per dictionary entry of the current batch
 	// onlyCounts: every aggregate is COUNT(*), so countByCode applies.
 	onlyCounts bool
+	// permute: the aggregates do not depend on the order of their rows
+	// (COUNT, PERCENTILE_CONT), so a dictionary-coded batch is folded in
+	// code order, each group's rows together (sortByCode).
+	permute    bool
+	perm       []int
 	dictKeys   [][2]uint64 // COUNT(DISTINCT) keys per dictionary entry
 	codeCounts []int
 	codeFirst  []int
@@ -208,10 +213,13 @@ func (o *aggScanOp) newWorker() (*aggWorker, error) {
 	}
 	w := &aggWorker{scan: o.scan, table: newGroupTable(o.q.mem, keys, specs), row: make(Row, len(o.scan.cols)), direct: o.directPlan()}
 	if w.direct != nil {
-		w.onlyCounts = true
+		w.onlyCounts, w.permute = true, len(o.n.Keys) == 1
 		for _, a := range o.n.Aggs {
 			if a.Name != "count" || !a.Star || a.Distinct || a.Filter != nil {
 				w.onlyCounts = false
+			}
+			if !(a.Name == "count" && !a.Distinct || a.Name == "percentile_cont") {
+				w.permute = false
 			}
 		}
 		w.kvals = make([]types.Value, len(keys))
@@ -352,22 +360,40 @@ func (w *aggWorker) foldBatch(b *coldata.Batch, rows []int) error {
 			if uniform && (kind == types.KindInt || kind == types.KindFloat) && len(w.direct.lead[a]) == 1 {
 				lead := append(w.arg[:0], w.direct.lead[a][0], types.Value{})
 				w.arg = lead
-				for r, g := range gs {
+				for r := 0; r < len(gs); {
+					// A run of rows of one group (rows sorted by code
+					// come in long runs) appends at once.
+					g, end := gs[r], r+1
+					for end < len(gs) && gs[end] == g {
+						end++
+					}
 					p := g.accs[a].(*percentileAcc)
-					if !p.set || p.kind == "percentile_disc" {
+					for ; r < end && (!p.set || p.kind == "percentile_disc"); r++ {
 						lead[1] = vec.Value(rows[r])
 						if err := p.add(lead); err != nil {
 							return err
 						}
+					}
+					if r == end {
 						continue
 					}
+					before := len(p.vals)
+					p.vals = growFloats(p.vals, end-r)
 					if kind == types.KindInt {
-						p.vals = append(p.vals, float64(vec.I64[rows[r]]))
+						for ; r < end; r++ {
+							p.vals = append(p.vals, float64(vec.I64[rows[r]]))
+						}
 					} else {
-						p.vals = append(p.vals, vec.F64[rows[r]])
+						for ; r < end; r++ {
+							p.vals = append(p.vals, vec.F64[rows[r]])
+						}
 					}
-					if err := chargeEvery(p.mem, len(p.vals), 8); err != nil {
-						return err
+					if p.mem != nil {
+						if crossed := len(p.vals)/bufferCharge - before/bufferCharge; crossed > 0 {
+							if err := p.mem.grow(int64(crossed * bufferCharge * 8)); err != nil {
+								return err
+							}
+						}
 					}
 				}
 				continue
@@ -513,6 +539,9 @@ func (w *aggWorker) groupsOf(b *coldata.Batch, rows []int) ([]*group, error) {
 		vec := &b.Vecs[keys[0]]
 		if kind, ok := vec.Uniform(); ok && kind == types.KindString && vec.Dict != nil {
 			// A dictionary-coded block: find each entry's group once.
+			if w.permute {
+				w.sortByCode(vec, rows)
+			}
 			dg := w.dictGroups[:0]
 			for range vec.Dict {
 				dg = append(dg, nil)
@@ -573,6 +602,45 @@ func (w *aggWorker) groupsOf(b *coldata.Batch, rows []int) ([]*group, error) {
 	}
 	w.gs = gs
 	return gs, nil
+}
+
+// growFloats returns v with room for n more values, at least doubling its
+// capacity when it grows (append grows large slices by a quarter, which
+// copies a big group's values many times over).
+func growFloats(v []float64, n int) []float64 {
+	if cap(v)-len(v) >= n {
+		return v
+	}
+	out := make([]float64, len(v), max(2*cap(v), len(v)+n, 64))
+	copy(out, v)
+	return out
+}
+
+// sortByCode reorders rows by their dictionary code in vec, keeping the
+// order of rows with one code: the rows of a group then fold one after the
+// other, with its accumulators in cache, instead of hopping between groups.
+func (w *aggWorker) sortByCode(vec *coldata.Vec, rows []int) {
+	starts := w.codeCounts[:0]
+	for range vec.Dict {
+		starts = append(starts, 0)
+	}
+	for _, i := range rows {
+		starts[vec.Codes[i]]++
+	}
+	pos := 0
+	for c, n := range starts {
+		starts[c] = pos
+		pos += n
+	}
+	perm := w.perm[:0]
+	perm = append(perm, rows...)
+	for _, i := range rows {
+		c := vec.Codes[i]
+		perm[starts[c]] = i
+		starts[c]++
+	}
+	copy(rows, perm)
+	w.perm, w.codeCounts = perm, starts
 }
 
 // vecKind returns the kind of every row of v, undefined when they differ.
