@@ -44,6 +44,26 @@ func TestZoneProvenFilters(t *testing.T) {
 		if got, exp := countsText(res), mapText(want); got != exp {
 			t.Errorf("after doc %d: got\n%s\nwant\n%s", k, got, exp)
 		}
+		// Buckets wider than a block: most blocks are counted whole.
+		for _, unit := range []string{"hour", "day"} {
+			width := map[string]time.Duration{"hour": time.Hour, "day": 24 * time.Hour}[unit]
+			buckets := map[string]int{}
+			for i := k; i < len(docs); i++ {
+				buckets[time.UnixMicro(ts(i)).UTC().Truncate(width).Format("2006-01-02T15:04:05.000000Z")]++
+			}
+			where := fmt.Sprintf(" WHERE _event_time >= TIMESTAMP '%s'", lit(k))
+			if k == 0 {
+				where = ""
+			}
+			q := fmt.Sprintf("SELECT date_trunc('%s', _event_time) AS b, count(*) FROM t%s GROUP BY b", unit, where)
+			res, err := s.Query(ctx, q, Params{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, exp := countsText(res), mapText(buckets); got != exp {
+				t.Errorf("%s: got\n%s\nwant\n%s", q, got, exp)
+			}
+		}
 		// A window, both ends proven or not, and per-minute buckets.
 		hi := min(k+9000, len(docs)-1)
 		minutes := map[string]int{}

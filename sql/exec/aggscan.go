@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/basaltdb/basalt/coldata"
+	"github.com/basaltdb/basalt/index"
 	"github.com/basaltdb/basalt/sql/fn"
 	"github.com/basaltdb/basalt/sql/plan"
 	"github.com/basaltdb/basalt/storage"
@@ -58,35 +59,58 @@ func (q *Query) newAggScan(n *plan.Aggregate, s *plan.Scan) (Operator, error) {
 }
 
 // lazyPaths marks the scan paths that only filter conjuncts a zone map can
-// prove read (`_event_time > x` under a GROUP BY of other columns): blocks
-// the zone map answers for never decode them. nil when there are none, or
-// when rows are read whole (expression keys, row-wise filter conjuncts).
+// prove read (`_event_time > x` under a GROUP BY of other columns), and the
+// timestamp of COUNT(*)s by date_trunc buckets: blocks the zone map answers
+// for never decode them. nil when there are none, or when rows are read
+// whole (expression keys, row-wise filter conjuncts).
 func (o *aggScanOp) lazyPaths() []bool {
 	d := o.directPlan()
+	if d == nil {
+		return nil
+	}
+	bucketed := d.truncVec >= 0 && d.truncWidth > 0 && onlyCountStars(o.n.Aggs)
+	if d.keyExprs && !bucketed {
+		return nil
+	}
 	f, err := o.scan.compileVecFilter(o.q, o.scan.n.Filter)
-	if d == nil || d.keyExprs || err != nil || f == nil || f.rest != nil {
+	if err != nil || f != nil && f.rest != nil {
 		return nil
 	}
 	lazy := make([]bool, len(o.scan.paths))
-	for _, k := range f.kernels {
-		if k.path != "" {
-			lazy[k.vec] = true
+	if f != nil {
+		for _, k := range f.kernels {
+			if k.path != "" {
+				lazy[k.vec] = true
+			}
+		}
+		for _, k := range f.kernels {
+			if k.path == "" {
+				lazy[k.vec] = false
+			}
 		}
 	}
-	for _, k := range f.kernels {
-		if k.path == "" {
-			lazy[k.vec] = false
-		}
-	}
-	for _, v := range append(append([]int{d.truncVec}, d.keyVecs...), d.argVecs...) {
+	for _, v := range slices.Concat(d.keyVecs, d.argVecs) {
 		if v >= 0 {
 			lazy[v] = false
 		}
+	}
+	if d.truncVec >= 0 {
+		lazy[d.truncVec] = bucketed
 	}
 	if !slices.Contains(lazy, true) {
 		return nil
 	}
 	return lazy
+}
+
+// onlyCountStars reports whether every aggregate is COUNT(*).
+func onlyCountStars(aggs []plan.AggCall) bool {
+	for _, a := range aggs {
+		if a.Name != "count" || !a.Star || a.Distinct || a.Filter != nil {
+			return false
+		}
+	}
+	return true
 }
 
 // aggWorker aggregates the segments it takes into its own table.
@@ -113,8 +137,12 @@ type aggWorker struct {
 	// permute: the aggregates do not depend on the order of their rows
 	// (COUNT, PERCENTILE_CONT), so a dictionary-coded batch is folded in
 	// code order, each group's rows together (sortByCode).
-	permute    bool
-	perm       []int
+	permute bool
+	perm    []int
+	// bucketed: COUNT(*)s by date_trunc of a lazily read timestamp; a
+	// block whose zone lies in one bucket is counted without reading it.
+	bucketed   bool
+	truncZones []index.Zone
 	dictKeys   [][2]uint64 // COUNT(DISTINCT) keys per dictionary entry
 	codeCounts []int
 	codeFirst  []int
@@ -213,14 +241,14 @@ func (o *aggScanOp) newWorker() (*aggWorker, error) {
 	}
 	w := &aggWorker{scan: o.scan, table: newGroupTable(o.q.mem, keys, specs), row: make(Row, len(o.scan.cols)), direct: o.directPlan()}
 	if w.direct != nil {
-		w.onlyCounts, w.permute = true, len(o.n.Keys) == 1
+		w.onlyCounts, w.permute = onlyCountStars(o.n.Aggs), len(o.n.Keys) == 1
 		for _, a := range o.n.Aggs {
-			if a.Name != "count" || !a.Star || a.Distinct || a.Filter != nil {
-				w.onlyCounts = false
-			}
 			if !(a.Name == "count" && !a.Distinct || a.Name == "percentile_cont") {
 				w.permute = false
 			}
+		}
+		if t := w.direct.truncVec; t >= 0 && o.scan.lazy != nil && o.scan.lazy[t] {
+			w.bucketed = true
 		}
 		w.kvals = make([]types.Value, len(keys))
 		w.arg = make([]types.Value, 1)
@@ -327,6 +355,16 @@ func (w *aggWorker) foldBatch(b *coldata.Batch, rows []int) error {
 		}
 	}
 	if d := w.direct; w.onlyCounts && d.truncVec >= 0 && d.truncWidth > 0 {
+		if start, ok := w.blockBucket(b); ok {
+			g, err := w.bucketGroup(b, start, rows[0])
+			if err != nil {
+				return err
+			}
+			for _, acc := range g.accs {
+				acc.(*countAcc).n += int64(len(rows))
+			}
+			return nil
+		}
 		if vec := &b.Vecs[d.truncVec]; vecKind(vec) == types.KindTimestamp {
 			return w.countByBucket(b, vec, rows)
 		}
@@ -690,6 +728,22 @@ func (w *aggWorker) countByBucket(b *coldata.Batch, vec *coldata.Vec, rows []int
 	return flush()
 }
 
+// blockBucket returns the date_trunc bucket of every row of b's block
+// when w is bucketed and the block's zone lies in one bucket.
+func (w *aggWorker) blockBucket(b *coldata.Batch) (int64, bool) {
+	block := b.Start / index.BlockRows
+	if !w.bucketed || block >= len(w.truncZones) {
+		return 0, false
+	}
+	z := w.truncZones[block]
+	if z.Nulls > 0 || z.Undefined > 0 || z.Nested > 0 || z.Min.Kind() != types.KindTimestamp || z.Max.Kind() != types.KindTimestamp {
+		return 0, false
+	}
+	lo, err1 := fn.TruncTimestamp(w.direct.truncUnit, z.Min.Micros())
+	hi, err2 := fn.TruncTimestamp(w.direct.truncUnit, z.Max.Micros())
+	return lo, err1 == nil && err2 == nil && lo == hi
+}
+
 // bucketGroup returns the group of the bucket starting at start, whose
 // first row in the batch is i.
 func (w *aggWorker) bucketGroup(b *coldata.Batch, start int64, i int) (*group, error) {
@@ -900,6 +954,9 @@ func (w *aggWorker) scanSegment(ctx context.Context, scan *scanOp, seg int, v *s
 	if ok, err := w.countFromIndex(scan, v); err != nil || ok {
 		return err
 	}
+	if w.bucketed {
+		w.truncZones = v.Zones(scan.paths[w.direct.truncVec])
+	}
 	sc, err := scan.openView(ctx, v, &w.st, w.filter)
 	if err != nil || sc == nil {
 		return err
@@ -915,9 +972,16 @@ func (w *aggWorker) scanSegment(ctx context.Context, scan *scanOp, seg int, v *s
 		w.st.BlocksRead++
 		n := b.Selected()
 		w.st.RowsScanned += int64(n)
-		if scan.lazy != nil && !w.filter.provesAll(b) {
-			if err := sc.Load(); err != nil {
-				return err
+		if scan.lazy != nil {
+			need := w.filter != nil && !w.filter.provesAll(b)
+			if !need && w.bucketed {
+				_, one := w.blockBucket(b)
+				need = !one
+			}
+			if need {
+				if err := sc.Load(); err != nil {
+					return err
+				}
 			}
 		}
 		if w.direct != nil {
