@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/basaltdb/basalt/catalog"
+	"github.com/basaltdb/basalt/index"
 	"github.com/basaltdb/basalt/sql/ast"
 	"github.com/basaltdb/basalt/sql/exec"
 	"github.com/basaltdb/basalt/sql/fn"
@@ -252,6 +253,20 @@ func (t *table) Paths() []string {
 }
 func (t *table) RowCount() int64             { return t.snap.DocCount() }
 func (t *table) Snapshot() *storage.Snapshot { return t.snap }
+
+// CountIndex counts the live rows an index predicate selects, segment by
+// segment (plan.IndexCounter).
+func (t *table) CountIndex(path string, p index.Predicate) (int64, bool) {
+	var n int64
+	for _, v := range t.snap.Segments() {
+		bm, err := v.Lookup(context.Background(), path, p)
+		if err != nil {
+			return 0, false
+		}
+		n += int64(bm.GetCardinality())
+	}
+	return n, true
+}
 
 func (s *Session) fnCtx() *fn.Ctx { return &fn.Ctx{Now: s.now().UnixMicro()} }
 

@@ -271,14 +271,15 @@ type ValueCount struct {
 
 // ValueCounts returns the distinct values of column path with their row
 // counts and first rows, in value order, when the segment's inverted index
-// alone answers that: a sealed segment without deleted rows, no array or
-// object at path, and no string cut short in its term. With whole, every
+// alone answers that: a sealed segment, no array or object at path, and no
+// string cut short in its term. The counts include rows deleted since the
+// segment was written (see LiveRows). With whole, every
 // row must hold a value and none a float (ints and floats share terms, so
 // a float 1.0 would come back as the int 1), and each value comes with its
 // first row; without, rows lacking one are left out, integral floats come
 // back as ints and First is 0. False otherwise.
 func (v *SegmentView) ValueCounts(path string, whole bool) ([]ValueCount, bool, error) {
-	if v.h.file == nil || v.ndel > 0 || v.rows != v.h.file.NumRows() {
+	if v.h.file == nil || v.rows != v.h.file.NumRows() {
 		return nil, false, nil
 	}
 	kinds, ok := v.h.file.FieldKinds(path)

@@ -828,12 +828,16 @@ func (w *aggWorker) lookup(b *coldata.Batch, i int) (*group, error) {
 // passing value's rows are counted without reading a block (see
 // SegmentView.ValueCounts for when the index has them all). False when the
 // segment must be scanned.
-func (w *aggWorker) countFromIndex(scan *scanOp, v *storage.SegmentView) (bool, error) {
+func (w *aggWorker) countFromIndex(ctx context.Context, scan *scanOp, v *storage.SegmentView) (bool, error) {
 	d := w.direct
 	if d == nil || !w.onlyCounts || d.truncVec >= 0 || len(d.keyVecs) > 1 || len(scan.n.Index) > 0 || !v.Sealed() {
 		return false, nil
 	}
 	keyed := len(d.keyVecs) == 1
+	deleted := v.LiveRows() < v.NumRows()
+	if keyed && deleted {
+		return false, nil
+	}
 	col := -1 // the column whose values decide
 	if keyed {
 		if col = d.keyVecs[0]; col < 0 {
@@ -892,18 +896,37 @@ func (w *aggWorker) countFromIndex(scan *scanOp, v *storage.SegmentView) (bool, 
 			pass = w.filter.kernels[k].run(b, pass)
 		}
 	}
-	w.st.RowsScanned += int64(v.NumRows())
 	if !keyed {
 		// One group: its first row orders nothing.
 		rows := 0
-		for _, i := range pass {
-			rows += vals[i].Rows
+		if deleted {
+			// The live rows of the passing values, from their postings.
+			if len(pass) > maxLookupValues {
+				return false, nil
+			}
+			in := make([]types.Value, len(pass))
+			for j, i := range pass {
+				in[j] = vals[i].Value
+			}
+			if len(in) > 0 {
+				bm, err := v.Lookup(ctx, scan.paths[col], index.In(in...))
+				if err != nil {
+					return false, err
+				}
+				rows = int(bm.GetCardinality())
+			}
+		} else {
+			for _, i := range pass {
+				rows += vals[i].Rows
+			}
 		}
+		w.st.RowsScanned += int64(v.NumRows())
 		if rows == 0 {
 			return true, nil
 		}
 		return true, w.countRows(rows, w.seg)
 	}
+	w.st.RowsScanned += int64(v.NumRows())
 	t := w.table
 	for _, i := range pass {
 		vc := vals[i]
@@ -924,6 +947,10 @@ func (w *aggWorker) countFromIndex(scan *scanOp, v *storage.SegmentView) (bool, 
 	}
 	return true, nil
 }
+
+// maxLookupValues bounds the values whose postings countFromIndex reads
+// for a segment with deleted rows.
+const maxLookupValues = 1024
 
 // indexCountRatio is the least number of rows per distinct value for
 // which countFromIndex reads a segment's terms rather than its blocks.
@@ -951,7 +978,7 @@ func (w *aggWorker) countRows(n int, pos int64) error {
 // scanSegment folds the rows of segment v.
 func (w *aggWorker) scanSegment(ctx context.Context, scan *scanOp, seg int, v *storage.SegmentView) error {
 	w.seg = int64(seg) << 32
-	if ok, err := w.countFromIndex(scan, v); err != nil || ok {
+	if ok, err := w.countFromIndex(ctx, scan, v); err != nil || ok {
 		return err
 	}
 	if w.bucketed {

@@ -1,6 +1,9 @@
 package plan
 
-import "github.com/basaltdb/basalt/types"
+import (
+	"github.com/basaltdb/basalt/index"
+	"github.com/basaltdb/basalt/types"
+)
 
 // Catalog resolves collection names for the binder.
 type Catalog interface {
@@ -22,6 +25,12 @@ type Table interface {
 	// superset; null and undefined included when present), none for a path
 	// no document has. The binder types string literals by it.
 	PathKinds(path string) Kinds
+}
+
+// IndexCounter is a Table that can count the rows an equality (or IN)
+// index predicate selects, for the optimizer's estimates.
+type IndexCounter interface {
+	CountIndex(path string, p index.Predicate) (int64, bool)
 }
 
 // Kinds is a set of value kinds.

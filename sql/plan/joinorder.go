@@ -1,5 +1,7 @@
 package plan
 
+import "github.com/basaltdb/basalt/index"
+
 // The build side of a hash join is held in memory and the probe side
 // streams, so the smaller input should be built. Inner joins are
 // symmetric: when statistics say the right input is much larger than the
@@ -16,7 +18,7 @@ func estimateRows(n Node) float64 {
 		}
 		r := float64(n.Table.RowCount())
 		if len(n.Index) > 0 {
-			r /= 10
+			r = indexRows(n, r)
 		}
 		if n.HasTime {
 			r /= 4
@@ -45,6 +47,25 @@ func estimateRows(n Node) float64 {
 		r = max(r, estimateRows(in))
 	}
 	return r
+}
+
+// indexRows estimates the rows of scan n's index lookups among its r rows:
+// the fewest any equality counted by the collection's index selects, else a
+// tenth.
+func indexRows(n *Scan, r float64) float64 {
+	best := r / 10
+	counted := false
+	if c, ok := n.Table.(IndexCounter); ok {
+		for _, ip := range n.Index {
+			if ip.Pred.Op != index.OpEq && ip.Pred.Op != index.OpIn {
+				continue
+			}
+			if k, ok := c.CountIndex(ip.Path, ip.Pred); ok && (!counted || float64(k) < best) {
+				best, counted = float64(k), true
+			}
+		}
+	}
+	return best
 }
 
 // chooseBuildSides swaps the inputs of inner equi-joins whose right (build)
