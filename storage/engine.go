@@ -12,6 +12,7 @@ import (
 
 	"github.com/basaltdb/basalt/catalog"
 	"github.com/basaltdb/basalt/storage/kv"
+	"github.com/basaltdb/basalt/storage/segment"
 	"github.com/basaltdb/basalt/types"
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/vfs"
@@ -32,6 +33,9 @@ type Engine struct {
 	segRoot string
 	metrics *metrics
 	sealer  *sealer
+	// blocks keeps decompressed column blocks of the segment files; nil
+	// when Options.BlockCacheBytes is negative.
+	blocks *segment.BlockCache
 
 	mu    sync.RWMutex
 	colls map[uint64]*collection
@@ -69,6 +73,9 @@ func Open(opts Options) (*Engine, error) {
 		metrics: newMetrics(opts.Registerer),
 		colls:   map[uint64]*collection{},
 		quit:    make(chan struct{}),
+	}
+	if opts.BlockCacheBytes > 0 {
+		e.blocks = segment.NewBlockCache(opts.BlockCacheBytes)
 	}
 	ok := false
 	defer func() {

@@ -48,6 +48,10 @@ type Options struct {
 	// CacheBytes and MemTableBytes tune Pebble.
 	CacheBytes    int64
 	MemTableBytes uint64
+	// BlockCacheBytes bounds the decompressed column blocks of segment
+	// files kept for repeated scans (segment.BlockCache). Default 256 MiB;
+	// negative: none.
+	BlockCacheBytes int64
 }
 
 // EnsureDefaults fills zero fields with defaults.
@@ -62,6 +66,9 @@ func (o *Options) EnsureDefaults() {
 		o.Now = time.Now
 	}
 	o.Limits.EnsureDefaults()
+	if o.BlockCacheBytes == 0 {
+		o.BlockCacheBytes = 256 << 20
+	}
 	if o.SealRows == 0 {
 		o.SealRows = 1 << 16
 	}

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/basaltdb/basalt/storage/kv"
-	"github.com/basaltdb/basalt/storage/segment"
 	"github.com/basaltdb/basalt/types"
 	"github.com/cockroachdb/pebble/v2"
 )
@@ -30,7 +29,7 @@ func (e *Engine) recover(c *collection) error {
 			return fmt.Errorf("segment %d: %w", segid, err)
 		}
 		name := c.segmentFile(segid)
-		r, err := segment.Open(e.opts.FS, name)
+		r, err := e.openSegment(name)
 		if err != nil {
 			return err
 		}

@@ -409,7 +409,17 @@ func (e *Engine) writeSegment(c *collection, segid uint64, src segmentSource) (*
 	if _, err := w.Finish(segment.Meta{Rows: len(src.srcs), MinEventTime: minET, MaxEventTime: maxET, RowIDs: src.rowIDs}); err != nil {
 		return nil, err
 	}
-	return segment.Open(e.opts.FS, name)
+	return e.openSegment(name)
+}
+
+// openSegment opens a segment file, reading through the engine's block
+// cache.
+func (e *Engine) openSegment(name string) (*segment.Reader, error) {
+	r, err := segment.Open(e.opts.FS, name)
+	if err == nil && e.blocks != nil {
+		r.UseBlockCache(e.blocks)
+	}
+	return r, err
 }
 
 // errAbandoned stops the other goroutines of a segment write that failed.

@@ -187,3 +187,36 @@ func scatter[T any](payload, src []T, v *coldata.Vec, k types.Kind) {
 		}
 	}
 }
+
+// Uncompressed returns src with its body decompressed and its zstd flag
+// cleared: the block as if written without zstd, which decodes to the same
+// values without the cost of decompression (a cache of decoded-once blocks
+// keeps these). False when the body is not compressed.
+func (d *Decoder) Uncompressed(src []byte) ([]byte, bool, error) {
+	r := reader{b: src}
+	h, err := readHeader(&r)
+	if err != nil {
+		return nil, false, fmt.Errorf("block header: %w", err)
+	}
+	if h.flags&flagZstd == 0 {
+		return nil, false, nil
+	}
+	d.kinds = resize(d.kinds, h.rows)
+	var counts [types.NumKinds]int
+	if _, _, err := d.readLayout(&r, h.rows, d.kinds, &counts); err != nil {
+		return nil, false, fmt.Errorf("kind layout: %w", err)
+	}
+	bodyStart := r.off
+	rawLen, err := r.uvarint()
+	if err != nil {
+		return nil, false, fmt.Errorf("compressed length: %w", err)
+	}
+	body, err := d.decompress(r.rest(), rawLen)
+	if err != nil {
+		return nil, false, err
+	}
+	out := make([]byte, 0, bodyStart+len(body))
+	out = append(append(out, src[:bodyStart]...), body...)
+	out[1] &^= flagZstd // the flags byte follows the format version
+	return out, true, nil
+}

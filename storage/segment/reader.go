@@ -52,6 +52,17 @@ type Reader struct {
 	lastRowBlock int
 	// sparse caches decoded sparse columns (they are small by definition).
 	sparse map[string]*sparseColumn
+	// id keys this reader's blocks in cache, which keeps decompressed
+	// blocks (nil: none).
+	id    uint64
+	cache *BlockCache
+}
+
+// UseBlockCache makes the reader keep the blocks it decompresses in c and
+// read them from it.
+func (r *Reader) UseBlockCache(c *BlockCache) {
+	r.cache = c
+	r.id = readerIDs.Add(1)
 }
 
 // sparseColumn is a decoded sparse column: its rows and their values.
@@ -406,6 +417,11 @@ func (r *Reader) sparseColumn(i int) (*sparseColumn, error) {
 // buffer (valid until dec decodes again). An absent column reads as
 // undefined.
 func (r *Reader) ReadBlock(path string, b int, dec *encoding.Decoder, dst *coldata.Vec) error {
+	return r.readBlock(path, b, dec, dst, true)
+}
+
+// readBlock is ReadBlock, through the block cache when cached is set.
+func (r *Reader) readBlock(path string, b int, dec *encoding.Decoder, dst *coldata.Vec, cached bool) error {
 	if b < 0 || b >= r.NumBlocks() {
 		return fmt.Errorf("segment %q: block %d of %d", r.name, b, r.NumBlocks())
 	}
@@ -450,10 +466,9 @@ func (r *Reader) ReadBlock(path string, b int, dec *encoding.Decoder, dst *colda
 		}
 		return nil
 	}
-	ref := r.cols[i].blocks[b]
-	buf := make([]byte, ref.len)
-	if _, err := r.f.ReadAt(buf, int64(ref.off)); err != nil {
-		return fmt.Errorf("read segment %q column %q block %d: %w", r.name, path, b, err)
+	buf, err := r.blockBytes(i, b, dec, cached)
+	if err != nil {
+		return err
 	}
 	if err := dec.DecodeBlock(buf, dst); err != nil {
 		return fmt.Errorf("segment %q column %q block %d: %w", r.name, path, b, err)
@@ -464,8 +479,38 @@ func (r *Reader) ReadBlock(path string, b int, dec *encoding.Decoder, dst *colda
 	return nil
 }
 
+// blockBytes returns the encoded block b of column i: from the block cache
+// when it holds it, else read from the file (and, compressed, put in the
+// cache decompressed).
+func (r *Reader) blockBytes(i, b int, dec *encoding.Decoder, cached bool) ([]byte, error) {
+	key := blockKey{reader: r.id, col: int32(i), block: int32(b)}
+	if r.cache != nil && cached {
+		if img := r.cache.get(key); img != nil {
+			return img, nil
+		}
+	}
+	ref := r.cols[i].blocks[b]
+	buf := make([]byte, ref.len)
+	if _, err := r.f.ReadAt(buf, int64(ref.off)); err != nil {
+		return nil, fmt.Errorf("read segment %q column %q block %d: %w", r.name, r.cols[i].path, b, err)
+	}
+	if r.cache != nil && cached {
+		img, ok, err := dec.Uncompressed(buf)
+		if err != nil {
+			return nil, fmt.Errorf("segment %q column %q block %d: %w", r.name, r.cols[i].path, b, err)
+		}
+		if ok {
+			r.cache.put(key, img)
+			return img, nil
+		}
+	}
+	return buf, nil
+}
+
 // ReadColumn fills dst with rows [start, end) of path. The values own their
 // memory (each block is decoded with its own decoder), so dst stays valid.
+// It reads past the block cache: its readers (compaction, retention) read
+// a column once, and would only push out what queries read again.
 func (r *Reader) ReadColumn(path string, start, end int, dst *coldata.Vec) error {
 	dst.Reset()
 	if start < 0 || end > r.meta.Rows || start > end {
@@ -475,7 +520,7 @@ func (r *Reader) ReadColumn(path string, start, end int, dst *coldata.Vec) error
 	for row := start; row < end; {
 		b := row / index.BlockRows
 		var dec encoding.Decoder
-		if err := r.ReadBlock(path, b, &dec, &blk); err != nil {
+		if err := r.readBlock(path, b, &dec, &blk, false); err != nil {
 			return err
 		}
 		lo := row - b*index.BlockRows
