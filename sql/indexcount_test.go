@@ -78,6 +78,11 @@ func TestCountsFromIndex(t *testing.T) {
 				qs = append(qs, fmt.Sprintf(f, where))
 			}
 		}
+		for _, col := range []string{"k", "n", "ts", "b", "f", "long", "arr", "sparse"} {
+			for _, where := range []string{"", " WHERE _event_time >= TIMESTAMP '2023-11-14T22:53:20Z' + INTERVAL '4000 seconds'"} {
+				qs = append(qs, fmt.Sprintf("SELECT %s, count(*) FROM t%s GROUP BY %s", col, where, col))
+			}
+		}
 		for _, q := range qs {
 			want, err := sc.Query(ctx, q, Params{})
 			if err != nil {
@@ -89,22 +94,6 @@ func TestCountsFromIndex(t *testing.T) {
 			}
 			if rowsText(got) != rowsText(want) {
 				t.Errorf("%s: %s\nsealed:\n%s\nunsealed:\n%s", what, q, rowsText(got), rowsText(want))
-			}
-		}
-		for _, col := range []string{"k", "n", "ts", "b", "f", "long", "arr", "sparse"} {
-			for _, where := range []string{"", " WHERE _event_time >= TIMESTAMP '2023-11-14T22:53:20Z' + INTERVAL '4000 seconds'"} {
-				q := fmt.Sprintf("SELECT %s, count(*) FROM t%s GROUP BY %s", col, where, col)
-				want, err := sc.Query(ctx, q, Params{})
-				if err != nil {
-					t.Fatal(err)
-				}
-				got, err := ss.Query(ctx, q, Params{})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if rowsText(got) != rowsText(want) {
-					t.Errorf("%s: %s\nsealed:\n%s\nunsealed:\n%s", what, q, rowsText(got), rowsText(want))
-				}
 			}
 		}
 	}
