@@ -445,7 +445,7 @@ func (w *aggWorker) foldBatch(b *coldata.Batch, rows []int) error {
 			}
 			if uniform && kind == types.KindInt {
 				for r, g := range gs {
-					if err := g.accs[a].(*countDistinctAcc).addKey([2]uint64{uint64(vec.I64[rows[r]]), 0}); err != nil {
+					if err := g.accs[a].(*countDistinctAcc).addKey(intKey(vec.I64[rows[r]])); err != nil {
 						return err
 					}
 				}

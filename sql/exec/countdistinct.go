@@ -46,11 +46,11 @@ func (a *countDistinctAcc) add(args []types.Value) error {
 	case types.KindString:
 		return a.addKey(stringKey(v.Str()))
 	case types.KindInt:
-		return a.addKey([2]uint64{uint64(v.Int()), 0})
+		return a.addKey(intKey(v.Int()))
 	case types.KindFloat:
 		if f := v.Float(); f == math.Trunc(f) && math.Abs(f) < 1<<62 {
 			// An integral float equals the integer.
-			return a.addKey([2]uint64{uint64(int64(f)), 0})
+			return a.addKey(intKey(int64(f)))
 		}
 		fallthrough
 	default:
@@ -179,45 +179,67 @@ func (a *countDistinctAcc) merge(o accumulator) {
 	a.unique = 0
 }
 
-// sortKeys orders keys fully: a least-significant-digit radix sort on the
-// first word (11 bits a pass, so the counts stay in the L1 cache; six
-// passes, so the result lands back in keys), then the rare runs with equal
-// first words by the second.
+// sortKeys orders keys fully: a most-significant-digit radix sort on the
+// top 16 bits of the first word (two passes of 8 bits, the second within
+// each first-pass bucket, which fits in the cache), then each of the 65,536
+// small runs with a comparison sort. The first words are hashes (strings)
+// or mixed integers (intKey), spread evenly, so the runs stay short.
 func sortKeys(keys, tmp [][2]uint64) {
 	if len(keys) < 4096 {
 		slices.SortFunc(keys, cmpKey)
 		return
 	}
-	const bits = 11
-	src, dst := keys, tmp[:len(keys)]
-	var counts [1 << bits]int
-	for shift := uint(0); shift < 64; shift += bits {
-		clear(counts[:])
-		for _, k := range src {
-			counts[(k[0]>>shift)&(1<<bits-1)]++
+	tmp = tmp[:len(keys)]
+	var starts [257]int
+	scatterByte(keys, tmp, 56, &starts)
+	var sub [257]int
+	for b := range 256 {
+		lo, hi := starts[b], starts[b+1]
+		if hi-lo < 2 {
+			copy(keys[lo:hi], tmp[lo:hi])
+			continue
 		}
-		pos := 0
-		for i, c := range counts {
-			counts[i] = pos
-			pos += c
+		scatterByte(tmp[lo:hi], keys[lo:hi], 48, &sub)
+		for s := range 256 {
+			if run := keys[lo+sub[s] : lo+sub[s+1]]; len(run) > 1 {
+				slices.SortFunc(run, cmpKey)
+			}
 		}
-		for _, k := range src {
-			d := (k[0] >> shift) & (1<<bits - 1)
-			dst[counts[d]] = k
-			counts[d]++
-		}
-		src, dst = dst, src
 	}
-	for i := 0; i < len(keys); {
-		j := i + 1
-		for j < len(keys) && keys[j][0] == keys[i][0] {
-			j++
-		}
-		if j-i > 1 {
-			slices.SortFunc(keys[i:j], cmpKey)
-		}
-		i = j
+}
+
+// scatterByte copies src to dst ordered by the byte of the first word at
+// shift, keeping the order of keys with one byte, and sets starts[b] to
+// where byte b's keys begin (starts[256] = len(src)).
+func scatterByte(src, dst [][2]uint64, shift uint, starts *[257]int) {
+	var counts [256]int
+	for _, k := range src {
+		counts[byte(k[0]>>shift)]++
 	}
+	pos := 0
+	for b, c := range counts {
+		starts[b] = pos
+		counts[b] = pos
+		pos += c
+	}
+	starts[256] = pos
+	for _, k := range src {
+		b := byte(k[0] >> shift)
+		dst[counts[b]] = k
+		counts[b]++
+	}
+}
+
+// intKey is the key of an integer: its bits mixed by an invertible
+// function, so that distinct integers keep distinct keys while their first
+// words spread as evenly as hashes do (small integers would otherwise all
+// fall in one radix bucket).
+func intKey(i int64) [2]uint64 {
+	x := uint64(i)
+	x ^= x >> 33
+	x *= 0xff51afd7ed558ccd
+	x ^= x >> 33
+	return [2]uint64{x, 0}
 }
 
 func cmpKey(a, b [2]uint64) int {

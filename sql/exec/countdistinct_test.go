@@ -3,6 +3,7 @@ package exec
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/basaltdb/basalt/types"
@@ -56,6 +57,33 @@ func TestCountDistinct(t *testing.T) {
 		}
 		if got.Int() != int64(len(want)) {
 			t.Errorf("n=%d: COUNT(DISTINCT) = %d, want %d", n, got.Int(), len(want))
+		}
+	}
+}
+
+// TestSortKeys checks the radix sort against a comparison sort, for
+// hashed keys, mixed integers, and keys sharing their top bytes.
+func TestSortKeys(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, n := range []int{0, 3, 4095, 4096, 70_000} {
+		for shape := range 3 {
+			keys := make([][2]uint64, n)
+			for i := range keys {
+				switch shape {
+				case 0:
+					keys[i] = stringKey(fmt.Sprint(r.IntN(n/2 + 1)))
+				case 1:
+					keys[i] = intKey(int64(r.IntN(n/3+1)) - 5)
+				default:
+					keys[i] = [2]uint64{uint64(r.IntN(4)) << 50, uint64(r.IntN(1000))}
+				}
+			}
+			want := slices.Clone(keys)
+			slices.SortFunc(want, cmpKey)
+			sortKeys(keys, make([][2]uint64, n))
+			if !slices.Equal(keys, want) {
+				t.Fatalf("n=%d shape %d: not sorted", n, shape)
+			}
 		}
 	}
 }
