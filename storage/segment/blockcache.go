@@ -6,11 +6,14 @@ import (
 )
 
 // BlockCache keeps the uncompressed images of recently read zstd-compressed
-// column blocks (encoding.Decoder.Uncompressed), up to a byte budget, the
-// oldest leaving first. A repeated scan of a compressed column then decodes
-// without decompressing, which is most of the cost of reading strings. The
-// images hold no pointers, so the cache costs the garbage collector nothing
-// to scan. Safe for concurrent use; shared by the readers of an engine.
+// column blocks (encoding.Decoder.Uncompressed) and decompressed row blocks,
+// up to a byte budget, the oldest leaving first. A repeated scan of a
+// compressed column then decodes without decompressing, which is most of
+// the cost of reading strings, and a document read again by `_id` (an
+// update, a patch, a lookup) is found without decompressing its 16 KiB
+// row block. The images hold no pointers, so the cache costs the garbage
+// collector nothing to scan. Safe for concurrent use; shared by the readers
+// of an engine.
 type BlockCache struct {
 	mu    sync.Mutex
 	max   int64
@@ -22,7 +25,7 @@ type BlockCache struct {
 
 type blockKey struct {
 	reader uint64 // Reader.id: never reused, so a dropped file's blocks just age out
-	col    int32
+	col    int32 // -1: the row section
 	block  int32
 }
 

@@ -44,6 +44,23 @@ func TestBlockCacheReads(t *testing.T) {
 				}
 			}
 		}
+		// Documents by row, twice, out of order: from the file, then
+		// from the cache.
+		for pass := range 2 {
+			for _, row := range []int{len(docs) - 1, 0, index.BlockRows + 5, 7, len(docs) / 2} {
+				raw, err := r.Doc(row)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := types.DecodeBinary(raw)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !types.Equal(got, docs[row]) {
+					t.Fatalf("round %d pass %d doc %d: %s, want %s", round, pass, row, got, docs[row])
+				}
+			}
+		}
 		r.Close()
 	}
 	// The _id blocks compress (zstd); two readers hold their own copies.

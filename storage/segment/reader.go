@@ -46,8 +46,8 @@ type Reader struct {
 
 	mu       sync.Mutex
 	inverted map[string]*index.InvertedReader
-	// lastRows caches the newest decompressed row block: scans and nearby
-	// lookups read the same block many times in a row.
+	// lastRows caches the newest decompressed row block (never modified):
+	// scans and nearby lookups read the same block many times in a row.
 	lastRows     []byte
 	lastRowBlock int
 	// sparse caches decoded sparse columns (they are small by definition).
@@ -546,22 +546,10 @@ func (r *Reader) Doc(row int) ([]byte, error) {
 		return nil, fmt.Errorf("segment %q has no row section", r.name)
 	}
 	b := sort.Search(len(r.rowBlocks), func(i int) bool { return r.rowBlocks[i].first > uint64(row) }) - 1
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.lastRowBlock != b {
-		rb := r.rowBlocks[b]
-		frame := make([]byte, rb.len)
-		if _, err := r.f.ReadAt(frame, int64(rb.off)); err != nil {
-			return nil, fmt.Errorf("read segment %q row block %d: %w", r.name, b, err)
-		}
-		raw, err := encoding.DecodeCodecFrame(r.lastRows[:0], frame, int(rb.raw))
-		if err != nil {
-			r.lastRowBlock = -1
-			return nil, fmt.Errorf("segment %q row block %d: %w", r.name, b, err)
-		}
-		r.lastRows, r.lastRowBlock = raw, b
+	buf, err := r.rowBlock(b)
+	if err != nil {
+		return nil, err
 	}
-	buf := r.lastRows
 	for i := int(r.rowBlocks[b].first); ; i++ {
 		n, k := binary.Uvarint(buf)
 		if k <= 0 || n > uint64(len(buf)-k) {
@@ -572,6 +560,41 @@ func (r *Reader) Doc(row int) ([]byte, error) {
 		}
 		buf = buf[k+int(n):]
 	}
+}
+
+// rowBlock returns row block b decompressed: the newest one read, or one
+// the block cache holds (updates and lookups by _id come back to the same
+// documents), else read and decompressed. The bytes are never modified.
+func (r *Reader) rowBlock(b int) ([]byte, error) {
+	key := blockKey{reader: r.id, col: -1, block: int32(b)}
+	if r.cache != nil {
+		if img := r.cache.get(key); img != nil {
+			return img, nil
+		}
+	}
+	r.mu.Lock()
+	if r.lastRowBlock == b && r.lastRows != nil {
+		raw := r.lastRows
+		r.mu.Unlock()
+		return raw, nil
+	}
+	r.mu.Unlock()
+	rb := r.rowBlocks[b]
+	frame := make([]byte, rb.len)
+	if _, err := r.f.ReadAt(frame, int64(rb.off)); err != nil {
+		return nil, fmt.Errorf("read segment %q row block %d: %w", r.name, b, err)
+	}
+	raw, err := encoding.DecodeCodecFrame(nil, frame, int(rb.raw))
+	if err != nil {
+		return nil, fmt.Errorf("segment %q row block %d: %w", r.name, b, err)
+	}
+	if r.cache != nil {
+		r.cache.put(key, raw)
+	}
+	r.mu.Lock()
+	r.lastRows, r.lastRowBlock = raw, b
+	r.mu.Unlock()
+	return raw, nil
 }
 
 // Lookup adds to dst the rows whose value at the index path satisfies p.
