@@ -70,13 +70,15 @@ func Open(opts Options) (*Engine, error) {
 		log:     opts.Logger,
 		lock:    lock,
 		segRoot: fs.PathJoin(opts.Dir, "segments"),
-		metrics: newMetrics(opts.Registerer),
 		colls:   map[uint64]*collection{},
 		quit:    make(chan struct{}),
 	}
+	var cacheBytes func() int64
 	if opts.BlockCacheBytes > 0 {
 		e.blocks = segment.NewBlockCache(opts.BlockCacheBytes)
+		cacheBytes = e.blocks.Bytes
 	}
+	e.metrics = newMetrics(opts.Registerer, cacheBytes)
 	ok := false
 	defer func() {
 		if !ok {

@@ -19,7 +19,9 @@ type metrics struct {
 	registered []prometheus.Collector
 }
 
-func newMetrics(reg prometheus.Registerer) *metrics {
+// newMetrics makes the engine's metrics; blockCache (nil: none) reports
+// the bytes the block cache holds.
+func newMetrics(reg prometheus.Registerer, blockCache func() int64) *metrics {
 	m := &metrics{
 		commits: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "basalt_storage_commits_total", Help: "Synced commits (each groups one or more write requests)."}),
@@ -48,6 +50,11 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		m.reg = reg
 		m.registered = []prometheus.Collector{m.commits, m.commitOps, m.commitSeconds, m.backpressure, m.seals, m.sealSeconds,
 			m.compactions, m.reclaims, m.retentionExpired, m.retentionDropped}
+		if blockCache != nil {
+			m.registered = append(m.registered, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name: "basalt_storage_block_cache_bytes", Help: "Decompressed segment blocks held for queries and reads by _id."},
+				func() float64 { return float64(blockCache()) }))
+		}
 		reg.MustRegister(m.registered...)
 	}
 	return m
