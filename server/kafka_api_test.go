@@ -82,6 +82,7 @@ func TestKafkaSourceAPI(t *testing.T) {
 				Status struct {
 					State      string `json:"state"`
 					Docs       int64  `json:"num_documents_processed"`
+					InFlight   *int64 `json:"in_flight_bytes"`
 					Partitions []struct {
 						P      int32 `json:"partition_number"`
 						Offset int64 `json:"partition_offset"`
@@ -108,8 +109,10 @@ func TestKafkaSourceAPI(t *testing.T) {
 		}
 	}
 	send(0, 30)
-	got := waitSrc("30 documents, watching", func(s srcJSON) bool {
-		return s.Data.Status.State == "WATCHING" && s.Data.Kafka.Status.Docs == 30 && len(s.Data.Kafka.Status.Partitions) == 3
+	// Caught up, nothing is in flight (in_flight_bytes is always there).
+	got := waitSrc("30 documents, watching, none in flight", func(s srcJSON) bool {
+		f := s.Data.Kafka.Status.InFlight
+		return s.Data.Status.State == "WATCHING" && s.Data.Kafka.Status.Docs == 30 && len(s.Data.Kafka.Status.Partitions) == 3 && f != nil && *f == 0
 	})
 	if got.Data.Kafka.Topic != "orders" || got.Data.Kafka.Reset != "EARLIEST" || got.Data.Kafka.Status.State != "ACTIVE" {
 		t.Fatalf("source: %+v", got)

@@ -44,6 +44,11 @@ type kafkaSourceStatusJSON struct {
 	LastConsumedTime      *string                  `json:"last_consumed_time"`
 	NumDocumentsProcessed int64                    `json:"num_documents_processed"`
 	Partitions            []ingest.PartitionStatus `json:"kafka_partitions"`
+	// Basalt's: records polled and not yet committed (bounded by the
+	// source's byte budget while the collection writes slower than the
+	// topic delivers).
+	InFlightBytes   int64 `json:"in_flight_bytes"`
+	InFlightRecords int64 `json:"in_flight_records"`
 }
 
 // s3SourceJSON is Rockset's SourceS3 with its read-only progress counts.
@@ -85,6 +90,9 @@ type sourceStatusJSON struct {
 	// file source's progress through the objects it listed.
 	DetectedSizeBytes *int64 `json:"detected_size_bytes,omitempty"`
 	BytesRead         *int64 `json:"bytes_read,omitempty"`
+	// DocumentsDeleted (Basalt's) counts documents an S3 or file source
+	// deleted because the object they came from was rewritten shorter.
+	DocumentsDeleted *int64 `json:"documents_deleted,omitempty"`
 }
 
 func optTime(t time.Time) *string {
@@ -118,6 +126,7 @@ func (a *API) sourceJSON(s catalog.Source) sourceJSON {
 	}
 	if s.S3 != nil || s.File != nil {
 		out.Status.DetectedSizeBytes, out.Status.BytesRead = &st.BytesTotal, &st.BytesRead
+		out.Status.DocumentsDeleted = &st.Deleted
 	}
 	if f := s.S3; f != nil {
 		out.S3 = &s3SourceJSON{Bucket: f.Bucket, Prefix: f.Prefix, Pattern: f.Pattern, Region: f.Region, objectCountsJSON: counts}
@@ -126,7 +135,8 @@ func (a *API) sourceJSON(s catalog.Source) sourceJSON {
 		out.File = &fileSourceJSON{Path: f.Path, objectCountsJSON: counts}
 	}
 	if k := s.Kafka; k != nil {
-		ks := &kafkaSourceStatusJSON{State: "NO_DOCS_YET", LastConsumedTime: optTime(st.LastProcessedAt), NumDocumentsProcessed: st.Documents, Partitions: st.Partitions}
+		ks := &kafkaSourceStatusJSON{State: "NO_DOCS_YET", LastConsumedTime: optTime(st.LastProcessedAt), NumDocumentsProcessed: st.Documents, Partitions: st.Partitions,
+			InFlightBytes: st.InFlightBytes, InFlightRecords: st.InFlightRecords}
 		if ks.Partitions == nil {
 			ks.Partitions = []ingest.PartitionStatus{}
 		}
