@@ -92,18 +92,8 @@ func parseCopy(text string) (cmd *copyCmd, ok bool, err error) {
 	}
 	cmd.coll = name
 	if p.eat("(") {
-		for {
-			col, ok := p.ident()
-			if !ok {
-				return bad("syntax error in COPY column list")
-			}
-			cmd.cols = append(cmd.cols, col)
-			if p.eat(")") {
-				break
-			}
-			if !p.eat(",") {
-				return bad("syntax error in COPY column list")
-			}
+		if cmd.cols, ok = p.identList(); !ok {
+			return bad("syntax error in COPY column list")
 		}
 	}
 	switch {
@@ -182,18 +172,8 @@ func (cmd *copyCmd) parseOptions(p *tokParser) error {
 				if !p.eat("(") {
 					return bad("syntax error in COPY option force_quote")
 				}
-				for {
-					col, ok := p.ident()
-					if !ok {
-						return bad("syntax error in COPY option force_quote")
-					}
-					cmd.forceQuote = append(cmd.forceQuote, col)
-					if p.eat(")") {
-						break
-					}
-					if !p.eat(",") {
-						return bad("syntax error in COPY option force_quote")
-					}
+				if cmd.forceQuote, ok = p.identList(); !ok {
+					return bad("syntax error in COPY option force_quote")
 				}
 			default:
 				val := ""
@@ -961,6 +941,25 @@ func (p *tokParser) ident() (string, bool) {
 		return t.s, true
 	}
 	return strings.ToLower(t.s), true
+}
+
+// identList reads identifiers separated by commas up to and including
+// the closing parenthesis (the opening one already read).
+func (p *tokParser) identList() ([]string, bool) {
+	var out []string
+	for {
+		id, ok := p.ident()
+		if !ok {
+			return nil, false
+		}
+		out = append(out, id)
+		if p.eat(")") {
+			return out, true
+		}
+		if !p.eat(",") {
+			return nil, false
+		}
+	}
 }
 
 // value reads an option value: a string literal or a word.

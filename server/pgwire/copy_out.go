@@ -192,32 +192,18 @@ func (w *copyRowWriter) appendField(b []byte, j int, s []byte, force bool) []byt
 	return append(b, '"')
 }
 
+// copyEscapes are the letters of the control characters COPY's text
+// format writes as backslash escapes.
+var copyEscapes = [0x20]byte{'\b': 'b', '\f': 'f', '\n': 'n', '\r': 'r', '\t': 't', '\v': 'v'}
+
 // appendCopyText appends s escaped for COPY's text format: backslash and
 // the delimiter preceded by a backslash, control characters as \b \f \n
 // \r \t \v.
 func appendCopyText(b []byte, s []byte, delim byte) []byte {
 	for _, ch := range s {
-		if ch < 0x20 {
-			switch ch {
-			case '\b':
-				b = append(b, '\\', 'b')
-				continue
-			case '\f':
-				b = append(b, '\\', 'f')
-				continue
-			case '\n':
-				b = append(b, '\\', 'n')
-				continue
-			case '\r':
-				b = append(b, '\\', 'r')
-				continue
-			case '\t':
-				b = append(b, '\\', 't')
-				continue
-			case '\v':
-				b = append(b, '\\', 'v')
-				continue
-			}
+		if ch < 0x20 && copyEscapes[ch] != 0 {
+			b = append(b, '\\', copyEscapes[ch])
+			continue
 		}
 		if ch == '\\' || ch == delim {
 			b = append(b, '\\')

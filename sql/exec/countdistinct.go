@@ -15,7 +15,8 @@ import (
 // whenever it doubles, so memory stays bounded by the distinct count.
 // Strings are keyed by two independent 64-bit hashes (as ClickHouse's
 // uniqExact keeps them: a collision is far less likely than a hardware
-// error) and integers by value; other kinds by their encoded key.
+// error) and integers by their value mixed one-to-one (intKey); other
+// kinds by their encoded key.
 type countDistinctAcc struct {
 	mem    *memAccount // charged as the buffer grows
 	keys   [][2]uint64
