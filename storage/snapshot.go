@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"sync"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/basaltdb/basalt/coldata"
@@ -34,6 +35,10 @@ type SegmentView struct {
 	ndel    int
 	deleted *roaring.Bitmap
 	rowIDs  []uint64
+	// zones caches Zones by path: a query asks for the same zone maps
+	// several times (pruning, filter proofs), and the mutable segment
+	// computes its last block's afresh each time.
+	zones sync.Map
 }
 
 func (c *collection) snapshot() *Snapshot {
@@ -342,13 +347,18 @@ func (v *SegmentView) EventTimeRange() (int64, int64) { return v.h.reader.EventT
 // HasColumn reports whether the segment has the path.
 func (v *SegmentView) HasColumn(path string) bool { return v.h.reader.HasColumn(path) }
 
-// Zones returns the zone map of path, one zone per index.BlockRows rows.
+// Zones returns the zone map of path, one zone per index.BlockRows rows
+// (shared: do not modify).
 func (v *SegmentView) Zones(path string) []index.Zone {
+	if z, ok := v.zones.Load(path); ok {
+		return z.([]index.Zone)
+	}
 	z := v.h.reader.Zones(path)
 	nb := (v.rows + index.BlockRows - 1) / index.BlockRows
 	if len(z) > nb {
 		z = z[:nb]
 	}
+	v.zones.Store(path, z)
 	return z
 }
 
