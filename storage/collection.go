@@ -24,6 +24,9 @@ type collection struct {
 	segs         []*segHandle
 	seq          uint64
 	maxPublished uint64 // largest published row id
+	// pk maps every committed _id to its row (the committer writes it,
+	// writers read it at their prefetch).
+	pk           pkIndex
 	kvSnap       *kvSnapshot
 	pendingSeals int
 
@@ -32,12 +35,6 @@ type collection struct {
 	nextRowID uint64
 	encBuf    []byte
 	binBuf    []byte
-	ids       idFilter // every _id that may have a primary-key entry
-	// pkStamps[idHash(id)&pkStampMask] is the sequence number of the last
-	// group that changed the primary key of an id hashing there (allocated
-	// on first write): a primary key read at the prefetch, as of sequence
-	// s, is still current when the stamp of its id is at most s.
-	pkStamps []uint64
 
 	nextSegID atomic.Uint64
 

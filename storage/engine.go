@@ -78,7 +78,7 @@ func Open(opts Options) (*Engine, error) {
 		e.blocks = segment.NewBlockCache(opts.BlockCacheBytes)
 		cacheBytes = e.blocks.Bytes
 	}
-	e.metrics = newMetrics(opts.Registerer, cacheBytes)
+	e.metrics = newMetrics(opts.Registerer, cacheBytes, e.primaryKeyBytes)
 	ok := false
 	defer func() {
 		if !ok {
@@ -526,4 +526,16 @@ func (e *Engine) Flush(ctx context.Context, ws, name string) error {
 	}
 	e.sealer.wait()
 	return nil
+}
+
+// primaryKeyBytes returns the memory of the collections' primary-key
+// indexes.
+func (e *Engine) primaryKeyBytes() int64 {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	var n int64
+	for _, c := range e.colls {
+		n += c.pk.bytes()
+	}
+	return n
 }

@@ -85,7 +85,7 @@ func (c *collection) applyFold(g *groupState, op *prepared, res WriteResult, cur
 	} else if exists {
 		et = eventTimeOf(old)
 	}
-	c.putRow(g, op.id, normalizeDoc(doc, op.id, et), nil, et, cur, exists)
+	c.putRow(g, op.id, op.idHash, normalizeDoc(doc, op.id, et), nil, et, cur, exists)
 	res.Status = StatusAdded
 	if exists {
 		res.Status = StatusPatched

@@ -20,8 +20,9 @@ type metrics struct {
 }
 
 // newMetrics makes the engine's metrics; blockCache (nil: none) reports
-// the bytes the block cache holds.
-func newMetrics(reg prometheus.Registerer, blockCache func() int64) *metrics {
+// the bytes the block cache holds, primaryKeys those of the in-memory
+// primary-key indexes.
+func newMetrics(reg prometheus.Registerer, blockCache, primaryKeys func() int64) *metrics {
 	m := &metrics{
 		commits: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "basalt_storage_commits_total", Help: "Synced commits (each groups one or more write requests)."}),
@@ -55,6 +56,9 @@ func newMetrics(reg prometheus.Registerer, blockCache func() int64) *metrics {
 				Name: "basalt_storage_block_cache_bytes", Help: "Decompressed segment blocks held for queries and reads by _id."},
 				func() float64 { return float64(blockCache()) }))
 		}
+		m.registered = append(m.registered, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "basalt_storage_primary_key_index_bytes", Help: "Memory of the in-memory primary-key indexes (_id → row) of all collections."},
+			func() float64 { return float64(primaryKeys()) }))
 		reg.MustRegister(m.registered...)
 	}
 	return m

@@ -75,10 +75,14 @@ func (e *Engine) recover(c *collection) error {
 		return fmt.Errorf("load deletion marks: %w", err)
 	}
 
-	// The id filter holds every _id with a primary-key entry.
+	// The in-memory primary-key index is a copy of the table.
 	start, end = kv.TableSpan(kv.TablePK, c.id)
-	if err := kv.Scan(db, start, end, func(k, _ []byte) error {
-		c.ids.add(idHash(string(k[len(start):])))
+	if err := kv.Scan(db, start, end, func(k, v []byte) error {
+		rowid, ok := kv.Uvarint(v)
+		if !ok || rowid == 0 {
+			return fmt.Errorf("corrupt primary-key entry for _id %q", k[len(start):])
+		}
+		c.pk.set(hashID(string(k[len(start):])), rowid)
 		return nil
 	}); err != nil {
 		return fmt.Errorf("load primary keys: %w", err)

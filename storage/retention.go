@@ -115,26 +115,22 @@ func (c *collection) applyDrop(g *groupState, h *segHandle) error {
 		for i := lo; i < hi; i++ {
 			rowid := h.rowIDs[i]
 			if del.Contains(uint32(i)) {
-				g.b.Delete(kv.DeleteKey(nil, c.id, rowid), nil)
+				g.del(kv.DeleteKey(nil, c.id, rowid))
 				continue
 			}
 			if vec.Kind(i-lo) != types.KindString {
 				continue
 			}
 			id := string(append([]byte(nil), vec.Str[i-lo]...))
-			cur, ok, err := c.lookup(g, id)
-			if err != nil {
-				return err
-			}
+			h := hashID(id)
 			// The segment holds the document; only the primary key goes.
-			if ok && cur == rowid {
-				g.b.Delete(kv.PKKey(nil, c.id, id), nil)
-				c.notePKChange(idHash(id))
-				g.ids[id] = overlay{}
+			if cur, ok := c.lookup(g, id, h); ok && cur == rowid {
+				g.del(kv.PKKey(nil, c.id, id))
+				g.ids[id] = overlay{h: h}
 			}
 		}
 	}
-	g.b.Delete(kv.SegmentKey(nil, c.id, h.id), nil)
+	g.del(kv.SegmentKey(nil, c.id, h.id))
 	g.dropSegs = append(g.dropSegs, h)
 	return nil
 }

@@ -539,8 +539,12 @@ func (e *Engine) seal(c *collection, h *segHandle) error {
 		}
 		b.Set(kv.SegmentKey(nil, c.id, segid), segmentRecord(h.partition, len(srcs)), nil)
 	}
-	for _, rowid := range dropped {
-		b.Delete(kv.DeleteKey(nil, c.id, rowid), nil)
+	// Rows deleted since the freeze have deletion marks; the segment file
+	// leaves them out, so the marks go.
+	for _, en := range entries[:nd] {
+		if en.seq > h.frozenSeq {
+			b.Delete(kv.DeleteKey(nil, c.id, rowIDs[en.row]), nil)
+		}
 	}
 	// The segment file now holds the documents: remove them from the row
 	// store, a range tombstone per run of consecutive row ids.

@@ -50,11 +50,14 @@ type segHandle struct {
 	reader    segReader
 
 	// Guarded by the collection's mu.
-	visible int      // rows published to readers
-	dels    delLog   // deletions, in commit order
-	frozen  bool     // a frozen memseg takes no more rows
-	created int64    // unix nanos of the first row (for age-based sealing)
-	rowIDs  []uint64 // sealed: the file's; mem: maintained by the committer
+	visible int    // rows published to readers
+	dels    delLog // deletions, in commit order
+	frozen  bool   // a frozen memseg takes no more rows
+	// frozenSeq is the last group committed before the freeze: deletions
+	// after it wrote deletion marks (collection.markDeleted).
+	frozenSeq uint64
+	created   int64    // unix nanos of the first row (for age-based sealing)
+	rowIDs    []uint64 // sealed: the file's; mem: maintained by the committer
 
 	refs     atomic.Int32 // snapshots and the collection's list hold references
 	obsolete atomic.Bool  // replaced: remove the file when the last ref goes

@@ -144,18 +144,8 @@ type prepared struct {
 	// them when prefetched is still current.
 	premerged types.Value
 	preEnc    []byte
-	// idHash is idHash(id); pk is the primary key of id read at the
-	// prefetch (see collection.lookupOp).
-	idHash uint64
-	pk     pkRead
-}
-
-// pkRead is a primary-key read made before the commit.
-type pkRead struct {
-	known  bool
-	seq    uint64 // the published sequence number it is as current as
-	exists bool
-	rowid  uint64
+	// idHash is hashID(id), computed at the prefetch.
+	idHash pkHash
 }
 
 // OpFromDocument reads `_op` from a document to choose its kind. A missing
