@@ -158,3 +158,20 @@ func BenchmarkDecodeBinary(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "docs/s")
 }
+
+// BenchmarkDecodeBinaryOnce decodes each document with a new decoder, as a
+// read by _id does.
+func BenchmarkDecodeBinaryOnce(b *testing.B) {
+	v, err := NewDecoder(Limits{}).Decode([]byte(rockBenchEvent))
+	if err != nil {
+		b.Fatal(err)
+	}
+	buf := AppendBinary(nil, v)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(buf)))
+	for b.Loop() {
+		if _, err := DecodeBinary(buf); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
