@@ -51,6 +51,15 @@ func (v *SegmentView) NewScanner(opts ScanOptions) *Scanner {
 	}
 	s.batch.Vecs = make([]coldata.Vec, len(opts.Paths))
 	s.decs = make([]encoding.Decoder, len(opts.Paths))
+	if f := opts.Filter; f != nil {
+		// The filter's live rows, once, rather than a lookup in the
+		// deletion bitmap for each of its rows: with upserts under way,
+		// those lookups were a fifth of an indexed count. (A Lookup's
+		// result holds no deleted row already: then nothing is copied.)
+		if del := v.Deleted(); !del.IsEmpty() && f.Intersects(del) {
+			s.opts.Filter = roaring.AndNot(f, del)
+		}
+	}
 	return s
 }
 
@@ -71,10 +80,10 @@ func (s *Scanner) Next(ctx context.Context) (*coldata.Batch, error) {
 		}
 		s.sel = s.sel[:0]
 		all := true
-		hasDel := del.IntersectsWithInterval(uint64(lo), uint64(hi))
 		if s.opts.Filter != nil {
 			// Walk the filter's rows in the block rather than testing
-			// every row: lookups are usually sparse.
+			// every row: lookups are usually sparse. The filter holds
+			// no deleted row (NewScanner).
 			all = false
 			it := s.opts.Filter.Iterator()
 			it.AdvanceIfNeeded(uint32(lo))
@@ -83,15 +92,12 @@ func (s *Scanner) Next(ctx context.Context) (*coldata.Batch, error) {
 				if r >= hi {
 					break
 				}
-				if hasDel && del.Contains(uint32(r)) {
-					continue
-				}
 				s.sel = append(s.sel, r-lo)
 			}
 			if len(s.sel) == 0 {
 				continue
 			}
-		} else if hasDel {
+		} else if del.IntersectsWithInterval(uint64(lo), uint64(hi)) {
 			// Walk the block's deleted rows alongside rather than
 			// testing every row against the bitmap.
 			all = false
