@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/basaltdb/basalt/coldata"
 	"github.com/basaltdb/basalt/index"
 	"github.com/basaltdb/basalt/storage/encoding"
@@ -91,5 +92,53 @@ func TestBlockCacheBudget(t *testing.T) {
 	// 20 images of 50 bytes fill the budget; the queue holds just them.
 	if c.Bytes() != 1000 || len(c.m) != 20 || len(c.queue)-c.head != 20 || len(c.queue) > 40 {
 		t.Errorf("%d bytes, queue %d (head %d) for %d images", c.Bytes(), len(c.queue), c.head, len(c.m))
+	}
+}
+
+// TestBlockCacheIndexReads looks rows up through the index with a block
+// cache, then closes the file and looks them up again: the second round
+// must come from the cache alone, with the same rows as a reader without
+// a cache.
+func TestBlockCacheIndexReads(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	fs := vfs.NewMem()
+	writeTestSegment(t, fs, "seg", testRows(rng, 3*index.BlockRows+17))
+	plain, err := Open(fs, "seg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plain.Close()
+	r, err := Open(fs, "seg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.UseBlockCache(NewBlockCache(64 << 20))
+	lookups := []struct {
+		path string
+		p    index.Predicate
+	}{
+		{"a", index.Eq(types.Int(7))},
+		{"a", index.Eq(types.String("s3"))},
+		{"a", index.Range(types.Int(10), true, types.Int(30), false)},
+		{"tags[*]", index.Eq(types.String("x"))},
+		{"tags[*]", index.Eq(types.Int(3))},
+		{"_id", index.Eq(types.String("id00042"))},
+	}
+	for round := range 2 {
+		for _, l := range lookups {
+			got, want := roaring.New(), roaring.New()
+			if err := r.Lookup(l.path, l.p, got); err != nil {
+				t.Fatalf("round %d %s %v: %v", round, l.path, l.p, err)
+			}
+			if err := plain.Lookup(l.path, l.p, want); err != nil {
+				t.Fatal(err)
+			}
+			if !got.Equals(want) || want.IsEmpty() {
+				t.Fatalf("round %d %s %v: %d rows, want %d", round, l.path, l.p, got.GetCardinality(), want.GetCardinality())
+			}
+		}
+		if round == 0 {
+			r.Close() // the second round reads nothing from the file
+		}
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -689,7 +691,11 @@ func (r *Reader) invertedReader(ipath string) (*index.InvertedReader, error) {
 	if !ok {
 		return nil, nil
 	}
-	ir, err := index.OpenInverted(r.f, int64(ix.off), int64(ix.len))
+	var src io.ReaderAt = r.f
+	if r.cache != nil && ix.len <= math.MaxInt32 {
+		src = &cachedRegion{r: r, col: -2 - int32(len(r.inverted)), off: int64(ix.off)}
+	}
+	ir, err := index.OpenInverted(src, int64(ix.off), int64(ix.len))
 	if err != nil {
 		return nil, fmt.Errorf("segment %q index %q: %w", r.name, ipath, err)
 	}
@@ -796,4 +802,27 @@ func (r *Reader) DefinedValues(path string) ([]uint32, []types.Value, error) {
 		}
 	}
 	return rows, vals, nil
+}
+
+// cachedRegion reads an index region through the block cache: lookups read
+// the same term blocks and posting lists again and again, and a read of the
+// file each time (a system call and a copy from the page cache) was a tenth
+// of an indexed count's time. The inverted reader asks for the same (offset,
+// length) pairs each time: a term block or one posting list.
+type cachedRegion struct {
+	r   *Reader
+	col int32 // -2 - the index's number in this reader
+	off int64 // the region's offset in the file
+}
+
+func (c *cachedRegion) ReadAt(p []byte, off int64) (int, error) {
+	key := blockKey{reader: c.r.id, col: c.col, block: int32(off - c.off)}
+	if img := c.r.cache.get(key); len(img) == len(p) {
+		return copy(p, img), nil
+	}
+	n, err := c.r.f.ReadAt(p, off)
+	if err == nil {
+		c.r.cache.put(key, append([]byte(nil), p...))
+	}
+	return n, err
 }
