@@ -333,16 +333,9 @@ func (ir *InvertedReader) addPosting(p posting, dst *roaring.Bitmap) error {
 		dst.AddMany(p.inline)
 		return nil
 	}
-	buf := make([]byte, p.len)
-	if _, err := ir.r.ReadAt(buf, ir.off+int64(p.off)); err != nil {
-		return fmt.Errorf("read posting list: %w", err)
-	}
-	bm := roaring.New()
-	if _, err := bm.FromBuffer(buf); err != nil {
-		return fmt.Errorf("%w: posting list: %v", ErrCorruptIndex, err)
-	}
-	if bm.GetCardinality() != p.count {
-		return fmt.Errorf("%w: posting list has %d rows, term says %d", ErrCorruptIndex, bm.GetCardinality(), p.count)
+	bm, err := ir.posting(p)
+	if err != nil {
+		return err
 	}
 	dst.Or(bm)
 	return nil
@@ -445,26 +438,58 @@ func (ir *InvertedReader) lookupSpan(p Predicate, span TermSpan, dst, candidates
 	return nil
 }
 
-// EachPosting calls fn with every term, its row count and, with firsts,
-// its first row (which costs a read of each long posting list; else 0), in
-// order, until fn returns false. The term bytes are only valid during the
+// EachPosting calls fn with every term (the ord-th in term order, when want
+// is nil or wants it), its row count, the rows of it not in deleted (nil:
+// none deleted) and, with firsts, its first such row (0 when it has none),
+// in order, until fn returns false. Firsts and deletions cost a read of
+// each long posting list fn gets. The term bytes are only valid during the
 // call.
-func (ir *InvertedReader) EachPosting(firsts bool, fn func(term []byte, count int, first uint32) bool) error {
+func (ir *InvertedReader) EachPosting(firsts bool, deleted *roaring.Bitmap, want func(ord int) bool, fn func(term []byte, count, live int, first uint32) bool) error {
+	if deleted != nil && deleted.IsEmpty() {
+		deleted = nil
+	}
 	var ferr error
+	ord := -1
 	for b := range ir.firsts {
 		more, err := ir.scanBlock(b, func(term []byte, p posting) bool {
-			first := p.row
+			if ord++; want != nil && !want(ord) {
+				return true
+			}
+			live, first := int(p.count), p.row
 			switch {
-			case !firsts:
-				first = 0
 			case p.inline != nil:
-				first = p.inline[0]
-			case p.count > 1:
-				if first, ferr = ir.firstRow(p); ferr != nil {
+				live, first = 0, 0
+				for _, r := range p.inline {
+					if deleted == nil || !deleted.Contains(r) {
+						if live == 0 {
+							first = r
+						}
+						live++
+					}
+				}
+			case p.count > 1 && (firsts || deleted != nil):
+				var bm *roaring.Bitmap
+				if bm, ferr = ir.posting(p); ferr != nil {
 					return false
 				}
+				first = bm.Minimum()
+				if deleted != nil && bm.Intersects(deleted) {
+					live -= int(bm.AndCardinality(deleted))
+					first = 0
+					for it := bm.Iterator(); it.HasNext(); {
+						if r := it.Next(); !deleted.Contains(r) {
+							first = r
+							break
+						}
+					}
+				}
+			case p.count == 1 && deleted != nil && deleted.Contains(p.row):
+				live, first = 0, 0
 			}
-			return fn(term, int(p.count), first)
+			if !firsts {
+				first = 0
+			}
+			return fn(term, int(p.count), live, first)
 		})
 		if err != nil {
 			return err
@@ -479,20 +504,20 @@ func (ir *InvertedReader) EachPosting(firsts bool, fn func(term []byte, count in
 	return nil
 }
 
-// firstRow returns the least row of a posting stored as a bitmap.
-func (ir *InvertedReader) firstRow(p posting) (uint32, error) {
+// posting reads a posting list stored as a bitmap.
+func (ir *InvertedReader) posting(p posting) (*roaring.Bitmap, error) {
 	buf := make([]byte, p.len)
 	if _, err := ir.r.ReadAt(buf, ir.off+int64(p.off)); err != nil {
-		return 0, fmt.Errorf("read posting list: %w", err)
+		return nil, fmt.Errorf("read posting list: %w", err)
 	}
 	bm := roaring.New()
 	if _, err := bm.FromBuffer(buf); err != nil {
-		return 0, fmt.Errorf("%w: posting list: %v", ErrCorruptIndex, err)
+		return nil, fmt.Errorf("%w: posting list: %v", ErrCorruptIndex, err)
 	}
 	if bm.GetCardinality() != p.count {
-		return 0, fmt.Errorf("%w: posting list has %d rows, term says %d", ErrCorruptIndex, bm.GetCardinality(), p.count)
+		return nil, fmt.Errorf("%w: posting list has %d rows, term says %d", ErrCorruptIndex, bm.GetCardinality(), p.count)
 	}
-	return bm.Minimum(), nil
+	return bm, nil
 }
 
 // EachTerm calls fn with every term and its row count, in order. The term

@@ -278,7 +278,7 @@ type ValueCount struct {
 // counts and first rows, in value order, when the segment's inverted index
 // alone answers that: a sealed segment, no array or object at path, and no
 // string cut short in its term. The counts include rows deleted since the
-// segment was written (see LiveRows). With whole, every
+// segment was written: LiveCounts takes them out. With whole, every
 // row must hold a value and none a float (ints and floats share terms, so
 // a float 1.0 would come back as the int 1), and each value comes with its
 // first row; without, rows lacking one are left out, integral floats come
@@ -310,7 +310,7 @@ func (v *SegmentView) ValueCounts(path string, whole bool) ([]ValueCount, bool, 
 	}
 	var out []ValueCount
 	total, complete := 0, true
-	err := v.h.file.EachPosting(path, whole, func(term []byte, count int, first uint32) bool {
+	err := v.h.file.EachPosting(path, whole, nil, nil, func(term []byte, count, _ int, first uint32) bool {
 		val, ok := index.DecodeTerm(term)
 		if !ok || index.MaybeTruncated(term) {
 			complete = false
@@ -324,6 +324,37 @@ func (v *SegmentView) ValueCounts(path string, whole bool) ([]ValueCount, bool, 
 		return nil, false, err
 	}
 	return out, true, nil
+}
+
+// LiveCounts takes the segment's deleted rows out of vals[i] for each i in
+// which, vals as ValueCounts(path, …) returned them: Rows becomes the live
+// rows (0: none left) and First the first live row. It reads the posting
+// lists of those values only (a LIKE passes a few values of many), and
+// nothing when the segment has no deleted row.
+func (v *SegmentView) LiveCounts(path string, vals []ValueCount, which []int) error {
+	if v.ndel == 0 || len(which) == 0 {
+		return nil
+	}
+	want := make([]bool, len(vals))
+	for _, i := range which {
+		want[i] = true
+	}
+	var got []int
+	err := v.h.file.EachPosting(path, true, v.Deleted(), func(ord int) bool {
+		if ord < len(want) && want[ord] {
+			got = append(got, ord)
+			return true
+		}
+		return false
+	}, func(_ []byte, _, live int, first uint32) bool {
+		vc := &vals[got[len(got)-1]]
+		vc.Rows, vc.First = live, int(first)
+		return true
+	})
+	if err == nil && len(got) != len(which) {
+		err = fmt.Errorf("segment %d: %s has %d of the %d values asked for", v.h.id, path, len(got), len(which))
+	}
+	return err
 }
 
 // NumTerms returns the distinct terms the segment's index holds for path:

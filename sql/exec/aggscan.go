@@ -834,10 +834,6 @@ func (w *aggWorker) countFromIndex(ctx context.Context, scan *scanOp, v *storage
 		return false, nil
 	}
 	keyed := len(d.keyVecs) == 1
-	deleted := v.LiveRows() < v.NumRows()
-	if keyed && deleted {
-		return false, nil
-	}
 	col := -1 // the column whose values decide
 	if keyed {
 		if col = d.keyVecs[0]; col < 0 {
@@ -896,29 +892,14 @@ func (w *aggWorker) countFromIndex(ctx context.Context, scan *scanOp, v *storage
 			pass = w.filter.kernels[k].run(b, pass)
 		}
 	}
+	if err := v.LiveCounts(scan.paths[col], vals, pass); err != nil {
+		return false, err
+	}
 	if !keyed {
 		// One group: its first row orders nothing.
 		rows := 0
-		if deleted {
-			// The live rows of the passing values, from their postings.
-			if len(pass) > maxLookupValues {
-				return false, nil
-			}
-			in := make([]types.Value, len(pass))
-			for j, i := range pass {
-				in[j] = vals[i].Value
-			}
-			if len(in) > 0 {
-				bm, err := v.Lookup(ctx, scan.paths[col], index.In(in...))
-				if err != nil {
-					return false, err
-				}
-				rows = int(bm.GetCardinality())
-			}
-		} else {
-			for _, i := range pass {
-				rows += vals[i].Rows
-			}
+		for _, i := range pass {
+			rows += vals[i].Rows
 		}
 		w.st.RowsScanned += int64(v.NumRows())
 		if rows == 0 {
@@ -930,6 +911,9 @@ func (w *aggWorker) countFromIndex(ctx context.Context, scan *scanOp, v *storage
 	t := w.table
 	for _, i := range pass {
 		vc := vals[i]
+		if vc.Rows == 0 {
+			continue // every row of the value is deleted
+		}
 		t.pos = w.seg | int64(vc.First)
 		w.kvals[0] = vc.Value
 		t.kbuf = appendKey(t.kbuf[:0], vc.Value)
@@ -947,10 +931,6 @@ func (w *aggWorker) countFromIndex(ctx context.Context, scan *scanOp, v *storage
 	}
 	return true, nil
 }
-
-// maxLookupValues bounds the values whose postings countFromIndex reads
-// for a segment with deleted rows.
-const maxLookupValues = 1024
 
 // indexCountRatio is the least number of rows per distinct value for
 // which countFromIndex reads a segment's terms rather than its blocks.
