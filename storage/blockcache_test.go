@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/basaltdb/basalt/catalog"
+	"github.com/basaltdb/basalt/coldata"
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -61,16 +62,9 @@ func TestBlockCacheMetric(t *testing.T) {
 			continue
 		}
 		sc := v.NewScanner(ScanOptions{Paths: []string{"s"}})
-		for {
-			b, err := sc.Next(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if b == nil {
-				break
-			}
+		eachBatch(t, ctx, sc, func(b *coldata.Batch) {
 			rows += b.Selected()
-		}
+		})
 	}
 	if rows != 1000 {
 		t.Fatalf("scanned %d sealed rows, want 1000", rows)

@@ -212,14 +212,7 @@ func checkSnapshotConsistent(t goT, s *Snapshot, rng *rand.Rand) {
 	ws := map[string]types.Value{}
 	for _, v := range s.Segments() {
 		sc := v.NewScanner(ScanOptions{Paths: []string{FieldID, "w"}})
-		for {
-			b, err := sc.Next(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if b == nil {
-				break
-			}
+		eachBatch(t, ctx, sc, func(b *coldata.Batch) {
 			visit := func(i int) {
 				id := b.Vecs[0].Str[i]
 				if _, dup := live[id]; dup {
@@ -237,7 +230,7 @@ func checkSnapshotConsistent(t goT, s *Snapshot, rng *rand.Rand) {
 					visit(i)
 				}
 			}
-		}
+		})
 	}
 	if n := s.DocCount(); n != int64(len(live)) {
 		t.Fatalf("snapshot %d: DocCount %d, %d live rows scanned", s.Seq(), n, len(live))

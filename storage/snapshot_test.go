@@ -8,6 +8,7 @@ import (
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/basaltdb/basalt/catalog"
+	"github.com/basaltdb/basalt/coldata"
 	"github.com/basaltdb/basalt/index"
 	"github.com/basaltdb/basalt/types"
 	"github.com/cockroachdb/pebble/v2/vfs"
@@ -112,14 +113,7 @@ func TestFilteredScanSkipsDeleted(t *testing.T) {
 		got := map[string]bool{}
 		for _, v := range s.Segments() {
 			sc := v.NewScanner(ScanOptions{Paths: []string{FieldID}, Filter: filter(v)})
-			for {
-				b, err := sc.Next(ctx)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if b == nil {
-					break
-				}
+			eachBatch(t, ctx, sc, func(b *coldata.Batch) {
 				for _, r := range b.Sel {
 					id := b.Vecs[0].Value(r).Str()
 					if got[id] {
@@ -127,7 +121,7 @@ func TestFilteredScanSkipsDeleted(t *testing.T) {
 					}
 					got[id] = true
 				}
-			}
+			})
 		}
 		return got
 	}
@@ -160,4 +154,19 @@ func TestFilteredScanSkipsDeleted(t *testing.T) {
 		fmt.Sscanf(id, "d%d", &i)
 		return i%3 != 0 || live[id]
 	}, 250)
+}
+
+// eachBatch calls fn with every batch sc returns.
+func eachBatch(t testing.TB, ctx context.Context, sc *Scanner, fn func(b *coldata.Batch)) {
+	t.Helper()
+	for {
+		b, err := sc.Next(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b == nil {
+			return
+		}
+		fn(b)
+	}
 }

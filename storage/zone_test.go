@@ -10,6 +10,7 @@ import (
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/basaltdb/basalt/catalog"
+	"github.com/basaltdb/basalt/coldata"
 	"github.com/basaltdb/basalt/index"
 	"github.com/basaltdb/basalt/types"
 	"github.com/cockroachdb/pebble/v2/vfs"
@@ -126,14 +127,7 @@ func TestLargeSegments(t *testing.T) {
 				}
 				sc := v.NewScanner(ScanOptions{Paths: []string{FieldID, path}, Filter: bm, Blocks: blocks})
 				got := roaring.New()
-				for {
-					b, err := sc.Next(ctx)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if b == nil {
-						break
-					}
+				eachBatch(t, ctx, sc, func(b *coldata.Batch) {
 					if b.Sel == nil {
 						t.Fatalf("%s: a filtered scan returned a batch without a selection", stage)
 					}
@@ -143,7 +137,7 @@ func TestLargeSegments(t *testing.T) {
 						}
 						got.Add(uint32(b.Start + i))
 					}
-				}
+				})
 				if !got.Equals(bm) {
 					t.Fatalf("%s: scan of blocks %v filtered by Lookup(%s %s) returned %d rows, the lookup %d", stage, blocks, path, p, got.GetCardinality(), bm.GetCardinality())
 				}
