@@ -50,25 +50,7 @@ func TestPostgresWritesTransformed(t *testing.T) {
 			t.Errorf("INSERT into %s: %d rows, want %d", coll, tag.RowsAffected(), want)
 		}
 	}
-	rows := func(q string) string {
-		t.Helper()
-		r, err := conn.Query(ctx, q)
-		if err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-		var b strings.Builder
-		for r.Next() {
-			vals, err := r.Values()
-			if err != nil {
-				t.Fatal(err)
-			}
-			fmt.Fprintln(&b, vals...)
-		}
-		if err := r.Err(); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-		return b.String()
-	}
+	rows := func(q string) string { t.Helper(); return pgRows(t, ctx, conn, q) }
 	if got, want := rows("SELECT k, n FROM clean ORDER BY n"), "a 1\nb 2\na 3\nc 5\na 6\n"; got != want {
 		t.Errorf("clean:\n%s\nwant:\n%s", got, want)
 	}
