@@ -53,7 +53,7 @@ func newMetrics(reg prometheus.Registerer, blockCache, primaryKeys func() int64)
 			m.compactions, m.reclaims, m.retentionExpired, m.retentionDropped}
 		if blockCache != nil {
 			m.registered = append(m.registered, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-				Name: "basalt_storage_block_cache_bytes", Help: "Decompressed segment blocks held for queries and reads by _id."},
+				Name: "basalt_storage_block_cache_bytes", Help: "Segment blocks held for queries and reads by _id: column and row blocks decompressed, index blocks as stored."},
 				func() float64 { return float64(blockCache()) }))
 		}
 		m.registered = append(m.registered, prometheus.NewGaugeFunc(prometheus.GaugeOpts{

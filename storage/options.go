@@ -48,9 +48,9 @@ type Options struct {
 	// CacheBytes and MemTableBytes tune Pebble.
 	CacheBytes    int64
 	MemTableBytes uint64
-	// BlockCacheBytes bounds the decompressed column blocks of segment
-	// files kept for repeated scans (segment.BlockCache). Default 256 MiB;
-	// negative: none.
+	// BlockCacheBytes bounds the decompressed column and row blocks and
+	// the index blocks of segment files kept for repeated reads
+	// (segment.BlockCache). Default 256 MiB; negative: none.
 	BlockCacheBytes int64
 }
 

@@ -25,7 +25,7 @@ type BlockCache struct {
 
 type blockKey struct {
 	reader uint64 // Reader.id: never reused, so a dropped file's blocks just age out
-	col    int32  // -1: the row section
+	col    int32  // -1: the row section; below -1: an index region (cachedRegion)
 	block  int32
 }
 

@@ -58,6 +58,10 @@ type Reader struct {
 	// blocks (nil: none).
 	id    uint64
 	cache *BlockCache
+	// regions numbers the index regions read through the cache (under
+	// mu), keying their blocks apart; a region whose opening failed keeps
+	// its number.
+	regions int32
 }
 
 // UseBlockCache makes the reader keep the blocks it decompresses in c and
@@ -694,7 +698,8 @@ func (r *Reader) invertedReader(ipath string) (*index.InvertedReader, error) {
 	}
 	var src io.ReaderAt = r.f
 	if r.cache != nil && ix.len <= math.MaxInt32 {
-		src = &cachedRegion{r: r, col: -2 - int32(len(r.inverted)), off: int64(ix.off)}
+		r.regions++
+		src = &cachedRegion{r: r, col: -1 - r.regions, off: int64(ix.off)}
 	}
 	ir, err := index.OpenInverted(src, int64(ix.off), int64(ix.len))
 	if err != nil {
@@ -812,7 +817,7 @@ func (r *Reader) DefinedValues(path string) ([]uint32, []types.Value, error) {
 // length) pairs each time: a term block or one posting list.
 type cachedRegion struct {
 	r   *Reader
-	col int32 // -2 - the index's number in this reader
+	col int32 // -1 - the region's number (from 1) in this reader
 	off int64 // the region's offset in the file
 }
 
