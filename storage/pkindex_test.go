@@ -4,10 +4,13 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/basaltdb/basalt/catalog"
+	"github.com/basaltdb/basalt/storage/kv"
 	"github.com/basaltdb/basalt/types"
+	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
@@ -120,5 +123,38 @@ func TestPKIndexRebuiltAtOpen(t *testing.T) {
 		if err != nil || !ok || doc.Get("n").Int() != n {
 			t.Fatalf("%s: %v %v %v, want n=%d", id, doc, ok, err, n)
 		}
+	}
+}
+
+// TestPKIndexCorruptEntry: a primary-key entry whose row id does not decode
+// stops the collection from opening, with an error that names the _id,
+// rather than an index that silently lacks it.
+func TestPKIndexCorruptEntry(t *testing.T) {
+	ctx := context.Background()
+	fs := vfs.NewMem()
+	e := openTestEngine(t, fs)
+	meta, err := e.CreateCollection("commons", catalog.CollectionSpec{Name: "c"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.Write(ctx, "commons", "c", []WriteOp{{Doc: mustDoc(t, `{"_id":"d1","n":1}`)}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	st, err := kv.Open(kv.Options{FS: fs, Dir: fs.PathJoin("data", "kv")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.DB.Set(kv.PKKey(nil, meta.ID, "d1"), []byte{0xff}, pebble.Sync); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Open(Options{Dir: "data", FS: fs, DisableBackground: true, SealRows: 100})
+	if err == nil || !strings.Contains(err.Error(), `corrupt primary-key entry for _id "d1"`) || !strings.Contains(err.Error(), "commons.c") {
+		t.Fatalf("open with a corrupt primary key: %v", err)
 	}
 }
