@@ -46,11 +46,37 @@ func TestParallelMatchesSerial(t *testing.T) {
 		t.Fatal(err)
 	}
 	writeValues(t, eng, "t", docs[26000:], 500)
-	s := NewSession(eng, Limits{})
+	compareSerialParallel(t, NewSession(eng, Limits{}), parallelQueries)
+}
+
+// TestParallelBlockRuns is TestParallelMatchesSerial over two sealed
+// segments of several blocks and a mutable one: too few segments for the
+// workers, so plain scans are cut into runs of blocks.
+func TestParallelBlockRuns(t *testing.T) {
+	ctx := context.Background()
+	eng := openTestEngine(t, 20000, "t")
+	docs := genDocs(45000)
+	writeValues(t, eng, "t", docs[:40000], 5000)
+	if err := eng.Flush(ctx, "commons", "t"); err != nil {
+		t.Fatal(err)
+	}
+	writeValues(t, eng, "t", docs[40000:], 2500)
+	queries := append([]string{
+		// The build side (u) and the probe side (t) are both plain scans.
+		"SELECT u.kind, count(*), sum(t.x), min(t._id) FROM t JOIN t AS u ON t._id = u._id GROUP BY u.kind",
+		"SELECT t.dev.os, count(*), max(u._id) FROM t JOIN t AS u ON t.x = u.x AND u.dev.os = 'ios' WHERE t.kind LIKE '%u%' GROUP BY t.dev.os",
+		"SELECT t.kind, count(u._id), sum(u.dev.v) FROM t LEFT JOIN t AS u ON t._id = u._id AND u.x > 90 GROUP BY t.kind",
+	}, parallelQueries...)
+	compareSerialParallel(t, NewSession(eng, Limits{}), queries)
+}
+
+func compareSerialParallel(t *testing.T, s *Session, queries []string) {
+	t.Helper()
+	ctx := context.Background()
 	run := func(procs int) []string {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
-		out := make([]string, len(parallelQueries))
-		for i, q := range parallelQueries {
+		out := make([]string, len(queries))
+		for i, q := range queries {
 			res, err := s.Query(ctx, q, Params{})
 			if err != nil {
 				t.Fatalf("%s: %v", q, err)
@@ -61,7 +87,7 @@ func TestParallelMatchesSerial(t *testing.T) {
 	}
 	serial := run(1)
 	parallel := run(8)
-	for i, q := range parallelQueries {
+	for i, q := range queries {
 		if serial[i] != parallel[i] {
 			t.Errorf("%s\nserial:\n%s\nparallel:\n%s", q, serial[i], parallel[i])
 		}

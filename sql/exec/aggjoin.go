@@ -2,9 +2,9 @@ package exec
 
 import (
 	"context"
+	"runtime"
 
 	"github.com/basaltdb/basalt/sql/plan"
-	"github.com/basaltdb/basalt/storage"
 	"github.com/basaltdb/basalt/types"
 )
 
@@ -141,8 +141,8 @@ func (o *aggJoinOp) Next(ctx context.Context) ([]Row, error) {
 	if err := o.scan.init(ctx); err != nil {
 		return nil, err
 	}
-	segs := o.scan.segs
-	ws := make([]*aggJoinWorker, aggWorkers(o.n.Aggs, len(segs)))
+	parts := o.scan.parts(runtime.GOMAXPROCS(0))
+	ws := make([]*aggJoinWorker, aggWorkers(o.n.Aggs, len(parts)))
 	for i := range ws {
 		if ws[i], err = o.newWorker(); err != nil {
 			return nil, err
@@ -153,8 +153,8 @@ func (o *aggJoinOp) Next(ctx context.Context) ([]Row, error) {
 			w.buildGroups = make([]*group, len(h.rows))
 		}
 	}
-	err = runWorkers(ctx, len(ws), len(segs), func(wi, seg int) error {
-		return ws[wi].scanSegment(ctx, o, h, seg, segs[seg])
+	err = runWorkers(ctx, len(ws), len(parts), func(wi, part int) error {
+		return ws[wi].scanPart(ctx, o, h, parts[part])
 	})
 	if err != nil {
 		return nil, err
@@ -198,11 +198,11 @@ func (w *aggJoinWorker) fold(ri int) error {
 	return w.table.addTo(g, w.row)
 }
 
-// scanSegment probes the build side with the rows of segment v and folds
-// the joined rows.
-func (w *aggJoinWorker) scanSegment(ctx context.Context, o *aggJoinOp, h *hashSide, seg int, v *storage.SegmentView) error {
-	w.seg = int64(seg) << 32
-	sc, err := o.scan.openView(ctx, v, &w.st, w.filter)
+// scanPart probes the build side with the rows of part p and folds the
+// joined rows.
+func (w *aggJoinWorker) scanPart(ctx context.Context, o *aggJoinOp, h *hashSide, p scanPart) error {
+	w.seg = int64(p.seg) << 32
+	sc, err := o.scan.openPart(ctx, p, &w.st, w.filter)
 	if err != nil || sc == nil {
 		return err
 	}

@@ -92,7 +92,8 @@ func (q *Query) scanAll(ctx context.Context, op Operator) (rows []Row, ok bool, 
 		row Row
 		st  NodeStats
 	}
-	ws := make([]*worker, max(1, min(runtime.GOMAXPROCS(0), len(s.segs))))
+	parts := s.parts(runtime.GOMAXPROCS(0))
+	ws := make([]*worker, max(1, min(runtime.GOMAXPROCS(0), len(parts))))
 	for i := range ws {
 		w := &worker{row: make(Row, len(s.cols))}
 		if w.vf, err = s.compileVecFilter(q, s.n.Filter); err != nil {
@@ -100,10 +101,10 @@ func (q *Query) scanAll(ctx context.Context, op Operator) (rows []Row, ok bool, 
 		}
 		ws[i] = w
 	}
-	perSeg := make([][]Row, len(s.segs))
-	err = runWorkers(ctx, len(ws), len(s.segs), func(wi, seg int) error {
+	perPart := make([][]Row, len(parts))
+	err = runWorkers(ctx, len(ws), len(parts), func(wi, part int) error {
 		w := ws[wi]
-		sc, err := s.openView(ctx, s.segs[seg], &w.st, w.vf)
+		sc, err := s.openPart(ctx, parts[part], &w.st, w.vf)
 		if err != nil || sc == nil {
 			return err
 		}
@@ -142,7 +143,7 @@ func (q *Query) scanAll(ctx context.Context, op Operator) (rows []Row, ok bool, 
 				return err
 			}
 		}
-		perSeg[seg] = out
+		perPart[part] = out
 		return nil
 	})
 	if err != nil {
@@ -151,7 +152,7 @@ func (q *Query) scanAll(ctx context.Context, op Operator) (rows []Row, ok bool, 
 	for _, w := range ws {
 		s.st.addScan(&w.st)
 	}
-	for _, r := range perSeg {
+	for _, r := range perPart {
 		rows = append(rows, r...)
 	}
 	c.st.Rows += int64(len(rows))

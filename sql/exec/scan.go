@@ -143,12 +143,21 @@ func (o *scanOp) openNext(ctx context.Context) (bool, error) {
 // nil when it selects none, and readies the worker's filter vf for v's
 // batches. It counts pruned segments in st.
 func (o *scanOp) openView(ctx context.Context, v *storage.SegmentView, st *NodeStats, vf *vecFilter) (*storage.Scanner, error) {
-	opts, ok, err := o.viewOptions(ctx, v, st)
+	return o.openPart(ctx, scanPart{v: v}, st, vf)
+}
+
+// openPart is openView for a part of a segment (parts).
+func (o *scanOp) openPart(ctx context.Context, p scanPart, st *NodeStats, vf *vecFilter) (*storage.Scanner, error) {
+	opts, ok, err := o.viewOptions(ctx, p.v, st)
 	if err != nil || !ok {
 		return nil, err
 	}
-	vf.forSegment(v)
-	return v.NewScanner(opts), nil
+	if p.blocks != nil {
+		// Parts are cut only where viewOptions leaves every block.
+		opts.Blocks = p.blocks
+	}
+	vf.forSegment(p.v)
+	return p.v.NewScanner(opts), nil
 }
 
 // viewOptions returns how to scan v: the rows the index selects and the
