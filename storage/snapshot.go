@@ -33,6 +33,7 @@ type SegmentView struct {
 	rows    int
 	entries []delEntry
 	ndel    int
+	delOnce sync.Once
 	deleted *roaring.Bitmap
 	rowIDs  []uint64
 	// zones caches Zones by path: a query asks for the same zone maps
@@ -254,15 +255,15 @@ func (v *SegmentView) NumRows() int { return v.rows }
 func (v *SegmentView) RowIDs() []uint64 { return v.rowIDs }
 
 // Deleted returns the rows deleted as of the snapshot (shared; do not
-// modify).
+// modify). Safe for concurrent use: workers may scan parts of one view.
 func (v *SegmentView) Deleted() *roaring.Bitmap {
-	if v.deleted == nil {
+	v.delOnce.Do(func() {
 		if v.ndel == 0 {
 			v.deleted = roaring.New()
 		} else {
 			v.deleted = v.h.dels.bitmap(v.entries, v.ndel)
 		}
-	}
+	})
 	return v.deleted
 }
 
@@ -511,6 +512,20 @@ func (s *Snapshot) AllPathKinds() map[string][types.NumKinds]bool {
 			}
 			out[f.Path] = ks
 		}
+	}
+	return out
+}
+
+// Stamp identifies the collection (its catalog id) and the segments the
+// snapshot sees with their row counts. Snapshots with equal stamps list
+// the same Paths and PathKinds: those change only when rows are added or
+// segments replaced, never with deletions. A plan cache compares stamps
+// rather than paths.
+func (s *Snapshot) Stamp() []uint64 {
+	out := make([]uint64, 1, 1+2*len(s.views))
+	out[0] = s.coll.id
+	for _, v := range s.views {
+		out = append(out, v.h.id, uint64(v.rows))
 	}
 	return out
 }
