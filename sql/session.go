@@ -44,6 +44,8 @@ type Session struct {
 	// that have one; nil refuses such INSERTs.
 	Transformer Transformer
 	now         func() time.Time
+	// noPlanCache makes every plan afresh (tests compare with it).
+	noPlanCache bool
 }
 
 func (s *Session) workspace() string {
@@ -220,6 +222,15 @@ func (c *snapshots) Table(ws, name string) (plan.Table, error) {
 	return t, nil
 }
 
+// snapshot returns the snapshot of ws.name the statement opened.
+func (c *snapshots) snapshot(ws, name string) (*storage.Snapshot, bool) {
+	t, ok := c.open[ws+"."+name]
+	if !ok {
+		return nil, false
+	}
+	return t.snap, true
+}
+
 func (c *snapshots) close() {
 	for _, t := range c.open {
 		t.snap.Close()
@@ -230,16 +241,25 @@ func (c *snapshots) close() {
 type table struct {
 	ws, name string
 	snap     *storage.Snapshot
-	paths    []string
+	// What the binder asked, kept for the plan cache's checks.
+	paths []string
+	kinds map[string]plan.Kinds
 }
 
 func (t *table) PathKinds(path string) plan.Kinds {
+	if s, ok := t.kinds[path]; ok {
+		return s
+	}
 	var s plan.Kinds
 	for k, ok := range t.snap.PathKinds(path) {
 		if ok {
 			s |= plan.KindsOf(types.Kind(k))
 		}
 	}
+	if t.kinds == nil {
+		t.kinds = map[string]plan.Kinds{}
+	}
+	t.kinds[path] = s
 	return s
 }
 
@@ -247,7 +267,9 @@ func (t *table) Workspace() string { return t.ws }
 func (t *table) Name() string      { return t.name }
 func (t *table) Paths() []string {
 	if t.paths == nil {
-		t.paths = t.snap.Paths()
+		// Never nil once asked: the plan cache tells "no paths" from
+		// "not asked".
+		t.paths = append([]string{}, t.snap.Paths()...)
 	}
 	return t.paths
 }
@@ -274,17 +296,16 @@ func (s *Session) selectStmt(ctx context.Context, sel *ast.Select, params Params
 	snaps := &snapshots{s: s, open: map[string]*table{}}
 	defer snaps.close()
 	fctx := s.fnCtx()
-	b := plan.NewBinder(snaps, params, fctx)
-	q, err := b.Bind(sel)
+	q, colls, err := s.planOf(sel, params, snaps, fctx, !explain && !s.noPlanCache)
 	if err != nil {
 		return nil, err
 	}
-	q.Root = plan.Optimize(q.Root, fctx)
-	res := &Result{Tag: "SELECT", Collections: dedupe(b.Collections)}
+	res := &Result{Tag: "SELECT", Collections: colls}
 	if explain && !analyze {
 		return explainResult(res, plan.Explain(q.Root, nil)), nil
 	}
 	run := exec.NewQuery(fctx, exec.Limits{MaxRows: s.Limits.MaxRows, MemoryBytes: s.Limits.MemoryBytes})
+	run.SetSnapshots(snaps.snapshot)
 	start := time.Now()
 	rows, err := run.Run(ctx, q.Root)
 	if err != nil {
@@ -321,6 +342,34 @@ func (s *Session) selectStmt(ctx context.Context, sel *ast.Select, params Params
 		res.Columns = append(res.Columns, Column{Name: c.Name, Type: columnType(res.Rows, j)})
 	}
 	return res, nil
+}
+
+// planOf returns the optimized plan of sel and the collections it reads,
+// from the plan cache when it holds one (cache: look there and keep the
+// plan made).
+func (s *Session) planOf(sel *ast.Select, params Params, snaps *snapshots, fctx *fn.Ctx, cache bool) (*plan.Query, []string, error) {
+	var key planKey
+	if cache {
+		key = s.planKeyOf(sel, params)
+		p, err := plans.get(key, snaps)
+		if err != nil {
+			return nil, nil, err
+		}
+		if p != nil {
+			return p.q, p.colls, nil
+		}
+	}
+	b := plan.NewBinder(snaps, params, fctx)
+	q, err := b.Bind(sel)
+	if err != nil {
+		return nil, nil, err
+	}
+	q.Root = plan.Optimize(q.Root, fctx)
+	colls := dedupe(b.Collections)
+	if cache && !b.Volatile {
+		plans.put(key, q, colls, snaps)
+	}
+	return q, colls, nil
 }
 
 func explainResult(res *Result, text string) *Result {

@@ -48,6 +48,15 @@ type Query struct {
 	// Stats per node for EXPLAIN ANALYZE.
 	stats map[plan.Node]*NodeStats
 	ctx   context.Context
+	// snapshots, when set, gives the snapshot a scan reads, by collection:
+	// plans may be shared between statements, their tables not.
+	snapshots func(ws, name string) (*storage.Snapshot, bool)
+}
+
+// SetSnapshots makes scans read the snapshots f gives by collection
+// rather than their plan.Table's (a shared plan's tables hold another statement's snapshots).
+func (q *Query) SetSnapshots(f func(ws, name string) (*storage.Snapshot, bool)) {
+	q.snapshots = f
 }
 
 // NodeStats are what EXPLAIN ANALYZE reports per node.

@@ -25,6 +25,7 @@ type scanOp struct {
 	filter   evalFn // for rows read whole (by `_id`, or fetched)
 	fetched  []Row  // rows read whole from the next segment
 	docPaths []types.Path
+	docErr   error
 	// lazy marks the paths a fused operator reads only for the batches
 	// that need them (Scanner.Load); nil: every path is read.
 	lazy    []bool
@@ -47,41 +48,76 @@ type colReader struct {
 	rel      []types.Path // child paths relative to the object
 }
 
-func (q *Query) newScan(n *plan.Scan) (Operator, error) {
-	t, ok := n.Table.(SnapshotTable)
-	if !ok {
-		return nil, sqlerr.New(sqlerr.Internal, "collection %s has no snapshot", n.Table.Name())
+func (q *Query) snapshotOf(t plan.Table) (*storage.Snapshot, error) {
+	if q.snapshots != nil {
+		if snap, ok := q.snapshots(t.Workspace(), t.Name()); ok {
+			return snap, nil
+		}
+	} else if st, ok := t.(SnapshotTable); ok {
+		return st.Snapshot(), nil
 	}
-	o := &scanOp{q: q, n: n, snap: t.Snapshot(), st: q.stats[n]}
+	return nil, sqlerr.New(sqlerr.Internal, "collection %s.%s has no snapshot", t.Workspace(), t.Name())
+}
+
+// scanLayout is what a scan reads, derived from its plan node alone;
+// read-only once made, so runs of a cached plan share it.
+type scanLayout struct {
+	paths    []string // leaf columns read
+	cols     []colReader
+	docPaths []types.Path // of the columns, for rows read whole
+	docErr   error        // a column path that does not parse
+}
+
+func layoutOfScan(n *plan.Scan) *scanLayout {
+	if l, ok := n.ExecMemo().(*scanLayout); ok {
+		return l
+	}
+	l := &scanLayout{}
 	pos := map[string]int{}
 	add := func(p string) int {
 		if i, ok := pos[p]; ok {
 			return i
 		}
-		pos[p] = len(o.paths)
-		o.paths = append(o.paths, p)
+		pos[p] = len(l.paths)
+		l.paths = append(l.paths, p)
 		return pos[p]
 	}
 	for _, c := range n.Columns {
+		p, err := types.ParsePath(c.Path)
+		if err != nil && l.docErr == nil {
+			// Only rows read whole need it.
+			l.docErr = sqlerr.New(sqlerr.Internal, "column path %q: %v", c.Path, err)
+		}
+		l.docPaths = append(l.docPaths, p)
 		if len(c.Children) == 0 {
-			o.cols = append(o.cols, colReader{vec: add(c.Path)})
+			l.cols = append(l.cols, colReader{vec: add(c.Path)})
 			continue
 		}
 		cr := colReader{vec: -1}
 		if c.Leaf {
 			cr.vec = add(c.Path)
 		}
-		base, _ := types.ParsePath(c.Path)
 		for _, ch := range c.Children {
-			p, err := types.ParsePath(ch)
-			if err != nil || len(p) <= len(base) {
+			cp, err := types.ParsePath(ch)
+			if err != nil || len(cp) <= len(p) {
 				continue
 			}
 			cr.children = append(cr.children, add(ch))
-			cr.rel = append(cr.rel, p[len(base):])
+			cr.rel = append(cr.rel, cp[len(p):])
 		}
-		o.cols = append(o.cols, cr)
+		l.cols = append(l.cols, cr)
 	}
+	n.SetExecMemo(l)
+	return l
+}
+
+func (q *Query) newScan(n *plan.Scan) (Operator, error) {
+	snap, err := q.snapshotOf(n.Table)
+	if err != nil {
+		return nil, err
+	}
+	l := layoutOfScan(n)
+	o := &scanOp{q: q, n: n, snap: snap, st: q.stats[n], paths: l.paths, cols: l.cols, docPaths: l.docPaths, docErr: l.docErr}
 	if n.Filter != nil {
 		f, err := q.compile(n.Filter, layoutOf(n.Cols()))
 		if err != nil {
@@ -242,15 +278,8 @@ func (o *scanOp) idRows(ctx context.Context) ([]Row, error) {
 // docRow makes the scan row of a whole document, as the column scan would
 // assemble it, and applies the filter. The row owns its values.
 func (o *scanOp) docRow(doc types.Value) (Row, bool, error) {
-	if o.docPaths == nil {
-		o.docPaths = make([]types.Path, len(o.n.Columns))
-		for i, c := range o.n.Columns {
-			p, err := types.ParsePath(c.Path)
-			if err != nil {
-				return nil, false, sqlerr.New(sqlerr.Internal, "column path %q: %v", c.Path, err)
-			}
-			o.docPaths[i] = p
-		}
+	if o.docErr != nil {
+		return nil, false, o.docErr
 	}
 	row := make(Row, len(o.docPaths))
 	for i, p := range o.docPaths {

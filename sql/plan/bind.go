@@ -40,6 +40,9 @@ type Binder struct {
 	colPaths map[ColID]tablePath
 	// Collections lists the collections the query reads, "ws.name".
 	Collections []string
+	// Volatile is set when the statement calls a volatile function: its
+	// plan holds values of this run (NOW() is folded), so it is not reused.
+	Volatile bool
 }
 
 type tablePath struct {

@@ -440,6 +440,7 @@ func (b *Binder) funcCall(st *selectState, e *ast.Func) (Expr, error) {
 	if !ok {
 		return nil, sqlerr.New(sqlerr.UndefinedFunction, "function %s does not exist", name)
 	}
+	b.Volatile = b.Volatile || f.Volatile
 	if len(args) < f.MinArgs || (f.MaxArgs >= 0 && len(args) > f.MaxArgs) {
 		return nil, sqlerr.New(sqlerr.UndefinedFunction, "function %s does not take %d arguments", name, len(args))
 	}

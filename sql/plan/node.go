@@ -2,6 +2,7 @@ package plan
 
 import (
 	"github.com/basaltdb/basalt/index"
+	"sync/atomic"
 )
 
 // Node is a logical plan operator. Cols lists its output columns in order.
@@ -53,7 +54,18 @@ type Scan struct {
 	// Limit, when > 0, lets the scan stop after that many rows (no
 	// ordering required above it).
 	Limit int64
+	// execMemo holds what the executor derives from the scan alone (which
+	// vectors to read, how to rebuild objects), made once for a plan the
+	// plan cache runs many times.
+	execMemo atomic.Value
 }
+
+// ExecMemo returns what SetExecMemo stored, nil before.
+func (s *Scan) ExecMemo() any { return s.execMemo.Load() }
+
+// SetExecMemo stores v, derived from the scan's fields alone: every run of
+// the plan may use it, concurrently.
+func (s *Scan) SetExecMemo(v any) { s.execMemo.Store(v) }
 
 // Values produces constant rows.
 type Values struct {

@@ -1,0 +1,125 @@
+package sql
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/basaltdb/basalt/catalog"
+	"github.com/basaltdb/basalt/types"
+)
+
+// TestPlanCache runs statements again after the collection changes under
+// them: each answer must be the one a plan made afresh gives, and plans
+// must be reused exactly when nothing they were made from changed.
+func TestPlanCache(t *testing.T) {
+	ctx := context.Background()
+	s, eng := newTestSession(t, `{"_id":"a","n":1,"o":{"x":1}}`, `{"_id":"b","n":2}`)
+	fresh := NewSession(eng, Limits{})
+	fresh.noPlanCache = true
+	queries := []string{
+		"SELECT * FROM t ORDER BY _id",
+		"SELECT _id FROM t WHERE n = '3' ORDER BY _id",
+		"SELECT o, count(*) FROM t GROUP BY o ORDER BY 2, 1",
+		"SELECT * FROM t WHERE _id = 'c'",
+	}
+	// run runs every query twice: from the cache if it holds a plan, then
+	// with a plan made afresh. It returns how many plans were reused.
+	run := func(step string) int64 {
+		t.Helper()
+		var reused int64
+		for _, q := range queries {
+			before := plans.hits.Load()
+			cached, err := s.Query(ctx, q, Params{})
+			if err != nil {
+				t.Fatalf("%s: %s: %v", step, q, err)
+			}
+			reused += plans.hits.Load() - before
+			afresh, err := fresh.Query(ctx, q, Params{})
+			if err != nil {
+				t.Fatalf("%s: %s: %v", step, q, err)
+			}
+			if got, want := resultText(cached), resultText(afresh); got != want {
+				t.Errorf("%s: %s:\ncached plan:\n%s\nfresh plan:\n%s", step, q, got, want)
+			}
+		}
+		return reused
+	}
+	run("first")
+	if n := run("unchanged"); n != int64(len(queries)) {
+		t.Errorf("unchanged collection: %d plans reused, want %d", n, len(queries))
+	}
+	writeDocs(t, eng, "t", `{"_id":"c","n":3}`)
+	if n := run("new document, known paths"); n != int64(len(queries)) {
+		t.Errorf("new document of known paths: %d plans reused, want %d", n, len(queries))
+	}
+	writeDocs(t, eng, "t", `{"_id":"d","n":4,"extra":"x"}`)
+	if n := run("new path"); n != 0 {
+		// Every query looked its columns up among the paths.
+		t.Errorf("new path: %d plans reused, want 0", n)
+	}
+	writeDocs(t, eng, "t", `{"_id":"e","n":"3"}`)
+	run("new kind")
+	writeDocs(t, eng, "t", `{"_id":"f","n":5,"o":{"y":2}}`)
+	run("new nested path")
+
+	// Dropped and created again with other fields.
+	if _, err := eng.DropCollection("commons", "t"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Query(ctx, queries[0], Params{}); err == nil {
+		t.Error("query of a dropped collection: no error")
+	}
+	if _, err := eng.CreateCollection("commons", catalog.CollectionSpec{Name: "t"}); err != nil {
+		t.Fatal(err)
+	}
+	writeDocs(t, eng, "t", `{"_id":"c","z":true}`)
+	run("created again")
+}
+
+// TestPlanCacheKeys checks what a plan is kept for: parameters and the
+// default workspace are part of its key, and a statement calling NOW() is
+// planned at every run.
+func TestPlanCacheKeys(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newTestSession(t, `{"_id":"a","n":1}`, `{"_id":"b","n":2}`)
+	q := func(text string, p Params) string {
+		t.Helper()
+		res, err := s.Query(ctx, text, p)
+		if err != nil {
+			t.Fatalf("%s: %v", text, err)
+		}
+		return rowsText(res)
+	}
+	for _, n := range []int64{1, 2, 1, 2} {
+		if got, want := q("SELECT _id FROM t WHERE n = $1", Params{Positional: []types.Value{types.Int(n)}}), fmt.Sprintf("%q\n", string(rune('a'+n-1))); got != want {
+			t.Errorf("n = %d: %s, want %s", n, got, want)
+		}
+		if got, want := q("SELECT _id FROM t WHERE n = :n", Params{Named: map[string]types.Value{"n": types.Int(n)}}), fmt.Sprintf("%q\n", string(rune('a'+n-1))); got != want {
+			t.Errorf("n = %d: %s, want %s", n, got, want)
+		}
+	}
+	for i := range 3 {
+		now := time.Date(2026, 1, 1+i, 0, 0, 0, 0, time.UTC)
+		s.now = func() time.Time { return now }
+		want := fmt.Sprintf("%q\n", now.Format("2006-01-02T15:04:05.000000Z"))
+		if got := q("SELECT now() FROM t WHERE _id = 'a'", Params{}); got != want {
+			t.Errorf("now() on day %d: %s, want %s", i+1, got, want)
+		}
+	}
+	q("SELECT _id FROM t WHERE n = 1", Params{})
+	s.Workspace = "other"
+	if _, err := s.Query(ctx, "SELECT _id FROM t WHERE n = 1", Params{}); err == nil {
+		t.Error("workspace other has no t, yet the plan of commons.t answered")
+	}
+}
+
+// resultText is rowsText with the column names first.
+func resultText(res *Result) string {
+	var cols string
+	for _, c := range res.Columns {
+		cols += c.Name + " "
+	}
+	return cols + "\n" + rowsText(res)
+}
