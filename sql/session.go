@@ -234,6 +234,8 @@ func (c *snapshots) snapshot(ws, name string) (*storage.Snapshot, bool) {
 func (c *snapshots) close() {
 	for _, t := range c.open {
 		t.snap.Close()
+		// A cached plan keeps its tables: not their segments.
+		t.snap = nil
 	}
 }
 
