@@ -2,6 +2,7 @@ package exec
 
 import (
 	"context"
+	"runtime"
 
 	"github.com/basaltdb/basalt/types"
 )
@@ -136,8 +137,62 @@ func mergeTables(ctx context.Context, ts []*groupTable) error {
 			return err
 		}
 	}
+	if len(ts) > 1 && ts[0].heavyMerges() {
+		return ts[0].mergeParallel(ctx, ts[1:])
+	}
 	for _, t := range ts[1:] {
 		ts[0].merge(t)
 	}
 	return nil
+}
+
+// heavyMerges reports whether merging a group's partial states costs more
+// than finding the group: distinct keys and percentile values are merged
+// whole, sums are one addition.
+func (t *groupTable) heavyMerges() bool {
+	for _, s := range t.specs {
+		switch s.call.Name {
+		case "percentile_cont", "percentile_disc", "approx_percentile", "array_agg", "string_agg":
+			return true
+		}
+		if s.call.Distinct {
+			return true
+		}
+	}
+	return false
+}
+
+// mergeParallel is merge of every table of os into t with the partial
+// states of each group merged by a goroutine per core: COUNT(DISTINCT) by
+// ten event types merged two workers' million keys on one core.
+func (t *groupTable) mergeParallel(ctx context.Context, os []*groupTable) error {
+	var into []*group
+	from := map[*group][]*group{}
+	for _, o := range os {
+		for _, og := range o.order {
+			g := t.groups[og.kstr]
+			if g == nil {
+				t.groups[og.kstr] = og
+				t.order = append(t.order, og)
+				continue
+			}
+			if og.first < g.first {
+				// As in merge.
+				g.first, g.key = og.first, og.key
+			}
+			if from[g] == nil {
+				into = append(into, g)
+			}
+			from[g] = append(from[g], og)
+		}
+	}
+	return runWorkers(ctx, runtime.GOMAXPROCS(0), len(into), func(_, i int) error {
+		g := into[i]
+		for _, og := range from[g] {
+			for k, a := range g.accs {
+				a.(merger).merge(og.accs[k])
+			}
+		}
+		return nil
+	})
 }
