@@ -61,6 +61,40 @@ func TestCountDistinct(t *testing.T) {
 	}
 }
 
+// TestCountDistinctCompactions compacts at random points, so that merges
+// into the unique keys run both in place (with and without keys found in
+// both) and into a grown buffer, and checks the keys after each: sorted,
+// unique, and as many as the distinct values added.
+func TestCountDistinctCompactions(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	a := newCountDistinctAcc()
+	seen := map[int]bool{}
+	next := 1 + r.IntN(30_000)
+	for i := range 250_000 {
+		v := r.IntN(90_000)
+		if i > 150_000 {
+			v += 60_000 // new values and old ones
+		}
+		seen[v] = true
+		if err := a.addKey(stringKey(fmt.Sprint(v))); err != nil {
+			t.Fatal(err)
+		}
+		if i != next {
+			continue
+		}
+		next += 1 + r.IntN(30_000)
+		a.compact()
+		for j := 1; j < len(a.keys); j++ {
+			if cmpKey(a.keys[j-1], a.keys[j]) >= 0 {
+				t.Fatalf("after %d keys: keys %d and %d out of order", i+1, j-1, j)
+			}
+		}
+		if len(a.keys) != len(seen) {
+			t.Fatalf("after %d keys: %d unique, want %d", i+1, len(a.keys), len(seen))
+		}
+	}
+}
+
 // TestSortKeys checks the radix sort against a comparison sort, for
 // hashed keys, mixed integers, and keys sharing their top bytes.
 func TestSortKeys(t *testing.T) {
