@@ -173,6 +173,7 @@ func (o *aggJoinOp) Next(ctx context.Context) ([]Row, error) {
 	if len(ws) > 1 {
 		ws[0].table.sortByFirst()
 	}
+	ws[0].table.top = o.q.aggTops[o.n]
 	rows, err := ws[0].table.rows()
 	if err != nil {
 		return nil, err

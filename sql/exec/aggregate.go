@@ -109,6 +109,7 @@ func (s *aggSpec) newAcc() accumulator {
 
 type aggOp struct {
 	q     *Query
+	n     *plan.Aggregate
 	in    Operator
 	keys  []evalFn
 	specs []*aggSpec
@@ -130,7 +131,7 @@ func (q *Query) newAggregate(n *plan.Aggregate) (Operator, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &aggOp{q: q, in: in, keys: keys, specs: specs}, nil
+	return &aggOp{q: q, n: n, in: in, keys: keys, specs: specs}, nil
 }
 
 // compileAgg compiles the keys and aggregates of n over rows laid out as
@@ -195,6 +196,9 @@ type groupTable struct {
 	argBuf []types.Value
 	// pos is the position of the row being added, for group.first.
 	pos int64
+	// top, when set, lets rows keep only the groups a top-N sort above
+	// will (aggTop).
+	top *aggTop
 }
 
 func newGroupTable(mem *memAccount, keys []evalFn, specs []*aggSpec) *groupTable {
@@ -310,6 +314,13 @@ func (t *groupTable) rows() ([]Row, error) {
 		}
 		t.order = append(t.order, g)
 	}
+	if t.top != nil && int64(len(t.order)) > t.top.limit {
+		kept, err := t.topGroups(t.top)
+		if err != nil {
+			return nil, err
+		}
+		t.order = kept
+	}
 	rows := make([]Row, len(t.order))
 	// Percentiles select among their values: the groups' results are
 	// worked out by a goroutine per core.
@@ -386,6 +397,7 @@ func (o *aggOp) Next(ctx context.Context) ([]Row, error) {
 			}
 		}
 	}
+	t.top = o.q.aggTops[o.n]
 	rows, err := t.rows()
 	if err != nil {
 		return nil, err

@@ -307,6 +307,7 @@ func (o *aggScanOp) Next(ctx context.Context) ([]Row, error) {
 	// Groups come out in the order of their first rows, however workers
 	// and batch-wise counting met them.
 	ws[0].table.sortByFirst()
+	ws[0].table.top = o.q.aggTops[o.n]
 	rows, err := ws[0].table.rows()
 	if err != nil {
 		return nil, err

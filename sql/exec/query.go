@@ -48,6 +48,8 @@ type Query struct {
 	// Stats per node for EXPLAIN ANALYZE.
 	stats map[plan.Node]*NodeStats
 	ctx   context.Context
+	// aggTops are the hints top-N sorts leave the aggregates under them.
+	aggTops map[*plan.Aggregate]*aggTop
 	// snapshots, when set, gives the snapshot a scan reads, by collection:
 	// plans may be shared between statements, their tables not.
 	snapshots func(ws, name string) (*storage.Snapshot, bool)

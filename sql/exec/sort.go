@@ -57,6 +57,12 @@ func (q *Query) newSort(n *plan.Sort) (Operator, error) {
 	if p, s, ok := topNInput(n); ok {
 		return q.newTopNScan(n, p, s)
 	}
+	if a, top := aggTopOf(n); a != nil {
+		if q.aggTops == nil {
+			q.aggTops = map[*plan.Aggregate]*aggTop{}
+		}
+		q.aggTops[a] = top
+	}
 	in, err := q.build(n.Input)
 	if err != nil {
 		return nil, err
