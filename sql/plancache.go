@@ -105,15 +105,15 @@ func (s *Session) planKeyOf(sel *ast.Select, params Params) planKey {
 // snaps opens now (which it opens, checking the session may read them).
 func (c *planCache) get(key planKey, snaps *snapshots) (*cachedPlan, error) {
 	c.mu.Lock()
-	e, ok := c.byKey[key]
-	if ok {
+	var p *cachedPlan
+	if e, ok := c.byKey[key]; ok {
 		c.order.MoveToFront(e)
+		p = e.Value.(*cachedPlan) // put and replace change it, under mu
 	}
 	c.mu.Unlock()
-	if !ok {
+	if p == nil {
 		return nil, nil
 	}
-	p := e.Value.(*cachedPlan)
 	if time.Since(p.made) > planCacheTTL {
 		c.drop(p)
 		return nil, nil

@@ -3,10 +3,12 @@ package sql
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/basaltdb/basalt/catalog"
+	"github.com/basaltdb/basalt/storage"
 	"github.com/basaltdb/basalt/types"
 )
 
@@ -122,4 +124,79 @@ func resultText(res *Result) string {
 		cols += c.Name + " "
 	}
 	return cols + "\n" + rowsText(res)
+}
+
+// TestPlanCacheConcurrent runs statements from several sessions while a
+// writer adds documents, some with new fields or kinds, so that plans are
+// reused, replaced and restamped at once (the race detector runs it in
+// make test). Counts never go back, and every answer has its columns.
+func TestPlanCacheConcurrent(t *testing.T) {
+	ctx := context.Background()
+	_, eng := newTestSession(t, `{"_id":"a","n":1}`)
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	errs := make(chan error, 16)
+	go func() {
+		defer close(done)
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			doc := fmt.Sprintf(`{"_id":"w%d","n":%d}`, i, i)
+			switch i % 7 {
+			case 3:
+				doc = fmt.Sprintf(`{"_id":"w%d","n":%d,"f%d":true}`, i, i, i%20)
+			case 5:
+				doc = fmt.Sprintf(`{"_id":"w%d","n":"%d"}`, i, i)
+			}
+			v, err := types.NewDecoder(types.Limits{}).Decode([]byte(doc))
+			if err == nil {
+				_, _, err = eng.Write(ctx, "commons", "t", []storage.WriteOp{{Kind: storage.OpUpsert, Doc: v}})
+			}
+			if err != nil {
+				errs <- err
+				return
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s := NewSession(eng, Limits{})
+			last := int64(0)
+			for range 150 {
+				res, err := s.Query(ctx, "SELECT count(*) FROM t WHERE n >= 0 OR n < 0 OR n IS NOT NULL", Params{})
+				if err != nil {
+					errs <- err
+					return
+				}
+				if n := res.Rows[0][0].Int(); n < last {
+					errs <- fmt.Errorf("session %d: count went from %d to %d", g, last, n)
+					return
+				} else {
+					last = n
+				}
+				res, err = s.Query(ctx, "SELECT * FROM t WHERE _id = 'a'", Params{})
+				if err != nil {
+					errs <- err
+					return
+				}
+				if len(res.Rows) != 1 || len(res.Columns) < 2 {
+					errs <- fmt.Errorf("session %d: SELECT * of a: %v %v", g, res.Columns, res.Rows)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(stop)
+	<-done
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
 }

@@ -597,6 +597,8 @@ func (c *collection) publish(g *groupState) uint64 {
 	for _, t := range targets {
 		t.h.rowIDs = append(t.h.rowIDs, t.rowIDs...)
 		t.h.visible += len(t.rowIDs)
+		// Every row appended is now visible (the committer alone appends).
+		t.h.shape = t.h.mem.Shape()
 		c.maxPublished = max(c.maxPublished, t.rowIDs[len(t.rowIDs)-1])
 	}
 	if len(g.dropSegs) > 0 {

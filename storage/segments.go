@@ -51,6 +51,9 @@ type segHandle struct {
 
 	// Guarded by the collection's mu.
 	visible int    // rows published to readers
+	// shape is the mutable segment's Shape when its rows were last
+	// published: the visible rows' (Snapshot.Stamp).
+	shape uint64
 	dels    delLog // deletions, in commit order
 	frozen  bool   // a frozen memseg takes no more rows
 	// frozenSeq is the last group committed before the freeze: deletions

@@ -31,6 +31,7 @@ type Snapshot struct {
 type SegmentView struct {
 	h       *segHandle
 	rows    int
+	shape   uint64 // the handle's, as of the snapshot
 	entries []delEntry
 	ndel    int
 	delOnce sync.Once
@@ -57,6 +58,7 @@ func (c *collection) snapshot() *Snapshot {
 		s.views = append(s.views, &SegmentView{
 			h:       h,
 			rows:    h.visible,
+			shape:   h.shape,
 			entries: h.dels.entries,
 			ndel:    len(h.dels.entries),
 			rowIDs:  h.rowIDs[:h.visible:h.visible],
@@ -516,16 +518,18 @@ func (s *Snapshot) AllPathKinds() map[string][types.NumKinds]bool {
 	return out
 }
 
-// Stamp identifies the collection (its catalog id) and the segments the
-// snapshot sees with their row counts. Snapshots with equal stamps list
-// the same Paths and PathKinds: those change only when rows are added or
-// segments replaced, never with deletions. A plan cache compares stamps
-// rather than paths.
+// Stamp identifies the collection (its catalog id), the segments the
+// snapshot sees and, for a mutable one, the (path, kind) pairs its visible
+// rows hold (memseg.Segment.Shape). Snapshots with equal stamps list the
+// same Paths and PathKinds: those change only when a row brings a new path
+// or kind or segments are replaced, never with deletions, nor with rows
+// like those before. A plan cache compares stamps rather than paths, and
+// under steady writes the stamp stays the same.
 func (s *Snapshot) Stamp() []uint64 {
 	out := make([]uint64, 1, 1+2*len(s.views))
 	out[0] = s.coll.id
 	for _, v := range s.views {
-		out = append(out, v.h.id, uint64(v.rows))
+		out = append(out, v.h.id, v.shape)
 	}
 	return out
 }

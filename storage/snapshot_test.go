@@ -170,3 +170,67 @@ func eachBatch(t testing.TB, ctx context.Context, sc *Scanner, fn func(b *coldat
 		fn(b)
 	}
 }
+
+// TestSnapshotStamp checks what changes a snapshot's stamp: a new path or
+// a new kind at a path, and segments replaced (a seal); not rows like those
+// before, nor deletions. With each stamp, Paths and PathKinds are checked
+// to change exactly when it does.
+func TestSnapshotStamp(t *testing.T) {
+	ctx := context.Background()
+	e := openTestEngine(t, vfs.NewMem())
+	defer e.Close()
+	if _, err := e.CreateCollection("commons", catalog.CollectionSpec{Name: "c"}); err != nil {
+		t.Fatal(err)
+	}
+	write := func(op WriteOp) {
+		t.Helper()
+		if res, _, err := e.Write(ctx, "commons", "c", []WriteOp{op}); err != nil || res[0].Err != nil {
+			t.Fatalf("write: %v %v", err, res)
+		}
+	}
+	type state struct {
+		stamp []uint64
+		paths []string
+		kinds [types.NumKinds]bool
+	}
+	look := func() state {
+		t.Helper()
+		s, err := e.Snapshot("commons", "c")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		return state{s.Stamp(), s.Paths(), s.PathKinds("n")}
+	}
+	write(WriteOp{Doc: mustDoc(t, `{"_id":"a","n":1}`)})
+	prev := look()
+	steps := []struct {
+		name    string
+		do      func()
+		changes bool
+	}{
+		{"row like the others", func() { write(WriteOp{Doc: mustDoc(t, `{"_id":"b","n":2}`)}) }, false},
+		{"replace", func() { write(WriteOp{Doc: mustDoc(t, `{"_id":"a","n":3}`)}) }, false},
+		{"delete", func() { write(WriteOp{Kind: OpDelete, ID: "b"}) }, false},
+		{"new path", func() { write(WriteOp{Doc: mustDoc(t, `{"_id":"c","n":4,"m":true}`)}) }, true},
+		{"new kind", func() { write(WriteOp{Doc: mustDoc(t, `{"_id":"d","n":"five"}`)}) }, true},
+		{"seal", func() {
+			if err := e.Flush(ctx, "commons", "c"); err != nil {
+				t.Fatal(err)
+			}
+		}, true},
+		{"row like the others, after the seal", func() { write(WriteOp{Doc: mustDoc(t, `{"_id":"e","n":6}`)}) }, true},
+		{"and another", func() { write(WriteOp{Doc: mustDoc(t, `{"_id":"f","n":7}`)}) }, false},
+	}
+	for _, st := range steps {
+		st.do()
+		cur := look()
+		if changed := !slices.Equal(cur.stamp, prev.stamp); changed != st.changes {
+			t.Errorf("%s: stamp changed %v, want %v (%v -> %v)", st.name, changed, st.changes, prev.stamp, cur.stamp)
+		}
+		if slices.Equal(cur.stamp, prev.stamp) && (!slices.Equal(cur.paths, prev.paths) || cur.kinds != prev.kinds) {
+			t.Errorf("%s: same stamp, but paths %v -> %v, kinds of n %v -> %v", st.name, prev.paths, cur.paths, prev.kinds, cur.kinds)
+		}
+		prev = cur
+	}
+}

@@ -29,6 +29,9 @@ type Segment struct {
 	minET  int64
 	maxET  int64
 	frozen bool
+	// shape counts the (path, kind) pairs the rows hold, bumped when a
+	// path or a kind at a path first appears: what plans depend on.
+	shape uint64
 
 	pathBuf []byte
 	encBuf  []byte
@@ -177,6 +180,9 @@ func (s *Segment) appendLeaf(n *node, v types.Value, row uint32) {
 	c.rows = append(c.rows, row)
 	c.kinds = append(c.kinds, v.Kind())
 	c.nums = append(c.nums, num)
+	if c.counts[v.Kind()] == 0 {
+		s.shape++
+	}
 	c.counts[v.Kind()]++
 	s.bytes += 13
 	switch k := v.Kind(); {
@@ -283,6 +289,14 @@ func (s *Segment) FieldKinds(path string) ([types.NumKinds]uint64, bool) {
 		return [types.NumKinds]uint64{}, false
 	}
 	return c.counts, true
+}
+
+// Shape returns how many (path, kind) pairs the rows hold: it grows with
+// the paths and the kinds at each, and only then.
+func (s *Segment) Shape() uint64 {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.shape
 }
 
 // HasColumn reports whether any row has the path.
