@@ -50,12 +50,12 @@ type segHandle struct {
 	reader    segReader
 
 	// Guarded by the collection's mu.
-	visible int    // rows published to readers
+	visible int // rows published to readers
 	// shape is the mutable segment's Shape when its rows were last
 	// published: the visible rows' (Snapshot.Stamp).
-	shape uint64
-	dels    delLog // deletions, in commit order
-	frozen  bool   // a frozen memseg takes no more rows
+	shape  uint64
+	dels   delLog // deletions, in commit order
+	frozen bool   // a frozen memseg takes no more rows
 	// frozenSeq is the last group committed before the freeze: deletions
 	// after it wrote deletion marks (collection.markDeleted).
 	frozenSeq uint64
