@@ -562,6 +562,7 @@ func (c *collection) publish(g *groupState) uint64 {
 		docs   []types.Value
 		rowIDs []uint64
 		ets    []int64
+		shape  uint64
 	}
 	var targets []*target
 	byPart := map[int64]*target{}
@@ -589,6 +590,9 @@ func (c *collection) publish(g *groupState) uint64 {
 			// segment is never active).
 			panic(fmt.Sprintf("storage: append to mutable segment: %v", err))
 		}
+		// The committer alone appends: this is the shape of every row up
+		// to these, read before taking the collection's lock.
+		t.shape = t.h.mem.Shape()
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -597,8 +601,7 @@ func (c *collection) publish(g *groupState) uint64 {
 	for _, t := range targets {
 		t.h.rowIDs = append(t.h.rowIDs, t.rowIDs...)
 		t.h.visible += len(t.rowIDs)
-		// Every row appended is now visible (the committer alone appends).
-		t.h.shape = t.h.mem.Shape()
+		t.h.shape = t.shape
 		c.maxPublished = max(c.maxPublished, t.rowIDs[len(t.rowIDs)-1])
 	}
 	if len(g.dropSegs) > 0 {
