@@ -3,6 +3,7 @@ package exec
 import (
 	"hash/maphash"
 	"math"
+	"math/bits"
 	"slices"
 	"sync"
 
@@ -235,31 +236,67 @@ func (a *countDistinctAcc) merge(o accumulator) {
 	a.tail = append(append(a.tail, b.keys...), b.tail...)
 }
 
-// sortKeys orders keys fully: a most-significant-digit radix sort on the
-// top 16 bits of the first word (two passes of 8 bits, the second within
-// each first-pass bucket, which fits in the cache), then each of the 65,536
-// small runs with a comparison sort. The first words are hashes (strings)
-// or mixed integers (intKey), spread evenly, so the runs stay short.
+// sortKeys orders keys fully, by the first word's top bits: one pass cuts
+// the keys into partitions of a few thousand by their top bits (a
+// partition then fits in the core's cache: sorting 65,536 keys at once ran
+// at half the speed per key of 8,192), each partition is sorted by the next
+// 16 bits with two least-significant-digit passes, and each run of keys
+// sharing all those bits, a key or two, with an insertion sort. The first
+// words are hashes (strings) or mixed integers (intKey), spread evenly, so
+// partitions and runs stay short.
 func sortKeys(keys, tmp [][2]uint64) {
 	if len(keys) < 4096 {
 		slices.SortFunc(keys, cmpKey)
 		return
 	}
 	tmp = tmp[:len(keys)]
+	pbits := uint(min(8, max(0, bits.Len(uint(len(keys)/4096))-1)))
 	var starts [257]int
-	scatterByte(keys, tmp, 56, &starts)
-	var sub [257]int
-	for b := range 256 {
-		lo, hi := starts[b], starts[b+1]
-		if hi-lo < 2 {
-			copy(keys[lo:hi], tmp[lo:hi])
+	if pbits > 0 {
+		var counts [256]int
+		for _, k := range keys {
+			counts[k[0]>>(64-pbits)]++
+		}
+		pos := 0
+		for p, c := range counts[:1<<pbits] {
+			starts[p], counts[p] = pos, pos
+			pos += c
+		}
+		starts[1<<pbits] = pos
+		for _, k := range keys {
+			p := k[0] >> (64 - pbits)
+			tmp[counts[p]] = k
+			counts[p]++
+		}
+	} else {
+		copy(tmp, keys)
+		starts[1] = len(keys)
+	}
+	lsd := 64 - pbits - 16 // the 16 bits below the partition's
+	for p := range 1 << pbits {
+		part, out := tmp[starts[p]:starts[p+1]], keys[starts[p]:starts[p+1]]
+		if len(part) < 2 {
+			copy(out, part)
 			continue
 		}
-		scatterByte(tmp[lo:hi], keys[lo:hi], 48, &sub)
-		for s := range 256 {
-			if run := keys[lo+sub[s] : lo+sub[s+1]]; len(run) > 1 {
-				sortRun(run)
+		var lo, hi [256]int
+		for _, k := range part {
+			lo[byte(k[0]>>lsd)]++
+			hi[byte(k[0]>>(lsd+8))]++
+		}
+		scatterDigit(part, out, lsd, &lo)
+		scatterDigit(out, part, lsd+8, &hi)
+		copy(out, part)
+		for i := 0; i < len(out); {
+			top := out[i][0] >> lsd
+			j := i + 1
+			for j < len(out) && out[j][0]>>lsd == top {
+				j++
 			}
+			if j-i > 1 {
+				sortRun(out[i:j])
+			}
+			i = j
 		}
 	}
 }
@@ -282,21 +319,15 @@ func sortRun(run [][2]uint64) {
 	}
 }
 
-// scatterByte copies src to dst ordered by the byte of the first word at
-// shift, keeping the order of keys with one byte, and sets starts[b] to
-// where byte b's keys begin (starts[256] = len(src)).
-func scatterByte(src, dst [][2]uint64, shift uint, starts *[257]int) {
-	var counts [256]int
-	for _, k := range src {
-		counts[byte(k[0]>>shift)]++
-	}
+// scatterDigit copies src to dst ordered by the byte of the first word at
+// shift, keeping the order of keys with one byte; counts holds how many
+// keys have each byte, and is used up.
+func scatterDigit(src, dst [][2]uint64, shift uint, counts *[256]int) {
 	pos := 0
 	for b, c := range counts {
-		starts[b] = pos
 		counts[b] = pos
 		pos += c
 	}
-	starts[256] = pos
 	for _, k := range src {
 		b := byte(k[0] >> shift)
 		dst[counts[b]] = k
