@@ -82,6 +82,7 @@ type aggJoinWorker struct {
 	row    Row // the joined row: probe columns, then build columns
 	kbuf   []byte
 	kv     []types.Value
+	pbuf   []byte // the probe key, read from its vector
 	rows   []int
 	st     NodeStats
 	joined int64
@@ -199,6 +200,28 @@ func (w *aggJoinWorker) fold(ri int) error {
 	return w.table.addTo(g, w.row)
 }
 
+// probeKeyVec returns the batch vector of the probe side's join key when
+// rows without a match may be skipped unread (an inner join on one column
+// the scan reads as a leaf), else -1.
+func (o *aggJoinOp) probeKeyVec() int {
+	j := o.join
+	if j.Kind != "INNER" || len(j.EqL) != 1 {
+		return -1
+	}
+	c, ok := j.EqL[0].(*plan.ColRef)
+	if !ok {
+		return -1
+	}
+	for i, id := range j.Left.Cols() {
+		if id == c.ID && i < len(o.scan.cols) {
+			if cr := o.scan.cols[i]; cr.vec >= 0 && len(cr.children) == 0 {
+				return cr.vec
+			}
+		}
+	}
+	return -1
+}
+
 // scanPart probes the build side with the rows of part p and folds the
 // joined rows.
 func (w *aggJoinWorker) scanPart(ctx context.Context, o *aggJoinOp, h *hashSide, p scanPart) error {
@@ -211,6 +234,7 @@ func (w *aggJoinWorker) scanPart(ctx context.Context, o *aggJoinOp, h *hashSide,
 	left := w.row[:lw:lw]
 	right := w.row[lw:]
 	outer := o.join.Kind == "LEFT"
+	keyVec := o.probeKeyVec()
 	for {
 		b, err := sc.Next(ctx)
 		if err != nil || b == nil {
@@ -235,6 +259,17 @@ func (w *aggJoinWorker) scanPart(ctx context.Context, o *aggJoinOp, h *hashSide,
 		}
 		w.st.Rows += int64(len(rows))
 		for _, i := range rows {
+			if keyVec >= 0 {
+				// Most probes of a selective join find nothing: the
+				// Bloom filter turns them away before the row is read.
+				v := b.Vecs[keyVec].Value(i)
+				if isNull(v) {
+					continue
+				}
+				if w.pbuf = appendKey(w.pbuf[:0], v); !h.table.mayContain(w.pbuf) {
+					continue
+				}
+			}
 			o.scan.fill(b, i, left)
 			var ok bool
 			if w.kbuf, w.kv, ok, err = joinKey(w.kbuf[:0], w.kv[:0], left, w.lkeys); err != nil {

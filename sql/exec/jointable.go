@@ -87,6 +87,12 @@ func (t *joinTable) add(row int, key []byte) {
 	}
 }
 
+// mayContain reports whether some build row may have key: false is sure.
+func (t *joinTable) mayContain(key []byte) bool {
+	w, bits := t.bloomBits(t.hash(key))
+	return *w&bits == bits
+}
+
 // first returns the first build row with key, -1 for none; next gives the
 // following ones.
 func (t *joinTable) first(key []byte) int32 {
