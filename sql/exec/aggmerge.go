@@ -170,15 +170,9 @@ func (t *groupTable) mergeParallel(ctx context.Context, os []*groupTable) error 
 	from := map[*group][]*group{}
 	for _, o := range os {
 		for _, og := range o.order {
-			g := t.groups[og.kstr]
+			g := t.adopt(og)
 			if g == nil {
-				t.groups[og.kstr] = og
-				t.order = append(t.order, og)
 				continue
-			}
-			if og.first < g.first {
-				// As in merge.
-				g.first, g.key = og.first, og.key
 			}
 			if from[g] == nil {
 				into = append(into, g)

@@ -282,21 +282,29 @@ func (t *groupTable) newGroup(kstr string, kvals []types.Value) (*group, error) 
 // sortByFirst after the last merge.
 func (t *groupTable) merge(o *groupTable) {
 	for _, og := range o.order {
-		g := t.groups[og.kstr]
-		if g == nil {
-			t.groups[og.kstr] = og
-			t.order = append(t.order, og)
-			continue
-		}
-		if og.first < g.first {
-			// The group shows its first row's key: 1.0 or 1, whichever
-			// came first, as a serial scan would.
-			g.first, g.key = og.first, og.key
-		}
-		for i, a := range g.accs {
-			a.(merger).merge(og.accs[i])
+		if g := t.adopt(og); g != nil {
+			for i, a := range g.accs {
+				a.(merger).merge(og.accs[i])
+			}
 		}
 	}
+}
+
+// adopt takes group og of another table: as a new group of t (nil), or
+// returns t's group of the same key, for og's states to be merged into.
+func (t *groupTable) adopt(og *group) *group {
+	g := t.groups[og.kstr]
+	if g == nil {
+		t.groups[og.kstr] = og
+		t.order = append(t.order, og)
+		return nil
+	}
+	if og.first < g.first {
+		// The group shows its first row's key: 1.0 or 1, whichever came
+		// first, as a serial scan would.
+		g.first, g.key = og.first, og.key
+	}
+	return g
 }
 
 // sortByFirst orders the groups as a serial scan would have created them.
