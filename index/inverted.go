@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 
@@ -455,39 +456,10 @@ func (ir *InvertedReader) EachPosting(firsts bool, deleted *roaring.Bitmap, want
 			if ord++; want != nil && !want(ord) {
 				return true
 			}
-			live, first := int(p.count), p.row
-			switch {
-			case p.inline != nil:
-				live, first = 0, 0
-				for _, r := range p.inline {
-					if deleted == nil || !deleted.Contains(r) {
-						if live == 0 {
-							first = r
-						}
-						live++
-					}
-				}
-			case p.count > 1 && (firsts || deleted != nil):
-				var bm *roaring.Bitmap
-				if bm, ferr = ir.posting(p); ferr != nil {
-					return false
-				}
-				first = bm.Minimum()
-				if deleted != nil && bm.Intersects(deleted) {
-					live -= int(bm.AndCardinality(deleted))
-					first = 0
-					for it := bm.Iterator(); it.HasNext(); {
-						if r := it.Next(); !deleted.Contains(r) {
-							first = r
-							break
-						}
-					}
-				}
-			case p.count == 1 && deleted != nil && deleted.Contains(p.row):
-				live, first = 0, 0
-			}
-			if !firsts {
-				first = 0
+			var live int
+			var first uint32
+			if live, first, ferr = ir.live(p, firsts, deleted); ferr != nil {
+				return false
 			}
 			return fn(term, int(p.count), live, first)
 		})
@@ -502,6 +474,75 @@ func (ir *InvertedReader) EachPosting(firsts bool, deleted *roaring.Bitmap, want
 		}
 	}
 	return nil
+}
+
+// live returns how many of p's rows are not in deleted (nil: none are) and,
+// with firsts, the first of them (0 when none).
+func (ir *InvertedReader) live(p posting, firsts bool, deleted *roaring.Bitmap) (int, uint32, error) {
+	live, first := int(p.count), p.row
+	switch {
+	case p.inline != nil:
+		live, first = 0, 0
+		for _, r := range p.inline {
+			if deleted == nil || !deleted.Contains(r) {
+				if live == 0 {
+					first = r
+				}
+				live++
+			}
+		}
+	case p.count > 1 && (firsts || deleted != nil):
+		bm, err := ir.posting(p)
+		if err != nil {
+			return 0, 0, err
+		}
+		first = bm.Minimum()
+		if deleted != nil && bm.Intersects(deleted) {
+			live -= int(bm.AndCardinality(deleted))
+			first = 0
+			for it := bm.Iterator(); it.HasNext(); {
+				if r := it.Next(); !deleted.Contains(r) {
+					first = r
+					break
+				}
+			}
+		}
+	case p.count == 1 && deleted != nil && deleted.Contains(p.row):
+		live, first = 0, 0
+	}
+	if !firsts {
+		first = 0
+	}
+	return live, first, nil
+}
+
+// PostingRef is where one term's rows are, kept by a caller that read the
+// terms once to count a term's live rows later (Live) without reading the
+// terms again.
+type PostingRef struct{ p posting }
+
+// PostingRefs returns the PostingRef of every term, in term order.
+func (ir *InvertedReader) PostingRefs() ([]PostingRef, error) {
+	out := make([]PostingRef, 0, ir.terms)
+	for b := range ir.firsts {
+		if _, err := ir.scanBlock(b, func(_ []byte, p posting) bool {
+			p.inline = slices.Clone(p.inline) // scanBlock reuses it
+			out = append(out, PostingRef{p})
+			return true
+		}); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// Live is what EachPosting gives for the term of ref, with firsts: its
+// rows not in deleted and the first of them.
+func (ir *InvertedReader) Live(ref PostingRef, deleted *roaring.Bitmap) (int, uint32, error) {
+	if deleted != nil && deleted.IsEmpty() {
+		deleted = nil
+	}
+	return ir.live(ref.p, true, deleted)
 }
 
 // posting reads a posting list stored as a bitmap.

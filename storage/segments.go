@@ -2,6 +2,7 @@ package storage
 
 import (
 	"sort"
+	"sync"
 	"sync/atomic"
 
 	"github.com/RoaringBitmap/roaring/v2"
@@ -61,6 +62,9 @@ type segHandle struct {
 	frozenSeq uint64
 	created   int64    // unix nanos of the first row (for age-based sealing)
 	rowIDs    []uint64 // sealed: the file's; mem: maintained by the committer
+
+	// valueCounts caches a sealed file's SegmentView.ValueCounts by path.
+	valueCounts sync.Map
 
 	refs     atomic.Int32 // snapshots and the collection's list hold references
 	obsolete atomic.Bool  // replaced: remove the file when the last ref goes

@@ -290,6 +290,37 @@ func (v *SegmentView) ValueCounts(path string, whole bool) ([]ValueCount, bool, 
 	if v.h.file == nil || v.rows != v.h.file.NumRows() {
 		return nil, false, nil
 	}
+	// A segment file never changes: its counts are read once per path,
+	// and each caller gets a copy to take deletions out of (LiveCounts).
+	key := valueCountsKey{path, whole}
+	if c, ok := v.h.valueCounts.Load(key); ok {
+		vc := c.(*cachedValueCounts)
+		return slices.Clone(vc.vals), vc.ok, nil
+	}
+	vals, ok, err := v.valueCounts(path, whole)
+	if err != nil {
+		return nil, false, err
+	}
+	v.h.valueCounts.Store(key, &cachedValueCounts{vals: vals, ok: ok})
+	return slices.Clone(vals), ok, nil
+}
+
+type valueCountsKey struct {
+	path  string
+	whole bool
+}
+
+type cachedValueCounts struct {
+	vals []ValueCount
+	ok   bool
+	// refs locate each value's rows, read the first time deletions are
+	// taken out (LiveCounts), so later ones read no term.
+	refsOnce sync.Once
+	refs     []index.PostingRef
+	refsErr  error
+}
+
+func (v *SegmentView) valueCounts(path string, whole bool) ([]ValueCount, bool, error) {
 	kinds, ok := v.h.file.FieldKinds(path)
 	if !ok {
 		return nil, false, nil
@@ -338,6 +369,12 @@ func (v *SegmentView) LiveCounts(path string, vals []ValueCount, which []int) er
 	if v.ndel == 0 || len(which) == 0 {
 		return nil
 	}
+	if c, ok := v.h.valueCounts.Load(valueCountsKey{path, true}); ok && len(c.(*cachedValueCounts).vals) == len(vals) {
+		return v.liveFromRefs(path, c.(*cachedValueCounts), vals, which)
+	}
+	if c, ok := v.h.valueCounts.Load(valueCountsKey{path, false}); ok && len(c.(*cachedValueCounts).vals) == len(vals) {
+		return v.liveFromRefs(path, c.(*cachedValueCounts), vals, which)
+	}
 	want := make([]bool, len(vals))
 	for _, i := range which {
 		want[i] = true
@@ -358,6 +395,27 @@ func (v *SegmentView) LiveCounts(path string, vals []ValueCount, which []int) er
 		err = fmt.Errorf("segment %d: %s has %d of the %d values asked for", v.h.id, path, len(got), len(which))
 	}
 	return err
+}
+
+// liveFromRefs is LiveCounts through the cached counts' posting refs: the
+// postings of the values asked for are read, and no term.
+func (v *SegmentView) liveFromRefs(path string, c *cachedValueCounts, vals []ValueCount, which []int) error {
+	c.refsOnce.Do(func() { c.refs, c.refsErr = v.h.file.PostingRefs(path) })
+	if c.refsErr != nil {
+		return c.refsErr
+	}
+	if len(c.refs) != len(vals) {
+		return fmt.Errorf("segment %d: %s has %d terms for %d values", v.h.id, path, len(c.refs), len(vals))
+	}
+	del := v.Deleted()
+	for _, i := range which {
+		live, first, err := v.h.file.Live(path, c.refs[i], del)
+		if err != nil {
+			return err
+		}
+		vals[i].Rows, vals[i].First = live, int(first)
+	}
+	return nil
 }
 
 // NumTerms returns the distinct terms the segment's index holds for path:

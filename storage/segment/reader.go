@@ -673,6 +673,34 @@ func (r *Reader) EachPosting(ipath string, firsts bool, deleted *roaring.Bitmap,
 	return nil
 }
 
+// PostingRefs returns where the rows of each term of an index path are,
+// in term order (index.InvertedReader.PostingRefs); nil when absent.
+func (r *Reader) PostingRefs(ipath string) ([]index.PostingRef, error) {
+	ir, err := r.invertedReader(ipath)
+	if err != nil || ir == nil {
+		return nil, err
+	}
+	refs, err := ir.PostingRefs()
+	if err != nil {
+		return nil, fmt.Errorf("segment %q index %q: %w", r.name, ipath, err)
+	}
+	return refs, nil
+}
+
+// Live returns the rows of a term of an index path (ref, from PostingRefs)
+// not in deleted, and the first of them.
+func (r *Reader) Live(ipath string, ref index.PostingRef, deleted *roaring.Bitmap) (int, uint32, error) {
+	ir, err := r.invertedReader(ipath)
+	if err != nil || ir == nil {
+		return 0, 0, err
+	}
+	live, first, err := ir.Live(ref, deleted)
+	if err != nil {
+		return 0, 0, fmt.Errorf("segment %q index %q: %w", r.name, ipath, err)
+	}
+	return live, first, nil
+}
+
 // NumTerms returns the distinct terms of an index path (0 when absent).
 func (r *Reader) NumTerms(ipath string) int { return int(r.indexes[ipath].terms) }
 
