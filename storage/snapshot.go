@@ -285,24 +285,26 @@ type ValueCount struct {
 // row must hold a value and none a float (ints and floats share terms, so
 // a float 1.0 would come back as the int 1), and each value comes with its
 // first row; without, rows lacking one are left out, integral floats come
-// back as ints and First is 0. False otherwise.
+// back as ints and First is 0. False otherwise. The slice is shared: do
+// not modify it.
 func (v *SegmentView) ValueCounts(path string, whole bool) ([]ValueCount, bool, error) {
 	if v.h.file == nil || v.rows != v.h.file.NumRows() {
 		return nil, false, nil
 	}
-	// A segment file never changes: its counts are read once per path,
-	// and each caller gets a copy to take deletions out of (LiveCounts).
+	// A segment file never changes: its counts are read once per path and
+	// shared by every caller (LiveCounts takes deletions out apart).
 	key := valueCountsKey{path, whole}
 	if c, ok := v.h.valueCounts.Load(key); ok {
 		vc := c.(*cachedValueCounts)
-		return slices.Clone(vc.vals), vc.ok, nil
+		return vc.vals, vc.ok, nil
 	}
 	vals, ok, err := v.valueCounts(path, whole)
 	if err != nil {
 		return nil, false, err
 	}
-	v.h.valueCounts.Store(key, &cachedValueCounts{vals: vals, ok: ok})
-	return slices.Clone(vals), ok, nil
+	c, _ := v.h.valueCounts.LoadOrStore(key, &cachedValueCounts{vals: vals, ok: ok})
+	vc := c.(*cachedValueCounts)
+	return vc.vals, vc.ok, nil
 }
 
 type valueCountsKey struct {
@@ -360,62 +362,50 @@ func (v *SegmentView) valueCounts(path string, whole bool) ([]ValueCount, bool, 
 	return out, true, nil
 }
 
-// LiveCounts takes the segment's deleted rows out of vals[i] for each i in
-// which, vals as ValueCounts(path, …) returned them: Rows becomes the live
-// rows (0: none left) and First the first live row. It reads the posting
-// lists of those values only (a LIKE passes a few values of many), and
-// nothing when the segment has no deleted row.
-func (v *SegmentView) LiveCounts(path string, vals []ValueCount, which []int) error {
-	if v.ndel == 0 || len(which) == 0 {
-		return nil
-	}
-	if c, ok := v.h.valueCounts.Load(valueCountsKey{path, true}); ok && len(c.(*cachedValueCounts).vals) == len(vals) {
-		return v.liveFromRefs(path, c.(*cachedValueCounts), vals, which)
-	}
-	if c, ok := v.h.valueCounts.Load(valueCountsKey{path, false}); ok && len(c.(*cachedValueCounts).vals) == len(vals) {
-		return v.liveFromRefs(path, c.(*cachedValueCounts), vals, which)
-	}
-	want := make([]bool, len(vals))
-	for _, i := range which {
-		want[i] = true
-	}
-	var got []int
-	err := v.h.file.EachPosting(path, true, v.Deleted(), func(ord int) bool {
-		if ord < len(want) && want[ord] {
-			got = append(got, ord)
-			return true
-		}
-		return false
-	}, func(_ []byte, _, live int, first uint32) bool {
-		vc := &vals[got[len(got)-1]]
-		vc.Rows, vc.First = live, int(first)
-		return true
-	})
-	if err == nil && len(got) != len(which) {
-		err = fmt.Errorf("segment %d: %s has %d of the %d values asked for", v.h.id, path, len(got), len(which))
-	}
-	return err
+// LiveCount is a value's rows that are not deleted, and the first of them.
+type LiveCount struct {
+	Rows, First int
 }
 
-// liveFromRefs is LiveCounts through the cached counts' posting refs: the
-// postings of the values asked for are read, and no term.
-func (v *SegmentView) liveFromRefs(path string, c *cachedValueCounts, vals []ValueCount, which []int) error {
+// LiveCounts returns, for each i in which, the live rows of vals[i] (0:
+// none left) and the first of them, vals as ValueCounts(path, …) returned
+// them. It reads the posting lists of those values only (a LIKE passes a
+// few values of many), and nothing when the segment has no deleted row.
+func (v *SegmentView) LiveCounts(path string, vals []ValueCount, which []int) ([]LiveCount, error) {
+	out := make([]LiveCount, len(which))
+	for k, i := range which {
+		out[k] = LiveCount{vals[i].Rows, vals[i].First}
+	}
+	if v.ndel == 0 || len(which) == 0 {
+		return out, nil
+	}
+	var c *cachedValueCounts
+	for _, whole := range []bool{false, true} {
+		if e, ok := v.h.valueCounts.Load(valueCountsKey{path, whole}); ok {
+			if e := e.(*cachedValueCounts); len(e.vals) == len(vals) && len(vals) > 0 && &e.vals[0] == &vals[0] {
+				c = e
+			}
+		}
+	}
+	if c == nil {
+		c = &cachedValueCounts{vals: vals} // refs read for this call alone
+	}
 	c.refsOnce.Do(func() { c.refs, c.refsErr = v.h.file.PostingRefs(path) })
 	if c.refsErr != nil {
-		return c.refsErr
+		return nil, c.refsErr
 	}
 	if len(c.refs) != len(vals) {
-		return fmt.Errorf("segment %d: %s has %d terms for %d values", v.h.id, path, len(c.refs), len(vals))
+		return nil, fmt.Errorf("segment %d: %s has %d terms for %d values", v.h.id, path, len(c.refs), len(vals))
 	}
 	del := v.Deleted()
-	for _, i := range which {
+	for k, i := range which {
 		live, first, err := v.h.file.Live(path, c.refs[i], del)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		vals[i].Rows, vals[i].First = live, int(first)
+		out[k] = LiveCount{live, int(first)}
 	}
-	return nil
+	return out, nil
 }
 
 // NumTerms returns the distinct terms the segment's index holds for path:

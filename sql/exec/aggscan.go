@@ -893,14 +893,15 @@ func (w *aggWorker) countFromIndex(ctx context.Context, scan *scanOp, v *storage
 			pass = w.filter.kernels[k].run(b, pass)
 		}
 	}
-	if err := v.LiveCounts(scan.paths[col], vals, pass); err != nil {
+	live, err := v.LiveCounts(scan.paths[col], vals, pass)
+	if err != nil {
 		return false, err
 	}
 	if !keyed {
 		// One group: its first row orders nothing.
 		rows := 0
-		for _, i := range pass {
-			rows += vals[i].Rows
+		for _, lc := range live {
+			rows += lc.Rows
 		}
 		w.st.RowsScanned += int64(v.NumRows())
 		if rows == 0 {
@@ -910,12 +911,12 @@ func (w *aggWorker) countFromIndex(ctx context.Context, scan *scanOp, v *storage
 	}
 	w.st.RowsScanned += int64(v.NumRows())
 	t := w.table
-	for _, i := range pass {
-		vc := vals[i]
-		if vc.Rows == 0 {
+	for k, i := range pass {
+		vc, lc := vals[i], live[k]
+		if lc.Rows == 0 {
 			continue // every row of the value is deleted
 		}
-		t.pos = w.seg | int64(vc.First)
+		t.pos = w.seg | int64(lc.First)
 		w.kvals[0] = vc.Value
 		t.kbuf = appendKey(t.kbuf[:0], vc.Value)
 		g := t.groups[string(t.kbuf)]
@@ -926,9 +927,9 @@ func (w *aggWorker) countFromIndex(ctx context.Context, scan *scanOp, v *storage
 		}
 		g.first = min(g.first, t.pos)
 		for _, acc := range g.accs {
-			acc.(*countAcc).n += int64(vc.Rows)
+			acc.(*countAcc).n += int64(lc.Rows)
 		}
-		w.st.Rows += int64(vc.Rows)
+		w.st.Rows += int64(lc.Rows)
 	}
 	return true, nil
 }
