@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -358,7 +359,7 @@ func (s *Session) planOf(sel *ast.Select, params Params, snaps *snapshots, fctx 
 			return nil, nil, err
 		}
 		if p != nil {
-			return p.q, p.colls, nil
+			return p.q, slices.Clone(p.colls), nil // a Result is the caller's
 		}
 	}
 	b := plan.NewBinder(snaps, params, fctx)
