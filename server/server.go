@@ -20,6 +20,7 @@ import (
 	"github.com/basaltdb/basalt/ingest/transform"
 	"github.com/basaltdb/basalt/server/httpapi"
 	"github.com/basaltdb/basalt/server/pgwire"
+	"github.com/basaltdb/basalt/sql"
 	"github.com/basaltdb/basalt/storage"
 	"github.com/basaltdb/basalt/types"
 	"github.com/prometheus/client_golang/prometheus"
@@ -104,6 +105,13 @@ func Start(cfg Config) (*Server, error) {
 	cfg.EnsureDefaults()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "basalt_sql_plan_cache_hits_total",
+			Help: "SELECT statements that reused a cached plan."},
+			func() float64 { h, _ := sql.PlanCacheStats(); return float64(h) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "basalt_sql_plan_cache_misses_total",
+			Help: "SELECT statements planned afresh (not counting volatile ones and EXPLAIN)."},
+			func() float64 { _, m := sql.PlanCacheStats(); return float64(m) }))
 	sopts := cfg.Storage
 	sopts.Dir = cfg.DataDir
 	sopts.Logger = cfg.Logger

@@ -51,8 +51,16 @@ type planCache struct {
 	mu    sync.Mutex
 	byKey map[planKey]*list.Element
 	order *list.List // front: most recently used
-	// hits counts plans reused.
-	hits atomic.Int64
+	// hits counts plans reused, misses statements planned afresh that
+	// could have been.
+	hits, misses atomic.Int64
+}
+
+// PlanCacheStats returns how many SELECTs reused a cached plan and how
+// many were planned afresh (volatile and EXPLAIN statements aside), since
+// the process started.
+func PlanCacheStats() (hits, misses int64) {
+	return plans.hits.Load(), plans.misses.Load()
 }
 
 type planKey struct {

@@ -370,6 +370,7 @@ func (s *Session) planOf(sel *ast.Select, params Params, snaps *snapshots, fctx 
 	q.Root = plan.Optimize(q.Root, fctx)
 	colls := dedupe(b.Collections)
 	if cache && !b.Volatile {
+		plans.misses.Add(1)
 		plans.put(key, q, colls, snaps)
 	}
 	return q, colls, nil

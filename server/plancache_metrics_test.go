@@ -1,0 +1,47 @@
+package server
+
+import (
+	"io"
+	"log/slog"
+	"regexp"
+	"strconv"
+	"testing"
+)
+
+// TestPlanCacheMetrics runs a query three times and NOW() twice: /metrics
+// counts the plan cache's misses and hits (volatile statements in neither).
+func TestPlanCacheMetrics(t *testing.T) {
+	s, err := Start(Config{DataDir: t.TempDir(), HTTPAddr: "127.0.0.1:0", Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Shutdown()
+	base := "http://" + s.HTTPAddr()
+	httpJSON(t, "POST", base+"/v1/orgs/self/ws/commons/collections", `{"name":"pm"}`, nil)
+	httpJSON(t, "POST", base+"/v1/orgs/self/ws/commons/collections/pm/docs", `{"data":[{"_id":"a","v":1}]}`, nil)
+	counter := func(name string) int64 {
+		t.Helper()
+		b, _ := io.ReadAll(mustGet(t, base+"/metrics"))
+		m := regexp.MustCompile(`(?m)^` + name + ` (\d+)$`).FindSubmatch(b)
+		if m == nil {
+			t.Fatalf("no %s in /metrics", name)
+		}
+		n, _ := strconv.ParseInt(string(m[1]), 10, 64)
+		return n
+	}
+	hits, misses := counter("basalt_sql_plan_cache_hits_total"), counter("basalt_sql_plan_cache_misses_total")
+	for range 3 {
+		if code := httpJSON(t, "POST", base+"/v1/orgs/self/queries", `{"sql":{"query":"SELECT v FROM pm WHERE _id = 'a' AND v >= 0"}}`, nil); code != 200 {
+			t.Fatalf("query: HTTP %d", code)
+		}
+	}
+	for range 2 {
+		httpJSON(t, "POST", base+"/v1/orgs/self/queries", `{"sql":{"query":"SELECT v, NOW() FROM pm"}}`, nil)
+	}
+	if got := counter("basalt_sql_plan_cache_misses_total") - misses; got != 1 {
+		t.Errorf("misses: %d, want 1", got)
+	}
+	if got := counter("basalt_sql_plan_cache_hits_total") - hits; got != 2 {
+		t.Errorf("hits: %d, want 2", got)
+	}
+}
