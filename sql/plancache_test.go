@@ -3,6 +3,7 @@ package sql
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -198,5 +199,24 @@ func TestPlanCacheConcurrent(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Error(err)
+	}
+}
+
+// TestPlanCacheAuthorizes runs a statement from a session that may read
+// the collection, then from one that may not: the cached plan must not
+// carry the first session's rights.
+func TestPlanCacheAuthorizes(t *testing.T) {
+	ctx := context.Background()
+	s, eng := newTestSession(t, `{"_id":"a","n":1}`)
+	q := "SELECT n FROM t WHERE _id = 'a'"
+	for range 2 {
+		if _, err := s.Query(ctx, q, Params{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	denied := NewSession(eng, Limits{})
+	denied.Auth = &testAuth{read: map[string]bool{}, write: map[string]bool{}}
+	if _, err := denied.Query(ctx, q, Params{}); err == nil || !strings.Contains(err.Error(), "no reading commons.t") {
+		t.Fatalf("a session that may not read t ran the cached plan: %v", err)
 	}
 }
