@@ -439,29 +439,19 @@ func (ir *InvertedReader) lookupSpan(p Predicate, span TermSpan, dst, candidates
 	return nil
 }
 
-// EachPosting calls fn with every term (the ord-th in term order, when want
-// is nil or wants it), its row count, the rows of it not in deleted (nil:
-// none deleted) and, with firsts, its first such row (0 when it has none),
-// in order, until fn returns false. Firsts and deletions cost a read of
-// each long posting list fn gets. The term bytes are only valid during the
-// call.
-func (ir *InvertedReader) EachPosting(firsts bool, deleted *roaring.Bitmap, want func(ord int) bool, fn func(term []byte, count, live int, first uint32) bool) error {
-	if deleted != nil && deleted.IsEmpty() {
-		deleted = nil
-	}
+// EachPosting calls fn with every term, in order, its row count and, with
+// firsts, its first row, until fn returns false. Firsts cost a read of each
+// long posting list. The term bytes are only valid during the call.
+// (Deleted rows are taken out per term, through PostingRefs and Live.)
+func (ir *InvertedReader) EachPosting(firsts bool, fn func(term []byte, count int, first uint32) bool) error {
 	var ferr error
-	ord := -1
 	for b := range ir.firsts {
 		more, err := ir.scanBlock(b, func(term []byte, p posting) bool {
-			if ord++; want != nil && !want(ord) {
-				return true
-			}
-			var live int
 			var first uint32
-			if live, first, ferr = ir.live(p, firsts, deleted); ferr != nil {
+			if _, first, ferr = ir.live(p, firsts, nil); ferr != nil {
 				return false
 			}
-			return fn(term, int(p.count), live, first)
+			return fn(term, int(p.count), first)
 		})
 		if err != nil {
 			return err

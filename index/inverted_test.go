@@ -182,6 +182,56 @@ func TestInvertedEachTerm(t *testing.T) {
 	}
 }
 
+// TestInvertedLive checks EachPosting's counts and first rows, and the
+// live rows and first live row Live gives each term's PostingRef, against
+// the entries with a random half of their rows deleted: single rows,
+// inline lists and bitmaps alike.
+func TestInvertedLive(t *testing.T) {
+	r := newRand(t)
+	es := randEntries(r, 300)
+	ir := openInBuffer(t, buildRegion(t, es))
+	k := 0
+	if err := ir.EachPosting(true, func(term []byte, count int, first uint32) bool {
+		if !bytes.Equal(term, es[k].term) || count != len(es[k].rows) || first != es[k].rows[0] {
+			t.Fatalf("term %d: %x, %d rows from %d; want %x, %d from %d", k, term, count, first, es[k].term, len(es[k].rows), es[k].rows[0])
+		}
+		k++
+		return true
+	}); err != nil || k != len(es) {
+		t.Fatalf("EachPosting: %d terms, %v", k, err)
+	}
+	refs, err := ir.PostingRefs()
+	if err != nil || len(refs) != len(es) {
+		t.Fatalf("PostingRefs: %d refs for %d terms, %v", len(refs), len(es), err)
+	}
+	deleted := roaring.New()
+	for _, e := range es {
+		for _, row := range e.rows {
+			if r.IntN(2) == 0 {
+				deleted.Add(row)
+			}
+		}
+	}
+	for i, e := range es {
+		want, wantFirst := 0, uint32(0)
+		for _, row := range e.rows {
+			if !deleted.Contains(row) {
+				if want == 0 {
+					wantFirst = row
+				}
+				want++
+			}
+		}
+		live, first, err := ir.Live(refs[i], deleted)
+		if err != nil || live != want || first != wantFirst {
+			t.Fatalf("term %d (%d rows): %d live from %d, %v; want %d from %d", i, len(e.rows), live, first, err, want, wantFirst)
+		}
+		if live, first, _ := ir.Live(refs[i], nil); live != len(e.rows) || first != e.rows[0] {
+			t.Fatalf("term %d, nothing deleted: %d live from %d; want %d from %d", i, live, first, len(e.rows), e.rows[0])
+		}
+	}
+}
+
 func TestInvertedWriterErrors(t *testing.T) {
 	w := NewInvertedWriter()
 	if err := w.Add([]byte("b"), []uint32{1}); err != nil {

@@ -346,7 +346,7 @@ func (v *SegmentView) valueCounts(path string, whole bool) ([]ValueCount, bool, 
 	}
 	var out []ValueCount
 	total, complete := 0, true
-	err := v.h.file.EachPosting(path, whole, nil, nil, func(term []byte, count, _ int, first uint32) bool {
+	err := v.h.file.EachPosting(path, whole, func(term []byte, count int, first uint32) bool {
 		val, ok := index.DecodeTerm(term)
 		if !ok || index.MaybeTruncated(term) {
 			complete = false

@@ -658,16 +658,15 @@ func (r *Reader) verify(ipath string, p index.Predicate, cand, dst *roaring.Bitm
 	return nil
 }
 
-// EachPosting calls fn with every term of index path ipath (the ord-th,
-// when want is nil or wants it), its row count, its rows not in deleted
-// (nil: none) and, with firsts, the first of those, in term order, until fn
-// returns false. Nothing when the path has no index.
-func (r *Reader) EachPosting(ipath string, firsts bool, deleted *roaring.Bitmap, want func(ord int) bool, fn func(term []byte, count, live int, first uint32) bool) error {
+// EachPosting calls fn with every term of index path ipath, its row count
+// and, with firsts, its first row, in term order, until fn returns false
+// (index.InvertedReader.EachPosting). Nothing when the path has no index.
+func (r *Reader) EachPosting(ipath string, firsts bool, fn func(term []byte, count int, first uint32) bool) error {
 	ir, err := r.invertedReader(ipath)
 	if err != nil || ir == nil {
 		return err
 	}
-	if err := ir.EachPosting(firsts, deleted, want, fn); err != nil {
+	if err := ir.EachPosting(firsts, fn); err != nil {
 		return fmt.Errorf("segment %q index %q: %w", r.name, ipath, err)
 	}
 	return nil
