@@ -151,11 +151,7 @@ func mergeTables(ctx context.Context, ts []*groupTable) error {
 // whole, sums are one addition.
 func (t *groupTable) heavyMerges() bool {
 	for _, s := range t.specs {
-		switch s.call.Name {
-		case "percentile_cont", "percentile_disc", "approx_percentile", "array_agg", "string_agg":
-			return true
-		}
-		if s.call.Distinct {
+		if heavyAgg(s.call.Name) || s.call.Distinct || s.call.Name == "array_agg" || s.call.Name == "string_agg" {
 			return true
 		}
 	}

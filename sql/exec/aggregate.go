@@ -375,8 +375,7 @@ func (t *groupTable) rows() ([]Row, error) {
 // than reading a counter: percentiles select among their values.
 func (t *groupTable) heavyResults() bool {
 	for _, s := range t.specs {
-		switch s.call.Name {
-		case "percentile_cont", "percentile_disc", "approx_percentile":
+		if heavyAgg(s.call.Name) {
 			return true
 		}
 	}

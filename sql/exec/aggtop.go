@@ -25,9 +25,10 @@ func aggTopOf(n *plan.Sort) (*plan.Aggregate, *aggTop) {
 	if n.Limit <= 0 {
 		return nil, nil
 	}
-	rename := map[plan.ColID]plan.ColID{}
+	var rename map[plan.ColID]plan.ColID // nil: no projection
 	in := n.Input
 	if p, ok := in.(*plan.Project); ok {
+		rename = map[plan.ColID]plan.ColID{}
 		for i, e := range p.Exprs {
 			if c, ok := e.(*plan.ColRef); ok {
 				rename[p.Out[i]] = c.ID
@@ -50,7 +51,7 @@ func aggTopOf(n *plan.Sort) (*plan.Aggregate, *aggTop) {
 			return nil, nil
 		}
 		id := c.ID
-		if _, isProject := n.Input.(*plan.Project); isProject {
+		if rename != nil {
 			if id, ok = rename[c.ID]; !ok {
 				return nil, nil
 			}
@@ -64,6 +65,8 @@ func aggTopOf(n *plan.Sort) (*plan.Aggregate, *aggTop) {
 	return a, top
 }
 
+// heavyAgg reports whether aggregate name's result is costly to work out
+// (a selection among the group's values).
 func heavyAgg(name string) bool {
 	switch name {
 	case "percentile_cont", "percentile_disc", "approx_percentile":
@@ -86,13 +89,11 @@ func heavyAggs(aggs []plan.AggCall) bool {
 // sort above will (ties to the earlier group), and the rest dropped.
 func (t *groupTable) topGroups(top *aggTop) ([]*group, error) {
 	h := &topHeap{keys: top.keys}
-	row := make(Row, len(t.keys)+len(t.specs))
 	for seq, g := range t.order {
-		copy(row, g.key)
 		k := make([]types.Value, len(top.cols))
 		for i, c := range top.cols {
 			if c < len(t.keys) {
-				k[i] = row[c]
+				k[i] = g.key[c]
 				continue
 			}
 			v, err := g.accs[c-len(t.keys)].result()

@@ -25,7 +25,7 @@ type countDistinctAcc struct {
 	keys  [][2]uint64 // sorted, unique
 	tail  [][2]uint64 // added since the last compaction; reused after it
 	tmp   [][2]uint64 // scratch for sorting
-	held  int         // keys' capacity charged to mem
+	held  int         // the buffers' capacity charged to mem
 	other map[string]bool
 	buf   []byte
 }
@@ -138,7 +138,7 @@ func (a *countDistinctAcc) compact() {
 	a.tail = a.tail[:0]
 	u, t := len(a.keys), len(tail)
 	if u == 0 {
-		a.keys = append(growKeys(a.keys, 0)[:0], tail...)
+		a.keys = append(a.keys[:0], tail...)
 		return
 	}
 	if cap(a.keys) < u+t {

@@ -55,8 +55,8 @@ type Query struct {
 	snapshots func(ws, name string) (*storage.Snapshot, bool)
 }
 
-// SetSnapshots makes scans read the snapshots f gives by collection
-// rather than their plan.Table's (a shared plan's tables hold another statement's snapshots).
+// SetSnapshots makes scans read the snapshots f gives by collection rather
+// than their plan.Table's: a cached plan's tables are another statement's.
 func (q *Query) SetSnapshots(f func(ws, name string) (*storage.Snapshot, bool)) {
 	q.snapshots = f
 }

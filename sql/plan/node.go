@@ -1,8 +1,9 @@
 package plan
 
 import (
-	"github.com/basaltdb/basalt/index"
 	"sync/atomic"
+
+	"github.com/basaltdb/basalt/index"
 )
 
 // Node is a logical plan operator. Cols lists its output columns in order.
