@@ -2,6 +2,7 @@ package sql
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/basaltdb/basalt/catalog"
+	"github.com/basaltdb/basalt/sql/sqlerr"
 	"github.com/basaltdb/basalt/storage"
 	"github.com/basaltdb/basalt/types"
 )
@@ -109,6 +111,15 @@ func TestPlanCacheKeys(t *testing.T) {
 		want := fmt.Sprintf("%q\n", now.Format("2006-01-02T15:04:05.000000Z"))
 		if got := q("SELECT now() FROM t WHERE _id = 'a'", Params{}); got != want {
 			t.Errorf("now() on day %d: %s, want %s", i+1, got, want)
+		}
+	}
+	// A statement that fails to bind leaves no plan: it fails each time,
+	// with its own error.
+	for range 2 {
+		_, err := s.Query(ctx, "SELECT nosuchfn(n) FROM t", Params{})
+		var se *sqlerr.Error
+		if !errors.As(err, &se) || se.Code != sqlerr.UndefinedFunction {
+			t.Fatalf("unknown function: %v", err)
 		}
 	}
 	q("SELECT _id FROM t WHERE n = 1", Params{})
