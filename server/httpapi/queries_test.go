@@ -50,6 +50,18 @@ func TestQueryAPI(t *testing.T) {
 		t.Errorf("collections: %v", cols)
 	}
 
+	// Columns of one name stay apart: JSON objects cannot repeat a key.
+	req = `{"sql":{"query":"SELECT count(*), count(DISTINCT kind), 7 AS count_1 FROM ev"}}`
+	resp, err = http.Post(a.srv.URL+"/v1/orgs/self/queries", "application/json", strings.NewReader(req))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(raw), `"results":[{"count":3,"count_2":2,"count_1":7}],"column_fields":[{"name":"count","type":"int"},{"name":"count_2","type":"int"},{"name":"count_1","type":"int"}]`) {
+		t.Errorf("duplicate column names: %s", raw)
+	}
+
 	// An int parameter given as a string is converted by its type.
 	code, body = a.do("POST", "/v1/orgs/self/queries", `{"sql":{"query":"SELECT count(*) AS c FROM ev WHERE n > :m","parameters":[{"name":"m","type":"int","value":"3"}]}}`)
 	if code != 200 || body["results"].([]any)[0].(map[string]any)["c"].(float64) != 2 {

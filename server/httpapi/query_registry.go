@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -203,12 +204,43 @@ func (g *queryRegistry) run(ctx context.Context, e *queryEntry) {
 		e.err = err
 		g.finishLocked(e, stateError)
 	default:
+		res.Columns = uniqueFieldNames(res.Columns)
 		e.res, e.rows, e.total = res, res.Rows, len(res.Rows)
 		if l := e.spec.rowLimit; l >= 0 && int64(len(e.rows)) > l {
 			e.rows = e.rows[:l]
 		}
 		g.finishLocked(e, stateCompleted)
 	}
+}
+
+// uniqueFieldNames returns cols with every name unique: results are JSON
+// objects, so a second column named like an earlier one (SELECT count(*),
+// count(DISTINCT x)) would hide it. Later duplicates take the first free
+// name_1, name_2, … (as DuckDB names them); cols itself, which a cached
+// plan may share, is never changed.
+func uniqueFieldNames(cols []sql.Column) []sql.Column {
+	seen := make(map[string]bool, len(cols))
+	var out []sql.Column
+	for i, c := range cols {
+		if !seen[c.Name] {
+			seen[c.Name] = true
+			continue
+		}
+		if out == nil {
+			out = slices.Clone(cols)
+		}
+		for n := 1; ; n++ {
+			name := c.Name + "_" + strconv.Itoa(n)
+			if !seen[name] && !slices.ContainsFunc(cols[i+1:], func(l sql.Column) bool { return l.Name == name }) {
+				out[i].Name, seen[name] = name, true
+				break
+			}
+		}
+	}
+	if out == nil {
+		return cols
+	}
+	return out
 }
 
 // execute runs the statement; a panic becomes an internal error, so a query
