@@ -122,14 +122,14 @@ func (s *Scanner) Next(ctx context.Context) (*coldata.Batch, error) {
 			}
 		}
 		s.block, s.loaded = b, false
-		if err := s.read(false); err != nil {
-			return nil, err
-		}
 		s.batch.Start = lo
 		s.batch.Length = hi - lo
 		s.batch.Sel = nil
 		if !all {
 			s.batch.Sel = s.sel
+		}
+		if err := s.read(false); err != nil {
+			return nil, err
 		}
 		return &s.batch, nil
 	}
@@ -145,18 +145,29 @@ func (s *Scanner) Load() error {
 	return s.read(true)
 }
 
+// sparseRows: a block of which at most 1/sparseRows of the rows are selected
+// is decoded at those rows only; denser selections decode whole blocks,
+// which is faster per value.
+const sparseRows = 4
+
 // read decodes the current block's eager paths, or its lazy ones.
 func (s *Scanner) read(lazy bool) error {
 	b := s.block
 	lo := b * index.BlockRows
 	hi := min(lo+index.BlockRows, s.v.rows)
+	// A block of which a lookup selects a few rows has only their values
+	// decoded (Load reads the rows the caller still selects).
+	var rows []int
+	if sel := s.batch.Sel; sel != nil && len(sel) <= (hi-lo)/sparseRows {
+		rows = sel
+	}
 	for i, path := range s.opts.Paths {
 		if isLazy := i < len(s.opts.Lazy) && s.opts.Lazy[i]; isLazy != lazy {
 			continue
 		}
 		var err error
 		if s.v.h.file != nil {
-			err = s.v.h.file.ReadBlock(path, b, &s.decs[i], &s.batch.Vecs[i])
+			err = s.v.h.file.ReadBlockRows(path, b, rows, &s.decs[i], &s.batch.Vecs[i])
 		} else {
 			err = s.v.ReadColumn(path, lo, hi, &s.batch.Vecs[i])
 		}

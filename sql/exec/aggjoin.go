@@ -4,6 +4,7 @@ import (
 	"context"
 	"runtime"
 
+	"github.com/basaltdb/basalt/coldata"
 	"github.com/basaltdb/basalt/sql/plan"
 	"github.com/basaltdb/basalt/types"
 )
@@ -21,6 +22,8 @@ type aggJoinOp struct {
 	scan  *scanOp
 	right Operator
 	out   *rowsOp
+	// flat holds the build rows one after another.
+	flat []types.Value
 }
 
 // aggJoinInput returns the join under aggregate n when it can be fused.
@@ -82,11 +85,18 @@ type aggJoinWorker struct {
 	row    Row // the joined row: probe columns, then build columns
 	kbuf   []byte
 	kv     []types.Value
-	pbuf   []byte // the probe key, read from its vector
 	rows   []int
-	st     NodeStats
-	joined int64
-	seg    int64
+	// Scratch of probeKeyed, reused from batch to batch.
+	pkeys      []byte
+	poffs      []uint32
+	phash      []uint64
+	cand       []probeMatch
+	gathered   []types.Value
+	matchRows  []int
+	matchBuild []int32
+	st         NodeStats
+	joined     int64
+	seg        int64
 	// buildGroups caches the group of each build row, when the keys read
 	// only build-side columns.
 	buildGroups []*group
@@ -140,6 +150,17 @@ func (o *aggJoinOp) Next(ctx context.Context) ([]Row, error) {
 		return nil, err
 	}
 	if err := o.scan.init(ctx); err != nil {
+		return nil, err
+	}
+	// The build rows side by side, in one array: a joined row is then one
+	// cache miss away, where a row of its own was two (its header, its
+	// values).
+	rw := len(o.join.Right.Cols())
+	o.flat = make([]types.Value, len(h.rows)*rw)
+	for i, r := range h.rows {
+		copy(o.flat[i*rw:(i+1)*rw], r)
+	}
+	if err := o.q.mem.grow(int64(len(o.flat)) * 24); err != nil {
 		return nil, err
 	}
 	parts := o.scan.parts(runtime.GOMAXPROCS(0))
@@ -258,39 +279,31 @@ func (w *aggJoinWorker) scanPart(ctx context.Context, o *aggJoinOp, h *hashSide,
 			w.rows = rows
 		}
 		w.st.Rows += int64(len(rows))
-		for _, i := range rows {
-			if keyVec >= 0 {
-				// Most probes of a selective join find nothing: the
-				// Bloom filter turns them away before the row is read.
-				v := b.Vecs[keyVec].Value(i)
-				if isNull(v) {
-					continue
-				}
-				if w.pbuf = appendKey(w.pbuf[:0], v); !h.table.mayContain(w.pbuf) {
-					continue
-				}
+		if keyVec >= 0 {
+			if err := w.probeKeyed(o, h, b, rows, keyVec); err != nil {
+				return err
 			}
+			continue
+		}
+		for _, i := range rows {
 			o.scan.fill(b, i, left)
+			ri := int32(-1)
 			var ok bool
 			if w.kbuf, w.kv, ok, err = joinKey(w.kbuf[:0], w.kv[:0], left, w.lkeys); err != nil {
 				return err
 			}
-			ri := int32(-1)
 			if ok {
 				ri = h.table.first(w.kbuf)
 			}
 			w.table.pos = w.seg | int64(b.Start+i)
 			matched := false
 			for ; ri >= 0; ri = h.table.next[ri] {
-				copy(right, h.rows[ri])
-				if w.cond != nil {
-					c, err := w.cond(w.row)
+				copy(right, o.flat[int(ri)*len(right):])
+				if ok, err := w.joinCond(); err != nil || !ok {
 					if err != nil {
 						return err
 					}
-					if !truthy(c) {
-						continue
-					}
+					continue
 				}
 				matched = true
 				w.joined++
@@ -309,4 +322,93 @@ func (w *aggJoinWorker) scanPart(ctx context.Context, o *aggJoinOp, h *hashSide,
 			}
 		}
 	}
+}
+
+// joinCond evaluates the join's residual condition on the joined row.
+func (w *aggJoinWorker) joinCond() (bool, error) {
+	if w.cond == nil {
+		return true, nil
+	}
+	c, err := w.cond(w.row)
+	return truthy(c), err
+}
+
+// probeMatch is a probe row with a build row of its key.
+type probeMatch struct {
+	row   int   // in the batch
+	build int32 // the first build row of the key
+}
+
+// probeKeyed probes and folds the rows of batch b for an inner join on one
+// key column (vector keyVec). It works in passes over the batch, each a
+// tight loop: hash and filter every key, then find the keys' chains, then
+// gather the build rows, then fold. A probe is bound by cache misses (the
+// slot, the key, the build row), and a loop that does nothing else lets the
+// processor wait for many of them at once, where a loop that also folded
+// waited for each in turn.
+func (w *aggJoinWorker) probeKeyed(o *aggJoinOp, h *hashSide, b *coldata.Batch, rows []int, keyVec int) error {
+	t := h.table
+	vec := &b.Vecs[keyVec]
+	keys, offs, hashes, cand := w.pkeys[:0], w.poffs[:0], w.phash[:0], w.cand[:0]
+	// Most probes of a selective join find nothing: the Bloom filter turns
+	// them away before anything else is read.
+	for _, i := range rows {
+		v := vec.Value(i)
+		if isNull(v) {
+			continue
+		}
+		off := len(keys)
+		keys = appendKey(keys, v)
+		kh := t.hash(keys[off:])
+		if !t.mayContain(kh) {
+			keys = keys[:off]
+			continue
+		}
+		offs = append(offs, uint32(off))
+		hashes = append(hashes, kh)
+		cand = append(cand, probeMatch{row: i})
+	}
+	offs = append(offs, uint32(len(keys)))
+	found := cand[:0]
+	for k := range cand {
+		if ri := t.find(hashes[k], keys[offs[k]:offs[k+1]]); ri >= 0 {
+			found = append(found, probeMatch{row: cand[k].row, build: ri})
+		}
+	}
+	rw := len(w.row) - len(o.scan.cols)
+	gathered, matchRows, matchBuild := w.gathered[:0], w.matchRows[:0], w.matchBuild[:0]
+	for _, m := range found {
+		for ri := m.build; ri >= 0; ri = t.next[ri] {
+			gathered = append(gathered, o.flat[int(ri)*rw:int(ri+1)*rw]...)
+			matchRows = append(matchRows, m.row)
+			matchBuild = append(matchBuild, ri)
+		}
+	}
+	w.pkeys, w.poffs, w.phash, w.cand = keys, offs, hashes, cand
+	w.gathered, w.matchRows, w.matchBuild = gathered, matchRows, matchBuild
+	lw := len(o.scan.cols)
+	left, right := w.row[:lw:lw], w.row[lw:]
+	last := -1
+	for k, i := range matchRows {
+		if i != last {
+			o.scan.fill(b, i, left)
+			w.table.pos = w.seg | int64(b.Start+i)
+			last = i
+		}
+		copy(right, gathered[k*rw:(k+1)*rw])
+		if ok, err := w.joinCond(); err != nil || !ok {
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		w.joined++
+		if err := w.fold(int(matchBuild[k])); err != nil {
+			return err
+		}
+	}
+	// The gathered values must not keep the build side's strings beyond
+	// the query, nor this block's.
+	clear(gathered)
+	return nil
 }

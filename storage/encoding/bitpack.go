@@ -139,6 +139,31 @@ func unpackWide[T uint64 | int64 | uint32](dst []T, src []byte, w uint) {
 	}
 }
 
+// unpackRows is unpack for the values at the positions sel only (each
+// below len(dst), as src holds len(dst) values); dst's other values are
+// left as they were.
+func unpackRows[T uint64 | int64 | uint32](dst []T, src []byte, w uint, sel []int) {
+	if len(sel) == 0 {
+		return
+	}
+	if w == 0 {
+		for _, i := range sel {
+			dst[i] = 0
+		}
+		return
+	}
+	_ = dst[sel[len(sel)-1]]
+	mask := uint64(1)<<w - 1 // all ones for w == 64
+	for _, i := range sel {
+		p := uint(i) * w
+		if w <= 56 && int(p>>3)+8 <= len(src) {
+			dst[i] = T(binary.LittleEndian.Uint64(src[p>>3:]) >> (p & 7) & mask)
+		} else {
+			dst[i] = T(bitsAt(src, p, w) & mask)
+		}
+	}
+}
+
 // bitsAt returns the w bits at bit position p of src, reading only the bytes
 // the value covers; unpack uses it for the last few values.
 func bitsAt(src []byte, p, w uint) uint64 {

@@ -43,20 +43,35 @@ type Decoder struct {
 // DecodeBlock panic, and it allocates no more than a bounded multiple of
 // len(src) and MaxBlockRows.
 func (d *Decoder) DecodeBlock(src []byte, v *coldata.Vec) error {
-	if err := d.decode(src, v); err != nil {
+	return d.DecodeBlockRows(src, v, nil)
+}
+
+// DecodeBlockRows is DecodeBlock for a reader of the rows in sel alone
+// (ascending positions in the block; nil: every row): v has every row and
+// its kinds, but only the rows in sel are sure to hold their values. The
+// payloads of a section whose rows all share a kind are then decoded at
+// those rows only (bit-packed values are read in place, strings are not
+// cut), which is what an index lookup that selects a few rows of a block
+// saves; a section of mixed kinds, bools and nested values are decoded
+// whole.
+func (d *Decoder) DecodeBlockRows(src []byte, v *coldata.Vec, sel []int) error {
+	if err := d.decode(src, v, sel); err != nil {
 		v.Reset()
 		return err
 	}
 	return nil
 }
 
-func (d *Decoder) decode(src []byte, v *coldata.Vec) error {
+func (d *Decoder) decode(src []byte, v *coldata.Vec, sel []int) error {
 	r := reader{b: src}
 	h, err := readHeader(&r)
 	if err != nil {
 		return fmt.Errorf("block header: %w", err)
 	}
 	n := h.rows
+	if !rowsOf(sel, n) {
+		sel = nil // not ascending rows of this block: decode them all
+	}
 	d.kinds = resize(d.kinds, n)
 	var counts [types.NumKinds]int
 	uniform, mixed, err := d.readLayout(&r, n, d.kinds, &counts)
@@ -98,7 +113,7 @@ func (d *Decoder) decode(src []byte, v *coldata.Vec) error {
 		}
 		sec, _ := br.next(length)
 		sr := reader{b: sec}
-		if err := d.decodeSection(&sr, v, k, counts[k]); err != nil {
+		if err := d.decodeSection(&sr, v, k, counts[k], sel); err != nil {
 			return fmt.Errorf("%s section: %w", k, err)
 		}
 		if err := sr.done(); err != nil {
@@ -112,10 +127,13 @@ func (d *Decoder) decode(src []byte, v *coldata.Vec) error {
 }
 
 // decodeSection decodes the count payloads of kind k into v: straight into
-// v's slice when every row has kind k, else densely into scratch and then
-// scattered to the rows of kind k.
-func (d *Decoder) decodeSection(r *reader, v *coldata.Vec, k types.Kind, count int) error {
+// v's slice when every row has kind k (only at the rows in sel, unless it is
+// nil), else densely into scratch and then scattered to the rows of kind k.
+func (d *Decoder) decodeSection(r *reader, v *coldata.Vec, k types.Kind, count int, sel []int) error {
 	dense := count == v.Len()
+	if !dense {
+		sel = nil
+	}
 	switch k {
 	case types.KindBool, types.KindInt, types.KindTimestamp:
 		dst := v.I64[:count]
@@ -127,7 +145,7 @@ func (d *Decoder) decodeSection(r *reader, v *coldata.Vec, k types.Kind, count i
 		if k == types.KindBool {
 			err = decodeBools(r, dst)
 		} else {
-			err = d.decodeInts(r, dst, true)
+			err = d.decodeInts(r, dst, true, sel)
 		}
 		if err == nil && !dense {
 			scatter(v.I64, dst, v, k)
@@ -139,7 +157,7 @@ func (d *Decoder) decodeSection(r *reader, v *coldata.Vec, k types.Kind, count i
 			d.f64 = resize(d.f64, count)
 			dst = d.f64
 		}
-		err := d.decodeFloats(r, dst)
+		err := d.decodeFloats(r, dst, sel)
 		if err == nil && !dense {
 			scatter(v.F64, dst, v, k)
 		}
@@ -150,7 +168,7 @@ func (d *Decoder) decodeSection(r *reader, v *coldata.Vec, k types.Kind, count i
 			d.str = resize(d.str, count)
 			dst = d.str
 		}
-		err := d.decodeStrings(r, dst)
+		err := d.decodeStrings(r, dst, sel)
 		if err == nil && dense && d.dictCoded {
 			v.Dict, v.Codes = d.sdict, d.codes[:count]
 		}
@@ -219,4 +237,16 @@ func (d *Decoder) Uncompressed(src []byte) ([]byte, bool, error) {
 	out = append(append(out, src[:bodyStart]...), body...)
 	out[1] &^= flagZstd // the flags byte follows the format version
 	return out, true, nil
+}
+
+// rowsOf reports whether sel is nil or ascending positions below n.
+func rowsOf(sel []int, n int) bool {
+	last := -1
+	for _, i := range sel {
+		if i <= last || i >= n {
+			return false
+		}
+		last = i
+	}
+	return true
 }

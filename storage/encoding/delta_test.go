@@ -21,7 +21,7 @@ func TestDelta(t *testing.T) {
 	var d Decoder
 	r := reader{b: []byte{intDelta, 0x54, 0x02, 0}}
 	dst := make([]int64, 1)
-	if err := d.decodeInts(&r, dst, false); err != nil || dst[0] != 42 {
+	if err := d.decodeInts(&r, dst, false, nil); err != nil || dst[0] != 42 {
 		t.Fatalf("got %d, %v", dst[0], err)
 	}
 }

@@ -135,7 +135,7 @@ func (e *encoder) appendIntDict(dst []byte) []byte {
 	return e.appendCodes(dst, len(dict))
 }
 
-func (d *Decoder) decodeIntDict(r *reader, dst []int64) error {
+func (d *Decoder) decodeIntDict(r *reader, dst []int64, sel []int) error {
 	entries, err := r.count(len(dst))
 	if err != nil {
 		return err
@@ -145,7 +145,7 @@ func (d *Decoder) decodeIntDict(r *reader, dst []int64) error {
 	}
 	dict := resize(d.dict, entries)
 	d.dict = dict
-	if err := d.decodeInts(r, dict, false); err != nil {
+	if err := d.decodeInts(r, dict, false, nil); err != nil {
 		return err
 	}
 	codes, err := r.next(packedLen(len(dst), codeWidth(entries)))
@@ -154,6 +154,16 @@ func (d *Decoder) decodeIntDict(r *reader, dst []int64) error {
 	}
 	u := resize(d.u64, len(dst))
 	d.u64 = u
+	if sel != nil {
+		unpackRows(u, codes, codeWidth(entries), sel)
+		for _, i := range sel {
+			if u[i] >= uint64(entries) {
+				return fmt.Errorf("%w: dictionary code %d of %d", ErrCorrupt, u[i], entries)
+			}
+			dst[i] = dict[u[i]]
+		}
+		return nil
+	}
 	unpack(u, codes, codeWidth(entries))
 	for i, c := range u {
 		if c >= uint64(entries) {

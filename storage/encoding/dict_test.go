@@ -44,5 +44,5 @@ func TestIntDictCorruptCode(t *testing.T) {
 	sec := []byte{intDict, 3, intFOR, 0, 2, 0b100100, 0b11}
 	var d Decoder
 	r := reader{b: sec}
-	requireCorrupt(t, d.decodeInts(&r, make([]int64, 1), true))
+	requireCorrupt(t, d.decodeInts(&r, make([]int64, 1), true, nil))
 }

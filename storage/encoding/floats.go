@@ -49,7 +49,7 @@ func (e *encoder) appendFloats(dst []byte, vals []float64) []byte {
 	return dst
 }
 
-func (d *Decoder) decodeFloats(r *reader, dst []float64) error {
+func (d *Decoder) decodeFloats(r *reader, dst []float64, sel []int) error {
 	codec, err := r.readByte()
 	if err != nil {
 		return err
@@ -59,6 +59,12 @@ func (d *Decoder) decodeFloats(r *reader, dst []float64) error {
 		b, err := r.next(8 * len(dst))
 		if err != nil {
 			return err
+		}
+		if sel != nil {
+			for _, i := range sel {
+				dst[i] = math.Float64frombits(binary.LittleEndian.Uint64(b[8*i:]))
+			}
+			return nil
 		}
 		for i := range dst {
 			dst[i] = math.Float64frombits(binary.LittleEndian.Uint64(b[8*i:]))
@@ -74,10 +80,16 @@ func (d *Decoder) decodeFloats(r *reader, dst []float64) error {
 		}
 		ms := resize(d.i64, len(dst))
 		d.i64 = ms
-		if err := d.decodeInts(r, ms, true); err != nil {
+		if err := d.decodeInts(r, ms, true, sel); err != nil {
 			return err
 		}
 		p := pow10[exp]
+		if sel != nil {
+			for _, i := range sel {
+				dst[i] = float64(ms[i]) / p
+			}
+			return nil
+		}
 		for i, m := range ms {
 			dst[i] = float64(m) / p
 		}
@@ -85,8 +97,14 @@ func (d *Decoder) decodeFloats(r *reader, dst []float64) error {
 	case floatBits:
 		ints := resize(d.i64, len(dst))
 		d.i64 = ints
-		if err := d.decodeInts(r, ints, true); err != nil {
+		if err := d.decodeInts(r, ints, true, sel); err != nil {
 			return err
+		}
+		if sel != nil {
+			for _, i := range sel {
+				dst[i] = math.Float64frombits(uint64(ints[i]))
+			}
+			return nil
 		}
 		for i, x := range ints {
 			dst[i] = math.Float64frombits(uint64(x))

@@ -14,7 +14,7 @@ func encodeFloats(t testing.TB, vals []float64) []byte {
 	var d Decoder
 	got := make([]float64, len(vals))
 	r := reader{b: sec}
-	if err := d.decodeFloats(&r, got); err != nil {
+	if err := d.decodeFloats(&r, got, nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := r.done(); err != nil {
@@ -84,7 +84,7 @@ func TestDecodeFloatsCorrupt(t *testing.T) {
 		{floatDecimal, 2, intDelta}, // truncated int section
 	} {
 		r := reader{b: sec}
-		if err := d.decodeFloats(&r, make([]float64, 4)); err == nil {
+		if err := d.decodeFloats(&r, make([]float64, 4), nil); err == nil {
 			t.Fatalf("case %d decoded", i)
 		} else {
 			requireCorrupt(t, err)

@@ -21,7 +21,7 @@ func (e *encoder) appendFOR(dst []byte, vals []int64, lo int64, w uint) []byte {
 	return appendPacked(dst, u, w)
 }
 
-func decodeFOR(r *reader, dst []int64) error {
+func decodeFOR(r *reader, dst []int64, sel []int) error {
 	lo, err := r.varint()
 	if err != nil {
 		return err
@@ -29,6 +29,13 @@ func decodeFOR(r *reader, dst []int64) error {
 	w, packed, err := readWidth(r, len(dst))
 	if err != nil {
 		return err
+	}
+	if sel != nil {
+		unpackRows(dst, packed, w, sel)
+		for _, i := range sel {
+			dst[i] += lo
+		}
+		return nil
 	}
 	unpack(dst, packed, w)
 	if lo != 0 {

@@ -105,7 +105,7 @@ func (e *encoder) appendIntPlan(dst []byte, vals []int64, p intPlan) []byte {
 }
 
 // decodeInts decodes an int section of len(dst) values into dst.
-func (d *Decoder) decodeInts(r *reader, dst []int64, allowDict bool) error {
+func (d *Decoder) decodeInts(r *reader, dst []int64, allowDict bool, sel []int) error {
 	codec, err := r.readByte()
 	if err != nil {
 		return err
@@ -114,12 +114,12 @@ func (d *Decoder) decodeInts(r *reader, dst []int64, allowDict bool) error {
 	case intConstant:
 		return decodeConstant(r, dst)
 	case intFOR:
-		return decodeFOR(r, dst)
+		return decodeFOR(r, dst, sel)
 	case intDelta:
 		return decodeDelta(r, dst)
 	case intDict:
 		if allowDict {
-			return d.decodeIntDict(r, dst)
+			return d.decodeIntDict(r, dst, sel)
 		}
 	}
 	return fmt.Errorf("%w: bad int codec %d", ErrCorrupt, codec)

@@ -22,7 +22,7 @@ func requireIntsDecode(t testing.TB, sec []byte, want []int64, allowDict bool) {
 	var d Decoder
 	got := make([]int64, len(want))
 	r := reader{b: sec}
-	if err := d.decodeInts(&r, got, allowDict); err != nil {
+	if err := d.decodeInts(&r, got, allowDict, nil); err != nil {
 		t.Fatalf("decode %v: %v", intCodecNames[sec[0]], err)
 	}
 	if err := r.done(); err != nil {
@@ -138,7 +138,7 @@ func TestDecodeIntsCorrupt(t *testing.T) {
 		{intDict, 2, intConstant}, // truncated entries
 	} {
 		r := reader{b: sec}
-		if err := d.decodeInts(&r, dst, true); err == nil {
+		if err := d.decodeInts(&r, dst, true, nil); err == nil {
 			t.Fatalf("case %d decoded", i)
 		} else {
 			requireCorrupt(t, err)
@@ -150,7 +150,7 @@ func TestDecodeIntsCorrupt(t *testing.T) {
 		t.Fatalf("codec %s, want dict", intCodecNames[sec[0]])
 	}
 	r := reader{b: sec}
-	if err := d.decodeInts(&r, make([]int64, 8), false); !errors.Is(err, ErrCorrupt) {
+	if err := d.decodeInts(&r, make([]int64, 8), false, nil); !errors.Is(err, ErrCorrupt) {
 		t.Fatalf("dict where none is allowed: %v", err)
 	}
 }

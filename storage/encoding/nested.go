@@ -33,7 +33,7 @@ func (e *encoder) appendNested(dst []byte, vals []types.Value) []byte {
 func (d *Decoder) decodeNested(r *reader, dst []types.Value, kind types.Kind) error {
 	lens := resize(d.lens, len(dst))
 	d.lens = lens
-	if err := d.decodeInts(r, lens, false); err != nil {
+	if err := d.decodeInts(r, lens, false, nil); err != nil {
 		return err
 	}
 	for i, l := range lens {

@@ -107,7 +107,7 @@ func (e *encoder) appendStringDict(dst []byte) []byte {
 
 // decodeStrings decodes a string section into dst. The strings alias r's
 // bytes, which the Decoder owns.
-func (d *Decoder) decodeStrings(r *reader, dst []string) error {
+func (d *Decoder) decodeStrings(r *reader, dst []string, sel []int) error {
 	codec, err := r.readByte()
 	if err != nil {
 		return err
@@ -115,7 +115,7 @@ func (d *Decoder) decodeStrings(r *reader, dst []string) error {
 	d.dictCoded = false
 	switch codec {
 	case strPlain:
-		return d.decodeStringList(r, dst)
+		return d.decodeStringList(r, dst, sel)
 	case strDict:
 		entries, err := r.count(len(dst))
 		if err != nil {
@@ -126,7 +126,7 @@ func (d *Decoder) decodeStrings(r *reader, dst []string) error {
 		}
 		sdict := resize(d.sdict, entries)
 		d.sdict = sdict
-		if err := d.decodeStringList(r, sdict); err != nil {
+		if err := d.decodeStringList(r, sdict, nil); err != nil {
 			return err
 		}
 		w := codeWidth(entries)
@@ -147,8 +147,14 @@ func (d *Decoder) decodeStrings(r *reader, dst []string) error {
 				return fmt.Errorf("%w: dictionary code %d of %d", ErrCorrupt, top, entries)
 			}
 		}
-		for i, c := range codes {
-			dst[i] = sdict[c]
+		if sel != nil {
+			for _, i := range sel {
+				dst[i] = sdict[codes[i]]
+			}
+		} else {
+			for i, c := range codes {
+				dst[i] = sdict[c]
+			}
 		}
 		// The dictionary and codes stay valid, as the strings do, until
 		// the next block: decodeSection hands them to a uniform Vec.
@@ -158,12 +164,16 @@ func (d *Decoder) decodeStrings(r *reader, dst []string) error {
 	return fmt.Errorf("%w: bad string codec %d", ErrCorrupt, codec)
 }
 
-// decodeStringList decodes len(dst) lengths and then the strings' bytes.
-func (d *Decoder) decodeStringList(r *reader, dst []string) error {
+// decodeStringList decodes len(dst) lengths and then the strings' bytes
+// (into dst at the rows of sel only, unless it is nil).
+func (d *Decoder) decodeStringList(r *reader, dst []string, sel []int) error {
 	lens := resize(d.lens, len(dst))
 	d.lens = lens
-	if err := d.decodeInts(r, lens, false); err != nil {
+	if err := d.decodeInts(r, lens, false, nil); err != nil {
 		return err
+	}
+	if sel != nil {
+		return decodeStringsAt(r, dst, lens, sel)
 	}
 	for i, l := range lens {
 		// The unsigned comparison rejects negative lengths too.
@@ -176,5 +186,29 @@ func (d *Decoder) decodeStringList(r *reader, dst []string) error {
 			r.off += int(l)
 		}
 	}
+	return nil
+}
+
+// decodeStringsAt cuts the strings of rows sel out of r, whose strings have
+// the lengths lens, and moves r past them all.
+func decodeStringsAt(r *reader, dst []string, lens []int64, sel []int) error {
+	off, rem := r.off, r.remaining()
+	total := 0
+	k := 0
+	for i, l := range lens {
+		// The unsigned comparison rejects negative lengths too.
+		if uint64(l) > uint64(rem-total) {
+			return fmt.Errorf("%w: string length %d", ErrCorrupt, l)
+		}
+		if k < len(sel) && sel[k] == i {
+			dst[i] = ""
+			if l > 0 {
+				dst[i] = unsafe.String(&r.b[off+total], int(l))
+			}
+			k++
+		}
+		total += int(l)
+	}
+	r.off += total
 	return nil
 }

@@ -18,7 +18,7 @@ func encodeStrings(t testing.TB, vals []string) []byte {
 	var d Decoder
 	got := make([]string, len(vals))
 	r := reader{b: sec}
-	if err := d.decodeStrings(&r, got); err != nil {
+	if err := d.decodeStrings(&r, got, nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := r.done(); err != nil {
@@ -96,7 +96,7 @@ func TestDecodeStringsCorrupt(t *testing.T) {
 		{strDict, 3, intConstant, 2, 'a', 'b', 'c', 0xff}, // code out of range
 	} {
 		r := reader{b: sec}
-		if err := d.decodeStrings(&r, make([]string, 4)); err == nil {
+		if err := d.decodeStrings(&r, make([]string, 4), nil); err == nil {
 			t.Fatalf("case %d decoded", i)
 		} else {
 			requireCorrupt(t, err)

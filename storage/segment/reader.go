@@ -423,11 +423,19 @@ func (r *Reader) sparseColumn(i int) (*sparseColumn, error) {
 // buffer (valid until dec decodes again). An absent column reads as
 // undefined.
 func (r *Reader) ReadBlock(path string, b int, dec *encoding.Decoder, dst *coldata.Vec) error {
-	return r.readBlock(path, b, dec, dst, true)
+	return r.readBlock(path, b, nil, dec, dst, true)
 }
 
-// readBlock is ReadBlock, through the block cache when cached is set.
-func (r *Reader) readBlock(path string, b int, dec *encoding.Decoder, dst *coldata.Vec, cached bool) error {
+// ReadBlockRows is ReadBlock for a reader of the rows sel of the block
+// alone (ascending, from 0 at the block's first row): dst has every row
+// and its kind, but only the rows of sel are sure to hold their values
+// (encoding.Decoder.DecodeBlockRows).
+func (r *Reader) ReadBlockRows(path string, b int, sel []int, dec *encoding.Decoder, dst *coldata.Vec) error {
+	return r.readBlock(path, b, sel, dec, dst, true)
+}
+
+// readBlock is ReadBlockRows, through the block cache when cached is set.
+func (r *Reader) readBlock(path string, b int, sel []int, dec *encoding.Decoder, dst *coldata.Vec, cached bool) error {
 	if b < 0 || b >= r.NumBlocks() {
 		return fmt.Errorf("segment %q: block %d of %d", r.name, b, r.NumBlocks())
 	}
@@ -476,7 +484,7 @@ func (r *Reader) readBlock(path string, b int, dec *encoding.Decoder, dst *colda
 	if err != nil {
 		return err
 	}
-	if err := dec.DecodeBlock(buf, dst); err != nil {
+	if err := dec.DecodeBlockRows(buf, dst, sel); err != nil {
 		return fmt.Errorf("segment %q column %q block %d: %w", r.name, path, b, err)
 	}
 	if want := min(index.BlockRows, r.meta.Rows-b*index.BlockRows); dst.Len() != want {
@@ -526,7 +534,7 @@ func (r *Reader) ReadColumn(path string, start, end int, dst *coldata.Vec) error
 	for row := start; row < end; {
 		b := row / index.BlockRows
 		var dec encoding.Decoder
-		if err := r.readBlock(path, b, &dec, &blk, false); err != nil {
+		if err := r.readBlock(path, b, nil, &dec, &blk, false); err != nil {
 			return err
 		}
 		lo := row - b*index.BlockRows
