@@ -22,8 +22,10 @@ type aggJoinOp struct {
 	scan  *scanOp
 	right Operator
 	out   *rowsOp
-	// flat holds the build rows one after another.
+	// flat holds the build rows one after another, each its columns need
+	// (positions in the join's right side).
 	flat []types.Value
+	need []int
 }
 
 // aggJoinInput returns the join under aggregate n when it can be fused.
@@ -152,13 +154,17 @@ func (o *aggJoinOp) Next(ctx context.Context) ([]Row, error) {
 	if err := o.scan.init(ctx); err != nil {
 		return nil, err
 	}
-	// The build rows side by side, in one array: a joined row is then one
-	// cache miss away, where a row of its own was two (its header, its
-	// values).
-	rw := len(o.join.Right.Cols())
+	// The build rows side by side, in one array, with only the columns
+	// read after the join: a joined row is then one cache miss away, where
+	// a row of its own was two (its header, its values), and a probe
+	// copies no more than it needs.
+	o.need = o.buildColsRead()
+	rw := len(o.need)
 	o.flat = make([]types.Value, len(h.rows)*rw)
 	for i, r := range h.rows {
-		copy(o.flat[i*rw:(i+1)*rw], r)
+		for j, c := range o.need {
+			o.flat[i*rw+j] = r[c]
+		}
 	}
 	if err := o.q.mem.grow(int64(len(o.flat)) * 24); err != nil {
 		return nil, err
@@ -202,6 +208,44 @@ func (o *aggJoinOp) Next(ctx context.Context) ([]Row, error) {
 	}
 	o.out = &rowsOp{rows: rows}
 	return o.out.Next(ctx)
+}
+
+// buildColsRead returns the positions of the build side's columns that the
+// join condition, the grouping keys or the aggregates read (all of them
+// when a subquery might read any).
+func (o *aggJoinOp) buildColsRead() []int {
+	exprs := append([]plan.Expr{o.join.Cond}, o.n.Keys...)
+	for _, a := range o.n.Aggs {
+		exprs = append(exprs, a.Args...)
+		exprs = append(exprs, a.Filter)
+		for _, k := range a.OrderBy {
+			exprs = append(exprs, k.Expr)
+		}
+	}
+	var need []int
+	used := map[plan.ColID]bool{}
+	for _, e := range exprs {
+		if e == nil {
+			continue
+		}
+		for c := range plan.ColsUsed(e) {
+			used[c] = true
+		}
+	}
+	sub := hasSubquery(exprs)
+	for i, c := range o.join.Right.Cols() {
+		if sub || used[c] {
+			need = append(need, i)
+		}
+	}
+	return need
+}
+
+// setRight sets the columns need of the joined row's build side to vals.
+func (o *aggJoinOp) setRight(right Row, vals []types.Value) {
+	for j, c := range o.need {
+		right[c] = vals[j]
+	}
 }
 
 // fold adds the joined row (build row ri) to its group. When the grouping
@@ -298,7 +342,7 @@ func (w *aggJoinWorker) scanPart(ctx context.Context, o *aggJoinOp, h *hashSide,
 			w.table.pos = w.seg | int64(b.Start+i)
 			matched := false
 			for ; ri >= 0; ri = h.table.next[ri] {
-				copy(right, o.flat[int(ri)*len(right):])
+				o.setRight(right, o.flat[int(ri)*len(o.need):])
 				if ok, err := w.joinCond(); err != nil || !ok {
 					if err != nil {
 						return err
@@ -375,7 +419,7 @@ func (w *aggJoinWorker) probeKeyed(o *aggJoinOp, h *hashSide, b *coldata.Batch, 
 			found = append(found, probeMatch{row: cand[k].row, build: ri})
 		}
 	}
-	rw := len(w.row) - len(o.scan.cols)
+	rw := len(o.need)
 	gathered, matchRows, matchBuild := w.gathered[:0], w.matchRows[:0], w.matchBuild[:0]
 	for _, m := range found {
 		for ri := m.build; ri >= 0; ri = t.next[ri] {
@@ -395,7 +439,7 @@ func (w *aggJoinWorker) probeKeyed(o *aggJoinOp, h *hashSide, b *coldata.Batch, 
 			w.table.pos = w.seg | int64(b.Start+i)
 			last = i
 		}
-		copy(right, gathered[k*rw:(k+1)*rw])
+		o.setRight(right, gathered[k*rw:(k+1)*rw])
 		if ok, err := w.joinCond(); err != nil || !ok {
 			if err != nil {
 				return err

@@ -2,6 +2,7 @@ package exec
 
 import (
 	"context"
+	"runtime"
 
 	"github.com/basaltdb/basalt/sql/plan"
 	"github.com/basaltdb/basalt/types"
@@ -119,20 +120,42 @@ func (q *Query) buildHash(ctx context.Context, in Operator, keys []evalFn) (*has
 			return nil, err
 		}
 	}
-	h := &hashSide{rows: rows, table: newJoinTable(len(rows))}
-	var kbuf []byte
+	parts := 1
+	if len(rows) >= parallelBuildRows {
+		for parts*2 <= runtime.GOMAXPROCS(0) {
+			parts *= 2
+		}
+	}
+	t := newJoinTable(len(rows), parts)
+	// The keys first, one after another in one arena; then the table,
+	// a worker per part.
+	var arena []byte
+	offs := make([]uint32, len(rows)+1)
+	hashes := make([]uint64, len(rows))
 	var kv []types.Value
 	for i, r := range rows {
+		off := len(arena)
 		var ok bool
-		if kbuf, kv, ok, err = joinKey(kbuf[:0], kv[:0], r, keys); err != nil {
+		if arena, kv, ok, err = joinKey(arena, kv[:0], r, keys); err != nil {
 			return nil, err
 		}
 		if ok {
-			h.table.add(i, kbuf)
+			hashes[i] = t.hash(arena[off:])
+		} else {
+			arena = arena[:off]
 		}
+		offs[i+1] = uint32(len(arena))
 	}
-	return h, q.mem.grow(h.table.bytes())
+	if err := t.build(ctx, arena, offs, hashes); err != nil {
+		return nil, err
+	}
+	return &hashSide{rows: rows, table: t}, q.mem.grow(t.bytes())
 }
+
+// parallelBuildRows is the fewest build rows for which a hash table is
+// filled by a worker per core, each inserting the keys of its part of the
+// hash space.
+const parallelBuildRows = 1 << 14
 
 func (o *joinOp) build(ctx context.Context) error {
 	h, err := o.q.buildHash(ctx, o.right, o.rkeys)

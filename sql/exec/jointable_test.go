@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -11,22 +12,51 @@ import (
 func TestJoinTableAgainstMap(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	const rows = 5000
-	tab := newJoinTable(rows)
+	keys := make([]string, rows)
 	want := map[string][]int32{}
-	for i := range rows {
-		k := fmt.Sprintf("k%d", r.IntN(rows/3))
-		tab.add(i, []byte(k))
-		want[k] = append(want[k], int32(i))
+	for i := range keys {
+		if r.IntN(20) == 0 {
+			continue // no key: a NULL in it
+		}
+		keys[i] = fmt.Sprintf("k%d", r.IntN(rows/3))
+		want[keys[i]] = append(want[keys[i]], int32(i))
 	}
-	for i := range rows / 2 {
-		k := fmt.Sprintf("k%d", i)
-		var got []int32
-		for ri := tab.first([]byte(k)); ri >= 0; ri = tab.next[ri] {
-			got = append(got, ri)
+	check := func(name string, tab *joinTable) {
+		t.Helper()
+		for i := range rows / 2 {
+			k := fmt.Sprintf("k%d", i)
+			var got []int32
+			for ri := tab.first([]byte(k)); ri >= 0; ri = tab.next[ri] {
+				got = append(got, ri)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want[k]) {
+				t.Fatalf("%s: %s: rows %v, want %v", name, k, got, want[k])
+			}
 		}
-		if fmt.Sprint(got) != fmt.Sprint(want[k]) {
-			t.Fatalf("%s: rows %v, want %v", k, got, want[k])
+	}
+	tab := newJoinTable(rows, 1)
+	for i, k := range keys {
+		if k != "" {
+			tab.add(i, []byte(k))
 		}
+	}
+	check("one by one", tab)
+	for _, parts := range []int{1, 2, 4} {
+		tab := newJoinTable(rows, parts)
+		var arena []byte
+		offs := make([]uint32, rows+1)
+		hashes := make([]uint64, rows)
+		for i, k := range keys {
+			if k != "" {
+				hashes[i] = tab.hash([]byte(k))
+				arena = append(arena, k...)
+			}
+			offs[i+1] = uint32(len(arena))
+		}
+		if err := tab.build(context.Background(), arena, offs, hashes); err != nil {
+			t.Fatal(err)
+		}
+		check(fmt.Sprintf("%d parts", parts), tab)
 	}
 }
 
@@ -35,7 +65,7 @@ func TestJoinTableAgainstMap(t *testing.T) {
 // match.
 func BenchmarkJoinTableProbe(b *testing.B) {
 	const build, probe = 60000, 200000
-	tab := newJoinTable(build)
+	tab := newJoinTable(build, 1)
 	r := rand.New(rand.NewPCG(1, 2))
 	for i := range build {
 		tab.add(i, fmt.Appendf(nil, "\x05u%07d", r.IntN(probe)))
