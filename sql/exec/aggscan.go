@@ -129,9 +129,13 @@ type aggWorker struct {
 	gs     []*group // their groups
 	only   *group   // the group of an aggregate without keys
 	// Groups by a single key's raw value, for vectors of one kind.
-	strGroups  map[string]*group
-	intGroups  map[int64]*group
-	dictGroups []*group // per dictionary entry of the current batch
+	strGroups map[string]*group
+	intGroups map[int64]*group
+	// bucketCounts and bucketFirsts are countByBucket's scratch: per
+	// bucket of a batch, its rows and its first row.
+	bucketCounts []int32
+	bucketFirsts []int
+	dictGroups   []*group // per dictionary entry of the current batch
 	// onlyCounts: every aggregate is COUNT(*), so countByCode applies.
 	onlyCounts bool
 	// permute: the aggregates do not depend on the order of their rows
@@ -691,10 +695,72 @@ func vecKind(v *coldata.Vec) types.Kind {
 }
 
 // countByBucket folds a batch into COUNT(*) aggregates grouped by
-// date_trunc of a fixed width over a timestamp vector: rows come mostly in
-// time order, so the rows of a run in one bucket are counted together and
-// added to its group at once.
+// date_trunc of a fixed width over a timestamp vector. Rows arrive mostly
+// in time order, so a row usually lies in the previous row's bucket, found
+// by two comparisons; any other is found by one division, since the
+// batch's buckets are counted in an array from the first one's start. Each
+// group then takes its count at once.
 func (w *aggWorker) countByBucket(b *coldata.Batch, vec *coldata.Vec, rows []int) error {
+	width := w.direct.truncWidth
+	lo, hi := vec.I64[rows[0]], vec.I64[rows[0]]
+	for _, i := range rows {
+		lo, hi = min(lo, vec.I64[i]), max(hi, vec.I64[i])
+	}
+	base, err := fn.TruncTimestamp(w.direct.truncUnit, lo)
+	if err != nil {
+		return err
+	}
+	// The span in buckets, in unsigned arithmetic: hi - base may not fit an
+	// int64.
+	span := (uint64(hi) - uint64(base)) / uint64(width)
+	if span >= maxBatchBuckets {
+		return w.countByBucketRuns(b, vec, rows)
+	}
+	n := int(span) + 1
+	counts := slices.Grow(w.bucketCounts[:0], n)[:n]
+	firsts := slices.Grow(w.bucketFirsts[:0], n)[:n]
+	clear(counts)
+	w.bucketCounts, w.bucketFirsts = counts, firsts
+	// A row's bucket is its offset from base times 1/width, rounded down
+	// and corrected by one where the product's rounding was off: no
+	// division, and no branch the order of the rows could mispredict
+	// (offsets below 2^53 are exact in a float64, and span bounds them).
+	inv := 1 / float64(width)
+	for _, i := range rows {
+		d := vec.I64[i] - base
+		k := int64(float64(d) * inv)
+		if k*width > d {
+			k--
+		} else if (k+1)*width <= d {
+			k++
+		}
+		if counts[k] == 0 {
+			firsts[k] = i
+		}
+		counts[k]++
+	}
+	for k, c := range counts {
+		if c == 0 {
+			continue
+		}
+		g, err := w.bucketGroup(b, base+int64(k)*width, firsts[k])
+		if err != nil {
+			return err
+		}
+		for _, acc := range g.accs {
+			acc.(*countAcc).n += int64(c)
+		}
+	}
+	return nil
+}
+
+// maxBatchBuckets bounds the array of countByBucket: a batch whose rows
+// span more buckets (years of seconds) is counted run by run.
+const maxBatchBuckets = 1 << 14
+
+// countByBucketRuns is countByBucket for batches of a wide span: the rows
+// of a run in one bucket are counted together.
+func (w *aggWorker) countByBucketRuns(b *coldata.Batch, vec *coldata.Vec, rows []int) error {
 	width := w.direct.truncWidth
 	var start, end int64
 	run, first := 0, -1
