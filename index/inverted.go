@@ -535,6 +535,28 @@ func (ir *InvertedReader) Live(ref PostingRef, deleted *roaring.Bitmap) (int, ui
 	return ir.live(ref.p, true, deleted)
 }
 
+// EachRow calls fn with every row of the term of ref, in order.
+func (ir *InvertedReader) EachRow(ref PostingRef, fn func(row uint32)) error {
+	p := ref.p
+	switch {
+	case p.inline != nil:
+		for _, r := range p.inline {
+			fn(r)
+		}
+	case p.count == 1:
+		fn(p.row)
+	case p.count > 1:
+		bm, err := ir.posting(p)
+		if err != nil {
+			return err
+		}
+		for it := bm.Iterator(); it.HasNext(); {
+			fn(it.Next())
+		}
+	}
+	return nil
+}
+
 // posting reads a posting list stored as a bitmap.
 func (ir *InvertedReader) posting(p posting) (*roaring.Bitmap, error) {
 	buf := make([]byte, p.len)

@@ -47,6 +47,9 @@ type Session struct {
 	now         func() time.Time
 	// noPlanCache makes every plan afresh (tests compare with it).
 	noPlanCache bool
+	// scanCounts makes counts scan rather than read an index
+	// (exec.Query.ScanCounts; tests compare with it).
+	scanCounts bool
 }
 
 func (s *Session) workspace() string {
@@ -308,6 +311,7 @@ func (s *Session) selectStmt(ctx context.Context, sel *ast.Select, params Params
 		return explainResult(res, plan.Explain(q.Root, nil)), nil
 	}
 	run := exec.NewQuery(fctx, exec.Limits{MaxRows: s.Limits.MaxRows, MemoryBytes: s.Limits.MemoryBytes})
+	run.ScanCounts = s.scanCounts
 	run.SetSnapshots(snaps.snapshot)
 	start := time.Now()
 	rows, err := run.Run(ctx, q.Root)

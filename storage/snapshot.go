@@ -279,16 +279,29 @@ type ValueCount struct {
 
 // ValueCounts returns the distinct values of column path with their row
 // counts and first rows, in value order, when the segment's inverted index
-// alone answers that: a sealed segment, no array or object at path, and no
-// string cut short in its term. The counts include rows deleted since the
-// segment was written: LiveCounts takes them out. With whole, every
+// alone answers that: no array or object at path, and no string cut short
+// in its term. The counts of a sealed segment include rows deleted since
+// it was written: LiveCounts takes them out; the mutable segment answers
+// from its lazily built postings (memseg.Segment.ValueCounts), deleted rows
+// already out. With whole, every
 // row must hold a value and none a float (ints and floats share terms, so
 // a float 1.0 would come back as the int 1), and each value comes with its
 // first row; without, rows lacking one are left out, integral floats come
 // back as ints and First is 0. False otherwise. The slice is shared: do
 // not modify it.
 func (v *SegmentView) ValueCounts(path string, whole bool) ([]ValueCount, bool, error) {
-	if v.h.file == nil || v.rows != v.h.file.NumRows() {
+	if v.h.file == nil {
+		mc, ok, err := v.h.mem.ValueCounts(path, v.rows, whole, v.Deleted())
+		if err != nil || !ok {
+			return nil, false, err
+		}
+		out := make([]ValueCount, len(mc))
+		for i, c := range mc {
+			out[i] = ValueCount(c)
+		}
+		return out, true, nil
+	}
+	if v.rows != v.h.file.NumRows() {
 		return nil, false, nil
 	}
 	// A segment file never changes: its counts are read once per path and
@@ -315,6 +328,8 @@ type valueCountsKey struct {
 type cachedValueCounts struct {
 	vals []ValueCount
 	ok   bool
+	// live counts the values' rows not deleted (LiveCounts).
+	live liveCounts
 	// refs locate each value's rows, read the first time deletions are
 	// taken out (LiveCounts), so later ones read no term.
 	refsOnce sync.Once
@@ -376,7 +391,7 @@ func (v *SegmentView) LiveCounts(path string, vals []ValueCount, which []int) ([
 	for k, i := range which {
 		out[k] = LiveCount{vals[i].Rows, vals[i].First}
 	}
-	if v.ndel == 0 || len(which) == 0 {
+	if v.ndel == 0 || len(which) == 0 || v.h.file == nil {
 		return out, nil
 	}
 	var c *cachedValueCounts
@@ -387,7 +402,11 @@ func (v *SegmentView) LiveCounts(path string, vals []ValueCount, which []int) ([
 			}
 		}
 	}
-	if c == nil {
+	if c != nil {
+		if ok, err := v.liveCountsOf(c, path, which, out); err != nil || ok {
+			return out, err
+		}
+	} else {
 		c = &cachedValueCounts{vals: vals} // refs read for this call alone
 	}
 	c.refsOnce.Do(func() { c.refs, c.refsErr = v.h.file.PostingRefs(path) })
@@ -408,11 +427,11 @@ func (v *SegmentView) LiveCounts(path string, vals []ValueCount, which []int) ([
 	return out, nil
 }
 
-// NumTerms returns the distinct terms the segment's index holds for path:
-// 0 for the mutable segment, which has no such count.
+// NumTerms returns the distinct terms the segment's index holds for path;
+// for the mutable segment, an estimate (memseg.Segment.EstimateTerms).
 func (v *SegmentView) NumTerms(path string) int {
 	if v.h.file == nil {
-		return 0
+		return v.h.mem.EstimateTerms(path)
 	}
 	return v.h.file.NumTerms(path)
 }

@@ -897,7 +897,7 @@ func (w *aggWorker) lookup(b *coldata.Batch, i int) (*group, error) {
 // segment must be scanned.
 func (w *aggWorker) countFromIndex(ctx context.Context, scan *scanOp, v *storage.SegmentView) (bool, error) {
 	d := w.direct
-	if d == nil || !w.onlyCounts || d.truncVec >= 0 || len(d.keyVecs) > 1 || len(scan.n.Index) > 0 || !v.Sealed() {
+	if d == nil || !w.onlyCounts || d.truncVec >= 0 || len(d.keyVecs) > 1 || scan.q.ScanCounts {
 		return false, nil
 	}
 	keyed := len(d.keyVecs) == 1
@@ -930,6 +930,23 @@ func (w *aggWorker) countFromIndex(ctx context.Context, scan *scanOp, v *storage
 			}
 			pending = append(pending, k)
 		}
+	}
+	if len(scan.n.Index) > 0 {
+		if col >= 0 {
+			return false, nil
+		}
+		// No keys, and every row the index selects passes: they are
+		// the count (lookups leave deleted rows out).
+		opts, ok, err := scan.viewOptions(ctx, v, &w.st)
+		if err != nil || !ok {
+			return true, err
+		}
+		n := opts.Filter.GetCardinality()
+		w.st.RowsScanned += int64(n)
+		if n == 0 {
+			return true, nil
+		}
+		return true, w.countRows(int(n), w.seg)
 	}
 	if col < 0 {
 		// No keys, and every row passes: the live rows.

@@ -53,6 +53,9 @@ type Query struct {
 	// snapshots, when set, gives the snapshot a scan reads, by collection:
 	// plans may be shared between statements, their tables not.
 	snapshots func(ws, name string) (*storage.Snapshot, bool)
+	// ScanCounts makes grouped counts scan every segment rather than read
+	// them from an index (tests compare the two).
+	ScanCounts bool
 }
 
 // SetSnapshots makes scans read the snapshots f gives by collection rather

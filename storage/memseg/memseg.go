@@ -38,6 +38,9 @@ type Segment struct {
 
 	// postings holds the lazily built postings of looked-up index paths.
 	postings map[string]*postings
+	// termEstimates holds EstimateTerms' distinct values per termSample
+	// entries, by path.
+	termEstimates map[string]int
 }
 
 // node is one field path in the trie documents are walked with: looking up

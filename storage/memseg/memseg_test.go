@@ -238,6 +238,11 @@ func TestConcurrentReaders(t *testing.T) {
 				_ = s.Lookup("_id", index.Eq(types.String("7")), n, bm)
 				_ = s.Zones("a")
 				_ = s.Fields(n)
+				_ = s.EstimateTerms("b")
+				if _, _, err := s.ValueCounts("b", n, false, bm); err != nil {
+					t.Error(err)
+					return
+				}
 			}
 		}()
 	}
@@ -286,4 +291,98 @@ func BenchmarkAppend(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(docs)), "ns/doc")
+}
+
+// TestValueCountsAgainstBruteForce checks the value counts the postings
+// give (memseg.Segment.ValueCounts) against counts worked out from the
+// documents: at snapshots before the last appends, with rows deleted, and
+// refused where the postings cannot tell (an array at the path; for
+// grouping, a row without a value or with a float).
+func TestValueCountsAgainstBruteForce(t *testing.T) {
+	for variant, name := range []string{"clean", "absent", "floats", "array"} {
+		rng := rand.New(rand.NewPCG(uint64(variant), 3))
+		s := New()
+		var vals []types.Value // per row; undefined: no k
+		for b := 0; b < 8; b++ {
+			n := 1 + rng.IntN(700)
+			batch := make([]types.Value, n)
+			ids := make([]uint64, n)
+			ets := make([]int64, n)
+			for i := range batch {
+				v := []types.Value{types.String(fmt.Sprintf("s%d", rng.IntN(9))), types.Int(int64(rng.IntN(5))), types.Bool(rng.IntN(2) == 0), types.Null, types.Timestamp(int64(rng.IntN(3)))}[rng.IntN(5)]
+				switch {
+				case name == "absent" && rng.IntN(10) == 0:
+					v = types.Undefined
+				case name == "floats" && rng.IntN(10) == 0:
+					v = types.Float(float64(rng.IntN(5)) + 0.5*float64(rng.IntN(2)))
+				case name == "array" && len(vals)+i == 100:
+					v = types.Array([]types.Value{types.Int(1)})
+				}
+				f := []types.Field{{Name: "_id", Value: types.String(fmt.Sprint(len(vals) + i))}}
+				if !v.IsUndefined() {
+					f = append(f, types.Field{Name: "k", Value: v})
+				}
+				batch[i], ids[i], ets[i] = types.Object(f), uint64(len(vals)+i+1), 0
+				vals = append(vals, v)
+			}
+			if _, err := s.Append(batch, ids, ets); err != nil {
+				t.Fatal(err)
+			}
+			// Snapshots as of now and before this batch, with and
+			// without deletions.
+			for _, n := range []int{len(vals), len(vals) - n, rng.IntN(len(vals) + 1)} {
+				del := roaring.New()
+				if rng.IntN(2) == 0 {
+					for r := range n {
+						if rng.IntN(5) == 0 {
+							del.Add(uint32(r))
+						}
+					}
+				}
+				for _, whole := range []bool{false, true} {
+					got, ok, err := s.ValueCounts("k", n, whole, del)
+					if err != nil {
+						t.Fatal(err)
+					}
+					wantOK := name != "array" || len(vals) <= 100
+					if whole {
+						for _, v := range vals[:n] {
+							wantOK = wantOK && !v.IsUndefined()
+						}
+						wantOK = wantOK && name != "floats"
+					}
+					if ok != wantOK {
+						t.Fatalf("%s n=%d whole=%v: ok %v, want %v", name, n, whole, ok, wantOK)
+					}
+					if !ok {
+						continue
+					}
+					type count struct{ rows, first int }
+					want := map[string]count{}
+					for r, v := range vals[:n] {
+						if v.IsUndefined() || del.Contains(uint32(r)) {
+							continue
+						}
+						if v.Kind() == types.KindFloat && v.Float() == float64(int64(v.Float())) {
+							v = types.Int(int64(v.Float())) // one term for equal numbers
+						}
+						c, seen := want[v.String()]
+						if !seen {
+							c.first = r
+						}
+						c.rows++
+						want[v.String()] = c
+					}
+					if len(got) != len(want) {
+						t.Fatalf("%s n=%d whole=%v: %d values, want %d", name, n, whole, len(got), len(want))
+					}
+					for _, vc := range got {
+						if w := want[vc.Value.String()]; vc.Rows != w.rows || vc.First != w.first {
+							t.Fatalf("%s n=%d whole=%v: %s rows %d first %d, want %d and %d", name, n, whole, vc.Value, vc.Rows, vc.First, w.rows, w.first)
+						}
+					}
+				}
+			}
+		}
+	}
 }

@@ -711,6 +711,19 @@ func (r *Reader) Live(ipath string, ref index.PostingRef, deleted *roaring.Bitma
 	return live, first, nil
 }
 
+// EachRow calls fn with every row of a term of an index path (ref, from
+// PostingRefs), in order.
+func (r *Reader) EachRow(ipath string, ref index.PostingRef, fn func(row uint32)) error {
+	ir, err := r.invertedReader(ipath)
+	if err != nil || ir == nil {
+		return err
+	}
+	if err := ir.EachRow(ref, fn); err != nil {
+		return fmt.Errorf("segment %q index %q: %w", r.name, ipath, err)
+	}
+	return nil
+}
+
 // NumTerms returns the distinct terms of an index path (0 when absent).
 func (r *Reader) NumTerms(ipath string) int { return int(r.indexes[ipath].terms) }
 

@@ -1,0 +1,100 @@
+package storage
+
+import (
+	"sync"
+)
+
+// liveCounts keeps the live rows of each value of a sealed segment's path
+// as of a number of deletions, and brings them up to date by the deletions
+// since: each row's value is known, so a deleted row takes one off its
+// value's count. Under steady upserts every query otherwise intersected
+// each passing value's posting list with the deletions again, in every
+// segment (most of a LIKE count's time under 10,000 upserts a second).
+type liveCounts struct {
+	mu     sync.Mutex
+	built  bool
+	rowVal []int32 // per row of the segment, its value's index; -1: none
+	ndel   int     // the deletions counted
+	rows   []int   // per value, its rows not deleted
+	first  []int   // per value, its first row not deleted (-1: to find)
+}
+
+// liveCountsOf answers LiveCounts for vals, the cached values of c, from
+// c's running counts. False when it cannot: a snapshot older than the
+// counts, or a deletion log that disagrees with them.
+func (v *SegmentView) liveCountsOf(c *cachedValueCounts, path string, which []int, out []LiveCount) (bool, error) {
+	lc := &c.live
+	lc.mu.Lock()
+	defer lc.mu.Unlock()
+	if !lc.built {
+		refs, err := v.h.file.PostingRefs(path)
+		if err != nil {
+			return false, err
+		}
+		if len(refs) != len(c.vals) {
+			return false, nil
+		}
+		rowVal := make([]int32, v.h.file.NumRows())
+		for i := range rowVal {
+			rowVal[i] = -1
+		}
+		for k, ref := range refs {
+			var bad bool
+			err := v.h.file.EachRow(path, ref, func(row uint32) {
+				if int(row) >= len(rowVal) || rowVal[row] >= 0 {
+					bad = true // a row of two values: not a column of scalars
+					return
+				}
+				rowVal[row] = int32(k)
+			})
+			if err != nil || bad {
+				return false, err
+			}
+		}
+		lc.rowVal, lc.ndel, lc.built = rowVal, 0, true
+		lc.rows, lc.first = make([]int, len(c.vals)), make([]int, len(c.vals))
+		for i, vc := range c.vals {
+			lc.rows[i], lc.first[i] = vc.Rows, -1
+		}
+	}
+	if v.ndel < lc.ndel {
+		return false, nil
+	}
+	for _, e := range v.entries[lc.ndel:v.ndel] {
+		if int(e.row) >= len(lc.rowVal) {
+			lc.built = false
+			return false, nil
+		}
+		if k := lc.rowVal[e.row]; k >= 0 {
+			if lc.rows[k]--; lc.rows[k] < 0 {
+				lc.built = false // a row deleted twice: start again
+				return false, nil
+			}
+			if lc.first[k] == int(e.row) {
+				lc.first[k] = -1
+			}
+		}
+	}
+	lc.ndel = v.ndel
+	del := v.Deleted()
+	for k, i := range which {
+		out[k] = LiveCount{Rows: lc.rows[i]}
+		if out[k].Rows == 0 {
+			continue
+		}
+		if lc.first[i] < 0 {
+			// The first live row, looked for once per deletion of the
+			// value's first one.
+			first := -1
+			for row, val := range lc.rowVal {
+				if int(val) == i && !del.Contains(uint32(row)) {
+					first = row
+					break
+				}
+			}
+			lc.first[i] = first
+		}
+		out[k].First = lc.first[i]
+	}
+	return true, nil
+}
