@@ -56,6 +56,8 @@ func TestCountsFromIndex(t *testing.T) {
 	filtered := []string{
 		"SELECT count(*) FROM t WHERE k LIKE '%%x%%'%s",
 		"SELECT count(*) FROM t WHERE n > 0%s",
+		"SELECT count(*) FROM t WHERE n > 1%s",
+		"SELECT count(*) FROM t WHERE f <> 1%s",
 		"SELECT count(*) FROM t WHERE n >= -1 AND n < 2%s",
 		"SELECT count(*) FROM t WHERE f = 1%s",
 		"SELECT count(*) FROM t WHERE f <> 2.5%s",

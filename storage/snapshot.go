@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/basaltdb/basalt/coldata"
@@ -278,7 +279,8 @@ type ValueCount struct {
 }
 
 // ValueCounts returns the distinct values of column path with their row
-// counts and first rows, in value order, when the segment's inverted index
+// counts and first rows (a sealed segment's in value order, the mutable
+// segment's in no particular order), when the segment's inverted index
 // alone answers that: no array or object at path, and no string cut short
 // in its term. The counts of a sealed segment include rows deleted since
 // it was written: LiveCounts takes them out; the mutable segment answers
@@ -328,6 +330,12 @@ type valueCountsKey struct {
 type cachedValueCounts struct {
 	vals []ValueCount
 	ok   bool
+	// vec holds the values, made once (ValueVec).
+	vecOnce sync.Once
+	vec     coldata.Vec
+	// passing holds ValuesPassing's answers by filter, up to maxPassing.
+	passing  sync.Map
+	npassing atomic.Int32
 	// live counts the values' rows not deleted (LiveCounts).
 	live liveCounts
 	// refs locate each value's rows, read the first time deletions are
@@ -376,6 +384,59 @@ func (v *SegmentView) valueCounts(path string, whole bool) ([]ValueCount, bool, 
 	}
 	return out, true, nil
 }
+
+// ValueVec returns the values of vals, as ValueCounts(path, whole) returned
+// them, in a vector, for filters to run on: made once per sealed segment
+// and shared (do not modify it).
+func (v *SegmentView) ValueVec(path string, whole bool, vals []ValueCount) *coldata.Vec {
+	fill := func(vec *coldata.Vec) {
+		for _, vc := range vals {
+			vec.Append(vc.Value)
+		}
+	}
+	if v.h.file != nil {
+		if e, ok := v.h.valueCounts.Load(valueCountsKey{path, whole}); ok {
+			if c := e.(*cachedValueCounts); len(c.vals) == len(vals) && len(vals) > 0 && &c.vals[0] == &vals[0] {
+				c.vecOnce.Do(func() { fill(&c.vec) })
+				return &c.vec
+			}
+		}
+	}
+	var vec coldata.Vec
+	fill(&vec)
+	return &vec
+}
+
+// ValuesPassing returns which of vals (as ValueCounts(path, whole) returned
+// them) a filter keeps: compute's answer, remembered per sealed segment
+// under key, which must name the filter exactly (a LIKE over a segment's
+// thousands of page values, each query again, was most of a count's time).
+// The answer is shared: do not modify it.
+func (v *SegmentView) ValuesPassing(path string, whole bool, vals []ValueCount, key string, compute func() []int) []int {
+	if v.h.file == nil {
+		return compute()
+	}
+	e, ok := v.h.valueCounts.Load(valueCountsKey{path, whole})
+	if !ok {
+		return compute()
+	}
+	c := e.(*cachedValueCounts)
+	if len(c.vals) != len(vals) || len(vals) == 0 || &c.vals[0] != &vals[0] {
+		return compute()
+	}
+	if p, ok := c.passing.Load(key); ok {
+		return p.([]int)
+	}
+	pass := compute()
+	if c.npassing.Add(1) <= maxPassing {
+		c.passing.Store(key, pass)
+	}
+	return pass
+}
+
+// maxPassing bounds the filters whose answers ValuesPassing keeps per
+// segment and path.
+const maxPassing = 64
 
 // LiveCount is a value's rows that are not deleted, and the first of them.
 type LiveCount struct {

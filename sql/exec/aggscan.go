@@ -4,6 +4,7 @@ import (
 	"context"
 	"runtime"
 	"slices"
+	"strings"
 
 	"github.com/basaltdb/basalt/coldata"
 	"github.com/basaltdb/basalt/index"
@@ -954,7 +955,11 @@ func (w *aggWorker) countFromIndex(ctx context.Context, scan *scanOp, v *storage
 	}
 	// Reading the terms pays when values repeat: a column of mostly
 	// distinct values is cheaper scanned.
-	if terms := v.NumTerms(scan.paths[col]); terms == 0 || terms > v.NumRows()/indexCountRatio {
+	ratio := indexCountRatio
+	if !v.Sealed() {
+		ratio = memIndexCountRatio
+	}
+	if terms := v.NumTerms(scan.paths[col]); terms == 0 || terms > v.NumRows()/ratio {
 		return false, nil
 	}
 	// Without keys the values only decide which rows pass: rows without
@@ -968,13 +973,19 @@ func (w *aggWorker) countFromIndex(ctx context.Context, scan *scanOp, v *storage
 		pass[i] = i
 	}
 	if len(pending) > 0 {
-		b := &coldata.Batch{Length: len(vals), Vecs: make([]coldata.Vec, len(scan.paths))}
-		for _, vc := range vals {
-			b.Vecs[col].Append(vc.Value)
-		}
+		var key strings.Builder
 		for _, k := range pending {
-			pass = w.filter.kernels[k].run(b, pass)
+			key.WriteString(w.filter.kernels[k].key)
+			key.WriteByte(0)
 		}
+		pass = v.ValuesPassing(scan.paths[col], keyed, vals, key.String(), func() []int {
+			b := &coldata.Batch{Length: len(vals), Vecs: make([]coldata.Vec, len(scan.paths))}
+			b.Vecs[col] = *v.ValueVec(scan.paths[col], keyed, vals)
+			for _, k := range pending {
+				pass = w.filter.kernels[k].run(b, pass)
+			}
+			return pass
+		})
 	}
 	live, err := v.LiveCounts(scan.paths[col], vals, pass)
 	if err != nil {
@@ -1018,8 +1029,13 @@ func (w *aggWorker) countFromIndex(ctx context.Context, scan *scanOp, v *storage
 }
 
 // indexCountRatio is the least number of rows per distinct value for
-// which countFromIndex reads a segment's terms rather than its blocks.
-const indexCountRatio = 32
+// which countFromIndex reads a segment's terms rather than its blocks;
+// memIndexCountRatio is the mutable segment's, whose postings are in
+// memory and kept up to date a few rows at a time.
+const (
+	indexCountRatio    = 32
+	memIndexCountRatio = 8
+)
 
 // countRows adds n rows, the first at position pos, to the COUNT(*)s of an
 // aggregate without keys.

@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/basaltdb/basalt/coldata"
@@ -35,6 +36,10 @@ type vecKernel struct {
 	path string
 	op   string
 	c    types.Value
+	// key names what the conjunct keeps, whatever the plan: two kernels
+	// with one key keep the same values (memoized per segment by
+	// countFromIndex).
+	key string
 }
 
 // forSegment readies f for batches of segment v: a conjunct that v's zone
@@ -185,7 +190,8 @@ func kernelFor(e plan.Expr, vec func(plan.Expr) int, path func(int) string) (vec
 		if col < 0 || !ok || op == "" {
 			return vecKernel{}, false
 		}
-		return vecKernel{run: cmpKernel(col, op, c.V), vec: col, path: path(col), op: op, c: c.V}, true
+		key := "cmp " + op + " " + string(types.AppendBinary(nil, c.V))
+		return vecKernel{run: cmpKernel(col, op, c.V), vec: col, path: path(col), op: op, c: c.V, key: key}, true
 	case *plan.Like:
 		col := vec(e.X)
 		p, ok := e.Pattern.(*plan.Const)
@@ -204,7 +210,8 @@ func kernelFor(e plan.Expr, vec func(plan.Expr) int, path func(int) string) (vec
 		if err != nil {
 			return vecKernel{}, false // the row evaluator reports it
 		}
-		return vecKernel{run: likeKernel(col, m, e.Not), vec: col}, true
+		key := fmt.Sprintf("like %t %t %q %q", e.Not, e.ILike, escape, p.V.Str())
+		return vecKernel{run: likeKernel(col, m, e.Not), vec: col, key: key}, true
 	}
 	return vecKernel{}, false
 }

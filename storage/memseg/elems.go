@@ -2,7 +2,7 @@ package memseg
 
 import (
 	"fmt"
-	"slices"
+	"math"
 	"sort"
 	"sync"
 
@@ -21,7 +21,14 @@ type postings struct {
 	mu     sync.Mutex
 	scalar bool // the column's values, not its arrays' elements
 	upTo   int  // column entries indexed
-	post   map[string]*roaring.Bitmap
+	ids    map[string]int32
+	terms  []string          // by id
+	vals   []types.Value     // by id: the term decoded (ok: false for none)
+	bms    []*roaring.Bitmap // by id: the rows holding the term
+	// termOf is, for scalar postings, the term id of each column entry
+	// indexed (-1: none), so that a deleted row's value is found without
+	// reading the bitmaps.
+	termOf []int32
 	term   []byte
 }
 
@@ -35,20 +42,32 @@ func (s *Segment) postingsFor(ipath string, scalar bool) *postings {
 	}
 	e := s.postings[ipath]
 	if e == nil {
-		e = &postings{scalar: scalar, post: map[string]*roaring.Bitmap{}}
+		e = &postings{scalar: scalar, ids: map[string]int32{}}
 		s.postings[ipath] = e
 	}
 	return e
 }
 
-func (e *postings) add(v types.Value, row uint32) {
+// add indexes v at row and returns its term's id.
+func (e *postings) add(v types.Value, row uint32) int32 {
 	e.term = index.AppendTerm(e.term[:0], v)
-	bm := e.post[string(e.term)]
-	if bm == nil {
-		bm = roaring.New()
-		e.post[string(e.term)] = bm
+	id, ok := e.ids[string(e.term)]
+	if !ok {
+		id = int32(len(e.terms))
+		e.ids[string(e.term)] = id
+		t := string(e.term)
+		e.terms = append(e.terms, t)
+		e.bms = append(e.bms, roaring.New())
+		// Decoded once, for ValueCounts; a term cut short or undecodable
+		// is left undefined, which ValueCounts refuses.
+		dv, ok := index.DecodeTerm([]byte(t))
+		if !ok || index.MaybeTruncated([]byte(t)) {
+			dv = types.Undefined
+		}
+		e.vals = append(e.vals, dv)
 	}
-	bm.Add(row)
+	e.bms[id].Add(row)
+	return id
 }
 
 // lookup adds to dst the rows below n among the column entries (rows,
@@ -62,10 +81,11 @@ func (e *postings) lookup(rows []uint32, kinds []types.Kind, nums []uint64, av a
 	}
 	for _, v := range vals {
 		e.term = index.AppendTerm(e.term[:0], v)
-		bm := e.post[string(e.term)]
-		if bm == nil {
+		id, ok := e.ids[string(e.term)]
+		if !ok {
 			continue
 		}
+		bm := e.bms[id]
 		if last, ok := bm.Maximum(), !bm.IsEmpty(); ok && int(last) >= n {
 			part := bm.Clone()
 			part.RemoveRange(uint64(n), uint64(last)+1)
@@ -86,7 +106,7 @@ type ValueCount struct {
 
 // ValueCounts returns the distinct values of column path among rows below
 // n, with how many of those rows not in del hold each and the first such
-// row, in term order, from the column's postings (built or brought up to
+// row, in no particular order, from the column's postings (built or brought up to
 // date here, as an equality lookup would). False when the postings cannot
 // tell: arrays or objects at path, a string cut short in its term, or,
 // with whole (the values are grouped by), a row below n without a value
@@ -116,45 +136,65 @@ func (s *Segment) ValueCounts(path string, n int, whole bool, del *roaring.Bitma
 	if err := e.update(rows, kinds, nums, av); err != nil {
 		return nil, false, err
 	}
-	out := make([]ValueCount, 0, len(e.post))
-	terms := make([]string, 0, len(e.post))
-	for t := range e.post {
-		terms = append(terms, t)
+	nrows := make([]int, len(e.terms))
+	firsts := make([]int, len(e.terms))
+	for id, bm := range e.bms {
+		if n > 0 {
+			nrows[id] = int(bm.Rank(uint32(n - 1)))
+		}
+		if nrows[id] > 0 {
+			firsts[id] = int(bm.Minimum())
+		}
 	}
-	slices.Sort(terms)
-	var live roaring.Bitmap
-	for _, t := range terms {
-		if index.MaybeTruncated([]byte(t)) {
-			return nil, false, nil
-		}
-		bm := e.post[t]
-		rows := int(bm.Rank(uint32(n - 1)))
-		if n == 0 || rows == 0 {
-			continue
-		}
-		first := int(bm.Minimum())
-		if del != nil && !del.IsEmpty() {
-			live.Clear()
-			live.Or(bm)
-			live.RemoveRange(uint64(n), uint64(bm.Maximum())+1)
-			live.AndNot(del)
-			if rows = int(live.GetCardinality()); rows == 0 {
+	if del != nil && !del.IsEmpty() {
+		// Each deleted row takes one off its value; a value whose first
+		// row went looks for its next live one.
+		var moved []int32
+		for it := del.Iterator(); it.HasNext(); {
+			row := it.Next()
+			if int(row) >= n {
+				break
+			}
+			i := sort.Search(end, func(i int) bool { return rows[i] >= row })
+			if i == end || rows[i] != row || e.termOf[i] < 0 {
 				continue
 			}
-			first = int(live.Minimum())
+			id := e.termOf[i]
+			nrows[id]--
+			if firsts[id] == int(row) {
+				moved = append(moved, id)
+			}
 		}
-		v, ok := index.DecodeTerm([]byte(t))
-		if !ok {
-			return nil, false, fmt.Errorf("memseg: %s: bad term %q", path, t)
+		for _, id := range moved {
+			firsts[id] = -1
+			if nrows[id] == 0 {
+				continue
+			}
+			for it := e.bms[id].Iterator(); it.HasNext(); {
+				if r := it.Next(); int(r) < n && !del.Contains(r) {
+					firsts[id] = int(r)
+					break
+				}
+			}
 		}
-		out = append(out, ValueCount{Value: v, Rows: rows, First: first})
+	}
+	out := make([]ValueCount, 0, len(e.terms))
+	for id := range e.terms {
+		if nrows[id] <= 0 {
+			continue
+		}
+		v := e.vals[id]
+		if v.IsUndefined() {
+			return nil, false, nil // a string cut short in its term
+		}
+		out = append(out, ValueCount{Value: v, Rows: nrows[id], First: firsts[id]})
 	}
 	return out, true, nil
 }
 
 // EstimateTerms estimates how many distinct values column path holds: the
-// postings' count once built, else the distinct values of its first
-// entries scaled to all of them (computed once per path).
+// postings' count once built, else an estimate from its first entries
+// (computed once per path).
 func (s *Segment) EstimateTerms(path string) int {
 	s.mu.RLock()
 	c := s.cols[path]
@@ -172,31 +212,55 @@ func (s *Segment) EstimateTerms(path string) int {
 	}
 	if e != nil {
 		e.mu.Lock()
-		defer e.mu.Unlock()
-		if e.upTo > 0 {
-			return len(e.post) * len(rows) / e.upTo
+		n := len(e.terms)
+		e.mu.Unlock()
+		if n > 0 {
+			return n
 		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if est, ok := s.termEstimates[path]; ok {
-		return est * len(rows) / termSample
+		return est.at(len(rows))
 	}
 	sample := min(len(rows), termSample)
-	seen := map[string]bool{}
+	seen := map[string]int{}
 	var term []byte
 	for i := range sample {
 		if k := kinds[i]; k.IsScalar() && k != types.KindUndefined {
 			term = index.AppendTerm(term[:0], scalarValue(k, nums[i], av))
-			seen[string(term)] = true
+			seen[string(term)]++
+		}
+	}
+	est := termEstimate{sample: sample, distinct: len(seen)}
+	for _, n := range seen {
+		if n == 1 {
+			est.once++
 		}
 	}
 	if s.termEstimates == nil {
-		s.termEstimates = map[string]int{}
+		s.termEstimates = map[string]termEstimate{}
 	}
-	est := len(seen) * termSample / max(sample, 1)
 	s.termEstimates[path] = est
-	return est * len(rows) / termSample
+	return est.at(len(rows))
+}
+
+// termEstimate is what EstimateTerms saw in a column's first entries.
+type termEstimate struct {
+	sample, distinct, once int // entries read, values among them, values seen once
+}
+
+// at estimates the distinct values of n entries by the guaranteed-error
+// estimator (Charikar et al., 2000): the values seen more than once are
+// taken to be all there are of their kind, those seen once to stand for
+// sqrt(n/sample) each. Values that repeat within the sample (pages,
+// countries) are not multiplied by the column's growth, unique ones (ids)
+// nearly are.
+func (e termEstimate) at(n int) int {
+	if e.sample == 0 || n <= e.sample {
+		return e.distinct
+	}
+	return e.distinct - e.once + int(float64(e.once)*math.Sqrt(float64(n)/float64(e.sample)))
 }
 
 // termSample is how many entries EstimateTerms reads.
@@ -209,9 +273,11 @@ func (e *postings) update(rows []uint32, kinds []types.Kind, nums []uint64, av a
 		i := e.upTo
 		k := kinds[i]
 		if e.scalar {
+			id := int32(-1)
 			if k.IsScalar() && k != types.KindUndefined {
-				e.add(scalarValue(k, nums[i], av), rows[i])
+				id = e.add(scalarValue(k, nums[i], av), rows[i])
 			}
+			e.termOf = append(e.termOf, id)
 			continue
 		}
 		if k != types.KindArray {

@@ -40,7 +40,7 @@ type Segment struct {
 	postings map[string]*postings
 	// termEstimates holds EstimateTerms' distinct values per termSample
 	// entries, by path.
-	termEstimates map[string]int
+	termEstimates map[string]termEstimate
 }
 
 // node is one field path in the trie documents are walked with: looking up

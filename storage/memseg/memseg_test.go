@@ -386,3 +386,43 @@ func TestValueCountsAgainstBruteForce(t *testing.T) {
 		}
 	}
 }
+
+// TestEstimateTerms checks the distinct-value estimates that decide whether
+// counts come from the postings: values that repeat are not multiplied by
+// the column's size, unique ones are estimated above an eighth of it.
+func TestEstimateTerms(t *testing.T) {
+	s := New()
+	rng := rand.New(rand.NewPCG(5, 5))
+	const n = 40000
+	for i := 0; i < n; i += 1000 {
+		batch := make([]types.Value, 1000)
+		ids := make([]uint64, 1000)
+		for j := range batch {
+			batch[j] = types.Object([]types.Field{
+				{Name: "_id", Value: types.String(fmt.Sprintf("id-%d", i+j))},
+				{Name: "page", Value: types.String(fmt.Sprintf("/p/%d", int(rng.ExpFloat64()*300)))},
+			})
+			ids[j] = uint64(i + j + 1)
+		}
+		if _, err := s.Append(batch, ids, make([]int64, 1000)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	distinct := map[string]bool{}
+	var v coldata.Vec
+	if err := s.ReadColumn("page", 0, n, &v); err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		distinct[v.Value(i).Str()] = true
+	}
+	if est := s.EstimateTerms("page"); est > 3*len(distinct) || est < len(distinct)/3 {
+		t.Errorf("page: estimated %d distinct values, has %d", est, len(distinct))
+	}
+	if est := s.EstimateTerms("_id"); est < n/8 {
+		t.Errorf("_id: estimated %d distinct values of %d, under an eighth", est, n)
+	}
+	if est := s.EstimateTerms("absent"); est != 0 {
+		t.Errorf("absent: estimated %d", est)
+	}
+}
