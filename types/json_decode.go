@@ -2,6 +2,7 @@ package types
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -436,6 +437,16 @@ func (d *Decoder) str(b []byte, i int) (string, int, error) {
 	start := i + 1
 	j := start
 	high := false // a non-ASCII byte was seen: validate UTF-8 at the end
+	// Eight bytes at a time while none of them ends the plain run: a
+	// quote, a backslash, a control character or a non-ASCII byte (long
+	// text fields are most of an event's bytes).
+	for j+8 <= len(b) {
+		w := binary.LittleEndian.Uint64(b[j:])
+		if stopsPlain(w) {
+			break
+		}
+		j += 8
+	}
 	for j < len(b) {
 		c := b[j]
 		if c == '"' {
@@ -460,6 +471,15 @@ func (d *Decoder) str(b []byte, i int) (string, int, error) {
 		j++
 	}
 	return "", j, &SyntaxError{Offset: i, Msg: "unterminated string"}
+}
+
+// stopsPlain reports whether one of the eight bytes of w is a quote, a
+// backslash, below 0x20 or at least 0x80 (SWAR: a byte b is zero in x^b
+// when x holds it; x - 0x01… borrows into bit 7 of each zero byte).
+func stopsPlain(w uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	hasZero := func(x uint64) uint64 { return (x - ones) &^ x & highs }
+	return (hasZero(w^(ones*'"')) | hasZero(w^(ones*'\\')) | (w-ones*0x20)&^w&highs | w&highs) != 0
 }
 
 // unescape decodes a string with escapes; b[i] is the opening quote and b[j]

@@ -612,3 +612,22 @@ func TestDecoderResetReusesMemory(t *testing.T) {
 		t.Fatalf("%.1f allocations per decode after Reset, want 0", allocs)
 	}
 }
+func TestStopsPlainExhaustive(t *testing.T) {
+	for c := 0; c < 256; c++ {
+		want := c == '"' || c == '\\' || c < 0x20 || c >= 0x80
+		for pos := 0; pos < 8; pos++ {
+			var buf [8]byte
+			for i := range buf {
+				buf[i] = 'a'
+			}
+			buf[pos] = byte(c)
+			w := uint64(0)
+			for i := 7; i >= 0; i-- {
+				w = w<<8 | uint64(buf[i])
+			}
+			if got := stopsPlain(w); got != want {
+				t.Fatalf("byte %#x at %d: %v, want %v", c, pos, got, want)
+			}
+		}
+	}
+}
