@@ -264,16 +264,37 @@ func (w *topNWorker) scanSegment(ctx context.Context, o *topNScanOp, seg int, v 
 		if w.filter == nil {
 			w.rows = rows
 		}
+		// One float sort key: rows are compared with the heap's worst as
+		// float64s, no value built (most rows of a top-N lose).
+		var f64 []float64
+		desc := o.n.Keys[0].Desc
+		if len(w.keyVecs) == 1 && vecKind(&b.Vecs[w.keyVecs[0]]) == types.KindFloat {
+			f64 = b.Vecs[w.keyVecs[0]].F64
+		}
 		for _, i := range rows {
 			w.st.Rows++
 			if w.keyVecs != nil {
+				decided := false
+				if f64 != nil && int64(w.heap.Len()) >= o.limit {
+					if worst := w.heap.items[0].key[0]; worst.Kind() == types.KindFloat {
+						x, y := f64[i], worst.Float()
+						if x == x && y == y { // neither is NaN, which orders above numbers
+							if desc && x < y || !desc && x > y {
+								continue
+							}
+							decided = x != y // it beats the worst; equal keys go by position
+						}
+					}
+				}
 				// Late materialization: read the sort keys alone and
 				// drop the row unless it beats the heap's worst.
-				for j, vi := range w.keyVecs {
-					w.key[j] = b.Vecs[vi].Value(i)
-				}
-				if int64(w.heap.Len()) >= o.limit && !w.heap.less(keyed{key: w.key, seq: seg<<32 | (b.Start + i)}, w.heap.items[0]) {
-					continue
+				if !decided {
+					for j, vi := range w.keyVecs {
+						w.key[j] = b.Vecs[vi].Value(i)
+					}
+					if int64(w.heap.Len()) >= o.limit && !w.heap.less(keyed{key: w.key, seq: seg<<32 | (b.Start + i)}, w.heap.items[0]) {
+						continue
+					}
 				}
 			}
 			if err := sc.Load(); err != nil {
