@@ -33,6 +33,16 @@ type Decoder struct {
 	dictCoded bool
 
 	values types.Decoder // arrays and objects come from its slabs
+
+	rbuf []byte // ReadBuffer's
+}
+
+// ReadBuffer returns a buffer of n bytes for the caller to read a block into
+// and decode with d: reused by the next call, so the block must be decoded
+// (or copied) first. Decoding copies out of it what values keep.
+func (d *Decoder) ReadBuffer(n int) []byte {
+	d.rbuf = resize(d.rbuf, n)
+	return d.rbuf
 }
 
 // DecodeBlock decodes a block produced by AppendBlock into v, which is reset

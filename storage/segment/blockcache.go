@@ -5,11 +5,11 @@ import (
 	"sync/atomic"
 )
 
-// BlockCache keeps the uncompressed images of recently read column blocks
-// (encoding.Decoder.Uncompressed for zstd-compressed ones) and decompressed
-// row blocks, up to a byte budget, the oldest leaving first. A repeated scan
-// of a column then decodes without reading the file or decompressing,
-// which is most of the cost of reading strings, and a document read again by `_id` (an
+// BlockCache keeps the uncompressed images of recently read zstd-compressed
+// column blocks (encoding.Decoder.Uncompressed) and decompressed row blocks,
+// up to a byte budget, the oldest leaving first. A repeated scan of a
+// compressed column then decodes without decompressing, which is most of
+// the cost of reading strings, and a document read again by `_id` (an
 // update, a patch, a lookup) is found without decompressing its 16 KiB
 // row block. The images hold no pointers, so the cache costs the garbage
 // collector nothing to scan. Safe for concurrent use; shared by the readers

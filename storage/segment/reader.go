@@ -494,10 +494,10 @@ func (r *Reader) readBlock(path string, b int, sel []int, dec *encoding.Decoder,
 }
 
 // blockBytes returns the encoded block b of column i: from the block cache
-// when it holds it, else read from the file (and put in the cache,
-// decompressed). Blocks that were never compressed are kept too: reading
-// one again from the file cost a system call and an allocation, a sixth
-// of a time-bucketed count over the last hour.
+// when it holds it, else read from the file (and, compressed, put in the
+// cache decompressed). Blocks stored uncompressed are not kept: holding
+// them too pushed compressed ones out of the cache, whose decompression
+// costs far more than a read from the page cache.
 func (r *Reader) blockBytes(i, b int, dec *encoding.Decoder, cached bool) ([]byte, error) {
 	key := blockKey{reader: r.id, col: int32(i), block: int32(b)}
 	if r.cache != nil && cached {
@@ -506,7 +506,10 @@ func (r *Reader) blockBytes(i, b int, dec *encoding.Decoder, cached bool) ([]byt
 		}
 	}
 	ref := r.cols[i].blocks[b]
-	buf := make([]byte, ref.len)
+	// The decoder's read buffer: the block is decoded before the next read
+	// with dec, and decoding copies out what values keep (a fresh buffer
+	// per block was an allocation, zeroed, per block scanned).
+	buf := dec.ReadBuffer(int(ref.len))
 	if _, err := r.f.ReadAt(buf, int64(ref.off)); err != nil {
 		return nil, fmt.Errorf("read segment %q column %q block %d: %w", r.name, r.cols[i].path, b, err)
 	}
@@ -515,11 +518,10 @@ func (r *Reader) blockBytes(i, b int, dec *encoding.Decoder, cached bool) ([]byt
 		if err != nil {
 			return nil, fmt.Errorf("segment %q column %q block %d: %w", r.name, r.cols[i].path, b, err)
 		}
-		if !ok {
-			img = buf
+		if ok {
+			r.cache.put(key, img)
+			return img, nil
 		}
-		r.cache.put(key, img)
-		return img, nil
 	}
 	return buf, nil
 }
