@@ -19,6 +19,7 @@ type joinOp struct {
 	right    Operator
 	lkeys    []evalFn
 	rkeys    []evalFn
+	rcols    []int // the build row's key columns, when the keys are columns
 	cond     evalFn
 	lw, rw   int
 	built    bool
@@ -67,6 +68,7 @@ func (q *Query) newHashJoin(n *plan.Join) (*joinOp, error) {
 		o.lkeys = append(o.lkeys, f)
 		o.rkeys = append(o.rkeys, g)
 	}
+	o.rcols = keyColumns(n.EqR, rl)
 	if n.Cond != nil {
 		both := append(append([]plan.ColID(nil), n.Left.Cols()...), n.Right.Cols()...)
 		f, err := q.compile(n.Cond, layoutOf(both))
@@ -110,7 +112,29 @@ type hashSide struct {
 	table *joinTable
 }
 
-func (q *Query) buildHash(ctx context.Context, in Operator, keys []evalFn) (*hashSide, error) {
+// keyColumns returns the positions in lay of the join keys exprs when each
+// is a plain column, else nil: such keys are read straight from a row, by
+// any number of goroutines at once (compiled expressions are not safe for
+// concurrent use).
+func keyColumns(exprs []plan.Expr, lay layout) []int {
+	var cols []int
+	for _, e := range exprs {
+		c, ok := e.(*plan.ColRef)
+		if !ok {
+			return nil
+		}
+		i, ok := lay[c.ID]
+		if !ok {
+			return nil
+		}
+		cols = append(cols, i)
+	}
+	return cols
+}
+
+// buildHash reads the build side and makes its join table, keyed by keys
+// (cols, when not nil, the key columns, as keyColumns gives them).
+func (q *Query) buildHash(ctx context.Context, in Operator, keys []evalFn, cols []int) (*hashSide, error) {
 	rows, ok, err := q.scanAll(ctx, in)
 	if err != nil {
 		return nil, err
@@ -127,29 +151,82 @@ func (q *Query) buildHash(ctx context.Context, in Operator, keys []evalFn) (*has
 		}
 	}
 	t := newJoinTable(len(rows), parts)
-	// The keys first, one after another in one arena; then the table,
-	// a worker per part.
-	var arena []byte
+	// The keys first, one after another in one arena (a worker per run
+	// of rows when the keys are columns); then the table, a worker per
+	// part.
 	offs := make([]uint32, len(rows)+1)
 	hashes := make([]uint64, len(rows))
-	var kv []types.Value
-	for i, r := range rows {
-		off := len(arena)
-		var ok bool
-		if arena, kv, ok, err = joinKey(arena, kv[:0], r, keys); err != nil {
-			return nil, err
+	var arena []byte
+	if cols != nil && parts > 1 {
+		arena, err = t.columnKeys(ctx, rows, cols, parts, offs, hashes)
+	} else {
+		var kv []types.Value
+		for i, r := range rows {
+			off := len(arena)
+			var ok bool
+			if arena, kv, ok, err = joinKey(arena, kv[:0], r, keys); err != nil {
+				return nil, err
+			}
+			if ok {
+				hashes[i] = t.hash(arena[off:])
+			} else {
+				arena = arena[:off]
+			}
+			offs[i+1] = uint32(len(arena))
 		}
-		if ok {
-			hashes[i] = t.hash(arena[off:])
-		} else {
-			arena = arena[:off]
-		}
-		offs[i+1] = uint32(len(arena))
+	}
+	if err != nil {
+		return nil, err
 	}
 	if err := t.build(ctx, arena, offs, hashes); err != nil {
 		return nil, err
 	}
 	return &hashSide{rows: rows, table: t}, q.mem.grow(t.bytes())
+}
+
+// columnKeys encodes the keys of rows (the values at cols) into one arena,
+// setting offs and hashes as build wants them, with a worker per run of
+// rows: each encodes its run into an arena of its own, and the runs are
+// then laid end to end.
+func (t *joinTable) columnKeys(ctx context.Context, rows []Row, cols []int, workers int, offs []uint32, hashes []uint64) ([]byte, error) {
+	runs := make([][]byte, workers)
+	per := (len(rows) + workers - 1) / workers
+	err := runWorkers(ctx, workers, workers, func(_, w int) error {
+		lo, hi := min(w*per, len(rows)), min((w+1)*per, len(rows))
+		var arena []byte
+		for i := lo; i < hi; i++ {
+			off := len(arena)
+			for _, c := range cols {
+				if isNull(rows[i][c]) {
+					arena = arena[:off]
+					break
+				}
+				arena = appendKey(arena, rows[i][c])
+			}
+			if len(arena) > off || len(cols) == 0 {
+				hashes[i] = t.hash(arena[off:])
+			}
+			offs[i+1] = uint32(len(arena)) // relative to the run, for now
+		}
+		runs[w] = arena
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	total := 0
+	for _, r := range runs {
+		total += len(r)
+	}
+	arena := make([]byte, 0, total)
+	for w, r := range runs {
+		base := uint32(len(arena))
+		for i := min(w*per, len(rows)) + 1; i <= min((w+1)*per, len(rows)); i++ {
+			offs[i] += base
+		}
+		arena = append(arena, r...)
+	}
+	return arena, nil
 }
 
 // parallelBuildRows is the fewest build rows for which a hash table is
@@ -158,7 +235,7 @@ func (q *Query) buildHash(ctx context.Context, in Operator, keys []evalFn) (*has
 const parallelBuildRows = 1 << 14
 
 func (o *joinOp) build(ctx context.Context) error {
-	h, err := o.q.buildHash(ctx, o.right, o.rkeys)
+	h, err := o.q.buildHash(ctx, o.right, o.rkeys, o.rcols)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/basaltdb/basalt/types"
 )
 
 // TestJoinTableAgainstMap compares the join table's chains with a map of
@@ -83,5 +85,47 @@ func BenchmarkJoinTableProbe(b *testing.B) {
 	}
 	if b.N >= probe && matched == 0 {
 		b.Fatal("no key matched")
+	}
+}
+
+// TestColumnKeys checks that the join keys encoded by a worker per run of
+// rows are the keys the serial encoding gives, NULLs (no key) included.
+func TestColumnKeys(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	rows := make([]Row, 1001)
+	for i := range rows {
+		rows[i] = Row{types.Int(int64(r.IntN(50))), types.String(fmt.Sprint("k", r.IntN(9))), types.Null}
+		if r.IntN(10) == 0 {
+			rows[i][1] = []types.Value{types.Null, types.Undefined}[r.IntN(2)]
+		}
+	}
+	cols := []int{1, 0}
+	for _, workers := range []int{1, 2, 3, 4} {
+		tab := newJoinTable(len(rows), 1)
+		offs := make([]uint32, len(rows)+1)
+		hashes := make([]uint64, len(rows))
+		arena, err := tab.columnKeys(context.Background(), rows, cols, workers, offs, hashes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, row := range rows {
+			key, _, ok, err := joinKey(nil, nil, row, []evalFn{
+				func(r Row) (types.Value, error) { return r[1], nil },
+				func(r Row) (types.Value, error) { return r[0], nil },
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := arena[offs[i]:offs[i+1]]
+			if !ok {
+				if len(got) != 0 || hashes[i] != 0 {
+					t.Fatalf("%d workers, row %d (no key): key %q, hash %x", workers, i, got, hashes[i])
+				}
+				continue
+			}
+			if string(got) != string(key) || hashes[i] != tab.hash(key) {
+				t.Fatalf("%d workers, row %d: key %q hash %x, want %q %x", workers, i, got, hashes[i], key, tab.hash(key))
+			}
+		}
 	}
 }
