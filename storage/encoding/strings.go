@@ -190,25 +190,40 @@ func (d *Decoder) decodeStringList(r *reader, dst []string, sel []int) error {
 }
 
 // decodeStringsAt cuts the strings of rows sel out of r, whose strings have
-// the lengths lens, and moves r past them all.
+// the lengths lens, and moves r past them all. The lengths between two
+// selected rows are only summed: a tight loop, where cutting every string
+// was the cost of a sparse read.
 func decodeStringsAt(r *reader, dst []string, lens []int64, sel []int) error {
-	off, rem := r.off, r.remaining()
-	total := 0
-	k := 0
-	for i, l := range lens {
-		// The unsigned comparison rejects negative lengths too.
-		if uint64(l) > uint64(rem-total) {
+	rem := int64(r.remaining())
+	// or collects every length's bits: a negative length, or one past any
+	// body (the decoder never holds 2 GiB), is corrupt. Sums of at most
+	// MaxBlockRows such lengths cannot overflow.
+	var total, or int64
+	start := 0
+	for _, i := range sel {
+		for _, l := range lens[start:i] {
+			total += l
+			or |= l
+		}
+		l := lens[i]
+		or |= l
+		if or < 0 || or >= 1<<31 || total+l > rem {
 			return fmt.Errorf("%w: string length %d", ErrCorrupt, l)
 		}
-		if k < len(sel) && sel[k] == i {
-			dst[i] = ""
-			if l > 0 {
-				dst[i] = unsafe.String(&r.b[off+total], int(l))
-			}
-			k++
+		dst[i] = ""
+		if l > 0 {
+			dst[i] = unsafe.String(&r.b[r.off+int(total)], int(l))
 		}
-		total += int(l)
+		total += l
+		start = i + 1
 	}
-	r.off += total
+	for _, l := range lens[start:] {
+		total += l
+		or |= l
+	}
+	if or < 0 || or >= 1<<31 || total > rem {
+		return fmt.Errorf("%w: string lengths past the section", ErrCorrupt)
+	}
+	r.off += int(total)
 	return nil
 }
