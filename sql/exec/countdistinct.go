@@ -133,8 +133,7 @@ func (a *countDistinctAcc) compact() {
 		return
 	}
 	a.tmp = growKeys(a.tmp, len(a.tail))
-	sortKeys(a.tail, a.tmp)
-	tail := dedupeSorted(a.tail)
+	tail := a.tail[:sortUniqueKeys(a.tail, a.tmp)]
 	a.tail = a.tail[:0]
 	u, t := len(a.keys), len(tail)
 	if u == 0 {
@@ -250,6 +249,35 @@ func (a *countDistinctAcc) merge(o accumulator) {
 // words are hashes (strings) or mixed integers (intKey), spread evenly, so
 // partitions and runs stay short.
 func sortKeys(keys, tmp [][2]uint64) {
+	sortPartitions(keys, tmp, func(run [][2]uint64, out int) int { return out + copy(keys[out:], run) })
+}
+
+// sortUniqueKeys is sortKeys keeping each key once: the unique keys are
+// keys[:n] for the n it returns. The last pass of the sort writes only
+// the first of equal keys, so deduplicating costs no pass of its own.
+func sortUniqueKeys(keys, tmp [][2]uint64) int {
+	if len(keys) < 4096 {
+		slices.SortFunc(keys, cmpKey)
+		return len(dedupeSorted(keys))
+	}
+	n := 0
+	sortPartitions(keys, tmp, func(run [][2]uint64, out int) int {
+		for _, k := range run {
+			if n == 0 || k != keys[n-1] {
+				keys[n] = k
+				n++
+			}
+		}
+		return n
+	})
+	return n
+}
+
+// sortPartitions is the body of sortKeys: it leaves each run of keys
+// sharing their top bits sorted in tmp and hands them, in order, to emit
+// with the number of keys emitted so far, which writes them to keys
+// (never past where the run came from) and returns the new count.
+func sortPartitions(keys, tmp [][2]uint64, emit func(run [][2]uint64, out int) int) {
 	if len(keys) < 4096 {
 		slices.SortFunc(keys, cmpKey)
 		return
@@ -278,31 +306,30 @@ func sortKeys(keys, tmp [][2]uint64) {
 		starts[1] = len(keys)
 	}
 	lsd := 64 - pbits - 16 // the 16 bits below the partition's
+	out := 0
 	for p := range 1 << pbits {
-		part, out := tmp[starts[p]:starts[p+1]], keys[starts[p]:starts[p+1]]
-		if len(part) < 2 {
-			copy(out, part)
-			continue
-		}
-		var lo, hi [256]int
-		for _, k := range part {
-			lo[byte(k[0]>>lsd)]++
-			hi[byte(k[0]>>(lsd+8))]++
-		}
-		scatterDigit(part, out, lsd, &lo)
-		scatterDigit(out, part, lsd+8, &hi)
-		copy(out, part)
-		for i := 0; i < len(out); {
-			top := out[i][0] >> lsd
-			j := i + 1
-			for j < len(out) && out[j][0]>>lsd == top {
-				j++
+		part, scratch := tmp[starts[p]:starts[p+1]], keys[starts[p]:starts[p+1]]
+		if len(part) >= 2 {
+			var lo, hi [256]int
+			for _, k := range part {
+				lo[byte(k[0]>>lsd)]++
+				hi[byte(k[0]>>(lsd+8))]++
 			}
-			if j-i > 1 {
-				sortRun(out[i:j])
+			scatterDigit(part, scratch, lsd, &lo)
+			scatterDigit(scratch, part, lsd+8, &hi)
+			for i := 0; i < len(part); {
+				top := part[i][0] >> lsd
+				j := i + 1
+				for j < len(part) && part[j][0]>>lsd == top {
+					j++
+				}
+				if j-i > 1 {
+					sortRun(part[i:j])
+				}
+				i = j
 			}
-			i = j
 		}
+		out = emit(part, out)
 	}
 }
 

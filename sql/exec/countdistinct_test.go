@@ -114,9 +114,14 @@ func TestSortKeys(t *testing.T) {
 			}
 			want := slices.Clone(keys)
 			slices.SortFunc(want, cmpKey)
+			unique := slices.Clone(keys)
 			sortKeys(keys, make([][2]uint64, n))
 			if !slices.Equal(keys, want) {
 				t.Fatalf("n=%d shape %d: not sorted", n, shape)
+			}
+			u := sortUniqueKeys(unique, make([][2]uint64, n))
+			if want = slices.Compact(want); !slices.Equal(unique[:u], want) {
+				t.Fatalf("n=%d shape %d: %d unique keys, want %d", n, shape, u, len(want))
 			}
 		}
 	}
@@ -136,4 +141,28 @@ func BenchmarkSortKeys(b *testing.B) {
 		copy(keys, src)
 		sortKeys(keys, tmp)
 	}
+}
+
+// BenchmarkSortUniqueKeys is BenchmarkSortKeys keeping each key once, as
+// a compaction of COUNT(DISTINCT) does.
+func BenchmarkSortUniqueKeys(b *testing.B) {
+	r := rand.New(rand.NewPCG(5, 6))
+	src := make([][2]uint64, 1<<16)
+	for i := range src {
+		src[i] = stringKey(fmt.Sprintf("u%07d", r.IntN(200_000)))
+	}
+	keys, tmp := make([][2]uint64, len(src)), make([][2]uint64, len(src))
+	b.Run("fused", func(b *testing.B) {
+		for range b.N {
+			copy(keys, src)
+			sortUniqueKeys(keys, tmp)
+		}
+	})
+	b.Run("sort-then-dedupe", func(b *testing.B) {
+		for range b.N {
+			copy(keys, src)
+			sortKeys(keys, tmp)
+			dedupeSorted(keys)
+		}
+	})
 }
