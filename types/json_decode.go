@@ -1,7 +1,6 @@
 package types
 
 import (
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -206,8 +205,9 @@ func (d *Decoder) object(b []byte, i, depth int) (Value, int, error) {
 		}
 		// A name without escapes has no control characters (they are
 		// syntax errors in JSON strings) and was checked for UTF-8 by
-		// str: only its length is left to check.
-		if len(name) == 0 || len(name) > d.limits.MaxFieldNameBytes || bytes.IndexByte(b[i+1:end-1], '\\') >= 0 {
+		// str: only its length is left to check. Every escape is longer
+		// than what it decodes to, so a name as long as its text has none.
+		if len(name) == 0 || len(name) > d.limits.MaxFieldNameBytes || len(name) != end-i-2 {
 			if err := d.checkName(name); err != nil {
 				return Value{}, i, err
 			}
