@@ -4,7 +4,6 @@ import (
 	"context"
 	"runtime"
 
-	"github.com/basaltdb/basalt/coldata"
 	"github.com/basaltdb/basalt/sql/plan"
 	"github.com/basaltdb/basalt/types"
 )
@@ -88,17 +87,9 @@ type aggJoinWorker struct {
 	kbuf   []byte
 	kv     []types.Value
 	rows   []int
-	// Scratch of probeKeyed, reused from batch to batch.
-	pkeys      []byte
-	poffs      []uint32
-	phash      []uint64
-	cand       []probeMatch
-	gathered   []types.Value
-	matchRows  []int
-	matchBuild []int32
-	st         NodeStats
-	joined     int64
-	seg        int64
+	st     NodeStats
+	joined int64
+	seg    int64
 	// buildGroups caches the group of each build row, when the keys read
 	// only build-side columns.
 	buildGroups []*group
@@ -323,21 +314,31 @@ func (w *aggJoinWorker) scanPart(ctx context.Context, o *aggJoinOp, h *hashSide,
 			w.rows = rows
 		}
 		w.st.Rows += int64(len(rows))
-		if keyVec >= 0 {
-			if err := w.probeKeyed(o, h, b, rows, keyVec); err != nil {
-				return err
-			}
-			continue
-		}
 		for _, i := range rows {
-			o.scan.fill(b, i, left)
 			ri := int32(-1)
-			var ok bool
-			if w.kbuf, w.kv, ok, err = joinKey(w.kbuf[:0], w.kv[:0], left, w.lkeys); err != nil {
-				return err
-			}
-			if ok {
-				ri = h.table.first(w.kbuf)
+			if keyVec >= 0 {
+				// Most probes of a selective join find nothing: the
+				// Bloom filter turns them away before the row is read.
+				v := b.Vecs[keyVec].Value(i)
+				if isNull(v) {
+					continue
+				}
+				w.kbuf = appendKey(w.kbuf[:0], v)
+				kh := h.table.hash(w.kbuf)
+				if !h.table.mayContain(kh) {
+					continue
+				}
+				o.scan.fill(b, i, left)
+				ri = h.table.find(kh, w.kbuf)
+			} else {
+				o.scan.fill(b, i, left)
+				var ok bool
+				if w.kbuf, w.kv, ok, err = joinKey(w.kbuf[:0], w.kv[:0], left, w.lkeys); err != nil {
+					return err
+				}
+				if ok {
+					ri = h.table.first(w.kbuf)
+				}
 			}
 			w.table.pos = w.seg | int64(b.Start+i)
 			matched := false
@@ -375,84 +376,4 @@ func (w *aggJoinWorker) joinCond() (bool, error) {
 	}
 	c, err := w.cond(w.row)
 	return truthy(c), err
-}
-
-// probeMatch is a probe row with a build row of its key.
-type probeMatch struct {
-	row   int   // in the batch
-	build int32 // the first build row of the key
-}
-
-// probeKeyed probes and folds the rows of batch b for an inner join on one
-// key column (vector keyVec). It works in passes over the batch, each a
-// tight loop: hash and filter every key, then find the keys' chains, then
-// gather the build rows, then fold. A probe is bound by cache misses (the
-// slot, the key, the build row), and a loop that does nothing else lets the
-// processor wait for many of them at once, where a loop that also folded
-// waited for each in turn.
-func (w *aggJoinWorker) probeKeyed(o *aggJoinOp, h *hashSide, b *coldata.Batch, rows []int, keyVec int) error {
-	t := h.table
-	vec := &b.Vecs[keyVec]
-	keys, offs, hashes, cand := w.pkeys[:0], w.poffs[:0], w.phash[:0], w.cand[:0]
-	// Most probes of a selective join find nothing: the Bloom filter turns
-	// them away before anything else is read.
-	for _, i := range rows {
-		v := vec.Value(i)
-		if isNull(v) {
-			continue
-		}
-		off := len(keys)
-		keys = appendKey(keys, v)
-		kh := t.hash(keys[off:])
-		if !t.mayContain(kh) {
-			keys = keys[:off]
-			continue
-		}
-		offs = append(offs, uint32(off))
-		hashes = append(hashes, kh)
-		cand = append(cand, probeMatch{row: i})
-	}
-	offs = append(offs, uint32(len(keys)))
-	found := cand[:0]
-	for k := range cand {
-		if ri := t.find(hashes[k], keys[offs[k]:offs[k+1]]); ri >= 0 {
-			found = append(found, probeMatch{row: cand[k].row, build: ri})
-		}
-	}
-	rw := len(o.need)
-	gathered, matchRows, matchBuild := w.gathered[:0], w.matchRows[:0], w.matchBuild[:0]
-	for _, m := range found {
-		for ri := m.build; ri >= 0; ri = t.next[ri] {
-			gathered = append(gathered, o.flat[int(ri)*rw:int(ri+1)*rw]...)
-			matchRows = append(matchRows, m.row)
-			matchBuild = append(matchBuild, ri)
-		}
-	}
-	w.pkeys, w.poffs, w.phash, w.cand = keys, offs, hashes, cand
-	w.gathered, w.matchRows, w.matchBuild = gathered, matchRows, matchBuild
-	lw := len(o.scan.cols)
-	left, right := w.row[:lw:lw], w.row[lw:]
-	last := -1
-	for k, i := range matchRows {
-		if i != last {
-			o.scan.fill(b, i, left)
-			w.table.pos = w.seg | int64(b.Start+i)
-			last = i
-		}
-		o.setRight(right, gathered[k*rw:(k+1)*rw])
-		if ok, err := w.joinCond(); err != nil || !ok {
-			if err != nil {
-				return err
-			}
-			continue
-		}
-		w.joined++
-		if err := w.fold(int(matchBuild[k])); err != nil {
-			return err
-		}
-	}
-	// The gathered values must not keep the build side's strings beyond
-	// the query, nor this block's.
-	clear(gathered)
-	return nil
 }
