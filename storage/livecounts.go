@@ -16,7 +16,10 @@ type liveCounts struct {
 	rowVal []int32 // per row of the segment, its value's index; -1: none
 	ndel   int     // the deletions counted
 	rows   []int   // per value, its rows not deleted
-	first  []int   // per value, its first row not deleted (-1: to find)
+	// first is, per value, its first row not deleted, or a row at or
+	// before it (-1: none known): rows are only ever deleted, so the first
+	// live row only moves forward, and is looked for from there.
+	first []int
 }
 
 // liveCountsOf answers LiveCounts for vals, the cached values of c, from
@@ -54,7 +57,7 @@ func (v *SegmentView) liveCountsOf(c *cachedValueCounts, path string, which []in
 		lc.rowVal, lc.ndel, lc.built = rowVal, 0, true
 		lc.rows, lc.first = make([]int, len(c.vals)), make([]int, len(c.vals))
 		for i, vc := range c.vals {
-			lc.rows[i], lc.first[i] = vc.Rows, -1
+			lc.rows[i], lc.first[i] = vc.Rows, vc.First
 		}
 	}
 	if v.ndel < lc.ndel {
@@ -70,9 +73,6 @@ func (v *SegmentView) liveCountsOf(c *cachedValueCounts, path string, which []in
 				lc.built = false // a row deleted twice: start again
 				return false, nil
 			}
-			if lc.first[k] == int(e.row) {
-				lc.first[k] = -1
-			}
 		}
 	}
 	lc.ndel = v.ndel
@@ -82,19 +82,17 @@ func (v *SegmentView) liveCountsOf(c *cachedValueCounts, path string, which []in
 		if out[k].Rows == 0 {
 			continue
 		}
-		if lc.first[i] < 0 {
-			// The first live row, looked for once per deletion of the
-			// value's first one.
-			first := -1
-			for row, val := range lc.rowVal {
-				if int(val) == i && !del.Contains(uint32(row)) {
-					first = row
+		f := lc.first[i]
+		if f < 0 || int(lc.rowVal[f]) != i || del.Contains(uint32(f)) {
+			// The value's next live row, from where the last one was.
+			for f = max(f, 0); f < len(lc.rowVal); f++ {
+				if int(lc.rowVal[f]) == i && !del.Contains(uint32(f)) {
 					break
 				}
 			}
-			lc.first[i] = first
+			lc.first[i] = f
 		}
-		out[k].First = lc.first[i]
+		out[k].First = f
 	}
 	return true, nil
 }

@@ -385,22 +385,34 @@ func (v *SegmentView) valueCounts(path string, whole bool) ([]ValueCount, bool, 
 	return out, true, nil
 }
 
+// cachedCounts returns the cache entry of a sealed segment whose values are
+// vals (as ValueCounts(path, …) returned them), nil for none.
+func (v *SegmentView) cachedCounts(path string, vals []ValueCount) *cachedValueCounts {
+	if v.h.file == nil || len(vals) == 0 {
+		return nil
+	}
+	for _, whole := range []bool{false, true} {
+		if e, ok := v.h.valueCounts.Load(valueCountsKey{path, whole}); ok {
+			if c := e.(*cachedValueCounts); len(c.vals) == len(vals) && &c.vals[0] == &vals[0] {
+				return c
+			}
+		}
+	}
+	return nil
+}
+
 // ValueVec returns the values of vals, as ValueCounts(path, whole) returned
 // them, in a vector, for filters to run on: made once per sealed segment
 // and shared (do not modify it).
-func (v *SegmentView) ValueVec(path string, whole bool, vals []ValueCount) *coldata.Vec {
+func (v *SegmentView) ValueVec(path string, vals []ValueCount) *coldata.Vec {
 	fill := func(vec *coldata.Vec) {
 		for _, vc := range vals {
 			vec.Append(vc.Value)
 		}
 	}
-	if v.h.file != nil {
-		if e, ok := v.h.valueCounts.Load(valueCountsKey{path, whole}); ok {
-			if c := e.(*cachedValueCounts); len(c.vals) == len(vals) && len(vals) > 0 && &c.vals[0] == &vals[0] {
-				c.vecOnce.Do(func() { fill(&c.vec) })
-				return &c.vec
-			}
-		}
+	if c := v.cachedCounts(path, vals); c != nil {
+		c.vecOnce.Do(func() { fill(&c.vec) })
+		return &c.vec
 	}
 	var vec coldata.Vec
 	fill(&vec)
@@ -412,16 +424,9 @@ func (v *SegmentView) ValueVec(path string, whole bool, vals []ValueCount) *cold
 // under key, which must name the filter exactly (a LIKE over a segment's
 // thousands of page values, each query again, was most of a count's time).
 // The answer is shared: do not modify it.
-func (v *SegmentView) ValuesPassing(path string, whole bool, vals []ValueCount, key string, compute func() []int) []int {
-	if v.h.file == nil {
-		return compute()
-	}
-	e, ok := v.h.valueCounts.Load(valueCountsKey{path, whole})
-	if !ok {
-		return compute()
-	}
-	c := e.(*cachedValueCounts)
-	if len(c.vals) != len(vals) || len(vals) == 0 || &c.vals[0] != &vals[0] {
+func (v *SegmentView) ValuesPassing(path string, vals []ValueCount, key string, compute func() []int) []int {
+	c := v.cachedCounts(path, vals)
+	if c == nil {
 		return compute()
 	}
 	if p, ok := c.passing.Load(key); ok {
@@ -455,14 +460,7 @@ func (v *SegmentView) LiveCounts(path string, vals []ValueCount, which []int) ([
 	if v.ndel == 0 || len(which) == 0 || v.h.file == nil {
 		return out, nil
 	}
-	var c *cachedValueCounts
-	for _, whole := range []bool{false, true} {
-		if e, ok := v.h.valueCounts.Load(valueCountsKey{path, whole}); ok {
-			if e := e.(*cachedValueCounts); len(e.vals) == len(vals) && len(vals) > 0 && &e.vals[0] == &vals[0] {
-				c = e
-			}
-		}
-	}
+	c := v.cachedCounts(path, vals)
 	if c != nil {
 		if ok, err := v.liveCountsOf(c, path, which, out); err != nil || ok {
 			return out, err
