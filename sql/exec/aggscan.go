@@ -696,11 +696,9 @@ func vecKind(v *coldata.Vec) types.Kind {
 }
 
 // countByBucket folds a batch into COUNT(*) aggregates grouped by
-// date_trunc of a fixed width over a timestamp vector. Rows arrive mostly
-// in time order, so a row usually lies in the previous row's bucket, found
-// by two comparisons; any other is found by one division, since the
-// batch's buckets are counted in an array from the first one's start. Each
-// group then takes its count at once.
+// date_trunc of a fixed width over a timestamp vector: the batch's buckets
+// are counted in an array from the first one's start, and each group then
+// takes its count at once.
 func (w *aggWorker) countByBucket(b *coldata.Batch, vec *coldata.Vec, rows []int) error {
 	width := w.direct.truncWidth
 	lo, hi := vec.I64[rows[0]], vec.I64[rows[0]]
@@ -968,19 +966,26 @@ func (w *aggWorker) countFromIndex(ctx context.Context, scan *scanOp, v *storage
 	if err != nil || !ok {
 		return false, err
 	}
-	pass := make([]int, len(vals))
-	for i := range pass {
-		pass[i] = i
+	all := func() []int {
+		pass := make([]int, len(vals))
+		for i := range pass {
+			pass[i] = i
+		}
+		return pass
 	}
-	if len(pending) > 0 {
+	var pass []int
+	if len(pending) == 0 {
+		pass = all()
+	} else {
 		var key strings.Builder
 		for _, k := range pending {
 			key.WriteString(w.filter.kernels[k].key)
 			key.WriteByte(0)
 		}
-		pass = v.ValuesPassing(scan.paths[col], keyed, vals, key.String(), func() []int {
+		pass = v.ValuesPassing(scan.paths[col], vals, key.String(), func() []int {
 			b := &coldata.Batch{Length: len(vals), Vecs: make([]coldata.Vec, len(scan.paths))}
-			b.Vecs[col] = *v.ValueVec(scan.paths[col], keyed, vals)
+			b.Vecs[col] = *v.ValueVec(scan.paths[col], vals)
+			pass := all()
 			for _, k := range pending {
 				pass = w.filter.kernels[k].run(b, pass)
 			}

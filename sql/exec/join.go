@@ -195,15 +195,15 @@ func (t *joinTable) columnKeys(ctx context.Context, rows []Row, cols []int, work
 		lo, hi := min(w*per, len(rows)), min((w+1)*per, len(rows))
 		var arena []byte
 		for i := lo; i < hi; i++ {
-			off := len(arena)
+			off, ok := len(arena), true
 			for _, c := range cols {
-				if isNull(rows[i][c]) {
-					arena = arena[:off]
+				if ok = !isNull(rows[i][c]); !ok {
+					arena = arena[:off] // a NULL: no key
 					break
 				}
 				arena = appendKey(arena, rows[i][c])
 			}
-			if len(arena) > off || len(cols) == 0 {
+			if ok {
 				hashes[i] = t.hash(arena[off:])
 			}
 			offs[i+1] = uint32(len(arena)) // relative to the run, for now
