@@ -240,47 +240,20 @@ func (a *countDistinctAcc) merge(o accumulator) {
 	a.tail = append(append(a.tail, b.keys...), b.tail...)
 }
 
-// sortKeys orders keys fully, by the first word's top bits: one pass cuts
-// the keys into partitions of a few thousand by their top bits (a
-// partition then fits in the core's cache: sorting 65,536 keys at once ran
-// at half the speed per key of 8,192), each partition is sorted by the next
-// 16 bits with two least-significant-digit passes, and each run of keys
-// sharing all those bits, a key or two, with an insertion sort. The first
-// words are hashes (strings) or mixed integers (intKey), spread evenly, so
-// partitions and runs stay short.
-func sortKeys(keys, tmp [][2]uint64) {
-	sortPartitions(keys, tmp, func(run [][2]uint64, out int) int { return out + copy(keys[out:], run) })
-}
-
-// sortUniqueKeys is sortKeys keeping each key once: the unique keys are
-// keys[:n] for the n it returns. The last pass of the sort writes only
-// the first of equal keys, so deduplicating costs no pass of its own.
+// sortUniqueKeys sorts keys and keeps each once: the unique keys are
+// keys[:n] for the n it returns. One pass cuts the keys into partitions of
+// a few thousand by the first word's top bits (a partition then fits in the
+// core's cache: sorting 65,536 keys at once ran at half the speed per key
+// of 8,192), each partition is sorted by the next 16 bits with two
+// least-significant-digit passes, and each run of keys sharing all those
+// bits, a key or two, with an insertion sort; the copy of a partition back
+// into keys writes only the first of equal keys, so deduplicating costs no
+// pass of its own. The first words are hashes (strings) or mixed integers
+// (intKey), spread evenly, so partitions and runs stay short.
 func sortUniqueKeys(keys, tmp [][2]uint64) int {
 	if len(keys) < 4096 {
 		slices.SortFunc(keys, cmpKey)
 		return len(dedupeSorted(keys))
-	}
-	n := 0
-	sortPartitions(keys, tmp, func(run [][2]uint64, out int) int {
-		for _, k := range run {
-			if n == 0 || k != keys[n-1] {
-				keys[n] = k
-				n++
-			}
-		}
-		return n
-	})
-	return n
-}
-
-// sortPartitions is the body of sortKeys: it leaves each run of keys
-// sharing their top bits sorted in tmp and hands them, in order, to emit
-// with the number of keys emitted so far, which writes them to keys
-// (never past where the run came from) and returns the new count.
-func sortPartitions(keys, tmp [][2]uint64, emit func(run [][2]uint64, out int) int) {
-	if len(keys) < 4096 {
-		slices.SortFunc(keys, cmpKey)
-		return
 	}
 	tmp = tmp[:len(keys)]
 	pbits := uint(min(8, max(0, bits.Len(uint(len(keys)/4096))-1)))
@@ -306,7 +279,7 @@ func sortPartitions(keys, tmp [][2]uint64, emit func(run [][2]uint64, out int) i
 		starts[1] = len(keys)
 	}
 	lsd := 64 - pbits - 16 // the 16 bits below the partition's
-	out := 0
+	n := 0                 // unique keys written back, never past the partition read
 	for p := range 1 << pbits {
 		part, scratch := tmp[starts[p]:starts[p+1]], keys[starts[p]:starts[p+1]]
 		if len(part) >= 2 {
@@ -329,11 +302,17 @@ func sortPartitions(keys, tmp [][2]uint64, emit func(run [][2]uint64, out int) i
 				i = j
 			}
 		}
-		out = emit(part, out)
+		for _, k := range part {
+			if n == 0 || k != keys[n-1] {
+				keys[n] = k
+				n++
+			}
+		}
 	}
+	return n
 }
 
-// sortRun sorts one run of sortKeys. Runs are a few keys long: an insertion
+// sortRun sorts one run of sortUniqueKeys. Runs are a few keys long: an insertion
 // sort written for keys beats slices.SortFunc, whose calls through cmpKey
 // were a third of the sort.
 func sortRun(run [][2]uint64) {

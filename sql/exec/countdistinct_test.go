@@ -97,7 +97,10 @@ func TestCountDistinctCompactions(t *testing.T) {
 
 // TestSortKeys checks the radix sort against a comparison sort, for
 // hashed keys, mixed integers, and keys sharing their top bytes.
-func TestSortKeys(t *testing.T) {
+// TestSortUniqueKeys compares the sort with slices.SortFunc and
+// slices.Compact over hashed strings, integers, and keys that share their
+// first word's top bits (long runs for the insertion sort).
+func TestSortUniqueKeys(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	for _, n := range []int{0, 3, 4095, 4096, 70_000} {
 		for shape := range 3 {
@@ -114,22 +117,17 @@ func TestSortKeys(t *testing.T) {
 			}
 			want := slices.Clone(keys)
 			slices.SortFunc(want, cmpKey)
-			unique := slices.Clone(keys)
-			sortKeys(keys, make([][2]uint64, n))
-			if !slices.Equal(keys, want) {
-				t.Fatalf("n=%d shape %d: not sorted", n, shape)
-			}
-			u := sortUniqueKeys(unique, make([][2]uint64, n))
-			if want = slices.Compact(want); !slices.Equal(unique[:u], want) {
+			u := sortUniqueKeys(keys, make([][2]uint64, n))
+			if want = slices.Compact(want); !slices.Equal(keys[:u], want) {
 				t.Fatalf("n=%d shape %d: %d unique keys, want %d", n, shape, u, len(want))
 			}
 		}
 	}
 }
 
-// BenchmarkSortKeys sorts 200,000 hashed keys, the keys of one group of
-// the query benchmark's COUNT(DISTINCT user_id).
-func BenchmarkSortKeys(b *testing.B) {
+// BenchmarkSortUniqueKeys sorts 200,000 hashed keys, the keys of one
+// group of the query benchmark's COUNT(DISTINCT user_id), keeping each once.
+func BenchmarkSortUniqueKeys(b *testing.B) {
 	r := rand.New(rand.NewPCG(5, 6))
 	src := make([][2]uint64, 200_000)
 	for i := range src {
@@ -139,30 +137,6 @@ func BenchmarkSortKeys(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		copy(keys, src)
-		sortKeys(keys, tmp)
+		sortUniqueKeys(keys, tmp)
 	}
-}
-
-// BenchmarkSortUniqueKeys is BenchmarkSortKeys keeping each key once, as
-// a compaction of COUNT(DISTINCT) does.
-func BenchmarkSortUniqueKeys(b *testing.B) {
-	r := rand.New(rand.NewPCG(5, 6))
-	src := make([][2]uint64, 1<<16)
-	for i := range src {
-		src[i] = stringKey(fmt.Sprintf("u%07d", r.IntN(200_000)))
-	}
-	keys, tmp := make([][2]uint64, len(src)), make([][2]uint64, len(src))
-	b.Run("fused", func(b *testing.B) {
-		for range b.N {
-			copy(keys, src)
-			sortUniqueKeys(keys, tmp)
-		}
-	})
-	b.Run("sort-then-dedupe", func(b *testing.B) {
-		for range b.N {
-			copy(keys, src)
-			sortKeys(keys, tmp)
-			dedupeSorted(keys)
-		}
-	})
 }
