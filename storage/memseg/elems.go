@@ -22,12 +22,16 @@ type postings struct {
 	scalar bool // the column's values, not its arrays' elements
 	upTo   int  // column entries indexed
 	ids    map[string]int32
-	terms  []string          // by id
-	vals   []types.Value     // by id: the term decoded (ok: false for none)
-	bms    []*roaring.Bitmap // by id: the rows holding the term
+	terms  []string // by id
+	// vals are the terms decoded, by id, for ValueCounts (which decodes
+	// the terms added since its last call: lookups never need them).
+	// Undefined: a term cut short, which ValueCounts refuses.
+	vals []types.Value
+	bms  []*roaring.Bitmap // by id: the rows holding the term
 	// termOf is, for scalar postings, the term id of each column entry
-	// indexed (-1: none), so that a deleted row's value is found without
-	// reading the bitmaps.
+	// (-1: none), so that a deleted row's value is found without reading
+	// the bitmaps; ValueCounts extends it to the entries indexed (lookups
+	// never need it).
 	termOf []int32
 	term   []byte
 }
@@ -48,26 +52,18 @@ func (s *Segment) postingsFor(ipath string, scalar bool) *postings {
 	return e
 }
 
-// add indexes v at row and returns its term's id.
-func (e *postings) add(v types.Value, row uint32) int32 {
+// add indexes v at row.
+func (e *postings) add(v types.Value, row uint32) {
 	e.term = index.AppendTerm(e.term[:0], v)
 	id, ok := e.ids[string(e.term)]
 	if !ok {
 		id = int32(len(e.terms))
-		e.ids[string(e.term)] = id
 		t := string(e.term)
+		e.ids[t] = id
 		e.terms = append(e.terms, t)
 		e.bms = append(e.bms, roaring.New())
-		// Decoded once, for ValueCounts; a term cut short or undecodable
-		// is left undefined, which ValueCounts refuses.
-		dv, ok := index.DecodeTerm([]byte(t))
-		if !ok || index.MaybeTruncated([]byte(t)) {
-			dv = types.Undefined
-		}
-		e.vals = append(e.vals, dv)
 	}
 	e.bms[id].Add(row)
-	return id
 }
 
 // lookup adds to dst the rows below n among the column entries (rows,
@@ -135,6 +131,25 @@ func (s *Segment) ValueCounts(path string, n int, whole bool, del *roaring.Bitma
 	defer e.mu.Unlock()
 	if err := e.update(rows, kinds, nums, av); err != nil {
 		return nil, false, err
+	}
+	for i := len(e.termOf); i < e.upTo; i++ {
+		id := int32(-1)
+		if k := kinds[i]; k.IsScalar() && k != types.KindUndefined {
+			e.term = index.AppendTerm(e.term[:0], scalarValue(k, nums[i], av))
+			id = e.ids[string(e.term)]
+		}
+		e.termOf = append(e.termOf, id)
+	}
+	for id := len(e.vals); id < len(e.terms); id++ {
+		t := []byte(e.terms[id])
+		v, ok := index.DecodeTerm(t)
+		if !ok {
+			return nil, false, fmt.Errorf("memseg: %s: bad term %q", path, t)
+		}
+		if index.MaybeTruncated(t) {
+			v = types.Undefined
+		}
+		e.vals = append(e.vals, v)
 	}
 	nrows := make([]int, len(e.terms))
 	firsts := make([]int, len(e.terms))
@@ -273,11 +288,9 @@ func (e *postings) update(rows []uint32, kinds []types.Kind, nums []uint64, av a
 		i := e.upTo
 		k := kinds[i]
 		if e.scalar {
-			id := int32(-1)
 			if k.IsScalar() && k != types.KindUndefined {
-				id = e.add(scalarValue(k, nums[i], av), rows[i])
+				e.add(scalarValue(k, nums[i], av), rows[i])
 			}
-			e.termOf = append(e.termOf, id)
 			continue
 		}
 		if k != types.KindArray {
