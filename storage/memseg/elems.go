@@ -102,9 +102,9 @@ type ValueCount struct {
 
 // ValueCounts returns the distinct values of column path among rows below
 // n, with how many of those rows not in del hold each and the first such
-// row, in no particular order, from the column's postings (built or brought up to
-// date here, as an equality lookup would). False when the postings cannot
-// tell: arrays or objects at path, a string cut short in its term, or,
+// row, in no particular order, from the column's postings (built or
+// brought up to date here, as an equality lookup would). False when the
+// postings cannot tell: arrays or objects at path, a string cut short in its term, or,
 // with whole (the values are grouped by), a row below n without a value
 // or with a float (whose term an equal integer shares).
 func (s *Segment) ValueCounts(path string, n int, whole bool, del *roaring.Bitmap) ([]ValueCount, bool, error) {

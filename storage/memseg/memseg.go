@@ -458,11 +458,12 @@ func (s *Segment) Zones(path string) []index.Zone {
 // Lookup adds to dst the rows below n whose value at the index path
 // satisfies p.
 //
-// The mutable segment keeps no postings: it scans the column, which for a
-// segment of at most SealRows rows held in memory takes a fraction of a
-// millisecond, while maintaining postings at write time cost a quarter of
-// the ingest CPU budget (the choice Druid's incremental index makes too).
-// Sealed segments, which hold nearly all the data, have the inverted index.
+// The mutable segment keeps no postings at write time, which cost a quarter
+// of the ingest CPU budget (the choice Druid's incremental index makes
+// too): equality and IN build a path's postings on first use and bring
+// them up to date at each later one (postingsFor); ranges and prefixes
+// scan the column. Sealed segments, which hold nearly all the data, have
+// the inverted index.
 func (s *Segment) Lookup(ipath string, p index.Predicate, n int, dst *roaring.Bitmap) error {
 	if err := p.Validate(); err != nil {
 		return err
