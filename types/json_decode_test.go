@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strconv"
@@ -567,17 +568,25 @@ const rockBenchEvent = `{
 
 func BenchmarkDecodeJSON(b *testing.B) {
 	doc := []byte(rockBenchEvent)
-	b.Run("impl=basalt", func(b *testing.B) {
-		d := NewDecoder(Limits{})
-		b.ReportAllocs()
-		b.SetBytes(int64(len(doc)))
-		for b.Loop() {
-			if _, err := d.Decode(doc); err != nil {
-				b.Fatal(err)
+	// reused: the decoder is reset between documents, as the server's
+	// pooled decoders are (the parser's own cost, without the garbage
+	// collector's).
+	for _, reused := range []bool{false, true} {
+		b.Run(fmt.Sprintf("impl=basalt/reused=%t", reused), func(b *testing.B) {
+			d := NewDecoder(Limits{})
+			b.ReportAllocs()
+			b.SetBytes(int64(len(doc)))
+			for b.Loop() {
+				if _, err := d.Decode(doc); err != nil {
+					b.Fatal(err)
+				}
+				if reused {
+					d.Reset()
+				}
 			}
-		}
-		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "docs/s")
-	})
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "docs/s")
+		})
+	}
 	b.Run("impl=encoding-json", func(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(int64(len(doc)))
@@ -629,21 +638,5 @@ func TestStopsPlainExhaustive(t *testing.T) {
 				t.Fatalf("byte %#x at %d: %v, want %v", c, pos, got, want)
 			}
 		}
-	}
-}
-
-// BenchmarkDecodeJSONReused decodes the RockBench event with one decoder
-// reset between documents, as the server's pooled decoders are: the
-// parser's own cost, without the garbage collector's.
-func BenchmarkDecodeJSONReused(b *testing.B) {
-	doc := []byte(rockBenchEvent)
-	d := NewDecoder(Limits{})
-	b.ReportAllocs()
-	b.SetBytes(int64(len(doc)))
-	for b.Loop() {
-		if _, err := d.Decode(doc); err != nil {
-			b.Fatal(err)
-		}
-		d.Reset()
 	}
 }
