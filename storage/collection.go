@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/basaltdb/basalt/catalog"
+	"github.com/basaltdb/basalt/storage/rowlog"
 	"github.com/cockroachdb/pebble/v2"
 )
 
@@ -16,6 +16,10 @@ type collection struct {
 	meta   catalog.Collection
 	id     uint64
 	segDir string
+	logDir string
+	// log holds the committed rows not yet sealed (storage/rowlog);
+	// the committer appends, seals release.
+	log *rowlog.Log
 
 	// mu guards what readers see: the segment list, each handle's visible
 	// rows, deletion logs and row ids, the published sequence number and
@@ -35,14 +39,9 @@ type collection struct {
 	nextRowID uint64
 	encBuf    []byte
 	binBuf    []byte
+	logRows   []rowlog.Row
 
 	nextSegID atomic.Uint64
-
-	// sealedRows counts rows sealed (and so range-deleted from the row store)
-	// since the maintenance loop last reclaimed their space; lastReclaim is
-	// when it did (maintenance goroutine only).
-	sealedRows  atomic.Int64
-	lastReclaim time.Time
 
 	reqs     chan *writeReq
 	quit     chan struct{}
@@ -78,6 +77,7 @@ func newCollection(e *Engine, meta catalog.Collection) *collection {
 		meta:      meta,
 		id:        meta.ID,
 		segDir:    e.opts.FS.PathJoin(e.segRoot, fmt.Sprintf("%d", meta.ID)),
+		logDir:    e.opts.FS.PathJoin(e.logRoot, fmt.Sprintf("%d", meta.ID)),
 		active:    map[int64]*segHandle{},
 		nextRowID: 1,
 		reqs:      make(chan *writeReq, 64),

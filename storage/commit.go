@@ -10,6 +10,7 @@ import (
 
 	"github.com/basaltdb/basalt/storage/kv"
 	"github.com/basaltdb/basalt/storage/memseg"
+	"github.com/basaltdb/basalt/storage/rowlog"
 	"github.com/basaltdb/basalt/types"
 	"github.com/cockroachdb/pebble/v2"
 )
@@ -159,6 +160,8 @@ type newRow struct {
 	rowid uint64
 	doc   types.Value
 	et    int64
+	// The row's stored value is rowData[off:off+n] of its group.
+	off, n int
 }
 
 // groupState accumulates one commit.
@@ -166,6 +169,7 @@ type groupState struct {
 	b        *pebble.Batch
 	ids      map[string]overlay
 	rows     []newRow
+	rowData  []byte // the new rows' stored values, back to back
 	dels     []uint64
 	dropSegs []*segHandle
 	// firstRow is the first row id of the group; rows under lowWater are
@@ -243,44 +247,28 @@ func (c *collection) loadDoc(g *groupState, id string, rowid uint64) (types.Valu
 }
 
 // readRow reads the document of a row: from its sealed segment's row
-// section, or from the row store while it is not sealed. Seals swap segments
-// and remove rows from the row store in one step under mu, so a row not
-// found in a sealed segment is in the row store — or was sealed meanwhile,
-// which a second look finds. Safe for concurrent use. dec (nil: a new one)
-// decodes the document; what it decoded before stays valid.
+// section, or from its mutable segment's stored rows. Safe for concurrent
+// use. dec (nil: a new one) decodes the document; what it decoded before
+// stays valid.
 func (c *collection) readRow(dec *types.Decoder, rowid uint64) (types.Value, error) {
 	if dec == nil {
 		dec = new(types.Decoder)
 	}
-	for attempt := 0; attempt < 2; attempt++ {
-		c.mu.RLock()
-		h, row, found := c.findRow(rowid)
-		sealed := found && h.file != nil
-		if sealed {
-			h.ref()
-		}
-		c.mu.RUnlock()
-		if sealed {
-			v, err := h.file.Doc(int(row))
-			h.unref()
-			if err != nil {
-				return types.Value{}, err
-			}
-			return dec.DecodeBinary(v)
-		}
-		v, ok, err := kv.Get(c.e.db, kv.RowKey(nil, c.id, rowid))
-		if err != nil {
-			return types.Value{}, err
-		}
-		if ok {
-			bin, err := rowDocument(nil, v)
-			if err != nil {
-				return types.Value{}, fmt.Errorf("row %d: %w", rowid, err)
-			}
-			return dec.DecodeBinary(bin)
-		}
+	c.mu.RLock()
+	h, row, found := c.findRow(rowid)
+	if found {
+		h.ref()
 	}
-	return types.Value{}, fmt.Errorf("row %d is in neither the row store nor a segment", rowid)
+	c.mu.RUnlock()
+	if !found {
+		return types.Value{}, fmt.Errorf("row %d is in no segment", rowid)
+	}
+	defer h.unref()
+	bin, err := h.doc(int(row))
+	if err != nil {
+		return types.Value{}, fmt.Errorf("row %d: %w", rowid, err)
+	}
+	return dec.DecodeBinary(bin)
 }
 
 // prefetch reads, in the caller's goroutine, the current version of the
@@ -357,24 +345,24 @@ func (c *collection) putRow(g *groupState, id string, h pkHash, doc types.Value,
 		c.encBuf = encodeRow(c.encBuf[:0], c.binBuf)
 		enc = c.encBuf
 	}
-	g.b.Set(kv.RowKey(nil, c.id, rowid), enc, nil)
+	off := len(g.rowData)
+	g.rowData = append(g.rowData, enc...)
 	g.set(kv.PKKey(nil, c.id, id), kv.PutUvarint(rowid))
 	if replacing {
 		c.markDeleted(g, old)
 	}
 	g.ids[id] = overlay{rowid: rowid, doc: doc, h: h}
-	g.rows = append(g.rows, newRow{rowid: rowid, doc: doc, et: et})
+	g.rows = append(g.rows, newRow{rowid: rowid, doc: doc, et: et, off: off, n: len(enc)})
 }
 
 // markDeleted deletes a superseded or deleted row, writing only what
 // recovery needs (each key is a random insert into Pebble's memtable, and
 // with 30% replaces these were a tenth of the CPU):
-//   - a row of an active mutable segment, or of this group, is dropped when
-//     its segment seals: its row-store entry goes, and recovery will not
-//     replay it;
-//   - a row of a sealed segment gets a deletion mark, which recovery applies
-//     to the segment; it has no row-store entry left to delete;
-//   - a row of a frozen segment, which may be sealing, gets both.
+//   - a row of an active mutable segment, or of this group, needs nothing:
+//     its segment's seal drops it, and recovery replays from the row log
+//     only the rows the primary keys still name;
+//   - a row of a sealed or frozen (maybe sealing) segment gets a deletion
+//     mark, which recovery applies to the segment.
 func (c *collection) markDeleted(g *groupState, rowid uint64) {
 	active := rowid >= g.firstRow
 	for _, h := range c.active {
@@ -382,9 +370,6 @@ func (c *collection) markDeleted(g *groupState, rowid uint64) {
 			break
 		}
 		_, active = h.rowOf(rowid)
-	}
-	if active || rowid >= g.lowWater {
-		g.del(kv.RowKey(nil, c.id, rowid))
 	}
 	if !active {
 		g.set(kv.DeleteKey(nil, c.id, rowid), nil)
@@ -524,14 +509,29 @@ func (c *collection) commitGroup(group []*writeReq) {
 	var seq uint64
 	g.writeKeys()
 	if !g.b.Empty() {
+		// The rows first: the group commits with its Pebble batch, which
+		// must not name rows the log could lose.
+		if len(g.rows) > 0 {
+			c.logRows = c.logRows[:0]
+			for _, r := range g.rows {
+				c.logRows = append(c.logRows, rowlog.Row{ID: r.rowid, Data: g.rowData[r.off : r.off+r.n]})
+			}
+			if err := c.log.Append(c.logRows); err != nil {
+				c.nextRowID = firstRow
+				fail(fmt.Errorf("commit to collection %s.%s: %w", c.meta.Workspace, c.meta.Name, err))
+				return
+			}
+		}
 		g.b.Set(kv.NextRowIDKey(c.id), kv.PutUvarint(c.nextRowID), nil)
 		if err := g.b.Commit(pebble.Sync); err != nil {
 			c.nextRowID = firstRow
 			fail(fmt.Errorf("commit to collection %s.%s: %w", c.meta.Workspace, c.meta.Name, err))
 			return
 		}
-		c.publishPK(g)
+		// Segments before primary keys: a row the index names is always
+		// in a segment, where readRow finds it.
 		seq = c.publish(g)
+		c.publishPK(g)
 	} else {
 		c.mu.RLock()
 		seq = c.seq
@@ -560,6 +560,7 @@ func (c *collection) publish(g *groupState) uint64 {
 	type target struct {
 		h      *segHandle
 		docs   []types.Value
+		stored [][]byte
 		rowIDs []uint64
 		ets    []int64
 		shape  uint64
@@ -579,13 +580,14 @@ func (c *collection) publish(g *groupState) uint64 {
 			targets = append(targets, t)
 		}
 		t.docs = append(t.docs, r.doc)
+		t.stored = append(t.stored, g.rowData[r.off:r.off+r.n])
 		t.rowIDs = append(t.rowIDs, r.rowid)
 		t.ets = append(t.ets, r.et)
 	}
 	// Rows appended past a segment's visible count are invisible to
 	// snapshots, so appending needs no collection lock.
 	for _, t := range targets {
-		if _, err := t.h.mem.Append(t.docs, t.rowIDs, t.ets); err != nil {
+		if _, err := t.h.mem.AppendStored(t.docs, t.stored, t.rowIDs, t.ets); err != nil {
 			// Appends fail only on a broken invariant (a frozen
 			// segment is never active).
 			panic(fmt.Sprintf("storage: append to mutable segment: %v", err))
@@ -635,12 +637,28 @@ func (c *collection) newMemHandle(p int64) *segHandle {
 	return h
 }
 
-// checkSeal freezes mutable segments over the size thresholds.
+// checkSeal freezes mutable segments over the size thresholds, and the one
+// holding the oldest row when the row log is over its bound.
 func (c *collection) checkSeal() {
 	for p, h := range c.active {
 		if h.mem.NumRows() >= c.e.opts.SealRows || h.mem.Bytes() >= c.e.opts.SealBytes {
 			c.freeze(p, h)
 		}
+	}
+	if c.log.Bytes() <= c.e.opts.RowLogBytes {
+		return
+	}
+	oldest, op := (*segHandle)(nil), int64(0)
+	c.mu.RLock()
+	for p, h := range c.active {
+		if len(h.rowIDs) > 0 && (oldest == nil || h.rowIDs[0] < oldest.rowIDs[0]) {
+			oldest, op = h, p
+		}
+	}
+	pinned := oldest != nil && oldest.rowIDs[0] == c.lowWater(nil)
+	c.mu.RUnlock()
+	if pinned {
+		c.freeze(op, oldest)
 	}
 }
 

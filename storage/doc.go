@@ -3,12 +3,14 @@
 //
 // Write path: Engine.Write prepares documents in the caller's goroutine
 // (ids, event times, binary encoding), then hands them to the collection's
-// committer goroutine, which groups concurrent requests, resolves primary
-// keys, builds one Pebble batch (rows, primary keys, deletion marks, the next
-// row id) and commits it synced. Only then does it apply the batch to the
-// mutable segments, mark superseded rows deleted, publish the new commit
-// sequence number and answer: what a client saw acknowledged is durable and
-// already visible (read-your-writes).
+// committer goroutine, which groups concurrent requests and resolves primary
+// keys; it appends the group's rows to the collection's row log
+// (storage/rowlog) and syncs it, then commits one Pebble batch (primary
+// keys, deletion marks, the next row id) synced: the commit point. Only then
+// does it apply the rows to the mutable segments (which keep their stored
+// values until they seal), mark superseded rows deleted, publish the new
+// commit sequence number and answer: what a client saw acknowledged is
+// durable and already visible (read-your-writes).
 //
 // Read path: Snapshot captures, under a short read lock, the segment list,
 // each mutable segment's row watermark, each segment's deletion-log length

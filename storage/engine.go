@@ -12,6 +12,7 @@ import (
 
 	"github.com/basaltdb/basalt/catalog"
 	"github.com/basaltdb/basalt/storage/kv"
+	"github.com/basaltdb/basalt/storage/rowlog"
 	"github.com/basaltdb/basalt/storage/segment"
 	"github.com/basaltdb/basalt/types"
 	"github.com/cockroachdb/pebble/v2"
@@ -31,6 +32,7 @@ type Engine struct {
 	db      *pebble.DB
 	cat     *catalog.Catalog
 	segRoot string
+	logRoot string // a row log directory per collection
 	metrics *metrics
 	sealer  *sealer
 	// blocks keeps decompressed column blocks of the segment files; nil
@@ -70,6 +72,7 @@ func Open(opts Options) (*Engine, error) {
 		log:     opts.Logger,
 		lock:    lock,
 		segRoot: fs.PathJoin(opts.Dir, "segments"),
+		logRoot: fs.PathJoin(opts.Dir, "rowlog"),
 		colls:   map[uint64]*collection{},
 		quit:    make(chan struct{}),
 	}
@@ -78,7 +81,7 @@ func Open(opts Options) (*Engine, error) {
 		e.blocks = segment.NewBlockCache(opts.BlockCacheBytes)
 		cacheBytes = e.blocks.Bytes
 	}
-	e.metrics = newMetrics(opts.Registerer, cacheBytes, e.primaryKeyBytes)
+	e.metrics = newMetrics(opts.Registerer, cacheBytes, e.primaryKeyBytes, e.rowLogBytes)
 	ok := false
 	defer func() {
 		if !ok {
@@ -88,6 +91,9 @@ func Open(opts Options) (*Engine, error) {
 	}()
 	if err := mkdirAllSynced(fs, e.segRoot); err != nil {
 		return nil, fmt.Errorf("create segment directory: %w", err)
+	}
+	if err := mkdirAllSynced(fs, e.logRoot); err != nil {
+		return nil, fmt.Errorf("create row log directory: %w", err)
 	}
 	e.store, err = kv.Open(kv.Options{FS: fs, Dir: fs.PathJoin(opts.Dir, "kv"), Logger: opts.Logger, CacheBytes: opts.CacheBytes, MemTableBytes: opts.MemTableBytes})
 	if err != nil {
@@ -168,21 +174,24 @@ func mkdirAllSynced(fs vfs.FS, dir string) error {
 	return nil
 }
 
-// removeOrphanDirs removes segment directories of collections that no longer
-// exist (a crash between dropping a collection and removing its files).
+// removeOrphanDirs removes segment and row log directories of collections
+// that no longer exist (a crash between dropping a collection and removing
+// its files).
 func (e *Engine) removeOrphanDirs() error {
-	names, err := e.opts.FS.List(e.segRoot)
-	if err != nil {
-		return fmt.Errorf("list segment directory: %w", err)
-	}
 	known := map[string]bool{}
 	for id := range e.colls {
 		known[fmt.Sprintf("%d", id)] = true
 	}
-	for _, n := range names {
-		if !known[n] {
-			if err := e.opts.FS.RemoveAll(e.opts.FS.PathJoin(e.segRoot, n)); err != nil {
-				return fmt.Errorf("remove orphan segment directory %q: %w", n, err)
+	for _, root := range []string{e.segRoot, e.logRoot} {
+		names, err := e.opts.FS.List(root)
+		if err != nil {
+			return fmt.Errorf("list %q: %w", root, err)
+		}
+		for _, n := range names {
+			if !known[n] {
+				if err := e.opts.FS.RemoveAll(e.opts.FS.PathJoin(root, n)); err != nil {
+					return fmt.Errorf("remove orphan directory %q: %w", n, err)
+				}
 			}
 		}
 	}
@@ -218,6 +227,9 @@ func (e *Engine) Close() error {
 		e.mu.Lock()
 		for _, c := range e.colls {
 			c.closeSegments()
+			if cerr := c.closeLog(); cerr != nil && err == nil {
+				err = cerr
+			}
 		}
 		e.mu.Unlock()
 		if ferr := e.db.Flush(); ferr != nil {
@@ -244,6 +256,14 @@ func (e *Engine) closeStores() error {
 		e.lock = nil
 	}
 	return err
+}
+
+// closeLog closes the collection's row log once its committer stopped.
+func (c *collection) closeLog() error {
+	if c.log == nil {
+		return nil
+	}
+	return c.log.Close()
 }
 
 // closeSegments releases a collection's segments and snapshot. A segment
@@ -298,6 +318,9 @@ func (e *Engine) CreateCollection(ws string, spec catalog.CollectionSpec) (catal
 		return catalog.Collection{}, err
 	}
 	c := newCollection(e, meta)
+	if c.log, err = rowlog.Open(e.opts.FS, c.logDir, 0); err != nil {
+		return catalog.Collection{}, fmt.Errorf("collection %s.%s: %w", ws, spec.Name, err)
+	}
 	c.seq = 1
 	c.kvSnap = newKVSnapshot(e.db)
 	e.mu.Lock()
@@ -332,8 +355,11 @@ func (e *Engine) DropCollection(ws, name string) (catalog.Collection, error) {
 	delete(e.colls, meta.ID)
 	e.mu.Unlock()
 	c.closeSegments()
-	if err := e.opts.FS.RemoveAll(c.segDir); err != nil {
-		e.log.Warn("remove segment directory of dropped collection", "dir", c.segDir, "err", err)
+	c.closeLog()
+	for _, dir := range []string{c.segDir, c.logDir} {
+		if err := e.opts.FS.RemoveAll(dir); err != nil {
+			e.log.Warn("remove directory of dropped collection", "dir", dir, "err", err)
+		}
 	}
 	return meta, nil
 }
@@ -415,7 +441,7 @@ func (e *Engine) Stats(ws, name string) (CollectionStats, error) {
 			st.TotalBytes += v.h.mem.Bytes()
 		}
 	}
-	for _, t := range []byte{kv.TableRows, kv.TablePK, kv.TableDeletes} {
+	for _, t := range []byte{kv.TablePK, kv.TableDeletes} {
 		start, end := kv.TableSpan(t, c.id)
 		if n, err := e.db.EstimateDiskUsage(start, end); err == nil {
 			st.TotalBytes += int64(n)
@@ -479,34 +505,7 @@ func (e *Engine) RunMaintenance(ctx context.Context) {
 				break
 			}
 		}
-		if err := e.reclaimRows(ctx, c); err != nil && !errors.Is(err, ErrClosed) {
-			e.log.Error("reclaiming sealed rows failed", "collection", c.meta.Name, "err", err)
-		}
 	}
-}
-
-// reclaimRows asks Pebble to compact the row store below the low-water mark
-// once seals have range-deleted rows there. Pebble drops covered data only
-// when a compaction touches it, and with no new writes nothing would: the
-// sealed rows' bytes would stay on disk (1 GB after a 30-second benchmark).
-// Compact respects open snapshots, so readers of older snapshots still see
-// their rows.
-func (e *Engine) reclaimRows(ctx context.Context, c *collection) error {
-	sealed := c.sealedRows.Load()
-	if sealed < int64(e.opts.SealRows) && !(sealed > 0 && e.opts.Now().Sub(c.lastReclaim) > time.Minute) {
-		return nil
-	}
-	c.mu.RLock()
-	lw := c.lowWater(nil)
-	c.mu.RUnlock()
-	start, _ := kv.TableSpan(kv.TableRows, c.id)
-	if err := e.db.Compact(ctx, start, kv.RowKey(nil, c.id, lw), false); err != nil {
-		return err
-	}
-	c.sealedRows.Add(-sealed)
-	c.lastReclaim = e.opts.Now()
-	e.metrics.reclaims.Inc()
-	return nil
 }
 
 // Flush freezes every mutable segment of a collection and waits until they
@@ -526,6 +525,19 @@ func (e *Engine) Flush(ctx context.Context, ws, name string) error {
 	}
 	e.sealer.wait()
 	return nil
+}
+
+// rowLogBytes returns the bytes of the collections' row logs.
+func (e *Engine) rowLogBytes() int64 {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	var n int64
+	for _, c := range e.colls {
+		if c.log != nil {
+			n += c.log.Bytes()
+		}
+	}
+	return n
 }
 
 // primaryKeyBytes returns the memory of the collections' primary-key

@@ -11,7 +11,6 @@ type metrics struct {
 	seals            prometheus.Counter
 	sealSeconds      prometheus.Histogram
 	compactions      prometheus.Counter
-	reclaims         prometheus.Counter
 	retentionExpired prometheus.Counter
 	retentionDropped prometheus.Counter
 
@@ -21,8 +20,8 @@ type metrics struct {
 
 // newMetrics makes the engine's metrics; blockCache (nil: none) reports
 // the bytes the block cache holds, primaryKeys those of the in-memory
-// primary-key indexes.
-func newMetrics(reg prometheus.Registerer, blockCache, primaryKeys func() int64) *metrics {
+// primary-key indexes, rowLog those of the row logs' files.
+func newMetrics(reg prometheus.Registerer, blockCache, primaryKeys, rowLog func() int64) *metrics {
 	m := &metrics{
 		commits: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "basalt_storage_commits_total", Help: "Synced commits (each groups one or more write requests)."}),
@@ -40,8 +39,6 @@ func newMetrics(reg prometheus.Registerer, blockCache, primaryKeys func() int64)
 			Buckets: prometheus.ExponentialBuckets(0.01, 2, 12)}),
 		compactions: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "basalt_storage_compactions_total", Help: "Segment compactions."}),
-		reclaims: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "basalt_storage_row_reclaims_total", Help: "Compactions of the row store below the low-water mark, reclaiming sealed rows."}),
 		retentionExpired: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "basalt_storage_retention_expired_rows_total", Help: "Rows deleted by retention one by one."}),
 		retentionDropped: prometheus.NewCounter(prometheus.CounterOpts{
@@ -50,7 +47,7 @@ func newMetrics(reg prometheus.Registerer, blockCache, primaryKeys func() int64)
 	if reg != nil {
 		m.reg = reg
 		m.registered = []prometheus.Collector{m.commits, m.commitOps, m.commitSeconds, m.backpressure, m.seals, m.sealSeconds,
-			m.compactions, m.reclaims, m.retentionExpired, m.retentionDropped}
+			m.compactions, m.retentionExpired, m.retentionDropped}
 		if blockCache != nil {
 			m.registered = append(m.registered, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 				Name: "basalt_storage_block_cache_bytes", Help: "Segment blocks held for queries and reads by _id: column and row blocks decompressed, index blocks as stored."},
@@ -59,6 +56,9 @@ func newMetrics(reg prometheus.Registerer, blockCache, primaryKeys func() int64)
 		m.registered = append(m.registered, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "basalt_storage_primary_key_index_bytes", Help: "Memory of the in-memory primary-key indexes (_id → row) of all collections."},
 			func() float64 { return float64(primaryKeys()) }))
+		m.registered = append(m.registered, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "basalt_storage_row_log_bytes", Help: "Bytes of the row logs: committed rows not yet sealed into segment files."},
+			func() float64 { return float64(rowLog()) }))
 		reg.MustRegister(m.registered...)
 	}
 	return m

@@ -29,6 +29,12 @@ type Options struct {
 	SealRows  int
 	SealBytes int64
 	SealAge   time.Duration
+	// RowLogBytes bounds a collection's row log: past it, the mutable
+	// segment holding the oldest row is sealed early, so that a partition
+	// receiving few late events does not keep minutes of rows of every
+	// partition on disk (the log frees a file only once all its rows are
+	// sealed). Default 512 MiB.
+	RowLogBytes int64
 	// MaxPendingSeals is how many frozen segments of one collection may wait
 	// for the sealer before writers wait (backpressure, not unbounded memory).
 	MaxPendingSeals int
@@ -74,6 +80,9 @@ func (o *Options) EnsureDefaults() {
 	}
 	if o.SealBytes == 0 {
 		o.SealBytes = 128 << 20
+	}
+	if o.RowLogBytes == 0 {
+		o.RowLogBytes = 512 << 20
 	}
 	if o.SealAge == 0 {
 		o.SealAge = 5 * time.Minute

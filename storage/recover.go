@@ -8,14 +8,16 @@ import (
 	"strings"
 
 	"github.com/basaltdb/basalt/storage/kv"
+	"github.com/basaltdb/basalt/storage/rowlog"
 	"github.com/basaltdb/basalt/types"
 	"github.com/cockroachdb/pebble/v2"
 )
 
 // recover rebuilds a collection's runtime state after a start: open the
-// sealed segments its records name, load deletion marks, and replay into
-// mutable segments the rows of the row store that no sealed segment holds.
-// Everything acknowledged is in Pebble, so this is all a restart needs.
+// sealed segments its records name, load deletion marks and primary keys,
+// and replay into mutable segments the rows of the row log that no sealed
+// segment holds. Everything acknowledged is in Pebble and the row log, so
+// this is all a restart needs.
 func (e *Engine) recover(c *collection) error {
 	db := e.db
 	// Sealed segments.
@@ -108,19 +110,24 @@ func (e *Engine) recover(c *collection) error {
 		lowWater = n
 	}
 
-	// Replay rows past the low-water mark that no sealed segment holds.
+	// Replay from the row log the rows past the low-water mark that no
+	// sealed segment holds and the primary keys still name: the others
+	// were superseded or deleted before their segment sealed.
 	type pending struct {
 		docs   []types.Value
+		stored [][]byte
 		rowIDs []uint64
 		ets    []int64
 	}
 	byPart := map[int64]*pending{}
 	var order []int64
 	replayed := 0
-	start = kv.RowKey(nil, c.id, lowWater)
-	_, end = kv.TableSpan(kv.TableRows, c.id)
-	if err := kv.Scan(db, start, end, func(k, v []byte) error {
-		rowid := kv.RowIDFromKey(k)
+	log, err := rowlog.Open(e.opts.FS, c.logDir, 0)
+	if err != nil {
+		return err
+	}
+	c.log = log
+	if err := log.Replay(lowWater, c.nextRowID, func(rowid uint64, v []byte) error {
 		if _, _, ok := c.findRow(rowid); ok {
 			return nil
 		}
@@ -132,6 +139,13 @@ func (e *Engine) recover(c *collection) error {
 		if err != nil {
 			return fmt.Errorf("row %d: %w", rowid, err)
 		}
+		id := doc.Get(FieldID)
+		if id.Kind() != types.KindString {
+			return fmt.Errorf("row %d has no string _id", rowid)
+		}
+		if cur, ok := c.pk.get(hashID(id.Str())); !ok || cur != rowid {
+			return nil
+		}
 		et := eventTimeOf(doc)
 		p := c.partitionOf(et)
 		pd := byPart[p]
@@ -141,12 +155,10 @@ func (e *Engine) recover(c *collection) error {
 			order = append(order, p)
 		}
 		pd.docs = append(pd.docs, doc)
+		pd.stored = append(pd.stored, v)
 		pd.rowIDs = append(pd.rowIDs, rowid)
 		pd.ets = append(pd.ets, et)
 		replayed++
-		if rowid >= c.nextRowID {
-			c.nextRowID = rowid + 1
-		}
 		return nil
 	}); err != nil {
 		return fmt.Errorf("replay rows: %w", err)
@@ -154,7 +166,7 @@ func (e *Engine) recover(c *collection) error {
 	for _, p := range order {
 		pd := byPart[p]
 		h := c.newMemHandle(p)
-		if _, err := h.mem.Append(pd.docs, pd.rowIDs, pd.ets); err != nil {
+		if _, err := h.mem.AppendStored(pd.docs, pd.stored, pd.rowIDs, pd.ets); err != nil {
 			return err
 		}
 		h.rowIDs = pd.rowIDs

@@ -1,7 +1,6 @@
 package storage
 
 import (
-	"bytes"
 	"cmp"
 	"encoding/binary"
 	"errors"
@@ -425,19 +424,6 @@ func (e *Engine) openSegment(name string) (*segment.Reader, error) {
 // errAbandoned stops the other goroutines of a segment write that failed.
 var errAbandoned = errors.New("segment write abandoned")
 
-// deleteRowRuns deletes the row-store keys of ascending row ids with one
-// range deletion per run of consecutive ids.
-func deleteRowRuns(b *pebble.Batch, cid uint64, ids []uint64) {
-	for i := 0; i < len(ids); {
-		j := i + 1
-		for j < len(ids) && ids[j] == ids[j-1]+1 {
-			j++
-		}
-		b.DeleteRange(kv.RowKey(nil, cid, ids[i]), kv.RowKey(nil, cid, ids[j-1]+1), nil)
-		i = j
-	}
-}
-
 // readRange reads rows [lo, min(hi, rows)) of a column.
 func readRange(r segReader, path string, lo, hi int, dst *coldata.Vec) error {
 	return r.ReadColumn(path, lo, min(hi, r.NumRows()), dst)
@@ -452,18 +438,11 @@ func (e *Engine) seal(c *collection, h *segHandle) error {
 	entries := h.dels.entries
 	nd := len(entries)
 	rowIDs := h.rowIDs[:n:n]
-	// The published row store snapshot matches the deletions read with
-	// it: it holds every row they do not delete. The live store does not,
-	// as a commit may delete a row the seal keeps before reading it.
-	ks := c.kvSnap
-	if ks != nil {
-		ks.ref()
-	}
+	closed := c.kvSnap == nil // closeSegments ran: the engine is closing
 	c.mu.RUnlock()
-	if ks == nil {
+	if closed {
 		return ErrClosed
 	}
-	defer ks.unref()
 	del := h.dels.bitmap(entries, nd)
 
 	keep := make([]int32, n)
@@ -482,46 +461,23 @@ func (e *Engine) seal(c *collection, h *segHandle) error {
 	var nh *segHandle
 	segid := c.nextSegID.Add(1)
 	if len(srcs) > 0 {
-		// Documents come from the row store, in row-id order: one
-		// forward pass of an iterator.
-		it, err := ks.snap.NewIter(&pebble.IterOptions{LowerBound: kv.RowKey(nil, c.id, keptIDs[0]), UpperBound: kv.RowKey(nil, c.id, keptIDs[len(keptIDs)-1]+1)})
-		if err != nil {
-			return err
-		}
-		it.First()
-		stepped := false
+		// The mutable segment stores its rows' values: the documents.
 		var buf []byte
 		r, err := e.writeSegment(c, segid, segmentSource{
 			inputs: []segReader{h.reader},
 			srcs:   srcs,
 			rowIDs: keptIDs,
 			stable: true,
-			doc: func(_ rowSource, rowid uint64) ([]byte, error) {
-				// The value returned last time is only valid until
-				// the iterator moves: step past it only now that the
-				// writer has copied it.
-				if stepped {
-					it.Next()
+			doc: func(s rowSource, rowid uint64) ([]byte, error) {
+				v, ok := h.mem.Stored(s.row)
+				if !ok {
+					return nil, fmt.Errorf("row %d has no stored value", rowid)
 				}
-				stepped = false
-				key := kv.RowKey(nil, c.id, rowid)
-				if !it.Valid() || !bytes.Equal(it.Key(), key) {
-					if !it.SeekGE(key) || !bytes.Equal(it.Key(), key) {
-						return nil, fmt.Errorf("row %d is missing from the row store", rowid)
-					}
-				}
-				v, err := it.ValueAndErr()
-				if err != nil {
-					return nil, err
-				}
-				stepped = true
+				var err error
 				buf, err = rowDocument(buf[:0], v)
 				return buf, err
 			},
 		})
-		if cerr := it.Close(); err == nil && cerr != nil {
-			err = cerr
-		}
 		if err != nil {
 			return fmt.Errorf("seal segment %d: %w", h.id, err)
 		}
@@ -546,10 +502,10 @@ func (e *Engine) seal(c *collection, h *segHandle) error {
 			b.Delete(kv.DeleteKey(nil, c.id, rowIDs[en.row]), nil)
 		}
 	}
-	// The segment file now holds the documents: remove them from the row
-	// store, a range tombstone per run of consecutive row ids.
-	deleteRowRuns(b, c.id, keptIDs)
-	b.Set(kv.LowWaterKey(c.id), kv.PutUvarint(c.lowWater(h)), nil)
+	// The segment file now holds the documents: once this batch is
+	// durable, the row log need not keep them.
+	lowWater := c.lowWater(h)
+	b.Set(kv.LowWaterKey(c.id), kv.PutUvarint(lowWater), nil)
 	if err := b.Commit(pebble.Sync); err != nil {
 		c.mu.Unlock()
 		if nh != nil {
@@ -565,7 +521,10 @@ func (e *Engine) seal(c *collection, h *segHandle) error {
 	c.replaceSegments([]*segHandle{h}, repl)
 	c.mu.Unlock()
 	c.sealFinished()
-	c.sealedRows.Add(int64(len(srcs)))
+	if err := c.log.Release(lowWater); err != nil {
+		// The files stay; the next release or start removes them.
+		e.log.Warn("release row log", "collection", c.meta.Name, "err", err)
+	}
 	e.metrics.seals.Inc()
 	e.metrics.sealSeconds.Observe(time.Since(start).Seconds())
 	e.log.Debug("sealed segment", "collection", c.meta.Name, "rows", len(srcs), "dropped", len(dropped), "segment", segid, "took", time.Since(start))

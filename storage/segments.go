@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"fmt"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -80,6 +81,19 @@ func (h *segHandle) unref() {
 	if h.refs.Add(-1) == 0 && h.onFree != nil {
 		h.onFree(h)
 	}
+}
+
+// doc returns the binary document of a row: from the segment file's row
+// section, or from the mutable segment's stored row value.
+func (h *segHandle) doc(row int) ([]byte, error) {
+	if h.file != nil {
+		return h.file.Doc(row)
+	}
+	v, ok := h.mem.Stored(row)
+	if !ok {
+		return nil, fmt.Errorf("segment %d has no stored row %d", h.id, row)
+	}
+	return rowDocument(nil, v)
 }
 
 // rowOf returns the row holding rowid, if this segment has it.

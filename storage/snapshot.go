@@ -98,9 +98,9 @@ func (s *Snapshot) DocCount() int64 {
 	return n
 }
 
-// Get returns the document with the given _id: from the row store at the
-// snapshot's commit for rows not yet sealed, else from the row section of
-// the segment file that holds it.
+// Get returns the document with the given _id at the snapshot's commit:
+// from the row section of the segment file that holds it, or from the
+// rows a mutable segment stores.
 func (s *Snapshot) Get(id string) (types.Value, bool, error) {
 	if s.kv == nil {
 		return types.Value{}, false, nil
@@ -113,32 +113,21 @@ func (s *Snapshot) Get(id string) (types.Value, bool, error) {
 	if !ok {
 		return types.Value{}, false, fmt.Errorf("corrupt primary-key entry for _id %q", id)
 	}
-	doc, ok, err := kv.Get(s.kv.snap, kv.RowKey(nil, s.coll.id, rowid))
-	if err != nil {
-		return types.Value{}, false, err
+	// The row is in one of the snapshot's segments: a mutable one holds
+	// it among its first visible rows.
+	var doc []byte
+	found := false
+	for _, sv := range s.views {
+		if row, ok := rowIn(sv.rowIDs, rowid); ok {
+			if doc, err = sv.h.doc(row); err != nil {
+				return types.Value{}, false, fmt.Errorf("row of _id %q: %w", id, err)
+			}
+			found = true
+			break
+		}
 	}
-	if ok {
-		if doc, err = rowDocument(nil, doc); err != nil {
-			return types.Value{}, false, fmt.Errorf("row of _id %q: %w", id, err)
-		}
-	} else {
-		for _, sv := range s.views {
-			// Only sealed handles: a mutable one's row ids grow under
-			// the collection's lock.
-			if sv.h.file == nil {
-				continue
-			}
-			if row, found := sv.h.rowOf(rowid); found {
-				if doc, err = sv.h.file.Doc(int(row)); err != nil {
-					return types.Value{}, false, err
-				}
-				ok = true
-				break
-			}
-		}
-		if !ok {
-			return types.Value{}, false, fmt.Errorf("row %d of _id %q is in neither the row store nor a segment", rowid, id)
-		}
+	if !found {
+		return types.Value{}, false, fmt.Errorf("row %d of _id %q is in none of the snapshot's segments", rowid, id)
 	}
 	val, err := types.DecodeBinary(doc)
 	if err != nil {
@@ -172,14 +161,20 @@ func (v *SegmentView) Doc(row int) (types.Value, error) {
 	if row < 0 || row >= v.rows {
 		return types.Value{}, fmt.Errorf("segment %d: row %d of %d", v.h.id, row, v.rows)
 	}
-	if v.h.file != nil {
-		b, err := v.h.file.Doc(row)
-		if err != nil {
-			return types.Value{}, err
-		}
-		return types.DecodeBinary(b)
+	b, err := v.h.doc(row)
+	if err != nil {
+		return types.Value{}, err
 	}
-	return types.Value{}, fmt.Errorf("segment %d is mutable: read its documents with Snapshot.Get", v.h.id)
+	return types.DecodeBinary(b)
+}
+
+// rowIn returns the position of rowid in ids (ascending).
+func rowIn(ids []uint64, rowid uint64) (int, bool) {
+	if len(ids) == 0 || rowid < ids[0] || rowid > ids[len(ids)-1] {
+		return 0, false
+	}
+	i := sort.Search(len(ids), func(i int) bool { return ids[i] >= rowid })
+	return i, i < len(ids) && ids[i] == rowid
 }
 
 // Locate returns the segment view and row that hold the document with the
@@ -197,12 +192,7 @@ func (s *Snapshot) Locate(id string) (*SegmentView, int, bool, error) {
 		return nil, 0, false, fmt.Errorf("corrupt primary-key entry for _id %q", id)
 	}
 	for _, sv := range s.views {
-		ids := sv.rowIDs
-		if len(ids) == 0 || rowid < ids[0] || rowid > ids[len(ids)-1] {
-			continue
-		}
-		i := sort.Search(len(ids), func(i int) bool { return ids[i] >= rowid })
-		if i < len(ids) && ids[i] == rowid && !sv.Deleted().Contains(uint32(i)) {
+		if i, ok := rowIn(sv.rowIDs, rowid); ok && !sv.Deleted().Contains(uint32(i)) {
 			return sv, i, true, nil
 		}
 	}

@@ -4,7 +4,8 @@ import "encoding/binary"
 
 // Table prefixes.
 const (
-	TableCatalog    byte = 'C'
+	TableCatalog byte = 'C'
+	// TableRows is reserved: rows moved to the row log (storage/rowlog).
 	TableRows       byte = 'r'
 	TablePK         byte = 'p'
 	TableDeletes    byte = 'd'
@@ -26,11 +27,6 @@ var CollectionTables = []byte{TableRows, TablePK, TableDeletes, TableSegments, T
 
 func appendCID(dst []byte, table byte, cid uint64) []byte {
 	return binary.BigEndian.AppendUint64(append(dst, table), cid)
-}
-
-// RowKey is the row-store key of a row.
-func RowKey(dst []byte, cid, rowid uint64) []byte {
-	return binary.BigEndian.AppendUint64(appendCID(dst, TableRows, cid), rowid)
 }
 
 // PKKey is the primary-key entry of a document id.
@@ -64,7 +60,7 @@ func TableSpan(table byte, cid uint64) (start, end []byte) {
 	return appendCID(nil, table, cid), appendCID(nil, table, cid+1)
 }
 
-// RowIDFromKey returns the rowid of a row-store or deletion key.
+// RowIDFromKey returns the rowid of a deletion key.
 func RowIDFromKey(key []byte) uint64 {
 	return binary.BigEndian.Uint64(key[collectionBytes:])
 }

@@ -18,9 +18,9 @@ type Options struct {
 	Logger *slog.Logger
 	// CacheBytes is the block cache. Default 256 MiB.
 	CacheBytes int64
-	// MemTableBytes is the size of one memtable. Default 64 MiB: an ingest
-	// micro-batch of 1,000 RockBench documents is ~1.3 MiB, and larger
-	// memtables flush fewer, bigger L0 files.
+	// MemTableBytes is the size of one memtable. Default 32 MiB: rows are
+	// not here (storage/rowlog), only primary keys, deletion marks and
+	// records, ~70 bytes per written document.
 	MemTableBytes uint64
 }
 
@@ -36,7 +36,7 @@ func (o *Options) EnsureDefaults() {
 		o.CacheBytes = 256 << 20
 	}
 	if o.MemTableBytes == 0 {
-		o.MemTableBytes = 128 << 20
+		o.MemTableBytes = 32 << 20
 	}
 }
 
@@ -55,20 +55,15 @@ func Open(opts Options) (*Store, error) {
 		Cache:                       cache,
 		MemTableSize:                opts.MemTableBytes,
 		MemTableStopWritesThreshold: 4,
-		// Sealed rows leave the row store by range deletion seconds after
-		// they arrive: letting L0 grow a little gives the tombstones time
-		// to land, so compactions drop those rows instead of rewriting them.
-		L0CompactionThreshold:      8,
-		L0StopWritesThreshold:      32,
-		LBaseMaxBytes:              256 << 20,
-		CompactionConcurrencyRange: func() (int, int) { return 1, 1 },
-		Logger:                     pebbleLogger{opts.Logger},
-		FormatMajorVersion:         pebble.FormatNewest,
+		L0CompactionThreshold:       8,
+		L0StopWritesThreshold:       32,
+		LBaseMaxBytes:               256 << 20,
+		CompactionConcurrencyRange:  func() (int, int) { return 1, 1 },
+		Logger:                      pebbleLogger{opts.Logger},
+		FormatMajorVersion:          pebble.FormatNewest,
 	}
-	// No block compression: rows arrive s2-compressed (storage/rowvalue.go)
-	// and leave for segment files within seconds; what stays (primary keys
-	// and deletion marks) is small. Compressing the compressed rows again
-	// cost 4% of the ingest CPU.
+	// No block compression: what Pebble holds (primary keys of random
+	// _ids, row ids, deletion marks) compresses little.
 	po.ApplyCompressionSettings(func() pebble.DBCompressionSettings { return pebble.DBCompressionNone })
 	for i := range po.Levels {
 		po.Levels[i].BlockSize = 32 << 10

@@ -36,6 +36,12 @@ type Segment struct {
 	pathBuf []byte
 	encBuf  []byte
 
+	// stored holds the rows' stored values (the engine's encoded
+	// documents), when appended with them: the row store of rows not yet
+	// sealed.
+	stored     arena
+	storedRefs []uint64
+
 	// postings holds the lazily built postings of looked-up index paths.
 	postings map[string]*postings
 	// termEstimates holds EstimateTerms' distinct values per termSample
@@ -118,7 +124,14 @@ func New() *Segment {
 // documents must carry their `_id` and `_event_time` fields already. It
 // returns the row number of the first document.
 func (s *Segment) Append(docs []types.Value, rowIDs []uint64, eventTimes []int64) (int, error) {
-	if len(docs) != len(rowIDs) || len(docs) != len(eventTimes) {
+	return s.AppendStored(docs, nil, rowIDs, eventTimes)
+}
+
+// AppendStored is Append that also keeps each row's stored value (opaque
+// bytes, copied), which Stored returns. A segment's rows are appended
+// with stored values or without, not both.
+func (s *Segment) AppendStored(docs []types.Value, stored [][]byte, rowIDs []uint64, eventTimes []int64) (int, error) {
+	if len(docs) != len(rowIDs) || len(docs) != len(eventTimes) || (stored != nil && len(stored) != len(docs)) {
 		return 0, fmt.Errorf("memseg: %d docs, %d row ids, %d event times", len(docs), len(rowIDs), len(eventTimes))
 	}
 	s.mu.Lock()
@@ -129,6 +142,13 @@ func (s *Segment) Append(docs []types.Value, rowIDs []uint64, eventTimes []int64
 	first := s.rows
 	if first+len(docs) > math.MaxInt32 {
 		return 0, fmt.Errorf("memseg: segment full")
+	}
+	if stored != nil && len(s.storedRefs) != s.rows {
+		return 0, fmt.Errorf("memseg: stored values for %d of %d rows", len(s.storedRefs), s.rows)
+	}
+	for _, b := range stored {
+		s.storedRefs = append(s.storedRefs, s.stored.add(b))
+		s.bytes += int64(len(b)) + 8
 	}
 	for i, doc := range docs {
 		s.walk(&s.root, doc, uint32(s.rows))
@@ -216,6 +236,20 @@ func (s *Segment) noteElemPaths(n *node, v types.Value) {
 			s.ipaths[n.elemPath] = true
 		}
 	}
+}
+
+// Stored returns the stored value of a row appended with AppendStored.
+// The bytes never change; the caller must not modify them.
+func (s *Segment) Stored(row int) ([]byte, bool) {
+	s.mu.RLock()
+	if row < 0 || row >= len(s.storedRefs) {
+		s.mu.RUnlock()
+		return nil, false
+	}
+	ref := s.storedRefs[row]
+	v := s.stored.view()
+	s.mu.RUnlock()
+	return v.bytesOf(ref), true
 }
 
 // Freeze stops appends; the engine freezes a segment before sealing it.

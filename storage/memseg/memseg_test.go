@@ -463,3 +463,50 @@ func BenchmarkPostingsBuild(b *testing.B) {
 		})
 	}
 }
+
+// TestStored: stored values come back per row, unchanged by later appends,
+// and a segment refuses stored values for only part of its rows.
+func TestStored(t *testing.T) {
+	s := New()
+	doc := func(i int) types.Value {
+		return types.Object([]types.Field{{Name: "_id", Value: types.String(fmt.Sprintf("d%d", i))}})
+	}
+	var want [][]byte
+	for b := 0; b < 40; b++ {
+		var docs []types.Value
+		var stored [][]byte
+		var ids []uint64
+		var ets []int64
+		for i := 0; i < 50; i++ {
+			n := b*50 + i
+			docs = append(docs, doc(n))
+			v := bytes.Repeat([]byte{byte(n)}, n%300+(n%7)*10000) // some over a chunk's share
+			stored = append(stored, v)
+			want = append(want, bytes.Clone(v))
+			ids = append(ids, uint64(n+1))
+			ets = append(ets, 0)
+		}
+		if _, err := s.AppendStored(docs, stored, ids, ets); err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range stored {
+			clear(v) // the segment keeps copies
+		}
+	}
+	for row, w := range want {
+		got, ok := s.Stored(row)
+		if !ok || !bytes.Equal(got, w) {
+			t.Fatalf("row %d: %d bytes, ok %v; want %d bytes", row, len(got), ok, len(w))
+		}
+	}
+	if _, ok := s.Stored(len(want)); ok {
+		t.Fatal("a stored value past the last row")
+	}
+	mixed := New()
+	if _, err := mixed.Append([]types.Value{doc(1)}, []uint64{1}, []int64{0}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mixed.AppendStored([]types.Value{doc(2)}, [][]byte{{1}}, []uint64{2}, []int64{0}); err == nil {
+		t.Fatal("stored values accepted for a segment with rows without them")
+	}
+}

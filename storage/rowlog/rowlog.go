@@ -1,0 +1,382 @@
+package rowlog
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
+)
+
+const (
+	magic       = 0x42534c52_4f573031 // "BSLROW01"
+	headerBytes = 16
+	recordHead  = 8
+	fileSuffix  = ".rlog"
+	// DefaultFileBytes is the size at which appends move to a new file:
+	// large enough that creating files (and syncing the directory) is
+	// rare, small enough that a sealed stretch of rows frees its disk
+	// soon.
+	DefaultFileBytes = 64 << 20
+)
+
+// ErrCorrupt marks a log that cannot be read back: a bad header, or a bad
+// record followed by good ones.
+var ErrCorrupt = errors.New("rowlog: corrupt")
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// Row is one row of a record.
+type Row struct {
+	ID   uint64
+	Data []byte
+}
+
+type fileInfo struct {
+	seq   uint64
+	first uint64 // the first row id the file was created for
+	maxID uint64 // the largest row id in it (0: none yet)
+	size  int64
+}
+
+// Log is the row log of one collection. Append is for one goroutine (the
+// committer); Release, Bytes and Close may run beside it.
+type Log struct {
+	fs        vfs.FS
+	dir       string
+	fileBytes int64
+
+	mu      sync.Mutex
+	files   []fileInfo // in sequence order; the last is cur's when cur != nil
+	cur     vfs.File
+	nextSeq uint64
+	bytes   int64
+	buf     []byte
+	// broken is set when a write or sync failed: what reached the file is
+	// unknown, so no later record may follow it.
+	broken error
+}
+
+// Open opens (creating if needed) the log in dir. Call Replay before the
+// first Append when the log may hold rows.
+func Open(fs vfs.FS, dir string, fileBytes int64) (*Log, error) {
+	if fileBytes <= 0 {
+		fileBytes = DefaultFileBytes
+	}
+	if err := fs.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("rowlog: create %q: %w", dir, err)
+	}
+	// The directory itself must survive a crash, with the files that
+	// will be created in it.
+	if err := syncDir(fs, fs.PathDir(dir)); err != nil {
+		return nil, err
+	}
+	names, err := fs.List(dir)
+	if err != nil {
+		return nil, fmt.Errorf("rowlog: list %q: %w", dir, err)
+	}
+	l := &Log{fs: fs, dir: dir, fileBytes: fileBytes, nextSeq: 1}
+	for _, n := range names {
+		seq, ok := parseName(n)
+		if !ok {
+			continue
+		}
+		st, err := fs.Stat(fs.PathJoin(dir, n))
+		if err != nil {
+			return nil, fmt.Errorf("rowlog: %w", err)
+		}
+		l.files = append(l.files, fileInfo{seq: seq, size: st.Size()})
+		l.bytes += st.Size()
+		l.nextSeq = max(l.nextSeq, seq+1)
+	}
+	slices.SortFunc(l.files, func(a, b fileInfo) int { return compareU64(a.seq, b.seq) })
+	return l, nil
+}
+
+func compareU64(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func fileName(seq uint64) string { return fmt.Sprintf("%020d%s", seq, fileSuffix) }
+
+func parseName(n string) (uint64, bool) {
+	if !strings.HasSuffix(n, fileSuffix) {
+		return 0, false
+	}
+	seq, err := strconv.ParseUint(strings.TrimSuffix(n, fileSuffix), 10, 64)
+	return seq, err == nil
+}
+
+func (l *Log) path(seq uint64) string { return l.fs.PathJoin(l.dir, fileName(seq)) }
+
+// Replay calls fn, in ascending row-id order, with every row whose id is in
+// [from, to) — the rows committed and not yet sealed, when to is the next
+// row id of the last committed group. A row id appended more than once
+// (its first group never committed) yields its last data. data is a slice
+// of the file as read, never reused: the caller may keep it. Files whose
+// rows are all below from are removed.
+func (l *Log) Replay(from, to uint64, fn func(id uint64, data []byte) error) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.cur != nil {
+		return errors.New("rowlog: replay after append")
+	}
+	var rows []Row
+	for i := range l.files {
+		f := &l.files[i]
+		// Unknown until the header is read: a file whose header never
+		// reached the disk must not release the one before it.
+		f.first = math.MaxUint64
+		data, err := l.readFile(f.seq)
+		if err != nil {
+			return err
+		}
+		if len(data) < headerBytes {
+			// A file whose header never reached the disk holds no
+			// synced record.
+			continue
+		}
+		if binary.LittleEndian.Uint64(data) != magic {
+			return fmt.Errorf("%w: %s: bad magic", ErrCorrupt, fileName(f.seq))
+		}
+		f.first = binary.LittleEndian.Uint64(data[8:])
+		err = parseRecords(data[headerBytes:], func(id uint64, row []byte) {
+			f.maxID = max(f.maxID, id)
+			if id >= from && id < to {
+				rows = append(rows, Row{ID: id, Data: row})
+			}
+		})
+		if err != nil {
+			return fmt.Errorf("%s: %w", fileName(f.seq), err)
+		}
+	}
+	// Stable: of equal ids the one appended last ends last.
+	slices.SortStableFunc(rows, func(a, b Row) int { return compareU64(a.ID, b.ID) })
+	for i := range rows {
+		if i+1 < len(rows) && rows[i+1].ID == rows[i].ID {
+			continue
+		}
+		if err := fn(rows[i].ID, rows[i].Data); err != nil {
+			return err
+		}
+	}
+	return l.releaseLocked(from)
+}
+
+func (l *Log) readFile(seq uint64) ([]byte, error) {
+	f, err := l.fs.Open(l.path(seq))
+	if err != nil {
+		return nil, fmt.Errorf("rowlog: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(f)
+	if err != nil {
+		return nil, fmt.Errorf("rowlog: read %s: %w", fileName(seq), err)
+	}
+	return data, nil
+}
+
+// parseRecords calls fn for every row of the records in b. A record that
+// is cut short or fails its checksum ends the file: it, and anything
+// after it, was never synced. Only a well-formed record whose rows do not
+// parse is corruption.
+func parseRecords(b []byte, fn func(id uint64, row []byte)) error {
+	for len(b) >= recordHead {
+		n := binary.LittleEndian.Uint32(b)
+		sum := binary.LittleEndian.Uint32(b[4:])
+		if uint64(len(b)-recordHead) < uint64(n) {
+			return nil
+		}
+		payload := b[recordHead : recordHead+int(n)]
+		if crc32.Checksum(payload, castagnoli) != sum {
+			return nil
+		}
+		count, k := binary.Uvarint(payload)
+		if k <= 0 {
+			return fmt.Errorf("%w: record row count", ErrCorrupt)
+		}
+		p := payload[k:]
+		for range count {
+			id, k1 := binary.Uvarint(p)
+			if k1 <= 0 {
+				return fmt.Errorf("%w: row id", ErrCorrupt)
+			}
+			size, k2 := binary.Uvarint(p[k1:])
+			if k2 <= 0 || uint64(len(p)-k1-k2) < size {
+				return fmt.Errorf("%w: row %d length", ErrCorrupt, id)
+			}
+			start := k1 + k2
+			fn(id, p[start:start+int(size):start+int(size)])
+			p = p[start+int(size):]
+		}
+		if len(p) != 0 {
+			return fmt.Errorf("%w: %d bytes after the rows of a record", ErrCorrupt, len(p))
+		}
+		b = b[recordHead+int(n):]
+	}
+	return nil
+}
+
+// Append writes rows as one record and syncs it. The rows are durable when
+// it returns nil. After an error the log refuses further appends: what
+// part of the record reached the disk is unknown.
+func (l *Log) Append(rows []Row) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.broken != nil {
+		return l.broken
+	}
+	if err := l.append(rows); err != nil {
+		l.broken = fmt.Errorf("rowlog: an earlier append failed: %w", err)
+		return err
+	}
+	return nil
+}
+
+func (l *Log) append(rows []Row) error {
+	if l.cur == nil || l.files[len(l.files)-1].size >= l.fileBytes {
+		if err := l.rollLocked(rows[0].ID); err != nil {
+			return err
+		}
+	}
+	b := append(l.buf[:0], 0, 0, 0, 0, 0, 0, 0, 0) // the record head, filled below
+	b = binary.AppendUvarint(b, uint64(len(rows)))
+	var maxID uint64
+	for _, r := range rows {
+		b = binary.AppendUvarint(b, r.ID)
+		b = binary.AppendUvarint(b, uint64(len(r.Data)))
+		b = append(b, r.Data...)
+		maxID = max(maxID, r.ID)
+	}
+	payload := b[recordHead:]
+	if uint64(len(payload)) > 1<<32-1 {
+		return fmt.Errorf("rowlog: record of %d bytes", len(payload))
+	}
+	binary.LittleEndian.PutUint32(b, uint32(len(payload)))
+	binary.LittleEndian.PutUint32(b[4:], crc32.Checksum(payload, castagnoli))
+	l.buf = b
+	if _, err := l.cur.Write(b); err != nil {
+		return fmt.Errorf("rowlog: write: %w", err)
+	}
+	if err := l.cur.SyncData(); err != nil {
+		return fmt.Errorf("rowlog: sync: %w", err)
+	}
+	f := &l.files[len(l.files)-1]
+	f.size += int64(len(b))
+	f.maxID = max(f.maxID, maxID)
+	l.bytes += int64(len(b))
+	return nil
+}
+
+// rollLocked starts a new file for rows from first on.
+func (l *Log) rollLocked(first uint64) error {
+	if l.cur != nil {
+		if err := l.cur.Close(); err != nil {
+			return fmt.Errorf("rowlog: close: %w", err)
+		}
+		l.cur = nil
+	}
+	seq := l.nextSeq
+	f, err := l.fs.Create(l.path(seq), vfs.WriteCategoryUnspecified)
+	if err != nil {
+		return fmt.Errorf("rowlog: create: %w", err)
+	}
+	var h [headerBytes]byte
+	binary.LittleEndian.PutUint64(h[:], magic)
+	binary.LittleEndian.PutUint64(h[8:], first)
+	if _, err := f.Write(h[:]); err != nil {
+		f.Close()
+		return fmt.Errorf("rowlog: write header: %w", err)
+	}
+	// The file's name must survive a crash with the records synced into
+	// it.
+	if err := syncDir(l.fs, l.dir); err != nil {
+		f.Close()
+		return err
+	}
+	l.nextSeq++
+	l.cur = f
+	l.files = append(l.files, fileInfo{seq: seq, first: first, size: headerBytes})
+	l.bytes += headerBytes
+	return nil
+}
+
+func syncDir(fs vfs.FS, dir string) error {
+	d, err := fs.OpenDir(dir)
+	if err != nil {
+		return fmt.Errorf("rowlog: open directory: %w", err)
+	}
+	if err := d.Sync(); err != nil {
+		d.Close()
+		return fmt.Errorf("rowlog: sync directory: %w", err)
+	}
+	return d.Close()
+}
+
+// Release removes the files whose rows all have ids below below: the rows
+// sealed into segment files, once the seal is durable. The file being
+// appended to stays.
+func (l *Log) Release(below uint64) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.releaseLocked(below)
+}
+
+func (l *Log) releaseLocked(below uint64) error {
+	keep := l.files[:0]
+	var err error
+	for i, f := range l.files {
+		last := i == len(l.files)-1
+		// Rows of f still needed have ids under the next file's first:
+		// that file was created for the next row id, or after a restart
+		// for the next committed one.
+		done := !(last && l.cur != nil) && (f.maxID < below || (!last && l.files[i+1].first <= below))
+		if done && err == nil {
+			if rerr := l.fs.Remove(l.path(f.seq)); rerr != nil {
+				err = fmt.Errorf("rowlog: remove %s: %w", fileName(f.seq), rerr)
+			} else {
+				l.bytes -= f.size
+				continue
+			}
+		}
+		keep = append(keep, f)
+	}
+	l.files = keep
+	return err
+}
+
+// Bytes returns the size of the log's files.
+func (l *Log) Bytes() int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.bytes
+}
+
+// Close closes the file being appended to.
+func (l *Log) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.cur == nil {
+		return nil
+	}
+	err := l.cur.Close()
+	l.cur = nil
+	l.broken = errors.New("rowlog: closed")
+	return err
+}
