@@ -38,7 +38,6 @@ type collection struct {
 	active    map[int64]*segHandle // time partition → mutable segment
 	nextRowID uint64
 	encBuf    []byte
-	binBuf    []byte
 	logRows   []rowlog.Row
 
 	nextSegID atomic.Uint64

@@ -341,8 +341,7 @@ func (c *collection) putRow(g *groupState, id string, h pkHash, doc types.Value,
 	rowid := c.nextRowID
 	c.nextRowID++
 	if enc == nil {
-		c.binBuf = types.AppendBinary(c.binBuf[:0], doc)
-		c.encBuf = encodeRow(c.encBuf[:0], c.binBuf)
+		c.encBuf = encodeRow(c.encBuf[:0], doc)
 		enc = c.encBuf
 	}
 	off := len(g.rowData)

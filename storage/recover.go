@@ -131,11 +131,11 @@ func (e *Engine) recover(c *collection) error {
 		if _, _, ok := c.findRow(rowid); ok {
 			return nil
 		}
-		bin, err := rowDocument(nil, v)
+		bin, err := rowBinary(v)
 		if err != nil {
 			return fmt.Errorf("row %d: %w", rowid, err)
 		}
-		doc, err := types.DecodeBinary(bin) // bin is ours: the strings may alias it
+		doc, err := types.DecodeBinary(bin) // the log's bytes are ours: the strings may alias them
 		if err != nil {
 			return fmt.Errorf("row %d: %w", rowid, err)
 		}

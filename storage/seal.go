@@ -462,7 +462,6 @@ func (e *Engine) seal(c *collection, h *segHandle) error {
 	segid := c.nextSegID.Add(1)
 	if len(srcs) > 0 {
 		// The mutable segment stores its rows' values: the documents.
-		var buf []byte
 		r, err := e.writeSegment(c, segid, segmentSource{
 			inputs: []segReader{h.reader},
 			srcs:   srcs,
@@ -473,9 +472,7 @@ func (e *Engine) seal(c *collection, h *segHandle) error {
 				if !ok {
 					return nil, fmt.Errorf("row %d has no stored value", rowid)
 				}
-				var err error
-				buf, err = rowDocument(buf[:0], v)
-				return buf, err
+				return rowBinary(v)
 			},
 		})
 		if err != nil {

@@ -84,7 +84,8 @@ func (h *segHandle) unref() {
 }
 
 // doc returns the binary document of a row: from the segment file's row
-// section, or from the mutable segment's stored row value.
+// section, or from the mutable segment's stored row value (a slice of it,
+// which never changes).
 func (h *segHandle) doc(row int) ([]byte, error) {
 	if h.file != nil {
 		return h.file.Doc(row)
@@ -93,7 +94,7 @@ func (h *segHandle) doc(row int) ([]byte, error) {
 	if !ok {
 		return nil, fmt.Errorf("segment %d has no stored row %d", h.id, row)
 	}
-	return rowDocument(nil, v)
+	return rowBinary(v)
 }
 
 // rowOf returns the row holding rowid, if this segment has it.
