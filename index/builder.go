@@ -33,9 +33,10 @@ type Builder struct {
 	term  []byte
 	pairs int
 
-	// Scratch for the radix sorts, kept across Reset.
+	// Scratch for the radix sorts and the sorted terms, kept across Reset.
 	fixedTmp []fixedEntry
 	varTmp   []varEntry
+	sorted   []byte
 }
 
 // maxSmallTerms is the most distinct terms the small map holds before the
@@ -128,6 +129,19 @@ func sortPrefixRuns(vars, tmp []varEntry, buf []byte, depth int) {
 	}
 }
 
+// gatherTerms copies the terms of vars from src into dst (reused) in the
+// order of vars, pointing the entries at their copies.
+func gatherTerms(vars []varEntry, src, dst []byte) []byte {
+	dst = slices.Grow(dst[:0], len(src))
+	for i := range vars {
+		v := &vars[i]
+		off := len(dst)
+		dst = append(dst, src[v.off:v.off+v.len]...)
+		v.off = uint32(off)
+	}
+	return dst
+}
+
 func sortRun(run, tmp []varEntry, buf []byte, depth int) {
 	next := 8 * (depth + 1)
 	longer, sameLen := false, true
@@ -158,6 +172,11 @@ func sortRun(run, tmp []varEntry, buf []byte, depth int) {
 
 // termKey returns the 8 bytes of term from at, big-endian and zero-padded.
 func termKey(term []byte, at int) uint64 {
+	if at+8 <= len(term) {
+		// A load, not a copy: the sorts call this for every entry of a
+		// long run (zero-padded ids), where the copy showed in profiles.
+		return binary.BigEndian.Uint64(term[at:])
+	}
 	if at >= len(term) {
 		return 0
 	}
@@ -225,9 +244,16 @@ func (b *Builder) Write(w *InvertedWriter) (int, error) {
 	if len(vars) > 0 && &vars[0] != &b.vars[0] {
 		b.vars, b.varTmp = vars, b.vars
 	}
-	buf := b.buf
 	// Entries with equal prefixes may still differ after 8 bytes.
-	sortPrefixRuns(b.vars, b.varTmp, buf, 0)
+	sortPrefixRuns(b.vars, b.varTmp, b.buf, 0)
+	// Read in sorted order, the term buffer is a random access per term, a
+	// cache miss once it outgrows the cache. Gathering the terms in that
+	// order first, in a loop of nothing but independent copies, overlaps
+	// the misses that the loop below, with its dependent work, took one by
+	// one (BenchmarkBuilder: 27-29% less time per term). Gathering before
+	// the sort of long runs too cost more than it saved.
+	b.buf, b.sorted = gatherTerms(b.vars, b.buf, b.sorted), b.buf
+	buf := b.buf
 	var rows []uint32
 	var term []byte
 	terms := 0

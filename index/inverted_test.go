@@ -445,3 +445,24 @@ func BenchmarkInvertedLookup(b *testing.B) {
 		})
 	}
 }
+
+func TestCommonPrefix(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for i := 0; i < 20000; i++ {
+		a := make([]byte, rng.IntN(40))
+		for k := range a {
+			a[k] = byte('a' + rng.IntN(2))
+		}
+		b := append([]byte(nil), a[:rng.IntN(len(a)+1)]...)
+		for k := rng.IntN(20); k > 0; k-- {
+			b = append(b, byte('a'+rng.IntN(2)))
+		}
+		want := 0
+		for want < len(a) && want < len(b) && a[want] == b[want] {
+			want++
+		}
+		if got := commonPrefix(a, b); got != want {
+			t.Fatalf("commonPrefix(%q, %q) = %d, want %d", a, b, got, want)
+		}
+	}
+}
