@@ -37,7 +37,6 @@ type collection struct {
 	// Owned by the committer goroutine.
 	active    map[int64]*segHandle // time partition → mutable segment
 	nextRowID uint64
-	encBuf    []byte
 	logRows   []rowlog.Row
 
 	nextSegID atomic.Uint64

@@ -160,8 +160,7 @@ type newRow struct {
 	rowid uint64
 	doc   types.Value
 	et    int64
-	// The row's stored value is rowData[off:off+n] of its group.
-	off, n int
+	value []byte // the row value (rowvalue.go), owned by the row
 }
 
 // groupState accumulates one commit.
@@ -169,7 +168,6 @@ type groupState struct {
 	b        *pebble.Batch
 	ids      map[string]overlay
 	rows     []newRow
-	rowData  []byte // the new rows' stored values, back to back
 	dels     []uint64
 	dropSegs []*segHandle
 	// firstRow is the first row id of the group; rows under lowWater are
@@ -335,23 +333,20 @@ func (c *collection) currentDoc(g *groupState, op *prepared, rowid uint64) (type
 	return c.loadDoc(g, op.id, rowid)
 }
 
-// putRow writes a new version of id; enc is doc's binary encoding when the
-// caller has it already.
+// putRow writes a new version of id; enc is doc's row value when the caller
+// has it already, in a buffer the row may keep.
 func (c *collection) putRow(g *groupState, id string, h pkHash, doc types.Value, enc []byte, et int64, old uint64, replacing bool) {
 	rowid := c.nextRowID
 	c.nextRowID++
 	if enc == nil {
-		c.encBuf = encodeRow(c.encBuf[:0], doc)
-		enc = c.encBuf
+		enc = docRow(doc)
 	}
-	off := len(g.rowData)
-	g.rowData = append(g.rowData, enc...)
 	g.set(kv.PKKey(nil, c.id, id), kv.PutUvarint(rowid))
 	if replacing {
 		c.markDeleted(g, old)
 	}
 	g.ids[id] = overlay{rowid: rowid, doc: doc, h: h}
-	g.rows = append(g.rows, newRow{rowid: rowid, doc: doc, et: et, off: off, n: len(enc)})
+	g.rows = append(g.rows, newRow{rowid: rowid, doc: doc, et: et, value: enc})
 }
 
 // markDeleted deletes a superseded or deleted row, writing only what
@@ -513,7 +508,7 @@ func (c *collection) commitGroup(group []*writeReq) {
 		if len(g.rows) > 0 {
 			c.logRows = c.logRows[:0]
 			for _, r := range g.rows {
-				c.logRows = append(c.logRows, rowlog.Row{ID: r.rowid, Data: g.rowData[r.off : r.off+r.n]})
+				c.logRows = append(c.logRows, rowlog.Row{ID: r.rowid, Data: r.value})
 			}
 			if err := c.log.Append(c.logRows); err != nil {
 				c.nextRowID = firstRow
@@ -579,7 +574,7 @@ func (c *collection) publish(g *groupState) uint64 {
 			targets = append(targets, t)
 		}
 		t.docs = append(t.docs, r.doc)
-		t.stored = append(t.stored, g.rowData[r.off:r.off+r.n])
+		t.stored = append(t.stored, r.value)
 		t.rowIDs = append(t.rowIDs, r.rowid)
 		t.ets = append(t.ets, r.et)
 	}
