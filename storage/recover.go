@@ -2,6 +2,8 @@ package storage
 
 import (
 	"cmp"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -11,6 +13,7 @@ import (
 	"github.com/basaltdb/basalt/storage/rowlog"
 	"github.com/basaltdb/basalt/types"
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/klauspost/compress/s2"
 )
 
 // recover rebuilds a collection's runtime state after a start: open the
@@ -127,6 +130,9 @@ func (e *Engine) recover(c *collection) error {
 		return err
 	}
 	c.log = log
+	if err := e.migrateRowStore(c, lowWater); err != nil {
+		return err
+	}
 	if err := log.Replay(lowWater, c.nextRowID, func(rowid uint64, v []byte) error {
 		if _, _, ok := c.findRow(rowid); ok {
 			return nil
@@ -189,4 +195,78 @@ func (e *Engine) recover(c *collection) error {
 		e.log.Info("replayed unsealed rows", "collection", c.meta.Workspace+"."+c.meta.Name, "rows", replayed)
 	}
 	return nil
+}
+
+// migrateRowStore moves the unsealed rows a data directory written before
+// the row log kept in Pebble ('r' keys) into the row log, then deletes
+// them from Pebble. A crash in between leaves rows in both, appended to
+// the log again next time: the log keeps the last copy of a row id.
+func (e *Engine) migrateRowStore(c *collection, lowWater uint64) error {
+	start, end := kv.TableSpan(kv.TableRows, c.id)
+	var rows []rowlog.Row
+	from := binary.BigEndian.AppendUint64(slices.Clone(start), lowWater)
+	if err := kv.Scan(e.db, from, end, func(k, v []byte) error {
+		rowid := kv.RowIDFromKey(k)
+		val, err := legacyRowValue(v)
+		if err != nil {
+			return fmt.Errorf("row %d: %w", rowid, err)
+		}
+		rows = append(rows, rowlog.Row{ID: rowid, Data: val})
+		return nil
+	}); err != nil {
+		return fmt.Errorf("read rows kept in Pebble: %w", err)
+	}
+	if err := c.log.Append(rows); err != nil {
+		return err
+	}
+	empty, err := tableEmpty(e.db, start, end)
+	if err != nil || empty {
+		return err
+	}
+	b := e.db.NewBatch()
+	defer b.Close()
+	if err := b.DeleteRange(start, end, nil); err != nil {
+		return err
+	}
+	if err := b.Commit(pebble.Sync); err != nil {
+		return fmt.Errorf("delete rows kept in Pebble: %w", err)
+	}
+	if len(rows) > 0 {
+		e.log.Info("moved unsealed rows from Pebble to the row log", "collection", c.meta.Workspace+"."+c.meta.Name, "rows", len(rows))
+	}
+	return nil
+}
+
+// tableEmpty reports whether [start, end) holds no key.
+func tableEmpty(db *pebble.DB, start, end []byte) (bool, error) {
+	empty := true
+	err := kv.Scan(db, start, end, func(_, _ []byte) error {
+		empty = false
+		return errStopScan
+	})
+	if errors.Is(err, errStopScan) {
+		err = nil
+	}
+	return empty, err
+}
+
+var errStopScan = errors.New("stop scan")
+
+// legacyRowValue converts a row value of the Pebble row store (header 0x00
+// raw, 0x01 s2-compressed) into a row value of today.
+func legacyRowValue(v []byte) ([]byte, error) {
+	if len(v) == 0 {
+		return nil, fmt.Errorf("%w: empty row value", types.ErrCorruptValue)
+	}
+	switch v[0] {
+	case rowRaw:
+		return slices.Clone(v), nil
+	case 0x01:
+		bin, err := s2.Decode(nil, v[1:])
+		if err != nil {
+			return nil, fmt.Errorf("%w: row value: %v", types.ErrCorruptValue, err)
+		}
+		return append([]byte{rowRaw}, bin...), nil
+	}
+	return nil, fmt.Errorf("%w: unknown row value header %#x", types.ErrCorruptValue, v[0])
 }

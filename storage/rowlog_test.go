@@ -2,13 +2,18 @@ package storage
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"testing"
 	"time"
 
 	"github.com/basaltdb/basalt/catalog"
+	"github.com/basaltdb/basalt/storage/kv"
 	"github.com/basaltdb/basalt/storage/rowlog"
+	"github.com/basaltdb/basalt/types"
+	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/klauspost/compress/s2"
 )
 
 func writeDocs(t *testing.T, e *Engine, coll string, docs ...string) {
@@ -171,4 +176,81 @@ func mustColl(t *testing.T, e *Engine, name string) catalog.Collection {
 		t.Fatal(err)
 	}
 	return meta
+}
+
+// TestRowStoreMigration opens a data directory written before the row log,
+// whose unsealed rows are in Pebble ('r' keys, s2-compressed or raw): they
+// come back once, move to the row log, and leave Pebble.
+func TestRowStoreMigration(t *testing.T) {
+	fs := vfs.NewMem()
+	e, err := Open(Options{Dir: "data", FS: fs, DisableBackground: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta, err := e.CreateCollection("commons", catalog.CollectionSpec{Name: "c"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeDocs(t, e, "c", `{"_id":"new","v":0}`) // row 1, in the row log
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// What an older version left: rows 2 and 3 in Pebble, row 2
+	// superseded by row 3 of the same _id, and row 4 of another.
+	store, err := kv.Open(kv.Options{FS: fs, Dir: "data/kv"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := store.DB.NewBatch()
+	rowKey := func(rowid uint64) []byte {
+		start, _ := kv.TableSpan(kv.TableRows, meta.ID)
+		return binary.BigEndian.AppendUint64(start, rowid)
+	}
+	legacy := func(doc string, compress bool) []byte {
+		bin := types.AppendBinary(nil, mustDoc(t, doc))
+		if compress {
+			return append([]byte{0x01}, s2.Encode(nil, bin)...)
+		}
+		return append([]byte{0x00}, bin...)
+	}
+	b.Set(rowKey(2), legacy(`{"_id":"old","v":1}`, true), nil)
+	b.Set(rowKey(3), legacy(`{"_id":"old","v":2}`, false), nil)
+	b.Set(rowKey(4), legacy(`{"_id":"other","v":3}`, true), nil)
+	b.Set(kv.PKKey(nil, meta.ID, "old"), kv.PutUvarint(3), nil)
+	b.Set(kv.PKKey(nil, meta.ID, "other"), kv.PutUvarint(4), nil)
+	b.Set(kv.NextRowIDKey(meta.ID), kv.PutUvarint(5), nil)
+	if err := b.Commit(pebble.Sync); err != nil {
+		t.Fatal(err)
+	}
+	store.Close()
+	for round := 0; round < 2; round++ {
+		e, err := Open(Options{Dir: "data", FS: fs, DisableBackground: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := e.Snapshot("commons", "c")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := s.DocCount(); n != 3 {
+			t.Fatalf("round %d: %d documents, want 3", round, n)
+		}
+		for id, want := range map[string]string{"new": "0", "old": "2", "other": "3"} {
+			doc, ok, err := s.Get(id)
+			if err != nil || !ok {
+				t.Fatalf("round %d: Get(%s): %v %v", round, id, ok, err)
+			}
+			if got := show(doc.Get("v")); got != want {
+				t.Fatalf("round %d: %s.v = %s, want %s", round, id, got, want)
+			}
+		}
+		s.Close()
+		start, end := kv.TableSpan(kv.TableRows, meta.ID)
+		if empty, err := tableEmpty(e.db, start, end); err != nil || !empty {
+			t.Fatalf("round %d: rows still in Pebble (%v)", round, err)
+		}
+		if err := e.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
 }

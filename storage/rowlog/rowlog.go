@@ -127,13 +127,11 @@ func (l *Log) path(seq uint64) string { return l.fs.PathJoin(l.dir, fileName(seq
 // row id of the last committed group. A row id appended more than once
 // (its first group never committed) yields its last data. data is a slice
 // of the file as read, never reused: the caller may keep it. Files whose
-// rows are all below from are removed.
+// rows are all below from are removed. Records appended since Open are
+// read too.
 func (l *Log) Replay(from, to uint64, fn func(id uint64, data []byte) error) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.cur != nil {
-		return errors.New("rowlog: replay after append")
-	}
 	var rows []Row
 	for i := range l.files {
 		f := &l.files[i]
