@@ -1,6 +1,7 @@
 package rowlog
 
 import (
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -96,18 +97,8 @@ func Open(fs vfs.FS, dir string, fileBytes int64) (*Log, error) {
 		l.bytes += st.Size()
 		l.nextSeq = max(l.nextSeq, seq+1)
 	}
-	slices.SortFunc(l.files, func(a, b fileInfo) int { return compareU64(a.seq, b.seq) })
+	slices.SortFunc(l.files, func(a, b fileInfo) int { return cmp.Compare(a.seq, b.seq) })
 	return l, nil
-}
-
-func compareU64(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func fileName(seq uint64) string { return fmt.Sprintf("%020d%s", seq, fileSuffix) }
@@ -162,7 +153,7 @@ func (l *Log) Replay(from, to uint64, fn func(id uint64, data []byte) error) err
 		}
 	}
 	// Stable: of equal ids the one appended last ends last.
-	slices.SortStableFunc(rows, func(a, b Row) int { return compareU64(a.ID, b.ID) })
+	slices.SortStableFunc(rows, func(a, b Row) int { return cmp.Compare(a.ID, b.ID) })
 	for i := range rows {
 		if i+1 < len(rows) && rows[i+1].ID == rows[i].ID {
 			continue
