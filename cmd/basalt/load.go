@@ -168,7 +168,9 @@ and the exit status is non-zero if any document failed.`,
 	f.StringVar(&target, "collection", "", "the collection to load into: WORKSPACE.COLLECTION (a bare name is in commons)")
 	f.StringVar(&ld.format, "format", "auto", "auto, ndjson, json, csv or parquet")
 	f.IntVar(&ld.batch, "batch", 1000, "documents per request")
-	f.IntVar(&ld.concurrency, "concurrency", 2, "requests in flight")
+	// Four: the server groups concurrent requests into one commit, and with
+	// two the 1 GiB RockBench load ran 10-18% slower.
+	f.IntVar(&ld.concurrency, "concurrency", 4, "requests in flight")
 	f.BoolVar(&ld.create, "create", false, "create the collection (and its workspace) if missing")
 	f.StringVar(&ld.resumeFile, "resume-file", "", "record the acknowledged position here and resume after it (default: none)")
 	f.BoolVar(&ld.derivedIDs, "derived-ids", false, "give documents without an _id one derived from their file and position, so a resent batch replaces itself (default: on with --resume-file)")
@@ -204,7 +206,9 @@ func (ld *loader) run(ctx context.Context, stdin io.Reader, locations []string) 
 	if err := ld.ensureCollection(ctx); err != nil {
 		return err
 	}
-	cfg := file.Config{Format: ld.format, S3: ld.s3, Stdin: stdin}
+	// The server checks every document's JSON: a batch it refuses for a
+	// bad line is split until the line stands alone (post).
+	cfg := file.Config{Format: ld.format, S3: ld.s3, Stdin: stdin, NoSyntaxCheck: true}
 	var resumed resumeState
 	if ld.resumeFile != "" {
 		var err error
@@ -391,7 +395,12 @@ func (ld *loader) post(ctx context.Context, b *docBatch, lo, hi int) error {
 	var ae *apiError
 	if errors.As(err, &ae) && (ae.Status == http.StatusBadRequest || ae.Status == http.StatusRequestEntityTooLarge) {
 		if hi-lo == 1 {
-			msg := ae.Message
+			// The reader's words for a line that is not JSON, as when
+			// it checked every line; else the server's.
+			msg := file.CheckDoc(b.doc(lo))
+			if msg == "" {
+				msg = ae.Message
+			}
 			if msg == "" {
 				msg = ae.Error()
 			}

@@ -271,7 +271,9 @@ func (it *Iterator) open(ctx context.Context, o Object) error {
 	}
 	switch format {
 	case "ndjson":
-		it.cur = newNDJSONReader(br, o.Name, it.skip)
+		nr := newNDJSONReader(br, o.Name, it.skip)
+		nr.noSyntaxCheck = it.cfg.NoSyntaxCheck
+		it.cur = nr
 	case "json":
 		it.cur = newJSONReader(br, o.Name, it.skip)
 	case "csv":

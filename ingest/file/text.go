@@ -22,6 +22,10 @@ type docReader interface {
 	next() ([]byte, Position, error)
 }
 
+// CheckDoc says why b cannot be sent as a document, or "" if it can: the
+// words for a line a server refused (Config.NoSyntaxCheck).
+func CheckDoc(b []byte) string { return checkDoc(b) }
+
 // checkDoc says why b cannot be sent as a document, or "" if it can. A
 // server rejects a body holding anything but JSON whole, so each document
 // is checked before it joins a batch.
@@ -96,6 +100,8 @@ type ndjsonReader struct {
 	skip      int64
 	long      []byte // a line longer than br's buffer
 	check     docChecker
+	// noSyntaxCheck: Config.NoSyntaxCheck.
+	noSyntaxCheck bool
 }
 
 func newNDJSONReader(br *bufio.Reader, name string, skip int64) *ndjsonReader {
@@ -121,7 +127,15 @@ func (r *ndjsonReader) next() ([]byte, Position, error) {
 			return nil, pos, err
 		}
 		if t := bytes.TrimSpace(b); len(t) > 0 && start > r.skip {
-			if msg := r.check.check(t); msg != "" {
+			msg := ""
+			if r.noSyntaxCheck {
+				if t[0] != '{' {
+					msg = checkDoc(t)
+				}
+			} else {
+				msg = r.check.check(t)
+			}
+			if msg != "" {
 				return nil, pos, &DocError{Pos: pos, Msg: msg, Raw: rawCopy(t)}
 			}
 			return t, pos, nil
