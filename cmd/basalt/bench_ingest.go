@@ -90,7 +90,7 @@ patch workload). mixed and patch first load --preload documents.`,
 	f.IntVar(&b.batch, "batch", 1000, "documents per request")
 	f.IntVar(&b.writers, "writers", 2, "concurrent writers")
 	f.DurationVar(&b.duration, "duration", 30*time.Second, "how long to write")
-	f.IntVar(&b.maxDocs, "docs", 0, "stop after this many documents (0: run for --duration)")
+	f.IntVar(&b.maxDocs, "docs", 0, "stop after this many documents, or at --duration if sooner (0: run for --duration)")
 	f.IntVar(&b.rate, "rate", 0, "target documents per second across writers (0: as fast as possible)")
 	f.IntVar(&b.preload, "preload", 100000, "documents loaded before a mixed or patch run")
 	f.StringVar(&b.dataDir, "data-dir", "", "the server's data directory, to measure bytes on disk (optional)")
@@ -126,6 +126,11 @@ func (b *ingestBench) run(ctx context.Context, out io.Writer) error {
 	}
 	if b.transport != "http" {
 		return fmt.Errorf("--transport %q: want http or kafka", b.transport)
+	}
+	if b.duration <= 0 {
+		// A run ends at --duration or --docs, whichever comes first: zero
+		// would write nothing and report nonsense per document.
+		return fmt.Errorf("--duration %v: want a positive duration (a run ends at --duration or --docs, whichever comes first)", b.duration)
 	}
 	if err := b.ensureCollection(ctx); err != nil {
 		return err
