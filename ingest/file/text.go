@@ -65,7 +65,7 @@ func jsonKind(c byte) string {
 type docChecker struct{ dec *types.Decoder }
 
 // checkLimits are loose: limits are for the server to apply (a document
-// over them fails alone there, as a DocError here does not count).
+// over them fails alone there).
 var checkLimits = types.Limits{MaxDepth: 10000, MaxDocBytes: 1 << 40, MaxFieldNameBytes: 1 << 40}
 
 // check says why b (trimmed of white space) cannot be sent as a document,
@@ -76,10 +76,15 @@ func (c *docChecker) check(b []byte) string {
 	}
 	c.dec.Reset()
 	_, end, err := c.dec.DecodeAt(b, 0)
-	if (err == nil || !types.IsSyntaxError(err)) && end != len(b) {
+	if err != nil && !types.IsSyntaxError(err) {
+		// A content error (a field name that is not UTF-8): the decoder
+		// stepped over the rest loosely, so encoding/json decides. Rare.
+		return checkDoc(b)
+	}
+	if err == nil && end != len(b) {
 		err = &types.SyntaxError{Offset: end, Msg: "unexpected data after the value"}
 	}
-	if err != nil && types.IsSyntaxError(err) {
+	if err != nil {
 		if msg := checkDoc(b); msg != "" {
 			return msg
 		}
