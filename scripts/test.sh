@@ -55,6 +55,7 @@ fuzz ./types FuzzDecodeJSON
 fuzz ./types FuzzDecodeBinary
 fuzz ./index FuzzOpenInverted
 fuzz ./storage/encoding FuzzDecodeBlock
+fuzz ./storage/rowlog FuzzParseRecords
 fuzz ./sql/parse FuzzParse
 fuzz ./sql/fn FuzzParseInterval
 fuzz ./sql/fn FuzzParseTimestamp
