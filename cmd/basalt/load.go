@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -65,8 +67,10 @@ type loader struct {
 
 // errGroup is the documents that failed with one message.
 type errGroup struct {
-	n     int64
-	where []string
+	n int64
+	// where holds the first positions in file order (by object name, then
+	// offset), not in the order concurrent requests reported them.
+	where []file.Position
 	first int // order of appearance
 }
 
@@ -311,7 +315,7 @@ func (ld *loader) read(ctx context.Context, out chan<- *docBatch) error {
 		case err == io.EOF:
 			return send()
 		case errors.As(err, &de):
-			ld.addError(de.Msg, de.Pos.String())
+			ld.addError(de.Msg, de.Pos)
 			continue
 		case errors.As(err, &oe):
 			msg := oe.Error()
@@ -404,7 +408,7 @@ func (ld *loader) post(ctx context.Context, b *docBatch, lo, hi int) error {
 			if msg == "" {
 				msg = ae.Error()
 			}
-			ld.addError(msg, b.pos[lo].String())
+			ld.addError(msg, b.pos[lo])
 			return nil
 		}
 		h := lo + (hi-lo)/2
@@ -426,7 +430,7 @@ func (ld *loader) post(ctx context.Context, b *docBatch, lo, hi int) error {
 			if d.Error != nil {
 				msg = d.Error.Message
 			}
-			ld.addError(msg, b.pos[lo+i].String())
+			ld.addError(msg, b.pos[lo+i])
 			continue
 		}
 		ok++
@@ -437,7 +441,7 @@ func (ld *loader) post(ctx context.Context, b *docBatch, lo, hi int) error {
 	return nil
 }
 
-func (ld *loader) addError(msg, where string) {
+func (ld *loader) addError(msg string, where file.Position) {
 	ld.mu.Lock()
 	defer ld.mu.Unlock()
 	ld.failed++
@@ -447,9 +451,11 @@ func (ld *loader) addError(msg, where string) {
 		ld.errs[msg] = g
 	}
 	g.n++
-	if len(g.where) < maxErrorLines {
-		g.where = append(g.where, where)
-	}
+	g.where = append(g.where, where)
+	slices.SortFunc(g.where, func(a, b file.Position) int {
+		return cmp.Or(strings.Compare(a.Object, b.Object), cmp.Compare(a.Offset, b.Offset))
+	})
+	g.where = g.where[:min(len(g.where), maxErrorLines)]
 }
 
 func (ld *loader) addFatal(msg string) {
@@ -492,7 +498,11 @@ func (ld *loader) summary(elapsed time.Duration) {
 		if g.n > int64(len(g.where)) {
 			more = ", …"
 		}
-		fmt.Fprintf(w, "  %s × %s (%s%s)\n", commas(g.n), m, strings.Join(g.where, ", "), more)
+		where := make([]string, len(g.where))
+		for i, p := range g.where {
+			where[i] = p.String()
+		}
+		fmt.Fprintf(w, "  %s × %s (%s%s)\n", commas(g.n), m, strings.Join(where, ", "), more)
 	}
 	for _, f := range ld.fatal {
 		fmt.Fprintf(w, "error: %s\n", f)
