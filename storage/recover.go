@@ -2,8 +2,6 @@ package storage
 
 import (
 	"cmp"
-	"encoding/binary"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -204,9 +202,13 @@ func (e *Engine) recover(c *collection) error {
 func (e *Engine) migrateRowStore(c *collection, lowWater uint64) error {
 	start, end := kv.TableSpan(kv.TableRows, c.id)
 	var rows []rowlog.Row
-	from := binary.BigEndian.AppendUint64(slices.Clone(start), lowWater)
-	if err := kv.Scan(e.db, from, end, func(k, v []byte) error {
+	keys := 0
+	if err := kv.Scan(e.db, start, end, func(k, v []byte) error {
+		keys++
 		rowid := kv.RowIDFromKey(k)
+		if rowid < lowWater {
+			return nil // sealed; its range deletion had not reached it
+		}
 		val, err := legacyRowValue(v)
 		if err != nil {
 			return fmt.Errorf("row %d: %w", rowid, err)
@@ -216,11 +218,10 @@ func (e *Engine) migrateRowStore(c *collection, lowWater uint64) error {
 	}); err != nil {
 		return fmt.Errorf("read rows kept in Pebble: %w", err)
 	}
-	if err := c.log.Append(rows); err != nil {
-		return err
+	if keys == 0 {
+		return nil
 	}
-	empty, err := tableEmpty(e.db, start, end)
-	if err != nil || empty {
+	if err := c.log.Append(rows); err != nil {
 		return err
 	}
 	b := e.db.NewBatch()
@@ -231,26 +232,9 @@ func (e *Engine) migrateRowStore(c *collection, lowWater uint64) error {
 	if err := b.Commit(pebble.Sync); err != nil {
 		return fmt.Errorf("delete rows kept in Pebble: %w", err)
 	}
-	if len(rows) > 0 {
-		e.log.Info("moved unsealed rows from Pebble to the row log", "collection", c.meta.Workspace+"."+c.meta.Name, "rows", len(rows))
-	}
+	e.log.Info("moved unsealed rows from Pebble to the row log", "collection", c.meta.Workspace+"."+c.meta.Name, "rows", len(rows))
 	return nil
 }
-
-// tableEmpty reports whether [start, end) holds no key.
-func tableEmpty(db *pebble.DB, start, end []byte) (bool, error) {
-	empty := true
-	err := kv.Scan(db, start, end, func(_, _ []byte) error {
-		empty = false
-		return errStopScan
-	})
-	if errors.Is(err, errStopScan) {
-		err = nil
-	}
-	return empty, err
-}
-
-var errStopScan = errors.New("stop scan")
 
 // legacyRowValue converts a row value of the Pebble row store (header 0x00
 // raw, 0x01 s2-compressed) into a row value of today.

@@ -65,8 +65,8 @@ type Log struct {
 	broken error
 }
 
-// Open opens (creating if needed) the log in dir. Call Replay before the
-// first Append when the log may hold rows.
+// Open opens (creating if needed) the log in dir. Until Replay has read
+// them, the files found here are never released.
 func Open(fs vfs.FS, dir string, fileBytes int64) (*Log, error) {
 	if fileBytes <= 0 {
 		fileBytes = DefaultFileBytes
@@ -93,7 +93,8 @@ func Open(fs vfs.FS, dir string, fileBytes int64) (*Log, error) {
 		if err != nil {
 			return nil, fmt.Errorf("rowlog: %w", err)
 		}
-		l.files = append(l.files, fileInfo{seq: seq, size: st.Size()})
+		// Unknown until Replay reads the file: nothing releases it.
+		l.files = append(l.files, fileInfo{seq: seq, first: math.MaxUint64, maxID: math.MaxUint64, size: st.Size()})
 		l.bytes += st.Size()
 		l.nextSeq = max(l.nextSeq, seq+1)
 	}
@@ -128,7 +129,7 @@ func (l *Log) Replay(from, to uint64, fn func(id uint64, data []byte) error) err
 		f := &l.files[i]
 		// Unknown until the header is read: a file whose header never
 		// reached the disk must not release the one before it.
-		f.first = math.MaxUint64
+		f.first, f.maxID = math.MaxUint64, 0
 		data, err := l.readFile(f.seq)
 		if err != nil {
 			return err
