@@ -22,14 +22,11 @@ type docReader interface {
 	next() ([]byte, Position, error)
 }
 
-// CheckDoc says why b cannot be sent as a document, or "" if it can: the
-// words for a line a server refused (Config.NoSyntaxCheck).
-func CheckDoc(b []byte) string { return checkDoc(b) }
-
-// checkDoc says why b cannot be sent as a document, or "" if it can. A
+// CheckDoc says why b cannot be sent as a document, or "" if it can. A
 // server rejects a body holding anything but JSON whole, so each document
-// is checked before it joins a batch.
-func checkDoc(b []byte) string {
+// is checked before it joins a batch; a caller that leaves the check to the
+// server (Config.NoSyntaxCheck) words a refused line with it.
+func CheckDoc(b []byte) string {
 	if !json.Valid(b) {
 		var v json.RawMessage
 		if err := json.Unmarshal(b, &v); err != nil {
@@ -57,7 +54,7 @@ func jsonKind(c byte) string {
 	return "number"
 }
 
-// docChecker is checkDoc with the server's own JSON decoder doing the
+// docChecker is CheckDoc with the server's own JSON decoder doing the
 // syntax check: json.Valid took 60% of the CPU of `basalt load` on NDJSON,
 // which shares the machine with the server it feeds. A text the decoder
 // reads to its end is a text the server's request parser takes; for the
@@ -79,13 +76,13 @@ func (c *docChecker) check(b []byte) string {
 	if err != nil && !types.IsSyntaxError(err) {
 		// A content error (a field name that is not UTF-8): the decoder
 		// stepped over the rest loosely, so encoding/json decides. Rare.
-		return checkDoc(b)
+		return CheckDoc(b)
 	}
 	if err == nil && end != len(b) {
 		err = &types.SyntaxError{Offset: end, Msg: "unexpected data after the value"}
 	}
 	if err != nil {
-		if msg := checkDoc(b); msg != "" {
+		if msg := CheckDoc(b); msg != "" {
 			return msg
 		}
 		return "invalid JSON: " + err.Error()
@@ -135,7 +132,7 @@ func (r *ndjsonReader) next() ([]byte, Position, error) {
 			msg := ""
 			if r.noSyntaxCheck {
 				if t[0] != '{' {
-					msg = checkDoc(t)
+					msg = CheckDoc(t)
 				}
 			} else {
 				msg = r.check.check(t)
@@ -238,7 +235,7 @@ func (r *jsonReader) next() ([]byte, Position, error) {
 		if start <= r.skip {
 			continue
 		}
-		if msg := checkDoc(raw); msg != "" {
+		if msg := CheckDoc(raw); msg != "" {
 			return nil, pos, &DocError{Pos: pos, Msg: msg, Raw: rawCopy(raw)}
 		}
 		r.buf.Reset()
