@@ -47,6 +47,8 @@ type Session struct {
 	now         func() time.Time
 	// noPlanCache makes every plan afresh (tests compare with it).
 	noPlanCache bool
+	// noBuildCache makes every hash join build its table (exec.Query).
+	noBuildCache bool
 	// scanCounts makes counts scan rather than read an index
 	// (exec.Query.ScanCounts; tests compare with it).
 	scanCounts bool
@@ -312,6 +314,7 @@ func (s *Session) selectStmt(ctx context.Context, sel *ast.Select, params Params
 	}
 	run := exec.NewQuery(fctx, exec.Limits{MaxRows: s.Limits.MaxRows, MemoryBytes: s.Limits.MemoryBytes})
 	run.ScanCounts = s.scanCounts
+	run.NoBuildCache = s.noBuildCache
 	run.SetSnapshots(snaps.snapshot)
 	start := time.Now()
 	rows, err := run.Run(ctx, q.Root)
@@ -325,7 +328,13 @@ func (s *Session) selectStmt(ctx context.Context, sel *ast.Select, params Params
 				return ""
 			}
 			if _, ok := n.(*plan.Scan); ok {
-				return fmt.Sprintf("rows=%d segments=%d pruned=%d blocks=%d scanned=%d", st.Rows, st.Segments, st.SegmentsPruned, st.BlocksRead, st.RowsScanned)
+				s := fmt.Sprintf("rows=%d segments=%d pruned=%d blocks=%d scanned=%d", st.Rows, st.Segments, st.SegmentsPruned, st.BlocksRead, st.RowsScanned)
+				if st.CachedBuild {
+					// The counts are those of the build this
+					// query reused.
+					s += " build=cached"
+				}
+				return s
 			}
 			return fmt.Sprintf("rows=%d", st.Rows)
 		})

@@ -12,11 +12,14 @@ import (
 
 // collection is the runtime state of one collection.
 type collection struct {
-	e      *Engine
-	meta   catalog.Collection
-	id     uint64
-	segDir string
-	logDir string
+	e    *Engine
+	meta catalog.Collection
+	id   uint64
+	// instance tells this collection from every other opened in the
+	// process, and from itself before a drop or a reopen (Version).
+	instance uint64
+	segDir   string
+	logDir   string
 	// log holds the committed rows not yet sealed (storage/rowlog);
 	// the committer appends, seals release.
 	log *rowlog.Log
@@ -69,11 +72,15 @@ func (s *kvSnapshot) unref() {
 	}
 }
 
+// collectionInstances numbers the collections opened in the process.
+var collectionInstances atomic.Uint64
+
 func newCollection(e *Engine, meta catalog.Collection) *collection {
 	return &collection{
 		e:         e,
 		meta:      meta,
 		id:        meta.ID,
+		instance:  collectionInstances.Add(1),
 		segDir:    e.opts.FS.PathJoin(e.segRoot, fmt.Sprintf("%d", meta.ID)),
 		logDir:    e.opts.FS.PathJoin(e.logRoot, fmt.Sprintf("%d", meta.ID)),
 		active:    map[int64]*segHandle{},

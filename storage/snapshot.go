@@ -86,6 +86,16 @@ func (s *Snapshot) Close() {
 // Seq returns the commit sequence number the snapshot reflects.
 func (s *Snapshot) Seq() uint64 { return s.seq }
 
+// Version identifies what a snapshot holds: snapshots of equal versions
+// hold the same documents. Seals and compactions keep it, any commit
+// (writes, deletes, retention) moves it; no two collections opened in one
+// process share one, so results derived from a snapshot's documents may be
+// kept under it.
+type Version struct{ Instance, Seq uint64 }
+
+// Version returns the snapshot's version.
+func (s *Snapshot) Version() Version { return Version{s.coll.instance, s.seq} }
+
 // Segments returns the segment views, ordered by their first row id.
 func (s *Snapshot) Segments() []*SegmentView { return s.views }
 

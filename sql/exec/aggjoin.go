@@ -138,7 +138,7 @@ func (o *aggJoinOp) Next(ctx context.Context) ([]Row, error) {
 		}
 		rkeys = append(rkeys, f)
 	}
-	h, err := o.q.buildHash(ctx, o.right, rkeys, keyColumns(o.join.EqR, rl))
+	h, err := o.q.buildHash(ctx, o.right, o.join.EqR, rkeys, keyColumns(o.join.EqR, rl))
 	if err != nil {
 		return nil, err
 	}

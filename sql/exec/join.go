@@ -19,7 +19,8 @@ type joinOp struct {
 	right    Operator
 	lkeys    []evalFn
 	rkeys    []evalFn
-	rcols    []int // the build row's key columns, when the keys are columns
+	rexprs   []plan.Expr // the build side's keys
+	rcols    []int       // the build row's key columns, when the keys are columns
 	cond     evalFn
 	lw, rw   int
 	built    bool
@@ -54,7 +55,7 @@ func (q *Query) newHashJoin(n *plan.Join) (*joinOp, error) {
 			return nil, err
 		}
 	}
-	o := &joinOp{q: q, kind: n.Kind, left: l, right: r, lw: len(n.Left.Cols()), rw: len(n.Right.Cols())}
+	o := &joinOp{q: q, kind: n.Kind, left: l, right: r, lw: len(n.Left.Cols()), rw: len(n.Right.Cols()), rexprs: n.EqR}
 	ll, rl := layoutOf(n.Left.Cols()), layoutOf(n.Right.Cols())
 	for i := range n.EqL {
 		f, err := q.compile(n.EqL[i], ll)
@@ -134,7 +135,33 @@ func keyColumns(exprs []plan.Expr, lay layout) []int {
 
 // buildHash reads the build side and makes its join table, keyed by keys
 // (cols, when not nil, the key columns, as keyColumns gives them).
-func (q *Query) buildHash(ctx context.Context, in Operator, keys []evalFn, cols []int) (*hashSide, error) {
+// The side of a whole-collection scan is kept (buildcache.go) and, while
+// the collection holds the same documents, probed again by the next join
+// that reads it alike (keyExprs are keys' expressions).
+func (q *Query) buildHash(ctx context.Context, in Operator, keyExprs []plan.Expr, keys []evalFn, cols []int) (*hashSide, error) {
+	s, key, cacheable := cachedBuild(in, keyExprs)
+	cacheable = cacheable && !q.NoBuildCache
+	if cacheable {
+		if e := joinBuilds.get(key, s.snap.Version()); e != nil {
+			*s.st = e.stats
+			s.st.CachedBuild = true
+			return e.side, q.mem.grow(e.bytes)
+		}
+	}
+	h, err := q.buildHashOf(ctx, in, keys, cols)
+	if err != nil || !cacheable {
+		return h, err
+	}
+	size := h.table.bytes()
+	for _, r := range h.rows {
+		size += rowBytes(r)
+	}
+	joinBuilds.put(&buildEntry{key: key, seq: s.snap.Version().Seq, side: h, bytes: size, stats: *s.st})
+	return h, nil
+}
+
+// buildHashOf reads in and builds its hash table.
+func (q *Query) buildHashOf(ctx context.Context, in Operator, keys []evalFn, cols []int) (*hashSide, error) {
 	rows, ok, err := q.scanAll(ctx, in)
 	if err != nil {
 		return nil, err
@@ -235,7 +262,7 @@ func (t *joinTable) columnKeys(ctx context.Context, rows []Row, cols []int, work
 const parallelBuildRows = 1 << 14
 
 func (o *joinOp) build(ctx context.Context) error {
-	h, err := o.q.buildHash(ctx, o.right, o.rkeys, o.rcols)
+	h, err := o.q.buildHash(ctx, o.right, o.rexprs, o.rkeys, o.rcols)
 	if err != nil {
 		return err
 	}

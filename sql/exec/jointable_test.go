@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/basaltdb/basalt/storage"
 	"github.com/basaltdb/basalt/types"
 )
 
@@ -127,5 +128,41 @@ func TestColumnKeys(t *testing.T) {
 				t.Fatalf("%d workers, row %d: key %q hash %x, want %q %x", workers, i, got, hashes[i], key, tab.hash(key))
 			}
 		}
+	}
+}
+
+// TestBuildCacheBound keeps the build cache within its bytes: the least
+// recently used entry goes first, an entry larger than a quarter of the
+// bound is not kept, and a newer version replaces its key's entry.
+func TestBuildCacheBound(t *testing.T) {
+	c := newBuildCache(1000)
+	entry := func(plan string, seq uint64, bytes int64) *buildEntry {
+		return &buildEntry{key: buildKey{instance: 1, plan: plan}, seq: seq, side: &hashSide{}, bytes: bytes}
+	}
+	v := func(seq uint64) storage.Version { return storage.Version{Instance: 1, Seq: seq} }
+	for i := range 4 {
+		c.put(entry(fmt.Sprint(i), 1, 240))
+	}
+	c.get(buildKey{1, "0"}, v(1)) // 0 is now the most recently used
+	c.put(entry("4", 1, 240))
+	c.put(entry("5", 1, 240))
+	if c.bytes > 1000 {
+		t.Errorf("cache holds %d bytes, bound 1000", c.bytes)
+	}
+	for plan, kept := range map[string]bool{"0": true, "1": false, "2": false, "3": true, "4": true, "5": true} {
+		if got := c.get(buildKey{1, plan}, v(1)) != nil; got != kept {
+			t.Errorf("entry %s kept = %v, want %v", plan, got, kept)
+		}
+	}
+	c.put(entry("big", 1, 251))
+	if c.get(buildKey{1, "big"}, v(1)) != nil {
+		t.Errorf("an entry over a quarter of the bound was kept")
+	}
+	c.put(entry("3", 2, 100))
+	if c.get(buildKey{1, "3"}, v(1)) != nil || c.get(buildKey{1, "3"}, v(2)) == nil {
+		t.Errorf("version 2 of entry 3 did not replace version 1")
+	}
+	if c.bytes != 240*3+100 {
+		t.Errorf("cache counts %d bytes, want %d", c.bytes, 240*3+100)
 	}
 }

@@ -56,6 +56,10 @@ type Query struct {
 	// ScanCounts makes grouped counts scan every segment rather than read
 	// them from an index (tests compare the two).
 	ScanCounts bool
+	// NoBuildCache makes every hash join build its table, neither
+	// reusing a kept one nor keeping its own (tests compare the paths
+	// of a build).
+	NoBuildCache bool
 }
 
 // SetSnapshots makes scans read the snapshots f gives by collection rather
@@ -70,6 +74,9 @@ type NodeStats struct {
 	Batches int64
 	// For scans.
 	Segments, SegmentsPruned, BlocksRead, RowsScanned int64
+	// CachedBuild: the scan is a hash join's build side, kept from an
+	// earlier query over the same documents; the counts are that build's.
+	CachedBuild bool
 }
 
 // NewQuery returns a runner.

@@ -1,0 +1,173 @@
+package sql
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/basaltdb/basalt/storage"
+)
+
+// TestJoinBuildCache runs joins whose build side is kept between queries
+// (exec's build cache) while the dimension changes under them: every
+// answer must be the one a join that builds afresh gives, a kept side must
+// be used exactly while the dimension holds the same documents (a seal
+// keeps it, a write or a delete does not), and build sides that differ
+// only in a constant's type or read a volatile function must not be
+// confused or kept.
+func TestJoinBuildCache(t *testing.T) {
+	ctx := context.Background()
+	eng := openTestEngine(t, 0, "users", "events")
+	var users, events []string
+	for i := range 60 {
+		users = append(users, fmt.Sprintf(`{"_id":"u%d","plan":"%s","n":%d}`, i, []string{"free", "pro", "team"}[i%3], i%5))
+	}
+	for i := range 400 {
+		// Users u0, u7, … u63 have events (u63 once written).
+		events = append(events, fmt.Sprintf(`{"_id":"e%d","user_id":"u%d","amount":%d}`, i, (i*7)%70, i%13))
+	}
+	writeDocs(t, eng, "users", users...)
+	writeDocs(t, eng, "events", events...)
+
+	cached := NewSession(eng, Limits{})
+	fresh := NewSession(eng, Limits{})
+	fresh.noPlanCache, fresh.noBuildCache = true, true
+	queries := []string{
+		// Fused aggregate over the join, grouped by the build side.
+		"SELECT u.plan, count(*), sum(e.amount) FROM events e JOIN users u ON u._id = e.user_id GROUP BY u.plan ORDER BY 1",
+		// Plain hash joins, inner and outer, with a filter on the build side.
+		"SELECT e._id, u.plan FROM events e JOIN users u ON u._id = e.user_id WHERE u.plan = 'pro' ORDER BY 1",
+		"SELECT e._id, u.plan FROM events e LEFT JOIN users u ON u._id = e.user_id AND u.n > 1 ORDER BY 1",
+		// Filters that differ only in a constant's type: 3/2 is 1, 3/2.0 is not.
+		"SELECT count(*) FROM events e JOIN users u ON u._id = e.user_id WHERE u.n / 2 = 1",
+		"SELECT count(*) FROM events e JOIN users u ON u._id = e.user_id WHERE u.n / 2.0 = 1",
+	}
+	explainCached := func(q string) bool {
+		t.Helper()
+		res, err := cached.Query(ctx, "EXPLAIN ANALYZE "+q, Params{})
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		return strings.Contains(rowsText(res), "build=cached")
+	}
+	// run compares every query's answer with a fresh build's and returns
+	// the answers.
+	run := func(step string) []string {
+		t.Helper()
+		out := make([]string, len(queries))
+		for i, q := range queries {
+			got, err := cached.Query(ctx, q, Params{})
+			if err != nil {
+				t.Fatalf("%s: %s: %v", step, q, err)
+			}
+			want, err := fresh.Query(ctx, q, Params{})
+			if err != nil {
+				t.Fatalf("%s: %s: %v", step, q, err)
+			}
+			if g, w := rowsText(got), rowsText(want); g != w {
+				t.Errorf("%s: %s:\nkept build side:\n%s\nfresh build:\n%s", step, q, g, w)
+			}
+			out[i] = rowsText(want)
+		}
+		return out
+	}
+	// expectKept checks, after run, that every query now finds its build
+	// side kept (or none does).
+	expectKept := func(step string, want bool) {
+		t.Helper()
+		for _, q := range queries {
+			if got := explainCached(q); got != want {
+				t.Errorf("%s: %s: build side kept = %v, want %v", step, q, got, want)
+			}
+		}
+	}
+
+	first := run("first")
+	// Another engine, its collections of the same names and written as
+	// often (at the same sequence numbers), other documents: it shares
+	// nothing.
+	other := openTestEngine(t, 0, "users", "events")
+	writeDocs(t, other, "users", `{"_id":"u0","plan":"solo","n":1}`)
+	writeDocs(t, other, "events", `{"_id":"e1","user_id":"u0","amount":5}`)
+	res, err := NewSession(other, Limits{}).Query(ctx, queries[0], Params{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := rowsText(res), "\"solo\" 1 5\n"; got != want {
+		t.Errorf("other engine: %s:\n%s\nwant:\n%s", queries[0], got, want)
+	}
+
+	if first[3] == first[4] {
+		t.Fatalf("the two typed filters should differ: %s", first[3])
+	}
+	expectKept("unchanged", true)
+
+	// Queries of several sessions probe the kept sides at once (the race
+	// detector runs this in make test).
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s := NewSession(eng, Limits{})
+			for range 10 {
+				for i, q := range queries {
+					res, err := s.Query(ctx, q, Params{})
+					if err == nil && rowsText(res) != first[i] {
+						err = fmt.Errorf("%s: concurrent answer:\n%s\nwant:\n%s", q, rowsText(res), first[i])
+					}
+					if err != nil {
+						errs <- err
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+
+	// A seal moves the rows into a segment file: same documents, same side.
+	if err := eng.Flush(ctx, DefaultWorkspace, "users"); err != nil {
+		t.Fatal(err)
+	}
+	if got := run("sealed"); strings.Join(got, "") != strings.Join(first, "") {
+		t.Errorf("sealed: answers changed")
+	}
+	expectKept("sealed", true)
+
+	// A write to the dimension: the next join builds afresh.
+	writeDocs(t, eng, "users", `{"_id":"u7","plan":"team","n":3}`, `{"_id":"u63","plan":"pro","n":2}`)
+	if got := explainCached(queries[0]); got {
+		t.Errorf("after a write: %s used a kept build side", queries[0])
+	}
+	changed := run("after a write")
+	if changed[0] == first[0] {
+		t.Errorf("after a write: %s gives the same answer as before", queries[0])
+	}
+	// A delete too.
+	if _, _, err := eng.Write(ctx, DefaultWorkspace, "users", []storage.WriteOp{{Kind: storage.OpDelete, ID: "u14"}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := explainCached(queries[0]); got {
+		t.Errorf("after a delete: %s used a kept build side", queries[0])
+	}
+	if got := run("after a delete"); got[0] == changed[0] {
+		t.Errorf("after a delete: %s gives the same answer as before", queries[0])
+	}
+
+	// A volatile function in the build side's filter: never kept.
+	volatile := "SELECT count(*) FROM events e JOIN users u ON u._id = e.user_id WHERE u.n < random() * 10"
+	for range 2 {
+		if explainCached(volatile) {
+			t.Errorf("%s: a build side reading random() was kept", volatile)
+		}
+	}
+
+}

@@ -1,0 +1,328 @@
+package exec
+
+import (
+	"container/list"
+	"encoding/binary"
+	"sync"
+
+	"github.com/basaltdb/basalt/sql/plan"
+	"github.com/basaltdb/basalt/storage"
+	"github.com/basaltdb/basalt/types"
+)
+
+// buildCache keeps the build sides of hash joins that scan a collection
+// (a dimension: users, products, devices), so that the next join against
+// the same documents probes the table the last one built instead of
+// reading the collection again. Pinot keeps dimension tables in memory for
+// lookup joins for the same reason; here nothing is declared: a build side
+// is kept under what decides its rows (the scan and its keys,
+// fingerprinted) and the version of the snapshot it read, and found again
+// only at that version, so a write to the dimension makes the next join
+// build afresh. Entries are evicted least recently used first beyond
+// buildCacheBytes. A cached side is read-only, so any number of queries
+// probe it at once.
+type buildCache struct {
+	mu     sync.Mutex
+	byKey  map[buildKey]*list.Element
+	order  *list.List // front: most recently used *buildEntry
+	bytes  int64
+	limit  int64
+	hits   int64
+	builds int64
+}
+
+// buildCacheBytes bounds the memory of the kept build sides; a side
+// larger than a quarter of it is not kept.
+const buildCacheBytes = 256 << 20
+
+var joinBuilds = newBuildCache(buildCacheBytes)
+
+func newBuildCache(limit int64) *buildCache {
+	return &buildCache{byKey: map[buildKey]*list.Element{}, order: list.New(), limit: limit}
+}
+
+// buildKey names a build side up to its snapshot's sequence number: one
+// entry per collection and plan, replaced when its collection moves on.
+type buildKey struct {
+	instance uint64
+	plan     string
+}
+
+type buildEntry struct {
+	key   buildKey
+	seq   uint64
+	side  *hashSide
+	bytes int64     // charged to each query's memory budget, as a build would be
+	stats NodeStats // the scan's, shown by EXPLAIN ANALYZE
+}
+
+// get returns the entry of key at version v, nil when there is none.
+func (c *buildCache) get(key buildKey, v storage.Version) *buildEntry {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, ok := c.byKey[key]
+	if !ok {
+		return nil
+	}
+	e := el.Value.(*buildEntry)
+	if e.seq != v.Seq {
+		return nil
+	}
+	c.order.MoveToFront(el)
+	c.hits++
+	return e
+}
+
+// put keeps e, replacing the entry of its key (an older version), unless
+// it is too large to keep.
+func (c *buildCache) put(e *buildEntry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.builds++
+	if el, ok := c.byKey[e.key]; ok {
+		c.remove(el)
+	}
+	if e.bytes > c.limit/4 {
+		return
+	}
+	c.byKey[e.key] = c.order.PushFront(e)
+	c.bytes += e.bytes
+	for c.bytes > c.limit {
+		c.remove(c.order.Back())
+	}
+}
+
+func (c *buildCache) remove(el *list.Element) {
+	e := c.order.Remove(el).(*buildEntry)
+	delete(c.byKey, e.key)
+	c.bytes -= e.bytes
+}
+
+// cachedBuild is how a join's build side may be kept: the scan it reads
+// and the cache key. ok is false for a build side the cache cannot name
+// exactly (not a plain scan; a subquery or a volatile function in it).
+func cachedBuild(in Operator, keys []plan.Expr) (s *scanOp, key buildKey, ok bool) {
+	c, isCounting := in.(*counting)
+	if !isCounting {
+		return nil, key, false
+	}
+	if s, ok = c.in.(*scanOp); !ok || s.n.IDs != nil || s.n.Limit > 0 {
+		return nil, key, false
+	}
+	fp, ok := scanFingerprint(s.n, keys)
+	if !ok {
+		return nil, key, false
+	}
+	return s, buildKey{instance: s.snap.Version().Instance, plan: fp}, true
+}
+
+// scanFingerprint encodes everything that decides the rows and keys a
+// build side holds, given the documents: the collection, the columns read,
+// the access path (index predicates, time bounds), the residual filter and
+// the key expressions. Column references are encoded by their position in
+// the scan, so two statements that read a dimension alike share its entry.
+func scanFingerprint(s *plan.Scan, keys []plan.Expr) (string, bool) {
+	f := fingerprinter{pos: map[plan.ColID]int{}, ok: true}
+	f.str(s.Table.Workspace())
+	f.str(s.Table.Name())
+	f.int(int64(len(s.Columns)))
+	for i, c := range s.Columns {
+		f.pos[c.ID] = i
+		f.str(c.Path)
+		f.bool(c.Leaf)
+		f.int(int64(len(c.Children)))
+		for _, ch := range c.Children {
+			f.str(ch)
+		}
+	}
+	f.int(int64(len(s.Index)))
+	for _, ip := range s.Index {
+		f.str(ip.Path)
+		f.bool(ip.Exact)
+		p := ip.Pred
+		f.int(int64(p.Op))
+		f.int(int64(len(p.Values)))
+		for _, v := range p.Values {
+			f.value(v)
+		}
+		f.value(p.Lo)
+		f.value(p.Hi)
+		f.bool(p.LoInclusive)
+		f.bool(p.HiInclusive)
+		f.str(p.Prefix)
+	}
+	f.bool(s.HasTime)
+	f.int(s.TimeLo)
+	f.int(s.TimeHi)
+	f.expr(s.Filter)
+	f.exprs(keys)
+	return string(f.b), f.ok
+}
+
+// fingerprinter writes an unambiguous encoding: every node a tag, every
+// list its length, every string its length.
+type fingerprinter struct {
+	b   []byte
+	pos map[plan.ColID]int
+	ok  bool
+}
+
+func (f *fingerprinter) int(n int64) { f.b = binary.AppendVarint(f.b, n) }
+
+func (f *fingerprinter) str(s string) {
+	f.int(int64(len(s)))
+	f.b = append(f.b, s...)
+}
+
+func (f *fingerprinter) bool(v bool) {
+	if v {
+		f.b = append(f.b, 1)
+	} else {
+		f.b = append(f.b, 0)
+	}
+}
+
+// value writes v with its kind: 1 and 1.0 differ (1/2 is not 1.0/2).
+func (f *fingerprinter) value(v types.Value) {
+	f.b = append(f.b, byte(v.Kind()))
+	if v.Kind() == types.KindUndefined {
+		return
+	}
+	f.b = types.AppendBinary(f.b, v)
+}
+
+func (f *fingerprinter) exprs(es []plan.Expr) {
+	f.int(int64(len(es)))
+	for _, e := range es {
+		f.expr(e)
+	}
+}
+
+func (f *fingerprinter) expr(e plan.Expr) {
+	if !f.ok {
+		return
+	}
+	tag := func(t byte) { f.b = append(f.b, t) }
+	switch e := e.(type) {
+	case nil:
+		tag(0)
+	case *plan.ColRef:
+		p, ok := f.pos[e.ID]
+		if !ok {
+			// A column of another input: an outer reference.
+			f.ok = false
+			return
+		}
+		tag(1)
+		f.int(int64(p))
+	case *plan.Const:
+		tag(2)
+		f.value(e.V)
+	case *plan.Call:
+		if e.Fn.Volatile {
+			// NOW() differs between statements, RANDOM() between rows.
+			f.ok = false
+			return
+		}
+		tag(3)
+		f.str(e.Fn.Name)
+		f.exprs(e.Args)
+	case *plan.Arith:
+		tag(4)
+		f.b = append(f.b, e.Op)
+		f.expr(e.L)
+		f.expr(e.R)
+	case *plan.Cmp:
+		tag(5)
+		f.str(e.Op)
+		f.expr(e.L)
+		f.expr(e.R)
+	case *plan.Logic:
+		tag(6)
+		f.bool(e.And)
+		f.expr(e.L)
+		f.expr(e.R)
+	case *plan.Not:
+		tag(7)
+		f.expr(e.X)
+	case *plan.Neg:
+		tag(8)
+		f.expr(e.X)
+	case *plan.Concat:
+		tag(9)
+		f.expr(e.L)
+		f.expr(e.R)
+	case *plan.IsTest:
+		tag(10)
+		f.str(e.What)
+		f.bool(e.Not)
+		f.expr(e.X)
+	case *plan.IsDistinct:
+		tag(11)
+		f.bool(e.Not)
+		f.expr(e.L)
+		f.expr(e.R)
+	case *plan.In:
+		tag(12)
+		f.bool(e.Not)
+		f.expr(e.X)
+		f.exprs(e.List)
+	case *plan.Like:
+		tag(13)
+		f.bool(e.Not)
+		f.bool(e.ILike)
+		f.expr(e.X)
+		f.expr(e.Pattern)
+		f.expr(e.Escape)
+	case *plan.Regex:
+		tag(14)
+		f.bool(e.Not)
+		f.bool(e.ICase)
+		f.expr(e.X)
+		f.expr(e.Pattern)
+	case *plan.Case:
+		tag(15)
+		f.int(int64(len(e.Whens)))
+		for _, w := range e.Whens {
+			f.expr(w.Cond)
+			f.expr(w.Then)
+		}
+		f.expr(e.Else)
+	case *plan.Cast:
+		tag(16)
+		f.str(e.Type)
+		f.bool(e.Try)
+		f.expr(e.X)
+	case *plan.Coalesce:
+		tag(17)
+		f.exprs(e.Args)
+	case *plan.Subscript:
+		tag(18)
+		f.expr(e.X)
+		f.expr(e.Index)
+	case *plan.Field:
+		tag(19)
+		f.str(e.Name)
+		f.expr(e.X)
+	case *plan.ArrayOf:
+		tag(20)
+		f.exprs(e.Elems)
+	case *plan.IntervalAdd:
+		tag(21)
+		f.int(int64(e.Iv.Months))
+		f.int(int64(e.Iv.Days))
+		f.int(e.Iv.Micros)
+		f.int(int64(e.Sign))
+		f.expr(e.X)
+	case *plan.AnyCmp:
+		tag(22)
+		f.str(e.Op)
+		f.bool(e.All)
+		f.expr(e.X)
+		f.expr(e.Array)
+	default:
+		// Subqueries, and any expression added later: not kept until
+		// encoded here.
+		f.ok = false
+	}
+}
