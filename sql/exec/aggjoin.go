@@ -4,6 +4,7 @@ import (
 	"context"
 	"runtime"
 
+	"github.com/basaltdb/basalt/coldata"
 	"github.com/basaltdb/basalt/sql/plan"
 	"github.com/basaltdb/basalt/types"
 )
@@ -93,6 +94,84 @@ type aggJoinWorker struct {
 	// buildGroups caches the group of each build row, when the keys read
 	// only build-side columns.
 	buildGroups []*group
+	probe       probeBatch
+}
+
+// probeBatch is a batch's probe of the join table, phase by phase
+// (probeKeys): the keys and hashes of its rows, then the first build row
+// each finds, then those rows' values gathered. Each phase is a loop
+// whose iterations do not depend on one another, so the processor
+// overlaps their cache misses (the table, the build rows and their groups
+// are far larger than the caches); probing and folding row by row waited
+// for each miss in turn.
+type probeBatch struct {
+	keys  []byte
+	koffs []uint32
+	hs    []uint64
+	rows  []int // batch rows with a non-null key...
+	// ...and those that found a build row: the row, the first build row
+	// its key has, that row's values (need columns each) and group.
+	mrows  []int
+	mfirst []int32
+	mmore  []bool // whether the key has more build rows than the first
+	mvals  []types.Value
+	mgrps  []*group
+	// The Bloom filter pays only when most probes miss: probes and passes
+	// so far decide whether it is asked.
+	bloomAsked, bloomPassed int
+}
+
+// useBloom reports whether asking the filter is still worth it: until
+// enough probes were seen, and while fewer than half of them pass.
+func (p *probeBatch) useBloom() bool {
+	return p.bloomAsked < 4096 || 2*p.bloomPassed < p.bloomAsked
+}
+
+// probeKeys finds the first build row of each of the batch's rows, by the
+// key column vec, leaving p.mrows, p.mfirst, p.mvals and p.mgrps set for
+// the rows that found one.
+func (w *aggJoinWorker) probeKeys(o *aggJoinOp, h *hashSide, vec *coldata.Vec, rows []int) {
+	p := &w.probe
+	t := h.table
+	p.keys, p.koffs, p.hs, p.rows = p.keys[:0], append(p.koffs[:0], 0), p.hs[:0], p.rows[:0]
+	for _, i := range rows {
+		v := vec.Value(i)
+		if isNull(v) {
+			continue
+		}
+		off := len(p.keys)
+		p.keys = appendKey(p.keys, v)
+		p.koffs = append(p.koffs, uint32(len(p.keys)))
+		p.hs = append(p.hs, t.hash(p.keys[off:]))
+		p.rows = append(p.rows, i)
+	}
+	p.mrows, p.mfirst, p.mmore = p.mrows[:0], p.mfirst[:0], p.mmore[:0]
+	bloom := p.useBloom()
+	for k, kh := range p.hs {
+		if bloom {
+			p.bloomAsked++
+			if !t.mayContain(kh) {
+				continue
+			}
+			p.bloomPassed++
+		}
+		if ri, more := t.findAll(kh, p.keys[p.koffs[k]:p.koffs[k+1]]); ri >= 0 {
+			p.mrows = append(p.mrows, p.rows[k])
+			p.mfirst = append(p.mfirst, ri)
+			p.mmore = append(p.mmore, more)
+		}
+	}
+	rw := len(o.need)
+	p.mvals = p.mvals[:0]
+	for _, ri := range p.mfirst {
+		p.mvals = append(p.mvals, o.flat[int(ri)*rw:int(ri)*rw+rw]...)
+	}
+	p.mgrps = p.mgrps[:0]
+	if w.buildGroups != nil {
+		for _, ri := range p.mfirst {
+			p.mgrps = append(p.mgrps, w.buildGroups[ri])
+		}
+	}
 }
 
 func (o *aggJoinOp) newWorker() (*aggJoinWorker, error) {
@@ -245,7 +324,12 @@ func (w *aggJoinWorker) fold(ri int) error {
 	if w.buildGroups == nil {
 		return w.table.add(w.row)
 	}
-	g := w.buildGroups[ri]
+	return w.foldTo(ri, w.buildGroups[ri])
+}
+
+// foldTo is fold with build row ri's group g (buildGroups[ri]) read
+// already.
+func (w *aggJoinWorker) foldTo(ri int, g *group) error {
 	if g == nil {
 		var err error
 		if g, err = w.table.groupOf(w.row); err != nil {
@@ -314,31 +398,24 @@ func (w *aggJoinWorker) scanPart(ctx context.Context, o *aggJoinOp, h *hashSide,
 			w.rows = rows
 		}
 		w.st.Rows += int64(len(rows))
+		if keyVec >= 0 {
+			if err := w.foldBatch(o, h, &b.Vecs[keyVec], rows, func(i int) {
+				o.scan.fill(b, i, left)
+				w.table.pos = w.seg | int64(b.Start+i)
+			}); err != nil {
+				return err
+			}
+			continue
+		}
 		for _, i := range rows {
 			ri := int32(-1)
-			if keyVec >= 0 {
-				// Most probes of a selective join find nothing: the
-				// Bloom filter turns them away before the row is read.
-				v := b.Vecs[keyVec].Value(i)
-				if isNull(v) {
-					continue
-				}
-				w.kbuf = appendKey(w.kbuf[:0], v)
-				kh := h.table.hash(w.kbuf)
-				if !h.table.mayContain(kh) {
-					continue
-				}
-				o.scan.fill(b, i, left)
-				ri = h.table.find(kh, w.kbuf)
-			} else {
-				o.scan.fill(b, i, left)
-				var ok bool
-				if w.kbuf, w.kv, ok, err = joinKey(w.kbuf[:0], w.kv[:0], left, w.lkeys); err != nil {
-					return err
-				}
-				if ok {
-					ri = h.table.first(w.kbuf)
-				}
+			o.scan.fill(b, i, left)
+			var ok bool
+			if w.kbuf, w.kv, ok, err = joinKey(w.kbuf[:0], w.kv[:0], left, w.lkeys); err != nil {
+				return err
+			}
+			if ok {
+				ri = h.table.first(w.kbuf)
 			}
 			w.table.pos = w.seg | int64(b.Start+i)
 			matched := false
@@ -367,6 +444,58 @@ func (w *aggJoinWorker) scanPart(ctx context.Context, o *aggJoinOp, h *hashSide,
 			}
 		}
 	}
+}
+
+// foldBatch probes the table with the rows of a batch by their key column
+// vec (an inner join: rows without a match are skipped unread) and folds
+// the joined rows; read sets the probe side of the joined row to batch
+// row i.
+func (w *aggJoinWorker) foldBatch(o *aggJoinOp, h *hashSide, vec *coldata.Vec, rows []int, read func(i int)) error {
+	w.probeKeys(o, h, vec, rows)
+	p := &w.probe
+	rw := len(o.need)
+	right := w.row[len(w.row)-len(o.join.Right.Cols()):]
+	for m, i := range p.mrows {
+		read(i)
+		first := p.mfirst[m]
+		var g *group
+		if w.buildGroups != nil {
+			g = p.mgrps[m]
+		}
+		if err := w.joinFold(o, right, first, p.mvals[m*rw:], g); err != nil {
+			return err
+		}
+		// A key of one build row (the join on a dimension's _id) never
+		// reads next.
+		if !p.mmore[m] {
+			continue
+		}
+		for ri := h.table.next[first]; ri >= 0; ri = h.table.next[ri] {
+			if w.buildGroups != nil {
+				g = w.buildGroups[ri]
+			}
+			if err := w.joinFold(o, right, ri, o.flat[int(ri)*rw:], g); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// joinFold joins the probe row in w.row with build row ri, whose values
+// are vals and group, when the keys are the build side's, g
+// (buildGroups[ri]), and folds the joined row when the join's condition
+// holds.
+func (w *aggJoinWorker) joinFold(o *aggJoinOp, right Row, ri int32, vals []types.Value, g *group) error {
+	o.setRight(right, vals)
+	if ok, err := w.joinCond(); err != nil || !ok {
+		return err
+	}
+	w.joined++
+	if w.buildGroups == nil {
+		return w.table.add(w.row)
+	}
+	return w.foldTo(int(ri), g)
 }
 
 // joinCond evaluates the join's residual condition on the joined row.

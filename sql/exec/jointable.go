@@ -152,14 +152,22 @@ func (t *joinTable) first(key []byte) int32 {
 
 // find is first for a key of hash h that passed mayContain.
 func (t *joinTable) find(h uint64, key []byte) int32 {
+	first, _ := t.findAll(h, key)
+	return first
+}
+
+// findAll is find, also reporting whether the key has more rows than the
+// first (next[first] is then not -1): a probe of a unique key need not
+// read next.
+func (t *joinTable) findAll(h uint64, key []byte) (first int32, more bool) {
 	p := t.part(h)
 	for i := h & p.mask; ; i = (i + 1) & p.mask {
 		s := &p.slots[i]
 		if s.h == 0 {
-			return -1
+			return -1, false
 		}
 		if s.h == h && string(t.key(s)) == string(key) {
-			return s.head
+			return s.head, s.head != s.tail
 		}
 	}
 }
