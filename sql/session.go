@@ -329,6 +329,9 @@ func (s *Session) selectStmt(ctx context.Context, sel *ast.Select, params Params
 			}
 			if _, ok := n.(*plan.Scan); ok {
 				s := fmt.Sprintf("rows=%d segments=%d pruned=%d blocks=%d scanned=%d", st.Rows, st.Segments, st.SegmentsPruned, st.BlocksRead, st.RowsScanned)
+				if st.SegmentsKept > 0 {
+					s += fmt.Sprintf(" kept=%d", st.SegmentsKept)
+				}
 				if st.CachedBuild {
 					// The counts are those of the build this
 					// query reused.

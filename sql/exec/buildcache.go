@@ -49,11 +49,42 @@ type buildKey struct {
 }
 
 type buildEntry struct {
-	key   buildKey
-	seq   uint64
+	key buildKey
+	seq uint64
+	// A whole build side, or the rows one sealed segment gave its scan.
 	side  *hashSide
+	part  *keptPart
 	bytes int64     // charged to each query's memory budget, as a build would be
 	stats NodeStats // the scan's, shown by EXPLAIN ANALYZE
+}
+
+// keptPart is the rows a scan read from a whole sealed segment and, for
+// each, its row in the segment.
+type keptPart struct {
+	rows []Row
+	at   []int32
+}
+
+// live returns the kept rows that view v (of the same segment) has not
+// deleted. The rows are shared: read-only.
+func (p *keptPart) live(v *storage.SegmentView) []Row {
+	del := v.Deleted()
+	if del.IsEmpty() {
+		return p.rows
+	}
+	out := make([]Row, 0, len(p.rows))
+	for k, r := range p.rows {
+		if !del.Contains(uint32(p.at[k])) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// partKey names the rows scan s (fingerprinted as fp) reads from sealed
+// segment v: they depend on nothing else, so the key has no version.
+func partKey(s *scanOp, fp string, v *storage.SegmentView) buildKey {
+	return buildKey{instance: s.snap.Version().Instance, plan: string(binary.AppendUvarint([]byte(fp), v.ID()))}
 }
 
 // get returns the entry of key at version v, nil when there is none.
@@ -101,19 +132,26 @@ func (c *buildCache) remove(el *list.Element) {
 // cachedBuild is how a join's build side may be kept: the scan it reads
 // and the cache key. ok is false for a build side the cache cannot name
 // exactly (not a plain scan; a subquery or a volatile function in it).
-func cachedBuild(in Operator, keys []plan.Expr) (s *scanOp, key buildKey, ok bool) {
+//
+// scanFP fingerprints the scan alone, for the rows of its segments
+// (scanAll).
+func cachedBuild(in Operator, keys []plan.Expr) (s *scanOp, key buildKey, scanFP string, ok bool) {
 	c, isCounting := in.(*counting)
 	if !isCounting {
-		return nil, key, false
+		return nil, key, "", false
 	}
 	if s, ok = c.in.(*scanOp); !ok || s.n.IDs != nil || s.n.Limit > 0 {
-		return nil, key, false
+		return nil, key, "", false
+	}
+	if scanFP, ok = scanFingerprint(s.n, nil); !ok {
+		return nil, key, "", false
 	}
 	fp, ok := scanFingerprint(s.n, keys)
 	if !ok {
-		return nil, key, false
+		return nil, key, "", false
 	}
-	return s, buildKey{instance: s.snap.Version().Instance, plan: fp}, true
+	// The tags keep a side and a segment's rows apart.
+	return s, buildKey{instance: s.snap.Version().Instance, plan: "s" + fp}, "p" + scanFP, true
 }
 
 // scanFingerprint encodes everything that decides the rows and keys a

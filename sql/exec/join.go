@@ -139,7 +139,7 @@ func keyColumns(exprs []plan.Expr, lay layout) []int {
 // the collection holds the same documents, probed again by the next join
 // that reads it alike (keyExprs are keys' expressions).
 func (q *Query) buildHash(ctx context.Context, in Operator, keyExprs []plan.Expr, keys []evalFn, cols []int) (*hashSide, error) {
-	s, key, cacheable := cachedBuild(in, keyExprs)
+	s, key, scanFP, cacheable := cachedBuild(in, keyExprs)
 	cacheable = cacheable && !q.NoBuildCache
 	if cacheable {
 		if e := joinBuilds.get(key, s.snap.Version()); e != nil {
@@ -147,8 +147,10 @@ func (q *Query) buildHash(ctx context.Context, in Operator, keyExprs []plan.Expr
 			s.st.CachedBuild = true
 			return e.side, q.mem.grow(e.bytes)
 		}
+	} else {
+		scanFP = ""
 	}
-	h, err := q.buildHashOf(ctx, in, keys, cols)
+	h, err := q.buildHashOf(ctx, in, keys, cols, scanFP)
 	if err != nil || !cacheable {
 		return h, err
 	}
@@ -160,9 +162,9 @@ func (q *Query) buildHash(ctx context.Context, in Operator, keyExprs []plan.Expr
 	return h, nil
 }
 
-// buildHashOf reads in and builds its hash table.
-func (q *Query) buildHashOf(ctx context.Context, in Operator, keys []evalFn, cols []int) (*hashSide, error) {
-	rows, ok, err := q.scanAll(ctx, in)
+// buildHashOf reads in and builds its hash table; keep is scanAll's.
+func (q *Query) buildHashOf(ctx context.Context, in Operator, keys []evalFn, cols []int, keep string) (*hashSide, error) {
+	rows, ok, err := q.scanAll(ctx, in, keep)
 	if err != nil {
 		return nil, err
 	}

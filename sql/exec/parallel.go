@@ -8,6 +8,7 @@ import (
 
 	"github.com/basaltdb/basalt/sql/plan"
 	"github.com/basaltdb/basalt/sql/sqlerr"
+	"github.com/basaltdb/basalt/storage"
 	"github.com/basaltdb/basalt/types"
 )
 
@@ -75,7 +76,13 @@ func runWorkers(ctx context.Context, workers, items int, work func(w, item int) 
 // core, and returns them owned and in snapshot order (segment by segment),
 // as a serial scan would. ok is false when the scan is not one segments
 // can share (an `_id` lookup, a LIMIT, a subquery in its filter).
-func (q *Query) scanAll(ctx context.Context, op Operator) (rows []Row, ok bool, err error) {
+//
+// With keep (a fingerprint of the scan: scanFingerprint), the rows of each
+// whole sealed segment are kept in the build cache and read from there by
+// the next scan alike, less the rows deleted since: a sealed segment's rows
+// never change, only its deletions grow. A join whose build side takes
+// writes (a fact table under ingest) then reads only the mutable segment.
+func (q *Query) scanAll(ctx context.Context, op Operator, keep string) (rows []Row, ok bool, err error) {
 	c, isCounting := op.(*counting)
 	if !isCounting {
 		return nil, false, nil
@@ -104,11 +111,25 @@ func (q *Query) scanAll(ctx context.Context, op Operator) (rows []Row, ok bool, 
 	perPart := make([][]Row, len(parts))
 	err = runWorkers(ctx, len(ws), len(parts), func(wi, part int) error {
 		w := ws[wi]
+		var pkey buildKey
+		keepPart := keep != "" && parts[part].blocks == nil && parts[part].v.Sealed()
+		if keepPart {
+			pkey = partKey(s, keep, parts[part].v)
+			if e := joinBuilds.get(pkey, storage.Version{}); e != nil {
+				perPart[part] = e.part.live(parts[part].v)
+				w.st.addScan(&e.stats)
+				w.st.SegmentsKept++
+				return q.mem.grow(e.bytes)
+			}
+		}
+		before := w.st
 		sc, err := s.openPart(ctx, parts[part], &w.st, w.vf)
 		if err != nil || sc == nil {
 			return err
 		}
 		var out []Row
+		var rowsAt []int32
+		var size int64
 		for {
 			b, err := sc.Next(ctx)
 			if err != nil {
@@ -138,12 +159,22 @@ func (q *Query) scanAll(ctx context.Context, op Operator) (rows []Row, ok bool, 
 				r := Row(vals[k*len(s.cols) : (k+1)*len(s.cols) : (k+1)*len(s.cols)])
 				s.fill(b, i, r)
 				out = append(out, r)
+				if keepPart {
+					rowsAt = append(rowsAt, int32(b.Start+i))
+				}
 			}
-			if err := q.mem.grow(ownAll(vals)); err != nil {
+			owned := ownAll(vals)
+			size += owned
+			if err := q.mem.grow(owned); err != nil {
 				return err
 			}
 		}
 		perPart[part] = out
+		if keepPart {
+			st := w.st
+			st.subScan(&before)
+			joinBuilds.put(&buildEntry{key: pkey, part: &keptPart{rows: out, at: rowsAt}, bytes: size + 4*int64(len(rowsAt)), stats: st})
+		}
 		return nil
 	})
 	if err != nil {
@@ -165,4 +196,14 @@ func (st *NodeStats) addScan(w *NodeStats) {
 	st.BlocksRead += w.BlocksRead
 	st.RowsScanned += w.RowsScanned
 	st.Rows += w.Rows
+	st.SegmentsKept += w.SegmentsKept
+}
+
+// subScan takes the scan counts of w off st.
+func (st *NodeStats) subScan(w *NodeStats) {
+	st.SegmentsPruned -= w.SegmentsPruned
+	st.BlocksRead -= w.BlocksRead
+	st.RowsScanned -= w.RowsScanned
+	st.Rows -= w.Rows
+	st.SegmentsKept -= w.SegmentsKept
 }

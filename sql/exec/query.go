@@ -77,6 +77,9 @@ type NodeStats struct {
 	// CachedBuild: the scan is a hash join's build side, kept from an
 	// earlier query over the same documents; the counts are that build's.
 	CachedBuild bool
+	// SegmentsKept counts the sealed segments whose rows a build side's
+	// scan took from the build cache.
+	SegmentsKept int64
 }
 
 // NewQuery returns a runner.
