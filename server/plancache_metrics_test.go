@@ -45,3 +45,45 @@ func TestPlanCacheMetrics(t *testing.T) {
 		t.Errorf("hits: %d, want 2", got)
 	}
 }
+
+// TestJoinBuildCacheMetrics runs a join twice over unchanged collections:
+// /metrics counts the kept build side and its reuse.
+func TestJoinBuildCacheMetrics(t *testing.T) {
+	s, err := Start(Config{DataDir: t.TempDir(), HTTPAddr: "127.0.0.1:0", Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Shutdown()
+	base := "http://" + s.HTTPAddr()
+	for _, c := range []string{"jf", "jd"} {
+		httpJSON(t, "POST", base+"/v1/orgs/self/ws/commons/collections", `{"name":"`+c+`"}`, nil)
+	}
+	httpJSON(t, "POST", base+"/v1/orgs/self/ws/commons/collections/jd/docs", `{"data":[{"_id":"u1","plan":"pro"},{"_id":"u2","plan":"free"}]}`, nil)
+	httpJSON(t, "POST", base+"/v1/orgs/self/ws/commons/collections/jf/docs", `{"data":[{"user":"u1"},{"user":"u2"},{"user":"u1"},{"user":"u1"},{"user":"u2"}]}`, nil)
+	counter := func(name string) int64 {
+		t.Helper()
+		b, _ := io.ReadAll(mustGet(t, base+"/metrics"))
+		m := regexp.MustCompile(`(?m)^` + name + ` (\d+)$`).FindSubmatch(b)
+		if m == nil {
+			t.Fatalf("no %s in /metrics", name)
+		}
+		n, _ := strconv.ParseInt(string(m[1]), 10, 64)
+		return n
+	}
+	reused, kept := counter("basalt_sql_join_builds_reused_total"), counter("basalt_sql_join_builds_kept_total")
+	for range 2 {
+		if code := httpJSON(t, "POST", base+"/v1/orgs/self/queries", `{"sql":{"query":"SELECT d.plan, count(*) FROM jf f JOIN jd d ON d._id = f.user GROUP BY d.plan"}}`, nil); code != 200 {
+			t.Fatalf("query: HTTP %d", code)
+		}
+	}
+	if got := counter("basalt_sql_join_builds_kept_total") - kept; got != 1 {
+		t.Errorf("kept: %d, want 1", got)
+	}
+	if got := counter("basalt_sql_join_builds_reused_total") - reused; got != 1 {
+		t.Errorf("reused: %d, want 1", got)
+	}
+	if counter("basalt_sql_join_build_cache_bytes") <= 0 {
+		t.Errorf("the cache holds a side but reports no bytes")
+	}
+	counter("basalt_sql_join_build_segments_reused_total")
+}

@@ -111,7 +111,19 @@ func Start(cfg Config) (*Server, error) {
 			func() float64 { h, _ := sql.PlanCacheStats(); return float64(h) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "basalt_sql_plan_cache_misses_total",
 			Help: "SELECT statements planned afresh (not counting volatile ones and EXPLAIN)."},
-			func() float64 { _, m := sql.PlanCacheStats(); return float64(m) }))
+			func() float64 { _, m := sql.PlanCacheStats(); return float64(m) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "basalt_sql_join_builds_reused_total",
+			Help: "Hash join build sides reused whole, their collection unchanged since they were built."},
+			func() float64 { h, _, _, _ := sql.JoinBuildCacheStats(); return float64(h) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "basalt_sql_join_build_segments_reused_total",
+			Help: "Sealed segments whose rows a hash join build took from the build cache instead of reading them."},
+			func() float64 { _, h, _, _ := sql.JoinBuildCacheStats(); return float64(h) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "basalt_sql_join_builds_kept_total",
+			Help: "Hash join build sides kept in the build cache."},
+			func() float64 { _, _, k, _ := sql.JoinBuildCacheStats(); return float64(k) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "basalt_sql_join_build_cache_bytes",
+			Help: "Memory held by the hash join build cache (bounded at 256 MiB)."},
+			func() float64 { _, _, _, b := sql.JoinBuildCacheStats(); return float64(b) }))
 	sopts := cfg.Storage
 	sopts.Dir = cfg.DataDir
 	sopts.Logger = cfg.Logger

@@ -548,3 +548,9 @@ func (s *Session) insert(ctx context.Context, ins *ast.Insert, params Params) (*
 	// rows count once each, though they fold into fewer documents.
 	return &Result{Tag: "INSERT", RowsAffected: kept, Collections: []string{ws + "." + ins.Table.Name}}, nil
 }
+
+// JoinBuildCacheStats returns the counts of the hash join build cache
+// (exec.BuildCacheStats) for /metrics.
+func JoinBuildCacheStats() (sideHits, segmentHits, kept, bytes int64) {
+	return exec.BuildCacheStats()
+}

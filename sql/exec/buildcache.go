@@ -22,13 +22,23 @@ import (
 // buildCacheBytes. A cached side is read-only, so any number of queries
 // probe it at once.
 type buildCache struct {
-	mu     sync.Mutex
-	byKey  map[buildKey]*list.Element
-	order  *list.List // front: most recently used *buildEntry
-	bytes  int64
-	limit  int64
-	hits   int64
-	builds int64
+	mu    sync.Mutex
+	byKey map[buildKey]*list.Element
+	order *list.List // front: most recently used *buildEntry
+	bytes int64
+	limit int64
+	// Counts for /metrics: sides and segments' rows found, sides kept.
+	sideHits, segmentHits, kept int64
+}
+
+// BuildCacheStats returns how many hash join build sides were found kept
+// whole, how many sealed segments' rows a build read from the cache, how
+// many sides were kept, and the bytes the cache holds.
+func BuildCacheStats() (sideHits, segmentHits, kept, bytes int64) {
+	c := joinBuilds
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sideHits, c.segmentHits, c.kept, c.bytes
 }
 
 // buildCacheBytes bounds the memory of the kept build sides; a side
@@ -100,7 +110,11 @@ func (c *buildCache) get(key buildKey, v storage.Version) *buildEntry {
 		return nil
 	}
 	c.order.MoveToFront(el)
-	c.hits++
+	if e.part != nil {
+		c.segmentHits++
+	} else {
+		c.sideHits++
+	}
 	return e
 }
 
@@ -109,7 +123,9 @@ func (c *buildCache) get(key buildKey, v storage.Version) *buildEntry {
 func (c *buildCache) put(e *buildEntry) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.builds++
+	if e.side != nil {
+		c.kept++
+	}
 	if el, ok := c.byKey[e.key]; ok {
 		c.remove(el)
 	}
