@@ -73,6 +73,12 @@ func writeResume(path string, st resumeState) error {
 // it moves only when that run grows.
 type ackTracker struct {
 	path string // the resume file, or "" for none
+	// every, when set, spaces the file's writes (each synced) by at least
+	// that much: a position a crash loses is sent again, and documents of
+	// derived ids replace themselves. flush writes the last one.
+	every     time.Duration
+	written   time.Time
+	unwritten bool
 
 	mu    sync.Mutex
 	low   uint64 // every batch below is acknowledged
@@ -110,9 +116,31 @@ func (a *ackTracker) ack(seq uint64, last file.Position, docs int64) (int, error
 		a.last, a.docs, moved = &p, a.docs+b.docs, true
 	}
 	if moved && a.path != "" {
-		if err := writeResume(a.path, resumeState{Version: 1, Position: a.last, Documents: a.docs, Updated: time.Now().UTC()}); err != nil {
-			return a.n, err
+		a.unwritten = true
+		if now := time.Now(); a.every == 0 || now.Sub(a.written) >= a.every {
+			if err := a.write(now); err != nil {
+				return a.n, err
+			}
 		}
 	}
 	return a.n, nil
+}
+
+// flush writes the resume position if a write is pending.
+func (a *ackTracker) flush() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if !a.unwritten || a.path == "" {
+		return nil
+	}
+	return a.write(time.Now())
+}
+
+// write writes the resume file. Called with mu held.
+func (a *ackTracker) write(now time.Time) error {
+	if err := writeResume(a.path, resumeState{Version: 1, Position: a.last, Documents: a.docs, Updated: now.UTC()}); err != nil {
+		return err
+	}
+	a.written, a.unwritten = now, false
+	return nil
 }

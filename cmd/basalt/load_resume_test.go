@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/basaltdb/basalt/ingest/file"
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 	"github.com/klauspost/compress/gzip"
@@ -292,5 +293,54 @@ func TestLoadProgressLine(t *testing.T) {
 		"--concurrency", "1", "--progress-interval", "1ms")
 	if err != nil || !strings.Contains(errOut, "load: ") || !strings.Contains(errOut, "docs/s") || !strings.Contains(errOut, "MiB of") {
 		t.Fatalf("progress line: %v\n%s", err, errOut)
+	}
+}
+
+// TestAckTrackerSpacedWrites: with a spacing, the resume file is written at
+// the first acknowledgement and then not again within the spacing, flush
+// writes the latest low-water mark, and out-of-order acknowledgements move
+// it only when the run from the first batch grows.
+func TestAckTrackerSpacedWrites(t *testing.T) {
+	rf := filepath.Join(t.TempDir(), "load.resume")
+	a := &ackTracker{path: rf, every: time.Hour}
+	pos := func(off int64) file.Position { return file.Position{Object: "/f.ndjson", Offset: off, Line: off + 1} }
+	read := func() resumeState {
+		t.Helper()
+		st, err := readResume(rf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	for _, b := range []struct {
+		seq uint64
+		off int64
+	}{{0, 10}, {2, 30}, {1, 20}, {3, 40}} {
+		if _, err := a.ack(b.seq, pos(b.off), 10); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st := read(); st.Position == nil || st.Position.Offset != 10 || st.Documents != 10 {
+		t.Fatalf("after four acknowledgements within the spacing: %+v, want the first batch's", st)
+	}
+	if err := a.flush(); err != nil {
+		t.Fatal(err)
+	}
+	if st := read(); st.Position == nil || st.Position.Offset != 40 || st.Documents != 40 {
+		t.Fatalf("after flush: %+v, want the fourth batch's", st)
+	}
+	// Without spacing, every move of the low-water mark is written.
+	b := &ackTracker{path: rf}
+	if _, err := b.ack(1, pos(70), 5); err != nil {
+		t.Fatal(err)
+	}
+	if st := read(); st.Position.Offset != 40 {
+		t.Fatalf("batch 1 before batch 0 moved the mark: %+v", st)
+	}
+	if _, err := b.ack(0, pos(60), 5); err != nil {
+		t.Fatal(err)
+	}
+	if st := read(); st.Position.Offset != 70 || st.Documents != 10 {
+		t.Fatalf("after batches 0 and 1: %+v", st)
 	}
 }
