@@ -19,16 +19,7 @@ func TestPlanCacheMetrics(t *testing.T) {
 	base := "http://" + s.HTTPAddr()
 	httpJSON(t, "POST", base+"/v1/orgs/self/ws/commons/collections", `{"name":"pm"}`, nil)
 	httpJSON(t, "POST", base+"/v1/orgs/self/ws/commons/collections/pm/docs", `{"data":[{"_id":"a","v":1}]}`, nil)
-	counter := func(name string) int64 {
-		t.Helper()
-		b, _ := io.ReadAll(mustGet(t, base+"/metrics"))
-		m := regexp.MustCompile(`(?m)^` + name + ` (\d+)$`).FindSubmatch(b)
-		if m == nil {
-			t.Fatalf("no %s in /metrics", name)
-		}
-		n, _ := strconv.ParseInt(string(m[1]), 10, 64)
-		return n
-	}
+	counter := func(name string) int64 { t.Helper(); return metricValue(t, base, name) }
 	hits, misses := counter("basalt_sql_plan_cache_hits_total"), counter("basalt_sql_plan_cache_misses_total")
 	for range 3 {
 		if code := httpJSON(t, "POST", base+"/v1/orgs/self/queries", `{"sql":{"query":"SELECT v FROM pm WHERE _id = 'a' AND v >= 0"}}`, nil); code != 200 {
@@ -60,16 +51,7 @@ func TestJoinBuildCacheMetrics(t *testing.T) {
 	}
 	httpJSON(t, "POST", base+"/v1/orgs/self/ws/commons/collections/jd/docs", `{"data":[{"_id":"u1","plan":"pro"},{"_id":"u2","plan":"free"}]}`, nil)
 	httpJSON(t, "POST", base+"/v1/orgs/self/ws/commons/collections/jf/docs", `{"data":[{"user":"u1"},{"user":"u2"},{"user":"u1"},{"user":"u1"},{"user":"u2"}]}`, nil)
-	counter := func(name string) int64 {
-		t.Helper()
-		b, _ := io.ReadAll(mustGet(t, base+"/metrics"))
-		m := regexp.MustCompile(`(?m)^` + name + ` (\d+)$`).FindSubmatch(b)
-		if m == nil {
-			t.Fatalf("no %s in /metrics", name)
-		}
-		n, _ := strconv.ParseInt(string(m[1]), 10, 64)
-		return n
-	}
+	counter := func(name string) int64 { t.Helper(); return metricValue(t, base, name) }
 	reused, kept := counter("basalt_sql_join_builds_reused_total"), counter("basalt_sql_join_builds_kept_total")
 	for range 2 {
 		if code := httpJSON(t, "POST", base+"/v1/orgs/self/queries", `{"sql":{"query":"SELECT d.plan, count(*) FROM jf f JOIN jd d ON d._id = f.user GROUP BY d.plan"}}`, nil); code != 200 {
@@ -86,4 +68,17 @@ func TestJoinBuildCacheMetrics(t *testing.T) {
 		t.Errorf("the cache holds a side but reports no bytes")
 	}
 	counter("basalt_sql_join_build_segments_reused_total")
+}
+
+// metricValue returns the integer value of metric name in the /metrics of
+// the server at base.
+func metricValue(t *testing.T, base, name string) int64 {
+	t.Helper()
+	b, _ := io.ReadAll(mustGet(t, base+"/metrics"))
+	m := regexp.MustCompile(`(?m)^` + name + ` (\d+)$`).FindSubmatch(b)
+	if m == nil {
+		t.Fatalf("no %s in /metrics", name)
+	}
+	n, _ := strconv.ParseInt(string(m[1]), 10, 64)
+	return n
 }
