@@ -18,7 +18,8 @@ import (
 // is kept under what decides its rows (the scan and its keys,
 // fingerprinted) and the version of the snapshot it read, and found again
 // only at that version, so a write to the dimension makes the next join
-// build afresh. Entries are evicted least recently used first beyond
+// build afresh. A side is kept from the second time its key is met
+// (admit). Entries are evicted least recently used first beyond
 // buildCacheBytes. A cached side is read-only, so any number of queries
 // probe it at once.
 type buildCache struct {
@@ -27,8 +28,30 @@ type buildCache struct {
 	order *list.List // front: most recently used *buildEntry
 	bytes int64
 	limit int64
+	// seen holds the keys of build sides met once (admit): a side, and
+	// its segments' rows, are kept only when its key comes again, so a
+	// side whose fingerprint changes with every statement (a filter on
+	// NOW(), folded to a constant) never fills the cache.
+	seen map[buildKey]bool
 	// Counts for /metrics: sides and segments' rows found, sides kept.
 	sideHits, segmentHits, kept int64
+}
+
+// seenKeys bounds seen: it is emptied when full.
+const seenKeys = 4096
+
+// admit reports whether key was met before, and records it.
+func (c *buildCache) admit(key buildKey) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.seen[key] {
+		return true
+	}
+	if len(c.seen) >= seenKeys {
+		clear(c.seen)
+	}
+	c.seen[key] = true
+	return false
 }
 
 // BuildCacheStats returns how many hash join build sides were found kept
@@ -48,7 +71,7 @@ const buildCacheBytes = 256 << 20
 var joinBuilds = newBuildCache(buildCacheBytes)
 
 func newBuildCache(limit int64) *buildCache {
-	return &buildCache{byKey: map[buildKey]*list.Element{}, order: list.New(), limit: limit}
+	return &buildCache{byKey: map[buildKey]*list.Element{}, order: list.New(), limit: limit, seen: map[buildKey]bool{}}
 }
 
 // buildKey names a build side up to its snapshot's sequence number: one

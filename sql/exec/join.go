@@ -143,11 +143,15 @@ func (q *Query) buildHash(ctx context.Context, in Operator, keyExprs []plan.Expr
 	cacheable = cacheable && !q.NoBuildCache
 	if cacheable {
 		if e := joinBuilds.get(key, s.snap.Version()); e != nil {
-			*s.st = e.stats
+			// Added: an index lookup join's scans share their stats.
+			s.st.Segments += e.stats.Segments
+			s.st.addScan(&e.stats)
 			s.st.CachedBuild = true
 			return e.side, q.mem.grow(e.bytes)
 		}
-	} else {
+		cacheable = joinBuilds.admit(key)
+	}
+	if !cacheable {
 		scanFP = ""
 	}
 	h, err := q.buildHashOf(ctx, in, keys, cols, scanFP)

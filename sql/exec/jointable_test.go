@@ -166,3 +166,19 @@ func TestBuildCacheBound(t *testing.T) {
 		t.Errorf("cache counts %d bytes, want %d", c.bytes, 240*3+100)
 	}
 }
+
+// TestBuildCacheAdmit: a key is admitted the second time it is met, and
+// the record of keys met stays bounded.
+func TestBuildCacheAdmit(t *testing.T) {
+	c := newBuildCache(1000)
+	k := buildKey{instance: 1, plan: "a"}
+	if c.admit(k) || !c.admit(k) || !c.admit(k) {
+		t.Fatalf("a key should be admitted from its second time")
+	}
+	for i := range 2 * seenKeys {
+		c.admit(buildKey{instance: 2, plan: fmt.Sprint(i)})
+	}
+	if len(c.seen) > seenKeys {
+		t.Errorf("%d keys recorded, bound %d", len(c.seen), seenKeys)
+	}
+}
