@@ -43,7 +43,7 @@ go test -count=1 -timeout 15m ./...
 echo "== go test -race (concurrent packages)"
 go test -count=1 -race -short -timeout 15m ./storage/... ./server/... ./auth/
 # The SQL executor's parallel operators, over many segments.
-go test -count=1 -race -timeout 15m -run 'TestParallelMatchesSerial|TestJoinBuildSide|TestIndexLookupJoin|TestLogic|TestParseCacheShared|TestPlanCache|TestParallelBlockRuns|TestCountsFromIndex|TestTopNFloatKey' ./sql/
+go test -count=1 -race -timeout 15m -run 'TestParallelMatchesSerial|TestJoinBuildSide|TestJoinBuildCache|TestJoinBuildKeptSegments|TestIndexLookupJoin|TestLogic|TestParseCacheShared|TestPlanCache|TestParallelBlockRuns|TestCountsFromIndex|TestTopNFloatKey' ./sql/
 # The join table's parallel build and key encoding.
 go test -count=1 -race -timeout 15m ./sql/exec/
 

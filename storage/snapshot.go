@@ -257,6 +257,11 @@ func (v *SegmentView) NumRows() int { return v.rows }
 // RowIDs returns the row ids of the visible rows (shared; do not modify).
 func (v *SegmentView) RowIDs() []uint64 { return v.rowIDs }
 
+// Deletions returns how many row deletions of the segment the view sees.
+// A segment's deletions only accumulate, so a view of the same segment
+// with at least as many sees every row deleted that this one does.
+func (v *SegmentView) Deletions() int { return v.ndel }
+
 // Deleted returns the rows deleted as of the snapshot (shared; do not
 // modify). Safe for concurrent use: workers may scan parts of one view.
 func (v *SegmentView) Deleted() *roaring.Bitmap {

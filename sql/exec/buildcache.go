@@ -40,6 +40,13 @@ type buildCache struct {
 // seenKeys bounds seen: it is emptied when full.
 const seenKeys = 4096
 
+// segmentHit counts a sealed segment's kept rows taken by a scan.
+func (c *buildCache) segmentHit() {
+	c.mu.Lock()
+	c.segmentHits++
+	c.mu.Unlock()
+}
+
 // admit reports whether key was met before, and records it.
 func (c *buildCache) admit(key buildKey) bool {
 	c.mu.Lock()
@@ -92,11 +99,17 @@ type buildEntry struct {
 }
 
 // keptPart is the rows a scan read from a whole sealed segment and, for
-// each, its row in the segment.
+// each, its row in the segment. The scan saw dels of the segment's
+// deletions: only a view that sees at least as many (usable) may take
+// them, as an older snapshot still holds rows deleted since.
 type keptPart struct {
 	rows []Row
 	at   []int32
+	dels int
 }
+
+// usable reports whether view v sees every deletion the kept rows lack.
+func (p *keptPart) usable(v *storage.SegmentView) bool { return v.Deletions() >= p.dels }
 
 // live returns the kept rows that view v (of the same segment) has not
 // deleted. The rows are shared: read-only.
@@ -133,9 +146,7 @@ func (c *buildCache) get(key buildKey, v storage.Version) *buildEntry {
 		return nil
 	}
 	c.order.MoveToFront(el)
-	if e.part != nil {
-		c.segmentHits++
-	} else {
+	if e.side != nil {
 		c.sideHits++
 	}
 	return e

@@ -115,10 +115,15 @@ func (q *Query) scanAll(ctx context.Context, op Operator, keep string) (rows []R
 		keepPart := keep != "" && parts[part].blocks == nil && parts[part].v.Sealed()
 		if keepPart {
 			pkey = partKey(s, keep, parts[part].v)
-			if e := joinBuilds.get(pkey, storage.Version{}); e != nil {
+			if e := joinBuilds.get(pkey, storage.Version{}); e != nil && !e.part.usable(parts[part].v) {
+				// Rows deleted since this older snapshot are not in
+				// the kept ones: read them, and keep the newer.
+				keepPart = false
+			} else if e != nil {
 				perPart[part] = e.part.live(parts[part].v)
 				w.st.addScan(&e.stats)
 				w.st.SegmentsKept++
+				joinBuilds.segmentHit()
 				return q.mem.grow(e.bytes)
 			}
 		}
@@ -173,7 +178,7 @@ func (q *Query) scanAll(ctx context.Context, op Operator, keep string) (rows []R
 		if keepPart {
 			st := w.st
 			st.subScan(&before)
-			joinBuilds.put(&buildEntry{key: pkey, part: &keptPart{rows: out, at: rowsAt}, bytes: size + 4*int64(len(rowsAt)), stats: st})
+			joinBuilds.put(&buildEntry{key: pkey, part: &keptPart{rows: out, at: rowsAt, dels: parts[part].v.Deletions()}, bytes: size + 4*int64(len(rowsAt)), stats: st})
 		}
 		return nil
 	})
