@@ -3,6 +3,7 @@ package exec
 import (
 	"container/list"
 	"encoding/binary"
+	"hash/maphash"
 	"sync"
 
 	"github.com/basaltdb/basalt/sql/plan"
@@ -32,13 +33,17 @@ type buildCache struct {
 	// its segments' rows, are kept only when its key comes again, so a
 	// side whose fingerprint changes with every statement (a filter on
 	// NOW(), folded to a constant) never fills the cache.
-	seen map[buildKey]bool
+	// Keys are held by a hash: a fingerprint can be long (an index lookup
+	// join's batch of keys), and a collision only admits a side early.
+	seen map[uint64]bool
 	// Counts for /metrics: sides and segments' rows found, sides kept.
 	sideHits, segmentHits, kept int64
 }
 
 // seenKeys bounds seen: it is emptied when full.
 const seenKeys = 4096
+
+var seenSeed = maphash.MakeSeed()
 
 // segmentHit counts a sealed segment's kept rows taken by a scan.
 func (c *buildCache) segmentHit() {
@@ -51,13 +56,14 @@ func (c *buildCache) segmentHit() {
 func (c *buildCache) admit(key buildKey) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.seen[key] {
+	h := maphash.String(seenSeed, key.plan) ^ key.instance*0x9e3779b97f4a7c15
+	if c.seen[h] {
 		return true
 	}
 	if len(c.seen) >= seenKeys {
 		clear(c.seen)
 	}
-	c.seen[key] = true
+	c.seen[h] = true
 	return false
 }
 
@@ -78,7 +84,7 @@ const buildCacheBytes = 256 << 20
 var joinBuilds = newBuildCache(buildCacheBytes)
 
 func newBuildCache(limit int64) *buildCache {
-	return &buildCache{byKey: map[buildKey]*list.Element{}, order: list.New(), limit: limit, seen: map[buildKey]bool{}}
+	return &buildCache{byKey: map[buildKey]*list.Element{}, order: list.New(), limit: limit, seen: map[uint64]bool{}}
 }
 
 // buildKey names a build side up to its snapshot's sequence number: one
@@ -163,6 +169,7 @@ func (c *buildCache) put(e *buildEntry) {
 	if el, ok := c.byKey[e.key]; ok {
 		c.remove(el)
 	}
+	e.bytes += int64(len(e.key.plan)) // the key is held too
 	if e.bytes > c.limit/4 {
 		return
 	}
