@@ -13,9 +13,11 @@
 // and percentiles, and partial states merged at the end, groups in the
 // order a serial scan makes them), ORDER BY … LIMIT (topnscan.go), and
 // aggregates over a hash join probed by a scan (aggjoin.go). Hash join build
-// sides that are scans are read in parallel too (parallel.go); index lookup
-// joins (lookupjoin.go) read only the right rows matching each batch of left
-// keys.
+// sides that are scans are read in parallel too (parallel.go), and kept
+// between queries while their collection holds the same documents, with
+// the rows of each sealed segment kept until the segment goes
+// (buildcache.go); index lookup joins (lookupjoin.go) read only the right
+// rows matching each batch of left keys.
 //
 // Expressions are compiled once per operator (per worker) into closures over
 // a row layout; the closures keep scratch state, so workers never share
