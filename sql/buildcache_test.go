@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/basaltdb/basalt/catalog"
 	"github.com/basaltdb/basalt/storage"
 	"github.com/basaltdb/basalt/types"
 )
@@ -167,6 +168,22 @@ func TestJoinBuildCache(t *testing.T) {
 	if got := run("after a delete"); got[0] == changed[0] {
 		t.Errorf("after a delete: %s gives the same answer as before", queries[0])
 	}
+
+	// A collection dropped and created again under its name, at the same
+	// sequence number, is another collection.
+	if _, err := eng.DropCollection(DefaultWorkspace, "users"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eng.CreateCollection(DefaultWorkspace, catalog.CollectionSpec{Name: "users"}); err != nil {
+		t.Fatal(err)
+	}
+	writeDocs(t, eng, "users", users...)
+	writeDocs(t, eng, "users", `{"_id":"u0","plan":"gold","n":0}`)
+	if got := run("dropped and created again"); !strings.Contains(got[0], `"gold"`) {
+		t.Errorf("dropped and created again: %s:\n%s", queries[0], got[0])
+	}
+	run("dropped and created again, twice")
+	expectKept("dropped and created again", true)
 
 	// A volatile function in the build side's filter: never kept.
 	volatile := "SELECT count(*) FROM events e JOIN users u ON u._id = e.user_id WHERE u.n < random() * 10"
