@@ -95,6 +95,11 @@ type aggJoinWorker struct {
 	// only build-side columns.
 	buildGroups []*group
 	probe       probeBatch
+	// dictGroups holds, for a batch whose grouping key is a
+	// dictionary-coded probe column, the group of each code met so far;
+	// code is the current row's (-1: none).
+	dictGroups []*group
+	code       int
 }
 
 // probeBatch is a batch's probe of the join table, phase by phase
@@ -177,7 +182,7 @@ func (w *aggJoinWorker) probeKeys(o *aggJoinOp, h *hashSide, vec *coldata.Vec, r
 func (o *aggJoinOp) newWorker() (*aggJoinWorker, error) {
 	j := o.join
 	lw := len(j.Left.Cols())
-	w := &aggJoinWorker{row: make(Row, lw+len(j.Right.Cols()))}
+	w := &aggJoinWorker{row: make(Row, lw+len(j.Right.Cols())), code: -1}
 	var err error
 	if w.filter, err = o.scan.compileVecFilter(o.q, o.scan.n.Filter); err != nil {
 		return nil, err
@@ -348,11 +353,26 @@ func (o *aggJoinOp) probeKeyVec() int {
 	if j.Kind != "INNER" || len(j.EqL) != 1 {
 		return -1
 	}
-	c, ok := j.EqL[0].(*plan.ColRef)
+	return o.probeVec(j.EqL[0])
+}
+
+// groupKeyVec returns the batch vector of the grouping key when it is one
+// column of the probe side the scan reads as a leaf, else -1.
+func (o *aggJoinOp) groupKeyVec() int {
+	if len(o.n.Keys) != 1 {
+		return -1
+	}
+	return o.probeVec(o.n.Keys[0])
+}
+
+// probeVec returns the batch vector of e when it is a column of the probe
+// side the scan reads as a leaf, else -1.
+func (o *aggJoinOp) probeVec(e plan.Expr) int {
+	c, ok := e.(*plan.ColRef)
 	if !ok {
 		return -1
 	}
-	for i, id := range j.Left.Cols() {
+	for i, id := range o.join.Left.Cols() {
 		if id == c.ID && i < len(o.scan.cols) {
 			if cr := o.scan.cols[i]; cr.vec >= 0 && len(cr.children) == 0 {
 				return cr.vec
@@ -375,6 +395,10 @@ func (w *aggJoinWorker) scanPart(ctx context.Context, o *aggJoinOp, h *hashSide,
 	right := w.row[lw:]
 	outer := o.join.Kind == "LEFT"
 	keyVec := o.probeKeyVec()
+	groupVec := -1
+	if w.buildGroups == nil {
+		groupVec = o.groupKeyVec()
+	}
 	for {
 		b, err := sc.Next(ctx)
 		if err != nil || b == nil {
@@ -399,7 +423,11 @@ func (w *aggJoinWorker) scanPart(ctx context.Context, o *aggJoinOp, h *hashSide,
 		}
 		w.st.Rows += int64(len(rows))
 		if keyVec >= 0 {
-			if err := w.foldBatch(o, h, &b.Vecs[keyVec], rows, func(i int) {
+			var gvec *coldata.Vec
+			if groupVec >= 0 {
+				gvec = &b.Vecs[groupVec]
+			}
+			if err := w.foldBatch(o, h, &b.Vecs[keyVec], gvec, rows, func(i int) {
 				o.scan.fill(b, i, left)
 				w.table.pos = w.seg | int64(b.Start+i)
 			}); err != nil {
@@ -450,13 +478,31 @@ func (w *aggJoinWorker) scanPart(ctx context.Context, o *aggJoinOp, h *hashSide,
 // vec (an inner join: rows without a match are skipped unread) and folds
 // the joined rows; read sets the probe side of the joined row to batch
 // row i.
-func (w *aggJoinWorker) foldBatch(o *aggJoinOp, h *hashSide, vec *coldata.Vec, rows []int, read func(i int)) error {
+// When the grouping key is a probe column, gvec is its vector: a batch
+// of it with a dictionary finds each code's group once (dictGroups).
+func (w *aggJoinWorker) foldBatch(o *aggJoinOp, h *hashSide, vec, gvec *coldata.Vec, rows []int, read func(i int)) error {
 	w.probeKeys(o, h, vec, rows)
 	p := &w.probe
 	rw := len(o.need)
 	right := w.row[len(w.row)-len(o.join.Right.Cols()):]
+	w.code = -1
+	byCode := false
+	if gvec != nil && gvec.Dict != nil {
+		if kind, ok := gvec.Uniform(); ok && kind == types.KindString {
+			byCode = true
+			if n := len(gvec.Dict); cap(w.dictGroups) < n {
+				w.dictGroups = make([]*group, n)
+			} else {
+				w.dictGroups = w.dictGroups[:n]
+				clear(w.dictGroups)
+			}
+		}
+	}
 	for m, i := range p.mrows {
 		read(i)
+		if byCode {
+			w.code = int(gvec.Codes[i])
+		}
 		first := p.mfirst[m]
 		var g *group
 		if w.buildGroups != nil {
@@ -492,10 +538,20 @@ func (w *aggJoinWorker) joinFold(o *aggJoinOp, right Row, ri int32, vals []types
 		return err
 	}
 	w.joined++
-	if w.buildGroups == nil {
+	if w.buildGroups != nil {
+		return w.foldTo(int(ri), g)
+	}
+	if w.code < 0 {
 		return w.table.add(w.row)
 	}
-	return w.foldTo(int(ri), g)
+	if g = w.dictGroups[w.code]; g == nil {
+		var err error
+		if g, err = w.table.groupOf(w.row); err != nil {
+			return err
+		}
+		w.dictGroups[w.code] = g
+	}
+	return w.table.addTo(g, w.row)
 }
 
 // joinCond evaluates the join's residual condition on the joined row.
