@@ -119,8 +119,12 @@ type probeBatch struct {
 	mrows  []int
 	mfirst []int32
 	mmore  []bool // whether the key has more build rows than the first
-	mvals  []types.Value
-	mgrps  []*group
+	// cands and ck are the slots the hashes lead to and their keys'
+	// positions, before the keys are compared.
+	cands []*joinSlot
+	ck    []int32
+	mvals []types.Value
+	mgrps []*group
 	// The Bloom filter pays only when most probes miss: probes and passes
 	// so far decide whether it is asked.
 	bloomAsked, bloomPassed int
@@ -151,7 +155,11 @@ func (w *aggJoinWorker) probeKeys(o *aggJoinOp, h *hashSide, vec *coldata.Vec, r
 		p.rows = append(p.rows, i)
 	}
 	p.mrows, p.mfirst, p.mmore = p.mrows[:0], p.mfirst[:0], p.mmore[:0]
+	// The slots of the hashes first, then the keys they point to: a
+	// slot and its key are two misses, one after the other; in two loops
+	// each loop's misses overlap.
 	bloom := p.useBloom()
+	p.cands, p.ck = p.cands[:0], p.ck[:0]
 	for k, kh := range p.hs {
 		if bloom {
 			p.bloomAsked++
@@ -160,16 +168,30 @@ func (w *aggJoinWorker) probeKeys(o *aggJoinOp, h *hashSide, vec *coldata.Vec, r
 			}
 			p.bloomPassed++
 		}
-		if ri, more := t.findAll(kh, p.keys[p.koffs[k]:p.koffs[k+1]]); ri >= 0 {
-			p.mrows = append(p.mrows, p.rows[k])
-			p.mfirst = append(p.mfirst, ri)
-			p.mmore = append(p.mmore, more)
+		if sl := t.slotOf(kh); sl != nil {
+			p.cands, p.ck = append(p.cands, sl), append(p.ck, int32(k))
 		}
+	}
+	for c, sl := range p.cands {
+		k := p.ck[c]
+		key := p.keys[p.koffs[k]:p.koffs[k+1]]
+		ri, more := sl.head, sl.head != sl.tail
+		if string(t.key(sl)) != string(key) {
+			// Another key of the same 64-bit hash.
+			if ri, more = t.findAll(p.hs[k], key); ri < 0 {
+				continue
+			}
+		}
+		p.mrows = append(p.mrows, p.rows[k])
+		p.mfirst = append(p.mfirst, ri)
+		p.mmore = append(p.mmore, more)
 	}
 	rw := len(o.need)
 	p.mvals = p.mvals[:0]
 	for _, ri := range p.mfirst {
-		p.mvals = append(p.mvals, o.flat[int(ri)*rw:int(ri)*rw+rw]...)
+		for _, v := range o.flat[int(ri)*rw : int(ri)*rw+rw] {
+			p.mvals = append(p.mvals, v)
+		}
 	}
 	p.mgrps = p.mgrps[:0]
 	if w.buildGroups != nil {

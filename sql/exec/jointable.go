@@ -156,6 +156,21 @@ func (t *joinTable) find(h uint64, key []byte) int32 {
 	return first
 }
 
+// slotOf returns the first slot of hash h, nil when none has it. Its key
+// is almost always the probe's (the hash has 64 bits); findAll decides.
+func (t *joinTable) slotOf(h uint64) *joinSlot {
+	p := t.part(h)
+	for i := h & p.mask; ; i = (i + 1) & p.mask {
+		s := &p.slots[i]
+		if s.h == 0 {
+			return nil
+		}
+		if s.h == h {
+			return s
+		}
+	}
+}
+
 // findAll is find, also reporting whether the key has more rows than the
 // first (next[first] is then not -1): a probe of a unique key need not
 // read next.

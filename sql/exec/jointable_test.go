@@ -183,3 +183,31 @@ func TestBuildCacheAdmit(t *testing.T) {
 		t.Errorf("%d keys recorded, bound %d", len(c.seen), seenKeys)
 	}
 }
+
+// TestJoinTableSameHash: two keys of one hash get slots of their own;
+// slotOf leads to the first, and findAll, which the batched probe falls
+// back to when the slot's key is not the probe's, finds each.
+func TestJoinTableSameHash(t *testing.T) {
+	tb := newJoinTable(3, 1)
+	tb.arena = []byte("aaabbbaaa")
+	const h = 0x1234567890abcdef | 1
+	tb.insert(0, h, 0, 3)
+	tb.insert(1, h, 3, 3)
+	tb.insert(2, h, 6, 3) // "aaa" again: chained after row 0
+	sl := tb.slotOf(h)
+	if sl == nil || string(tb.key(sl)) != "aaa" {
+		t.Fatalf("slotOf: %v", sl)
+	}
+	if ri, more := tb.findAll(h, []byte("bbb")); ri != 1 || more {
+		t.Errorf("findAll(bbb) = %d, %v; want 1, false", ri, more)
+	}
+	if ri, more := tb.findAll(h, []byte("aaa")); ri != 0 || !more || tb.next[0] != 2 {
+		t.Errorf("findAll(aaa) = %d, %v (next %d); want 0, true (next 2)", ri, more, tb.next[0])
+	}
+	if ri, _ := tb.findAll(h, []byte("ccc")); ri != -1 {
+		t.Errorf("findAll(ccc) = %d, want -1", ri)
+	}
+	if tb.slotOf(h^2) != nil {
+		t.Errorf("slotOf of an absent hash found a slot")
+	}
+}
