@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strconv"
 	"testing"
+
+	"github.com/basaltdb/basalt/sql"
 )
 
 // TestPlanCacheMetrics runs a query three times and NOW() twice: /metrics
@@ -82,4 +84,33 @@ func metricValue(t *testing.T, base, name string) int64 {
 	}
 	n, _ := strconv.ParseInt(string(m[1]), 10, 64)
 	return n
+}
+
+// TestJoinCacheOff: with JoinCacheBytes negative (--join-cache-bytes 0)
+// joins keep no build side, and what the cache held goes.
+func TestJoinCacheOff(t *testing.T) {
+	t.Cleanup(func() { sql.SetJoinBuildCacheBytes(256 << 20) })
+	s, err := Start(Config{DataDir: t.TempDir(), HTTPAddr: "127.0.0.1:0", Logger: slog.New(slog.DiscardHandler), JoinCacheBytes: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Shutdown()
+	base := "http://" + s.HTTPAddr()
+	for _, c := range []string{"jf", "jd"} {
+		httpJSON(t, "POST", base+"/v1/orgs/self/ws/commons/collections", `{"name":"`+c+`"}`, nil)
+	}
+	httpJSON(t, "POST", base+"/v1/orgs/self/ws/commons/collections/jd/docs", `{"data":[{"_id":"u1","plan":"pro"}]}`, nil)
+	httpJSON(t, "POST", base+"/v1/orgs/self/ws/commons/collections/jf/docs", `{"data":[{"user":"u1"},{"user":"u1"}]}`, nil)
+	kept := metricValue(t, base, "basalt_sql_join_builds_kept_total")
+	for range 3 {
+		if code := httpJSON(t, "POST", base+"/v1/orgs/self/queries", `{"sql":{"query":"SELECT d.plan, count(*) FROM jf f JOIN jd d ON d._id = f.user GROUP BY d.plan"}}`, nil); code != 200 {
+			t.Fatalf("query: HTTP %d", code)
+		}
+	}
+	if n := metricValue(t, base, "basalt_sql_join_build_cache_bytes"); n != 0 {
+		t.Errorf("with the cache off it holds %d bytes", n)
+	}
+	if n := metricValue(t, base, "basalt_sql_join_builds_kept_total"); n != kept {
+		t.Errorf("with the cache off %d build sides were kept", n-kept)
+	}
 }

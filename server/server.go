@@ -54,6 +54,10 @@ type Config struct {
 	// Storage overrides engine options (Dir, FS, Logger and Registerer are
 	// set by the server).
 	Storage storage.Options
+	// JoinCacheBytes bounds the memory of the hash join build sides kept
+	// between queries, for the whole process: 0 leaves it (256 MiB unless
+	// set before), negative keeps none.
+	JoinCacheBytes int64
 }
 
 // EnsureDefaults fills zero fields.
@@ -124,6 +128,9 @@ func Start(cfg Config) (*Server, error) {
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "basalt_sql_join_build_cache_bytes",
 			Help: "Memory held by the hash join build cache (bounded at 256 MiB)."},
 			func() float64 { _, _, _, b := sql.JoinBuildCacheStats(); return float64(b) }))
+	if cfg.JoinCacheBytes != 0 {
+		sql.SetJoinBuildCacheBytes(max(0, cfg.JoinCacheBytes))
+	}
 	sopts := cfg.Storage
 	sopts.Dir = cfg.DataDir
 	sopts.Logger = cfg.Logger

@@ -554,3 +554,7 @@ func (s *Session) insert(ctx context.Context, ins *ast.Insert, params Params) (*
 func JoinBuildCacheStats() (sideHits, segmentHits, kept, bytes int64) {
 	return exec.BuildCacheStats()
 }
+
+// SetJoinBuildCacheBytes bounds the memory of the hash join build sides
+// kept between queries, for the whole process (0: keep none).
+func SetJoinBuildCacheBytes(n int64) { exec.SetBuildCacheBytes(n) }

@@ -19,6 +19,7 @@ func serveCmd() *cobra.Command {
 	var logLevel, logFormat string
 	var sealRows int
 	var sealAge time.Duration
+	var joinCache int64
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run a Basalt server on its embedded storage",
@@ -31,6 +32,10 @@ func serveCmd() *cobra.Command {
 			cfg.AdminKey = os.Getenv("BASALT_ADMIN_KEY")
 			cfg.Storage.SealRows = sealRows
 			cfg.Storage.SealAge = sealAge
+			cfg.JoinCacheBytes = joinCache
+			if joinCache <= 0 {
+				cfg.JoinCacheBytes = -1
+			}
 			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
 			s, err := server.Start(cfg)
@@ -51,6 +56,7 @@ func serveCmd() *cobra.Command {
 	f.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", 64<<20, "largest HTTP request body")
 	f.IntVar(&sealRows, "seal-rows", 1<<16, "rows after which a mutable segment is sealed")
 	f.DurationVar(&sealAge, "seal-age", 5*time.Minute, "age after which a mutable segment is sealed")
+	f.Int64Var(&joinCache, "join-cache-bytes", 256<<20, "memory for hash join build sides kept between queries (0: keep none)")
 	f.BoolVar(&cfg.Pprof, "pprof", false, "serve Go's profiler under /debug/pprof/")
 	f.BoolVar(&cfg.Auth, "auth", false, "require API keys even on loopback (always on when listening beyond it); the first admin key is $BASALT_ADMIN_KEY, or generated into DATA_DIR/admin.key")
 	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")

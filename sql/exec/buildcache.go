@@ -67,6 +67,19 @@ func (c *buildCache) admit(key buildKey) bool {
 	return false
 }
 
+// SetBuildCacheBytes bounds the memory of the kept build sides (0: keep
+// none), for the whole process; entries beyond it go at once.
+func SetBuildCacheBytes(n int64) { joinBuilds.setLimit(n) }
+
+func (c *buildCache) setLimit(n int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.limit = max(0, n)
+	for c.bytes > c.limit {
+		c.remove(c.order.Back())
+	}
+}
+
 // BuildCacheStats returns how many hash join build sides were found kept
 // whole, how many sealed segments' rows a build read from the cache, how
 // many sides were kept, and the bytes the cache holds.
@@ -77,8 +90,9 @@ func BuildCacheStats() (sideHits, segmentHits, kept, bytes int64) {
 	return c.sideHits, c.segmentHits, c.kept, c.bytes
 }
 
-// buildCacheBytes bounds the memory of the kept build sides; a side
-// larger than a quarter of it is not kept.
+// buildCacheBytes is the default bound of the memory of the kept build
+// sides (SetBuildCacheBytes); a side larger than a quarter of the bound is
+// not kept.
 const buildCacheBytes = 256 << 20
 
 var joinBuilds = newBuildCache(buildCacheBytes)
@@ -163,15 +177,15 @@ func (c *buildCache) get(key buildKey, v storage.Version) *buildEntry {
 func (c *buildCache) put(e *buildEntry) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if e.side != nil {
-		c.kept++
-	}
 	if el, ok := c.byKey[e.key]; ok {
 		c.remove(el)
 	}
 	e.bytes += int64(len(e.key.plan)) // the key is held too
 	if e.bytes > c.limit/4 {
 		return
+	}
+	if e.side != nil {
+		c.kept++
 	}
 	c.byKey[e.key] = c.order.PushFront(e)
 	c.bytes += e.bytes

@@ -211,3 +211,21 @@ func TestJoinTableSameHash(t *testing.T) {
 		t.Errorf("slotOf of an absent hash found a slot")
 	}
 }
+
+// TestBuildCacheSetLimit: lowering the bound evicts at once, and a bound
+// of 0 keeps nothing.
+func TestBuildCacheSetLimit(t *testing.T) {
+	c := newBuildCache(1000)
+	for i := range 3 {
+		c.put(&buildEntry{key: buildKey{instance: 1, plan: fmt.Sprint(i)}, seq: 1, side: &hashSide{}, bytes: 199})
+	}
+	c.setLimit(450)
+	if c.bytes > 450 || len(c.byKey) != 2 {
+		t.Errorf("after lowering the bound to 450: %d bytes in %d entries", c.bytes, len(c.byKey))
+	}
+	c.setLimit(0)
+	c.put(&buildEntry{key: buildKey{instance: 1, plan: "x"}, seq: 1, side: &hashSide{}, bytes: 1})
+	if c.bytes != 0 || len(c.byKey) != 0 {
+		t.Errorf("with a bound of 0: %d bytes in %d entries", c.bytes, len(c.byKey))
+	}
+}
