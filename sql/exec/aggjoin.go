@@ -103,28 +103,30 @@ type aggJoinWorker struct {
 }
 
 // probeBatch is a batch's probe of the join table, phase by phase
-// (probeKeys): the keys and hashes of its rows, then the first build row
-// each finds, then those rows' values gathered. Each phase is a loop
-// whose iterations do not depend on one another, so the processor
-// overlaps their cache misses (the table, the build rows and their groups
-// are far larger than the caches); probing and folding row by row waited
-// for each miss in turn.
+// (probeKeys): the keys and hashes of its rows, then the slots the hashes
+// lead to, then the first build row of each key found there, then those
+// rows' values and groups gathered. Each phase is a loop whose iterations
+// do not depend on one another, so the processor overlaps their cache
+// misses (the table, its keys, the build rows and their groups are far
+// larger than the caches); probing and folding row by row waited for
+// each miss in turn.
 type probeBatch struct {
 	keys  []byte
 	koffs []uint32
 	hs    []uint64
-	rows  []int // batch rows with a non-null key...
-	// ...and those that found a build row: the row, the first build row
-	// its key has, that row's values (need columns each) and group.
-	mrows  []int
-	mfirst []int32
-	mmore  []bool // whether the key has more build rows than the first
+	rows  []int // batch rows with a non-null key
 	// cands and ck are the slots the hashes lead to and their keys'
 	// positions, before the keys are compared.
 	cands []*joinSlot
 	ck    []int32
-	mvals []types.Value
-	mgrps []*group
+	// The rows that found a build row: the row, the first build row its
+	// key has, whether the key has more, that row's values (need columns
+	// each) and its group.
+	mrows  []int
+	mfirst []int32
+	mmore  []bool
+	mvals  []types.Value
+	mgrps  []*group
 	// The Bloom filter pays only when most probes miss: probes and passes
 	// so far decide whether it is asked.
 	bloomAsked, bloomPassed int
