@@ -339,7 +339,7 @@ func TestJoinBuildKeptSegments(t *testing.T) {
 }
 
 // TestJoinBuildCacheConcurrent runs joins from several sessions while a
-// writer changes the dimension's plans (never its ids) and seals it, so
+// writer changes the dimension's plans (never its ids), seals and compacts it, so
 // that kept sides and segments are found, replaced and filtered at once
 // (the race detector runs it in make test): every user keeps existing, so
 // the join's count never moves, and the plans always add up to it. (It
@@ -395,6 +395,10 @@ func TestJoinBuildCacheConcurrent(t *testing.T) {
 					writerDone <- err
 					return
 				}
+			}
+			if i%30 == 29 {
+				// Compaction merges the sealed segments into new ones.
+				eng.RunMaintenance(ctx)
 			}
 		}
 	}()
