@@ -433,3 +433,57 @@ func TestJoinBuildCacheConcurrent(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestJoinBuildCacheLookupStats: an index lookup join builds a side per
+// batch of left keys, and those sides are kept like any other. EXPLAIN
+// ANALYZE adds up the batches' scans in one line, which must read the same
+// whether the sides were built or reused.
+func TestJoinBuildCacheLookupStats(t *testing.T) {
+	ctx := context.Background()
+	eng := openTestEngine(t, 0, "l", "r")
+	var left, right []string
+	for i := range 3000 {
+		left = append(left, fmt.Sprintf(`{"_id":"l%d","x":%d,"k":"k%d"}`, i, i, i))
+	}
+	for i := range 20000 {
+		right = append(right, fmt.Sprintf(`{"_id":"r%d","rk":"k%d","v":%d}`, i, i%4000, i))
+	}
+	// Three segments of the left side: its scan's batches, and so the
+	// lookups, are three.
+	for i := 0; i < len(left); i += 1000 {
+		writeDocs(t, eng, "l", left[i:i+1000]...)
+		if err := eng.Flush(ctx, DefaultWorkspace, "l"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeDocs(t, eng, "r", right...)
+	s := NewSession(eng, Limits{})
+	q := "EXPLAIN ANALYZE SELECT count(*), sum(r.v) FROM l JOIN r ON r.rk = l.k WHERE l.x < 2500"
+	scanLine := func() string {
+		t.Helper()
+		res, err := s.Query(ctx, q, Params{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := rowsText(res)
+		if !strings.Contains(text, "IndexLookupJoin") {
+			t.Fatalf("not an index lookup join:\n%s", text)
+		}
+		for _, line := range strings.Split(text, "\n") {
+			if strings.Contains(line, "Scan commons.r ") {
+				return line
+			}
+		}
+		t.Fatalf("no scan of r:\n%s", text)
+		return ""
+	}
+	built := scanLine()
+	scanLine() // kept from this second build
+	reused := scanLine()
+	if !strings.Contains(reused, "build=cached") {
+		t.Fatalf("the third run built its sides again: %s", reused)
+	}
+	if got := strings.Replace(reused, " build=cached", "", 1); got != built {
+		t.Errorf("scan counts of reused sides:\n%s\nof built ones:\n%s", got, built)
+	}
+}

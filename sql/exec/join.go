@@ -154,6 +154,10 @@ func (q *Query) buildHash(ctx context.Context, in Operator, keyExprs []plan.Expr
 	if !cacheable {
 		scanFP = ""
 	}
+	var before NodeStats
+	if cacheable {
+		before = *s.st
+	}
 	h, err := q.buildHashOf(ctx, in, keys, cols, scanFP)
 	if err != nil || !cacheable {
 		return h, err
@@ -162,7 +166,12 @@ func (q *Query) buildHash(ctx context.Context, in Operator, keyExprs []plan.Expr
 	for _, r := range h.rows {
 		size += rowBytes(r)
 	}
-	joinBuilds.put(&buildEntry{key: key, seq: s.snap.Version().Seq, side: h, bytes: size, stats: *s.st})
+	// This build's counts alone: an index lookup join's scans of every
+	// batch add up in one NodeStats.
+	stats := *s.st
+	stats.subScan(&before)
+	stats.Segments -= before.Segments
+	joinBuilds.put(&buildEntry{key: key, seq: s.snap.Version().Seq, side: h, bytes: size, stats: stats})
 	return h, nil
 }
 
