@@ -126,7 +126,7 @@ func Start(cfg Config) (*Server, error) {
 			Help: "Hash join build sides kept in the build cache."},
 			func() float64 { _, _, k, _ := sql.JoinBuildCacheStats(); return float64(k) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "basalt_sql_join_build_cache_bytes",
-			Help: "Memory held by the hash join build cache (bounded at 256 MiB)."},
+			Help: "Memory held by the hash join build cache (bounded by --join-cache-bytes)."},
 			func() float64 { _, _, _, b := sql.JoinBuildCacheStats(); return float64(b) }))
 	if cfg.JoinCacheBytes != 0 {
 		sql.SetJoinBuildCacheBytes(max(0, cfg.JoinCacheBytes))

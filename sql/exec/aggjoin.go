@@ -501,9 +501,8 @@ func (w *aggJoinWorker) scanPart(ctx context.Context, o *aggJoinOp, h *hashSide,
 // foldBatch probes the table with the rows of a batch by their key column
 // vec (an inner join: rows without a match are skipped unread) and folds
 // the joined rows; read sets the probe side of the joined row to batch
-// row i.
-// When the grouping key is a probe column, gvec is its vector: a batch
-// of it with a dictionary finds each code's group once (dictGroups).
+// row i. When the grouping key is a probe column, gvec is its vector: a
+// dictionary-coded one finds each code's group once (dictGroups).
 func (w *aggJoinWorker) foldBatch(o *aggJoinOp, h *hashSide, vec, gvec *coldata.Vec, rows []int, read func(i int)) error {
 	w.probeKeys(o, h, vec, rows)
 	p := &w.probe
@@ -552,10 +551,9 @@ func (w *aggJoinWorker) foldBatch(o *aggJoinOp, h *hashSide, vec, gvec *coldata.
 	return nil
 }
 
-// joinFold joins the probe row in w.row with build row ri, whose values
-// are vals and group, when the keys are the build side's, g
-// (buildGroups[ri]), and folds the joined row when the join's condition
-// holds.
+// joinFold joins the probe row in w.row with build row ri (its values
+// vals; g is buildGroups[ri] when the grouping keys are the build side's)
+// and folds the joined row if the join's condition holds.
 func (w *aggJoinWorker) joinFold(o *aggJoinOp, right Row, ri int32, vals []types.Value, g *group) error {
 	o.setRight(right, vals)
 	if ok, err := w.joinCond(); err != nil || !ok {

@@ -20,8 +20,9 @@ import (
 // fingerprinted) and the version of the snapshot it read, and found again
 // only at that version, so a write to the dimension makes the next join
 // build afresh. A side is kept from the second time its key is met
-// (admit). Entries are evicted least recently used first beyond
-// buildCacheBytes. A cached side is read-only, so any number of queries
+// (admit). Entries are evicted least recently used first beyond the
+// bound (buildCacheBytes unless SetBuildCacheBytes says otherwise). A
+// cached side is read-only, so any number of queries
 // probe it at once.
 type buildCache struct {
 	mu    sync.Mutex
