@@ -32,10 +32,7 @@ func serveCmd() *cobra.Command {
 			cfg.AdminKey = os.Getenv("BASALT_ADMIN_KEY")
 			cfg.Storage.SealRows = sealRows
 			cfg.Storage.SealAge = sealAge
-			cfg.JoinCacheBytes = joinCache
-			if joinCache <= 0 {
-				cfg.JoinCacheBytes = -1
-			}
+			cfg.JoinCacheBytes = joinCacheConfig(joinCache)
 			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
 			s, err := server.Start(cfg)
@@ -62,6 +59,16 @@ func serveCmd() *cobra.Command {
 	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	f.StringVar(&logFormat, "log-format", "text", "log format: text or json")
 	return cmd
+}
+
+// joinCacheConfig is server.Config.JoinCacheBytes for --join-cache-bytes:
+// the flag's 0 (or less) keeps nothing, which the config says with a
+// negative value (its 0 leaves the process's bound as it is).
+func joinCacheConfig(flag int64) int64 {
+	if flag <= 0 {
+		return -1
+	}
+	return flag
 }
 
 func newLogger(level, format string) (*slog.Logger, error) {
