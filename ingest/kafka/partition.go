@@ -53,26 +53,10 @@ func newPartitionWorker(c *consumer, partition int32) *partitionWorker {
 // queue closes or a commit fails (the error goes to errc, and the connector
 // restarts from the committed positions).
 func (w *partitionWorker) run(ctx context.Context, errc chan<- error) {
-	decoded := make(chan decodedBatch, 1)
-	go func() {
-		defer close(decoded)
-		for pb := range w.queue {
-			if ctx.Err() != nil {
-				w.drop(pb.bytes, pb.size, int64(len(pb.records)))
-				continue // drain: the batches are not committed
-			}
-			var dec *types.Decoder
-			select {
-			case dec = <-w.decoders:
-			case <-ctx.Done():
-				w.drop(pb.bytes, pb.size, int64(len(pb.records)))
-				continue
-			}
-			b := w.decode(dec, pb.records)
-			b.bytes, b.size, b.n = pb.bytes, pb.size, int64(len(pb.records))
-			decoded <- b
-		}
-	}()
+	// Unbuffered: a decoded batch is handed over only when the committer
+	// is ready for it, and keeps absorbing newer polls until then.
+	decoded := make(chan decodedBatch)
+	go w.decodeAll(ctx, decoded)
 	for b := range decoded {
 		if ctx.Err() == nil {
 			if err := w.commit(ctx, b); err != nil && ctx.Err() == nil {
@@ -88,6 +72,72 @@ func (w *partitionWorker) run(ctx context.Context, errc chan<- error) {
 	}
 }
 
+// maxMergeBytes bounds the records merged into one commit. A backlog polls
+// batches of up to 4 MiB per partition, which commit as they are.
+const maxMergeBytes = 4 << 20
+
+// decodeAll decodes the queue's batches and hands them to the committer.
+// While the committer is busy, the polls that arrive are decoded into the
+// batch waiting for it, so a partition commits everything it received
+// during the previous commit at once. One commit per poll made a steady
+// stream of small polls queue behind each other's commits (data latency
+// p99 230-270 ms at 20 MB/s, most of it in this queue).
+func (w *partitionWorker) decodeAll(ctx context.Context, decoded chan<- decodedBatch) {
+	defer close(decoded)
+	var pending decodedBatch
+	has := false
+	for {
+		if !has {
+			pb, ok := <-w.queue
+			if !ok {
+				return
+			}
+			if pending, ok = w.start(ctx, pb); !ok {
+				continue
+			}
+			has = true
+			continue
+		}
+		queue := w.queue
+		if pending.size >= maxMergeBytes {
+			queue = nil // full: wait for the committer
+		}
+		select {
+		case decoded <- pending:
+			has = false
+		case pb, ok := <-queue:
+			if !ok {
+				decoded <- pending
+				return
+			}
+			if ctx.Err() != nil {
+				w.drop(pb.bytes, pb.size, int64(len(pb.records)))
+				continue // drain: the batches are not committed
+			}
+			w.decodeInto(&pending, pb)
+		}
+	}
+}
+
+// start decodes a batch with a free decoder; false when the context ended
+// first (the batch is dropped, not committed).
+func (w *partitionWorker) start(ctx context.Context, pb polledBatch) (decodedBatch, bool) {
+	if ctx.Err() != nil {
+		w.drop(pb.bytes, pb.size, int64(len(pb.records)))
+		return decodedBatch{}, false
+	}
+	var dec *types.Decoder
+	select {
+	case dec = <-w.decoders:
+	case <-ctx.Done():
+		w.drop(pb.bytes, pb.size, int64(len(pb.records)))
+		return decodedBatch{}, false
+	}
+	b := decodedBatch{dec: dec}
+	w.decodeInto(&b, pb)
+	return b, true
+}
+
 // drop forgets a batch committed or given up: its bytes go back to the
 // budget and leave the in-flight counts.
 func (w *partitionWorker) drop(taken, size, n int64) {
@@ -95,13 +145,20 @@ func (w *partitionWorker) drop(taken, size, n int64) {
 	w.c.budget.release(taken)
 }
 
-func (w *partitionWorker) decode(dec *types.Decoder, records []*kgo.Record) decodedBatch {
-	recs := make([]ingest.Record, 0, len(records))
-	for _, r := range records {
-		pos := w.c.topic + "/" + strconv.Itoa(int(r.Partition)) + "/" + strconv.FormatInt(r.Offset, 10)
-		recs = w.c.decode(dec, r.Value, pos, recs)
+// decodeInto appends the documents of a polled batch to b, with b's
+// decoder: they alias its memory until b is committed.
+func (w *partitionWorker) decodeInto(b *decodedBatch, pb polledBatch) {
+	if b.recs == nil {
+		b.recs = make([]ingest.Record, 0, len(pb.records))
 	}
-	return decodedBatch{recs: recs, dec: dec, next: records[len(records)-1].Offset + 1}
+	for _, r := range pb.records {
+		pos := w.c.topic + "/" + strconv.Itoa(int(r.Partition)) + "/" + strconv.FormatInt(r.Offset, 10)
+		b.recs = w.c.decode(b.dec, r.Value, pos, b.recs)
+	}
+	b.next = pb.records[len(pb.records)-1].Offset + 1
+	b.bytes += pb.bytes
+	b.size += pb.size
+	b.n += int64(len(pb.records))
 }
 
 func (w *partitionWorker) commit(ctx context.Context, b decodedBatch) error {

@@ -1,0 +1,132 @@
+package kafka
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/basaltdb/basalt/ingest"
+	"github.com/basaltdb/basalt/internal/ingesttest"
+	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/cockroachdb/pebble/v2/vfs/errorfs"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// TestPartitionWorkerMergesPollsDuringCommit: the polls a partition receives
+// while its previous batch commits are committed together, in one write,
+// not one commit each. The disk's syncs take 100 ms; 20 polls of 5 records
+// are queued as soon as the first commit starts. They must take at most 3
+// commits (one each would be 21), and every record must land with the
+// partition's position after the last one.
+func TestPartitionWorkerMergesPollsDuringCommit(t *testing.T) {
+	const (
+		polls     = 20
+		perPoll   = 5
+		syncDelay = 100 * time.Millisecond
+	)
+	var slow atomic.Bool
+	fs := errorfs.Wrap(vfs.Default, errorfs.InjectorFunc(func(op errorfs.Op) error {
+		switch op.Kind {
+		case errorfs.OpFileSync, errorfs.OpFileSyncData, errorfs.OpFileSyncTo:
+			if slow.Load() {
+				time.Sleep(syncDelay)
+			}
+		}
+		return nil
+	}))
+	reg := prometheus.NewRegistry()
+	type outcome struct {
+		pos map[string]int64
+		err error
+	}
+	done := make(chan outcome, 1)
+	commits := func() float64 {
+		mfs, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, mf := range mfs {
+			if mf.GetName() == "basalt_storage_commits_total" {
+				return mf.GetMetric()[0].GetCounter().GetValue()
+			}
+		}
+		return 0
+	}
+	var before float64
+	// The connector drives one partition worker of a real job by hand:
+	// the test decides when polls arrive.
+	connector := func(ctx context.Context, j *ingest.Job) error {
+		c := &consumer{j: j, topic: "events", decode: decodeJSON, budget: newByteBudget(1 << 30),
+			next: map[int32]int64{}, ends: map[int32]int64{}}
+		w := newPartitionWorker(c, 0)
+		errc := make(chan error, 1)
+		finished := make(chan struct{})
+		go func() {
+			defer close(finished)
+			w.run(ctx, errc)
+		}()
+		before = commits()
+		slow.Store(true)
+		offset := int64(0)
+		for p := 0; p < polls+1; p++ {
+			var recs []*kgo.Record
+			for i := 0; i < perPoll; i++ {
+				v := fmt.Sprintf(`{"_id":"r%d","v":%d}`, offset, offset)
+				recs = append(recs, &kgo.Record{Topic: "events", Partition: 0, Offset: offset, Value: []byte(v)})
+				offset++
+			}
+			size := recordBytes(recs)
+			c.noteInFlight(size, int64(len(recs)))
+			w.queue <- polledBatch{records: recs, size: size}
+			if p == 0 {
+				// Let the first batch reach its commit.
+				time.Sleep(syncDelay / 4)
+			}
+		}
+		close(w.queue)
+		<-finished
+		select {
+		case err := <-errc:
+			done <- outcome{err: err}
+			return err
+		default:
+		}
+		pos, err := j.Positions()
+		done <- outcome{pos: pos, err: err}
+		<-ctx.Done()
+		return nil
+	}
+	n := &testNode{ingesttest.OpenWith(t, t.TempDir(), map[string]ingest.Connector{"kafka": connector},
+		ingesttest.Options{FS: fs, Registerer: reg})}
+	defer n.Close()
+	n.createSource([]string{"127.0.0.1:1"}, "events", "events", "EARLIEST")
+	var out outcome
+	select {
+	case out = <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the worker did not finish")
+	}
+	slow.Store(false)
+	if out.err != nil {
+		t.Fatal(out.err)
+	}
+	made := commits() - before
+	if made > 3 {
+		t.Errorf("%d polls took %.0f commits, want at most 3: polls that arrive during a commit are not merged", polls+1, made)
+	}
+	const total = (polls + 1) * perPoll
+	if got := out.pos["0"]; got != total {
+		t.Errorf("partition 0 committed up to offset %d, want %d", got, total)
+	}
+	docs, sum := n.Count("events")
+	if docs != total || sum != total*(total-1)/2 {
+		t.Errorf("%d documents summing to %d, want %d and %d", docs, sum, total, total*(total-1)/2)
+	}
+	if st := n.Status("events"); st.InFlightRecords != 0 || st.InFlightBytes != 0 {
+		t.Errorf("%d records (%d bytes) still in flight after the worker finished", st.InFlightRecords, st.InFlightBytes)
+	}
+	t.Logf("%d polls of %d records: %.0f commits", polls+1, perPoll, made)
+}
