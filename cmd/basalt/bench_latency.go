@@ -241,12 +241,21 @@ func (b *latencyBench) runMode(ctx context.Context, mode string) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	plans := make([][]planned, b.producers)
 	var wg sync.WaitGroup
-	for p := 0; p < b.producers; p++ {
+	for p := range plans {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r.produce(ctx, p)
+			plans[p] = r.plan(p)
+		}()
+	}
+	wg.Wait()
+	for p := range plans {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.produce(ctx, p, plans[p])
 		}()
 	}
 	samples, probeTimes, err := r.probe(ctx)
@@ -379,21 +388,20 @@ func (r *latencyRun) send(ctx context.Context, kind string, docs [][]byte, ids [
 }
 
 // produce sends producer p's share of the rate in small timed batches.
-func (r *latencyRun) produce(ctx context.Context, p int) {
+func (r *latencyRun) produce(ctx context.Context, p int, plan []planned) {
 	b := r.b
 	tick := 10 * time.Millisecond
 	if b.transport == "http" {
 		tick = 20 * time.Millisecond
 	}
 	perSec := float64(b.rate) / float64(b.producers)
-	rng := rand.New(rand.NewPCG(uint64(p), 99))
+	gen := r.generator(p)
 	t := time.NewTicker(tick)
 	defer t.Stop()
 	// The documents owed follow the clock, not the ticks: a send that
 	// takes longer than a tick makes the next batch bigger, so the rate
 	// holds as long as the server keeps up.
 	start, done := time.Now(), 0
-	next := r.existing + p // new ids: producer p takes every producers-th
 	for {
 		select {
 		case <-ctx.Done():
@@ -407,35 +415,115 @@ func (r *latencyRun) produce(ctx context.Context, p int) {
 		done += n
 		now := time.Now().UnixMicro()
 		docs := make([][]byte, 0, n)
-		var ids []string
-		kind := "insert"
+		ids := make([]string, 0, n)
 		for i := 0; i < n; i++ {
-			// An existing document of this producer (preloaded ids are
-			// spread over producers by id % producers).
-			old := func() int { return (rng.IntN(max(r.existing/b.producers, 1)))*b.producers + p }
-			switch {
-			case r.mode == "patch" && r.kcl == nil:
-				kind = "patch"
-				id := rockbench.ID(old())
-				ids = append(ids, id)
-				docs = append(docs, rockbench.AppendPatch(nil, rng, id, now))
-			case r.mode == "patch":
-				id := rockbench.ID(old())
-				ids = append(ids, id)
-				docs = append(docs, fmt.Appendf(nil, `{"_id":%q,"_op":"UPDATE","_producer":%d,"_ts":%d,"Age":%d}`, id, p, now, rng.IntN(100)))
-			case r.mode == "mixed" && rng.IntN(10) < 3:
-				id := old()
-				ids = append(ids, rockbench.ID(id))
-				docs = append(docs, doc(nil, rng, id, p, now))
-			default:
-				ids = append(ids, rockbench.ID(next))
-				docs = append(docs, doc(nil, rng, next, p, now))
-				next += b.producers
+			var d planned
+			if len(plan) > 0 {
+				d, plan = plan[0], plan[1:]
+			} else {
+				d = gen() // the plan ran out: the server fell behind
 			}
+			stamp(d.doc, d.stamps, now)
+			docs = append(docs, d.doc)
+			ids = append(ids, d.id)
 		}
-		if err := r.send(ctx, kind, docs, ids); err != nil {
+		if err := r.send(ctx, r.sendKind(), docs, ids); err != nil {
 			return
 		}
+	}
+}
+
+// planned is a document generated before the run, stamped when sent.
+type planned struct {
+	doc    []byte
+	id     string
+	stamps []int // where its timestamps' digits are (see stamp)
+}
+
+// stampPlaceholder is the timestamp documents are generated with: 16
+// digits, as every time in microseconds since 2001 and until 2286, so
+// the time of sending overwrites it in place.
+const stampPlaceholder int64 = 1_111_111_111_111_111
+
+// plan generates producer p's documents for the whole run ahead of it:
+// generating them as they are sent took the benchmark ~0.2 of the two
+// cores it shares with the server, at 20 MB/s.
+func (r *latencyRun) plan(p int) []planned {
+	b := r.b
+	n := int(float64(b.rate)/float64(b.producers)*(b.warmup+b.duration).Seconds()*1.02) + 100
+	gen := r.generator(p)
+	out := make([]planned, n)
+	for i := range out {
+		out[i] = gen()
+	}
+	return out
+}
+
+// generator returns producer p's document source: new documents, replaces
+// of existing ones (mixed) or updates (patch), as the mode sends them.
+func (r *latencyRun) generator(p int) func() planned {
+	b := r.b
+	rng := rand.New(rand.NewPCG(uint64(p), 99))
+	next := r.existing + p // new ids: producer p takes every producers-th
+	// An existing document of this producer (preloaded ids are spread
+	// over producers by id % producers).
+	old := func() int { return (rng.IntN(max(r.existing/b.producers, 1)))*b.producers + p }
+	now := stampPlaceholder
+	return func() planned {
+		var d planned
+		switch {
+		case r.mode == "patch" && r.kcl == nil:
+			d.id = rockbench.ID(old())
+			d.doc = rockbench.AppendPatch(nil, rng, d.id, now)
+		case r.mode == "patch":
+			d.id = rockbench.ID(old())
+			d.doc = fmt.Appendf(nil, `{"_id":%q,"_op":"UPDATE","_producer":%d,"_ts":%d,"Age":%d}`, d.id, p, now, rng.IntN(100))
+		case r.mode == "mixed" && rng.IntN(10) < 3:
+			id := old()
+			d.id = rockbench.ID(id)
+			d.doc = doc(nil, rng, id, p, now)
+		default:
+			d.id = rockbench.ID(next)
+			d.doc = doc(nil, rng, next, p, now)
+			next += b.producers
+		}
+		d.stamps = stampsOf(d.doc)
+		return d
+	}
+}
+
+// sendKind is how the mode's documents are sent.
+func (r *latencyRun) sendKind() string {
+	if r.mode == "patch" && r.kcl == nil {
+		return "patch"
+	}
+	return "insert"
+}
+
+// stampsOf returns the offsets of the placeholder timestamps in doc.
+func stampsOf(doc []byte) []int {
+	ph := strconv.AppendInt(nil, stampPlaceholder, 10)
+	var at []int
+	for off := 0; ; {
+		i := bytes.Index(doc[off:], ph)
+		if i < 0 {
+			return at
+		}
+		at = append(at, off+i)
+		off += i + len(ph)
+	}
+}
+
+// stamp writes the time now (16 digits, as the placeholder) at each of
+// the offsets.
+func stamp(doc []byte, at []int, now int64) {
+	var digits [20]byte
+	d := strconv.AppendInt(digits[:0], now, 10)
+	if len(d) != 16 {
+		panic(fmt.Sprintf("bench latency: timestamp %d is not 16 digits", now))
+	}
+	for _, off := range at {
+		copy(doc[off:], d)
 	}
 }
 
