@@ -163,7 +163,9 @@ func (l *Log) Replay(from, to uint64, fn func(id uint64, data []byte) error) err
 			return err
 		}
 	}
-	return l.releaseLocked(from)
+	kept, err := l.removeFiles(l.takeReleasable(from))
+	l.restore(kept)
+	return err
 }
 
 func (l *Log) readFile(seq uint64) ([]byte, error) {
@@ -324,31 +326,59 @@ func syncDir(fs vfs.FS, dir string) error {
 // appended to stays.
 func (l *Log) Release(below uint64) error {
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.releaseLocked(below)
+	done := l.takeReleasable(below)
+	l.mu.Unlock()
+	// Removing a file of tens of megabytes took ~70 ms here: outside the
+	// lock, so the appends of the commits go on meanwhile.
+	kept, err := l.removeFiles(done)
+	if len(kept) > 0 {
+		l.mu.Lock()
+		l.restore(kept)
+		l.mu.Unlock()
+	}
+	return err
 }
 
-func (l *Log) releaseLocked(below uint64) error {
+// removeFiles removes the files, stopping at the first that fails; it
+// returns those not removed.
+func (l *Log) removeFiles(files []fileInfo) ([]fileInfo, error) {
+	for i, f := range files {
+		if err := l.fs.Remove(l.path(f.seq)); err != nil {
+			return files[i:], fmt.Errorf("rowlog: remove %s: %w", fileName(f.seq), err)
+		}
+	}
+	return nil, nil
+}
+
+// restore puts files taken for removal back among the log's, for the next
+// release to try again. l.mu held.
+func (l *Log) restore(files []fileInfo) {
+	for _, k := range files {
+		at, _ := slices.BinarySearchFunc(l.files, k.seq, func(f fileInfo, seq uint64) int { return cmp.Compare(f.seq, seq) })
+		l.files = slices.Insert(l.files, at, k)
+		l.bytes += k.size
+	}
+}
+
+// takeReleasable removes from the log's files those holding only rows
+// below below, and returns them. l.mu held.
+func (l *Log) takeReleasable(below uint64) []fileInfo {
 	keep := l.files[:0]
-	var err error
+	var done []fileInfo
 	for i, f := range l.files {
 		last := i == len(l.files)-1
 		// Rows of f still needed have ids under the next file's first:
 		// that file was created for the next row id, or after a restart
 		// for the next committed one.
-		done := !(last && l.cur != nil) && (f.maxID < below || (!last && l.files[i+1].first <= below))
-		if done && err == nil {
-			if rerr := l.fs.Remove(l.path(f.seq)); rerr != nil {
-				err = fmt.Errorf("rowlog: remove %s: %w", fileName(f.seq), rerr)
-			} else {
-				l.bytes -= f.size
-				continue
-			}
+		if !(last && l.cur != nil) && (f.maxID < below || (!last && l.files[i+1].first <= below)) {
+			done = append(done, f)
+			l.bytes -= f.size
+			continue
 		}
 		keep = append(keep, f)
 	}
 	l.files = keep
-	return err
+	return done
 }
 
 // Bytes returns the size of the log's files.

@@ -2,12 +2,16 @@ package rowlog
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"math/rand/v2"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/cockroachdb/pebble/v2/vfs/errorfs"
 )
 
 func rowData(id uint64, version int) []byte {
@@ -244,5 +248,89 @@ func TestReleaseBeforeReplay(t *testing.T) {
 	_, got := replayAll(t, fs, 1, 6)
 	if len(got) != 5 {
 		t.Fatalf("%d rows after a release before replay, want 5", len(got))
+	}
+}
+
+// TestReleaseRemovesBesideAppends: a release removes its files without
+// holding the log, so appends (every commit) go on while a removal is slow;
+// a removal that fails keeps its files for the next release.
+func TestReleaseRemovesBesideAppends(t *testing.T) {
+	var block atomic.Bool
+	var fail atomic.Bool
+	entered, unblock := make(chan struct{}, 16), make(chan struct{})
+	fs := errorfs.Wrap(vfs.NewMem(), errorfs.InjectorFunc(func(op errorfs.Op) error {
+		if op.Kind != errorfs.OpRemove {
+			return nil
+		}
+		if fail.Load() {
+			return errors.New("injected remove failure")
+		}
+		if block.Load() {
+			entered <- struct{}{}
+			<-unblock
+		}
+		return nil
+	}))
+	l, err := Open(fs, "log", 600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := uint64(1)
+	appendGroups := func(n int) {
+		t.Helper()
+		for g := 0; g < n; g++ {
+			if err := l.Append(group(next, 4, 0)); err != nil {
+				t.Fatal(err)
+			}
+			next += 4
+		}
+	}
+	appendGroups(40)
+	files := func() int {
+		names, _ := fs.List("log")
+		return len(names)
+	}
+
+	// A failed removal: the error is returned, and the files and their
+	// bytes are the log's again.
+	before, bytesBefore := files(), l.Bytes()
+	fail.Store(true)
+	if err := l.Release(next / 2); err == nil {
+		t.Fatal("a release whose removals fail returned no error")
+	}
+	fail.Store(false)
+	if files() != before || l.Bytes() != bytesBefore {
+		t.Fatalf("after a failed release: %d files and %d bytes, want %d and %d", files(), l.Bytes(), before, bytesBefore)
+	}
+
+	// A slow removal: appends go on while it waits.
+	block.Store(true)
+	released := make(chan error, 1)
+	below := next / 2
+	go func() { released <- l.Release(below) }()
+	<-entered
+	appended := make(chan struct{})
+	go func() {
+		defer close(appended)
+		appendGroups(5)
+	}()
+	select {
+	case <-appended:
+	case <-time.After(10 * time.Second):
+		t.Fatal("an append waited for a release's file removal")
+	}
+	block.Store(false)
+	close(unblock)
+	if err := <-released; err != nil {
+		t.Fatal(err)
+	}
+	if files() >= before || l.Bytes() >= bytesBefore {
+		t.Fatalf("the release after a failed one kept %d of %d files, %d of %d bytes", files(), before, l.Bytes(), bytesBefore)
+	}
+	l.Close()
+	l, got := replayAll(t, fs, below, next)
+	defer l.Close()
+	if len(got) != int(next-below) {
+		t.Fatalf("after release: %d rows, want %d", len(got), next-below)
 	}
 }
