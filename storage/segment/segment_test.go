@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
+	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/RoaringBitmap/roaring/v2"
@@ -12,6 +14,7 @@ import (
 	"github.com/basaltdb/basalt/storage/encoding"
 	"github.com/basaltdb/basalt/types"
 	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/cockroachdb/pebble/v2/vfs/errorfs"
 )
 
 // testRows returns n documents with a few columns of mixed kinds.
@@ -372,10 +375,11 @@ func TestSparseColumns(t *testing.T) {
 // TestRowSectionAcrossChunks: the row section is built in 1 MiB chunks; a
 // few MiB of incompressible documents, some bigger than a row block, span
 // several chunks and every one reads back whole.
-func TestRowSectionAcrossChunks(t *testing.T) {
-	rng := rand.New(rand.NewPCG(5, 6))
+// textDocs returns n documents with random text of up to 4,000 bytes, and
+// every hundredth over a row block.
+func textDocs(rng *rand.Rand, n int) []types.Value {
 	const letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-	docs := make([]types.Value, 1500)
+	docs := make([]types.Value, n)
 	for i := range docs {
 		n := 1 + rng.IntN(4000)
 		if i%100 == 7 {
@@ -390,6 +394,11 @@ func TestRowSectionAcrossChunks(t *testing.T) {
 			{Name: "text", Value: types.String(string(b))},
 		})
 	}
+	return docs
+}
+
+func TestRowSectionAcrossChunks(t *testing.T) {
+	docs := textDocs(rand.New(rand.NewPCG(5, 6)), 1500)
 	fs := vfs.NewMem()
 	writeTestSegment(t, fs, "seg", docs)
 	r, err := Open(fs, "seg")
@@ -409,5 +418,28 @@ func TestRowSectionAcrossChunks(t *testing.T) {
 		if err != nil || !types.Equal(got, docs[row]) {
 			t.Fatalf("row %d does not read back (%v)", row, err)
 		}
+	}
+}
+
+// TestSegmentWritesBackAsItGoes: a segment of several megabytes is synced
+// as it is written, not only at the end (one sync of a whole segment held
+// the disk, and every commit's sync behind it, for 100-200 ms).
+func TestSegmentWritesBackAsItGoes(t *testing.T) {
+	var syncs atomic.Int64
+	fs := errorfs.Wrap(vfs.NewMem(), errorfs.InjectorFunc(func(op errorfs.Op) error {
+		switch op.Kind {
+		case errorfs.OpFileSync, errorfs.OpFileSyncData, errorfs.OpFileSyncTo:
+			if strings.HasSuffix(op.Path, ".tmp") {
+				syncs.Add(1)
+			}
+		}
+		return nil
+	}))
+	size := writeTestSegment(t, fs, "seg", textDocs(rand.New(rand.NewPCG(7, 8)), 1500))
+	if size < 3*bytesPerSync {
+		t.Fatalf("a segment of %d bytes proves nothing", size)
+	}
+	if n := syncs.Load(); n < 2 {
+		t.Fatalf("a segment of %d bytes was synced %d times while written, want more than once", size, n)
 	}
 }

@@ -104,6 +104,11 @@ func Create(fs vfs.FS, name string) (*Writer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create segment %q: %w", tmp, err)
 	}
+	// Write back as it goes: one sync of a whole segment at the end sent
+	// tens of megabytes to the disk at once, and the commits' small syncs
+	// (every writer waits for one) queued behind them: every seal showed as
+	// a 120-200 ms stall of data latency.
+	f = vfs.NewSyncingFile(f, vfs.SyncingFileOptions{BytesPerSync: bytesPerSync})
 	w := &Writer{fs: fs, tmpName: tmp, name: name, f: f, rowCodec: encoding.CodecS2}
 	if err := w.write([]byte(headMagic)); err != nil {
 		f.Close()
@@ -111,6 +116,10 @@ func Create(fs vfs.FS, name string) (*Writer, error) {
 	}
 	return w, nil
 }
+
+// bytesPerSync is how much a segment writer writes between asking the
+// kernel to start writing it back.
+const bytesPerSync = 1 << 20
 
 func (w *Writer) write(b []byte) error {
 	if _, err := w.f.Write(b); err != nil {
