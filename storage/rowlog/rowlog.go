@@ -343,6 +343,7 @@ func (l *Log) Release(below uint64) error {
 // returns those not removed.
 func (l *Log) removeFiles(files []fileInfo) ([]fileInfo, error) {
 	for i, f := range files {
+		l.shrink(f)
 		if err := l.fs.Remove(l.path(f.seq)); err != nil {
 			return files[i:], fmt.Errorf("rowlog: remove %s: %w", fileName(f.seq), err)
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"math/rand/v2"
+	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -332,5 +333,65 @@ func TestReleaseRemovesBesideAppends(t *testing.T) {
 	defer l.Close()
 	if len(got) != int(next-below) {
 		t.Fatalf("after release: %d rows, want %d", len(got), next-below)
+	}
+}
+
+// TestReleaseOnDisk releases files of tens of megabytes on the operating
+// system's file system, where they are truncated in steps before they are
+// removed: the released files go, the others keep every row.
+func TestReleaseOnDisk(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes 60 MB")
+	}
+	fs := vfs.Default
+	dir := filepath.Join(t.TempDir(), "log")
+	l, err := Open(fs, dir, 20<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := bytes.Repeat([]byte("r"), 64<<10)
+	next := uint64(1)
+	for next <= 900 { // 900 rows of 64 KiB: three files
+		rows := make([]Row, 10)
+		for i := range rows {
+			rows[i] = Row{ID: next, Data: data}
+			next++
+		}
+		if err := l.Append(rows); err != nil {
+			t.Fatal(err)
+		}
+	}
+	names, _ := fs.List(dir)
+	if len(names) < 3 {
+		t.Fatalf("%d files, want at least 3", len(names))
+	}
+	below := next - 100
+	if err := l.Release(below); err != nil {
+		t.Fatal(err)
+	}
+	left, _ := fs.List(dir)
+	if len(left) >= len(names) {
+		t.Fatalf("release kept %d of %d files", len(left), len(names))
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	l, err = Open(fs, dir, 20<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	got := 0
+	if err := l.Replay(below, next, func(id uint64, d []byte) error {
+		if id < below || id >= next || !bytes.Equal(d, data) {
+			return fmt.Errorf("row %d of %d bytes", id, len(d))
+		}
+		got++
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got != int(next-below) {
+		t.Fatalf("%d rows after the release, want %d", got, next-below)
 	}
 }
