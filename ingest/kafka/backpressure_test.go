@@ -99,15 +99,7 @@ func TestKafkaBackpressureSlowCollection(t *testing.T) {
 	// of the collection waits for one.
 	var slow atomic.Bool
 	slow.Store(true)
-	fs := errorfs.Wrap(vfs.Default, errorfs.InjectorFunc(func(op errorfs.Op) error {
-		switch op.Kind {
-		case errorfs.OpFileSync, errorfs.OpFileSyncData, errorfs.OpFileSyncTo:
-			if slow.Load() {
-				time.Sleep(syncDelay)
-			}
-		}
-		return nil
-	}))
+	fs := slowSyncFS(&slow, syncDelay)
 	reg := prometheus.NewRegistry()
 	n := &testNode{ingesttest.OpenWith(t, t.TempDir(), map[string]ingest.Connector{
 		"kafka": Connector(Options{LagInterval: 50 * time.Millisecond, InFlightBytes: budget, FetchMaxBytes: fetchMax}),
@@ -206,4 +198,18 @@ func TestKafkaBackpressureSlowCollection(t *testing.T) {
 		}
 		return metricLag() == 0
 	})
+}
+
+// slowSyncFS is the operating system's file system with syncs that take
+// delay while slow is set.
+func slowSyncFS(slow *atomic.Bool, delay time.Duration) vfs.FS {
+	return errorfs.Wrap(vfs.Default, errorfs.InjectorFunc(func(op errorfs.Op) error {
+		switch op.Kind {
+		case errorfs.OpFileSync, errorfs.OpFileSyncData, errorfs.OpFileSyncTo:
+			if slow.Load() {
+				time.Sleep(delay)
+			}
+		}
+		return nil
+	}))
 }

@@ -9,8 +9,6 @@ import (
 
 	"github.com/basaltdb/basalt/ingest"
 	"github.com/basaltdb/basalt/internal/ingesttest"
-	"github.com/cockroachdb/pebble/v2/vfs"
-	"github.com/cockroachdb/pebble/v2/vfs/errorfs"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
@@ -28,15 +26,7 @@ func TestPartitionWorkerMergesPollsDuringCommit(t *testing.T) {
 		syncDelay = 100 * time.Millisecond
 	)
 	var slow atomic.Bool
-	fs := errorfs.Wrap(vfs.Default, errorfs.InjectorFunc(func(op errorfs.Op) error {
-		switch op.Kind {
-		case errorfs.OpFileSync, errorfs.OpFileSyncData, errorfs.OpFileSyncTo:
-			if slow.Load() {
-				time.Sleep(syncDelay)
-			}
-		}
-		return nil
-	}))
+	fs := slowSyncFS(&slow, syncDelay)
 	reg := prometheus.NewRegistry()
 	type outcome struct {
 		pos map[string]int64
