@@ -32,7 +32,9 @@ func serveCmd() *cobra.Command {
 			cfg.AdminKey = os.Getenv("BASALT_ADMIN_KEY")
 			cfg.Storage.SealRows = sealRows
 			cfg.Storage.SealAge = sealAge
-			cfg.JoinCacheBytes = joinCacheConfig(joinCache)
+			if cfg.JoinCacheBytes, err = joinCacheConfig(joinCache); err != nil {
+				return err
+			}
 			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
 			s, err := server.Start(cfg)
@@ -62,13 +64,16 @@ func serveCmd() *cobra.Command {
 }
 
 // joinCacheConfig is server.Config.JoinCacheBytes for --join-cache-bytes:
-// the flag's 0 (or less) keeps nothing, which the config says with a
-// negative value (its 0 leaves the process's bound as it is).
-func joinCacheConfig(flag int64) int64 {
-	if flag <= 0 {
-		return -1
+// the flag's 0 keeps nothing, which the config says with a negative value
+// (its 0 leaves the process's bound as it is). A negative flag is refused.
+func joinCacheConfig(flag int64) (int64, error) {
+	switch {
+	case flag < 0:
+		return 0, fmt.Errorf("--join-cache-bytes %d: must not be negative (0 keeps no join build sides)", flag)
+	case flag == 0:
+		return -1, nil
 	}
-	return flag
+	return flag, nil
 }
 
 func newLogger(level, format string) (*slog.Logger, error) {

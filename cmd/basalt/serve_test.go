@@ -1,15 +1,22 @@
 package main
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
-// TestJoinCacheConfig: --join-cache-bytes 0 (or less) keeps nothing, which
+// TestJoinCacheConfig: --join-cache-bytes 0 keeps nothing, which
 // server.Config says with a negative value; its default and other values
-// pass through.
+// pass through; a negative value is refused, by name, before a server starts.
 func TestJoinCacheConfig(t *testing.T) {
-	for flag, want := range map[int64]int64{0: -1, -5: -1, 1: 1, 256 << 20: 256 << 20} {
-		if got := joinCacheConfig(flag); got != want {
-			t.Errorf("--join-cache-bytes %d: config %d, want %d", flag, got, want)
+	for flag, want := range map[int64]int64{0: -1, 1: 1, 256 << 20: 256 << 20} {
+		if got, err := joinCacheConfig(flag); err != nil || got != want {
+			t.Errorf("--join-cache-bytes %d: config %d (%v), want %d", flag, got, err, want)
 		}
+	}
+	_, _, err := runBasalt("serve", "--join-cache-bytes", "-5", "--data-dir", t.TempDir(), "--http-addr", "127.0.0.1:0", "--pg-addr", "127.0.0.1:0")
+	if err == nil || !strings.Contains(err.Error(), "--join-cache-bytes -5: must not be negative") {
+		t.Errorf("--join-cache-bytes -5: %v, want it refused", err)
 	}
 	f := serveCmd().Flags().Lookup("join-cache-bytes")
 	if f == nil || f.DefValue != "268435456" {
