@@ -422,3 +422,33 @@ func BenchmarkHasTopLevelID(b *testing.B) {
 		}
 	}
 }
+
+// TestLoadBadAnswer: a server whose answer to a documents request cannot be
+// read, or does not give one status per document, fails the load with an
+// error that says so, and nothing is counted as written.
+func TestLoadBadAnswer(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "a.ndjson")
+	writeNumbered(t, p, 0, 3)
+	for answer, want := range map[string]string{
+		`not json`:                      "the server's answer",
+		`{"x":1}`:                       `the server's answer: no "data" array`,
+		`{"data":[{"status":"ADDED"}]}`: "the server answered 1 statuses for 3 documents",
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == "POST" && strings.HasSuffix(r.URL.Path, "/docs") {
+				w.Write([]byte(answer))
+				return
+			}
+			w.Write([]byte(`{"data":{}}`))
+		}))
+		_, errOut, err := runBasalt("load", p, "--url", srv.URL, "--collection", "commons.c")
+		srv.Close()
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("answer %s: %v, want an error with %q\n%s", answer, err, want, errOut)
+		}
+		if strings.Contains(errOut, "documents written") && !strings.Contains(errOut, "0 documents written") {
+			t.Errorf("answer %s: documents counted as written:\n%s", answer, errOut)
+		}
+	}
+}
