@@ -28,8 +28,8 @@ import (
 )
 
 // latencyBench measures data latency as RockBench does: producers write
-// RockBench-shaped documents stamped with their generation time `_ts` at a
-// fixed rate, and a probe asks every 100 ms for the newest `_ts` each
+// RockBench-shaped documents stamped with the time they are sent, `_ts`, at
+// a fixed rate, and a probe asks every 100 ms for the newest `_ts` each
 // producer has made visible; now − that is the data latency.
 type latencyBench struct {
 	apiClient
@@ -56,10 +56,10 @@ func benchLatencyCmd() *cobra.Command {
 		Use:   "latency",
 		Short: "Measure data latency (produce → queryable) through Kafka or the HTTP write API",
 		Long: `Measure data latency, RockBench-style: producers send RockBench-shaped
-documents (~1.3 KB, ~45 values) carrying their generation time _ts at a fixed
-rate, and a probe runs SELECT _producer, MAX(_ts) … GROUP BY _producer every
---probe-interval (100 ms); each answer gives one sample per producer of
-now − newest visible _ts. Prints p50/p95/p99/max per workload.
+documents (~1.3 KB, ~45 values, generated before the run) stamped with the
+time they are sent, _ts, at a fixed rate, and a probe runs SELECT _producer,
+MAX(_ts) … GROUP BY _producer every --probe-interval (100 ms); each answer
+gives one sample per producer of now − newest visible _ts. Prints p50/p95/p99/max per workload.
 
 Transports: kafka (documents are produced to a topic that a collection
 source consumes; --brokers, or an in-process Kafka cluster when empty) and
@@ -531,7 +531,7 @@ func stamp(doc []byte, at []int, now int64) {
 func (r *latencyRun) probe(ctx context.Context) (samples, probeTimes []time.Duration, err error) {
 	b := r.b
 	// The newest _ts of insert and mixed documents is among those with a
-	// recent _event_time (both are the generation time), and that filter
+	// recent _event_time (both are the time of sending), and that filter
 	// lets time pruning skip the older blocks: probing every row made the
 	// probe the server's biggest CPU consumer as the collection grew.
 	// Patches keep the document's _event_time, so the patch probe reads all.
