@@ -56,10 +56,11 @@ func benchLatencyCmd() *cobra.Command {
 		Use:   "latency",
 		Short: "Measure data latency (produce → queryable) through Kafka or the HTTP write API",
 		Long: `Measure data latency, RockBench-style: producers send RockBench-shaped
-documents (~1.3 KB, ~45 values, generated before the run) stamped with the
-time they are sent, _ts, at a fixed rate, and a probe runs SELECT _producer,
-MAX(_ts) … GROUP BY _producer every --probe-interval (100 ms); each answer
-gives one sample per producer of now − newest visible _ts. Prints p50/p95/p99/max per workload.
+documents (~1.3 KB, ~45 values; the first GiB generated before the run)
+stamped with the time they are sent, _ts, at a fixed rate, and a probe runs
+SELECT _producer, MAX(_ts) … GROUP BY _producer every --probe-interval
+(100 ms); each answer gives one sample per producer of now − newest visible
+_ts. Prints p50/p95/p99/max per workload.
 
 Transports: kafka (documents are produced to a topic that a collection
 source consumes; --brokers, or an in-process Kafka cluster when empty) and
@@ -445,12 +446,15 @@ type planned struct {
 // the time of sending overwrites it in place.
 const stampPlaceholder int64 = 1_111_111_111_111_111
 
-// plan generates producer p's documents for the whole run ahead of it:
-// generating them as they are sent took the benchmark ~0.2 of the two
-// cores it shares with the server, at 20 MB/s.
+// plan generates producer p's documents ahead of the run: generating them
+// as they were sent took ~0.4 of the two cores the benchmark shares with
+// the server at 20 MB/s (now ~0.26). The producers plan at most
+// maxPlannedBytes between them; a longer run generates the rest as it
+// sends.
 func (r *latencyRun) plan(p int) []planned {
 	b := r.b
 	n := int(float64(b.rate)/float64(b.producers)*(b.warmup+b.duration).Seconds()*1.02) + 100
+	n = min(n, int(float64(maxPlannedBytes)/float64(b.producers)/meanDocBytes()))
 	gen := r.generator(p)
 	out := make([]planned, n)
 	for i := range out {
@@ -458,6 +462,10 @@ func (r *latencyRun) plan(p int) []planned {
 	}
 	return out
 }
+
+// maxPlannedBytes bounds the documents generated before a run: about 50 s
+// at 20 MB/s.
+var maxPlannedBytes int64 = 1 << 30
 
 // generator returns producer p's document source: new documents, replaces
 // of existing ones (mixed) or updates (patch), as the mode sends them.

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestBenchLatencyRuns runs every workload of `basalt bench latency` over
@@ -53,5 +54,22 @@ func TestStampPlanned(t *testing.T) {
 	stamp(d, at, 1764201600123456)
 	if want := `{"_id":"a","v":1,"_event_time":1764201600123456,"_ts":1764201600123456}`; string(d) != want {
 		t.Fatalf("stamped %s, want %s", d, want)
+	}
+}
+
+// TestPlanBounded: a long run plans no more than maxPlannedBytes of
+// documents ahead (a 10-minute run at 20 MB/s would have held 12 GB); the
+// rest is generated as it is sent.
+func TestPlanBounded(t *testing.T) {
+	defer func(n int64) { maxPlannedBytes = n }(maxPlannedBytes)
+	maxPlannedBytes = 1 << 20
+	r := &latencyRun{b: &latencyBench{rate: 13552, producers: 4, duration: 10 * time.Second}, mode: "insert"}
+	plan := r.plan(0)
+	var bytes int
+	for _, d := range plan {
+		bytes += len(d.doc)
+	}
+	if bytes > 2*(1<<20)/4 || len(plan) == 0 {
+		t.Fatalf("a producer planned %d documents of %d bytes for 10 s, want about %d bytes", len(plan), bytes, (1<<20)/4)
 	}
 }
