@@ -14,6 +14,7 @@ import (
 
 	"github.com/basaltdb/basalt/coldata"
 	"github.com/basaltdb/basalt/index"
+	"github.com/basaltdb/basalt/storage/encoding"
 	"github.com/basaltdb/basalt/storage/kv"
 	"github.com/basaltdb/basalt/storage/segment"
 	"github.com/basaltdb/basalt/types"
@@ -150,6 +151,10 @@ type segmentSource struct {
 	// stable says the inputs' strings outlive the write (a frozen mutable
 	// segment's arena), so the writer need not copy them.
 	stable bool
+	// sealing says the segment is written on the ingest path, where column
+	// blocks trade a little size for speed (encoding.CodecS2); compaction
+	// rewrites them with zstd.
+	sealing bool
 }
 
 // writeSegment writes the rows of src, in order, as the segment file for
@@ -162,6 +167,9 @@ func (e *Engine) writeSegment(c *collection, segid uint64, src segmentSource) (*
 	w, err := segment.Create(e.opts.FS, name)
 	if err != nil {
 		return nil, err
+	}
+	if src.sealing {
+		w.ColumnCodec(encoding.CodecS2)
 	}
 	fail := func(err error) (*segment.Reader, error) {
 		w.Abort()
@@ -463,10 +471,11 @@ func (e *Engine) seal(c *collection, h *segHandle) error {
 	if len(srcs) > 0 {
 		// The mutable segment stores its rows' values: the documents.
 		r, err := e.writeSegment(c, segid, segmentSource{
-			inputs: []segReader{h.reader},
-			srcs:   srcs,
-			rowIDs: keptIDs,
-			stable: true,
+			inputs:  []segReader{h.reader},
+			srcs:    srcs,
+			rowIDs:  keptIDs,
+			stable:  true,
+			sealing: true,
 			doc: func(s rowSource, rowid uint64) ([]byte, error) {
 				v, ok := h.mem.Stored(s.row)
 				if !ok {

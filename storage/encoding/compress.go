@@ -3,8 +3,10 @@ package encoding
 import (
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 
+	"github.com/klauspost/compress/s2"
 	"github.com/klauspost/compress/zstd"
 )
 
@@ -65,21 +67,48 @@ var errRawLen = fmt.Errorf("%w: bad compressed length", ErrCorrupt)
 
 func errZstd(err error) error { return fmt.Errorf("%w: zstd: %w", ErrCorrupt, err) }
 
-// compress returns the zstd frame of body if it saves at least 1/8 of its
-// bytes (counting the raw length the block stores with it), or nil.
-func (e *encoder) compress(body []byte) []byte {
+// compress returns the compressed body and the flag that says how, or nil
+// when compression does not save at least 1/8 of its bytes (counting the raw
+// length the block stores with it). With CodecS2 an s2 encoding that
+// shrinks the body at least s2MinRatio times is taken as it is.
+func (e *encoder) compress(body []byte, c Codec) ([]byte, byte) {
 	if len(body) < minCompressBody || len(body) > maxCompressBody {
-		return nil
+		return nil, 0
+	}
+	if c == CodecS2 {
+		e.zbuf = slices.Grow(e.zbuf[:0], s2.MaxEncodedLen(len(body)))
+		out := s2.Encode(e.zbuf[:cap(e.zbuf)], body)
+		if len(out)*s2MinRatio <= len(body) {
+			return out, flagS2
+		}
 	}
 	e.zbuf = zstdEncoder().EncodeAll(body, e.zbuf[:0])
 	if uvarintLen(uint64(len(body)))+len(e.zbuf) > len(body)-len(body)/8 {
-		return nil
+		return nil, 0
 	}
-	return e.zbuf
+	return e.zbuf, flagZstd
 }
 
-// decompress decodes a zstd frame of rawLen bytes into d.buf.
-func (d *Decoder) decompress(frame []byte, rawLen uint64) ([]byte, error) {
+// s2MinRatio is how many times s2 must shrink a body for CodecS2 to keep
+// it rather than try zstd.
+const s2MinRatio = 3
+
+// decompress decodes a compressed body of rawLen bytes (a zstd frame, or an
+// s2 block when flags has flagS2) into d.buf.
+func (d *Decoder) decompress(frame []byte, rawLen uint64, flags byte) ([]byte, error) {
+	if flags&flagS2 != 0 {
+		n, err := s2.DecodedLen(frame)
+		if err != nil || uint64(n) != rawLen || rawLen > maxCompressBody {
+			return nil, errRawLen
+		}
+		d.buf = resize(d.buf, int(rawLen))
+		out, err := s2.Decode(d.buf, frame)
+		if err != nil {
+			return nil, fmt.Errorf("%w: s2: %w", ErrCorrupt, err)
+		}
+		d.buf = out
+		return out, nil
+	}
 	if rawLen > maxCompressBody || rawLen > uint64(len(frame))*maxZstdExpansion {
 		return nil, errRawLen
 	}

@@ -90,12 +90,12 @@ func (d *Decoder) decode(src []byte, v *coldata.Vec, sel []int) error {
 	}
 
 	var body []byte
-	if h.flags&flagZstd != 0 {
+	if h.flags&(flagZstd|flagS2) != 0 {
 		rawLen, err := r.uvarint()
 		if err != nil {
 			return fmt.Errorf("compressed length: %w", err)
 		}
-		if body, err = d.decompress(r.rest(), rawLen); err != nil {
+		if body, err = d.decompress(r.rest(), rawLen, h.flags); err != nil {
 			return err
 		}
 	} else {
@@ -216,8 +216,8 @@ func scatter[T any](payload, src []T, v *coldata.Vec, k types.Kind) {
 	}
 }
 
-// Uncompressed returns src with its body decompressed and its zstd flag
-// cleared: the block as if written without zstd, which decodes to the same
+// Uncompressed returns src with its body decompressed and its compression
+// flag cleared: the block as if written uncompressed, which decodes to the same
 // values without the cost of decompression (a cache of decoded-once blocks
 // keeps these). False when the body is not compressed.
 func (d *Decoder) Uncompressed(src []byte) ([]byte, bool, error) {
@@ -226,7 +226,7 @@ func (d *Decoder) Uncompressed(src []byte) ([]byte, bool, error) {
 	if err != nil {
 		return nil, false, fmt.Errorf("block header: %w", err)
 	}
-	if h.flags&flagZstd == 0 {
+	if h.flags&(flagZstd|flagS2) == 0 {
 		return nil, false, nil
 	}
 	d.kinds = resize(d.kinds, h.rows)
@@ -239,13 +239,13 @@ func (d *Decoder) Uncompressed(src []byte) ([]byte, bool, error) {
 	if err != nil {
 		return nil, false, fmt.Errorf("compressed length: %w", err)
 	}
-	body, err := d.decompress(r.rest(), rawLen)
+	body, err := d.decompress(r.rest(), rawLen, h.flags)
 	if err != nil {
 		return nil, false, err
 	}
 	out := make([]byte, 0, bodyStart+len(body))
 	out = append(append(out, src[:bodyStart]...), body...)
-	out[1] &^= flagZstd // the flags byte follows the format version
+	out[1] &^= flagZstd | flagS2 // the flags byte follows the format version
 	return out, true, nil
 }
 

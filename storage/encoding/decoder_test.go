@@ -2,6 +2,7 @@ package encoding
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/basaltdb/basalt/coldata"
@@ -31,6 +32,14 @@ func corpusBlocks(t testing.TB) map[string][]byte {
 	out["compressed"] = AppendBlock(nil, logs.vec())
 	if !blockCodecs(t, out["compressed"])["zstd"] {
 		t.Fatal("corpus lacks a compressed block")
+	}
+	var text rows
+	for i := range 40 {
+		text.add(types.String(strings.Repeat("lorem ipsum dolor sit amet ", 2+i%5) + itoa(i)))
+	}
+	out["s2"] = AppendBlockCodec(nil, text.vec(), CodecS2)
+	if !blockCodecs(t, out["s2"])["s2"] {
+		t.Fatal("corpus lacks an s2 block")
 	}
 	out["empty"] = AppendBlock(nil, rows{}.vec())
 	return out

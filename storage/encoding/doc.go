@@ -9,11 +9,12 @@
 //
 // A block is a small uncompressed header, then one section per kind present
 // with the payloads of that kind's rows in row order, the whole body
-// optionally compressed with zstd:
+// optionally compressed with zstd or s2 (AppendBlockCodec):
 //
 //	+---------+-------+------+--------+-------------------------------+
 //	| version | flags | rows | layout | body, or uvarint raw length + |
-//	|  byte   | byte  | uvar | kinds  | zstd frame if flags&1         |
+//	|  byte   | byte  | uvar | kinds  | zstd frame if flags&1, s2     |
+//	|         |       |      |        | block if flags&2              |
 //	+---------+-------+------+--------+-------------------------------+
 //
 //	layout:  byte < 9                 uniform: every row has this kind

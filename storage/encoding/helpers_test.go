@@ -134,7 +134,7 @@ func requireCorrupt(t testing.TB, err error) {
 
 // blockCodecs returns the codec each section of block uses, by kind: for
 // example "int:delta", "float:decimal/for", "string:dict", and "zstd" when
-// the body is compressed.
+// the body is compressed with zstd ("s2" with s2).
 func blockCodecs(t testing.TB, block []byte) map[string]bool {
 	t.Helper()
 	r := reader{b: block}
@@ -149,14 +149,18 @@ func blockCodecs(t testing.TB, block []byte) map[string]bool {
 	}
 	out := map[string]bool{}
 	body := r.rest()
-	if h.flags&flagZstd != 0 {
-		out["zstd"] = true
+	if h.flags&(flagZstd|flagS2) != 0 {
+		if h.flags&flagS2 != 0 {
+			out["s2"] = true
+		} else {
+			out["zstd"] = true
+		}
 		br := reader{b: body}
 		rawLen, err := br.uvarint()
 		if err != nil {
 			t.Fatal(err)
 		}
-		if body, err = d.decompress(br.rest(), rawLen); err != nil {
+		if body, err = d.decompress(br.rest(), rawLen, h.flags); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -443,3 +443,69 @@ func TestSegmentWritesBackAsItGoes(t *testing.T) {
 		t.Fatalf("a segment of %d bytes was synced %d times while written, want more than once", size, n)
 	}
 }
+
+// TestColumnCodec writes a column of sentences with each column codec: both
+// read back the same values, and the ingest codec (s2 where it shrinks
+// enough) makes a different, somewhat larger file than zstd.
+func TestColumnCodec(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	words := strings.Fields("lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut labore")
+	docs := make([]types.Value, 2*index.BlockRows+9)
+	for i := range docs {
+		var b strings.Builder
+		for j := range 30 + rng.IntN(20) {
+			if j > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(words[rng.IntN(len(words))])
+		}
+		docs[i] = types.Object([]types.Field{{Name: "text", Value: types.String(b.String())}})
+	}
+	fs := vfs.NewMem()
+	sizes := map[encoding.Codec]int64{}
+	for _, codec := range []encoding.Codec{encoding.CodecZstd, encoding.CodecS2} {
+		name := fmt.Sprintf("seg-%c", codec)
+		w, err := Create(fs, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.ColumnCodec(codec)
+		col := w.BeginColumn("text")
+		for _, d := range docs {
+			col.Append(d.Get("text"))
+		}
+		if err := col.End(); err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range docs {
+			if err := w.AddRow(types.AppendBinary(nil, d)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ids := make([]uint64, len(docs))
+		for i := range ids {
+			ids[i] = uint64(i + 1)
+		}
+		if sizes[codec], err = w.Finish(Meta{Rows: len(docs), MinEventTime: 1, MaxEventTime: 2, RowIDs: ids}); err != nil {
+			t.Fatal(err)
+		}
+		r, err := Open(fs, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v coldata.Vec
+		if err := r.ReadColumn("text", 0, len(docs), &v); err != nil {
+			t.Fatal(err)
+		}
+		for i, d := range docs {
+			if got := v.Value(i); !types.Equal(got, d.Get("text")) {
+				t.Fatalf("codec %c, row %d: %s, want %s", codec, i, got, d.Get("text"))
+			}
+		}
+		r.Close()
+	}
+	z, s := sizes[encoding.CodecZstd], sizes[encoding.CodecS2]
+	if s <= z || s > z*3/2 {
+		t.Fatalf("file of %d bytes with s2 columns, %d with zstd", s, z)
+	}
+}

@@ -88,6 +88,7 @@ type Writer struct {
 	// is kept in chunks: one growing buffer copied the section over and
 	// over as it doubled (5% of the sealing CPU).
 	rowCodec  encoding.Codec
+	colCodec  encoding.Codec
 	rows      int
 	rowBuf    []byte
 	rowFirst  int
@@ -109,7 +110,7 @@ func Create(fs vfs.FS, name string) (*Writer, error) {
 	// (every writer waits for one) queued behind them: every seal showed as
 	// a 120-200 ms stall of data latency.
 	f = vfs.NewSyncingFile(f, vfs.SyncingFileOptions{BytesPerSync: bytesPerSync})
-	w := &Writer{fs: fs, tmpName: tmp, name: name, f: f, rowCodec: encoding.CodecS2}
+	w := &Writer{fs: fs, tmpName: tmp, name: name, f: f, rowCodec: encoding.CodecS2, colCodec: encoding.CodecZstd}
 	if err := w.write([]byte(headMagic)); err != nil {
 		f.Close()
 		return nil, err
@@ -150,6 +151,7 @@ type Column struct {
 	stable   bool
 	done     bool
 	w        *Writer // set by BeginColumn, for End
+	codec    encoding.Codec
 
 	// Sparse mode: only the rows that have the path are kept, with their
 	// values in vec (see Sparse).
@@ -178,7 +180,7 @@ func (c *Column) StableStrings() { c.stable = true }
 // index is built from the values appended. Columns may be encoded
 // concurrently.
 func (w *Writer) NewColumn(path string, buildIndex bool) *Column {
-	c := &Column{meta: columnMeta{path: path}, path: []byte(path)}
+	c := &Column{meta: columnMeta{path: path}, path: []byte(path), codec: w.colCodec}
 	if buildIndex {
 		c.terms = map[string]*index.Builder{}
 	}
@@ -235,6 +237,11 @@ func (w *Writer) AddIndex(ipath string, terms [][]byte, rows [][]uint32) error {
 	w.indexes = append(w.indexes, im)
 	return nil
 }
+
+// ColumnCodec chooses how column blocks are compressed (see
+// encoding.AppendBlockCodec); the default is zstd. Columns made before the
+// call keep the codec they were made with.
+func (w *Writer) ColumnCodec(c encoding.Codec) { w.colCodec = c }
 
 // RowCodec chooses the row section's compression. The default is s2: it
 // decodes about 4x faster than zstd here, and random document reads
@@ -390,7 +397,7 @@ func (c *Column) flushBlock() {
 		return
 	}
 	off := len(c.out)
-	c.out = encoding.AppendBlock(c.out, &c.vec)
+	c.out = encoding.AppendBlockCodec(c.out, &c.vec, c.codec)
 	c.meta.blocks = append(c.meta.blocks, blockRef{off: uint64(off), len: uint64(len(c.out) - off), zone: index.ZoneOf(&c.vec)})
 	c.vec.Reset()
 	c.arena = c.arena[:0]
@@ -417,7 +424,7 @@ func (c *Column) flushSparse() error {
 		}
 		prev = r
 	}
-	c.out = encoding.AppendBlock(c.out, &c.vec)
+	c.out = encoding.AppendBlockCodec(c.out, &c.vec, c.codec)
 	c.meta.blocks = append(c.meta.blocks, blockRef{off: uint64(off), len: uint64(len(c.out) - off), zone: index.ZoneOf(&c.vec)})
 	c.vec.Reset()
 	c.sparseRows = nil
