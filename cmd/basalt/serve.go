@@ -9,6 +9,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/basaltdb/basalt/internal/heaptarget"
 	"github.com/basaltdb/basalt/server"
 	"github.com/basaltdb/basalt/types"
 	"github.com/spf13/cobra"
@@ -19,7 +20,7 @@ func serveCmd() *cobra.Command {
 	var logLevel, logFormat string
 	var sealRows int
 	var sealAge time.Duration
-	var joinCache int64
+	var joinCache, heapTarget int64
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run a Basalt server on its embedded storage",
@@ -35,8 +36,12 @@ func serveCmd() *cobra.Command {
 			if cfg.JoinCacheBytes, err = joinCacheConfig(joinCache); err != nil {
 				return err
 			}
+			if heapTarget < 0 {
+				return fmt.Errorf("--heap-target %d: must not be negative (0 leaves the collector as it is)", heapTarget)
+			}
 			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
+			go heaptarget.Run(ctx, uint64(heapTarget), time.Second)
 			s, err := server.Start(cfg)
 			if err != nil {
 				return err
@@ -56,6 +61,7 @@ func serveCmd() *cobra.Command {
 	f.IntVar(&sealRows, "seal-rows", 1<<16, "rows after which a mutable segment is sealed")
 	f.DurationVar(&sealAge, "seal-age", 5*time.Minute, "age after which a mutable segment is sealed")
 	f.Int64Var(&joinCache, "join-cache-bytes", 256<<20, "memory for hash join build sides kept between queries (0: keep none)")
+	f.Int64Var(&heapTarget, "heap-target", 3<<29, "Go heap size in bytes past which the garbage collector runs more often (down to GOGC=50) to stay under it; 0: off, as when $GOGC is set")
 	f.BoolVar(&cfg.Pprof, "pprof", false, "serve Go's profiler under /debug/pprof/")
 	f.BoolVar(&cfg.Auth, "auth", false, "require API keys even on loopback (always on when listening beyond it); the first admin key is $BASALT_ADMIN_KEY, or generated into DATA_DIR/admin.key")
 	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")

@@ -23,3 +23,16 @@ func TestJoinCacheConfig(t *testing.T) {
 		t.Errorf("--join-cache-bytes default: %v, want 268435456 (256 MiB)", f)
 	}
 }
+
+// TestHeapTargetFlag: --heap-target defaults to 1.5 GiB and a negative
+// value is refused, by name, before a server starts.
+func TestHeapTargetFlag(t *testing.T) {
+	_, _, err := runBasalt("serve", "--heap-target", "-1", "--data-dir", t.TempDir(), "--http-addr", "127.0.0.1:0", "--pg-addr", "127.0.0.1:0")
+	if err == nil || !strings.Contains(err.Error(), "--heap-target -1: must not be negative") {
+		t.Errorf("--heap-target -1: %v, want it refused", err)
+	}
+	f := serveCmd().Flags().Lookup("heap-target")
+	if f == nil || f.DefValue != "1610612736" {
+		t.Errorf("--heap-target default: %v, want 1610612736 (1.5 GiB)", f)
+	}
+}
