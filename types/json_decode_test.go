@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 func mustDecode(t testing.TB, s string) Value {
@@ -639,4 +641,61 @@ func TestStopsPlainExhaustive(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestResetDropsInputs: after Reset, a decoder neither keeps the inputs it
+// decoded alive (its chunks held their strings) nor more than
+// maxKeptChunkBytes of chunks, however large a batch it once decoded; and
+// it decodes alike afterwards.
+func TestResetDropsInputs(t *testing.T) {
+	d := NewDecoder(Limits{})
+	var b strings.Builder
+	b.WriteByte('[')
+	for i := range 100_000 {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"name":"user-%d","tags":["a","b"],"n":%d}`, i, i)
+	}
+	b.WriteByte(']')
+	freed := make(chan struct{})
+	func() {
+		in := []byte(b.String())
+		runtime.AddCleanup(&in[0], func(ch chan struct{}) { close(ch) }, freed)
+		v, err := d.Decode(in)
+		if err != nil || v.Len() != 100_000 {
+			t.Fatalf("decoded %d values: %v", v.Len(), err)
+		}
+	}()
+	d.Reset()
+	kept := 0
+	for _, c := range d.valChunks {
+		kept += cap(c) * int(unsafe.Sizeof(Value{}))
+	}
+	for _, c := range d.fieldChunks {
+		kept += cap(c) * int(unsafe.Sizeof(Field{}))
+	}
+	if kept > 2*maxKeptChunkBytes+slabChunk*int(unsafe.Sizeof(Field{})) {
+		t.Errorf("%d bytes of chunks kept after Reset", kept)
+	}
+	gone := false
+	for range 20 {
+		runtime.GC()
+		select {
+		case <-freed:
+			gone = true
+		case <-time.After(10 * time.Millisecond):
+		}
+		if gone {
+			break
+		}
+	}
+	if !gone {
+		t.Error("the decoded input is still reachable after Reset")
+	}
+	v, err := d.Decode([]byte(`{"a":[1,{"b":"c"}],"d":"e"}`))
+	if err != nil || v.Get("d").Str() != "e" || v.Get("a").Len() != 2 {
+		t.Fatalf("after Reset: %v, %v", v, err)
+	}
+	runtime.KeepAlive(d)
 }

@@ -35,7 +35,10 @@ func (o *Options) ensureDefaults() {
 		o.FetchMaxBytes = 16 << 20
 	}
 	if o.InFlightBytes == 0 {
-		o.InFlightBytes = 64 << 20
+		// Two merged commits of 2 MiB for each of 8 partitions: decoded
+		// documents in flight are pointers the collector scans at every
+		// cycle (64 MiB: 9.7% of the CPU in the collector, 32: 6.5%).
+		o.InFlightBytes = 32 << 20
 	}
 	if o.LagInterval == 0 {
 		o.LagInterval = time.Second
@@ -85,7 +88,8 @@ func run(ctx context.Context, j *ingest.Job, opts Options) error {
 		kgo.ClientID("basalt"),
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
 		kgo.FetchMaxBytes(opts.FetchMaxBytes),
-		kgo.FetchMaxPartitionBytes(min(opts.FetchMaxBytes, 4<<20)),
+		// 1 MiB a partition: see maxMergeBytes.
+		kgo.FetchMaxPartitionBytes(min(opts.FetchMaxBytes, 1<<20)),
 		kgo.FetchMaxWait(500 * time.Millisecond),
 		kgo.DialTimeout(5 * time.Second),
 		kgo.RetryTimeout(10 * time.Second),

@@ -103,11 +103,15 @@ func TestKafkaExactlyOnceAcrossRestarts(t *testing.T) {
 	// record consumed twice would show as a count or sum too high.
 	n.createSourceQuery(addrs, "events", "per_k", "EARLIEST", "SELECT k, COUNT(*) AS n, SUM(v) AS total FROM _input GROUP BY k")
 	// Each round produces a burst and restarts the node a few
-	// milliseconds later, while it is still consuming the burst.
+	// milliseconds later, while it is still consuming the burst. The
+	// burst is produced in one call: produced batch by batch, it was
+	// consumed as it went, and on a fast machine no restart came before
+	// the consumer caught up.
 	var wantDocs, wantSum, replaced int64
 	rng := rand.New(rand.NewPCG(1, 2))
 	seq, midStream := 0, 0
 	for round := 0; round < 5; round++ {
+		var burst []*kgo.Record
 		for b := 0; b < 60; b++ {
 			p := int32(rng.IntN(parts))
 			var vals []string
@@ -122,7 +126,12 @@ func TestKafkaExactlyOnceAcrossRestarts(t *testing.T) {
 				wantDocs++
 				wantSum += int64(v)
 			}
-			produce(t, prod, "events", p, vals...)
+			for _, v := range vals {
+				burst = append(burst, &kgo.Record{Topic: "events", Partition: p, Value: []byte(v)})
+			}
+		}
+		if err := prod.ProduceSync(context.Background(), burst...).FirstErr(); err != nil {
+			t.Fatal(err)
 		}
 		time.Sleep(time.Duration(rng.IntN(15)) * time.Millisecond)
 		if d, _ := n.Count("events"); d < wantDocs {

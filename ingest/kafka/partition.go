@@ -73,8 +73,13 @@ func (w *partitionWorker) run(ctx context.Context, errc chan<- error) {
 }
 
 // maxMergeBytes bounds the records merged into one commit. A backlog polls
-// batches of up to 4 MiB per partition, which commit as they are.
-const maxMergeBytes = 4 << 20
+// batches of up to 1 MiB per partition (compressed; a few MiB of JSON),
+// which commit as they are. Decoded, 2 MiB of RockBench JSON is about 5 MB
+// of values: within what a decoder keeps for reuse (types.Decoder.Reset),
+// so a worker's decoders stop allocating once warm (at 4 MiB merges, and
+// 4 MiB fetches, they allocated every batch anew: the collector's work
+// doubled).
+const maxMergeBytes = 2 << 20
 
 // decodeAll decodes the queue's batches and hands them to the committer.
 // While the committer is busy, the polls that arrive are decoded into the
