@@ -322,10 +322,19 @@ func TestBenchQueryReuseIngest(t *testing.T) {
 	if _, err := qb.run(context.Background(), io.Discard); err == nil || !strings.Contains(err.Error(), "--reuse") {
 		t.Fatalf("loading twice into one directory: %v, want an error that suggests --reuse", err)
 	}
-	qb2 := &queryBench{runs: 1, dataDir: dir, reuse: true, ingestRate: 2000, ingestMode: liveInsert, timeout: time.Minute, logLevel: "warn"}
+	bad := &queryBench{runs: 1, dataDir: dir, reuse: true, ingestRate: 2000, ingestWarmup: -time.Second, timeout: time.Minute, logLevel: "warn"}
+	if _, err := bad.run(context.Background(), io.Discard); err == nil || !strings.Contains(err.Error(), "--ingest-warmup -1s: must not be negative") {
+		t.Fatalf("--ingest-warmup -1s: %v, want it refused", err)
+	}
+	qb2 := &queryBench{runs: 1, dataDir: dir, reuse: true, ingestRate: 2000, ingestMode: liveInsert, ingestWarmup: 500 * time.Millisecond, timeout: time.Minute, logLevel: "warn"}
 	rep, err := qb2.run(context.Background(), io.Discard)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The writer ran the warm-up before the suite: half a second at
+	// 2,000/s is a thousand events, most of them written by then.
+	if rep.Ingest == nil || rep.Ingest.Seconds < 0.5 || rep.Ingest.Docs < 500 {
+		t.Fatalf("ingest with a warm-up of 500ms: %+v", rep.Ingest)
 	}
 	if rep.Events != 2000 || rep.Users != 200 || rep.RockbenchDocs != 0 || !rep.End.Equal(first.End) || len(rep.Load) != 0 {
 		t.Fatalf("reuse report: %+v", rep)
