@@ -66,6 +66,8 @@ type segHandle struct {
 
 	// valueCounts caches a sealed file's SegmentView.ValueCounts by path.
 	valueCounts sync.Map
+	// lookups keeps a sealed file's index lookups less its deletions.
+	lookups liveLookups
 
 	refs     atomic.Int32 // snapshots and the collection's list hold references
 	obsolete atomic.Bool  // replaced: remove the file when the last ref goes

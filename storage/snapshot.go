@@ -545,8 +545,17 @@ func (v *SegmentView) Lookup(ctx context.Context, ipath string, p index.Predicat
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	bm := roaring.New()
-	if err := v.h.reader.Lookup(ipath, p, v.rows, bm); err != nil {
+	posting := func() (*roaring.Bitmap, error) {
+		bm := roaring.New()
+		err := v.h.reader.Lookup(ipath, p, v.rows, bm)
+		return bm, err
+	}
+	if v.h.file != nil && v.ndel > 0 {
+		// A sealed segment's rows never change, only its deletions grow.
+		return v.h.lookups.lookupLive(lookupKey(ipath, p), &v.h.dels, v.entries, v.ndel, posting)
+	}
+	bm, err := posting()
+	if err != nil {
 		return nil, err
 	}
 	if bm.GetCardinality() > 0 && v.ndel > 0 {
