@@ -365,12 +365,12 @@ func (d *Decoder) allocFields(src []Field) []Field {
 // input alive, a Kafka fetch of megabytes for one stale string. Of the
 // chunks, at most maxKeptChunkBytes of each kind are kept for reuse (a
 // request of 1,000 RockBench documents takes 2.5 MB, a Kafka partition's
-// commit of 4 MiB of JSON 7): a decoder that once decoded a huge batch does
+// commit of 2 MiB of JSON 5): a decoder that once decoded a huge batch does
 // not hold its memory for good. A Kafka source's sixteen decoders held
 // 370 MB, and the fetches their stale strings pointed into 280 more.
 func (d *Decoder) Reset() {
-	d.valChunks = resetChunks(d.valChunks, d.nextVal, maxKeptChunkBytes/int(unsafe.Sizeof(Value{})))
-	d.fieldChunks = resetChunks(d.fieldChunks, d.nextField, maxKeptChunkBytes/int(unsafe.Sizeof(Field{})))
+	d.valChunks = resetChunks(d.valChunks, d.nextVal, d.valSlab, maxKeptChunkBytes/int(unsafe.Sizeof(Value{})))
+	d.fieldChunks = resetChunks(d.fieldChunks, d.nextField, d.fieldSlab, maxKeptChunkBytes/int(unsafe.Sizeof(Field{})))
 	d.valSlab, d.fieldSlab = nil, nil
 	d.nextVal, d.nextField = 0, 0
 	// The stacks are scratch, empty between values, but their arrays
@@ -394,12 +394,16 @@ func resetStack[T any](s []T) []T {
 // across Reset.
 const maxKeptChunkBytes = 8 << 20
 
-// resetChunks clears the first used chunks and keeps chunks up to keep
-// elements in all, dropping the rest.
-func resetChunks[T any](chunks [][]T, used, keep int) [][]T {
+// resetChunks clears the chunks used since the last Reset (the current one,
+// slab, only as far as it was filled) and keeps chunks up to keep elements
+// in all, dropping the rest. Unused chunks were cleared and counted by an
+// earlier Reset: chunks are only added once all the kept ones are used.
+func resetChunks[T any](chunks [][]T, used int, slab []T, keep int) [][]T {
 	n := 0
-	for i, c := range chunks {
-		if i < used {
+	for i, c := range chunks[:used] {
+		if i == used-1 && cap(slab) > 0 && cap(c) > 0 && &slab[:1][0] == &c[:1][0] {
+			clear(slab)
+		} else {
 			clear(c[:cap(c)])
 		}
 		if n += cap(c); n > keep {

@@ -27,10 +27,10 @@ const (
 // Percent returns the GOGC that keeps a heap whose live part is live bytes
 // under target bytes, within [MinPercent, MaxPercent].
 func Percent(live, target uint64) int {
-	if live == 0 || target <= live {
-		if live == 0 {
-			return MaxPercent
-		}
+	switch {
+	case live == 0: // nothing measured yet
+		return MaxPercent
+	case target <= live:
 		return MinPercent
 	}
 	p := (target - live) * 100 / live
