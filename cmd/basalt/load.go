@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"slices"
 	"sort"
 	"strings"
@@ -51,14 +52,16 @@ type loader struct {
 	s3          file.S3Config
 	resumeFile  string
 	derivedIDs  bool
+	cpuProfile  string
 
 	// afterBatch, when set (tests), is called after each acknowledged
 	// batch with their count so far.
 	afterBatch func(n int)
 
-	it    *file.Iterator
-	start time.Time
-	acks  *ackTracker
+	it      *file.Iterator
+	start   time.Time
+	acks    *ackTracker
+	batches sync.Pool // of *docBatch whose requests are done
 
 	mu      sync.Mutex
 	written int64
@@ -76,21 +79,56 @@ type errGroup struct {
 	first int // order of appearance
 }
 
-// docBatch is documents on their way to the server: their JSON one after
-// another in buf, each one's end and position.
+// docBatch is documents on their way to the server, already written as
+// the request's body: {"data":[doc,doc,…]} in buf, with each document's
+// start and end in it and its position in the file.
 type docBatch struct {
-	seq  uint64
-	buf  []byte
-	ends []int
-	pos  []file.Position
+	seq    uint64
+	buf    []byte
+	starts []int
+	ends   []int
+	pos    []file.Position
 }
 
-func (b *docBatch) doc(i int) []byte {
-	start := 0
-	if i > 0 {
-		start = b.ends[i-1]
+// bodyHead and bodyTail enclose a batch's documents in a request body.
+const (
+	bodyHead = `{"data":[`
+	bodyTail = `]}`
+)
+
+// reset empties the batch for reuse, keeping its memory.
+func (b *docBatch) reset() {
+	b.buf = append(b.buf[:0], bodyHead...)
+	b.starts, b.ends, b.pos = b.starts[:0], b.ends[:0], b.pos[:0]
+}
+
+// begin starts the next document in buf.
+func (b *docBatch) begin() {
+	if len(b.ends) > 0 {
+		b.buf = append(b.buf, ',')
 	}
-	return b.buf[start:b.ends[i]]
+	b.starts = append(b.starts, len(b.buf))
+}
+
+// end closes the document begun last.
+func (b *docBatch) end(pos file.Position) {
+	b.ends = append(b.ends, len(b.buf))
+	b.pos = append(b.pos, pos)
+}
+
+func (b *docBatch) doc(i int) []byte { return b.buf[b.starts[i]:b.ends[i]] }
+
+// body returns the request body for documents [lo, hi): the batch's own
+// buffer when that is all of them, else a copy into scratch.
+func (b *docBatch) body(lo, hi int, scratch *bytes.Buffer) []byte {
+	if lo == 0 && hi == len(b.ends) {
+		return b.buf
+	}
+	scratch.Reset()
+	scratch.WriteString(bodyHead)
+	scratch.Write(b.buf[b.starts[lo]:b.ends[hi-1]])
+	scratch.WriteString(bodyTail)
+	return scratch.Bytes()
 }
 
 func loadCmd() *cobra.Command {
@@ -168,6 +206,17 @@ and the exit status is non-zero if any document failed.`,
 			}
 			ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 			defer stop()
+			if ld.cpuProfile != "" {
+				f, err := os.Create(ld.cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return err
+				}
+				defer pprof.StopCPUProfile()
+			}
 			return ld.run(ctx, cmd.InOrStdin(), args)
 		},
 	}
@@ -183,6 +232,7 @@ and the exit status is non-zero if any document failed.`,
 	f.StringVar(&ld.resumeFile, "resume-file", "", "record the acknowledged position here and resume after it (default: none)")
 	f.BoolVar(&ld.derivedIDs, "derived-ids", false, "give documents without an _id one derived from their file and position, so a resent batch replaces itself (default: on with --resume-file)")
 	f.DurationVar(&ld.every, "progress-interval", 10*time.Second, "when stderr is not a terminal, print a progress line this often (0: never)")
+	f.StringVar(&ld.cpuProfile, "cpuprofile", "", "write a CPU profile of the loader to this file (go tool pprof)")
 	f.StringVar(&ld.s3.Endpoint, "s3-endpoint", "", "S3-compatible endpoint, host:port or URL (default AWS; $AWS_ENDPOINT_URL_S3, $AWS_ENDPOINT_URL)")
 	f.StringVar(&ld.s3.AccessKey, "s3-access-key", "", "S3 access key (default $AWS_ACCESS_KEY_ID)")
 	f.StringVar(&ld.s3.SecretKey, "s3-secret-key", "", "S3 secret key (default $AWS_SECRET_ACCESS_KEY; a flag is visible to other users in ps)")
@@ -271,6 +321,7 @@ func (ld *loader) run(ctx context.Context, stdin io.Reader, locations []string) 
 				if ld.afterBatch != nil {
 					ld.afterBatch(n)
 				}
+				ld.batches.Put(b)
 			}
 		}()
 	}
@@ -307,11 +358,12 @@ const resumeEvery = 250 * time.Millisecond
 // the context is cancelled (by a failed request, or Ctrl-C).
 func (ld *loader) read(ctx context.Context, out chan<- *docBatch) error {
 	var seq uint64
-	b := &docBatch{}
+	b := ld.newBatch()
 	send := func() error {
 		if len(b.ends) == 0 {
 			return nil
 		}
+		b.buf = append(b.buf, bodyTail...)
 		b.seq = seq
 		seq++
 		select {
@@ -319,7 +371,7 @@ func (ld *loader) read(ctx context.Context, out chan<- *docBatch) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		b = &docBatch{buf: make([]byte, 0, len(b.buf))}
+		b = ld.newBatch()
 		return nil
 	}
 	var prefixObj, prefix string
@@ -343,6 +395,7 @@ func (ld *loader) read(ctx context.Context, out chan<- *docBatch) error {
 		case err != nil:
 			return err // the context's: a request failed, or Ctrl-C
 		}
+		b.begin()
 		if ld.derivedIDs && !hasTopLevelID(d.Data) {
 			if d.Pos.Object != prefixObj {
 				prefixObj, prefix = d.Pos.Object, file.IDPrefix(d.Pos.Object)
@@ -351,14 +404,25 @@ func (ld *loader) read(ctx context.Context, out chan<- *docBatch) error {
 		} else {
 			b.buf = append(b.buf, d.Data...)
 		}
-		b.ends = append(b.ends, len(b.buf))
-		b.pos = append(b.pos, d.Pos)
+		b.end(d.Pos)
 		if len(b.ends) >= ld.batch || len(b.buf) >= maxBatchBytes {
 			if err := send(); err != nil {
 				return err
 			}
 		}
 	}
+}
+
+// newBatch returns an empty batch, reusing one whose request is done:
+// allocating (and zeroing) a megabyte or more per batch was a tenth of a
+// bulk load's CPU.
+func (ld *loader) newBatch() *docBatch {
+	b, _ := ld.batches.Get().(*docBatch)
+	if b == nil {
+		b = &docBatch{}
+	}
+	b.reset()
+	return b
 }
 
 // ensureCollection checks that the collection exists, creating it (and its
@@ -391,22 +455,11 @@ func (ld *loader) ensureCollection(ctx context.Context) error {
 // one too large) is split in halves until the documents at fault are
 // found alone.
 func (ld *loader) post(ctx context.Context, b *docBatch, lo, hi int) error {
-	// Request bodies of a megabyte or more: reused, not allocated (and
-	// zeroed) for every batch.
-	body := bodyPool.Get().(*bytes.Buffer)
-	defer bodyPool.Put(body)
-	body.Reset()
-	body.Grow(b.ends[hi-1] - b.ends[max(lo-1, 0)] + hi - lo + 16)
-	body.WriteString(`{"data":[`)
-	for i := lo; i < hi; i++ {
-		if i > lo {
-			body.WriteByte(',')
-		}
-		body.Write(b.doc(i))
-	}
-	body.WriteString("]}")
+	scratch := bodyPool.Get().(*bytes.Buffer)
+	defer bodyPool.Put(scratch)
+	body := b.body(lo, hi, scratch)
 	path := "/v1/orgs/self/ws/" + url.PathEscape(ld.ws) + "/collections/" + url.PathEscape(ld.coll) + "/docs"
-	raw, err := ld.doRaw(ctx, "POST", path, body.Bytes(), nil)
+	raw, err := ld.doRaw(ctx, "POST", path, body, nil)
 	var ae *apiError
 	if errors.As(err, &ae) && (ae.Status == http.StatusBadRequest || ae.Status == http.StatusRequestEntityTooLarge) {
 		if hi-lo == 1 {
@@ -431,7 +484,12 @@ func (ld *loader) post(ctx context.Context, b *docBatch, lo, hi int) error {
 	if err != nil {
 		return fmt.Errorf("write to %s.%s: %w", ld.ws, ld.coll, err)
 	}
-	statuses, err := documentStatuses(raw)
+	dec := decoderPool.Get().(*types.Decoder)
+	defer func() {
+		dec.Reset()
+		decoderPool.Put(dec)
+	}()
+	statuses, err := documentStatuses(dec, raw)
 	if err != nil {
 		return fmt.Errorf("write to %s.%s: the server's answer: %w", ld.ws, ld.coll, err)
 	}
@@ -457,13 +515,19 @@ func (ld *loader) post(ctx context.Context, b *docBatch, lo, hi int) error {
 	return nil
 }
 
+// bodyPool holds the bodies of split batches' halves.
 var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
+// decoderPool holds decoders of the server's answers, reused with their
+// memory.
+var decoderPool = sync.Pool{New: func() any { return types.NewDecoder(types.Limits{MaxDocBytes: math.MaxInt}) }}
+
 // documentStatuses returns the entries of a documents API answer's "data",
-// one per document sent. It parses with Basalt's own decoder: encoding/json
-// was a fifth of a bulk load's CPU on these answers.
-func documentStatuses(raw []byte) ([]types.Value, error) {
-	v, err := types.NewDecoder(types.Limits{MaxDocBytes: math.MaxInt}).Decode(raw)
+// one per document sent, valid until dec is reset. It parses with Basalt's
+// own decoder: encoding/json was a fifth of a bulk load's CPU on these
+// answers.
+func documentStatuses(dec *types.Decoder, raw []byte) ([]types.Value, error) {
+	v, err := dec.Decode(raw)
 	if err != nil {
 		return nil, err
 	}

@@ -12,9 +12,10 @@ import (
 // CPU: documents without "_id" anywhere are now answered without a scan,
 // and the scan skips strings, most of a document's bytes, with IndexByte.
 func hasTopLevelID(doc []byte) bool {
-	// A key "_id" is written as such, unless with \u escapes: most
-	// documents are told apart without a scan.
-	if !bytes.Contains(doc, []byte(`"_id"`)) && !bytes.Contains(doc, []byte(`\u`)) {
+	// A key "_id" is written as such, unless with escapes: most documents
+	// are told apart without a scan. Both searches look for a byte rare in
+	// JSON first ('_', '\\'); a search for `"_id"` stopped at every quote.
+	if !bytes.Contains(doc, []byte(`_id"`)) && bytes.IndexByte(doc, '\\') < 0 {
 		return false
 	}
 	depth, key := 0, false

@@ -1,11 +1,15 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/basaltdb/basalt/ingest/file"
 )
 
 // TestLoadCLI loads NDJSON, JSON and CSV files with bad documents among
@@ -131,5 +135,37 @@ not json
 	}
 	if _, _, err := runBasalt("load", nd, "--collection", "a.b.c"); err == nil || !strings.Contains(err.Error(), "WORKSPACE.COLLECTION") {
 		t.Fatalf("bad --collection: %v", err)
+	}
+}
+
+// TestDocBatchBody checks a batch's request bodies: the whole batch is its
+// own buffer, and any range (the halves of a refused batch) is the same
+// documents enclosed alone; a reused batch starts empty.
+func TestDocBatchBody(t *testing.T) {
+	b := &docBatch{}
+	for round := range 2 {
+		b.reset()
+		docs := []string{`{"a":1}`, `{"b":[1,2]}`, `{"c":"x,y"}`, fmt.Sprintf(`{"round":%d}`, round)}
+		for i, d := range docs {
+			b.begin()
+			b.buf = append(b.buf, d...)
+			b.end(file.Position{Offset: int64(i)})
+		}
+		b.buf = append(b.buf, bodyTail...)
+		var scratch bytes.Buffer
+		for lo := range len(docs) {
+			for hi := lo + 1; hi <= len(docs); hi++ {
+				want := `{"data":[` + strings.Join(docs[lo:hi], ",") + `]}`
+				if got := string(b.body(lo, hi, &scratch)); got != want {
+					t.Errorf("round %d body(%d, %d) = %s, want %s", round, lo, hi, got, want)
+				}
+			}
+			if got := string(b.doc(lo)); got != docs[lo] {
+				t.Errorf("doc(%d) = %s, want %s", lo, got, docs[lo])
+			}
+		}
+		if !json.Valid(b.buf) || len(b.pos) != len(docs) {
+			t.Errorf("round %d: buffer %s, %d positions", round, b.buf, len(b.pos))
+		}
 	}
 }
