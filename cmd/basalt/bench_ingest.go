@@ -38,6 +38,7 @@ type ingestBench struct {
 	transport  string
 	brokers    string
 	partitions int
+	cpuProfile string
 
 	client *http.Client
 	// pool holds pre-generated documents without their opening brace and
@@ -98,6 +99,7 @@ patch workload). mixed and patch first load --preload documents.`,
 	f.StringVar(&b.transport, "transport", "http", "http (the write API) or kafka (a collection source consuming a backlog of --docs documents, default 300000)")
 	f.StringVar(&b.brokers, "brokers", "", "with --transport kafka: bootstrap servers the server can reach (empty: an in-process Kafka cluster)")
 	f.IntVar(&b.partitions, "partitions", 8, "with --transport kafka: partitions of the topic")
+	f.StringVar(&b.cpuProfile, "cpuprofile", "", "write a CPU profile of this process to this file: the writers, or with --transport kafka the in-process Kafka while the server consumes")
 	return cmd
 }
 
@@ -127,6 +129,11 @@ func (b *ingestBench) run(ctx context.Context, out io.Writer) error {
 	if b.transport != "http" {
 		return fmt.Errorf("--transport %q: want http or kafka", b.transport)
 	}
+	stopProfile, err := startCPUProfile(b.cpuProfile)
+	if err != nil {
+		return err
+	}
+	defer stopProfile()
 	if b.duration <= 0 {
 		// A run ends at --duration or --docs, whichever comes first: zero
 		// would write nothing and report nonsense per document.

@@ -82,6 +82,11 @@ func (b *ingestBench) runKafka(ctx context.Context, out io.Writer) error {
 	if err := post("/v1/orgs/self/integrations", map[string]any{"name": "bench_ingest", "kafka": map[string]any{"bootstrap_servers": brokers}}); err != nil {
 		return err
 	}
+	stopProfile, err := startCPUProfile(b.cpuProfile)
+	if err != nil {
+		return err
+	}
+	defer stopProfile()
 	cpu0, _ := b.serverMetric(ctx, "process_cpu_seconds_total")
 	start := time.Now()
 	if err := post(fmt.Sprintf("/v1/orgs/self/ws/%s/collections", b.workspace), map[string]any{

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -184,17 +183,11 @@ func (b *latencyBench) run(ctx context.Context) error {
 		defer c.Close()
 		b.brokers = strings.Join(c.ListenAddrs(), ",")
 	}
-	if b.cpuProfile != "" {
-		f, err := os.Create(b.cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stopProfile, err := startCPUProfile(b.cpuProfile)
+	if err != nil {
+		return err
 	}
+	defer stopProfile()
 	fmt.Fprintf(b.out, "data latency, %s transport, %d producers, %d docs/s (~%.1f MB/s), probe every %s, %s per workload after %s warm-up\n",
 		b.transport, b.producers, b.rate, float64(b.rate)*meanDocBytes()/1e6, b.interval, b.duration, b.warmup)
 	for _, mode := range strings.Split(b.modes, ",") {

@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"runtime/pprof"
 	"slices"
 	"strings"
 	"time"
@@ -239,17 +238,11 @@ func (b *queryBench) run(ctx context.Context, progress io.Writer) (*queryReport,
 		}
 	}
 	fmt.Fprintf(progress, "timing %d queries, %d runs each...\n", len(suite), b.runs)
-	if b.cpuProfile != "" {
-		f, err := os.Create(b.cpuProfile)
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return nil, err
-		}
-		defer pprof.StopCPUProfile()
+	stopProfile, err := startCPUProfile(b.cpuProfile)
+	if err != nil {
+		return nil, err
 	}
+	defer stopProfile()
 	for _, q := range suite {
 		st := queryStat{Name: q.Name, What: q.What, SQL: q.SQL}
 		st.MedianMS, st.MinMS, st.result, st.Error = timeQuery(ctx, s, q.SQL, b.runs)

@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
-	"runtime/pprof"
 	"slices"
 	"sort"
 	"strings"
@@ -206,17 +205,11 @@ and the exit status is non-zero if any document failed.`,
 			}
 			ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 			defer stop()
-			if ld.cpuProfile != "" {
-				f, err := os.Create(ld.cpuProfile)
-				if err != nil {
-					return err
-				}
-				defer f.Close()
-				if err := pprof.StartCPUProfile(f); err != nil {
-					return err
-				}
-				defer pprof.StopCPUProfile()
+			stopProfile, err := startCPUProfile(ld.cpuProfile)
+			if err != nil {
+				return err
 			}
+			defer stopProfile()
 			return ld.run(ctx, cmd.InOrStdin(), args)
 		},
 	}

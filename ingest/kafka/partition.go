@@ -19,9 +19,6 @@ type partitionWorker struct {
 	c         *consumer
 	partition int32
 	queue     chan polledBatch
-	// decoders alternate between the two stages: a batch's documents alias
-	// its decoder's memory until the batch is committed.
-	decoders chan *types.Decoder
 }
 
 // polledBatch is a partition's records from one poll, with the bytes they
@@ -43,10 +40,7 @@ type decodedBatch struct {
 }
 
 func newPartitionWorker(c *consumer, partition int32) *partitionWorker {
-	w := &partitionWorker{c: c, partition: partition, queue: make(chan polledBatch, workerQueue), decoders: make(chan *types.Decoder, 2)}
-	w.decoders <- c.j.Decoder()
-	w.decoders <- c.j.Decoder()
-	return w
+	return &partitionWorker{c: c, partition: partition, queue: make(chan polledBatch, workerQueue)}
 }
 
 // run decodes and commits the batches of its queue in order until the
@@ -67,7 +61,7 @@ func (w *partitionWorker) run(ctx context.Context, errc chan<- error) {
 			}
 		}
 		b.dec.Reset()
-		w.decoders <- b.dec
+		w.c.decoders <- b.dec
 		w.drop(b.bytes, b.size, b.n)
 	}
 }
@@ -76,7 +70,7 @@ func (w *partitionWorker) run(ctx context.Context, errc chan<- error) {
 // batches of up to 1 MiB per partition (compressed; a few MiB of JSON),
 // which commit as they are. Decoded, 2 MiB of RockBench JSON is about 5 MB
 // of values: within what a decoder keeps for reuse (types.Decoder.Reset),
-// so a worker's decoders stop allocating once warm (at 4 MiB merges, and
+// so the decoders stop allocating once warm (at 4 MiB merges, and
 // 4 MiB fetches, they allocated every batch anew: the collector's work
 // doubled).
 const maxMergeBytes = 2 << 20
@@ -133,7 +127,7 @@ func (w *partitionWorker) start(ctx context.Context, pb polledBatch) (decodedBat
 	}
 	var dec *types.Decoder
 	select {
-	case dec = <-w.decoders:
+	case dec = <-w.c.decoders:
 	case <-ctx.Done():
 		w.drop(pb.bytes, pb.size, int64(len(pb.records)))
 		return decodedBatch{}, false

@@ -49,7 +49,7 @@ func TestPartitionWorkerMergesPollsDuringCommit(t *testing.T) {
 	// The connector drives one partition worker of a real job by hand:
 	// the test decides when polls arrive.
 	connector := func(ctx context.Context, j *ingest.Job) error {
-		c := &consumer{j: j, topic: "events", decode: decodeJSON, budget: newByteBudget(1 << 30),
+		c := &consumer{j: j, topic: "events", decode: decodeJSON, budget: newByteBudget(1 << 30), decoders: newDecoderPool(j),
 			next: map[int32]int64{}, ends: map[int32]int64{}}
 		w := newPartitionWorker(c, 0)
 		errc := make(chan error, 1)
