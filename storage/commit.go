@@ -124,11 +124,14 @@ func (c *collection) waitForSealer() bool {
 			return true
 		}
 		c.e.metrics.backpressure.Inc()
+		c.e.sealer.startWaiting()
 		select {
 		case <-c.sealDone:
 		case <-c.quit:
+			c.e.sealer.stopWaiting()
 			return false
 		}
+		c.e.sealer.stopWaiting()
 	}
 }
 

@@ -37,12 +37,49 @@ type sealer struct {
 	done   chan struct{}
 	idle   *sync.Cond
 	busy   bool
+
+	// waiting counts the committers that wait for the sealer
+	// (collection.waitForSealer), and boost tells a segment write under
+	// way that one started: see boostWorker.
+	waiting atomic.Int32
+	boost   chan struct{}
 }
 
 func newSealer(e *Engine) *sealer {
-	s := &sealer{e: e, notify: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
+	s := &sealer{e: e, notify: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{}), boost: make(chan struct{}, 1)}
 	s.idle = sync.NewCond(&s.mu)
 	return s
+}
+
+// startWaiting and stopWaiting bracket a committer's wait for the sealer.
+func (s *sealer) startWaiting() {
+	s.waiting.Add(1)
+	select {
+	case s.boost <- struct{}{}:
+	default:
+	}
+}
+
+func (s *sealer) stopWaiting() { s.waiting.Add(-1) }
+
+// boostWorker runs work, one more worker of a segment write, if and once
+// a committer waits for the sealer before stop closes. A seal leaves a core
+// to the writers (see writeSegment), but while they wait for it that core
+// idles: on two cores a Kafka backlog ran at 1.0-1.3 cores for the last
+// half second of every seal.
+func (s *sealer) boostWorker(stop <-chan struct{}, work func()) {
+	for {
+		select {
+		case <-stop:
+			return
+		case <-s.boost:
+			if s.waiting.Load() > 0 {
+				s.e.metrics.sealBoosts.Inc()
+				work()
+				return
+			}
+		}
+	}
 }
 
 func (s *sealer) enqueue(j sealJob) {
@@ -352,32 +389,43 @@ func (e *Engine) writeSegment(c *collection, segid uint64, src segmentSource) (*
 		}
 		rowsErr <- nil
 	}
+	work := func() {
+		for {
+			t := int(next.Add(1) - 1)
+			if t == 0 {
+				encodeRows()
+				continue
+			}
+			i := t - 1
+			if i >= len(sorted) {
+				return
+			}
+			if failed.Load() {
+				results[i] <- encoded{err: errAbandoned}
+				continue
+			}
+			r := encode(sorted[i])
+			if r.err != nil {
+				failed.Store(true)
+			}
+			results[i] <- r
+		}
+	}
 	workers := max(1, min(runtime.GOMAXPROCS(0)-1, len(sorted)+1))
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for {
-				t := int(next.Add(1) - 1)
-				if t == 0 {
-					encodeRows()
-					continue
-				}
-				i := t - 1
-				if i >= len(sorted) {
-					return
-				}
-				if failed.Load() {
-					results[i] <- encoded{err: errAbandoned}
-					continue
-				}
-				r := encode(sorted[i])
-				if r.err != nil {
-					failed.Store(true)
-				}
-				results[i] <- r
-			}
+			work()
+		}()
+	}
+	stopBoost := make(chan struct{})
+	if src.sealing && e.sealer != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			e.sealer.boostWorker(stopBoost, work)
 		}()
 	}
 	minET, maxET := int64(math.MaxInt64), int64(math.MinInt64)
@@ -397,6 +445,7 @@ func (e *Engine) writeSegment(c *collection, segid uint64, src segmentSource) (*
 			failed.Store(true)
 		}
 	}
+	close(stopBoost)
 	wg.Wait()
 	if rerr := <-rowsErr; werr == nil || errors.Is(werr, errAbandoned) {
 		if rerr != nil && !errors.Is(rerr, errAbandoned) {

@@ -1,0 +1,102 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/basaltdb/basalt/catalog"
+	"github.com/basaltdb/basalt/coldata"
+	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// TestSealBoostWhileWritersWait: with one frozen segment allowed to wait
+// for the sealer, every freeze makes the next commit wait, and the seal
+// under way takes one more worker (basalt_storage_seal_boosts_total). The
+// segments it writes so must hold every document, as without the boost.
+func TestSealBoostWhileWritersWait(t *testing.T) {
+	ctx := context.Background()
+	e, err := Open(Options{Dir: "data", FS: vfs.NewMem(), Logger: testLogger(t), SealRows: 400, MaxPendingSeals: 1,
+		Registerer: prometheus.NewRegistry()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	if _, err := e.CreateCollection("commons", catalog.CollectionSpec{Name: "wide"}); err != nil {
+		t.Fatal(err)
+	}
+	const writers, batches, perBatch, fields = 2, 20, 100, 40
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range batches {
+				ops := make([]WriteOp, perBatch)
+				for i := range ops {
+					n := (w*batches+b)*perBatch + i
+					var sb strings.Builder
+					fmt.Fprintf(&sb, `{"_id":"d%d","n":%d`, n, n)
+					for f := range fields {
+						fmt.Fprintf(&sb, `,"f%d":"v%d-%d"`, f, f, n%97)
+					}
+					sb.WriteString("}")
+					ops[i] = WriteOp{Doc: mustDoc(t, sb.String())}
+				}
+				if _, _, err := e.Write(ctx, "commons", "wide", ops); err != nil {
+					goT{t}.Fatal(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	e.sealer.wait()
+	const total = writers * batches * perBatch
+	s, err := e.Snapshot("commons", "wide")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if got := s.DocCount(); got != total {
+		t.Fatalf("%d documents, want %d", got, total)
+	}
+	var sum int64
+	sealed := 0
+	for _, v := range s.Segments() {
+		if v.Sealed() {
+			sealed++
+		}
+		eachBatch(goT{t}, ctx, v.NewScanner(ScanOptions{Paths: []string{"n"}}), func(b *coldata.Batch) {
+			if b.Sel == nil {
+				for i := 0; i < b.Length; i++ {
+					sum += b.Vecs[0].Value(i).Int()
+				}
+				return
+			}
+			for _, i := range b.Sel {
+				sum += b.Vecs[0].Value(i).Int()
+			}
+		})
+	}
+	for _, n := range []int{0, 1234, total - 1} {
+		doc, ok, err := s.Get(fmt.Sprintf("d%d", n))
+		want := fmt.Sprintf("v39-%d", n%97)
+		if err != nil || !ok || doc.Get("f39").Str() != want {
+			t.Errorf("d%d: %v %v %s, want f39 %s", n, ok, err, doc, want)
+		}
+	}
+	if sealed < total/400/2 {
+		t.Errorf("%d sealed segments", sealed)
+	}
+	if sum != total*(total-1)/2 {
+		t.Errorf("n sums to %d, want %d", sum, total*(total-1)/2)
+	}
+	waits, boosts := counterValue(t, e.metrics.backpressure), counterValue(t, e.metrics.sealBoosts)
+	t.Logf("%.0f waits for the sealer, %.0f boosted seals", waits, boosts)
+	if waits == 0 || boosts == 0 {
+		t.Errorf("%.0f waits for the sealer and %.0f boosted seals, want both", waits, boosts)
+	}
+}
