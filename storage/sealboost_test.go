@@ -9,6 +9,8 @@ import (
 
 	"github.com/basaltdb/basalt/catalog"
 	"github.com/basaltdb/basalt/coldata"
+	"github.com/basaltdb/basalt/storage/memseg"
+	"github.com/basaltdb/basalt/types"
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -98,5 +100,26 @@ func TestSealBoostWhileWritersWait(t *testing.T) {
 	t.Logf("%.0f waits for the sealer, %.0f boosted seals", waits, boosts)
 	if waits == 0 || boosts == 0 {
 		t.Errorf("%.0f waits for the sealer and %.0f boosted seals, want both", waits, boosts)
+	}
+}
+
+// TestEncodeCostOrdersLongestFirst: a column of arrays costs more than one
+// of longer strings, which costs more than one of numbers, and a path no
+// input has costs nothing.
+func TestEncodeCostOrdersLongestFirst(t *testing.T) {
+	m := memseg.New()
+	var docs []types.Value
+	var ids []uint64
+	for i := range 200 {
+		docs = append(docs, mustDoc(t, fmt.Sprintf(`{"n":%d,"s":"%s","a":["x%d","y","z","w"]}`, i, strings.Repeat("s", 40), i)))
+		ids = append(ids, uint64(i+1))
+	}
+	if _, err := m.Append(docs, ids, make([]int64, len(docs))); err != nil {
+		t.Fatal(err)
+	}
+	in := []segReader{m}
+	a, s, n, none := encodeCost(in, "a"), encodeCost(in, "s"), encodeCost(in, "n"), encodeCost(in, "missing")
+	if !(a > s && s > n && n > 0 && none == 0) {
+		t.Errorf("costs: array %d, string %d, number %d, missing %d", a, s, n, none)
 	}
 }

@@ -315,6 +315,17 @@ func (s *Segment) Fields(n int) []index.FieldStats {
 	return out
 }
 
+// ColumnBytes returns the bytes of the strings and nested values of a
+// path's column (0 for a column of numbers or none).
+func (s *Segment) ColumnBytes(path string) int64 {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if c := s.cols[path]; c != nil {
+		return c.arena.bytes
+	}
+	return 0
+}
+
 // FieldKinds returns the kind counts of path over all the segment's rows
 // (a superset of what a snapshot of fewer rows sees), false when no row
 // has the path.
