@@ -98,25 +98,8 @@ func (s *Scanner) Next(ctx context.Context) (*coldata.Batch, error) {
 				continue
 			}
 		} else if del.IntersectsWithInterval(uint64(lo), uint64(hi)) {
-			// Walk the block's deleted rows alongside rather than
-			// testing every row against the bitmap.
 			all = false
-			it := del.Iterator()
-			it.AdvanceIfNeeded(uint32(lo))
-			next := hi
-			if it.HasNext() {
-				next = int(it.Next())
-			}
-			for r := lo; r < hi; r++ {
-				if r == next {
-					next = hi
-					if it.HasNext() {
-						next = int(it.Next())
-					}
-					continue
-				}
-				s.sel = append(s.sel, r-lo)
-			}
+			s.sel = liveRows(s.sel, del, lo, hi)
 			if len(s.sel) == 0 {
 				continue
 			}
@@ -134,6 +117,38 @@ func (s *Scanner) Next(ctx context.Context) (*coldata.Batch, error) {
 		return &s.batch, nil
 	}
 	return nil, nil
+}
+
+// liveRows returns, in sel's memory, the offsets from lo of the rows in
+// [lo, hi) that del does not hold. It walks the deleted rows and fills the
+// runs between them at once: testing every row against the next deleted
+// one, with an append each, was a third of a per-minute count over blocks
+// of upserted events.
+func liveRows(sel []int, del *roaring.Bitmap, lo, hi int) []int {
+	if cap(sel) < hi-lo {
+		sel = make([]int, 0, max(hi-lo, index.BlockRows))
+	}
+	out := sel[:hi-lo]
+	n, r := 0, lo
+	fill := func(end int) {
+		run := out[n : n+end-r]
+		for k := range run {
+			run[k] = r - lo + k
+		}
+		n += end - r
+	}
+	it := del.Iterator()
+	it.AdvanceIfNeeded(uint32(lo))
+	for it.HasNext() {
+		d := int(it.Next())
+		if d >= hi {
+			break
+		}
+		fill(d)
+		r = d + 1
+	}
+	fill(hi)
+	return out[:n]
 }
 
 // Load reads the lazy paths of the current batch (see ScanOptions.Lazy).
