@@ -301,6 +301,7 @@ func (t *table) CountIndex(path string, p index.Predicate) (int64, bool) {
 func (s *Session) fnCtx() *fn.Ctx { return &fn.Ctx{Now: s.now().UnixMicro()} }
 
 func (s *Session) selectStmt(ctx context.Context, sel *ast.Select, params Params, explain, analyze bool) (*Result, error) {
+	defer s.eng.Foreground()()
 	snaps := &snapshots{s: s, open: map[string]*table{}}
 	defer snaps.close()
 	fctx := s.fnCtx()

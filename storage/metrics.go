@@ -9,6 +9,7 @@ type metrics struct {
 	commitSeconds    prometheus.Histogram
 	backpressure     prometheus.Counter
 	sealBoosts       prometheus.Counter
+	sealYield        prometheus.Counter
 	seals            prometheus.Counter
 	sealSeconds      prometheus.Histogram
 	compactions      prometheus.Counter
@@ -35,6 +36,8 @@ func newMetrics(reg prometheus.Registerer, blockCache, primaryKeys, rowLog func(
 			Name: "basalt_storage_backpressure_waits_total", Help: "Times a committer waited for the sealer."}),
 		sealBoosts: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "basalt_storage_seal_boosts_total", Help: "Seals that took one more core because committers waited for them."}),
+		sealYield: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "basalt_storage_seal_yield_seconds_total", Help: "Time segment writes paused to leave the CPU to running queries."}),
 		seals: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "basalt_storage_seals_total", Help: "Mutable segments sealed into segment files."}),
 		sealSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
@@ -49,7 +52,7 @@ func newMetrics(reg prometheus.Registerer, blockCache, primaryKeys, rowLog func(
 	}
 	if reg != nil {
 		m.reg = reg
-		m.registered = []prometheus.Collector{m.commits, m.commitOps, m.commitSeconds, m.backpressure, m.sealBoosts, m.seals, m.sealSeconds,
+		m.registered = []prometheus.Collector{m.commits, m.commitOps, m.commitSeconds, m.backpressure, m.sealBoosts, m.sealYield, m.seals, m.sealSeconds,
 			m.compactions, m.retentionExpired, m.retentionDropped}
 		if blockCache != nil {
 			m.registered = append(m.registered, prometheus.NewGaugeFunc(prometheus.GaugeOpts{

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/basaltdb/basalt/catalog"
 	"github.com/basaltdb/basalt/coldata"
@@ -121,5 +123,51 @@ func TestEncodeCostOrdersLongestFirst(t *testing.T) {
 	a, s, n, none := encodeCost(in, "a"), encodeCost(in, "s"), encodeCost(in, "n"), encodeCost(in, "missing")
 	if !(a > s && s > n && n > 0 && none == 0) {
 		t.Errorf("costs: array %d, string %d, number %d, missing %d", a, s, n, none)
+	}
+}
+
+// TestSealYieldsToQueries: a segment write's worker pauses while a query
+// runs, within its budget, not at all once the query is done or while a
+// committer waits for the sealer.
+func TestSealYieldsToQueries(t *testing.T) {
+	e, err := Open(Options{Dir: "data", FS: vfs.NewMem(), DisableBackground: true, Registerer: prometheus.NewRegistry()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	s := e.sealer
+	var budget atomic.Int64
+	budget.Store(int64(20 * time.Millisecond))
+	paused := func() time.Duration {
+		start := time.Now()
+		s.yield(&budget)
+		return time.Since(start)
+	}
+	if d := paused(); d > 5*time.Millisecond {
+		t.Errorf("no query running: paused %v", d)
+	}
+	done := e.Foreground()
+	if d := paused(); d < 20*time.Millisecond || budget.Load() > 0 {
+		t.Errorf("a query running: paused %v, %v of the budget left", d, time.Duration(budget.Load()))
+	}
+	budget.Store(int64(time.Minute))
+	s.startWaiting()
+	if d := paused(); d > 5*time.Millisecond {
+		t.Errorf("a committer waiting: paused %v", d)
+	}
+	s.stopWaiting()
+	go func() {
+		time.Sleep(10 * time.Millisecond)
+		done()
+		done() // a second call changes nothing
+	}()
+	if d := paused(); d < 10*time.Millisecond || d > 10*time.Second {
+		t.Errorf("a query ending after 10ms: paused %v", d)
+	}
+	if n := s.foreground.Load(); n != 0 {
+		t.Errorf("%d queries still counted", n)
+	}
+	if y := counterValue(t, e.metrics.sealYield); y < 0.025 {
+		t.Errorf("basalt_storage_seal_yield_seconds_total %v, want at least the 30ms paused", y)
 	}
 }
