@@ -126,6 +126,19 @@ not json
 		t.Fatalf("%s documents in fresh.csv2, want 2", n)
 	}
 
+	// A message with quotes (escaped in the answer) is reported whole,
+	// after many more answers went through the reused decoders.
+	var quoted strings.Builder
+	quoted.WriteString(`{"_id":"q0","_op":"BOGUS"}` + "\n")
+	for i := range 40 {
+		fmt.Fprintf(&quoted, "{\"_id\":\"q%d\",\"s\":\"\\\"escaped\\\" %d\"}\n", i+1, i)
+	}
+	qf := write("quoted.ndjson", quoted.String())
+	_, errOut, err = runBasalt("load", qf, "--collection", "shop.quoted", "--create", "--batch", "2", "--concurrency", "1")
+	if want := `1 × field _op is "BOGUS"; want INSERT, UPDATE, UPSERT, DELETE, REPLACE or REPSERT (` + qf + `:1)`; err == nil || !strings.Contains(errOut, want) {
+		t.Fatalf("quoted message: %v\n%s\nwant %s", err, errOut, want)
+	}
+
 	// JSON that cannot be read stops its file, not the others; the load
 	// still fails.
 	broken := write("broken.json", "[{\"_id\":\"x1\"},\n{\"_id\": oops}]")
