@@ -147,7 +147,7 @@ func (s *sealer) run() {
 		s.busy = true
 		s.mu.Unlock()
 		if j.c.dropped.Load() {
-			j.c.sealFinished()
+			j.c.releaseSeal(j.h)
 			continue
 		}
 		if err := s.e.seal(j.c, j.h); err != nil {
@@ -169,6 +169,16 @@ func (s *sealer) wait() {
 		s.idle.Wait()
 	}
 	s.mu.Unlock()
+}
+
+// releaseSeal takes a frozen segment out of the pending seals, once: when
+// its seal has encoded everything (what is left, writing the file's end
+// and swapping it in, is I/O), when it is swapped in, or when its
+// collection is dropped.
+func (c *collection) releaseSeal(h *segHandle) {
+	if h.sealReleased.CompareAndSwap(false, true) {
+		c.sealFinished()
+	}
 }
 
 func (c *collection) sealFinished() {
@@ -227,6 +237,9 @@ type segmentSource struct {
 	// blocks trade a little size for speed (encoding.CodecS2); compaction
 	// rewrites them with zstd.
 	sealing bool
+	// encoded, when set, is called once every column and the row section
+	// are encoded, before the file's end is written and synced.
+	encoded func()
 }
 
 // writeSegment writes the rows of src, in order, as the segment file for
@@ -513,6 +526,9 @@ func (e *Engine) writeSegment(c *collection, segid uint64, src segmentSource) (*
 	if werr != nil {
 		return fail(werr)
 	}
+	if src.encoded != nil {
+		src.encoded()
+	}
 	if src.index != nil {
 		if err := src.index(w); err != nil {
 			return fail(err)
@@ -613,6 +629,10 @@ func (e *Engine) seal(c *collection, h *segHandle) error {
 			rowIDs:  keptIDs,
 			stable:  true,
 			sealing: true,
+			// Writers may go on once the CPU work is done: waiting for the
+			// file's sync and swap too left a core idle at the end of
+			// every seal under backpressure.
+			encoded: func() { c.releaseSeal(h) },
 			doc: func(s rowSource, rowid uint64) ([]byte, error) {
 				v, ok := h.mem.Stored(s.row)
 				if !ok {
@@ -663,7 +683,7 @@ func (e *Engine) seal(c *collection, h *segHandle) error {
 	}
 	c.replaceSegments([]*segHandle{h}, repl)
 	c.mu.Unlock()
-	c.sealFinished()
+	c.releaseSeal(h)
 	if err := c.log.Release(lowWater); err != nil {
 		// The files stay; the next release or start removes them.
 		e.log.Warn("release row log", "collection", c.meta.Name, "err", err)

@@ -171,3 +171,45 @@ func TestSealYieldsToQueries(t *testing.T) {
 		t.Errorf("basalt_storage_seal_yield_seconds_total %v, want at least the 30ms paused", y)
 	}
 }
+
+// TestReleaseSealOnce: a frozen segment leaves the pending seals once,
+// whether its seal releases it when encoded, again when swapped in, or on
+// a retry after a failed write; and a writer waiting for the sealer goes
+// on at the first release.
+func TestReleaseSealOnce(t *testing.T) {
+	e, err := Open(Options{Dir: "data", FS: vfs.NewMem(), DisableBackground: true, MaxPendingSeals: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	if _, err := e.CreateCollection("commons", catalog.CollectionSpec{Name: "rel"}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := e.collection("commons", "rel")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &segHandle{}
+	c.mu.Lock()
+	c.pendingSeals++
+	c.mu.Unlock()
+	waited := make(chan bool)
+	go func() { waited <- c.waitForSealer() }()
+	select {
+	case <-waited:
+		t.Fatal("a writer went on with a seal pending")
+	case <-time.After(20 * time.Millisecond):
+	}
+	c.releaseSeal(h) // encoded
+	if ok := <-waited; !ok {
+		t.Fatal("waitForSealer failed")
+	}
+	c.releaseSeal(h) // swapped in
+	c.releaseSeal(h) // a retry
+	c.mu.RLock()
+	n := c.pendingSeals
+	c.mu.RUnlock()
+	if n != 0 {
+		t.Errorf("%d pending seals, want 0", n)
+	}
+}

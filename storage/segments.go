@@ -58,6 +58,9 @@ type segHandle struct {
 	shape  uint64
 	dels   delLog // deletions, in commit order
 	frozen bool   // a frozen memseg takes no more rows
+	// sealReleased: the frozen memseg no longer counts among the
+	// collection's pending seals (collection.releaseSeal).
+	sealReleased atomic.Bool
 	// frozenSeq is the last group committed before the freeze: deletions
 	// after it wrote deletion marks (collection.markDeleted).
 	frozenSeq uint64
