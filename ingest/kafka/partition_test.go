@@ -3,6 +3,7 @@ package kafka
 import (
 	"context"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -49,7 +50,7 @@ func TestPartitionWorkerMergesPollsDuringCommit(t *testing.T) {
 	// The connector drives one partition worker of a real job by hand:
 	// the test decides when polls arrive.
 	connector := func(ctx context.Context, j *ingest.Job) error {
-		c := &consumer{j: j, topic: "events", decode: decodeJSON, budget: newByteBudget(1 << 30), decoders: newDecoderPool(j),
+		c := &consumer{j: j, topic: "events", decode: decodeJSON, budget: newByteBudget(1 << 30), decoders: newDecoderPool(j, 2),
 			next: map[int32]int64{}, ends: map[int32]int64{}}
 		w := newPartitionWorker(c, 0)
 		errc := make(chan error, 1)
@@ -119,4 +120,95 @@ func TestPartitionWorkerMergesPollsDuringCommit(t *testing.T) {
 		t.Errorf("%d records (%d bytes) still in flight after the worker finished", st.InFlightRecords, st.InFlightBytes)
 	}
 	t.Logf("%d polls of %d records: %.0f commits", polls+1, perPoll, made)
+}
+
+// TestPartitionWorkersShareDecoders: four partition workers share two
+// decoders (a source has two per core, not two per partition). With slow
+// syncs their commits overlap; every record must still land with each
+// partition's position after its last one, and every decoder must be back
+// in the pool once the workers finish.
+func TestPartitionWorkersShareDecoders(t *testing.T) {
+	const (
+		parts, polls, perPoll = 4, 6, 5
+		decoders              = 2
+	)
+	var slow atomic.Bool
+	fs := slowSyncFS(&slow, 20*time.Millisecond)
+	type outcome struct {
+		pos  map[string]int64
+		free int
+		err  error
+	}
+	done := make(chan outcome, 1)
+	connector := func(ctx context.Context, j *ingest.Job) error {
+		c := &consumer{j: j, topic: "events", decode: decodeJSON, budget: newByteBudget(1 << 30), decoders: newDecoderPool(j, decoders),
+			next: map[int32]int64{}, ends: map[int32]int64{}}
+		errc := make(chan error, parts)
+		var wg sync.WaitGroup
+		var workers []*partitionWorker
+		for p := range parts {
+			w := newPartitionWorker(c, int32(p))
+			workers = append(workers, w)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				w.run(ctx, errc)
+			}()
+		}
+		slow.Store(true)
+		for poll := range polls {
+			for p, w := range workers {
+				var recs []*kgo.Record
+				for i := range perPoll {
+					off := int64(poll*perPoll + i)
+					v := fmt.Sprintf(`{"_id":"p%d-%d","v":%d}`, p, off, off)
+					recs = append(recs, &kgo.Record{Topic: "events", Partition: int32(p), Offset: off, Value: []byte(v)})
+				}
+				size := recordBytes(recs)
+				c.noteInFlight(size, int64(len(recs)))
+				w.queue <- polledBatch{records: recs, size: size}
+			}
+		}
+		for _, w := range workers {
+			close(w.queue)
+		}
+		wg.Wait()
+		select {
+		case err := <-errc:
+			done <- outcome{err: err}
+			return err
+		default:
+		}
+		pos, err := j.Positions()
+		done <- outcome{pos: pos, free: len(c.decoders), err: err}
+		<-ctx.Done()
+		return nil
+	}
+	n := &testNode{ingesttest.OpenWith(t, t.TempDir(), map[string]ingest.Connector{"kafka": connector},
+		ingesttest.Options{FS: fs, Registerer: prometheus.NewRegistry()})}
+	defer n.Close()
+	n.createSource([]string{"127.0.0.1:1"}, "events", "events", "EARLIEST")
+	var out outcome
+	select {
+	case out = <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the workers did not finish")
+	}
+	slow.Store(false)
+	if out.err != nil {
+		t.Fatal(out.err)
+	}
+	for p := range parts {
+		if got := out.pos[fmt.Sprint(p)]; got != polls*perPoll {
+			t.Errorf("partition %d committed up to offset %d, want %d", p, got, polls*perPoll)
+		}
+	}
+	if out.free != decoders {
+		t.Errorf("%d of %d decoders back in the pool", out.free, decoders)
+	}
+	const per = polls * perPoll
+	docs, sum := n.Count("events")
+	if docs != parts*per || sum != parts*per*(per-1)/2 {
+		t.Errorf("%d documents summing to %d, want %d and %d", docs, sum, parts*per, parts*per*(per-1)/2)
+	}
 }
