@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -211,5 +212,64 @@ func TestReleaseSealOnce(t *testing.T) {
 	c.mu.RUnlock()
 	if n != 0 {
 		t.Errorf("%d pending seals, want 0", n)
+	}
+}
+
+// TestWriteSegmentEncodedBeforeFinish: a segment write calls its encoded
+// hook once, after the rows and columns are encoded and before the file is
+// in place (so a seal releases its pending slot before the sync), and not
+// at all when the write fails.
+func TestWriteSegmentEncodedBeforeFinish(t *testing.T) {
+	e, err := Open(Options{Dir: "data", FS: vfs.NewMem(), DisableBackground: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	if _, err := e.CreateCollection("commons", catalog.CollectionSpec{Name: "enc"}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := e.collection("commons", "enc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := memseg.New()
+	var docs []types.Value
+	var ids []uint64
+	var srcs []rowSource
+	for i := range 300 {
+		docs = append(docs, mustDoc(t, fmt.Sprintf(`{"_id":"e%d","n":%d,"s":"v%d"}`, i, i, i%7)))
+		ids = append(ids, uint64(i+1))
+		srcs = append(srcs, rowSource{row: i})
+	}
+	if _, err := m.Append(docs, ids, make([]int64, len(docs))); err != nil {
+		t.Fatal(err)
+	}
+	write := func(segid uint64, docErr error) (calls int, fileThen bool, err error) {
+		_, err = e.writeSegment(c, segid, segmentSource{
+			inputs: []segReader{m}, srcs: srcs, rowIDs: ids, sealing: true,
+			doc: func(s rowSource, _ uint64) ([]byte, error) {
+				if docErr != nil && s.row == 200 {
+					return nil, docErr
+				}
+				return rowBinary(docRow(docs[s.row]))
+			},
+			encoded: func() {
+				calls++
+				_, serr := e.opts.FS.Stat(c.segmentFile(segid))
+				fileThen = serr == nil
+			},
+		})
+		return calls, fileThen, err
+	}
+	calls, fileThen, err := write(1001, nil)
+	if err != nil || calls != 1 || fileThen {
+		t.Errorf("write: %v, encoded called %d times, file in place then: %v", err, calls, fileThen)
+	}
+	if _, err := e.opts.FS.Stat(c.segmentFile(1001)); err != nil {
+		t.Errorf("segment file after the write: %v", err)
+	}
+	bad := errors.New("row 200 unreadable")
+	if calls, _, err := write(1002, bad); !errors.Is(err, bad) || calls != 0 {
+		t.Errorf("failed write: %v, encoded called %d times", err, calls)
 	}
 }
