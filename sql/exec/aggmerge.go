@@ -122,7 +122,9 @@ type finisher interface {
 // mergeTables folds the workers' partial tables into the first one: each
 // partial state is finished in parallel, then merged.
 func mergeTables(ctx context.Context, ts []*groupTable) error {
-	if len(ts) > 1 {
+	// With many groups, merging them a goroutine per core already spreads
+	// the work: finishing first would fold each group's keys twice.
+	if len(ts) > 1 && !(ts[0].heavyMerges() && len(ts[0].order) >= 4*len(ts)) {
 		err := runWorkers(ctx, len(ts), len(ts), func(_, i int) error {
 			for _, g := range ts[i].order {
 				for _, a := range g.accs {

@@ -11,23 +11,29 @@ import (
 	"github.com/zeebo/xxh3"
 )
 
-// countDistinctAcc is COUNT(DISTINCT x). Rather than a hash set, which
-// for hundreds of thousands of values per group spends its time in cache
-// misses, it appends a 128-bit key per value to a buffer and counts the
-// unique keys after a radix sort, compacting the buffer into the sorted
-// unique keys whenever it holds as many keys as they do, so memory stays
-// bounded by the distinct count. Strings are keyed by a seeded 128-bit
-// hash (as ClickHouse's uniqExact keeps them: a collision is far less
-// likely than a hardware error) and integers by their value mixed
-// one-to-one (intKey); other kinds by their encoded key.
+// countDistinctAcc is COUNT(DISTINCT x). It appends a 128-bit key per
+// value to a buffer (the tail, in chunks) and folds it into the unique
+// keys at the end, or when it has grown past foldAt keys and twice the
+// unique ones, so memory stays bounded by the larger of the two. A fold
+// cuts the keys into 256 partitions by their first byte (one pass) and
+// deduplicates each partition with a hash set of its own, small enough
+// for the core's first-level cache: one hash set over a group's hundreds of
+// thousands of keys spends its time in cache misses, and sorting them (as
+// this did until the fold) moved every key seven times, at three times the
+// cost. Strings are keyed by a seeded 128-bit hash (as ClickHouse's
+// uniqExact keeps them: a collision is far less likely than a hardware
+// error) and integers by their value mixed one-to-one (intKey); other
+// kinds by their encoded key.
 type countDistinctAcc struct {
-	mem   *memAccount // charged as the buffers grow
-	keys  [][2]uint64 // sorted, unique
-	tail  [][2]uint64 // added since the last compaction; reused after it
-	tmp   [][2]uint64 // scratch for sorting
-	held  int         // the buffers' capacity charged to mem
-	other map[string]bool
-	buf   []byte
+	mem    *memAccount // charged as the buffers grow
+	keys   [][2]uint64 // unique, grouped by the top pbits bits of their first word
+	pbits  int
+	chunks [][][2]uint64 // full chunks of the tail (and keys merged in)
+	tail   [][2]uint64   // the tail's chunk being filled
+	queued int           // keys in chunks
+	held   int           // the buffers' capacity charged to mem
+	other  map[string]bool
+	buf    []byte
 }
 
 func newCountDistinctAcc() *countDistinctAcc { return &countDistinctAcc{other: map[string]bool{}} }
@@ -36,8 +42,14 @@ func newCountDistinctAcc() *countDistinctAcc { return &countDistinctAcc{other: m
 // writes the values cannot know which of them collide.
 var distinctSeed = rand.Uint64()
 
-// compactAt is the buffer length below which keys are not compacted.
-const compactAt = 1 << 16
+// chunkKeys is the size of a big group's tail chunks (pooled); a group's
+// first chunk grows to smallChunk keys by doubling. foldAt is the tail
+// length below which keys are not folded before the end.
+const (
+	chunkKeys  = 1 << 16
+	smallChunk = 4096
+	foldAt     = 1 << 20
+)
 
 // stringKey is the key of a string. The low bit of the second word set
 // tells strings from integers.
@@ -73,22 +85,36 @@ func (a *countDistinctAcc) add(args []types.Value) error {
 
 // addKey adds the key of a string or integer.
 func (a *countDistinctAcc) addKey(k [2]uint64) error {
-	if len(a.tail) == cap(a.tail) && cap(a.tail) >= 4096 && cap(a.tail) < compactAt {
-		// A big group: its tail will fill to compactAt. A pooled buffer
-		// spares the doublings, and the page faults of fresh memory, that
-		// were a tenth of a COUNT(DISTINCT) by event type.
-		a.tail = append(getKeyBuf(compactAt), a.tail...)
+	if len(a.tail) < cap(a.tail) {
+		a.tail = append(a.tail, k)
+		return nil
+	}
+	if len(a.tail) >= smallChunk {
+		return a.nextChunk(k)
 	}
 	a.tail = append(a.tail, k)
-	if len(a.tail) >= max(compactAt, len(a.keys)) {
-		a.compact()
-	}
 	return a.charge()
 }
 
-// charge charges mem for what the buffers grew by.
+// nextChunk queues the full tail chunk and starts a pooled one with k,
+// folding first if the queued keys are due (see countDistinctAcc).
+func (a *countDistinctAcc) nextChunk(k [2]uint64) error {
+	a.chunks = append(a.chunks, a.tail)
+	a.queued += len(a.tail)
+	if a.queued >= max(foldAt, 2*len(a.keys)) {
+		a.fold()
+	}
+	a.tail = append(getChunk(), k)
+	return a.charge()
+}
+
+// charge charges mem for what the buffers grew by, past the most they
+// held before (a fold's scratch is at most what it folds).
 func (a *countDistinctAcc) charge() error {
-	held := cap(a.keys) + cap(a.tail) + cap(a.tmp)
+	held := cap(a.keys) + cap(a.tail)
+	for _, c := range a.chunks {
+		held += cap(c)
+	}
 	if a.mem == nil || held <= a.held {
 		return nil
 	}
@@ -97,117 +123,213 @@ func (a *countDistinctAcc) charge() error {
 	return a.mem.grow(int64(grew) * 16)
 }
 
-// finish compacts the keys, so that a merge needs no sort: workers call it
-// on their partial states, in parallel, before those are merged.
+// finish folds the keys: workers call it on their partial states, in
+// parallel, before those are merged.
 func (a *countDistinctAcc) finish() {
-	a.compact()
-	// Keys may still be added after (a merge), into buffers of their own.
-	putKeyBuf(a.tail)
-	putKeyBuf(a.tmp)
-	a.tail, a.tmp = nil, nil
+	a.fold()
+	putChunk(a.tail)
+	a.tail = nil
 }
 
-// keyBufs holds key buffers of finished states for the next ones.
-var keyBufs sync.Pool
+// chunks holds empty tail chunks of chunkKeys keys.
+var chunks sync.Pool
 
-// getKeyBuf returns an empty buffer of at least n keys.
-func getKeyBuf(n int) [][2]uint64 {
-	if b, ok := keyBufs.Get().(*[][2]uint64); ok && cap(*b) >= n {
-		return (*b)[:0]
+func getChunk() [][2]uint64 {
+	if c, ok := chunks.Get().(*[][2]uint64); ok {
+		return (*c)[:0]
 	}
-	return make([][2]uint64, 0, n)
+	return make([][2]uint64, 0, chunkKeys)
 }
 
-func putKeyBuf(b [][2]uint64) {
-	if cap(b) >= compactAt {
-		keyBufs.Put(&b)
+// putChunk pools c if it is a chunk, and so owned by the one giving it.
+func putChunk(c [][2]uint64) {
+	if cap(c) == chunkKeys {
+		chunks.Put(&c)
 	}
 }
 
-// compact sorts the keys added since the last compaction and keeps each
-// once: they are sorted and deduplicated alone, then merged into the sorted
-// unique keys, so no key is sorted twice and the tail's buffer is reused
-// (growing it anew after each compaction was a tenth of a COUNT(DISTINCT)).
-func (a *countDistinctAcc) compact() {
-	if len(a.tail) == 0 {
+// sortFold is the number of keys, unique and queued together, up to which
+// a fold sorts them rather than partitioning: sorted keys are grouped by
+// their top bits too.
+const sortFold = 256
+
+// foldPart is about the most keys a fold puts in one partition, unless
+// that takes more than 256 partitions.
+const foldPart = 4096
+
+// fold folds the queued keys and the tail into the unique keys. The new
+// keys are cut into partitions (a counting pass and a scatter); then each
+// partition's unique keys fill a hash set of its own, the partition's new
+// keys not in it are kept (in place), and the unique keys are written
+// partition after partition.
+func (a *countDistinctAcc) fold() {
+	t := a.queued + len(a.tail)
+	if t == 0 {
 		return
 	}
-	a.tmp = growKeys(a.tmp, len(a.tail))
-	tail := a.tail[:sortUniqueKeys(a.tail, a.tmp)]
+	u := len(a.keys)
+	if u+t <= sortFold {
+		for _, c := range a.chunks {
+			a.keys = append(a.keys, c...)
+		}
+		a.keys = append(a.keys, a.tail...)
+		slices.SortFunc(a.keys, cmpKey)
+		a.keys = dedupeSorted(a.keys)
+		a.pbits = 8 // sorted: grouped by any top bits
+		a.releaseTail()
+		return
+	}
+	// Partitions of a few thousand keys: each one's hash set stays in the
+	// first-level cache, and the scatter writes to few enough places at
+	// once (to 256, it cost twice as much). The unique keys are grouped by
+	// their top a.pbits bits, so by any fewer: when the fold wants more,
+	// they are partitioned again with the new keys.
+	pbits := min(8, bits.Len(uint((u+t)/foldPart)))
+	if pbits > a.pbits && u > 0 {
+		a.chunks = append(a.chunks, a.keys)
+		a.queued += u
+		a.keys, t, u = nil, t+u, 0
+	}
+	a.pbits = pbits
+	shift := uint(64 - pbits)
+	parts := 1 << pbits
+	var counts [256]int
+	count := func(keys [][2]uint64) {
+		for _, k := range keys {
+			counts[k[0]>>shift]++
+		}
+	}
+	for _, c := range a.chunks {
+		count(c)
+	}
+	count(a.tail)
+	var ts, ks [257]int // partition starts in fresh and in keys
+	pos := 0
+	for p, c := range counts[:parts] {
+		ts[p], counts[p] = pos, pos
+		pos += c
+	}
+	ts[parts] = pos
+	fresh := getFoldBuf(t)
+	scatter := func(keys [][2]uint64) {
+		for _, k := range keys {
+			p := k[0] >> shift
+			fresh[counts[p]] = k
+			counts[p]++
+		}
+	}
+	for _, c := range a.chunks {
+		scatter(c)
+	}
+	scatter(a.tail)
+	a.releaseTail()
+	// The unique keys are in partition order (by the top byte, so by the
+	// top bits of any fewer).
+	for i, p := 0, 0; p < parts; p++ {
+		ks[p] = i
+		for i < u && int(a.keys[i][0]>>shift) == p {
+			i++
+		}
+	}
+	ks[parts] = u
+	set := foldSets.Get().(*foldSet)
+	var kept [256]int
+	n := u
+	for p := range parts {
+		if ts[p] < ts[p+1] {
+			kept[p] = set.fold(a.keys[ks[p]:ks[p+1]], fresh[ts[p]:ts[p+1]])
+			n += kept[p]
+		}
+	}
+	foldSets.Put(set)
+	keys := make([][2]uint64, 0, n)
+	for p := range parts {
+		keys = append(keys, a.keys[ks[p]:ks[p+1]]...)
+		keys = append(keys, fresh[ts[p]:ts[p]+kept[p]]...)
+	}
+	putFoldBuf(fresh)
+	a.keys = keys
+}
+
+// releaseTail empties the tail, giving its chunks back.
+func (a *countDistinctAcc) releaseTail() {
+	for _, c := range a.chunks {
+		putChunk(c)
+	}
+	clear(a.chunks)
+	a.chunks, a.queued = a.chunks[:0], 0
 	a.tail = a.tail[:0]
-	u, t := len(a.keys), len(tail)
-	if u == 0 {
-		a.keys = append(a.keys[:0], tail...)
-		return
+}
+
+// foldBufs holds scratch buffers of folds.
+var foldBufs sync.Pool
+
+func getFoldBuf(n int) [][2]uint64 {
+	if b, ok := foldBufs.Get().(*[][2]uint64); ok && cap(*b) >= n {
+		return (*b)[:n]
 	}
-	if cap(a.keys) < u+t {
-		merged := make([][2]uint64, 0, u+t+(u+t)/2)
-		a.keys = mergeInto(merged, a.keys, tail)
-		return
+	return make([][2]uint64, n, max(n, chunkKeys))
+}
+
+func putFoldBuf(b [][2]uint64) { foldBufs.Put(&b) }
+
+// foldSet is a hash set of one partition's keys in a fold, reused. A slot
+// holds 0 (empty) or 1 + the position of a key among the partition's
+// unique keys and then its kept new ones.
+type foldSet struct {
+	slots []uint32
+}
+
+var foldSets = sync.Pool{New: func() any { return new(foldSet) }}
+
+// fold keeps at the start of fresh, in place, its keys found neither in
+// unique nor earlier in fresh, and returns how many it kept.
+func (s *foldSet) fold(unique, fresh [][2]uint64) int {
+	size := 1 << bits.Len(uint(2*(len(unique)+len(fresh))-1))
+	if cap(s.slots) < size {
+		s.slots = make([]uint32, size)
 	}
-	// Merge backwards in place: the tail has a buffer of its own. Keys
-	// found in both leave the result's first slots unused; the result is
-	// then moved down, so the buffer keeps its room.
-	keys := a.keys[:u+t]
-	i, j, k := u-1, t-1, u+t-1
-	for j >= 0 {
-		switch {
-		case i >= 0 && cmpKey(keys[i], tail[j]) > 0:
-			keys[k] = keys[i]
-			i--
-		case i >= 0 && keys[i] == tail[j]:
-			keys[k] = keys[i]
-			i--
-			j--
-		default:
-			keys[k] = tail[j]
-			j--
+	slots := s.slots[:size]
+	clear(slots)
+	shift := 64 - uint(bits.Len(uint(size-1)))
+	mask := size - 1
+	for i, k := range unique {
+		h := int(foldHash(k) >> shift)
+		for slots[h] != 0 {
+			h = (h + 1) & mask
 		}
-		k--
+		slots[h] = uint32(i + 1)
 	}
-	// The keys not moved yet go just below the merged ones (where they
-	// are already unless keys were found in both).
-	for ; i >= 0; i, k = i-1, k-1 {
-		keys[k] = keys[i]
-	}
-	n := copy(keys, keys[k+1:])
-	a.keys = keys[:n]
-}
-
-// growKeys returns a buffer of at least n keys, buf's if it has room.
-func growKeys(buf [][2]uint64, n int) [][2]uint64 {
-	if cap(buf) >= n {
-		return buf[:n]
-	}
-	if n <= compactAt {
-		return getKeyBuf(compactAt)[:n]
-	}
-	return make([][2]uint64, n, n+n/2)
-}
-
-// mergeUnique merges two sorted lists of unique keys into a new one.
-func mergeUnique(head, tail [][2]uint64) [][2]uint64 {
-	return mergeInto(make([][2]uint64, 0, len(head)+len(tail)), head, tail)
-}
-
-// mergeInto appends the merge of two sorted lists of unique keys to dst.
-func mergeInto(dst, head, tail [][2]uint64) [][2]uint64 {
-	i, j := 0, 0
-	for i < len(head) && j < len(tail) {
-		switch c := cmpKey(head[i], tail[j]); {
-		case c < 0:
-			dst = append(dst, head[i])
-			i++
-		case c > 0:
-			dst = append(dst, tail[j])
-			j++
-		default:
-			dst = append(dst, head[i])
-			i++
-			j++
+	u, n := len(unique), 0
+	for _, k := range fresh {
+		h := int(foldHash(k) >> shift)
+		for {
+			v := int(slots[h])
+			if v == 0 {
+				fresh[n] = k
+				n++
+				slots[h] = uint32(u + n)
+				break
+			}
+			var in [2]uint64
+			if v <= u {
+				in = unique[v-1]
+			} else {
+				in = fresh[v-1-u]
+			}
+			if in == k {
+				break
+			}
+			h = (h + 1) & mask
 		}
 	}
-	return append(append(dst, head[i:]...), tail[j:]...)
+	return n
+}
+
+// foldHash mixes both words of a key (the first one's top byte is the
+// partition's) into a slot.
+func foldHash(k [2]uint64) uint64 {
+	return (k[0] ^ k[1]*0xc2b2ae3d27d4eb4f) * 0x9e3779b97f4a7c15
 }
 
 // dedupeSorted keeps one of each run of equal keys, in place.
@@ -222,128 +344,27 @@ func dedupeSorted(keys [][2]uint64) [][2]uint64 {
 }
 
 func (a *countDistinctAcc) result() (types.Value, error) {
-	a.compact()
+	a.fold()
 	return types.Int(int64(len(a.keys) + len(a.other))), nil
 }
 
-// merge adds b's keys. Compacted states (see finish) merge linearly;
-// otherwise b's keys join the tail, to be sorted by the next compaction.
+// merge adds b's keys (its unique keys and its tail) to a's and folds
+// them: merges run a goroutine per group (mergeParallel).
 func (a *countDistinctAcc) merge(o accumulator) {
 	b := o.(*countDistinctAcc)
 	for k := range b.other {
 		a.other[k] = true
 	}
-	if len(a.tail) == 0 && len(b.tail) == 0 {
-		a.keys = mergeUnique(a.keys, b.keys)
-		return
-	}
-	a.tail = append(append(a.tail, b.keys...), b.tail...)
-}
-
-// sortUniqueKeys sorts keys and keeps each once: the unique keys are
-// keys[:n] for the n it returns. One pass cuts the keys into partitions of
-// a few thousand by the first word's top bits (a partition then fits in the
-// core's cache: sorting 65,536 keys at once ran at half the speed per key
-// of 8,192), each partition is sorted by the next 16 bits with two
-// least-significant-digit passes, and each run of keys sharing all those
-// bits, a key or two, with an insertion sort; the copy of a partition back
-// into keys writes only the first of equal keys, so deduplicating costs no
-// pass of its own. The first words are hashes (strings) or mixed integers
-// (intKey), spread evenly, so partitions and runs stay short.
-func sortUniqueKeys(keys, tmp [][2]uint64) int {
-	if len(keys) < 4096 {
-		slices.SortFunc(keys, cmpKey)
-		return len(dedupeSorted(keys))
-	}
-	tmp = tmp[:len(keys)]
-	pbits := uint(min(8, max(0, bits.Len(uint(len(keys)/4096))-1)))
-	var starts [257]int
-	if pbits > 0 {
-		var counts [256]int
-		for _, k := range keys {
-			counts[k[0]>>(64-pbits)]++
-		}
-		pos := 0
-		for p, c := range counts[:1<<pbits] {
-			starts[p], counts[p] = pos, pos
-			pos += c
-		}
-		starts[1<<pbits] = pos
-		for _, k := range keys {
-			p := k[0] >> (64 - pbits)
-			tmp[counts[p]] = k
-			counts[p]++
-		}
-	} else {
-		copy(tmp, keys)
-		starts[1] = len(keys)
-	}
-	lsd := 64 - pbits - 16 // the 16 bits below the partition's
-	n := 0                 // unique keys written back, never past the partition read
-	for p := range 1 << pbits {
-		part, scratch := tmp[starts[p]:starts[p+1]], keys[starts[p]:starts[p+1]]
-		if len(part) >= 2 {
-			var lo, hi [256]int
-			for _, k := range part {
-				lo[byte(k[0]>>lsd)]++
-				hi[byte(k[0]>>(lsd+8))]++
-			}
-			scatterDigit(part, scratch, lsd, &lo)
-			scatterDigit(scratch, part, lsd+8, &hi)
-			for i := 0; i < len(part); {
-				top := part[i][0] >> lsd
-				j := i + 1
-				for j < len(part) && part[j][0]>>lsd == top {
-					j++
-				}
-				if j-i > 1 {
-					sortRun(part[i:j])
-				}
-				i = j
-			}
-		}
-		for _, k := range part {
-			if n == 0 || k != keys[n-1] {
-				keys[n] = k
-				n++
-			}
+	for _, c := range [][][2]uint64{b.keys, b.tail} {
+		if len(c) > 0 {
+			a.chunks = append(a.chunks, c)
+			a.queued += len(c)
 		}
 	}
-	return n
-}
-
-// sortRun sorts one run of sortUniqueKeys. Runs are a few keys long: an insertion
-// sort written for keys beats slices.SortFunc, whose calls through cmpKey
-// were a third of the sort.
-func sortRun(run [][2]uint64) {
-	if len(run) > 16 {
-		slices.SortFunc(run, cmpKey)
-		return
-	}
-	for i := 1; i < len(run); i++ {
-		k := run[i]
-		j := i
-		for ; j > 0 && (run[j-1][0] > k[0] || run[j-1][0] == k[0] && run[j-1][1] > k[1]); j-- {
-			run[j] = run[j-1]
-		}
-		run[j] = k
-	}
-}
-
-// scatterDigit copies src to dst ordered by the byte of the first word at
-// shift, keeping the order of keys with one byte; counts holds how many
-// keys have each byte, and is used up.
-func scatterDigit(src, dst [][2]uint64, shift uint, counts *[256]int) {
-	pos := 0
-	for b, c := range counts {
-		counts[b] = pos
-		pos += c
-	}
-	for _, k := range src {
-		b := byte(k[0] >> shift)
-		dst[counts[b]] = k
-		counts[b]++
-	}
+	a.chunks = append(a.chunks, b.chunks...)
+	a.queued += b.queued
+	b.keys, b.tail, b.chunks, b.queued = nil, nil, nil, 0
+	a.fold()
 }
 
 // intKey is the key of an integer: its bits mixed by an invertible

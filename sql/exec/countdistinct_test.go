@@ -3,7 +3,6 @@ package exec
 import (
 	"fmt"
 	"math/rand/v2"
-	"slices"
 	"testing"
 
 	"github.com/basaltdb/basalt/types"
@@ -61,83 +60,55 @@ func TestCountDistinct(t *testing.T) {
 	}
 }
 
-// TestCountDistinctCompactions compacts at random points, so that merges
-// into the unique keys run both in place (with and without keys found in
-// both) and into a grown buffer, and checks the keys after each: sorted,
-// unique, and as many as the distinct values added.
-func TestCountDistinctCompactions(t *testing.T) {
-	r := rand.New(rand.NewPCG(7, 8))
-	a := newCountDistinctAcc()
-	seen := map[int]bool{}
-	next := 1 + r.IntN(30_000)
-	for i := range 250_000 {
-		v := r.IntN(90_000)
-		if i > 150_000 {
-			v += 60_000 // new values and old ones
-		}
-		seen[v] = true
-		if err := a.addKey(stringKey(fmt.Sprint(v))); err != nil {
-			t.Fatal(err)
-		}
-		if i != next {
-			continue
-		}
-		next += 1 + r.IntN(30_000)
-		a.compact()
-		for j := 1; j < len(a.keys); j++ {
-			if cmpKey(a.keys[j-1], a.keys[j]) >= 0 {
-				t.Fatalf("after %d keys: keys %d and %d out of order", i+1, j-1, j)
+// TestCountDistinctFolds folds at random points, small folds (sorted)
+// and partitioned ones, into no unique keys and many, and checks the keys
+// after each: grouped by their top bits, unique, and as many as the distinct
+// values added. Keys are hashed strings, mixed integers, or keys whose
+// first words share their top bits and differ only in their second word
+// (one partition, long probe chains).
+func TestCountDistinctFolds(t *testing.T) {
+	for shape := range 3 {
+		r := rand.New(rand.NewPCG(7, uint64(8+shape)))
+		key := func(v int) [2]uint64 {
+			switch shape {
+			case 0:
+				return stringKey(fmt.Sprint(v))
+			case 1:
+				return intKey(int64(v) - 5)
 			}
+			return [2]uint64{uint64(v%4) << 50, uint64(v / 4)}
 		}
-		if len(a.keys) != len(seen) {
-			t.Fatalf("after %d keys: %d unique, want %d", i+1, len(a.keys), len(seen))
-		}
-	}
-}
-
-// TestSortKeys checks the radix sort against a comparison sort, for
-// hashed keys, mixed integers, and keys sharing their top bytes.
-// TestSortUniqueKeys compares the sort with slices.SortFunc and
-// slices.Compact over hashed strings, integers, and keys that share their
-// first word's top bits (long runs for the insertion sort).
-func TestSortUniqueKeys(t *testing.T) {
-	r := rand.New(rand.NewPCG(5, 6))
-	for _, n := range []int{0, 3, 4095, 4096, 70_000} {
-		for shape := range 3 {
-			keys := make([][2]uint64, n)
-			for i := range keys {
-				switch shape {
-				case 0:
-					keys[i] = stringKey(fmt.Sprint(r.IntN(n/2 + 1)))
-				case 1:
-					keys[i] = intKey(int64(r.IntN(n/3+1)) - 5)
-				default:
-					keys[i] = [2]uint64{uint64(r.IntN(4)) << 50, uint64(r.IntN(1000))}
+		a := newCountDistinctAcc()
+		seen := map[int]bool{}
+		next := r.IntN(200) // the first folds sort
+		for i := range 250_000 {
+			v := r.IntN(90_000)
+			if i > 150_000 {
+				v += 60_000 // new values and old ones
+			}
+			seen[v] = true
+			if err := a.addKey(key(v)); err != nil {
+				t.Fatal(err)
+			}
+			if i != next && i != 250_000-1 {
+				continue
+			}
+			next += 1 + r.IntN(30_000)
+			a.fold()
+			unique := map[[2]uint64]bool{}
+			for j, k := range a.keys {
+				if shift := 64 - uint(a.pbits); j > 0 && a.keys[j-1][0]>>shift > k[0]>>shift {
+					t.Fatalf("shape %d after %d keys: keys %d and %d not grouped by their top %d bits", shape, i+1, j-1, j, a.pbits)
 				}
+				if unique[k] {
+					t.Fatalf("shape %d after %d keys: key %d twice", shape, i+1, j)
+				}
+				unique[k] = true
 			}
-			want := slices.Clone(keys)
-			slices.SortFunc(want, cmpKey)
-			u := sortUniqueKeys(keys, make([][2]uint64, n))
-			if want = slices.Compact(want); !slices.Equal(keys[:u], want) {
-				t.Fatalf("n=%d shape %d: %d unique keys, want %d", n, shape, u, len(want))
+			if len(a.keys) != len(seen) {
+				t.Fatalf("shape %d after %d keys: %d unique, want %d", shape, i+1, len(a.keys), len(seen))
 			}
 		}
-	}
-}
-
-// BenchmarkSortUniqueKeys sorts 200,000 hashed keys, the keys of one
-// group of the query benchmark's COUNT(DISTINCT user_id), keeping each once.
-func BenchmarkSortUniqueKeys(b *testing.B) {
-	r := rand.New(rand.NewPCG(5, 6))
-	src := make([][2]uint64, 200_000)
-	for i := range src {
-		src[i] = stringKey(fmt.Sprintf("u%07d", r.IntN(200_000)))
-	}
-	keys, tmp := make([][2]uint64, len(src)), make([][2]uint64, len(src))
-	b.ResetTimer()
-	for range b.N {
-		copy(keys, src)
-		sortUniqueKeys(keys, tmp)
 	}
 }
 
