@@ -119,6 +119,60 @@ func (s *Scanner) Next(ctx context.Context) (*coldata.Batch, error) {
 	return nil, nil
 }
 
+// PeekBlock returns the block that the next call to Next or SkipBlock
+// reads, and false at the end.
+func (s *Scanner) PeekBlock() (int, bool) {
+	if s.next >= len(s.blocks) {
+		return 0, false
+	}
+	return s.blocks[s.next], true
+}
+
+// SkipBlock moves past the block PeekBlock returns without reading it, for
+// a caller that needs only how many rows Next would select there (live, and
+// in the scan's filter): it returns that number and the first of them (a
+// row of the segment; -1 when there is none). Deleted rows are counted, not
+// walked: a per-minute count over upserted events spent a third of its time
+// walking them to list the live rows of blocks it did not read.
+func (s *Scanner) SkipBlock() (n, first int) {
+	b := s.blocks[s.next]
+	s.next++
+	lo := b * index.BlockRows
+	hi := min(lo+index.BlockRows, s.v.rows)
+	if lo >= hi {
+		return 0, -1
+	}
+	if f := s.opts.Filter; f != nil {
+		// The filter holds no deleted row (NewScanner).
+		if n = countRange(f, lo, hi); n == 0 {
+			return 0, -1
+		}
+		it := f.Iterator()
+		it.AdvanceIfNeeded(uint32(lo))
+		return n, int(it.Next())
+	}
+	del := s.v.Deleted()
+	if n = hi - lo - countRange(del, lo, hi); n == 0 {
+		return 0, -1
+	}
+	first = lo
+	it := del.Iterator()
+	it.AdvanceIfNeeded(uint32(lo))
+	for it.HasNext() && int(it.Next()) == first {
+		first++
+	}
+	return n, first
+}
+
+// countRange returns how many rows of bm lie in [lo, hi), lo < hi.
+func countRange(bm *roaring.Bitmap, lo, hi int) int {
+	n := bm.Rank(uint32(hi - 1))
+	if lo > 0 {
+		n -= bm.Rank(uint32(lo - 1))
+	}
+	return int(n)
+}
+
 // liveRows returns, in sel's memory, the offsets from lo of the rows in
 // [lo, hi) that del does not hold. It walks the deleted rows and fills the
 // runs between them at once: testing every row against the next deleted

@@ -88,6 +88,11 @@ func TestLargeSegments(t *testing.T) {
 			more = append(more, WriteOp{Kind: OpPatch, ID: id, Patch: []types.PatchOp{{Op: "increment", Path: "/n", Value: types.Int(1)}}})
 		}
 	}
+	// And the first rows of two blocks: a block's first live row is not
+	// always its first row.
+	for _, i := range []int{0, 1, index.BlockRows, index.BlockRows + 1} {
+		more = append(more, WriteOp{Kind: OpDelete, ID: ids[i]})
+	}
 	write("updates", more)
 
 	check := func(stage string) {
@@ -141,7 +146,11 @@ func TestLargeSegments(t *testing.T) {
 				if !got.Equals(bm) {
 					t.Fatalf("%s: scan of blocks %v filtered by Lookup(%s %s) returned %d rows, the lookup %d", stage, blocks, path, p, got.GetCardinality(), bm.GetCardinality())
 				}
+				checkSkipBlock(t, stage, v, ScanOptions{Paths: []string{path}, Filter: bm, Blocks: blocks}, rng)
 			}
+		}
+		for _, v := range s.Segments() {
+			checkSkipBlock(t, stage, v, ScanOptions{Paths: []string{"n"}}, rng)
 		}
 		if !pruned {
 			t.Fatalf("%s: zone maps pruned no block", stage)
@@ -165,4 +174,49 @@ func TestLargeSegments(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("reopened")
+}
+
+// checkSkipBlock scans v twice with opts: once with Next alone, once
+// skipping blocks at random, and checks that each SkipBlock counted the
+// rows Next selected in that block and found the first of them.
+func checkSkipBlock(t *testing.T, stage string, v *SegmentView, opts ScanOptions, rng *rand.Rand) {
+	t.Helper()
+	ctx := context.Background()
+	type sel struct{ n, first int }
+	want := map[int]sel{}
+	eachBatch(t, ctx, v.NewScanner(opts), func(b *coldata.Batch) {
+		n, first := b.Length, b.Start
+		if b.Sel != nil {
+			n, first = len(b.Sel), b.Start+b.Sel[0]
+		}
+		want[b.Start/index.BlockRows] = sel{n, first}
+	})
+	sc := v.NewScanner(opts)
+	for {
+		block, ok := sc.PeekBlock()
+		if !ok {
+			break
+		}
+		if rng.IntN(2) == 0 {
+			b, err := sc.Next(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b == nil {
+				break
+			}
+			if got := b.Start / index.BlockRows; got < block {
+				t.Fatalf("%s: PeekBlock said block %d, Next read block %d", stage, block, got)
+			}
+			continue
+		}
+		n, first := sc.SkipBlock()
+		w, ok := want[block]
+		if !ok {
+			w = sel{0, -1}
+		}
+		if n != w.n || first != w.first {
+			t.Fatalf("%s: SkipBlock of block %d (filter %v) = %d rows from %d, Next selected %d from %d", stage, block, opts.Filter != nil, n, first, w.n, w.first)
+		}
+	}
 }

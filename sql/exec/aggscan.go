@@ -361,7 +361,7 @@ func (w *aggWorker) foldBatch(b *coldata.Batch, rows []int) error {
 		}
 	}
 	if d := w.direct; w.onlyCounts && d.truncVec >= 0 && d.truncWidth > 0 {
-		if start, ok := w.blockBucket(b); ok {
+		if start, ok := w.blockBucket(b.Start / index.BlockRows); ok {
 			g, err := w.bucketGroup(b, start, rows[0])
 			if err != nil {
 				return err
@@ -715,6 +715,9 @@ func (w *aggWorker) countByBucket(b *coldata.Batch, vec *coldata.Vec, rows []int
 	if span >= maxBatchBuckets {
 		return w.countByBucketRuns(b, vec, rows)
 	}
+	if span == 1 {
+		return w.countTwoBuckets(b, vec, rows, base)
+	}
 	n := int(span) + 1
 	counts := slices.Grow(w.bucketCounts[:0], n)[:n]
 	firsts := slices.Grow(w.bucketFirsts[:0], n)[:n]
@@ -743,6 +746,37 @@ func (w *aggWorker) countByBucket(b *coldata.Batch, vec *coldata.Vec, rows []int
 			continue
 		}
 		g, err := w.bucketGroup(b, base+int64(k)*width, firsts[k])
+		if err != nil {
+			return err
+		}
+		for _, acc := range g.accs {
+			acc.(*countAcc).n += int64(c)
+		}
+	}
+	return nil
+}
+
+// countTwoBuckets is countByBucket for a batch whose rows fall in two
+// buckets, the one at base and the next, as most blocks of events in time
+// order that a zone map does not put in one: a comparison per row, the
+// rows before the boundary counted, rather than a bucket found for each.
+func (w *aggWorker) countTwoBuckets(b *coldata.Batch, vec *coldata.Vec, rows []int, base int64) error {
+	boundary := base + w.direct.truncWidth
+	before := 0
+	for _, i := range rows {
+		if vec.I64[i] < boundary {
+			before++
+		}
+	}
+	for k, c := range [2]int{before, len(rows) - before} {
+		if c == 0 {
+			continue
+		}
+		first := 0
+		for vec.I64[rows[first]] < boundary != (k == 0) {
+			first++
+		}
+		g, err := w.bucketGroup(b, base+int64(k)*w.direct.truncWidth, rows[first])
 		if err != nil {
 			return err
 		}
@@ -794,10 +828,40 @@ func (w *aggWorker) countByBucketRuns(b *coldata.Batch, vec *coldata.Vec, rows [
 	return flush()
 }
 
-// blockBucket returns the date_trunc bucket of every row of b's block
-// when w is bucketed and the block's zone lies in one bucket.
-func (w *aggWorker) blockBucket(b *coldata.Batch) (int64, bool) {
-	block := b.Start / index.BlockRows
+// countBlocks counts, for COUNT(*)s by date_trunc buckets, the blocks
+// ahead of sc whose every row the zone maps put in one bucket and prove the
+// filter for: their rows are counted (SkipBlock), not read, and their
+// deleted rows not walked. It stops before the first other block.
+func (w *aggWorker) countBlocks(sc *storage.Scanner) error {
+	for {
+		block, ok := sc.PeekBlock()
+		if !ok || w.filter != nil && !w.filter.provesAll(block) {
+			return nil
+		}
+		start, one := w.blockBucket(block)
+		if !one {
+			return nil
+		}
+		n, first := sc.SkipBlock()
+		w.st.BlocksRead++
+		w.st.RowsScanned += int64(n)
+		w.st.Rows += int64(n)
+		if n == 0 {
+			continue
+		}
+		g, err := w.bucketGroupAt(start, first)
+		if err != nil {
+			return err
+		}
+		for _, acc := range g.accs {
+			acc.(*countAcc).n += int64(n)
+		}
+	}
+}
+
+// blockBucket returns the date_trunc bucket of every row of block when w
+// is bucketed and the block's zone lies in one bucket.
+func (w *aggWorker) blockBucket(block int) (int64, bool) {
 	if !w.bucketed || block >= len(w.truncZones) {
 		return 0, false
 	}
@@ -813,11 +877,17 @@ func (w *aggWorker) blockBucket(b *coldata.Batch) (int64, bool) {
 // bucketGroup returns the group of the bucket starting at start, whose
 // first row in the batch is i.
 func (w *aggWorker) bucketGroup(b *coldata.Batch, start int64, i int) (*group, error) {
+	return w.bucketGroupAt(start, b.Start+i)
+}
+
+// bucketGroupAt returns the group of the bucket starting at start, whose
+// first row in the segment is row.
+func (w *aggWorker) bucketGroupAt(start int64, row int) (*group, error) {
 	if g := w.intGroups[start]; g != nil {
 		return g, nil
 	}
 	t := w.table
-	t.pos = w.seg | int64(b.Start+i)
+	t.pos = w.seg | int64(row)
 	w.kvals[0] = types.Timestamp(start)
 	t.kbuf = appendKey(t.kbuf[:0], w.kvals[0])
 	g := t.groups[string(t.kbuf)]
@@ -1075,6 +1145,11 @@ func (w *aggWorker) scanSegment(ctx context.Context, scan *scanOp, seg int, v *s
 		return err
 	}
 	for {
+		if w.bucketed {
+			if err := w.countBlocks(sc); err != nil {
+				return err
+			}
+		}
 		b, err := sc.Next(ctx)
 		if err != nil {
 			return err
@@ -1086,9 +1161,10 @@ func (w *aggWorker) scanSegment(ctx context.Context, scan *scanOp, seg int, v *s
 		n := b.Selected()
 		w.st.RowsScanned += int64(n)
 		if scan.lazy != nil {
-			need := w.filter != nil && !w.filter.provesAll(b)
+			block := b.Start / index.BlockRows
+			need := w.filter != nil && !w.filter.provesAll(block)
 			if !need && w.bucketed {
-				_, one := w.blockBucket(b)
+				_, one := w.blockBucket(block)
 				need = !one
 			}
 			if need {

@@ -60,9 +60,8 @@ func (f *vecFilter) forSegment(v *storage.SegmentView) {
 }
 
 // proves reports whether the zone map proves kernel k for every row of
-// the block of batch b.
-func (f *vecFilter) proves(k int, b *coldata.Batch) bool {
-	block := b.Start / index.BlockRows
+// block.
+func (f *vecFilter) proves(k, block int) bool {
 	return k < len(f.zones) && block < len(f.zones[k]) && zoneProves(f.zones[k][block], f.kernels[k].op, f.kernels[k].c)
 }
 
@@ -81,14 +80,14 @@ func (f *vecFilter) provesSegment(k int, v *storage.SegmentView) bool {
 	return true
 }
 
-// provesAll reports whether the zone map proves every conjunct for the
-// block of batch b, so the columns they read need not be decoded.
-func (f *vecFilter) provesAll(b *coldata.Batch) bool {
+// provesAll reports whether the zone map proves every conjunct for
+// block, so the columns they read need not be decoded.
+func (f *vecFilter) provesAll(block int) bool {
 	if f.rest != nil {
 		return false
 	}
 	for k := range f.kernels {
-		if !f.proves(k, b) {
+		if !f.proves(k, block) {
 			return false
 		}
 	}
@@ -346,7 +345,7 @@ func (f *vecFilter) apply(b *coldata.Batch, fill func(i int) Row) ([]int, error)
 		if len(rows) == 0 {
 			break
 		}
-		if f.proves(ki, b) {
+		if f.proves(ki, b.Start/index.BlockRows) {
 			continue
 		}
 		rows = k.run(b, rows)
