@@ -113,7 +113,7 @@ func (a *percentileAcc) merge(o accumulator) {
 }
 
 // finisher is an accumulator with work to do on its partial state before
-// a merge (COUNT(DISTINCT) sorts its keys), best done by the worker's
+// a merge (COUNT(DISTINCT) folds its keys), best done by the worker's
 // core rather than by the one merging.
 type finisher interface {
 	finish()
