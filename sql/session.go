@@ -333,6 +333,9 @@ func (s *Session) selectStmt(ctx context.Context, sel *ast.Select, params Params
 				if st.SegmentsKept > 0 {
 					s += fmt.Sprintf(" kept=%d", st.SegmentsKept)
 				}
+				if st.TopGroups > 0 {
+					s += fmt.Sprintf(" top-groups=%d", st.TopGroups)
+				}
 				if st.CachedBuild {
 					// The counts are those of the build this
 					// query reused.

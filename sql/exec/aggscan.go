@@ -284,6 +284,9 @@ func (o *aggScanOp) Next(ctx context.Context) ([]Row, error) {
 	if err := o.scan.init(ctx); err != nil {
 		return nil, err
 	}
+	if err := o.preselectTop(ctx); err != nil {
+		return nil, err
+	}
 	segs := o.scan.segs
 	ws := make([]*aggWorker, aggWorkers(o.n.Aggs, len(segs)))
 	for i := range ws {
@@ -1000,7 +1003,7 @@ func (w *aggWorker) countFromIndex(ctx context.Context, scan *scanOp, v *storage
 			pending = append(pending, k)
 		}
 	}
-	if len(scan.n.Index) > 0 {
+	if len(scan.indexPreds()) > 0 {
 		if col >= 0 {
 			return false, nil
 		}

@@ -26,7 +26,7 @@ func (o *scanOp) parts(workers int) []scanPart {
 	for i, v := range o.segs {
 		out[i] = scanPart{seg: i, v: v}
 	}
-	if workers <= 1 || len(o.segs) >= partsPerWorker*workers || len(o.n.Index) > 0 || o.n.HasTime {
+	if workers <= 1 || len(o.segs) >= partsPerWorker*workers || len(o.indexPreds()) > 0 || o.n.HasTime {
 		return out
 	}
 	total := 0

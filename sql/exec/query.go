@@ -80,6 +80,9 @@ type NodeStats struct {
 	// SegmentsKept counts the sealed segments whose rows a build side's
 	// scan took from the build cache.
 	SegmentsKept int64
+	// TopGroups: the scan read only the rows of these many groups, those a
+	// top-N sort by their count can keep (preselectTop).
+	TopGroups int64
 }
 
 // NewQuery returns a runner.

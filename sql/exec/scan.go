@@ -2,6 +2,7 @@ package exec
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"unsafe"
 
@@ -28,7 +29,10 @@ type scanOp struct {
 	docErr   error
 	// lazy marks the paths a fused operator reads only for the batches
 	// that need them (Scanner.Load); nil: every path is read.
-	lazy    []bool
+	lazy []bool
+	// lookups are index predicates an operator adds at run time to the
+	// plan's (preselectTop), before any segment is opened.
+	lookups []plan.IndexPred
 	vf      *vecFilter // for batches
 	tmp     Row
 	segs    []*storage.SegmentView
@@ -200,7 +204,7 @@ func (o *scanOp) openPart(ctx context.Context, p scanPart, st *NodeStats, vf *ve
 // blocks zone maps leave; false when nothing is left.
 func (o *scanOp) viewOptions(ctx context.Context, v *storage.SegmentView, st *NodeStats) (storage.ScanOptions, bool, error) {
 	opts := storage.ScanOptions{Paths: o.paths, Lazy: o.lazy}
-	for _, ip := range o.n.Index {
+	for _, ip := range o.indexPreds() {
 		bm, err := v.Lookup(ctx, ip.Path, ip.Pred)
 		if err != nil {
 			return opts, false, err
@@ -226,6 +230,15 @@ func (o *scanOp) viewOptions(ctx context.Context, v *storage.SegmentView, st *No
 		}
 	}
 	return opts, true, nil
+}
+
+// indexPreds returns the index predicates of the scan: the plan's, then
+// those added at run time.
+func (o *scanOp) indexPreds() []plan.IndexPred {
+	if len(o.lookups) == 0 {
+		return o.n.Index
+	}
+	return append(slices.Clip(o.n.Index), o.lookups...)
 }
 
 // fill sets row (one value per scan column) from row i of b. Strings alias
