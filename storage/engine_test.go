@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/basaltdb/basalt/catalog"
@@ -106,4 +107,47 @@ func TestEngineSmoke(t *testing.T) {
 	e = openTestEngine(t, fs)
 	defer e.Close()
 	check("reopened", 249)
+}
+
+// TestGeneratedIDsAscend writes documents without _id in several batches
+// and checks the ids they were given: version 7 UUIDs, distinct, each
+// greater than the one generated before it, and found by Get.
+func TestGeneratedIDsAscend(t *testing.T) {
+	ctx := context.Background()
+	e := openTestEngine(t, vfs.NewMem())
+	defer e.Close()
+	if _, err := e.CreateCollection("commons", catalog.CollectionSpec{Name: "g"}); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for b := range 5 {
+		var ops []WriteOp
+		for i := range 300 {
+			ops = append(ops, WriteOp{Doc: mustDoc(t, fmt.Sprintf(`{"b":%d,"i":%d}`, b, i))})
+		}
+		res, _, err := e.Write(ctx, "commons", "g", ops)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range res {
+			ids = append(ids, r.ID)
+		}
+	}
+	for i, id := range ids {
+		if len(id) != 36 || id[14] != '7' || !strings.ContainsRune("89ab", rune(id[19])) {
+			t.Fatalf("id %d: %q is not a version 7 UUID", i, id)
+		}
+		if i > 0 && id <= ids[i-1] {
+			t.Fatalf("id %d: %q does not follow %q", i, id, ids[i-1])
+		}
+	}
+	s, err := e.Snapshot("commons", "g")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	doc, ok, err := s.Get(ids[777])
+	if err != nil || !ok || doc.Get("b").Int() != 2 || doc.Get("i").Int() != 177 {
+		t.Fatalf("Get(%s) = %v %v %v", ids[777], doc, ok, err)
+	}
 }
