@@ -101,7 +101,14 @@ func (a *countDistinctAcc) addKey(k [2]uint64) error {
 func (a *countDistinctAcc) nextChunk(k [2]uint64) error {
 	a.chunks = append(a.chunks, a.tail)
 	a.queued += len(a.tail)
-	if a.queued >= max(foldAt, 2*len(a.keys)) {
+	due := max(foldAt, 2*len(a.keys))
+	if a.mem.pressed() {
+		// Under memory pressure, fold as soon as the queued keys are a
+		// chunk and twice the unique ones: many big groups' tails of a
+		// million keys each would take gigabytes.
+		due = max(chunkKeys, 2*len(a.keys))
+	}
+	if a.queued >= due {
 		a.fold()
 	}
 	a.tail = append(getChunk(), k)

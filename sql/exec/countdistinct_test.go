@@ -112,6 +112,36 @@ func TestCountDistinctFolds(t *testing.T) {
 	}
 }
 
+// TestCountDistinctFoldsUnderPressure adds 300,000 keys of up to 50,000 values
+// to a state whose query holds half its memory budget: the queued keys
+// are folded as soon as they are a chunk and twice the unique keys, where
+// without pressure they wait for a million; the count is right either way.
+func TestCountDistinctFoldsUnderPressure(t *testing.T) {
+	for _, pressed := range []bool{false, true} {
+		a := newCountDistinctAcc()
+		a.mem = &memAccount{limit: 1 << 40}
+		if pressed {
+			a.mem.used.Store(1<<39 + 1)
+		}
+		r := rand.New(rand.NewPCG(1, 2))
+		most, seen := 0, map[int]bool{}
+		for range 300_000 {
+			v := r.IntN(50_000)
+			seen[v] = true
+			if err := a.addKey(stringKey(fmt.Sprint(v))); err != nil {
+				t.Fatal(err)
+			}
+			most = max(most, a.queued)
+		}
+		if bound := 2*chunkKeys + 100_000; pressed && most > bound || !pressed && most <= bound {
+			t.Errorf("pressed=%v: up to %d keys queued", pressed, most)
+		}
+		if v, _ := a.result(); v.Int() != int64(len(seen)) {
+			t.Errorf("pressed=%v: COUNT(DISTINCT) = %d, want %d", pressed, v.Int(), len(seen))
+		}
+	}
+}
+
 // BenchmarkCountDistinctGroup adds 400,000 hashed keys of 200,000 values
 // to one COUNT(DISTINCT) state, as one worker's biggest group of the query
 // benchmark's COUNT(DISTINCT user_id) by event type, and counts them.

@@ -141,6 +141,12 @@ type memAccount struct {
 	limit int64
 }
 
+// pressed reports whether the query holds half its budget or more:
+// operators that buffer to save work then buffer less.
+func (m *memAccount) pressed() bool {
+	return m != nil && m.limit > 0 && m.used.Load() > m.limit/2
+}
+
 func (m *memAccount) grow(n int64) error {
 	if m == nil {
 		return nil
