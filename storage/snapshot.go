@@ -51,12 +51,17 @@ func (c *collection) snapshot() *Snapshot {
 	if s.kv != nil {
 		s.kv.ref()
 	}
+	// The views in one allocation: a point lookup's snapshot of a
+	// collection of dozens of segments spent a third of its time
+	// allocating them one by one.
+	views := make([]SegmentView, 0, len(c.segs))
+	s.views = make([]*SegmentView, 0, len(c.segs))
 	for _, h := range c.segs {
 		if h.visible == 0 {
 			continue
 		}
 		h.ref()
-		s.views = append(s.views, &SegmentView{
+		views = append(views, SegmentView{
 			h:       h,
 			rows:    h.visible,
 			shape:   h.shape,
@@ -64,8 +69,12 @@ func (c *collection) snapshot() *Snapshot {
 			ndel:    len(h.dels.entries),
 			rowIDs:  h.rowIDs[:h.visible:h.visible],
 		})
+		s.views = append(s.views, &views[len(views)-1])
 	}
-	slices.SortFunc(s.views, func(a, b *SegmentView) int { return cmp.Compare(a.rowIDs[0], b.rowIDs[0]) })
+	byFirstRow := func(a, b *SegmentView) int { return cmp.Compare(a.rowIDs[0], b.rowIDs[0]) }
+	if !slices.IsSortedFunc(s.views, byFirstRow) {
+		slices.SortFunc(s.views, byFirstRow)
+	}
 	return s
 }
 
