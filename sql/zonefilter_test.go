@@ -21,13 +21,7 @@ import (
 // from the documents.
 func TestZoneProvenFilters(t *testing.T) {
 	ctx := context.Background()
-	eng := openTestEngine(t, 20000, "t")
-	docs := genDocs(45000)
-	writeValues(t, eng, "t", docs[:40000], 1000)
-	if err := eng.Flush(ctx, "commons", "t"); err != nil {
-		t.Fatal(err)
-	}
-	writeValues(t, eng, "t", docs[40000:], 1000)
+	eng, docs := zoneEngine(t)
 	s := NewSession(eng, Limits{})
 	ts := func(i int) int64 { return docs[i].Get("_event_time").Micros() }
 	lit := func(i int) string {
@@ -90,13 +84,7 @@ func TestZoneProvenFilters(t *testing.T) {
 // with counts worked out from the documents left.
 func TestBucketCountsDeleted(t *testing.T) {
 	ctx := context.Background()
-	eng := openTestEngine(t, 20000, "t")
-	docs := genDocs(45000)
-	writeValues(t, eng, "t", docs[:40000], 1000)
-	if err := eng.Flush(ctx, "commons", "t"); err != nil {
-		t.Fatal(err)
-	}
-	writeValues(t, eng, "t", docs[40000:], 1000)
+	eng, docs := zoneEngine(t)
 	deleted := map[int]bool{}
 	var ops []storage.WriteOp
 	for i := range docs {
@@ -126,6 +114,20 @@ func TestBucketCountsDeleted(t *testing.T) {
 			t.Errorf("%s: got\n%s\nwant\n%s", q, got, exp)
 		}
 	}
+}
+
+// zoneEngine returns an engine whose collection t holds genDocs(45000) in
+// segments of 20,000 rows (three blocks each): 40,000 sealed, the rest in
+// the mutable segment.
+func zoneEngine(t *testing.T) (*storage.Engine, []types.Value) {
+	eng := openTestEngine(t, 20000, "t")
+	docs := genDocs(45000)
+	writeValues(t, eng, "t", docs[:40000], 1000)
+	if err := eng.Flush(context.Background(), "commons", "t"); err != nil {
+		t.Fatal(err)
+	}
+	writeValues(t, eng, "t", docs[40000:], 1000)
+	return eng, docs
 }
 
 // countsText prints rows of (key, count) sorted by key.
