@@ -13,14 +13,14 @@ import (
 
 // countDistinctAcc is COUNT(DISTINCT x). It appends a 128-bit key per
 // value to a buffer (the tail, in chunks) and folds it into the unique
-// keys at the end, or when it has grown past foldAt keys and twice the
-// unique ones, so memory stays bounded by the larger of the two. A fold
-// cuts the keys into 256 partitions by their first byte (one pass) and
-// deduplicates each partition with a hash set of its own, small enough
-// for the core's first-level cache: one hash set over a group's hundreds of
-// thousands of keys spends its time in cache misses, and sorting them (as
-// this did until the fold) moved every key seven times, at three times the
-// cost. Strings are keyed by a seeded 128-bit hash (as ClickHouse's
+// keys at the end, or when it has grown past foldAt keys (a chunk under
+// memory pressure) and twice the unique ones, so memory stays bounded by
+// the larger of the two. A fold cuts the keys into partitions of a few
+// thousand by their first bits (one pass) and deduplicates each partition
+// with a hash set of its own, small enough for the core's first-level
+// cache: one hash set over a group's hundreds of thousands of keys spends
+// its time in cache misses, and sorting them (as this did until the fold)
+// moved every key seven times, at twice the cost. Strings are keyed by a seeded 128-bit hash (as ClickHouse's
 // uniqExact keeps them: a collision is far less likely than a hardware
 // error) and integers by their value mixed one-to-one (intKey); other
 // kinds by their encoded key.
