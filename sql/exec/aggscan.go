@@ -1030,7 +1030,7 @@ func (w *aggWorker) countFromIndex(ctx context.Context, scan *scanOp, v *storage
 	if !v.Sealed() {
 		ratio = memIndexCountRatio
 	}
-	if terms := v.NumTerms(scan.paths[col]); terms == 0 || terms > v.NumRows()/ratio {
+	if terms := v.NumTerms(scan.paths[col]); terms == 0 || terms > max(v.NumRows()/ratio, indexCountTerms) {
 		return false, nil
 	}
 	// Without keys the values only decide which rows pass: rows without
@@ -1114,6 +1114,13 @@ const (
 	indexCountRatio    = 32
 	memIndexCountRatio = 8
 )
+
+// indexCountTerms is the number of distinct values up to which
+// countFromIndex reads the terms whatever the segment's size: a small
+// segment (the rest of a load, a seal of a partition's few late rows)
+// holding a thousand pages was scanned row by row, the larger part of a
+// LIKE count under ingest.
+const indexCountTerms = 1024
 
 // countRows adds n rows, the first at position pos, to the COUNT(*)s of an
 // aggregate without keys.
