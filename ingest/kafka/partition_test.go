@@ -10,6 +10,7 @@ import (
 
 	"github.com/basaltdb/basalt/ingest"
 	"github.com/basaltdb/basalt/internal/ingesttest"
+	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
@@ -90,16 +91,7 @@ func TestPartitionWorkerMergesPollsDuringCommit(t *testing.T) {
 		<-ctx.Done()
 		return nil
 	}
-	n := &testNode{ingesttest.OpenWith(t, t.TempDir(), map[string]ingest.Connector{"kafka": connector},
-		ingesttest.Options{FS: fs, Registerer: reg})}
-	defer n.Close()
-	n.createSource([]string{"127.0.0.1:1"}, "events", "events", "EARLIEST")
-	var out outcome
-	select {
-	case out = <-done:
-	case <-time.After(30 * time.Second):
-		t.Fatal("the worker did not finish")
-	}
+	n, out := runConnector(t, fs, reg, connector, done)
 	slow.Store(false)
 	if out.err != nil {
 		t.Fatal(out.err)
@@ -184,16 +176,7 @@ func TestPartitionWorkersShareDecoders(t *testing.T) {
 		<-ctx.Done()
 		return nil
 	}
-	n := &testNode{ingesttest.OpenWith(t, t.TempDir(), map[string]ingest.Connector{"kafka": connector},
-		ingesttest.Options{FS: fs, Registerer: prometheus.NewRegistry()})}
-	defer n.Close()
-	n.createSource([]string{"127.0.0.1:1"}, "events", "events", "EARLIEST")
-	var out outcome
-	select {
-	case out = <-done:
-	case <-time.After(30 * time.Second):
-		t.Fatal("the workers did not finish")
-	}
+	n, out := runConnector(t, fs, prometheus.NewRegistry(), connector, done)
 	slow.Store(false)
 	if out.err != nil {
 		t.Fatal(out.err)
@@ -211,4 +194,24 @@ func TestPartitionWorkersShareDecoders(t *testing.T) {
 	if docs != parts*per || sum != parts*per*(per-1)/2 {
 		t.Errorf("%d documents summing to %d, want %d and %d", docs, sum, parts*per, parts*per*(per-1)/2)
 	}
+}
+
+// runConnector opens a node on fs whose kafka connector is connector,
+// creates a source of topic events into collection events, and returns
+// the node and what the connector sends on done, failing the test after
+// 30 s. The node is closed once the test ends (the connector may still be
+// blocked on its context until then).
+func runConnector[T any](t *testing.T, fs vfs.FS, reg prometheus.Registerer, connector ingest.Connector, done <-chan T) (*testNode, T) {
+	t.Helper()
+	n := &testNode{ingesttest.OpenWith(t, t.TempDir(), map[string]ingest.Connector{"kafka": connector},
+		ingesttest.Options{FS: fs, Registerer: reg})}
+	t.Cleanup(n.Close)
+	n.createSource([]string{"127.0.0.1:1"}, "events", "events", "EARLIEST")
+	select {
+	case out := <-done:
+		return n, out
+	case <-time.After(30 * time.Second):
+		t.Fatal("the connector did not finish")
+	}
+	panic("unreachable")
 }
