@@ -178,18 +178,7 @@ func TestSealYieldsToQueries(t *testing.T) {
 // a retry after a failed write; and a writer waiting for the sealer goes
 // on at the first release.
 func TestReleaseSealOnce(t *testing.T) {
-	e, err := Open(Options{Dir: "data", FS: vfs.NewMem(), DisableBackground: true, MaxPendingSeals: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
-	if _, err := e.CreateCollection("commons", catalog.CollectionSpec{Name: "rel"}); err != nil {
-		t.Fatal(err)
-	}
-	c, err := e.collection("commons", "rel")
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, c := openWithCollection(t, Options{Dir: "data", FS: vfs.NewMem(), DisableBackground: true, MaxPendingSeals: 1}, "rel")
 	h := &segHandle{}
 	c.mu.Lock()
 	c.pendingSeals++
@@ -220,18 +209,7 @@ func TestReleaseSealOnce(t *testing.T) {
 // in place (so a seal releases its pending slot before the sync), and not
 // at all when the write fails.
 func TestWriteSegmentEncodedBeforeFinish(t *testing.T) {
-	e, err := Open(Options{Dir: "data", FS: vfs.NewMem(), DisableBackground: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
-	if _, err := e.CreateCollection("commons", catalog.CollectionSpec{Name: "enc"}); err != nil {
-		t.Fatal(err)
-	}
-	c, err := e.collection("commons", "enc")
-	if err != nil {
-		t.Fatal(err)
-	}
+	e, c := openWithCollection(t, Options{Dir: "data", FS: vfs.NewMem(), DisableBackground: true}, "enc")
 	m := memseg.New()
 	var docs []types.Value
 	var ids []uint64
@@ -272,4 +250,23 @@ func TestWriteSegmentEncodedBeforeFinish(t *testing.T) {
 	if calls, _, err := write(1002, bad); !errors.Is(err, bad) || calls != 0 {
 		t.Errorf("failed write: %v, encoded called %d times", err, calls)
 	}
+}
+
+// openWithCollection opens an engine with opts, closed when the test
+// ends, and creates collection name in commons.
+func openWithCollection(t *testing.T, opts Options, name string) (*Engine, *collection) {
+	t.Helper()
+	e, err := Open(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	if _, err := e.CreateCollection("commons", catalog.CollectionSpec{Name: name}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := e.collection("commons", name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, c
 }
