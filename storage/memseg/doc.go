@@ -3,8 +3,10 @@
 //
 // Documents are appended in commit order. Each column path keeps its values
 // sparsely (row number, kind, payload), strings and nested values in an
-// append-only arena; every scalar and array element is added to an in-memory
-// inverted index (term → rows) and to per-block zone maps as it arrives.
+// append-only arena. Nothing else is built as documents arrive: a path's
+// postings are built on its first equality or IN lookup and brought up to
+// date at later ones, and zone maps of full blocks on first use (see Lookup
+// and Zones); sealing builds the segment file's inverted index.
 //
 // Concurrency: one writer (the collection's commit pipeline) appends under a
 // write lock; readers take a read lock per call and read only rows below the
