@@ -134,9 +134,10 @@ func (l *Log) Replay(from, to uint64, fn func(id uint64, data []byte) error) err
 		if err != nil {
 			return err
 		}
-		if len(data) < headerBytes {
+		if len(data) < headerBytes || (binary.LittleEndian.Uint64(data) == 0 && binary.LittleEndian.Uint64(data[8:]) == 0) {
 			// A file whose header never reached the disk holds no
-			// synced record.
+			// synced record: the header is synced with the first one.
+			// (Zeros: a later block of an unsynced first record did.)
 			continue
 		}
 		if binary.LittleEndian.Uint64(data) != magic {
@@ -183,13 +184,16 @@ func (l *Log) readFile(seq uint64) ([]byte, error) {
 
 // parseRecords calls fn for every row of the records in b. A record that
 // is cut short or fails its checksum ends the file: it, and anything
-// after it, was never synced. Only a well-formed record whose rows do not
-// parse is corruption.
+// after it, was never synced. So does an empty record, which Append never
+// writes: after a crash, blocks past the synced end that never reached
+// the disk read as zeros when a later block did, and a zero head is an
+// empty record whose checksum (of nothing) holds. Only a well-formed
+// record whose rows do not parse is corruption.
 func parseRecords(b []byte, fn func(id uint64, row []byte)) error {
 	for len(b) >= recordHead {
 		n := binary.LittleEndian.Uint32(b)
 		sum := binary.LittleEndian.Uint32(b[4:])
-		if uint64(len(b)-recordHead) < uint64(n) {
+		if n == 0 || uint64(len(b)-recordHead) < uint64(n) {
 			return nil
 		}
 		payload := b[recordHead : recordHead+int(n)]
