@@ -13,9 +13,10 @@ import (
 type liveCounts struct {
 	mu     sync.Mutex
 	built  bool
-	rowVal []int32 // per row of the segment, its value's index; -1: none
-	ndel   int     // the deletions counted
-	rows   []int   // per value, its rows not deleted
+	rowVal []int32  // per row of the segment, its value's index; -1: none
+	ndel   int      // the deletions counted
+	dead   []uint64 // bit per row: deleted by those deletions
+	rows   []int    // per value, its rows not deleted
 	// first is, per value, its first row not deleted, or a row at or
 	// before it (-1: none known): rows are only ever deleted, so the first
 	// live row only moves forward, and is looked for from there.
@@ -25,7 +26,7 @@ type liveCounts struct {
 // liveCountsOf answers LiveCounts for vals, the cached values of c, from
 // c's running counts. False when it cannot: a snapshot older than the
 // counts, or a deletion log that disagrees with them.
-func (v *SegmentView) liveCountsOf(c *cachedValueCounts, path string, which []int, out []LiveCount) (bool, error) {
+func (v *SegmentView) liveCountsOf(c *cachedValueCounts, path string, which []int, out []LiveCount, first bool) (bool, error) {
 	lc := &c.live
 	lc.mu.Lock()
 	defer lc.mu.Unlock()
@@ -55,6 +56,7 @@ func (v *SegmentView) liveCountsOf(c *cachedValueCounts, path string, which []in
 			}
 		}
 		lc.rowVal, lc.ndel, lc.built = rowVal, 0, true
+		lc.dead = make([]uint64, (len(rowVal)+63)/64)
 		lc.rows, lc.first = make([]int, len(c.vals)), make([]int, len(c.vals))
 		for i, vc := range c.vals {
 			lc.rows[i], lc.first[i] = vc.Rows, vc.First
@@ -68,25 +70,31 @@ func (v *SegmentView) liveCountsOf(c *cachedValueCounts, path string, which []in
 			lc.built = false
 			return false, nil
 		}
+		if lc.isDead(int(e.row)) {
+			continue // deleted twice: counted once, as a bitmap would
+		}
+		lc.dead[e.row/64] |= 1 << (e.row % 64)
 		if k := lc.rowVal[e.row]; k >= 0 {
-			if lc.rows[k]--; lc.rows[k] < 0 {
-				lc.built = false // a row deleted twice: start again
-				return false, nil
-			}
+			lc.rows[k]--
 		}
 	}
 	lc.ndel = v.ndel
-	del := v.Deleted()
+	// The deleted rows are lc.dead's, not the view's bitmap: building that
+	// for every segment that took deletions since the last query was most
+	// of a LIKE count's time under upserts.
 	for k, i := range which {
 		out[k] = LiveCount{Rows: lc.rows[i]}
-		if out[k].Rows == 0 {
+		if out[k].Rows == 0 || !first {
+			// Without first, the counts alone: looking each value's
+			// first row up in rowVal was a cache miss a value, which a
+			// LIKE passing thousands of pages paid in every segment.
 			continue
 		}
 		f := lc.first[i]
-		if f < 0 || int(lc.rowVal[f]) != i || del.Contains(uint32(f)) {
+		if f < 0 || int(lc.rowVal[f]) != i || lc.isDead(f) {
 			// The value's next live row, from where the last one was.
 			for f = max(f, 0); f < len(lc.rowVal); f++ {
-				if int(lc.rowVal[f]) == i && !del.Contains(uint32(f)) {
+				if int(lc.rowVal[f]) == i && !lc.isDead(f) {
 					break
 				}
 			}
@@ -96,3 +104,5 @@ func (v *SegmentView) liveCountsOf(c *cachedValueCounts, path string, which []in
 	}
 	return true, nil
 }
+
+func (lc *liveCounts) isDead(row int) bool { return lc.dead[row/64]&(1<<(row%64)) != 0 }

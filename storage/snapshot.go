@@ -463,10 +463,11 @@ type LiveCount struct {
 }
 
 // LiveCounts returns, for each i in which, the live rows of vals[i] (0:
-// none left) and the first of them, vals as ValueCounts(path, …) returned
-// them. It reads the posting lists of those values only (a LIKE passes a
-// few values of many), and nothing when the segment has no deleted row.
-func (v *SegmentView) LiveCounts(path string, vals []ValueCount, which []int) ([]LiveCount, error) {
+// none left) and, with first, the first of them (without, First is
+// meaningless), vals as ValueCounts(path, …) returned them. It reads the
+// posting lists of those values only (a LIKE passes a few values of
+// many), and nothing when the segment has no deleted row.
+func (v *SegmentView) LiveCounts(path string, vals []ValueCount, which []int, first bool) ([]LiveCount, error) {
 	out := make([]LiveCount, len(which))
 	for k, i := range which {
 		out[k] = LiveCount{vals[i].Rows, vals[i].First}
@@ -476,7 +477,7 @@ func (v *SegmentView) LiveCounts(path string, vals []ValueCount, which []int) ([
 	}
 	c := v.cachedCounts(path, vals)
 	if c != nil {
-		if ok, err := v.liveCountsOf(c, path, which, out); err != nil || ok {
+		if ok, err := v.liveCountsOf(c, path, which, out, first); err != nil || ok {
 			return out, err
 		}
 	} else {

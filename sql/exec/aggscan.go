@@ -1065,7 +1065,7 @@ func (w *aggWorker) countFromIndex(ctx context.Context, scan *scanOp, v *storage
 			return pass
 		})
 	}
-	live, err := v.LiveCounts(scan.paths[col], vals, pass)
+	live, err := v.LiveCounts(scan.paths[col], vals, pass, keyed)
 	if err != nil {
 		return false, err
 	}
