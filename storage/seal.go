@@ -295,6 +295,16 @@ func (e *Engine) writeSegment(c *collection, segid uint64, src segmentSource) (*
 			runEnd[k] = k + 1
 		}
 	}
+	// A segment write yields to queries (sealer.yield) between columns,
+	// between blocks of a long column, and every 4,096 rows of the row
+	// section.
+	var yieldBudget atomic.Int64
+	yieldBudget.Store(int64(yieldPerSegment))
+	yield := func() {
+		if e.sealer != nil {
+			e.sealer.yield(&yieldBudget)
+		}
+	}
 	var next atomic.Int64
 	var failed atomic.Bool
 	var encodeSparse func(col *segment.Column, path string, out encoded) encoded
@@ -329,6 +339,11 @@ func (e *Engine) writeSegment(c *collection, segid uint64, src segmentSource) (*
 			return encodeSparse(col, path, out)
 		}
 		for k := 0; k < len(src.srcs); k++ {
+			if k%index.BlockRows == 0 && k > 0 {
+				// A column of arrays (RockBench's Tags) took over
+				// 100 ms on a core a query had to share.
+				yield()
+			}
 			s := src.srcs[k]
 			b := s.row / index.BlockRows
 			if b >= len(defined[s.in]) || defined[s.in][b] == 0 {
@@ -418,13 +433,6 @@ func (e *Engine) writeSegment(c *collection, segid uint64, src segmentSource) (*
 	// cores a seal that took both kept the committer — every writer's
 	// path — waiting to run for seconds (data latency p99 of 1 s at 13k
 	// docs/s with 30% replaces), while one core seals 40k rows/s.
-	var yieldBudget atomic.Int64
-	yieldBudget.Store(int64(yieldPerSegment))
-	yield := func() {
-		if e.sealer != nil {
-			e.sealer.yield(&yieldBudget)
-		}
-	}
 	rowsErr := make(chan error, 1)
 	encodeRows := func() {
 		for i, s := range src.srcs {
