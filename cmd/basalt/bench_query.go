@@ -25,6 +25,7 @@ type queryBench struct {
 	users         int
 	rockbenchDocs int
 	runs          int
+	minTime       time.Duration
 	dataDir       string
 	cpuProfile    string
 	reuse         bool
@@ -53,8 +54,11 @@ the last hour, COUNT(DISTINCT), a point lookup by _id, a selective needle
 dimension, p95 by page, array membership, LIKE, and a few queries over
 RockBench documents. Each query runs once to warm (after a garbage
 collection, so that it does not pay for the query before), then --runs
-times; the median and minimum latency, the rows returned and the SQL are
-printed.
+times, and again until its timed runs add up to --min-time (200ms): a
+query of a tenth of a millisecond is timed a few thousand times, so that
+its median is not five samples of whatever else the machine (or, under
+ingest, the writer) did in that millisecond. The median and minimum
+latency, the rows returned and the SQL are printed.
 
 The workload (internal/webevents): --events web events of about 1 KB spread
 over the two hours before the load (so "last hour" holds about half), by
@@ -92,6 +96,7 @@ The data lives in a temporary directory removed afterwards, unless
 	f.IntVar(&b.users, "users", 200_000, "users in the dimension collection")
 	f.IntVar(&b.rockbenchDocs, "rockbench-docs", 200_000, "RockBench documents to load (0: none, and no RockBench queries)")
 	f.IntVar(&b.runs, "runs", 5, "timed runs of each query (after one warm-up run)")
+	f.DurationVar(&b.minTime, "min-time", 200*time.Millisecond, "time each query until its timed runs add up to this much, after --runs")
 	f.StringVar(&b.dataDir, "data-dir", "", "data directory (default: a temporary one, removed afterwards)")
 	f.BoolVar(&b.reuse, "reuse", false, "time the data already loaded in --data-dir instead of loading")
 	f.IntVar(&b.ingestRate, "ingest-rate", 0, "also time the suite while writing this many events/s (0: off)")
@@ -147,6 +152,9 @@ type queryReport struct {
 func (b *queryBench) run(ctx context.Context, progress io.Writer) (*queryReport, error) {
 	if ctx == nil {
 		ctx = context.Background()
+	}
+	if b.minTime < 0 {
+		return nil, fmt.Errorf("--min-time must not be negative")
 	}
 	if b.runs < 1 {
 		return nil, fmt.Errorf("--runs must be at least 1")
@@ -240,7 +248,7 @@ func (b *queryBench) run(ctx context.Context, progress io.Writer) (*queryReport,
 			return nil, fmt.Errorf("--queries %s: no such query; the suite has %s", strings.Join(b.only, ","), strings.Join(names, ", "))
 		}
 	}
-	fmt.Fprintf(progress, "timing %d queries, %d runs each...\n", len(suite), b.runs)
+	fmt.Fprintf(progress, "timing %d queries, %d runs each and for at least %s...\n", len(suite), b.runs, b.minTime)
 	stopProfile, err := startCPUProfile(b.cpuProfile)
 	if err != nil {
 		return nil, err
@@ -248,7 +256,7 @@ func (b *queryBench) run(ctx context.Context, progress io.Writer) (*queryReport,
 	defer stopProfile()
 	for _, q := range suite {
 		st := queryStat{Name: q.Name, What: q.What, SQL: q.SQL}
-		st.MedianMS, st.MinMS, st.result, st.Error = timeQuery(ctx, s, q.SQL, b.runs)
+		st.MedianMS, st.MinMS, st.result, st.Error = timeQuery(ctx, s, q.SQL, b.runs, b.minTime)
 		if st.result != nil {
 			st.Rows = len(st.result.Rows)
 		}
@@ -265,7 +273,7 @@ func (b *queryBench) run(ctx context.Context, progress io.Writer) (*queryReport,
 		for i, q := range suite {
 			st := &rep.Queries[i]
 			var res *sql.Result
-			st.IngestMedianMS, st.IngestMinMS, res, st.IngestError = timeQuery(ctx, s, q.SQL, b.runs)
+			st.IngestMedianMS, st.IngestMinMS, res, st.IngestError = timeQuery(ctx, s, q.SQL, b.runs, b.minTime)
 			if res != nil {
 				st.IngestRows = len(res.Rows)
 			}
@@ -351,9 +359,13 @@ func flushAll(ctx context.Context, eng *storage.Engine) error {
 	return nil
 }
 
-// timeQuery runs text once to warm, then runs times, and returns the
-// median and minimum latency in milliseconds and the last answer.
-func timeQuery(ctx context.Context, s *sql.Session, text string, runs int) (median, minimum float64, res *sql.Result, errMsg string) {
+// maxTimedRuns bounds the runs --min-time adds to a query.
+const maxTimedRuns = 100000
+
+// timeQuery runs text once to warm, then runs times and on until the runs
+// add up to minTime, and returns the median and minimum latency in
+// milliseconds and the last answer.
+func timeQuery(ctx context.Context, s *sql.Session, text string, runs int, minTime time.Duration) (median, minimum float64, res *sql.Result, errMsg string) {
 	// The garbage of the query timed before is collected first, as Go's
 	// own benchmarks do before each one: a point lookup timed right after
 	// COUNT(DISTINCT) over two million rows paid for its collection.
@@ -361,14 +373,17 @@ func timeQuery(ctx context.Context, s *sql.Session, text string, runs int) (medi
 	if _, err := s.Query(ctx, text, sql.Params{}); err != nil {
 		return 0, 0, nil, err.Error()
 	}
-	d := make([]time.Duration, runs)
-	for i := range d {
+	d := make([]time.Duration, 0, runs)
+	var total time.Duration
+	for len(d) < runs || (total < minTime && len(d) < maxTimedRuns) {
 		t0 := time.Now()
 		r, err := s.Query(ctx, text, sql.Params{})
-		d[i] = time.Since(t0)
+		took := time.Since(t0)
 		if err != nil {
 			return 0, 0, nil, err.Error()
 		}
+		d = append(d, took)
+		total += took
 		res = r
 	}
 	slices.Sort(d)
