@@ -69,6 +69,10 @@ type segHandle struct {
 
 	// valueCounts caches a sealed file's SegmentView.ValueCounts by path.
 	valueCounts sync.Map
+	// memPassing keeps the mutable segment's ValuesPassing answers, by
+	// path and filter (*memPassing); nmemPassing counts them.
+	memPassing  sync.Map
+	nmemPassing atomic.Int32
 	// lookups keeps a sealed file's index lookups less its deletions.
 	lookups liveLookups
 

@@ -13,6 +13,7 @@ import (
 	"github.com/basaltdb/basalt/coldata"
 	"github.com/basaltdb/basalt/index"
 	"github.com/basaltdb/basalt/storage/kv"
+	"github.com/basaltdb/basalt/storage/memseg"
 	"github.com/basaltdb/basalt/types"
 )
 
@@ -285,16 +286,14 @@ func (v *SegmentView) Deleted() *roaring.Bitmap {
 }
 
 // ValueCount is a distinct value of a column in a segment, how many rows
-// hold it and the first of them.
-type ValueCount struct {
-	Value types.Value
-	Rows  int
-	First int
-}
+// hold it and the first of them (the mutable segment's type, so that its
+// answers need no copy).
+type ValueCount = memseg.ValueCount
 
 // ValueCounts returns the distinct values of column path with their row
-// counts and first rows (a sealed segment's in value order, the mutable
-// segment's in no particular order), when the segment's inverted index
+// counts and first rows (a sealed segment's in value order; the mutable
+// segment's in the order they first appeared, every value it has held, Rows
+// 0 for those no live row of the view holds), when the segment's inverted index
 // alone answers that: no array or object at path, and no string cut short
 // in its term. The counts of a sealed segment include rows deleted since
 // it was written: LiveCounts takes them out; the mutable segment answers
@@ -307,15 +306,11 @@ type ValueCount struct {
 // not modify it.
 func (v *SegmentView) ValueCounts(path string, whole bool) ([]ValueCount, bool, error) {
 	if v.h.file == nil {
-		mc, ok, err := v.h.mem.ValueCounts(path, v.rows, whole, v.Deleted())
+		vals, ok, err := v.h.mem.ValueCounts(path, v.rows, whole, v.Deleted())
 		if err != nil || !ok {
 			return nil, false, err
 		}
-		out := make([]ValueCount, len(mc))
-		for i, c := range mc {
-			out[i] = ValueCount(c)
-		}
-		return out, true, nil
+		return vals, true, nil
 	}
 	if v.rows != v.h.file.NumRows() {
 		return nil, false, nil
@@ -434,23 +429,58 @@ func (v *SegmentView) ValueVec(path string, vals []ValueCount) *coldata.Vec {
 }
 
 // ValuesPassing returns which of vals (as ValueCounts(path, whole) returned
-// them) a filter keeps: compute's answer, remembered per sealed segment
-// under key, which must name the filter exactly (a LIKE over a segment's
-// thousands of page values, each query again, was most of a count's time).
-// The answer is shared: do not modify it.
-func (v *SegmentView) ValuesPassing(path string, vals []ValueCount, key string, compute func() []int) []int {
+// them) a filter keeps: compute's answer for the values it is given
+// (indexes into them), remembered per segment under key, which must name
+// the filter exactly (a LIKE over a segment's thousands of page values,
+// each query again, was most of a count's time). The mutable segment's
+// values only grow, so its answer is extended by the values new since the
+// last call. The answer is shared: do not modify it.
+func (v *SegmentView) ValuesPassing(path string, vals []ValueCount, key string, compute func(vals []ValueCount) []int) []int {
+	if v.h.file == nil {
+		return v.memValuesPassing(path, vals, key, compute)
+	}
 	c := v.cachedCounts(path, vals)
 	if c == nil {
-		return compute()
+		return compute(vals)
 	}
 	if p, ok := c.passing.Load(key); ok {
 		return p.([]int)
 	}
-	pass := compute()
+	pass := compute(vals)
 	if c.npassing.Add(1) <= maxPassing {
 		c.passing.Store(key, pass)
 	}
 	return pass
+}
+
+// memPassing is a filter's answer over the first n values of a mutable
+// segment's column.
+type memPassing struct {
+	mu   sync.Mutex
+	n    int
+	pass []int
+}
+
+func (v *SegmentView) memValuesPassing(path string, vals []ValueCount, key string, compute func(vals []ValueCount) []int) []int {
+	e, ok := v.h.memPassing.Load(path + "\x00" + key)
+	if !ok {
+		if v.h.nmemPassing.Add(1) > maxPassing {
+			return compute(vals)
+		}
+		e, _ = v.h.memPassing.LoadOrStore(path+"\x00"+key, &memPassing{})
+	}
+	mp := e.(*memPassing)
+	mp.mu.Lock()
+	defer mp.mu.Unlock()
+	if mp.n < len(vals) {
+		for _, i := range compute(vals[mp.n:]) {
+			mp.pass = append(mp.pass, mp.n+i)
+		}
+		mp.n = len(vals)
+	}
+	// A view older than the answer has fewer values: its prefix.
+	k := sort.SearchInts(mp.pass, len(vals))
+	return mp.pass[:k:k]
 }
 
 // maxPassing bounds the filters whose answers ValuesPassing keeps per

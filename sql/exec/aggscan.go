@@ -1055,10 +1055,13 @@ func (w *aggWorker) countFromIndex(ctx context.Context, scan *scanOp, v *storage
 			key.WriteString(w.filter.kernels[k].key)
 			key.WriteByte(0)
 		}
-		pass = v.ValuesPassing(scan.paths[col], vals, key.String(), func() []int {
+		pass = v.ValuesPassing(scan.paths[col], vals, key.String(), func(vals []storage.ValueCount) []int {
 			b := &coldata.Batch{Length: len(vals), Vecs: make([]coldata.Vec, len(scan.paths))}
 			b.Vecs[col] = *v.ValueVec(scan.paths[col], vals)
-			pass := all()
+			pass := make([]int, len(vals))
+			for i := range pass {
+				pass[i] = i
+			}
 			for _, k := range pending {
 				pass = w.filter.kernels[k].run(b, pass)
 			}

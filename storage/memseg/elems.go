@@ -28,6 +28,10 @@ type postings struct {
 	// Undefined: a term cut short, which ValueCounts refuses.
 	vals []types.Value
 	bms  []*roaring.Bitmap // by id: the rows holding the term
+	// counts and first are, by id, the entries indexed with the term and
+	// the row of the first (of scalar postings, the term's rows).
+	counts []int32
+	first  []uint32
 	// termOf is, for scalar postings, the term id of each column entry
 	// (-1: none), so that a deleted row's value is found without reading
 	// the bitmaps; ValueCounts extends it to the entries indexed (lookups
@@ -62,8 +66,11 @@ func (e *postings) add(v types.Value, row uint32) {
 		e.ids[t] = id
 		e.terms = append(e.terms, t)
 		e.bms = append(e.bms, roaring.New())
+		e.counts = append(e.counts, 0)
+		e.first = append(e.first, row)
 	}
 	e.bms[id].Add(row)
+	e.counts[id]++
 }
 
 // lookup adds to dst the rows below n among the column entries (rows,
@@ -100,13 +107,16 @@ type ValueCount struct {
 	First int // the first of them
 }
 
-// ValueCounts returns the distinct values of column path among rows below
-// n, with how many of those rows not in del hold each and the first such
-// row, in no particular order, from the column's postings (built or
-// brought up to date here, as an equality lookup would). False when the
-// postings cannot tell: arrays or objects at path, a string cut short in its term, or,
-// with whole (the values are grouped by), a row below n without a value
-// or with a float (whose term an equal integer shares).
+// ValueCounts returns the distinct values of column path with, for each,
+// how many rows below n not in del hold it and the first such row, from
+// the column's postings (built or brought up to date here, as an equality
+// lookup would). Every value the postings hold comes back, in the order
+// it first appeared, Rows 0 when no row of the snapshot has it: so the
+// values of a later call extend an earlier one's, and callers may keep
+// answers per value (SegmentView.ValuesPassing). False when the postings
+// cannot tell: arrays or objects at path, a string cut short in its term,
+// or, with whole (the values are grouped by), a row below n without a
+// value or with a float (whose term an equal integer shares).
 func (s *Segment) ValueCounts(path string, n int, whole bool, del *roaring.Bitmap) ([]ValueCount, bool, error) {
 	s.mu.RLock()
 	c := s.cols[path]
@@ -132,6 +142,14 @@ func (s *Segment) ValueCounts(path string, n int, whole bool, del *roaring.Bitma
 	if err := e.update(rows, kinds, nums, av); err != nil {
 		return nil, false, err
 	}
+	if e.upTo > len(kinds) {
+		// A caller with a later snapshot indexed entries past ours:
+		// read the column again to extend termOf as far (its first
+		// entries are ours, unchanged).
+		s.mu.RLock()
+		kinds, nums, av = c.kinds, c.nums, c.arena.view()
+		s.mu.RUnlock()
+	}
 	for i := len(e.termOf); i < e.upTo; i++ {
 		id := int32(-1)
 		if k := kinds[i]; k.IsScalar() && k != types.KindUndefined {
@@ -151,14 +169,16 @@ func (s *Segment) ValueCounts(path string, n int, whole bool, del *roaring.Bitma
 		}
 		e.vals = append(e.vals, v)
 	}
-	nrows := make([]int, len(e.terms))
-	firsts := make([]int, len(e.terms))
-	for id, bm := range e.bms {
-		if n > 0 {
-			nrows[id] = int(bm.Rank(uint32(n - 1)))
-		}
-		if nrows[id] > 0 {
-			firsts[id] = int(bm.Minimum())
+	// Each value's rows and first row, kept as the postings grow (a Rank
+	// and a Minimum of each of a thousand pages' bitmaps was most of a
+	// LIKE count under ingest), less the rows appended since the snapshot.
+	out := make([]ValueCount, len(e.terms))
+	for id := range out {
+		out[id] = ValueCount{Value: e.vals[id], Rows: int(e.counts[id]), First: int(e.first[id])}
+	}
+	for i := e.upTo - 1; i >= end; i-- {
+		if id := e.termOf[i]; id >= 0 {
+			out[id].Rows--
 		}
 	}
 	if del != nil && !del.IsEmpty() {
@@ -190,34 +210,31 @@ func (s *Segment) ValueCounts(path string, n int, whole bool, del *roaring.Bitma
 				continue
 			}
 			id := e.termOf[i]
-			nrows[id]--
-			if firsts[id] == int(row) {
+			out[id].Rows--
+			if out[id].First == int(row) {
 				moved = append(moved, id)
 			}
 		}
 		for _, id := range moved {
-			firsts[id] = -1
-			if nrows[id] == 0 {
+			out[id].First = -1
+			if out[id].Rows == 0 {
 				continue
 			}
 			for it := e.bms[id].Iterator(); it.HasNext(); {
 				if r := it.Next(); int(r) < n && !del.Contains(r) {
-					firsts[id] = int(r)
+					out[id].First = int(r)
 					break
 				}
 			}
 		}
 	}
-	out := make([]ValueCount, 0, len(e.terms))
-	for id := range e.terms {
-		if nrows[id] <= 0 {
-			continue
-		}
-		v := e.vals[id]
-		if v.IsUndefined() {
+	for id := range out {
+		switch {
+		case out[id].Rows <= 0:
+			out[id].Rows, out[id].First = 0, 0
+		case out[id].Value.IsUndefined():
 			return nil, false, nil // a string cut short in its term
 		}
-		out = append(out, ValueCount{Value: v, Rows: nrows[id], First: firsts[id]})
 	}
 	return out, true, nil
 }

@@ -295,7 +295,8 @@ func BenchmarkAppend(b *testing.B) {
 
 // TestValueCountsAgainstBruteForce checks the value counts the postings
 // give (memseg.Segment.ValueCounts) against counts worked out from the
-// documents: at snapshots before the last appends, with rows deleted, and
+// documents, and that each call's values extend the last one's: at
+// snapshots before the last appends, with rows deleted, and
 // refused where the postings cannot tell (an array at the path; for
 // grouping, a row without a value or with a float).
 func TestValueCountsAgainstBruteForce(t *testing.T) {
@@ -303,6 +304,7 @@ func TestValueCountsAgainstBruteForce(t *testing.T) {
 		rng := rand.New(rand.NewPCG(uint64(variant), 3))
 		s := New()
 		var vals []types.Value // per row; undefined: no k
+		var seen []string      // the values ValueCounts returned, in order
 		for b := 0; b < 8; b++ {
 			n := 1 + rng.IntN(700)
 			batch := make([]types.Value, n)
@@ -373,13 +375,32 @@ func TestValueCountsAgainstBruteForce(t *testing.T) {
 						c.rows++
 						want[v.String()] = c
 					}
-					if len(got) != len(want) {
-						t.Fatalf("%s n=%d whole=%v: %d values, want %d", name, n, whole, len(got), len(want))
+					// Every value the postings hold comes back, in the
+					// order values first appeared: a later call's extend
+					// an earlier one's.
+					if len(got) < len(seen) {
+						t.Fatalf("%s n=%d whole=%v: %d values after %d", name, n, whole, len(got), len(seen))
 					}
+					for i, v := range seen {
+						if got[i].Value.String() != v {
+							t.Fatalf("%s n=%d whole=%v: value %d is %s, was %s", name, n, whole, i, got[i].Value, v)
+						}
+					}
+					for _, vc := range got[len(seen):] {
+						seen = append(seen, vc.Value.String())
+					}
+					nonzero := 0
 					for _, vc := range got {
+						if vc.Rows == 0 {
+							continue
+						}
+						nonzero++
 						if w := want[vc.Value.String()]; vc.Rows != w.rows || vc.First != w.first {
 							t.Fatalf("%s n=%d whole=%v: %s rows %d first %d, want %d and %d", name, n, whole, vc.Value, vc.Rows, vc.First, w.rows, w.first)
 						}
+					}
+					if nonzero != len(want) {
+						t.Fatalf("%s n=%d whole=%v: %d values with rows, want %d", name, n, whole, nonzero, len(want))
 					}
 				}
 			}
