@@ -292,13 +292,12 @@ type ValueCount = memseg.ValueCount
 
 // ValueCounts returns the distinct values of column path with their row
 // counts and first rows (a sealed segment's in value order; the mutable
-// segment's in the order they first appeared, every value it has held, Rows
-// 0 for those no live row of the view holds), when the segment's inverted index
+// segment's in the order they first appeared, every value it has held,
+// without counts: LiveCounts has them), when the segment's inverted index
 // alone answers that: no array or object at path, and no string cut short
 // in its term. The counts of a sealed segment include rows deleted since
 // it was written: LiveCounts takes them out; the mutable segment answers
-// from its lazily built postings (memseg.Segment.ValueCounts), deleted rows
-// already out. With whole, every
+// from its lazily built postings (memseg.Segment.Values). With whole, every
 // row must hold a value and none a float (ints and floats share terms, so
 // a float 1.0 would come back as the int 1), and each value comes with its
 // first row; without, rows lacking one are left out, integral floats come
@@ -306,11 +305,8 @@ type ValueCount = memseg.ValueCount
 // not modify it.
 func (v *SegmentView) ValueCounts(path string, whole bool) ([]ValueCount, bool, error) {
 	if v.h.file == nil {
-		vals, ok, err := v.h.mem.ValueCounts(path, v.rows, whole, v.Deleted())
-		if err != nil || !ok {
-			return nil, false, err
-		}
-		return vals, true, nil
+		// The values alone: LiveCounts counts the rows of those asked for.
+		return v.h.mem.Values(path, v.rows, whole)
 	}
 	if v.rows != v.h.file.NumRows() {
 		return nil, false, nil
@@ -498,11 +494,22 @@ type LiveCount struct {
 // posting lists of those values only (a LIKE passes a few values of
 // many), and nothing when the segment has no deleted row.
 func (v *SegmentView) LiveCounts(path string, vals []ValueCount, which []int, first bool) ([]LiveCount, error) {
+	if v.h.file == nil {
+		rows, err := v.h.mem.CountValues(path, v.rows, v.Deleted(), which)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]LiveCount, len(which))
+		for k, r := range rows {
+			out[k] = LiveCount(r)
+		}
+		return out, nil
+	}
 	out := make([]LiveCount, len(which))
 	for k, i := range which {
 		out[k] = LiveCount{vals[i].Rows, vals[i].First}
 	}
-	if v.ndel == 0 || len(which) == 0 || v.h.file == nil {
+	if v.ndel == 0 || len(which) == 0 {
 		return out, nil
 	}
 	c := v.cachedCounts(path, vals)

@@ -46,9 +46,14 @@ func TestMutableValuesPassing(t *testing.T) {
 			t.Fatalf("value counts: %v %v", ok, err)
 		}
 		var got, visible []string
-		for _, i := range v.ValuesPassing("page", vals, "has 1", compute) {
+		pass := v.ValuesPassing("page", vals, "has 1", compute)
+		live, err := v.LiveCounts("page", vals, pass, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, i := range pass {
 			got = append(got, vals[i].Value.Str())
-			if vals[i].Rows > 0 {
+			if live[k].Rows > 0 {
 				visible = append(visible, vals[i].Value.Str())
 			}
 		}

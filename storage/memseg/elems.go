@@ -3,6 +3,7 @@ package memseg
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"sync"
 
@@ -23,11 +24,12 @@ type postings struct {
 	upTo   int  // column entries indexed
 	ids    map[string]int32
 	terms  []string // by id
-	// vals are the terms decoded, by id, for ValueCounts (which decodes
-	// the terms added since its last call: lookups never need them).
-	// Undefined: a term cut short, which ValueCounts refuses.
-	vals []types.Value
-	bms  []*roaring.Bitmap // by id: the rows holding the term
+	// vals are the terms decoded, by id, for Values (which decodes the
+	// terms added since its last call: lookups never need them);
+	// truncated is set once a term was cut short, which Values refuses.
+	vals      []ValueCount
+	truncated bool
+	bms       []*roaring.Bitmap // by id: the rows holding the term
 	// counts and first are, by id, the entries indexed with the term and
 	// the row of the first (of scalar postings, the term's rows).
 	counts []int32
@@ -108,16 +110,39 @@ type ValueCount struct {
 }
 
 // ValueCounts returns the distinct values of column path with, for each,
-// how many rows below n not in del hold it and the first such row, from
-// the column's postings (built or brought up to date here, as an equality
-// lookup would). Every value the postings hold comes back, in the order
-// it first appeared, Rows 0 when no row of the snapshot has it: so the
-// values of a later call extend an earlier one's, and callers may keep
-// answers per value (SegmentView.ValuesPassing). False when the postings
-// cannot tell: arrays or objects at path, a string cut short in its term,
-// or, with whole (the values are grouped by), a row below n without a
-// value or with a float (whose term an equal integer shares).
+// how many rows below n not in del hold it and the first such row: Values
+// and CountValues of them all.
 func (s *Segment) ValueCounts(path string, n int, whole bool, del *roaring.Bitmap) ([]ValueCount, bool, error) {
+	vals, ok, err := s.Values(path, n, whole)
+	if err != nil || !ok {
+		return nil, ok, err
+	}
+	which := make([]int, len(vals))
+	for i := range which {
+		which[i] = i
+	}
+	counts, err := s.CountValues(path, n, del, which)
+	if err != nil {
+		return nil, false, err
+	}
+	out := make([]ValueCount, len(vals))
+	for i, c := range counts {
+		out[i] = ValueCount{Value: vals[i].Value, Rows: c.Rows, First: c.First}
+	}
+	return out, true, nil
+}
+
+// Values returns the distinct values of column path from the column's
+// postings (built or brought up to date here, as an equality lookup
+// would): every value they hold, in the order it first appeared, so that a
+// later call's values extend an earlier one's and callers may keep
+// answers per value (storage.SegmentView.ValuesPassing). Rows and First
+// are left 0: CountValues counts the rows of the values asked for, of a
+// snapshot of n rows. The slice is shared: do not modify it. False when
+// the postings cannot tell: arrays or objects at path, a string cut short
+// in its term, or, with whole (the values are grouped by), a row below n
+// without a value or with a float (whose term an equal integer shares).
+func (s *Segment) Values(path string, n int, whole bool) ([]ValueCount, bool, error) {
 	s.mu.RLock()
 	c := s.cols[path]
 	if c == nil {
@@ -132,9 +157,11 @@ func (s *Segment) ValueCounts(path string, n int, whole bool, del *roaring.Bitma
 	if counts[types.KindArray] > 0 || counts[types.KindObject] > 0 {
 		return nil, false, nil
 	}
-	end := sort.Search(len(rows), func(i int) bool { return int(rows[i]) >= n })
-	if whole && (end != n || counts[types.KindFloat] > 0 || counts[types.KindUndefined] > 0) {
-		return nil, false, nil
+	if whole {
+		end := sort.Search(len(rows), func(i int) bool { return int(rows[i]) >= n })
+		if end != n || counts[types.KindFloat] > 0 || counts[types.KindUndefined] > 0 {
+			return nil, false, nil
+		}
 	}
 	e := s.postingsFor(path, true)
 	e.mu.Lock()
@@ -150,6 +177,27 @@ func (s *Segment) ValueCounts(path string, n int, whole bool, del *roaring.Bitma
 		kinds, nums, av = c.kinds, c.nums, c.arena.view()
 		s.mu.RUnlock()
 	}
+	e.extendTermOf(kinds, nums, av)
+	for id := len(e.vals); id < len(e.terms); id++ {
+		t := []byte(e.terms[id])
+		v, ok := index.DecodeTerm(t)
+		if !ok {
+			return nil, false, fmt.Errorf("memseg: %s: bad term %q", path, t)
+		}
+		if index.MaybeTruncated(t) {
+			e.truncated = true
+		}
+		e.vals = append(e.vals, ValueCount{Value: v})
+	}
+	if e.truncated {
+		return nil, false, nil // a string cut short in its term
+	}
+	return e.vals[:len(e.vals):len(e.vals)], true, nil
+}
+
+// extendTermOf records the term of each entry indexed since the last call
+// (scalar postings), from the column's entries (at least e.upTo of them).
+func (e *postings) extendTermOf(kinds []types.Kind, nums []uint64, av arenaView) {
 	for i := len(e.termOf); i < e.upTo; i++ {
 		id := int32(-1)
 		if k := kinds[i]; k.IsScalar() && k != types.KindUndefined {
@@ -158,33 +206,57 @@ func (s *Segment) ValueCounts(path string, n int, whole bool, del *roaring.Bitma
 		}
 		e.termOf = append(e.termOf, id)
 	}
-	for id := len(e.vals); id < len(e.terms); id++ {
-		t := []byte(e.terms[id])
-		v, ok := index.DecodeTerm(t)
-		if !ok {
-			return nil, false, fmt.Errorf("memseg: %s: bad term %q", path, t)
-		}
-		if index.MaybeTruncated(t) {
-			v = types.Undefined
-		}
-		e.vals = append(e.vals, v)
+}
+
+// ValueRows is how many rows of a snapshot hold a value, and the first.
+type ValueRows struct {
+	Rows, First int
+}
+
+// CountValues returns, for each i in which (indexes into what Values
+// returned, ascending), the rows below n not in del that hold value i
+// and the first of them (0 and 0 for none). It reads the counts the
+// postings keep as they grow, less the rows past the snapshot and the
+// deleted ones: no bitmap is read but for a value whose first row was
+// deleted. (A Rank and a Minimum of each of a thousand pages' bitmaps,
+// and a copy of them all, was most of a LIKE count under ingest.)
+func (s *Segment) CountValues(path string, n int, del *roaring.Bitmap, which []int) ([]ValueRows, error) {
+	s.mu.RLock()
+	c := s.cols[path]
+	var rows []uint32
+	var kinds []types.Kind
+	var nums []uint64
+	var av arenaView
+	if c != nil {
+		rows, kinds, nums, av = c.rows, c.kinds, c.nums, c.arena.view()
 	}
-	// Each value's rows and first row, kept as the postings grow (a Rank
-	// and a Minimum of each of a thousand pages' bitmaps was most of a
-	// LIKE count under ingest), less the rows appended since the snapshot.
-	out := make([]ValueCount, len(e.terms))
-	for id := range out {
-		out[id] = ValueCount{Value: e.vals[id], Rows: int(e.counts[id]), First: int(e.first[id])}
+	e := s.postings[path]
+	s.mu.RUnlock()
+	out := make([]ValueRows, len(which))
+	if c == nil || e == nil {
+		return out, nil
 	}
-	for i := e.upTo - 1; i >= end; i-- {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	// A lookup since Values may have indexed more entries (counted in
+	// e.counts): their terms too, to take out those past the snapshot.
+	e.extendTermOf(kinds, nums, av)
+	if len(which) > 0 && which[len(which)-1] >= len(e.vals) {
+		return nil, fmt.Errorf("memseg: %s: value %d of %d", path, which[len(which)-1], len(e.vals))
+	}
+	// The entries indexed may run past this snapshot's column (another
+	// caller's later one); the first len(rows) are this one's.
+	end := sort.Search(min(len(rows), e.upTo), func(i int) bool { return int(rows[i]) >= n })
+	// adj takes out of each value the rows past the snapshot and the
+	// deleted ones; moved marks values whose first row was deleted.
+	adj := make([]int32, len(e.vals))
+	for i := end; i < len(e.termOf); i++ {
 		if id := e.termOf[i]; id >= 0 {
-			out[id].Rows--
+			adj[id]--
 		}
 	}
+	var moved []int32
 	if del != nil && !del.IsEmpty() {
-		// Each deleted row takes one off its value; a value whose first
-		// row went looks for its next live one.
-		var moved []int32
 		lo := 0
 		for it := del.Iterator(); it.HasNext(); {
 			row := it.Next()
@@ -206,37 +278,31 @@ func (s *Segment) ValueCounts(path string, n int, whole bool, del *roaring.Bitma
 				continue
 			}
 			lo = i + 1
-			if e.termOf[i] < 0 {
-				continue
-			}
-			id := e.termOf[i]
-			out[id].Rows--
-			if out[id].First == int(row) {
-				moved = append(moved, id)
+			if id := e.termOf[i]; id >= 0 {
+				adj[id]--
+				if e.first[id] == row {
+					moved = append(moved, id)
+				}
 			}
 		}
-		for _, id := range moved {
-			out[id].First = -1
-			if out[id].Rows == 0 {
-				continue
-			}
+	}
+	for k, id := range which {
+		r := int(e.counts[id]) + int(adj[id])
+		if r <= 0 {
+			continue
+		}
+		out[k] = ValueRows{Rows: r, First: int(e.first[id])}
+		if slices.Contains(moved, int32(id)) {
+			// The value's first live row, after its first.
 			for it := e.bms[id].Iterator(); it.HasNext(); {
 				if r := it.Next(); int(r) < n && !del.Contains(r) {
-					out[id].First = int(r)
+					out[k].First = int(r)
 					break
 				}
 			}
 		}
 	}
-	for id := range out {
-		switch {
-		case out[id].Rows <= 0:
-			out[id].Rows, out[id].First = 0, 0
-		case out[id].Value.IsUndefined():
-			return nil, false, nil // a string cut short in its term
-		}
-	}
-	return out, true, nil
+	return out, nil
 }
 
 // EstimateTerms estimates how many distinct values column path holds: the

@@ -531,3 +531,39 @@ func TestStored(t *testing.T) {
 		t.Fatal("stored values accepted for a segment with rows without them")
 	}
 }
+
+// TestCountValuesAfterLookup: entries a lookup indexed between Values and
+// CountValues (rows past the snapshot) are not counted for it.
+func TestCountValuesAfterLookup(t *testing.T) {
+	s := New()
+	appendK := func(from, to int) {
+		var docs []types.Value
+		var ids []uint64
+		var ets []int64
+		for i := from; i < to; i++ {
+			docs = append(docs, types.Object([]types.Field{{Name: "k", Value: types.String(fmt.Sprintf("v%d", i%3))}}))
+			ids, ets = append(ids, uint64(i+1)), append(ets, 0)
+		}
+		if _, err := s.Append(docs, ids, ets); err != nil {
+			t.Fatal(err)
+		}
+	}
+	appendK(0, 30)
+	vals, ok, err := s.Values("k", 30, true)
+	if err != nil || !ok || len(vals) != 3 {
+		t.Fatalf("values %v %v %v", vals, ok, err)
+	}
+	appendK(30, 90)
+	if err := s.Lookup("k", index.Eq(types.String("v0")), 90, roaring.New()); err != nil {
+		t.Fatal(err)
+	}
+	del := roaring.BitmapOf(0, 4)
+	got, err := s.CountValues("k", 30, del, []int{0, 1, 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []ValueRows{{Rows: 9, First: 3}, {Rows: 9, First: 1}, {Rows: 10, First: 2}}
+	if !slices.Equal(got, want) {
+		t.Fatalf("counts %v, want %v", got, want)
+	}
+}
