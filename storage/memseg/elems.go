@@ -208,6 +208,18 @@ func (e *postings) extendTermOf(kinds []types.Kind, nums []uint64, av arenaView)
 	}
 }
 
+// columnEntries returns column path (nil: none) with its entries as of now
+// and its postings (nil until built).
+func (s *Segment) columnEntries(path string) (c *column, rows []uint32, kinds []types.Kind, nums []uint64, av arenaView, e *postings) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	c, e = s.cols[path], s.postings[path]
+	if c != nil {
+		rows, kinds, nums, av = c.rows, c.kinds, c.nums, c.arena.view()
+	}
+	return c, rows, kinds, nums, av, e
+}
+
 // ValueRows is how many rows of a snapshot hold a value, and the first.
 type ValueRows struct {
 	Rows, First int
@@ -221,17 +233,7 @@ type ValueRows struct {
 // deleted. (A Rank and a Minimum of each of a thousand pages' bitmaps,
 // and a copy of them all, was most of a LIKE count under ingest.)
 func (s *Segment) CountValues(path string, n int, del *roaring.Bitmap, which []int) ([]ValueRows, error) {
-	s.mu.RLock()
-	c := s.cols[path]
-	var rows []uint32
-	var kinds []types.Kind
-	var nums []uint64
-	var av arenaView
-	if c != nil {
-		rows, kinds, nums, av = c.rows, c.kinds, c.nums, c.arena.view()
-	}
-	e := s.postings[path]
-	s.mu.RUnlock()
+	c, rows, kinds, nums, av, e := s.columnEntries(path)
 	out := make([]ValueRows, len(which))
 	if c == nil || e == nil {
 		return out, nil
@@ -309,17 +311,7 @@ func (s *Segment) CountValues(path string, n int, del *roaring.Bitmap, which []i
 // postings' count once built, else an estimate from its first entries
 // (computed once per path).
 func (s *Segment) EstimateTerms(path string) int {
-	s.mu.RLock()
-	c := s.cols[path]
-	var rows []uint32
-	var kinds []types.Kind
-	var nums []uint64
-	var av arenaView
-	if c != nil {
-		rows, kinds, nums, av = c.rows, c.kinds, c.nums, c.arena.view()
-	}
-	e := s.postings[path]
-	s.mu.RUnlock()
+	c, rows, kinds, nums, av, e := s.columnEntries(path)
 	if c == nil {
 		return 0
 	}
