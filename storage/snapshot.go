@@ -506,18 +506,23 @@ func (v *SegmentView) LiveCounts(path string, vals []ValueCount, which []int, fi
 		return out, nil
 	}
 	out := make([]LiveCount, len(which))
+	var c *cachedValueCounts
+	if v.ndel > 0 && len(which) > 0 {
+		// The running counts fill out whole: vals is not read (a cache
+		// miss a passing value, in every segment, under upserts).
+		if c = v.cachedCounts(path, vals); c != nil {
+			if ok, err := v.liveCountsOf(c, path, which, out, first); err != nil || ok {
+				return out, err
+			}
+		}
+	}
 	for k, i := range which {
 		out[k] = LiveCount{vals[i].Rows, vals[i].First}
 	}
 	if v.ndel == 0 || len(which) == 0 {
 		return out, nil
 	}
-	c := v.cachedCounts(path, vals)
-	if c != nil {
-		if ok, err := v.liveCountsOf(c, path, which, out, first); err != nil || ok {
-			return out, err
-		}
-	} else {
+	if c == nil {
 		c = &cachedValueCounts{vals: vals} // refs read for this call alone
 	}
 	c.refsOnce.Do(func() { c.refs, c.refsErr = v.h.file.PostingRefs(path) })
