@@ -43,6 +43,9 @@ type SegmentView struct {
 	// several times (pruning, filter proofs), and the mutable segment
 	// computes its last block's afresh each time.
 	zones sync.Map
+	// counts is the sealed file's value counts ValueCounts last returned
+	// (cachedCounts finds it without two sync.Map loads each call).
+	counts atomic.Pointer[cachedValueCounts]
 }
 
 func (c *collection) snapshot() *Snapshot {
@@ -316,6 +319,7 @@ func (v *SegmentView) ValueCounts(path string, whole bool) ([]ValueCount, bool, 
 	key := valueCountsKey{path, whole}
 	if c, ok := v.h.valueCounts.Load(key); ok {
 		vc := c.(*cachedValueCounts)
+		v.counts.Store(vc)
 		return vc.vals, vc.ok, nil
 	}
 	vals, ok, err := v.valueCounts(path, whole)
@@ -324,6 +328,7 @@ func (v *SegmentView) ValueCounts(path string, whole bool) ([]ValueCount, bool, 
 	}
 	c, _ := v.h.valueCounts.LoadOrStore(key, &cachedValueCounts{vals: vals, ok: ok})
 	vc := c.(*cachedValueCounts)
+	v.counts.Store(vc)
 	return vc.vals, vc.ok, nil
 }
 
@@ -395,6 +400,9 @@ func (v *SegmentView) valueCounts(path string, whole bool) ([]ValueCount, bool, 
 func (v *SegmentView) cachedCounts(path string, vals []ValueCount) *cachedValueCounts {
 	if v.h.file == nil || len(vals) == 0 {
 		return nil
+	}
+	if c := v.counts.Load(); c != nil && len(c.vals) == len(vals) && &c.vals[0] == &vals[0] {
+		return c
 	}
 	for _, whole := range []bool{false, true} {
 		if e, ok := v.h.valueCounts.Load(valueCountsKey{path, whole}); ok {
@@ -483,29 +491,21 @@ func (v *SegmentView) memValuesPassing(path string, vals []ValueCount, key strin
 // segment and path.
 const maxPassing = 64
 
-// LiveCount is a value's rows that are not deleted, and the first of them.
-type LiveCount struct {
-	Rows, First int
-}
+// LiveCount is a value's rows that are not deleted, and the first of them
+// (the mutable segment's type, so that its answers need no copy).
+type LiveCount = memseg.ValueRows
 
 // LiveCounts returns, for each i in which, the live rows of vals[i] (0:
 // none left) and, with first, the first of them (without, First is
-// meaningless), vals as ValueCounts(path, …) returned them. It reads the
+// meaningless), vals as ValueCounts(path, …) returned them, in dst's
+// memory. It reads the
 // posting lists of those values only (a LIKE passes a few values of
 // many), and nothing when the segment has no deleted row.
-func (v *SegmentView) LiveCounts(path string, vals []ValueCount, which []int, first bool) ([]LiveCount, error) {
+func (v *SegmentView) LiveCounts(dst []LiveCount, path string, vals []ValueCount, which []int, first bool) ([]LiveCount, error) {
 	if v.h.file == nil {
-		rows, err := v.h.mem.CountValues(path, v.rows, v.Deleted(), which)
-		if err != nil {
-			return nil, err
-		}
-		out := make([]LiveCount, len(which))
-		for k, r := range rows {
-			out[k] = LiveCount(r)
-		}
-		return out, nil
+		return v.h.mem.CountValues(dst, path, v.rows, v.Deleted(), which)
 	}
-	out := make([]LiveCount, len(which))
+	out := slices.Grow(dst[:0], len(which))[:len(which)]
 	var c *cachedValueCounts
 	if v.ndel > 0 && len(which) > 0 {
 		// The running counts fill out whole: vals is not read (a cache
@@ -517,7 +517,7 @@ func (v *SegmentView) LiveCounts(path string, vals []ValueCount, which []int, fi
 		}
 	}
 	for k, i := range which {
-		out[k] = LiveCount{vals[i].Rows, vals[i].First}
+		out[k] = LiveCount{Rows: vals[i].Rows, First: vals[i].First}
 	}
 	if v.ndel == 0 || len(which) == 0 {
 		return out, nil
@@ -538,7 +538,7 @@ func (v *SegmentView) LiveCounts(path string, vals []ValueCount, which []int, fi
 		if err != nil {
 			return nil, err
 		}
-		out[k] = LiveCount{live, int(first)}
+		out[k] = LiveCount{Rows: live, First: int(first)}
 	}
 	return out, nil
 }

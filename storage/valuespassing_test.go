@@ -47,7 +47,7 @@ func TestMutableValuesPassing(t *testing.T) {
 		}
 		var got, visible []string
 		pass := v.ValuesPassing("page", vals, "has 1", compute)
-		live, err := v.LiveCounts("page", vals, pass, true)
+		live, err := v.LiveCounts(nil, "page", vals, pass, true)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -148,6 +148,10 @@ type aggWorker struct {
 	// block whose zone lies in one bucket is counted without reading it.
 	bucketed   bool
 	truncZones []index.Zone
+	// liveBuf is countFromIndex's LiveCounts memory, reused segment to
+	// segment (an allocation a segment was a fifth of a LIKE count's time
+	// under ingest, collections included).
+	liveBuf    []storage.LiveCount
 	dictKeys   [][2]uint64 // COUNT(DISTINCT) keys per dictionary entry
 	codeCounts []int
 	codeFirst  []int
@@ -1068,10 +1072,11 @@ func (w *aggWorker) countFromIndex(ctx context.Context, scan *scanOp, v *storage
 			return pass
 		})
 	}
-	live, err := v.LiveCounts(scan.paths[col], vals, pass, keyed)
+	live, err := v.LiveCounts(w.liveBuf, scan.paths[col], vals, pass, keyed)
 	if err != nil {
 		return false, err
 	}
+	w.liveBuf = live
 	if !keyed {
 		// One group: its first row orders nothing.
 		rows := 0

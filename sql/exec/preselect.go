@@ -48,7 +48,7 @@ func (o *aggScanOp) preselectTop(ctx context.Context) error {
 		for i := range which {
 			which[i] = i
 		}
-		live, err := v.LiveCounts(path, vals, which, false)
+		live, err := v.LiveCounts(nil, path, vals, which, false)
 		if err != nil {
 			return err
 		}

@@ -29,6 +29,7 @@ type postings struct {
 	// truncated is set once a term was cut short, which Values refuses.
 	vals      []ValueCount
 	truncated bool
+	adj       []int32           // CountValues' scratch, by id
 	bms       []*roaring.Bitmap // by id: the rows holding the term
 	// counts and first are, by id, the entries indexed with the term and
 	// the row of the first (of scalar postings, the term's rows).
@@ -121,7 +122,7 @@ func (s *Segment) ValueCounts(path string, n int, whole bool, del *roaring.Bitma
 	for i := range which {
 		which[i] = i
 	}
-	counts, err := s.CountValues(path, n, del, which)
+	counts, err := s.CountValues(nil, path, n, del, which)
 	if err != nil {
 		return nil, false, err
 	}
@@ -227,14 +228,15 @@ type ValueRows struct {
 
 // CountValues returns, for each i in which (indexes into what Values
 // returned, ascending), the rows below n not in del that hold value i
-// and the first of them (0 and 0 for none). It reads the counts the
+// and the first of them (0 and 0 for none), in dst's memory. It reads the counts the
 // postings keep as they grow, less the rows past the snapshot and the
 // deleted ones: no bitmap is read but for a value whose first row was
 // deleted. (A Rank and a Minimum of each of a thousand pages' bitmaps,
 // and a copy of them all, was most of a LIKE count under ingest.)
-func (s *Segment) CountValues(path string, n int, del *roaring.Bitmap, which []int) ([]ValueRows, error) {
+func (s *Segment) CountValues(dst []ValueRows, path string, n int, del *roaring.Bitmap, which []int) ([]ValueRows, error) {
 	c, rows, kinds, nums, av, e := s.columnEntries(path)
-	out := make([]ValueRows, len(which))
+	out := slices.Grow(dst[:0], len(which))[:len(which)]
+	clear(out)
 	if c == nil || e == nil {
 		return out, nil
 	}
@@ -251,7 +253,9 @@ func (s *Segment) CountValues(path string, n int, del *roaring.Bitmap, which []i
 	end := sort.Search(min(len(rows), e.upTo), func(i int) bool { return int(rows[i]) >= n })
 	// adj takes out of each value the rows past the snapshot and the
 	// deleted ones; moved marks values whose first row was deleted.
-	adj := make([]int32, len(e.vals))
+	e.adj = slices.Grow(e.adj[:0], len(e.vals))[:len(e.vals)]
+	adj := e.adj
+	clear(adj)
 	for i := end; i < len(e.termOf); i++ {
 		if id := e.termOf[i]; id >= 0 {
 			adj[id]--

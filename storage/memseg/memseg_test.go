@@ -558,7 +558,7 @@ func TestCountValuesAfterLookup(t *testing.T) {
 		t.Fatal(err)
 	}
 	del := roaring.BitmapOf(0, 4)
-	got, err := s.CountValues("k", 30, del, []int{0, 1, 2})
+	got, err := s.CountValues(nil, "k", 30, del, []int{0, 1, 2})
 	if err != nil {
 		t.Fatal(err)
 	}
