@@ -503,7 +503,11 @@ type LiveCount = memseg.ValueRows
 // many), and nothing when the segment has no deleted row.
 func (v *SegmentView) LiveCounts(dst []LiveCount, path string, vals []ValueCount, which []int, first bool) ([]LiveCount, error) {
 	if v.h.file == nil {
-		return v.h.mem.CountValues(dst, path, v.rows, v.Deleted(), which)
+		return v.h.mem.CountValues(dst, path, v.rows, memseg.Deletions{
+			Log: true, N: v.ndel,
+			Row:    func(i int) uint32 { return v.entries[i].row },
+			Bitmap: v.Deleted,
+		}, which)
 	}
 	out := slices.Grow(dst[:0], len(which))[:len(which)]
 	var c *cachedValueCounts

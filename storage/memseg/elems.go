@@ -29,7 +29,12 @@ type postings struct {
 	// truncated is set once a term was cut short, which Values refuses.
 	vals      []ValueCount
 	truncated bool
-	adj       []int32           // CountValues' scratch, by id
+	adj       []int32 // CountValues' scratch, by id
+	// delSeen deletions of the segment's log are counted: dead has their
+	// rows, delCounts by id how many of the term's rows they deleted.
+	delSeen   int
+	dead      []uint64
+	delCounts []int32
 	bms       []*roaring.Bitmap // by id: the rows holding the term
 	// counts and first are, by id, the entries indexed with the term and
 	// the row of the first (of scalar postings, the term's rows).
@@ -122,7 +127,7 @@ func (s *Segment) ValueCounts(path string, n int, whole bool, del *roaring.Bitma
 	for i := range which {
 		which[i] = i
 	}
-	counts, err := s.CountValues(nil, path, n, del, which)
+	counts, err := s.CountValues(nil, path, n, BitmapDeletions(del), which)
 	if err != nil {
 		return nil, false, err
 	}
@@ -196,6 +201,14 @@ func (s *Segment) Values(path string, n int, whole bool) ([]ValueCount, bool, er
 	return e.vals[:len(e.vals):len(e.vals)], true, nil
 }
 
+// BitmapDeletions is the deletions of del, not a log.
+func BitmapDeletions(del *roaring.Bitmap) Deletions {
+	if del == nil {
+		del = roaring.New()
+	}
+	return Deletions{Bitmap: func() *roaring.Bitmap { return del }}
+}
+
 // extendTermOf records the term of each entry indexed since the last call
 // (scalar postings), from the column's entries (at least e.upTo of them).
 func (e *postings) extendTermOf(kinds []types.Kind, nums []uint64, av arenaView) {
@@ -226,14 +239,26 @@ type ValueRows struct {
 	Rows, First int
 }
 
+// Deletions are the deleted rows of a snapshot, as CountValues reads
+// them: as a bitmap, built only if needed, and when Log is set as the
+// first N entries of the segment's one deletion log, the i-th Row(i) (a
+// row may come twice), which CountValues counts as they come.
+type Deletions struct {
+	Log    bool
+	N      int
+	Row    func(i int) uint32
+	Bitmap func() *roaring.Bitmap
+}
+
 // CountValues returns, for each i in which (indexes into what Values
-// returned, ascending), the rows below n not in del that hold value i
-// and the first of them (0 and 0 for none), in dst's memory. It reads the counts the
-// postings keep as they grow, less the rows past the snapshot and the
-// deleted ones: no bitmap is read but for a value whose first row was
-// deleted. (A Rank and a Minimum of each of a thousand pages' bitmaps,
-// and a copy of them all, was most of a LIKE count under ingest.)
-func (s *Segment) CountValues(dst []ValueRows, path string, n int, del *roaring.Bitmap, which []int) ([]ValueRows, error) {
+// returned, ascending), the rows below n not deleted by dels that hold
+// value i and the first of them (0 and 0 for none), in dst's memory. It
+// reads the counts the postings keep as they grow, less the rows past the
+// snapshot and the deleted ones, which the postings count as they come
+// too: only the deletions since the last call are read (under upserts a
+// pass over all of them each query, and before that a Rank and a Minimum
+// of each of a thousand pages' bitmaps, was most of a LIKE count).
+func (s *Segment) CountValues(dst []ValueRows, path string, n int, dels Deletions, which []int) ([]ValueRows, error) {
 	c, rows, kinds, nums, av, e := s.columnEntries(path)
 	out := slices.Grow(dst[:0], len(which))[:len(which)]
 	clear(out)
@@ -251,8 +276,7 @@ func (s *Segment) CountValues(dst []ValueRows, path string, n int, del *roaring.
 	// The entries indexed may run past this snapshot's column (another
 	// caller's later one); the first len(rows) are this one's.
 	end := sort.Search(min(len(rows), e.upTo), func(i int) bool { return int(rows[i]) >= n })
-	// adj takes out of each value the rows past the snapshot and the
-	// deleted ones; moved marks values whose first row was deleted.
+	// adj takes out of each value the rows past the snapshot.
 	e.adj = slices.Grow(e.adj[:0], len(e.vals))[:len(e.vals)]
 	adj := e.adj
 	clear(adj)
@@ -261,34 +285,89 @@ func (s *Segment) CountValues(dst []ValueRows, path string, n int, del *roaring.
 			adj[id]--
 		}
 	}
-	var moved []int32
-	if del != nil && !del.IsEmpty() {
-		lo := 0
-		for it := del.Iterator(); it.HasNext(); {
-			row := it.Next()
-			if int(row) >= n {
-				break
-			}
-			// The column's rows ascend from 0 or more, so row sits at an
-			// index no larger than itself, and past the last deleted
-			// row's: a column every row holds finds it at once. (A
-			// search of all rows per deletion was most of a grouped
-			// count's time under upserts.)
-			hi := min(end, int(row)+1)
-			i := hi - 1
-			if hi <= lo || rows[i] != row {
-				i = lo + sort.Search(hi-lo, func(k int) bool { return rows[lo+k] >= row })
-			}
-			if i >= hi || rows[i] != row {
-				lo = max(lo, min(i, hi))
+	if !dels.Log || dels.N < e.delSeen {
+		// No log, or a snapshot older than the deletions counted.
+		return e.countWithBitmap(out, rows, end, n, dels.Bitmap(), adj, which), nil
+	}
+	for i := e.delSeen; i < dels.N; i++ {
+		row := dels.Row(i)
+		if e.isDead(row) {
+			continue
+		}
+		if w := int(row / 64); w >= len(e.dead) {
+			e.dead = append(e.dead, make([]uint64, w+1-len(e.dead))...)
+		}
+		e.dead[row/64] |= 1 << (row % 64)
+		// Every deleted row is below n, so its entry below end: at its
+		// own index in a column every row holds.
+		k := min(int(row), end-1)
+		if k < 0 || rows[k] != row {
+			k = sort.Search(min(end, int(row)+1), func(k int) bool { return rows[k] >= row })
+			if k >= end || rows[k] != row {
 				continue
 			}
-			lo = i + 1
-			if id := e.termOf[i]; id >= 0 {
-				adj[id]--
-				if e.first[id] == row {
-					moved = append(moved, id)
+		}
+		if id := e.termOf[k]; id >= 0 {
+			if int(id) >= len(e.delCounts) {
+				e.delCounts = append(e.delCounts, make([]int32, int(id)+1-len(e.delCounts))...)
+			}
+			e.delCounts[id]++
+		}
+	}
+	e.delSeen = dels.N
+	for k, id := range which {
+		r := int(e.counts[id]) + int(adj[id])
+		if id < len(e.delCounts) {
+			r -= int(e.delCounts[id])
+		}
+		if r <= 0 {
+			continue
+		}
+		out[k] = ValueRows{Rows: r, First: int(e.first[id])}
+		if e.isDead(e.first[id]) {
+			// The value's first live row, after its first.
+			for it := e.bms[id].Iterator(); it.HasNext(); {
+				if r := it.Next(); int(r) < n && !e.isDead(r) {
+					out[k].First = int(r)
+					break
 				}
+			}
+		}
+	}
+	return out, nil
+}
+
+func (e *postings) isDead(row uint32) bool {
+	w := int(row / 64)
+	return w < len(e.dead) && e.dead[w]&(1<<(row%64)) != 0
+}
+
+// countWithBitmap is CountValues for a snapshot older than the deletions
+// the postings counted: the deleted rows of its bitmap, taken out of adj.
+func (e *postings) countWithBitmap(out []ValueRows, rows []uint32, end, n int, del *roaring.Bitmap, adj []int32, which []int) []ValueRows {
+	var moved []int32
+	lo := 0
+	for it := del.Iterator(); it.HasNext(); {
+		row := it.Next()
+		if int(row) >= n {
+			break
+		}
+		// The column's rows ascend from 0 or more, so row sits at an
+		// index no larger than itself, and past the last deleted row's.
+		hi := min(end, int(row)+1)
+		i := hi - 1
+		if hi <= lo || rows[i] != row {
+			i = lo + sort.Search(hi-lo, func(k int) bool { return rows[lo+k] >= row })
+		}
+		if i >= hi || rows[i] != row {
+			lo = max(lo, min(i, hi))
+			continue
+		}
+		lo = i + 1
+		if id := e.termOf[i]; id >= 0 {
+			adj[id]--
+			if e.first[id] == row {
+				moved = append(moved, id)
 			}
 		}
 	}
@@ -299,7 +378,6 @@ func (s *Segment) CountValues(dst []ValueRows, path string, n int, del *roaring.
 		}
 		out[k] = ValueRows{Rows: r, First: int(e.first[id])}
 		if slices.Contains(moved, int32(id)) {
-			// The value's first live row, after its first.
 			for it := e.bms[id].Iterator(); it.HasNext(); {
 				if r := it.Next(); int(r) < n && !del.Contains(r) {
 					out[k].First = int(r)
@@ -308,7 +386,7 @@ func (s *Segment) CountValues(dst []ValueRows, path string, n int, del *roaring.
 			}
 		}
 	}
-	return out, nil
+	return out
 }
 
 // EstimateTerms estimates how many distinct values column path holds: the

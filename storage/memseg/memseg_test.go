@@ -558,12 +558,72 @@ func TestCountValuesAfterLookup(t *testing.T) {
 		t.Fatal(err)
 	}
 	del := roaring.BitmapOf(0, 4)
-	got, err := s.CountValues(nil, "k", 30, del, []int{0, 1, 2})
+	got, err := s.CountValues(nil, "k", 30, BitmapDeletions(del), []int{0, 1, 2})
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []ValueRows{{Rows: 9, First: 3}, {Rows: 9, First: 1}, {Rows: 10, First: 2}}
 	if !slices.Equal(got, want) {
 		t.Fatalf("counts %v, want %v", got, want)
+	}
+}
+
+// TestCountValuesFromLog: deletions read as a log, a few more each call
+// (a row deleted twice among them), give what the same rows give as a
+// bitmap; a snapshot older than the log counted falls back to its bitmap.
+func TestCountValuesFromLog(t *testing.T) {
+	s := New()
+	rng := rand.New(rand.NewPCG(9, 9))
+	var docs []types.Value
+	var ids []uint64
+	var ets []int64
+	for i := 0; i < 500; i++ {
+		var f []types.Field
+		if rng.IntN(10) > 0 { // some rows lack the column
+			f = append(f, types.Field{Name: "k", Value: types.String(fmt.Sprintf("v%d", rng.IntN(7)))})
+		}
+		docs, ids, ets = append(docs, types.Object(f)), append(ids, uint64(i+1)), append(ets, 0)
+	}
+	if _, err := s.Append(docs, ids, ets); err != nil {
+		t.Fatal(err)
+	}
+	vals, ok, err := s.Values("k", 500, false)
+	if err != nil || !ok {
+		t.Fatalf("values: %v %v", ok, err)
+	}
+	which := make([]int, len(vals))
+	for i := range which {
+		which[i] = i
+	}
+	var log []uint32
+	for round := 0; round < 6; round++ {
+		for range 40 {
+			log = append(log, uint32(rng.IntN(500)))
+		}
+		log = append(log, log[len(log)/2]) // deleted twice
+		bm := roaring.BitmapOf(log...)
+		n := len(log)
+		fromLog, err := s.CountValues(nil, "k", 500, Deletions{Log: true, N: n, Row: func(i int) uint32 { return log[i] }, Bitmap: func() *roaring.Bitmap { return bm }}, which)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fromBitmap, err := s.CountValues(nil, "k", 500, BitmapDeletions(bm), which)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(fromLog, fromBitmap) {
+			t.Fatalf("round %d: from the log %v, from the bitmap %v", round, fromLog, fromBitmap)
+		}
+	}
+	// An older snapshot: fewer log entries than counted.
+	old := log[:40]
+	bm := roaring.BitmapOf(old...)
+	got, err := s.CountValues(nil, "k", 500, Deletions{Log: true, N: len(old), Row: func(i int) uint32 { return old[i] }, Bitmap: func() *roaring.Bitmap { return bm }}, which)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := s.CountValues(nil, "k", 500, BitmapDeletions(bm), which)
+	if !slices.Equal(got, want) {
+		t.Fatalf("older snapshot: %v, want %v", got, want)
 	}
 }
