@@ -42,8 +42,8 @@ type postings struct {
 	first  []uint32
 	// termOf is, for scalar postings, the term id of each column entry
 	// (-1: none), so that a deleted row's value is found without reading
-	// the bitmaps; ValueCounts extends it to the entries indexed (lookups
-	// never need it).
+	// the bitmaps; Values and CountValues extend it to the entries
+	// indexed (lookups never need it).
 	termOf []int32
 	term   []byte
 }
