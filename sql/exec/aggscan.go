@@ -1043,16 +1043,9 @@ func (w *aggWorker) countFromIndex(ctx context.Context, scan *scanOp, v *storage
 	if err != nil || !ok {
 		return false, err
 	}
-	all := func() []int {
-		pass := make([]int, len(vals))
-		for i := range pass {
-			pass[i] = i
-		}
-		return pass
-	}
 	var pass []int
 	if len(pending) == 0 {
-		pass = all()
+		pass = upTo(len(vals))
 	} else {
 		var key strings.Builder
 		for _, k := range pending {
@@ -1062,10 +1055,7 @@ func (w *aggWorker) countFromIndex(ctx context.Context, scan *scanOp, v *storage
 		pass = v.ValuesPassing(scan.paths[col], vals, key.String(), func(vals []storage.ValueCount) []int {
 			b := &coldata.Batch{Length: len(vals), Vecs: make([]coldata.Vec, len(scan.paths))}
 			b.Vecs[col] = *v.ValueVec(scan.paths[col], vals)
-			pass := make([]int, len(vals))
-			for i := range pass {
-				pass[i] = i
-			}
+			pass := upTo(len(vals))
 			for _, k := range pending {
 				pass = w.filter.kernels[k].run(b, pass)
 			}
@@ -1112,6 +1102,15 @@ func (w *aggWorker) countFromIndex(ctx context.Context, scan *scanOp, v *storage
 		w.st.Rows += int64(lc.Rows)
 	}
 	return true, nil
+}
+
+// upTo returns 0, 1, …, n-1: every index of a slice of n.
+func upTo(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
 }
 
 // indexCountRatio is the least number of rows per distinct value for

@@ -20,10 +20,10 @@ import (
 // with a hash set of its own, small enough for the core's first-level
 // cache: one hash set over a group's hundreds of thousands of keys spends
 // its time in cache misses, and sorting them (as this did until the fold)
-// moved every key seven times, at twice the cost. Strings are keyed by a seeded 128-bit hash (as ClickHouse's
-// uniqExact keeps them: a collision is far less likely than a hardware
-// error) and integers by their value mixed one-to-one (intKey); other
-// kinds by their encoded key.
+// moved every key seven times, at twice the cost. Strings are keyed by a
+// seeded 128-bit hash (as ClickHouse's uniqExact keeps them: a collision
+// is far less likely than a hardware error) and integers by their value
+// mixed one-to-one (intKey); other kinds by their encoded key.
 type countDistinctAcc struct {
 	mem    *memAccount // charged as the buffers grow
 	keys   [][2]uint64 // unique, grouped by the top pbits bits of their first word

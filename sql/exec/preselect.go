@@ -44,11 +44,7 @@ func (o *aggScanOp) preselectTop(ctx context.Context) error {
 		if err != nil || !ok {
 			return err
 		}
-		which := make([]int, len(vals))
-		for i := range which {
-			which[i] = i
-		}
-		live, err := v.LiveCounts(nil, path, vals, which, false)
+		live, err := v.LiveCounts(nil, path, vals, upTo(len(vals)), false)
 		if err != nil {
 			return err
 		}
@@ -95,7 +91,7 @@ func (o *aggScanOp) preselectTop(ctx context.Context) error {
 	return nil
 }
 
-// preselectTop reads the values of a segment with at least preselectRatio
+// preselectTop reads the values of segments with at least preselectRatio
 // rows per distinct value, or at most preselectTerms values.
 const (
 	preselectRatio = 4
