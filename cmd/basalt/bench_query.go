@@ -118,11 +118,13 @@ type queryStat struct {
 	SQL      string  `json:"sql"`
 	MedianMS float64 `json:"median_ms"`
 	MinMS    float64 `json:"min_ms"`
+	Runs     int     `json:"timed_runs"` // --runs, or more for --min-time
 	Rows     int     `json:"rows"`
 	Error    string  `json:"error,omitempty"`
 	// Under ingest (with --ingest-rate).
 	IngestMedianMS float64 `json:"ingest_median_ms,omitempty"`
 	IngestMinMS    float64 `json:"ingest_min_ms,omitempty"`
+	IngestRuns     int     `json:"ingest_timed_runs,omitempty"`
 	IngestRows     int     `json:"ingest_rows,omitempty"`
 	IngestError    string  `json:"ingest_error,omitempty"`
 	Ratio          float64 `json:"ingest_ratio,omitempty"`
@@ -256,7 +258,7 @@ func (b *queryBench) run(ctx context.Context, progress io.Writer) (*queryReport,
 	defer stopProfile()
 	for _, q := range suite {
 		st := queryStat{Name: q.Name, What: q.What, SQL: q.SQL}
-		st.MedianMS, st.MinMS, st.result, st.Error = timeQuery(ctx, s, q.SQL, b.runs, b.minTime)
+		st.MedianMS, st.MinMS, st.Runs, st.result, st.Error = timeQuery(ctx, s, q.SQL, b.runs, b.minTime)
 		if st.result != nil {
 			st.Rows = len(st.result.Rows)
 		}
@@ -273,7 +275,7 @@ func (b *queryBench) run(ctx context.Context, progress io.Writer) (*queryReport,
 		for i, q := range suite {
 			st := &rep.Queries[i]
 			var res *sql.Result
-			st.IngestMedianMS, st.IngestMinMS, res, st.IngestError = timeQuery(ctx, s, q.SQL, b.runs, b.minTime)
+			st.IngestMedianMS, st.IngestMinMS, st.IngestRuns, res, st.IngestError = timeQuery(ctx, s, q.SQL, b.runs, b.minTime)
 			if res != nil {
 				st.IngestRows = len(res.Rows)
 			}
@@ -364,14 +366,14 @@ const maxTimedRuns = 100000
 
 // timeQuery runs text once to warm, then runs times and on until the runs
 // add up to minTime, and returns the median and minimum latency in
-// milliseconds and the last answer.
-func timeQuery(ctx context.Context, s *sql.Session, text string, runs int, minTime time.Duration) (median, minimum float64, res *sql.Result, errMsg string) {
+// milliseconds, the runs timed and the last answer.
+func timeQuery(ctx context.Context, s *sql.Session, text string, runs int, minTime time.Duration) (median, minimum float64, timed int, res *sql.Result, errMsg string) {
 	// The garbage of the query timed before is collected first, as Go's
 	// own benchmarks do before each one: a point lookup timed right after
 	// COUNT(DISTINCT) over two million rows paid for its collection.
 	runtime.GC()
 	if _, err := s.Query(ctx, text, sql.Params{}); err != nil {
-		return 0, 0, nil, err.Error()
+		return 0, 0, 0, nil, err.Error()
 	}
 	d := make([]time.Duration, 0, runs)
 	var total time.Duration
@@ -380,7 +382,7 @@ func timeQuery(ctx context.Context, s *sql.Session, text string, runs int, minTi
 		r, err := s.Query(ctx, text, sql.Params{})
 		took := time.Since(t0)
 		if err != nil {
-			return 0, 0, nil, err.Error()
+			return 0, 0, 0, nil, err.Error()
 		}
 		d = append(d, took)
 		total += took
@@ -391,7 +393,7 @@ func timeQuery(ctx context.Context, s *sql.Session, text string, runs int, minTi
 	if len(d)%2 == 0 {
 		m = (ms(d[len(d)/2-1]) + m) / 2
 	}
-	return m, ms(d[0]), res, ""
+	return m, ms(d[0]), len(d), res, ""
 }
 
 func progressLine(w io.Writer, name string, median float64, errMsg string) {

@@ -354,9 +354,19 @@ func TestBenchQueryReuseIngest(t *testing.T) {
 		t.Fatalf("ingest: %+v, events afterwards %+v", rep.Ingest, rep.After)
 	}
 
-	// Upserts replace loaded events: the collection keeps its size.
+	for _, q := range rep.Queries {
+		if q.Runs != 1 || q.IngestRuns != 1 {
+			t.Errorf("%s: %d and %d runs timed with --runs 1 and no --min-time", q.Name, q.Runs, q.IngestRuns)
+		}
+	}
+	if _, err := (&queryBench{runs: 1, minTime: -time.Second, dataDir: dir, reuse: true}).run(context.Background(), io.Discard); err == nil || !strings.Contains(err.Error(), "--min-time must not be negative") {
+		t.Fatalf("--min-time -1s: %v, want it refused", err)
+	}
+
+	// Upserts replace loaded events: the collection keeps its size. And
+	// --min-time repeats the fast queries until their runs add up to it.
 	before := rep.After.Docs
-	qb3 := &queryBench{runs: 1, dataDir: dir, reuse: true, ingestRate: 2000, ingestMode: liveUpsert, timeout: time.Minute, logLevel: "warn", only: []string{"count-eq", "point-lookup"}}
+	qb3 := &queryBench{runs: 1, minTime: 50 * time.Millisecond, dataDir: dir, reuse: true, ingestRate: 2000, ingestMode: liveUpsert, timeout: time.Minute, logLevel: "warn", only: []string{"count-eq", "point-lookup"}}
 	rep, err = qb3.run(context.Background(), io.Discard)
 	if err != nil {
 		t.Fatal(err)
@@ -366,5 +376,12 @@ func TestBenchQueryReuseIngest(t *testing.T) {
 	}
 	if len(rep.Queries) != 2 || rep.Ingest == nil || rep.Ingest.Docs == 0 || rep.Ingest.Mode != liveUpsert || rep.After.Docs != before {
 		t.Fatalf("upsert ingest: %d queries, %+v, events afterwards %+v (before %d)", len(rep.Queries), rep.Ingest, rep.After, before)
+	}
+	for _, q := range rep.Queries {
+		// A count or a point lookup over 2,000 events takes well under a
+		// millisecond: 50 ms of runs are dozens of them.
+		if q.Runs < 10 || q.IngestRuns < 10 || float64(q.Runs)*q.MinMS > 1000 {
+			t.Errorf("%s: %d and %d runs timed with --min-time 50ms (min %.3f ms)", q.Name, q.Runs, q.IngestRuns, q.MinMS)
+		}
 	}
 }
