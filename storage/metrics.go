@@ -12,7 +12,9 @@ type metrics struct {
 	sealYield        prometheus.Counter
 	seals            prometheus.Counter
 	sealSeconds      prometheus.Histogram
+	sealRows         prometheus.Counter
 	compactions      prometheus.Counter
+	compactionRows   prometheus.Counter
 	retentionExpired prometheus.Counter
 	retentionDropped prometheus.Counter
 
@@ -43,8 +45,12 @@ func newMetrics(reg prometheus.Registerer, blockCache, primaryKeys, rowLog func(
 		sealSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "basalt_storage_seal_seconds", Help: "Time to seal one segment.",
 			Buckets: prometheus.ExponentialBuckets(0.01, 2, 12)}),
+		sealRows: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "basalt_storage_seal_rows_total", Help: "Rows written into segment files by seals."}),
 		compactions: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "basalt_storage_compactions_total", Help: "Segment compactions."}),
+		compactionRows: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "basalt_storage_compaction_rows_total", Help: "Rows rewritten by compactions: with seal_rows_total, the write amplification."}),
 		retentionExpired: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "basalt_storage_retention_expired_rows_total", Help: "Rows deleted by retention one by one."}),
 		retentionDropped: prometheus.NewCounter(prometheus.CounterOpts{
@@ -53,7 +59,7 @@ func newMetrics(reg prometheus.Registerer, blockCache, primaryKeys, rowLog func(
 	if reg != nil {
 		m.reg = reg
 		m.registered = []prometheus.Collector{m.commits, m.commitOps, m.commitSeconds, m.backpressure, m.sealBoosts, m.sealYield, m.seals, m.sealSeconds,
-			m.compactions, m.retentionExpired, m.retentionDropped}
+			m.sealRows, m.compactions, m.compactionRows, m.retentionExpired, m.retentionDropped}
 		if blockCache != nil {
 			m.registered = append(m.registered, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 				Name: "basalt_storage_block_cache_bytes", Help: "Segment blocks held for queries and reads by _id: column and row blocks decompressed, index blocks as stored."},

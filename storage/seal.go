@@ -2,11 +2,13 @@ package storage
 
 import (
 	"cmp"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -244,7 +246,20 @@ type segmentSource struct {
 
 // writeSegment writes the rows of src, in order, as the segment file for
 // segid, and opens it.
-func (e *Engine) writeSegment(c *collection, segid uint64, src segmentSource) (*segment.Reader, error) {
+func (e *Engine) writeSegment(c *collection, segid uint64, src segmentSource) (r *segment.Reader, err error) {
+	// The label tells seals from compactions in CPU profiles (pprof
+	// -tagfocus segment_write=compaction); the workers inherit it.
+	kind := "compaction"
+	if src.sealing {
+		kind = "seal"
+	}
+	pprof.Do(context.Background(), pprof.Labels("segment_write", kind), func(context.Context) {
+		r, err = e.writeSegmentFile(c, segid, src)
+	})
+	return r, err
+}
+
+func (e *Engine) writeSegmentFile(c *collection, segid uint64, src segmentSource) (*segment.Reader, error) {
 	name := c.segmentFile(segid)
 	if err := mkdirAllSynced(e.opts.FS, c.segDir); err != nil {
 		return nil, fmt.Errorf("create segment directory: %w", err)
@@ -697,6 +712,7 @@ func (e *Engine) seal(c *collection, h *segHandle) error {
 		e.log.Warn("release row log", "collection", c.meta.Name, "err", err)
 	}
 	e.metrics.seals.Inc()
+	e.metrics.sealRows.Add(float64(len(srcs)))
 	e.metrics.sealSeconds.Observe(time.Since(start).Seconds())
 	e.log.Debug("sealed segment", "collection", c.meta.Name, "rows", len(srcs), "dropped", len(dropped), "segment", segid, "took", time.Since(start))
 	return nil

@@ -378,9 +378,12 @@ func (c *Column) builder(ipath string) *index.Builder {
 }
 
 // regrowArena re-homes the strings of the current block in a larger arena.
+// It starts small: a compaction of patched documents writes thousands of
+// columns of a value or two, and a 64 KiB arena each was a fifth of its
+// CPU (allocating and clearing them).
 func (c *Column) regrowArena(need int) {
 	old := c.arena
-	c.arena = make([]byte, 0, max(2*cap(old), len(old)+need, 64<<10))
+	c.arena = make([]byte, 0, max(2*cap(old), len(old)+need, 256))
 	n := c.vec.Len()
 	for i := 0; i < n; i++ {
 		if c.vec.Kind(i) == types.KindString {

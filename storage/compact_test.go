@@ -1,0 +1,110 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/basaltdb/basalt/catalog"
+	"github.com/basaltdb/basalt/types"
+	"github.com/cockroachdb/pebble/v2/vfs"
+)
+
+// TestCompactionPolicy builds segments of one partition and deletes rows
+// from them, checking after each step which segments pickCompaction merges:
+// deleted rows wait until they are half the partition's rows or three
+// quarters of one segment's, the most deleted segments go first, and small
+// segments merge once CompactMinSegments of them exist.
+func TestCompactionPolicy(t *testing.T) {
+	ctx := context.Background()
+	e, err := Open(Options{Dir: "data", FS: vfs.NewMem(), Logger: testLogger(t), DisableBackground: true, SealRows: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	if _, err := e.CreateCollection("commons", catalog.CollectionSpec{Name: "p"}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := e.collection("commons", "p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// segment writes ids [lo, hi) and seals them as one segment.
+	segment := func(lo, hi int) {
+		t.Helper()
+		var ops []WriteOp
+		for i := lo; i < hi; i++ {
+			ops = append(ops, WriteOp{Doc: mustDoc(t, fmt.Sprintf(`{"_id":"%d","n":%d}`, i, i))})
+		}
+		if _, _, err := e.Write(ctx, "commons", "p", ops); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.Flush(ctx, "commons", "p"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	del := func(lo, hi int) {
+		t.Helper()
+		var ops []WriteOp
+		for i := lo; i < hi; i++ {
+			ops = append(ops, WriteOp{Kind: OpDelete, ID: fmt.Sprint(i)})
+		}
+		if _, _, err := e.Write(ctx, "commons", "p", ops); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// picked names the picked segments by the first id each holds.
+	picked := func() []string {
+		var out []string
+		for _, h := range e.pickCompaction(c) {
+			id, err := h.file.Doc(0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, err := types.DecodeBinary(id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, v.Get(FieldID).Str())
+		}
+		slices.Sort(out)
+		return out
+	}
+	expect := func(step string, want ...string) {
+		t.Helper()
+		if got := picked(); !slices.Equal(got, want) {
+			t.Fatalf("%s: picked segments starting at %v, want %v", step, got, want)
+		}
+	}
+	segment(0, 100)
+	segment(100, 200)
+	segment(200, 300)
+	expect("full segments")
+	del(0, 40)
+	expect("a segment 40% deleted") // rewritten alone before
+	del(100, 180)
+	expect("a segment 80% deleted", "100")
+	del(180, 200)
+	expect("a segment all deleted", "100")
+	if err := e.compact(c, e.pickCompaction(c)); err != nil {
+		t.Fatal(err)
+	}
+	del(40, 55)
+	// 55 of 200 rows deleted, none of the segments three quarters.
+	expect("55% of a segment deleted")
+	del(200, 270)
+	// 125 of 200 deleted: both segments are at least half deleted, the
+	// most deleted first, and their 30 + 45 live rows fit in one segment.
+	expect("half the partition deleted", "0", "200")
+	if err := e.compact(c, e.pickCompaction(c)); err != nil {
+		t.Fatal(err)
+	}
+	expect("merged")
+	segment(300, 310)
+	segment(310, 320)
+	segment(320, 330)
+	expect("three small segments")
+	segment(330, 340)
+	expect("four small segments", "300", "310", "320", "330")
+}
