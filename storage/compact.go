@@ -1,11 +1,11 @@
 package storage
 
 import (
-	"container/heap"
 	"fmt"
 	"slices"
 	"time"
 
+	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/basaltdb/basalt/storage/kv"
 	"github.com/cockroachdb/pebble/v2"
 )
@@ -126,14 +126,41 @@ type heapItem struct {
 	src   rowSource
 }
 
-func (h *rowHeap) Len() int           { return len(h.items) }
-func (h *rowHeap) Less(i, j int) bool { return h.items[i].rowid < h.items[j].rowid }
-func (h *rowHeap) Swap(i, j int)      { h.items[i], h.items[j] = h.items[j], h.items[i] }
-func (h *rowHeap) Push(x any)         { h.items = append(h.items, x.(heapItem)) }
-func (h *rowHeap) Pop() any {
-	x := h.items[len(h.items)-1]
-	h.items = h.items[:len(h.items)-1]
-	return x
+// push and pop keep items a min-heap by rowid (container/heap boxed every
+// item in an interface: an allocation per row merged).
+func (h *rowHeap) push(it heapItem) {
+	h.items = append(h.items, it)
+	i := len(h.items) - 1
+	for i > 0 {
+		p := (i - 1) / 2
+		if h.items[p].rowid <= h.items[i].rowid {
+			break
+		}
+		h.items[p], h.items[i] = h.items[i], h.items[p]
+		i = p
+	}
+}
+
+func (h *rowHeap) pop() heapItem {
+	top := h.items[0]
+	n := len(h.items) - 1
+	h.items[0] = h.items[n]
+	h.items = h.items[:n]
+	for i := 0; ; {
+		l, m := 2*i+1, i
+		if l < n && h.items[l].rowid < h.items[m].rowid {
+			m = l
+		}
+		if r := l + 1; r < n && h.items[r].rowid < h.items[m].rowid {
+			m = r
+		}
+		if m == i {
+			break
+		}
+		h.items[i], h.items[m] = h.items[m], h.items[i]
+		i = m
+	}
+	return top
 }
 
 // compact merges inputs (sealed segments of one partition) into one segment
@@ -157,8 +184,12 @@ func (e *Engine) compact(c *collection, inputs []*segHandle) error {
 	var dropped []uint64
 	hp := &rowHeap{}
 	next := make([]int, len(inputs))
+	dels := make([]*roaring.Bitmap, len(inputs))
+	for i, h := range inputs {
+		dels[i] = h.dels.bitmap(st[i].entries, st[i].nd)
+	}
 	advance := func(i int) {
-		del := inputs[i].dels.bitmap(st[i].entries, st[i].nd)
+		del := dels[i]
 		for next[i] < st[i].n {
 			r := next[i]
 			next[i]++
@@ -167,7 +198,7 @@ func (e *Engine) compact(c *collection, inputs []*segHandle) error {
 				dropped = append(dropped, inputs[i].rowIDs[r])
 				continue
 			}
-			heap.Push(hp, heapItem{rowid: inputs[i].rowIDs[r], src: rowSource{in: i, row: r}})
+			hp.push(heapItem{rowid: inputs[i].rowIDs[r], src: rowSource{in: i, row: r}})
 			return
 		}
 	}
@@ -178,8 +209,8 @@ func (e *Engine) compact(c *collection, inputs []*segHandle) error {
 	}
 	var srcs []rowSource
 	var rowIDs []uint64
-	for hp.Len() > 0 {
-		it := heap.Pop(hp).(heapItem)
+	for len(hp.items) > 0 {
+		it := hp.pop()
 		keep[it.src.in][it.src.row] = int32(len(srcs))
 		srcs = append(srcs, it.src)
 		rowIDs = append(rowIDs, it.rowid)
@@ -242,8 +273,10 @@ func (e *Engine) compact(c *collection, inputs []*segHandle) error {
 	for _, h := range inputs {
 		b.Delete(kv.SegmentKey(nil, c.id, h.id), nil)
 	}
+	var key []byte // the batch copies it
 	for _, rowid := range dropped {
-		b.Delete(kv.DeleteKey(nil, c.id, rowid), nil)
+		key = kv.DeleteKey(key[:0], c.id, rowid)
+		b.Delete(key, nil)
 	}
 	if err := b.Commit(pebble.Sync); err != nil {
 		c.mu.Unlock()

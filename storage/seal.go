@@ -320,6 +320,23 @@ func (e *Engine) writeSegmentFile(c *collection, segid uint64, src segmentSource
 			e.sealer.yield(&yieldBudget)
 		}
 	}
+	// kept[in][block] are the rows of an input block that the segment
+	// keeps (ascending, from 0 at the block's first row), built once.
+	var keptOnce sync.Once
+	var kept [][][]int
+	keptRows := func() [][][]int {
+		keptOnce.Do(func() {
+			kept = make([][][]int, len(src.inputs))
+			for i, in := range src.inputs {
+				kept[i] = make([][]int, (in.NumRows()+index.BlockRows-1)/index.BlockRows)
+			}
+			for _, s := range src.srcs {
+				b := s.row / index.BlockRows
+				kept[s.in][b] = append(kept[s.in][b], s.row-b*index.BlockRows)
+			}
+		})
+		return kept
+	}
 	var next atomic.Int64
 	var failed atomic.Bool
 	var encodeSparse func(col *segment.Column, path string, out encoded) encoded
@@ -327,6 +344,7 @@ func (e *Engine) writeSegmentFile(c *collection, segid uint64, src segmentSource
 		type cursor struct {
 			block int
 			vec   coldata.Vec
+			dec   encoding.Decoder
 		}
 		curs := make([]cursor, len(src.inputs))
 		for i := range curs {
@@ -370,9 +388,17 @@ func (e *Engine) writeSegmentFile(c *collection, segid uint64, src segmentSource
 			}
 			cur := &curs[s.in]
 			if b != cur.block {
-				lo := b * index.BlockRows
-				// Read the whole block; the column copies values out.
-				if err := readRange(src.inputs[s.in], path, lo, lo+index.BlockRows, &cur.vec); err != nil {
+				var err error
+				if f, ok := src.inputs[s.in].(sealedReader); ok {
+					// Decode the rows kept alone: a compaction's inputs
+					// are often half deleted or more.
+					err = f.ReadBlockRowsOnce(path, b, keptRows()[s.in][b], &cur.dec, &cur.vec)
+				} else {
+					// Read the whole block; the column copies values out.
+					lo := b * index.BlockRows
+					err = readRange(src.inputs[s.in], path, lo, lo+index.BlockRows, &cur.vec)
+				}
+				if err != nil {
 					out.err = err
 					return out
 				}
@@ -683,9 +709,11 @@ func (e *Engine) seal(c *collection, h *segHandle) error {
 	}
 	// Rows deleted since the freeze have deletion marks; the segment file
 	// leaves them out, so the marks go.
+	var key []byte // the batch copies it
 	for _, en := range entries[:nd] {
 		if en.seq > h.frozenSeq {
-			b.Delete(kv.DeleteKey(nil, c.id, rowIDs[en.row]), nil)
+			key = kv.DeleteKey(key[:0], c.id, rowIDs[en.row])
+			b.Delete(key, nil)
 		}
 	}
 	// The segment file now holds the documents: once this batch is

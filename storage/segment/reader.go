@@ -434,6 +434,13 @@ func (r *Reader) ReadBlockRows(path string, b int, sel []int, dec *encoding.Deco
 	return r.readBlock(path, b, sel, dec, dst, true)
 }
 
+// ReadBlockRowsOnce is ReadBlockRows for a single pass over the segment (a
+// compaction reading the rows it keeps): the block does not go through the
+// block cache.
+func (r *Reader) ReadBlockRowsOnce(path string, b int, sel []int, dec *encoding.Decoder, dst *coldata.Vec) error {
+	return r.readBlock(path, b, sel, dec, dst, false)
+}
+
 // readBlock is ReadBlockRows, through the block cache when cached is set.
 func (r *Reader) readBlock(path string, b int, sel []int, dec *encoding.Decoder, dst *coldata.Vec, cached bool) error {
 	if b < 0 || b >= r.NumBlocks() {

@@ -78,6 +78,7 @@ type Writer struct {
 	tmpName  string
 	name     string
 	f        vfs.File
+	buf      []byte // written to f by flushBuf
 	off      uint64
 	cols     []columnMeta
 	indexes  []indexMeta
@@ -123,10 +124,35 @@ func Create(fs vfs.FS, name string) (*Writer, error) {
 const bytesPerSync = 1 << 20
 
 func (w *Writer) write(b []byte) error {
-	if _, err := w.f.Write(b); err != nil {
-		return fmt.Errorf("write segment %q: %w", w.tmpName, err)
+	if len(w.buf)+len(b) > writeBufBytes {
+		if err := w.flushBuf(); err != nil {
+			return err
+		}
+	}
+	if len(b) >= writeBufBytes {
+		if _, err := w.f.Write(b); err != nil {
+			return fmt.Errorf("write segment %q: %w", w.tmpName, err)
+		}
+	} else {
+		w.buf = append(w.buf, b...)
 	}
 	w.off += uint64(len(b))
+	return nil
+}
+
+// writeBufBytes is how much the writer gathers before writing to the file:
+// a segment of schemaless documents can have tens of thousands of columns
+// of a value or two, and a write each was a system call each.
+const writeBufBytes = 256 << 10
+
+func (w *Writer) flushBuf() error {
+	if len(w.buf) == 0 {
+		return nil
+	}
+	if _, err := w.f.Write(w.buf); err != nil {
+		return fmt.Errorf("write segment %q: %w", w.tmpName, err)
+	}
+	w.buf = w.buf[:0]
 	return nil
 }
 
@@ -586,6 +612,10 @@ func (w *Writer) Finish(meta Meta) (int64, error) {
 		return 0, err
 	}
 	if err := w.write(tail); err != nil {
+		w.abort()
+		return 0, err
+	}
+	if err := w.flushBuf(); err != nil {
 		w.abort()
 		return 0, err
 	}
