@@ -15,8 +15,7 @@ import (
 // runWorkers calls work(w, item) for items 0…items-1, handing each item to
 // the next free of workers goroutines (w is the worker's index, so each can
 // keep its own state). It stops handing out items after the first error or
-// when ctx ends, and returns that error. With one worker everything runs on
-// the caller's goroutine.
+// when ctx ends, and returns that error. Worker 0 is the caller's goroutine.
 func runWorkers(ctx context.Context, workers, items int, work func(w, item int) error) error {
 	var (
 		mu    sync.Mutex
@@ -47,25 +46,29 @@ func runWorkers(ctx context.Context, workers, items int, work func(w, item int) 
 			}
 		}
 	}
-	if workers <= 1 {
-		loop(0)
-	} else {
-		var wg sync.WaitGroup
-		for w := range workers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				// A panic here would not reach Query.Run's recover.
-				defer func() {
-					if r := recover(); r != nil {
-						fail(sqlerr.New(sqlerr.Internal, "internal error: %v\n%s", r, debug.Stack()))
-					}
-				}()
-				loop(w)
-			}()
-		}
-		wg.Wait()
+	// The caller is worker 0: it is running already, where a goroutine of
+	// its own has to be scheduled first, which on two busy cores (a query
+	// under ingest) can cost more than a small query's work.
+	// A panic in another goroutine would not reach Query.Run's recover,
+	// and one in the caller's must not leave the others running on.
+	guarded := func(w int) {
+		defer func() {
+			if r := recover(); r != nil {
+				fail(sqlerr.New(sqlerr.Internal, "internal error: %v\n%s", r, debug.Stack()))
+			}
+		}()
+		loop(w)
 	}
+	var wg sync.WaitGroup
+	for w := 1; w < min(workers, items); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			guarded(w)
+		}()
+	}
+	guarded(0)
+	wg.Wait()
 	if first != nil {
 		return first
 	}
