@@ -234,6 +234,19 @@ func (e *Engine) compact(c *collection, inputs []*segHandle) error {
 		nh = e.sealedHandle(c, segid, inputs[0].partition, r)
 	}
 
+	// What the batch removes is known already: built before taking the
+	// lock, a compaction that drops hundreds of thousands of rows does not
+	// keep the committer waiting while it adds a key for each.
+	b := e.db.NewBatch()
+	defer b.Close()
+	for _, h := range inputs {
+		b.Delete(kv.SegmentKey(nil, c.id, h.id), nil)
+	}
+	var key []byte // the batch copies it
+	for _, rowid := range dropped {
+		key = kv.DeleteKey(key[:0], c.id, rowid)
+		b.Delete(key, nil)
+	}
 	c.mu.Lock()
 	for _, h := range inputs {
 		if h.obsolete.Load() {
@@ -247,8 +260,6 @@ func (e *Engine) compact(c *collection, inputs []*segHandle) error {
 			return fmt.Errorf("compact: segment %d was replaced meanwhile", h.id)
 		}
 	}
-	b := e.db.NewBatch()
-	defer b.Close()
 	if nh != nil {
 		var later []delEntry
 		for i, h := range inputs {
@@ -269,14 +280,6 @@ func (e *Engine) compact(c *collection, inputs []*segHandle) error {
 		})
 		nh.dels.entries = later
 		b.Set(kv.SegmentKey(nil, c.id, segid), segmentRecord(inputs[0].partition, len(srcs)), nil)
-	}
-	for _, h := range inputs {
-		b.Delete(kv.SegmentKey(nil, c.id, h.id), nil)
-	}
-	var key []byte // the batch copies it
-	for _, rowid := range dropped {
-		key = kv.DeleteKey(key[:0], c.id, rowid)
-		b.Delete(key, nil)
 	}
 	if err := b.Commit(pebble.Sync); err != nil {
 		c.mu.Unlock()
