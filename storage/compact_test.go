@@ -101,6 +101,14 @@ func TestCompactionPolicy(t *testing.T) {
 		t.Fatal(err)
 	}
 	expect("merged")
+	// Sealed: three segments of 100 rows; rewritten: the 75 rows kept by
+	// the merge (the segment dropped whole rewrote none).
+	if got := counterValue(t, e.metrics.sealRows); got != 300 {
+		t.Fatalf("seal rows counted %v, want 300", got)
+	}
+	if got := counterValue(t, e.metrics.compactionRows); got != 75 {
+		t.Fatalf("compaction rows counted %v, want 75", got)
+	}
 	segment(300, 310)
 	segment(310, 320)
 	segment(320, 330)
