@@ -696,9 +696,19 @@ func (e *Engine) seal(c *collection, h *segHandle) error {
 		nh = e.sealedHandle(c, segid, h.partition, r)
 	}
 
-	c.mu.Lock()
 	b := e.db.NewBatch()
 	defer b.Close()
+	// Rows deleted since the freeze have deletion marks; the segment file
+	// leaves them out, so the marks go. Known already, they are added
+	// before taking the lock the committer needs.
+	var key []byte // the batch copies it
+	for _, en := range entries[:nd] {
+		if en.seq > h.frozenSeq {
+			key = kv.DeleteKey(key[:0], c.id, rowIDs[en.row])
+			b.Delete(key, nil)
+		}
+	}
+	c.mu.Lock()
 	if nh != nil {
 		for _, en := range h.dels.entries[nd:] {
 			if k := keep[en.row]; k >= 0 {
@@ -706,15 +716,6 @@ func (e *Engine) seal(c *collection, h *segHandle) error {
 			}
 		}
 		b.Set(kv.SegmentKey(nil, c.id, segid), segmentRecord(h.partition, len(srcs)), nil)
-	}
-	// Rows deleted since the freeze have deletion marks; the segment file
-	// leaves them out, so the marks go.
-	var key []byte // the batch copies it
-	for _, en := range entries[:nd] {
-		if en.seq > h.frozenSeq {
-			key = kv.DeleteKey(key[:0], c.id, rowIDs[en.row])
-			b.Delete(key, nil)
-		}
 	}
 	// The segment file now holds the documents: once this batch is
 	// durable, the row log need not keep them.
