@@ -344,7 +344,6 @@ func (e *Engine) writeSegmentFile(c *collection, segid uint64, src segmentSource
 		type cursor struct {
 			block int
 			vec   coldata.Vec
-			dec   encoding.Decoder
 		}
 		curs := make([]cursor, len(src.inputs))
 		for i := range curs {
@@ -391,8 +390,12 @@ func (e *Engine) writeSegmentFile(c *collection, segid uint64, src segmentSource
 				var err error
 				if f, ok := src.inputs[s.in].(sealedReader); ok {
 					// Decode the rows kept alone: a compaction's inputs
-					// are often half deleted or more.
-					err = f.ReadBlockRowsOnce(path, b, keptRows()[s.in][b], &cur.dec, &cur.vec)
+					// are often half deleted or more. A fresh decoder per
+					// block: the column keeps arrays and objects as they
+					// are decoded (strings it copies), aliasing the
+					// decoder's memory, until its own block is full.
+					var dec encoding.Decoder
+					err = f.ReadBlockRowsOnce(path, b, keptRows()[s.in][b], &dec, &cur.vec)
 				} else {
 					// Read the whole block; the column copies values out.
 					lo := b * index.BlockRows
