@@ -20,18 +20,8 @@ import (
 // segments merge once CompactMinSegments of them exist.
 func TestCompactionPolicy(t *testing.T) {
 	ctx := context.Background()
-	e, err := Open(Options{Dir: "data", FS: vfs.NewMem(), Logger: testLogger(t), DisableBackground: true, SealRows: 100})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e, c := openCompactionTest(t, 100)
 	defer e.Close()
-	if _, err := e.CreateCollection("commons", catalog.CollectionSpec{Name: "p"}); err != nil {
-		t.Fatal(err)
-	}
-	c, err := e.collection("commons", "p")
-	if err != nil {
-		t.Fatal(err)
-	}
 	// segment writes ids [lo, hi) and seals them as one segment.
 	segment := func(lo, hi int) {
 		t.Helper()
@@ -126,18 +116,8 @@ func TestCompactionPolicy(t *testing.T) {
 // memory the next input block is decoded into.
 func TestCompactionKeepsValuesAcrossBlocks(t *testing.T) {
 	ctx := context.Background()
-	e, err := Open(Options{Dir: "data", FS: vfs.NewMem(), Logger: testLogger(t), DisableBackground: true, SealRows: 1 << 16})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e, c := openCompactionTest(t, 1<<16)
 	defer e.Close()
-	if _, err := e.CreateCollection("commons", catalog.CollectionSpec{Name: "p"}); err != nil {
-		t.Fatal(err)
-	}
-	c, err := e.collection("commons", "p")
-	if err != nil {
-		t.Fatal(err)
-	}
 	const perSegment = 20000 // three column blocks
 	doc := func(i int) string {
 		return fmt.Sprintf(`{"_id":"%d","tags":["a%d","b%d"],"o":{"s":"x%d"},"n":%d}`, i, i, i, i, i)
@@ -216,4 +196,24 @@ func atoiT(t *testing.T, s string) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// openCompactionTest opens an engine without background work, sealing at
+// sealRows rows, with one collection "p".
+func openCompactionTest(t *testing.T, sealRows int) (*Engine, *collection) {
+	t.Helper()
+	e, err := Open(Options{Dir: "data", FS: vfs.NewMem(), Logger: testLogger(t), DisableBackground: true, SealRows: sealRows})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.CreateCollection("commons", catalog.CollectionSpec{Name: "p"}); err != nil {
+		e.Close()
+		t.Fatal(err)
+	}
+	c, err := e.collection("commons", "p")
+	if err != nil {
+		e.Close()
+		t.Fatal(err)
+	}
+	return e, c
 }
