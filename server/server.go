@@ -58,6 +58,9 @@ type Config struct {
 	// between queries, for the whole process: 0 leaves it (256 MiB unless
 	// set before), negative keeps none.
 	JoinCacheBytes int64
+	// QueryMemoryBytes is each statement's operator memory budget, on
+	// both protocols (SQLSTATE 53200 past it); 0: 2 GiB.
+	QueryMemoryBytes int64
 }
 
 // EnsureDefaults fills zero fields.
@@ -82,7 +85,13 @@ func (c *Config) EnsureDefaults() {
 	if c.MaxBodyBytes == 0 {
 		c.MaxBodyBytes = 64 << 20
 	}
+	if c.QueryMemoryBytes <= 0 {
+		c.QueryMemoryBytes = DefaultQueryMemoryBytes
+	}
 }
+
+// DefaultQueryMemoryBytes is a statement's default operator memory budget.
+const DefaultQueryMemoryBytes = 2 << 30
 
 // Server is a running node.
 type Server struct {
@@ -181,7 +190,7 @@ func Start(cfg Config) (*Server, error) {
 			catalog.KindFile:  filesource.Connector(filesource.Options{}),
 		},
 	})
-	api := httpapi.New(httpapi.Config{Engine: eng, Logger: cfg.Logger, MaxBodyBytes: cfg.MaxBodyBytes, Gatherer: reg, Registerer: reg, Pprof: cfg.Pprof, Keys: keys, Sources: sources, Transforms: transforms})
+	api := httpapi.New(httpapi.Config{Engine: eng, Logger: cfg.Logger, MaxBodyBytes: cfg.MaxBodyBytes, QueryMemoryBytes: cfg.QueryMemoryBytes, Gatherer: reg, Registerer: reg, Pprof: cfg.Pprof, Keys: keys, Sources: sources, Transforms: transforms})
 	s := &Server{
 		cfg:        cfg,
 		log:        cfg.Logger,
@@ -194,7 +203,7 @@ func Start(cfg Config) (*Server, error) {
 		api:        api,
 		served:     make(chan error, 2),
 		pgLn:       pgLn,
-		pg:         pgwire.New(pgwire.Config{Engine: eng, Logger: cfg.Logger, TLS: tlsCfg, Auth: cfg.PGAuth, Transformer: transforms}),
+		pg:         pgwire.New(pgwire.Config{Engine: eng, Logger: cfg.Logger, TLS: tlsCfg, Auth: cfg.PGAuth, Transformer: transforms, Limits: sql.Limits{MemoryBytes: cfg.QueryMemoryBytes}}),
 		httpSrv: &http.Server{
 			Handler:           api,
 			ReadHeaderTimeout: 10 * time.Second,

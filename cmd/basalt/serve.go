@@ -36,6 +36,9 @@ func serveCmd() *cobra.Command {
 			if cfg.JoinCacheBytes, err = joinCacheConfig(joinCache); err != nil {
 				return err
 			}
+			if cfg.QueryMemoryBytes <= 0 {
+				return fmt.Errorf("--query-memory-bytes %d: must be positive", cfg.QueryMemoryBytes)
+			}
 			if heapTarget < 0 {
 				return fmt.Errorf("--heap-target %d: must not be negative (0 leaves the collector as it is)", heapTarget)
 			}
@@ -61,6 +64,7 @@ func serveCmd() *cobra.Command {
 	f.IntVar(&sealRows, "seal-rows", 1<<16, "rows after which a mutable segment is sealed")
 	f.DurationVar(&sealAge, "seal-age", 5*time.Minute, "age after which a mutable segment is sealed")
 	f.Int64Var(&joinCache, "join-cache-bytes", 256<<20, "memory for hash join build sides kept between queries (0: keep none)")
+	f.Int64Var(&cfg.QueryMemoryBytes, "query-memory-bytes", server.DefaultQueryMemoryBytes, "operator memory of one statement (HTTP and PostgreSQL); past it the statement fails with SQLSTATE 53200")
 	f.Int64Var(&heapTarget, "heap-target", 3<<29, "Go heap size in bytes past which the garbage collector runs more often (down to GOGC=50) to stay under it; 0: off, as when $GOGC is set")
 	f.BoolVar(&cfg.Pprof, "pprof", false, "serve Go's profiler under /debug/pprof/")
 	f.BoolVar(&cfg.Auth, "auth", false, "require API keys even on loopback (always on when listening beyond it); the first admin key is $BASALT_ADMIN_KEY, or generated into DATA_DIR/admin.key")
