@@ -414,3 +414,57 @@ func (*Set) stmt()         {}
 func (*Show) stmt()        {}
 func (*Transaction) stmt() {}
 func (*Empty) stmt()       {}
+
+// ExprPos returns the position of an expression (a 0-based byte offset
+// into the query text), -1 when it has none.
+func ExprPos(e Expr) int {
+	switch e := e.(type) {
+	case *Literal:
+		return e.Pos
+	case *IntervalLit:
+		return e.Pos
+	case *Param:
+		return e.Pos
+	case *ColumnRef:
+		return e.Pos
+	case *Subscript:
+		return e.Pos
+	case *FieldAccess:
+		return e.Pos
+	case *Unary:
+		return e.Pos
+	case *Binary:
+		return e.Pos
+	case *IsTest:
+		return e.Pos
+	case *IsDistinct:
+		return e.Pos
+	case *Between:
+		return e.Pos
+	case *InList:
+		return e.Pos
+	case *InSubquery:
+		return e.Pos
+	case *Exists:
+		return e.Pos
+	case *Subquery:
+		return e.Pos
+	case *Quantified:
+		return e.Pos
+	case *Like:
+		return e.Pos
+	case *Case:
+		return e.Pos
+	case *Cast:
+		return e.Pos
+	case *Func:
+		return e.Pos
+	case *ArrayLit:
+		return e.Pos
+	case *ArraySubquery:
+		return e.Pos
+	case *RowExpr:
+		return e.Pos
+	}
+	return -1
+}

@@ -15,6 +15,24 @@ func (b *Binder) expr(sc *scope, e ast.Expr) (Expr, error) {
 }
 
 func (b *Binder) exprIn(st *selectState, e ast.Expr) (Expr, error) {
+	x, err := b.bindNode(st, e)
+	if err != nil {
+		return nil, atPos(err, ast.ExprPos(e))
+	}
+	return x, nil
+}
+
+// atPos gives a binder error without a position the position pos (the
+// innermost expression that failed), for the session to turn into a line
+// and column.
+func atPos(err error, pos int) error {
+	if e, ok := err.(*sqlerr.Error); ok && e.Line == 0 && e.Column == 0 && pos >= 0 {
+		e.Column = -pos - 1
+	}
+	return err
+}
+
+func (b *Binder) bindNode(st *selectState, e ast.Expr) (Expr, error) {
 	sub := func(x ast.Expr) (Expr, error) { return b.exprIn(st, x) }
 	switch e := e.(type) {
 	case nil:

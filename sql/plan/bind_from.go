@@ -150,10 +150,7 @@ func (b *Binder) leafTable(sc *scope, f ast.TableExpr) (Node, error) {
 		}
 		t, err := b.cat.Table(f.Schema, f.Name)
 		if err != nil {
-			if e, ok := err.(*sqlerr.Error); ok && e.Line == 0 && f.Pos >= 0 {
-				e.Column = -f.Pos - 1 // resolved to a position by the session
-			}
-			return nil, err
+			return nil, atPos(err, f.Pos)
 		}
 		b.Collections = append(b.Collections, t.Workspace()+"."+t.Name())
 		alias := f.Alias
