@@ -336,10 +336,12 @@ func (f *fingerprinter) expr(e plan.Expr) {
 		}
 		tag(3)
 		f.str(e.Fn.Name)
+		f.bool(e.Lenient)
 		f.exprs(e.Args)
 	case *plan.Arith:
 		tag(4)
 		f.b = append(f.b, e.Op)
+		f.bool(e.Lenient)
 		f.expr(e.L)
 		f.expr(e.R)
 	case *plan.Cmp:
@@ -357,6 +359,7 @@ func (f *fingerprinter) expr(e plan.Expr) {
 		f.expr(e.X)
 	case *plan.Neg:
 		tag(8)
+		f.bool(e.Lenient)
 		f.expr(e.X)
 	case *plan.Concat:
 		tag(9)

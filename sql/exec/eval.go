@@ -57,7 +57,7 @@ func (c *compiler) compile(e plan.Expr) (evalFn, error) {
 		if err != nil {
 			return nil, err
 		}
-		f, ctx := e.Fn, c.q.fnCtx
+		f, ctx, lenient := e.Fn, c.q.fnCtx, e.Lenient
 		buf := make([]types.Value, len(args))
 		return func(r Row) (types.Value, error) {
 			vals := buf
@@ -71,10 +71,14 @@ func (c *compiler) compile(e plan.Expr) (evalFn, error) {
 				}
 				vals[i] = v
 			}
-			return f.Eval(ctx, vals)
+			v, err := f.Eval(ctx, vals)
+			if err != nil && lenient && fn.IsKindMismatch(err) {
+				return types.Null, nil
+			}
+			return v, err
 		}, nil
 	case *plan.Arith:
-		op := e.Op
+		op, lenient := e.Op, e.Lenient
 		return c.binary(e.L, e.R, func(a, b types.Value) (types.Value, error) {
 			// Fast path: two ints that cannot overflow.
 			if a.Kind() == types.KindInt && b.Kind() == types.KindInt {
@@ -90,7 +94,11 @@ func (c *compiler) compile(e plan.Expr) (evalFn, error) {
 					}
 				}
 			}
-			return fn.Arith(op, a, b)
+			v, err := fn.Arith(op, a, b)
+			if err != nil && lenient && fn.IsKindMismatch(err) {
+				return types.Null, nil
+			}
+			return v, err
 		})
 	case *plan.Cmp:
 		op := e.Op
@@ -135,7 +143,14 @@ func (c *compiler) compile(e plan.Expr) (evalFn, error) {
 	case *plan.Not:
 		return c.unary(e.X, func(v types.Value) (types.Value, error) { return fn.Not(v), nil })
 	case *plan.Neg:
-		return c.unary(e.X, func(v types.Value) (types.Value, error) { return fn.Arith('-', types.Int(0), v) })
+		lenient := e.Lenient
+		return c.unary(e.X, func(v types.Value) (types.Value, error) {
+			n, err := fn.Arith('-', types.Int(0), v)
+			if err != nil && lenient && fn.IsKindMismatch(err) {
+				return types.Null, nil
+			}
+			return n, err
+		})
 	case *plan.Concat:
 		return c.binary(e.L, e.R, func(a, b types.Value) (types.Value, error) { return fn.Concat(a, b), nil })
 	case *plan.IsTest:

@@ -1,6 +1,7 @@
 package fn
 
 import (
+	"errors"
 	"strings"
 
 	"github.com/basaltdb/basalt/sql/sqlerr"
@@ -36,6 +37,14 @@ func errNoFunction(name string, args []types.Value) error {
 // errNoOperator reports an operator applied to kinds it does not accept.
 func errNoOperator(op string, a, b types.Value) error {
 	return sqlerr.New(sqlerr.UndefinedFunction, "operator does not exist: %s %s %s", a.Kind(), op, b.Kind())
+}
+
+// IsKindMismatch reports whether err is an operator's or a function's
+// refusal of an argument's kind (errNoFunction, errNoOperator): a lenient
+// call (plan.Call) turns it into NULL.
+func IsKindMismatch(err error) bool {
+	var e *sqlerr.Error
+	return errors.As(err, &e) && e.Code == sqlerr.UndefinedFunction
 }
 
 func errOutOfRange(what string) error {

@@ -52,6 +52,8 @@ func (b *Binder) staticKind(e Expr) (types.Kind, bool) {
 			return types.KindFloat, true
 		case fn.TypeBool:
 			return types.KindBool, true
+		case fn.TypeString:
+			return types.KindString, true
 		}
 	case *Call:
 		if timestampFuncs[e.Fn.Name] {

@@ -76,7 +76,7 @@ func (b *Binder) bindNode(st *selectState, e ast.Expr) (Expr, error) {
 			if c, ok := x.(*Const); ok && c.V.Kind() == types.KindFloat {
 				return &Const{V: types.Float(-c.V.Float())}, nil
 			}
-			return &Neg{X: x}, nil
+			return &Neg{X: x, Lenient: b.lenient(x)}, nil
 		case "+":
 			return x, nil
 		}
@@ -348,13 +348,13 @@ func (b *Binder) binary(st *selectState, e *ast.Binary) (Expr, error) {
 	}
 	switch e.Op {
 	case "+", "-", "*", "/", "%":
-		return &Arith{Op: e.Op[0], L: l, R: r}, nil
+		return &Arith{Op: e.Op[0], L: l, R: r, Lenient: b.lenient(l, r)}, nil
 	case "^":
 		f, _ := fn.Lookup("power")
-		return &Call{Fn: f, Args: []Expr{l, r}}, nil
+		return &Call{Fn: f, Args: []Expr{l, r}, Lenient: b.lenient(l, r)}, nil
 	case "&", "|", "#", "<<", ">>":
 		f, _ := fn.Lookup(bitwiseFuncs[e.Op])
-		return &Call{Fn: f, Args: []Expr{l, r}}, nil
+		return &Call{Fn: f, Args: []Expr{l, r}, Lenient: b.lenient(l, r)}, nil
 	case "=", "<>", "!=", "<", "<=", ">", ">=":
 		op := e.Op
 		if op == "!=" {
@@ -462,7 +462,26 @@ func (b *Binder) funcCall(st *selectState, e *ast.Func) (Expr, error) {
 	if len(args) < f.MinArgs || (f.MaxArgs >= 0 && len(args) > f.MaxArgs) {
 		return nil, sqlerr.New(sqlerr.UndefinedFunction, "function %s does not take %d arguments", name, len(args))
 	}
-	return &Call{Fn: f, Args: args}, nil
+	return &Call{Fn: f, Args: args, Lenient: b.lenient(args...)}, nil
+}
+
+// lenient reports whether an operator or function over args meets values
+// whose kind the binder cannot tell: a field whose documents hold several
+// kinds, an array element, a function's result. A value of a kind it does
+// not take then gives NULL, as a comparison across kinds gives false: one
+// document of another kind does not fail the query. When every argument's
+// kind is known (a literal, a cast, a field of one kind), a kind it does
+// not take is PostgreSQL's error 42883, as for a typed column there.
+func (b *Binder) lenient(args ...Expr) bool {
+	for _, a := range args {
+		if c, ok := a.(*Const); ok && c.V.Kind() <= types.KindNull {
+			continue
+		}
+		if _, ok := b.staticKind(a); !ok {
+			return true
+		}
+	}
+	return false
 }
 
 func checkAggArity(c AggCall, withinGroup bool) error {

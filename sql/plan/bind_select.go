@@ -571,9 +571,9 @@ func Map(e Expr, f func(Expr) Expr) Expr {
 	}
 	switch e := e.(type) {
 	case *Call:
-		return &Call{Fn: e.Fn, Args: ms(e.Args)}
+		return &Call{Fn: e.Fn, Args: ms(e.Args), Lenient: e.Lenient}
 	case *Arith:
-		return &Arith{Op: e.Op, L: m(e.L), R: m(e.R)}
+		return &Arith{Op: e.Op, L: m(e.L), R: m(e.R), Lenient: e.Lenient}
 	case *Cmp:
 		return &Cmp{Op: e.Op, L: m(e.L), R: m(e.R)}
 	case *Logic:
@@ -581,7 +581,7 @@ func Map(e Expr, f func(Expr) Expr) Expr {
 	case *Not:
 		return &Not{X: m(e.X)}
 	case *Neg:
-		return &Neg{X: m(e.X)}
+		return &Neg{X: m(e.X), Lenient: e.Lenient}
 	case *Concat:
 		return &Concat{L: m(e.L), R: m(e.R)}
 	case *IsTest:

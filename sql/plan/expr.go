@@ -19,15 +19,20 @@ type (
 	}
 	// Const is a constant (parameters are bound to constants).
 	Const struct{ V types.Value }
-	// Call is a scalar function call.
+	// Call is a scalar function call. Lenient (an argument of no kind the
+	// binder can tell, such as a field holding several kinds) makes a
+	// value of a kind the function does not take give NULL rather than
+	// PostgreSQL's error 42883 (see Binder.lenient).
 	Call struct {
-		Fn   *fn.Func
-		Args []Expr
+		Fn      *fn.Func
+		Args    []Expr
+		Lenient bool
 	}
-	// Arith is + - * / % on numbers.
+	// Arith is + - * / % on numbers; Lenient as for Call.
 	Arith struct {
-		Op   byte
-		L, R Expr
+		Op      byte
+		L, R    Expr
+		Lenient bool
 	}
 	// Cmp is a comparison = <> < <= > >=.
 	Cmp struct {
@@ -41,8 +46,11 @@ type (
 	}
 	// Not is NOT x.
 	Not struct{ X Expr }
-	// Neg is -x.
-	Neg struct{ X Expr }
+	// Neg is -x; Lenient as for Call.
+	Neg struct {
+		X       Expr
+		Lenient bool
+	}
 	// Concat is x || y.
 	Concat struct{ L, R Expr }
 	// IsTest is IS [NOT] NULL | UNDEFINED | TRUE | FALSE | UNKNOWN.

@@ -17,7 +17,7 @@ func Fold(e Expr, ctx *fn.Ctx) Expr {
 		case *Call:
 			args, ok := foldArgs(x.Args, ctx)
 			if !ok || (x.Fn.Volatile && !x.Fn.Stable) {
-				return &Call{Fn: x.Fn, Args: args}
+				return &Call{Fn: x.Fn, Args: args, Lenient: x.Lenient}
 			}
 			if x.Fn.NullIn {
 				for _, a := range args {
@@ -32,17 +32,17 @@ func Fold(e Expr, ctx *fn.Ctx) Expr {
 			}
 			v, err := x.Fn.Eval(ctx, vals)
 			if err != nil {
-				return &Call{Fn: x.Fn, Args: args}
+				return &Call{Fn: x.Fn, Args: args, Lenient: x.Lenient}
 			}
 			return &Const{V: v}
 		case *Arith:
 			args, ok := foldArgs([]Expr{x.L, x.R}, ctx)
 			if !ok {
-				return &Arith{Op: x.Op, L: args[0], R: args[1]}
+				return &Arith{Op: x.Op, L: args[0], R: args[1], Lenient: x.Lenient}
 			}
 			v, err := fn.Arith(x.Op, args[0].(*Const).V, args[1].(*Const).V)
 			if err != nil {
-				return &Arith{Op: x.Op, L: args[0], R: args[1]}
+				return &Arith{Op: x.Op, L: args[0], R: args[1], Lenient: x.Lenient}
 			}
 			return &Const{V: v}
 		case *Cast:
@@ -73,7 +73,7 @@ func Fold(e Expr, ctx *fn.Ctx) Expr {
 					return &Const{V: v}
 				}
 			}
-			return &Neg{X: arg}
+			return &Neg{X: arg, Lenient: x.Lenient}
 		}
 		return x
 	})
