@@ -11,7 +11,7 @@ const BatchSize = 1024
 
 // Vec is a column of values of dynamic type. Payloads are stored by row in
 // parallel slices: I64 for ints, bools (0/1) and timestamps (microseconds),
-// F64 for floats, Str for strings, Any for arrays and objects. Only the slice
+// F64 for floats, Str for strings, Any for arrays, objects and intervals. Only the slice
 // of a row's kind is meaningful for that row.
 //
 // Ownership: strings and arrays may alias buffers of the segment that filled
@@ -81,7 +81,7 @@ func (v *Vec) Value(i int) types.Value {
 		return types.String(v.Str[i])
 	case types.KindTimestamp:
 		return types.Timestamp(v.I64[i])
-	case types.KindArray, types.KindObject:
+	case types.KindArray, types.KindObject, types.KindInterval:
 		return v.Any[i]
 	}
 	return types.Undefined
@@ -144,7 +144,7 @@ func (v *Vec) grow(kind types.Kind, n int) {
 		v.F64 = resize(v.F64, n)
 	case types.KindString:
 		v.Str = resize(v.Str, n)
-	case types.KindArray, types.KindObject:
+	case types.KindArray, types.KindObject, types.KindInterval:
 		v.Any = resize(v.Any, n)
 	}
 }
@@ -194,7 +194,7 @@ func (v *Vec) Append(val types.Value) {
 	case types.KindString:
 		v.Str = resize(v.Str, v.n)
 		v.Str[i] = val.Str()
-	case types.KindArray, types.KindObject:
+	case types.KindArray, types.KindObject, types.KindInterval:
 		v.Any = resize(v.Any, v.n)
 		v.Any[i] = val
 	}

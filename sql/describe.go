@@ -304,11 +304,20 @@ func (t *typer) expr(e plan.Expr) plan.Kinds {
 		l, r := t.expr(e.L), t.expr(e.R)
 		lk, lok := l.Only()
 		rk, rok := r.Only()
+		ts, iv := types.KindTimestamp, types.KindInterval
 		switch {
-		case lok && rok && lk == types.KindInt && rk == types.KindInt:
+		case !lok || !rok:
+		case lk == types.KindInt && rk == types.KindInt:
 			return plan.KindsOf(types.KindInt) | null
-		case lok && rok && lk.IsNumeric() && rk.IsNumeric():
+		case lk.IsNumeric() && rk.IsNumeric():
 			return plan.KindsOf(types.KindFloat) | null
+		case lk == ts && rk == ts && e.Op == '-',
+			lk == iv && rk == iv && (e.Op == '+' || e.Op == '-'),
+			lk == iv && rk.IsNumeric() && (e.Op == '*' || e.Op == '/'),
+			lk.IsNumeric() && rk == iv && e.Op == '*':
+			return plan.KindsOf(iv) | null
+		case lk == ts && rk == iv && (e.Op == '+' || e.Op == '-'), lk == iv && rk == ts && e.Op == '+':
+			return plan.KindsOf(ts) | null
 		}
 		return unknownKinds
 	case *plan.Neg:
@@ -347,6 +356,8 @@ func (t *typer) expr(e plan.Expr) plan.Kinds {
 			return plan.KindsOf(types.KindString) | null
 		case fn.TypeArray:
 			return plan.KindsOf(types.KindArray) | null
+		case fn.TypeInterval:
+			return plan.KindsOf(types.KindInterval) | null
 		}
 		return unknownKinds
 	case *plan.Coalesce:
@@ -358,6 +369,9 @@ func (t *typer) expr(e plan.Expr) plan.Kinds {
 	case *plan.ArrayOf:
 		return plan.KindsOf(types.KindArray)
 	case *plan.IntervalAdd:
+		if k, ok := t.expr(e.X).Only(); ok && k == types.KindInterval {
+			return plan.KindsOf(k) | null
+		}
 		return plan.KindsOf(types.KindTimestamp) | null
 	case *plan.SubqueryExpr:
 		switch e.Kind {

@@ -13,6 +13,19 @@ import (
 var diffQueries = []string{
 	// Projection, filters, three-valued logic.
 	"SELECT id, a, b, f, s, g, flag, ts FROM t WHERE id <= 50",
+	// Intervals: timestamp differences, their arithmetic, comparisons,
+	// aggregates and EXTRACT.
+	"SELECT id, ts - TIMESTAMPTZ '2024-01-01 00:00:00+00', TIMESTAMPTZ '2024-01-02 12:00:00+00' - ts FROM t WHERE id <= 60",
+	"SELECT g, max(ts) - min(ts) FROM t GROUP BY g",
+	"SELECT id FROM t WHERE ts - TIMESTAMPTZ '2024-01-01 00:00:00+00' < INTERVAL '5 hours'",
+	"SELECT id FROM t WHERE TIMESTAMPTZ '2024-01-03 00:00:00+00' - ts BETWEEN INTERVAL '1 hour' AND '3 hours'",
+	"SELECT id, (ts - TIMESTAMPTZ '2024-01-01 00:00:00+00') * 3, (ts - TIMESTAMPTZ '2024-01-01 00:00:00+00') / 2, -(ts - TIMESTAMPTZ '2024-01-01 00:00:00+00') FROM t WHERE id <= 40",
+	"SELECT id, ts + (ts - TIMESTAMPTZ '2024-01-01 00:00:00+00'), ts - INTERVAL '1 mon 2 days' FROM t WHERE id <= 40",
+	"SELECT id, extract(epoch FROM ts - TIMESTAMPTZ '2024-01-01 00:00:00+00'), extract(hour FROM ts - TIMESTAMPTZ '2024-01-01 00:00:00+00') FROM t WHERE id <= 40",
+	"SELECT max(ts - TIMESTAMPTZ '2024-01-01 00:00:00+00'), min(TIMESTAMPTZ '2024-01-04 00:00:00+00' - ts) FROM t",
+	"SELECT a, count(*) FROM t GROUP BY a HAVING max(ts) - min(ts) > INTERVAL '2 days'",
+	"SELECT g, sum(ts - TIMESTAMPTZ '2024-01-01 00:00:00+00'), avg(ts - TIMESTAMPTZ '2024-01-01 00:00:00+00') FROM t GROUP BY g",
+	"SELECT avg(TIMESTAMPTZ '2024-01-05 00:00:00+00' - ts), sum(INTERVAL '1 mon 1 day') FROM t WHERE a > 2",
 	"SELECT id FROM t WHERE a = 3",
 	"SELECT id FROM t WHERE a <> 3",
 	"SELECT id FROM t WHERE NOT (a = 3)",

@@ -11,7 +11,8 @@ import (
 // TextValue renders v in PostgreSQL's text output format, as the wire
 // protocol sends it and psql shows it: bools as t/f, floats as float8out
 // prints them, timestamps as timestamptz in UTC ("2024-01-01
-// 10:00:00.5+00"), arrays and objects as JSON. null reports SQL NULL, which
+// 10:00:00.5+00"), intervals as PostgreSQL's default style shows them ("1
+// day 03:04:05"), arrays and objects as JSON. null reports SQL NULL, which
 // undefined also is on the wire.
 func TextValue(v types.Value) (text string, null bool) {
 	switch v.Kind() {
@@ -30,6 +31,8 @@ func TextValue(v types.Value) (text string, null bool) {
 		return v.Str(), false
 	case types.KindTimestamp:
 		return FormatTimestamptz(v.Micros()), false
+	case types.KindInterval:
+		return fn.FormatInterval(v), false
 	default:
 		return v.JSON(), false
 	}

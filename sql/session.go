@@ -509,7 +509,9 @@ func (s *Session) insert(ctx context.Context, ins *ast.Insert, params Params) (*
 			if v.IsUndefined() {
 				continue
 			}
-			fields = append(fields, types.Field{Name: names[i], Value: v})
+			// A document holds no intervals: they are stored as their
+			// ISO-8601 text, as they render.
+			fields = append(fields, types.Field{Name: names[i], Value: types.Storable(v)})
 		}
 		ops = append(ops, storage.WriteOp{Kind: storage.OpUpsert, Doc: types.Object(fields)})
 	}

@@ -13,8 +13,10 @@ import (
 //
 //	value   = tag payload
 //	tag     = 0 undefined | 1 null | 2 false | 3 true | 4 int | 5 float
-//	        | 6 string | 7 timestamp | 8 array | 9 object
+//	        | 6 string | 7 timestamp | 8 array | 9 object | 10 interval
 //	int, timestamp: zig-zag varint
+//	interval:       zig-zag varints: months, days, microseconds
+//	                (made by queries; documents never hold one)
 //	float:          8 bytes, little-endian IEEE-754
 //	string:         uvarint length, bytes
 //	array:          uvarint count, count × value
@@ -33,6 +35,7 @@ const (
 	tagTimestamp
 	tagArray
 	tagObject
+	tagInterval // months varint, then microseconds varint (queries only)
 )
 
 // ErrCorruptValue is returned (wrapped) for binary input that is not a valid
@@ -60,6 +63,10 @@ func AppendBinary(dst []byte, v Value) []byte {
 		return append(dst, v.str...)
 	case KindTimestamp:
 		return binary.AppendVarint(append(dst, tagTimestamp), int64(v.num))
+	case KindInterval:
+		dst = binary.AppendVarint(append(dst, tagInterval), int64(v.IntervalMonths()))
+		dst = binary.AppendVarint(dst, int64(v.days))
+		return binary.AppendVarint(dst, int64(v.num))
 	case KindArray:
 		dst = binary.AppendUvarint(append(dst, tagArray), v.num)
 		for _, e := range v.Elems() {
@@ -128,6 +135,22 @@ func (d *Decoder) binaryValue(b []byte, i, depth int) (Value, int, error) {
 			return Int(x), i + n, nil
 		}
 		return Timestamp(x), i + n, nil
+	case tagInterval:
+		m, n := binary.Varint(b[i:])
+		if n <= 0 || overlong(b[i:], n) || m > MaxIntervalMonths || m < -MaxIntervalMonths {
+			return Value{}, i, fmt.Errorf("%w: bad interval months", ErrCorruptValue)
+		}
+		i += n
+		d, n := binary.Varint(b[i:])
+		if n <= 0 || overlong(b[i:], n) || d != int64(int32(d)) {
+			return Value{}, i, fmt.Errorf("%w: bad interval days", ErrCorruptValue)
+		}
+		i += n
+		us, n := binary.Varint(b[i:])
+		if n <= 0 || overlong(b[i:], n) {
+			return Value{}, i, fmt.Errorf("%w: bad interval microseconds", ErrCorruptValue)
+		}
+		return Interval(int32(m), int32(d), us), i + n, nil
 	case tagFloat:
 		if len(b)-i < 8 {
 			return Value{}, i, fmt.Errorf("%w: truncated float", ErrCorruptValue)

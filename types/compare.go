@@ -2,6 +2,7 @@ package types
 
 import (
 	"math"
+	"math/bits"
 	"strings"
 )
 
@@ -35,6 +36,8 @@ func Compare(a, b Value) int {
 		return 0
 	case KindString:
 		return strings.Compare(a.str, b.str)
+	case KindInterval:
+		return compareIntervals(a, b)
 	case KindArray:
 		ae, be := a.Elems(), b.Elems()
 		for i := 0; i < len(ae) && i < len(be); i++ {
@@ -174,4 +177,53 @@ func compareFloatInt(f float64, i int64) int {
 		return -1
 	}
 	return 0
+}
+
+// compareIntervals orders intervals by their length, a month counting 30
+// days, as PostgreSQL does (so '1 month' = '30 days').
+func compareIntervals(a, b Value) int {
+	ah, al := IntervalSpan(a)
+	bh, bl := IntervalSpan(b)
+	switch {
+	case ah < bh || (ah == bh && al < bl):
+		return -1
+	case ah != bh || al != bl:
+		return 1
+	}
+	return 0
+}
+
+// IntervalSpan returns an interval's length in microseconds, a month
+// counting 30 days and a day 24 hours (as PostgreSQL compares them), as a
+// signed 128-bit integer (high word, low word): the three parts together
+// overflow 64 bits.
+func IntervalSpan(v Value) (int64, uint64) {
+	const microsPerMonth = 30 * microsPerDay
+	hi, lo := mul128(int64(v.IntervalMonths()), microsPerMonth)
+	dh, dl := mul128(int64(v.days), microsPerDay)
+	hi, lo = add128(hi, lo, dh, dl)
+	us := int64(v.num)
+	uh := int64(0)
+	if us < 0 {
+		uh = -1
+	}
+	return add128(hi, lo, uh, uint64(us))
+}
+
+// mul128 is a * b (b positive) as a signed 128-bit integer.
+func mul128(a int64, b uint64) (int64, uint64) {
+	hi, lo := bits.Mul64(uint64(max(a, -a)), b)
+	if a < 0 { // two's complement negation
+		lo = ^lo + 1
+		hi = ^hi
+		if lo == 0 {
+			hi++
+		}
+	}
+	return int64(hi), lo
+}
+
+func add128(ah int64, al uint64, bh int64, bl uint64) (int64, uint64) {
+	lo, carry := bits.Add64(al, bl, 0)
+	return ah + bh + int64(carry), lo
 }

@@ -12,7 +12,7 @@ import (
 const TimestampLayout = "2006-01-02T15:04:05.000000Z"
 
 // AppendJSON appends the JSON text of v to dst. Timestamps render as ISO-8601
-// strings; floats that happen to be integral keep a ".0" so that the text
+// strings, intervals as ISO-8601 durations; floats that happen to be integral keep a ".0" so that the text
 // decodes back to a float; NaN and infinities, which JSON cannot express,
 // render as null. Undefined renders as null too (it only reaches here inside
 // arrays built by queries).
@@ -34,6 +34,10 @@ func AppendJSON(dst []byte, v Value) []byte {
 	case KindTimestamp:
 		dst = append(dst, '"')
 		dst = time.UnixMicro(int64(v.num)).UTC().AppendFormat(dst, TimestampLayout)
+		return append(dst, '"')
+	case KindInterval:
+		dst = append(dst, '"')
+		dst = AppendISODuration(dst, v)
 		return append(dst, '"')
 	case KindArray:
 		dst = append(dst, '[')

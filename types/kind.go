@@ -20,6 +20,11 @@ const (
 	KindTimestamp
 	KindArray
 	KindObject
+	// KindInterval is a span of time (SQL's interval), made by queries
+	// (`ts - ts`, `INTERVAL '1 hour'`), never by documents: it comes after
+	// the kinds documents hold so that their numbers, which segment files
+	// record, stay as they were. It sorts after objects.
+	KindInterval
 
 	// NumKinds is the number of kinds; it sizes per-kind tables.
 	NumKinds
@@ -35,6 +40,7 @@ var kindNames = [NumKinds]string{
 	KindTimestamp: "timestamp",
 	KindArray:     "array",
 	KindObject:    "object",
+	KindInterval:  "interval",
 }
 
 // String returns the lower-case name of the kind, as shown in schemas.
@@ -49,7 +55,7 @@ func (k Kind) String() string {
 func (k Kind) IsNumeric() bool { return k == KindInt || k == KindFloat }
 
 // IsScalar reports whether the kind is neither an array nor an object.
-func (k Kind) IsScalar() bool { return k < KindArray }
+func (k Kind) IsScalar() bool { return k < KindArray || k == KindInterval }
 
 func itoa(v int64) string {
 	var buf [20]byte

@@ -14,6 +14,12 @@ import (
 // The zero Value is undefined.
 type Value struct {
 	kind Kind
+	// An interval's months (24 bits, little-endian) and days sit in the
+	// padding after kind; its microseconds are num. They stay apart, as in
+	// PostgreSQL: a month has no fixed length, and '27 hours' is not '1 day
+	// 03:00:00' when shown.
+	months [3]byte
+	days   int32
 	// num holds the scalar payload: 0/1 for bools, the int64 bits of ints,
 	// the float64 bits of floats and the microseconds of timestamps. For
 	// arrays and objects it holds the element count.
@@ -56,6 +62,30 @@ func String(s string) Value { return Value{kind: KindString, str: s} }
 
 // Timestamp returns a timestamp value of microseconds since the Unix epoch (UTC).
 func Timestamp(micros int64) Value { return Value{kind: KindTimestamp, num: uint64(micros)} }
+
+// MaxIntervalMonths bounds the months of an interval (24 bits: about
+// 700,000 years).
+const MaxIntervalMonths = 1<<23 - 1
+
+// Interval returns an interval of months, days and microseconds; months
+// must be within ±MaxIntervalMonths (it panics otherwise: callers check).
+func Interval(months, days int32, micros int64) Value {
+	if months > MaxIntervalMonths || months < -MaxIntervalMonths {
+		panic("types: interval months out of range")
+	}
+	m := uint32(months)
+	return Value{kind: KindInterval, months: [3]byte{byte(m), byte(m >> 8), byte(m >> 16)}, days: days, num: uint64(micros)}
+}
+
+// IntervalMonths returns the months of an interval.
+func (v Value) IntervalMonths() int32 {
+	m := int32(v.months[0]) | int32(v.months[1])<<8 | int32(v.months[2])<<16
+	return m << 8 >> 8 // sign-extend 24 bits
+}
+
+// IntervalDays returns the days of an interval (its microseconds are
+// Micros).
+func (v Value) IntervalDays() int32 { return v.days }
 
 // TimestampOf returns the timestamp value of t, truncated to microseconds.
 func TimestampOf(t time.Time) Value { return Timestamp(t.UnixMicro()) }
@@ -114,7 +144,8 @@ func (v Value) Float() float64 {
 // Str returns the string payload; "" for other kinds.
 func (v Value) Str() string { return v.str }
 
-// Micros returns the microseconds of a timestamp.
+// Micros returns the microseconds of a timestamp, or of an interval
+// beside its months.
 func (v Value) Micros() int64 { return int64(v.num) }
 
 // Time returns a timestamp as a time.Time in UTC.

@@ -199,7 +199,7 @@ func (e *eval) apply(doc types.Value) (storage.WriteOp, bool) {
 		if err != nil {
 			return fail(fmt.Errorf("field %q (%s): %w", name, formatExpr(t.outExprs[i]), err))
 		}
-		fields = setField(fields, name, v)
+		fields = setField(fields, name, types.Storable(v))
 	}
 	out := types.Object(fields)
 	kind, err := storage.OpFromDocument(out)

@@ -172,6 +172,11 @@ func (e *eval) fold(g *rollupGroup) storage.FoldFunc {
 			}
 			row = append(row, v)
 			save[a] = s.Save()
+			if types.HoldsInterval(save[a]) {
+				// Documents hold no intervals (see types.Storable), and a
+				// state kept as text would not load back.
+				return types.Value{}, fmt.Errorf("%s: a rollup cannot keep an aggregate of intervals; aggregate EXTRACT(epoch FROM …) instead", t.aggs[a].Name)
+			}
 		}
 		fields := make([]types.Field, 0, len(t.outNames)+1)
 		for i, name := range t.outNames {
@@ -179,7 +184,7 @@ func (e *eval) fold(g *rollupGroup) storage.FoldFunc {
 			if err != nil {
 				return types.Value{}, fmt.Errorf("field mapping query: field %q (%s): %w", name, formatExpr(t.outExprs[i]), err)
 			}
-			fields = setField(fields, name, v.Clone())
+			fields = setField(fields, name, types.Storable(v.Clone()))
 		}
 		fields = append(fields, types.Field{Name: storage.FieldMeta, Value: types.Object([]types.Field{{Name: MetaRollup, Value: types.Array(save)}})})
 		return types.Object(fields), nil

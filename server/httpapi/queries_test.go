@@ -62,6 +62,19 @@ func TestQueryAPI(t *testing.T) {
 		t.Errorf("duplicate column names: %s", raw)
 	}
 
+	// Intervals render as ISO-8601 durations, typed "interval"; a mixed
+	// field's value of another kind gives NULL, not an error.
+	req = `{"sql":{"query":"SELECT TIMESTAMP '2024-01-02 03:00:00' - TIMESTAMP '2024-01-01 00:00:00' AS d, INTERVAL '90 minutes' * 2 AS h, n + 1 AS m FROM ev WHERE _id = '1'"}}`
+	resp, err = http.Post(a.srv.URL+"/v1/orgs/self/queries", "application/json", strings.NewReader(req))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(raw), `"results":[{"d":"P1DT3H","h":"PT3H","m":4}],"column_fields":[{"name":"d","type":"interval"},{"name":"h","type":"interval"},{"name":"m","type":"int"}]`) {
+		t.Errorf("intervals: %s", raw)
+	}
+
 	// An int parameter given as a string is converted by its type.
 	code, body = a.do("POST", "/v1/orgs/self/queries", `{"sql":{"query":"SELECT count(*) AS c FROM ev WHERE n > :m","parameters":[{"name":"m","type":"int","value":"3"}]}}`)
 	if code != 200 || body["results"].([]any)[0].(map[string]any)["c"].(float64) != 2 {

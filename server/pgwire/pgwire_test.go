@@ -17,6 +17,7 @@ import (
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 // testServer is a pgwire server on a loopback port over an in-memory
@@ -343,5 +344,34 @@ func TestSetTransactionModes(t *testing.T) {
 	}
 	if _, err := conn.Exec(ctx, "SET TRANSACTION SNAPSHOT '00000003-0000001B-1'"); pgCode(err) != "0A000" {
 		t.Errorf("SET TRANSACTION SNAPSHOT: %v", err)
+	}
+}
+
+// TestPgxIntervals checks intervals on the wire: described as interval,
+// in PostgreSQL's binary form (pgx asks for it) and its text form.
+func TestPgxIntervals(t *testing.T) {
+	ts := newTestServer(t)
+	ts.load(t, "commons", "ev", `{"_id": "a", "_event_time": "2024-01-02T03:04:05.5Z"}`)
+	conn := ts.connect(t)
+	ctx := ctx10s(t)
+	const q = "SELECT _event_time - TIMESTAMPTZ '2024-01-01 00:00:00+00', INTERVAL '1 year 2 mons 27 hours' FROM ev"
+	for _, mode := range []pgx.QueryExecMode{pgx.QueryExecModeCacheStatement, pgx.QueryExecModeExec, pgx.QueryExecModeSimpleProtocol} {
+		var d, iv pgtype.Interval
+		if err := conn.QueryRow(ctx, q, mode).Scan(&d, &iv); err != nil {
+			t.Fatalf("%v: %v", mode, err)
+		}
+		if d != (pgtype.Interval{Days: 1, Microseconds: (3*3600+4*60)*1e6 + 5.5e6, Valid: true}) || iv != (pgtype.Interval{Months: 14, Microseconds: 27 * 3600e6, Valid: true}) {
+			t.Errorf("%v: got %+v and %+v", mode, d, iv)
+		}
+	}
+	res, err := conn.PgConn().Exec(ctx, q).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fd := res[0].FieldDescriptions; fd[0].DataTypeOID != 1186 || fd[1].DataTypeOID != 1186 {
+		t.Errorf("described as %d, %d, want interval (1186)", fd[0].DataTypeOID, fd[1].DataTypeOID)
+	}
+	if got := string(res[0].Rows[0][0]) + " | " + string(res[0].Rows[0][1]); got != "1 day 03:04:05.5 | 1 year 2 mons 27:00:00" {
+		t.Errorf("text: %q", got)
 	}
 }

@@ -33,6 +33,7 @@ const (
 	oidDate        = 1082
 	oidTimestamp   = 1114
 	oidTimestamptz = 1184
+	oidInterval    = 1186
 	oidNumeric     = 1700
 	oidUUID        = 2950
 	oidJSONB       = 3802
@@ -53,6 +54,8 @@ func typeLen(oid uint32) int16 {
 		return 4
 	case oidInt8, oidFloat8, oidTimestamptz, oidTimestamp:
 		return 8
+	case oidInterval:
+		return 16
 	}
 	return -1
 }
@@ -71,6 +74,8 @@ func columnOID(typ string) uint32 {
 		return oidFloat8
 	case "timestamp":
 		return oidTimestamptz
+	case "interval":
+		return oidInterval
 	case "array", "object":
 		return oidJSONB
 	}
@@ -182,6 +187,11 @@ func appendText(buf []byte, v types.Value, oid uint32) ([]byte, bool) {
 		}
 		s := sql.FormatTimestamptz(v.Micros())
 		return append(buf, s[:len(s)-3]...), true
+	case oidInterval:
+		if k != types.KindInterval {
+			return buf, false
+		}
+		return append(buf, fn.FormatInterval(v)...), true
 	}
 	s, _ := sql.TextValue(v)
 	return append(buf, s...), true
@@ -238,6 +248,14 @@ func appendBinary(buf []byte, v types.Value, oid uint32) ([]byte, bool) {
 			return buf, false
 		}
 		return binary.BigEndian.AppendUint64(buf, uint64(v.Micros()-pgEpochMicros)), true
+	case oidInterval:
+		if k != types.KindInterval {
+			return buf, false
+		}
+		// time (microseconds), days, months.
+		buf = binary.BigEndian.AppendUint64(buf, uint64(v.Micros()))
+		buf = binary.BigEndian.AppendUint32(buf, uint32(v.IntervalDays()))
+		return binary.BigEndian.AppendUint32(buf, uint32(v.IntervalMonths())), true
 	case oidJSONB:
 		return types.AppendJSON(append(buf, 1), v), true
 	}
@@ -426,6 +444,7 @@ var pgTypes = []pgType{
 	{oidDate, "date", "date", 4, "D"},
 	{oidTimestamp, "timestamp", "timestamp without time zone", 8, "D"},
 	{oidTimestamptz, "timestamptz", "timestamp with time zone", 8, "D"},
+	{oidInterval, "interval", "interval", 16, "T"},
 	{oidNumeric, "numeric", "numeric", -1, "N"},
 	{oidUUID, "uuid", "uuid", 16, "U"},
 	{oidJSONB, "jsonb", "jsonb", -1, "U"},

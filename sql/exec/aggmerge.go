@@ -4,6 +4,7 @@ import (
 	"context"
 	"runtime"
 
+	"github.com/basaltdb/basalt/sql/fn"
 	"github.com/basaltdb/basalt/types"
 )
 
@@ -39,6 +40,8 @@ func (a *countIfAcc) merge(o accumulator) { a.n += o.(*countIfAcc).n }
 
 func (a *sumAcc) merge(o accumulator) {
 	b := o.(*sumAcc)
+	ivs := mergeIntervals(a.ivs, b.ivs)
+	defer func() { a.ivs = ivs }()
 	if !b.any {
 		return
 	}
@@ -66,6 +69,8 @@ func (a *sumAcc) merge(o accumulator) {
 // merge combines Welford states (Chan et al.'s parallel formula).
 func (a *statsAcc) merge(o accumulator) {
 	b := o.(*statsAcc)
+	ivs, ivn := mergeIntervals(a.ivs, b.ivs), a.ivn+b.ivn
+	defer func() { a.ivs, a.ivn = ivs, ivn }()
 	if b.n == 0 {
 		return
 	}
@@ -187,4 +192,21 @@ func (t *groupTable) mergeParallel(ctx context.Context, os []*groupTable) error 
 		}
 		return nil
 	})
+}
+
+// mergeIntervals adds two partial sums of intervals (either may be none).
+// A sum that overflows becomes NULL: merges report no errors, and no
+// interval sum near 2^63 microseconds (292,000 years) is a real one.
+func mergeIntervals(a, b types.Value) types.Value {
+	switch {
+	case b.Kind() != types.KindInterval:
+		return a
+	case a.Kind() != types.KindInterval:
+		return b
+	}
+	s, err := fn.Arith('+', a, b)
+	if err != nil {
+		return types.Null
+	}
+	return s
 }

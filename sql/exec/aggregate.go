@@ -445,6 +445,9 @@ type sumAcc struct {
 	isFloat bool
 	i       int64
 	f       float64
+	// ivs sums intervals (an interval once any was added): the sum when
+	// no number came.
+	ivs types.Value
 }
 
 func (a *sumAcc) add(args []types.Value) error {
@@ -454,11 +457,25 @@ func (a *sumAcc) add(args []types.Value) error {
 		a.addInt(v.Int())
 	case types.KindFloat:
 		a.addFloat(v.Float())
+	case types.KindInterval:
+		return a.addInterval(v)
 	case types.KindNull, types.KindUndefined:
 	default:
 		// Rockset: non-numeric values are skipped by SUM.
 	}
 	return nil
+}
+
+// addInterval adds an interval to the sum of intervals, as PostgreSQL's
+// sum(interval) does (22003 when it overflows).
+func (a *sumAcc) addInterval(v types.Value) error {
+	if a.ivs.Kind() != types.KindInterval {
+		a.ivs = v
+		return nil
+	}
+	s, err := fn.Arith('+', a.ivs, v)
+	a.ivs = s
+	return err
 }
 
 func (a *sumAcc) addInt(x int64) {
@@ -487,6 +504,9 @@ func (a *sumAcc) addFloat(x float64) {
 
 func (a *sumAcc) result() (types.Value, error) {
 	if !a.any {
+		if a.ivs.Kind() == types.KindInterval {
+			return a.ivs, nil
+		}
 		return types.Null, nil
 	}
 	if a.isFloat {
@@ -502,6 +522,10 @@ type statsAcc struct {
 	n        float64
 	mean, m2 float64
 	sum      float64
+	// ivs and ivn are AVG's sum and count of intervals: its result when no
+	// number came.
+	ivs types.Value
+	ivn float64
 }
 
 func (a *statsAcc) add(args []types.Value) error {
@@ -512,6 +536,11 @@ func (a *statsAcc) add(args []types.Value) error {
 		x = float64(v.Int())
 	case types.KindFloat:
 		x = v.Float()
+	case types.KindInterval:
+		if a.kind != "avg" {
+			return nil
+		}
+		return a.addInterval(v, 1)
 	default:
 		return nil
 	}
@@ -523,10 +552,26 @@ func (a *statsAcc) add(args []types.Value) error {
 	return nil
 }
 
+// addInterval adds n intervals summing to v.
+func (a *statsAcc) addInterval(v types.Value, n float64) error {
+	a.ivn += n
+	if a.ivs.Kind() != types.KindInterval {
+		a.ivs = v
+		return nil
+	}
+	s, err := fn.Arith('+', a.ivs, v)
+	a.ivs = s
+	return err
+}
+
 func (a *statsAcc) result() (types.Value, error) {
 	switch a.kind {
 	case "avg":
 		if a.n == 0 {
+			if a.ivn > 0 {
+				// PostgreSQL's interval_avg: the sum divided by the count.
+				return fn.Arith('/', a.ivs, types.Float(a.ivn))
+			}
 			return types.Null, nil
 		}
 		return types.Float(a.sum / a.n), nil

@@ -145,7 +145,7 @@ func (c *compiler) compile(e plan.Expr) (evalFn, error) {
 	case *plan.Neg:
 		lenient := e.Lenient
 		return c.unary(e.X, func(v types.Value) (types.Value, error) {
-			n, err := fn.Arith('-', types.Int(0), v)
+			n, err := fn.Neg(v)
 			if err != nil && lenient && fn.IsKindMismatch(err) {
 				return types.Null, nil
 			}
@@ -285,6 +285,16 @@ func (c *compiler) compile(e plan.Expr) (evalFn, error) {
 				return types.Timestamp(fn.AddInterval(v.Micros(), iv, sign)), nil
 			case types.KindNull, types.KindUndefined:
 				return types.Null, nil
+			case types.KindInterval:
+				ivv, err := fn.IntervalValue(iv)
+				if err != nil {
+					return types.Value{}, err
+				}
+				op := byte('+')
+				if sign < 0 {
+					op = '-'
+				}
+				return fn.Arith(op, v, ivv)
 			}
 			return types.Value{}, sqlerr.New(sqlerr.UndefinedFunction, "operator does not exist: %s + interval", v.Kind())
 		})

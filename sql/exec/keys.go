@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"encoding/binary"
 	"math"
 	"slices"
 	"strings"
@@ -27,6 +28,11 @@ func appendKey(dst []byte, v types.Value) []byte {
 			dst = appendKey(dst, e)
 		}
 		return append(dst, 0xff)
+	case types.KindInterval:
+		// Equal intervals ('1 mon' = '30 days') share a key.
+		hi, lo := types.IntervalSpan(v)
+		dst = binary.BigEndian.AppendUint64(append(dst, 0xfc), uint64(hi))
+		return binary.BigEndian.AppendUint64(dst, lo)
 	case types.KindObject:
 		fs := slices.Clone(v.Fields())
 		slices.SortFunc(fs, func(a, b types.Field) int { return strings.Compare(a.Name, b.Name) })

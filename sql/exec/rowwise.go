@@ -107,7 +107,11 @@ func (s *AggState) Save() types.Value {
 			return v
 		}
 	case *statsAcc:
-		return types.Array([]types.Value{types.Float(a.n), types.Float(a.sum), types.Float(a.mean), types.Float(a.m2)})
+		st := []types.Value{types.Float(a.n), types.Float(a.sum), types.Float(a.mean), types.Float(a.m2)}
+		if a.ivn > 0 {
+			st = append(st, types.Float(a.ivn), a.ivs)
+		}
+		return types.Array(st)
 	case *minMaxAcc:
 		if a.has {
 			return a.v
@@ -147,21 +151,30 @@ func (s *AggState) Load(v types.Value) error {
 			a.any, a.i = true, v.Int()
 		case types.KindFloat:
 			a.any, a.isFloat, a.f = true, true, v.Float()
+		case types.KindInterval:
+			a.ivs = v
 		case types.KindNull:
 		default:
 			return bad()
 		}
 	case *statsAcc:
-		if v.Kind() != types.KindArray || v.Len() != 4 {
+		if v.Kind() != types.KindArray || (v.Len() != 4 && v.Len() != 6) {
 			return bad()
 		}
 		e := v.Elems()
-		for _, x := range e {
+		for _, x := range e[:min(len(e), 5)] {
 			if x.Kind() != types.KindFloat {
 				return bad()
 			}
 		}
 		a.n, a.sum, a.mean, a.m2 = e[0].Float(), e[1].Float(), e[2].Float(), e[3].Float()
+		a.ivn, a.ivs = 0, types.Value{}
+		if len(e) == 6 {
+			if e[5].Kind() != types.KindInterval {
+				return bad()
+			}
+			a.ivn, a.ivs = e[4].Float(), e[5]
+		}
 	case *minMaxAcc:
 		a.has, a.v = !isNull(v), v
 	case *boolAcc:

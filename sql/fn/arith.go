@@ -13,10 +13,11 @@ import (
 // overflow (22003) as PostgreSQL's bigint; division truncates toward zero and
 // % takes the sign of the dividend. Int op float and float op float are float
 // and report overflow and underflow as PostgreSQL's float8 does. Division or
-// modulo by zero is 22012 for ints and floats alike. Timestamp - timestamp is
-// the difference in microseconds, an int; intervals are not values, so other
-// timestamp arithmetic goes through AddInterval. Any other combination of
-// kinds is 42883.
+// modulo by zero is 22012 for ints and floats alike. With intervals, as in
+// PostgreSQL: timestamp - timestamp is an interval; timestamp ± interval
+// and interval + timestamp a timestamp; interval ± interval an interval;
+// interval * number, number * interval and interval / number an interval
+// (see intervalArith). Any other combination of kinds is 42883.
 func Arith(op byte, a, b types.Value) (types.Value, error) {
 	if isNull(a) || isNull(b) {
 		return types.Null, nil
@@ -27,12 +28,10 @@ func Arith(op byte, a, b types.Value) (types.Value, error) {
 		return arithInt(op, a.Int(), b.Int())
 	case ak.IsNumeric() && bk.IsNumeric():
 		return arithFloat(op, a.Float(), b.Float())
-	case ak == types.KindTimestamp && bk == types.KindTimestamp && op == '-':
-		d, ok := subInt(a.Micros(), b.Micros())
-		if !ok {
-			return types.Value{}, errOutOfRange("interval")
+	case ak == types.KindInterval || bk == types.KindInterval || (ak == types.KindTimestamp && bk == types.KindTimestamp):
+		if v, ok, err := intervalArith(op, a, b); ok || err != nil {
+			return v, err
 		}
-		return types.Int(d), nil
 	}
 	if !validOp(op) {
 		return types.Value{}, sqlerr.New(sqlerr.Internal, "fn: unknown arithmetic operator %q", op)

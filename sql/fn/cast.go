@@ -19,6 +19,7 @@ const (
 	TypeDate      = "date"
 	TypeJSON      = "json"
 	TypeArray     = "array"
+	TypeInterval  = "interval"
 )
 
 var typeNames = map[string]string{
@@ -39,6 +40,7 @@ var typeNames = map[string]string{
 	"date": TypeDate,
 	"json": TypeJSON, "jsonb": TypeJSON,
 	"array": TypeArray,
+	"interval": TypeInterval,
 }
 
 // NormalizeType maps a PostgreSQL type name ("int8", "pg_catalog.int4",
@@ -174,6 +176,17 @@ func Cast(v types.Value, typeName string) (types.Value, error) {
 			return parseJSON(v.Str())
 		}
 		return v, nil
+	case TypeInterval:
+		switch k {
+		case types.KindInterval:
+			return v, nil
+		case types.KindString:
+			iv, err := ParseInterval(v.Str(), "")
+			if err != nil {
+				return types.Value{}, err
+			}
+			return IntervalValue(iv)
+		}
 	case TypeArray:
 		switch k {
 		case types.KindArray:
@@ -317,8 +330,67 @@ func textOut(v types.Value) string {
 		return "f"
 	case types.KindTimestamp:
 		return FormatTimestamp(v.Micros())
+	case types.KindInterval:
+		return FormatInterval(v)
 	case types.KindArray, types.KindObject:
 		return v.JSON()
 	}
 	return ""
+}
+
+// FormatInterval writes an interval as PostgreSQL's default output style
+// does: `1 year 2 mons 3 days 04:05:06.5`, `-1 days +02:00:00`,
+// `00:00:00` for zero.
+func FormatInterval(v types.Value) string {
+	y, mo, d, h, mi, us := types.IntervalParts(v)
+	var b []byte
+	zero, before := true, false
+	part := func(n int64, unit string) {
+		if n == 0 {
+			return
+		}
+		if !zero {
+			b = append(b, ' ')
+		}
+		if before && n > 0 {
+			b = append(b, '+')
+		}
+		b = strconv.AppendInt(b, n, 10)
+		b = append(b, ' ')
+		b = append(b, unit...)
+		if n != 1 {
+			b = append(b, 's')
+		}
+		before, zero = n < 0, false
+	}
+	part(y, "year")
+	part(mo, "mon")
+	part(d, "day")
+	if zero || h != 0 || mi != 0 || us != 0 {
+		if !zero {
+			b = append(b, ' ')
+		}
+		switch {
+		case h < 0 || mi < 0 || us < 0:
+			b = append(b, '-')
+		case before:
+			b = append(b, '+')
+		}
+		two := func(n int64) {
+			b = append(b, byte('0'+n/10), byte('0'+n%10))
+		}
+		if h = max(h, -h); h < 10 {
+			b = append(b, '0')
+		}
+		b = strconv.AppendInt(b, h, 10) // hours are not bounded by a day
+		b = append(b, ':')
+		two(max(mi, -mi))
+		b = append(b, ':')
+		us = max(us, -us)
+		if us < 10_000_000 {
+			b = append(b, '0')
+		}
+		b = types.AppendSeconds(b, us)
+	}
+	return string(b)
 }

@@ -7,13 +7,14 @@ import (
 	"time"
 
 	"github.com/basaltdb/basalt/sql/sqlerr"
+	"github.com/basaltdb/basalt/types"
 )
 
 // Interval is a SQL interval constant, kept in PostgreSQL's three parts
 // because a month and a day have no fixed length: adding one month to
-// January 31 lands on the last day of February. Intervals are not values of
-// their own; the engine holds them as constants and applies them with
-// AddInterval.
+// January 31 lands on the last day of February. As a value
+// (types.Interval, IntervalValue) days become 24 hours of microseconds:
+// timestamps are UTC.
 type Interval struct {
 	Months, Days int32
 	Micros       int64
@@ -398,4 +399,119 @@ func daysFromCivil(y, m, d int) int64 {
 
 func daysIn(y, m int) int {
 	return time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+}
+
+// IntervalValue returns iv as a value; 22008 when its months do not fit
+// one (types.MaxIntervalMonths).
+func IntervalValue(iv Interval) (types.Value, error) {
+	return makeInterval(int64(iv.Months), int64(iv.Days), iv.Micros)
+}
+
+func makeInterval(months, days, us int64) (types.Value, error) {
+	if months > types.MaxIntervalMonths || months < -types.MaxIntervalMonths || days != int64(int32(days)) {
+		return types.Value{}, errOutOfRange("interval")
+	}
+	return types.Interval(int32(months), int32(days), us), nil
+}
+
+// intervalOf returns the interval of an interval value.
+func intervalOf(v types.Value) Interval {
+	return Interval{Months: v.IntervalMonths(), Days: v.IntervalDays(), Micros: v.Micros()}
+}
+
+// intervalArith is Arith where an operand is an interval, or both are
+// timestamps; ok false when PostgreSQL has no such operator.
+func intervalArith(op byte, a, b types.Value) (types.Value, bool, error) {
+	ak, bk := a.Kind(), b.Kind()
+	switch {
+	case ak == types.KindTimestamp && bk == types.KindTimestamp && op == '-':
+		// As PostgreSQL's timestamp_mi: the difference, whole days of 24
+		// hours taken out (justify_hours).
+		d, ok := subInt(a.Micros(), b.Micros())
+		if !ok {
+			return types.Value{}, true, errOutOfRange("interval")
+		}
+		return types.Interval(0, int32(d/microsPerDay), d%microsPerDay), true, nil
+	case ak == types.KindTimestamp && bk == types.KindInterval && (op == '+' || op == '-'):
+		sign := 1
+		if op == '-' {
+			sign = -1
+		}
+		return types.Timestamp(AddInterval(a.Micros(), intervalOf(b), sign)), true, nil
+	case ak == types.KindInterval && bk == types.KindTimestamp && op == '+':
+		return types.Timestamp(AddInterval(b.Micros(), intervalOf(a), 1)), true, nil
+	case ak == types.KindInterval && bk == types.KindInterval && (op == '+' || op == '-'):
+		m, d, us := int64(b.IntervalMonths()), int64(b.IntervalDays()), b.Micros()
+		if op == '-' {
+			if us == math.MinInt64 {
+				return types.Value{}, true, errOutOfRange("interval")
+			}
+			m, d, us = -m, -d, -us
+		}
+		us, ok := addInt(a.Micros(), us)
+		if !ok {
+			return types.Value{}, true, errOutOfRange("interval")
+		}
+		v, err := makeInterval(int64(a.IntervalMonths())+m, int64(a.IntervalDays())+d, us)
+		return v, true, err
+	case ak == types.KindInterval && bk.IsNumeric() && (op == '*' || op == '/'):
+		f := b.Float()
+		if op == '/' && f == 0 {
+			return types.Value{}, true, errDivByZero()
+		}
+		v, err := scaleInterval(a, f, op == '/')
+		return v, true, err
+	case ak.IsNumeric() && bk == types.KindInterval && op == '*':
+		v, err := scaleInterval(b, a.Float(), false)
+		return v, true, err
+	}
+	return types.Value{}, false, nil
+}
+
+// scaleInterval multiplies (or divides) an interval by f as PostgreSQL's
+// interval_mul and interval_div do: each part is scaled and truncated, the
+// fraction of a month spills into days of 30, the fraction of a day into
+// microseconds, rounded to the microsecond.
+func scaleInterval(v types.Value, f float64, div bool) (types.Value, error) {
+	scale := func(x float64) float64 {
+		if div {
+			return x / f
+		}
+		return x * f
+	}
+	if math.IsNaN(f) {
+		return types.Value{}, errOutOfRange("interval")
+	}
+	const secsPerDay = 86400
+	months := scale(float64(v.IntervalMonths()))
+	days := scale(float64(v.IntervalDays()))
+	if math.Abs(months) > types.MaxIntervalMonths || math.Abs(days) > math.MaxInt32 {
+		return types.Value{}, errOutOfRange("interval")
+	}
+	m, d := math.Trunc(months), math.Trunc(days)
+	monthDays := (months - m) * 30
+	secs := (days - d + monthDays - math.Trunc(monthDays)) * secsPerDay
+	secs = math.RoundToEven(secs*1e6) / 1e6 // TSROUND
+	if math.Abs(secs) >= secsPerDay {
+		whole := math.Trunc(secs / secsPerDay)
+		d += whole
+		secs -= whole * secsPerDay
+	}
+	d += math.Trunc(monthDays)
+	us := math.RoundToEven(scale(float64(v.Micros())) + secs*1e6)
+	if math.IsNaN(us) || math.Abs(us) >= math.MaxInt64 {
+		return types.Value{}, errOutOfRange("interval")
+	}
+	return makeInterval(int64(m), int64(d), int64(us))
+}
+
+// Neg is -v: numbers and intervals.
+func Neg(v types.Value) (types.Value, error) {
+	if v.Kind() == types.KindInterval {
+		if v.Micros() == math.MinInt64 || v.IntervalDays() == math.MinInt32 {
+			return types.Value{}, errOutOfRange("interval")
+		}
+		return types.Interval(-v.IntervalMonths(), -v.IntervalDays(), -v.Micros()), nil
+	}
+	return Arith('-', types.Int(0), v)
 }

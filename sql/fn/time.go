@@ -205,10 +205,59 @@ func Extract(field string, ts int64) (types.Value, error) {
 }
 
 func evalExtract(_ *Ctx, a []types.Value) (types.Value, error) {
+	if a[0].Kind() == types.KindString && a[1].Kind() == types.KindInterval {
+		return extractInterval(a[0].Str(), a[1])
+	}
 	if a[0].Kind() != types.KindString || a[1].Kind() != types.KindTimestamp {
 		return types.Value{}, errNoFunction("extract", a)
 	}
 	return Extract(a[0].Str(), a[1].Micros())
+}
+
+// extractInterval is EXTRACT(field FROM interval), as PostgreSQL's
+// interval_part: the field of the interval as written (`EXTRACT(hour FROM
+// INTERVAL '1 day 3 hours')` is 3); epoch counts a year as 365.25 days and
+// a month as 30.
+func extractInterval(field string, v types.Value) (types.Value, error) {
+	f := strings.ToLower(strings.TrimSpace(field))
+	if u, ok := units[f]; ok {
+		f = u
+	}
+	y, mo, d, h, mi, us := types.IntervalParts(v)
+	switch f {
+	case "microsecond":
+		return types.Int(us), nil
+	case "millisecond":
+		if us%1000 != 0 {
+			return types.Float(float64(us) / 1000), nil
+		}
+		return types.Int(us / 1000), nil
+	case "second":
+		return types.Float(float64(us) / 1e6), nil
+	case "minute":
+		return types.Int(mi), nil
+	case "hour":
+		return types.Int(h), nil
+	case "day":
+		return types.Int(d), nil
+	case "month":
+		return types.Int(mo), nil
+	case "quarter":
+		return types.Int(mo/3 + 1), nil
+	case "year":
+		return types.Int(y), nil
+	case "decade":
+		return types.Int(y / 10), nil
+	case "century":
+		return types.Int(y / 100), nil
+	case "millennium":
+		return types.Int(y / 1000), nil
+	case "epoch":
+		m := float64(v.IntervalMonths())
+		days := math.Trunc(m/12)*365.25 + math.Mod(m, 12)*30 + float64(v.IntervalDays())
+		return types.Float(days*86400 + float64(v.Micros())/1e6), nil
+	}
+	return types.Value{}, sqlerr.New(codeInvalidArgument, "unit %q not supported for type interval", field)
 }
 
 // minTimestamp and maxTimestamp bound to_timestamp to years 1 through 9999,
@@ -271,6 +320,11 @@ func stride(name string, v types.Value) (int64, error) {
 			return 0, sqlerr.New(sqlerr.FeatureNotSupported, "timestamps cannot be binned into intervals containing months or years")
 		}
 		us = int64(iv.Days)*microsPerDay + iv.Micros
+	case types.KindInterval:
+		if v.IntervalMonths() != 0 {
+			return 0, sqlerr.New(sqlerr.FeatureNotSupported, "timestamps cannot be binned into intervals containing months or years")
+		}
+		us = int64(v.IntervalDays())*microsPerDay + v.Micros()
 	default:
 		return 0, errNoFunction(name, []types.Value{v})
 	}

@@ -41,6 +41,9 @@ func (b *Binder) staticKind(e Expr) (types.Kind, bool) {
 			return k, true
 		}
 	case *IntervalAdd:
+		if k, ok := b.staticKind(e.X); ok && k == types.KindInterval {
+			return k, true
+		}
 		return types.KindTimestamp, true
 	case *Cast:
 		switch t, _ := fn.NormalizeType(e.Type); t {
@@ -54,10 +57,24 @@ func (b *Binder) staticKind(e Expr) (types.Kind, bool) {
 			return types.KindBool, true
 		case fn.TypeString:
 			return types.KindString, true
+		case fn.TypeInterval:
+			return types.KindInterval, true
 		}
 	case *Call:
 		if timestampFuncs[e.Fn.Name] {
 			return types.KindTimestamp, true
+		}
+	case *Arith:
+		// Time arithmetic (`now() - ts` is an interval).
+		l, lok := b.staticKind(e.L)
+		r, rok := b.staticKind(e.R)
+		ts, iv := types.KindTimestamp, types.KindInterval
+		switch {
+		case !lok || !rok:
+		case l == ts && r == ts && e.Op == '-', l == iv && r == iv && e.Op != '*' && e.Op != '/':
+			return iv, true
+		case l == ts && r == iv, l == iv && r == ts:
+			return ts, true
 		}
 	}
 	return 0, false
@@ -89,6 +106,8 @@ func (b *Binder) coerce(e, other Expr) Expr {
 		typ = fn.TypeFloat
 	case types.KindBool:
 		typ = fn.TypeBool
+	case types.KindInterval:
+		typ = fn.TypeInterval
 	default:
 		return e
 	}

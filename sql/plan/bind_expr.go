@@ -40,7 +40,15 @@ func (b *Binder) bindNode(st *selectState, e ast.Expr) (Expr, error) {
 	case *ast.Literal:
 		return &Const{V: e.Value}, nil
 	case *ast.IntervalLit:
-		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "an interval is only supported added to or subtracted from a timestamp")
+		iv, err := fn.ParseInterval(e.Text, e.Unit)
+		if err != nil {
+			return nil, err
+		}
+		v, err := fn.IntervalValue(iv)
+		if err != nil {
+			return nil, err
+		}
+		return &Const{V: v}, nil
 	case *ast.Param:
 		return b.param(e)
 	case *ast.ColumnRef:

@@ -69,7 +69,7 @@ func Fold(e Expr, ctx *fn.Ctx) Expr {
 		case *Neg:
 			arg := Fold(x.X, ctx)
 			if c, ok := arg.(*Const); ok {
-				if v, err := fn.Arith('-', types.Int(0), c.V); err == nil {
+				if v, err := fn.Neg(c.V); err == nil {
 					return &Const{V: v}
 				}
 			}
