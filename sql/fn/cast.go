@@ -39,7 +39,7 @@ var typeNames = map[string]string{
 
 	"date": TypeDate,
 	"json": TypeJSON, "jsonb": TypeJSON,
-	"array": TypeArray,
+	"array":    TypeArray,
 	"interval": TypeInterval,
 }
 
