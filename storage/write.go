@@ -326,14 +326,6 @@ func eventTime(col catalog.Collection, doc types.Value, now time.Time) (int64, e
 	return parseEventTime(v, catalog.FormatMicros, "UTC", FieldEventTime)
 }
 
-var isoLayouts = []string{
-	time.RFC3339Nano,
-	"2006-01-02T15:04:05.999999999",
-	"2006-01-02 15:04:05.999999999Z07:00",
-	"2006-01-02 15:04:05.999999999",
-	"2006-01-02",
-}
-
 func parseEventTime(v types.Value, format, tz, field string) (int64, error) {
 	switch v.Kind() {
 	case types.KindTimestamp:
@@ -344,10 +336,8 @@ func parseEventTime(v types.Value, format, tz, field string) (int64, error) {
 			return 0, invalid("unknown time zone %q", tz)
 		}
 		s := v.Str()
-		for _, layout := range isoLayouts {
-			if t, err := time.ParseInLocation(layout, s, loc); err == nil {
-				return t.UnixMicro(), nil
-			}
+		if us, ok := parseISO8601(s, loc); ok {
+			return us, nil
 		}
 		if format != catalog.FormatISO8601 {
 			// A number in a string, e.g. "1700000000".
