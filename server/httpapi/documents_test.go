@@ -131,3 +131,47 @@ func TestFailedDocumentIDExample(t *testing.T) {
 		t.Fatalf("result %v", r)
 	}
 }
+
+// TestBigIntegerID: an integer _id out of the int64 range is its exact
+// digits, on every write path, while 100, 1e2, 100.0 and "100" stay one _id.
+func TestBigIntegerID(t *testing.T) {
+	a := newAPITest(t, types.Limits{}, 0)
+	a.ok("POST", "/v1/orgs/self/ws/commons/collections", `{"name":"big"}`)
+	const docs = "/v1/orgs/self/ws/commons/collections/big/docs"
+	out := a.ok("POST", docs, `{"data":[
+		{"_id":12345678901234567890,"v":1},
+		{"_id":12345678901234567891,"v":2},
+		{"_id":-12345678901234567890,"v":3},
+		{"_id":100,"v":4},
+		{"_id":1e2,"v":5},
+		{"_id":100.0,"v":6},
+		{"_id":"100","v":7},
+		{"_id":"12345678901234567890","v":8},
+		{"_id":12345678901234567892,"":1}
+	]}`)
+	checkResults(t, out, []string{
+		"12345678901234567890 ADDED",
+		"12345678901234567891 ADDED",
+		"-12345678901234567890 ADDED",
+		"100 ADDED", "100 REPLACED", "100 REPLACED", "100 REPLACED",
+		"12345678901234567890 REPLACED",
+		"12345678901234567892 ERROR: document 8: field name must not be empty",
+	})
+	s, err := a.eng.Snapshot("commons", "big")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, ok, err := s.Get("12345678901234567891")
+	s.Close()
+	if err != nil || !ok || doc.Get("_id").Str() != "12345678901234567891" || doc.Get("v").Int() != 2 {
+		t.Fatalf("Get(12345678901234567891) = %s, %v, %v", doc, ok, err)
+	}
+
+	out = a.ok("PATCH", docs, `{"data":[{"_id":12345678901234567891,"patch":[{"op":"add","path":"/w","value":1}]}]}`)
+	checkResults(t, out, []string{"12345678901234567891 PATCHED"})
+	out = a.ok("DELETE", docs, `{"data":[{"_id":12345678901234567890},{"_id":12345678901234567893}]}`)
+	checkResults(t, out, []string{"12345678901234567890 DELETED", "12345678901234567893 ERROR"})
+	if n := a.docCount("commons", "big"); n != 3 {
+		t.Fatalf("doc_count %v, want 3", n)
+	}
+}
