@@ -167,7 +167,8 @@ func docErr(t ErrorType) expected { return expected{status: StatusError, errType
 
 // modelID normalizes an _id value the way the API documents it: strings as
 // they are, integral numbers in int64 range in decimal (so 1e15 and
-// 1000000000000000 are one id), other numbers in their shortest form; anything else, or an empty or over-long id, is invalid.
+// 1000000000000000 are one id), an integer literal past int64 in its exact
+// digits, other numbers in their shortest form; anything else, or an empty or over-long id, is invalid.
 func modelID(v types.Value) (string, bool) {
 	var id string
 	switch v.Kind() {
@@ -177,7 +178,9 @@ func modelID(v types.Value) (string, bool) {
 		id = strconv.FormatInt(v.Int(), 10)
 	case types.KindFloat:
 		f := v.Float()
-		if f == math.Trunc(f) && f >= -9223372036854775808.0 && f < 9223372036854775808.0 {
+		if text := v.IntegerText(); text != "" {
+			id = text
+		} else if f == math.Trunc(f) && f >= -9223372036854775808.0 && f < 9223372036854775808.0 {
 			id = strconv.FormatInt(int64(f), 10)
 		} else {
 			id = strconv.FormatFloat(f, 'g', -1, 64)

@@ -176,7 +176,10 @@ func OpFromDocument(doc types.Value) (OpKind, error) {
 }
 
 // NormalizeID returns the string form of an _id value: strings as they are,
-// numbers in their shortest decimal form.
+// numbers in their shortest decimal form, and an integer literal out of the
+// int64 range in its exact digits (12345678901234567890, not the
+// 1.2345678901234567e+19 of the float it decodes to, which would merge
+// neighbouring ids into one).
 func NormalizeID(v types.Value) (string, error) {
 	var id string
 	switch v.Kind() {
@@ -186,11 +189,17 @@ func NormalizeID(v types.Value) (string, error) {
 		id = strconv.FormatInt(v.Int(), 10)
 	case types.KindFloat:
 		f := v.Float()
-		// An integral float names the same document as the equal int
-		// (1e15 and 1000000000000000 are one _id).
-		if f == math.Trunc(f) && f >= -9223372036854775808.0 && f < 9223372036854775808.0 {
+		switch text := v.IntegerText(); {
+		case text != "":
+			// An integer literal past int64 (a float has lost its last
+			// digits). A literal with a fraction or an exponent past
+			// int64 (1e19) keeps its float form, as before.
+			id = text
+		case f == math.Trunc(f) && f >= -9223372036854775808.0 && f < 9223372036854775808.0:
+			// An integral float names the same document as the equal
+			// int (1e15 and 1000000000000000 are one _id).
 			id = strconv.FormatInt(int64(f), 10)
-		} else {
+		default:
 			id = strconv.FormatFloat(f, 'g', -1, 64)
 		}
 	default:
@@ -326,14 +335,6 @@ func eventTime(col catalog.Collection, doc types.Value, now time.Time) (int64, e
 	return parseEventTime(v, catalog.FormatMicros, "UTC", FieldEventTime)
 }
 
-var isoLayouts = []string{
-	time.RFC3339Nano,
-	"2006-01-02T15:04:05.999999999",
-	"2006-01-02 15:04:05.999999999Z07:00",
-	"2006-01-02 15:04:05.999999999",
-	"2006-01-02",
-}
-
 func parseEventTime(v types.Value, format, tz, field string) (int64, error) {
 	switch v.Kind() {
 	case types.KindTimestamp:
@@ -344,10 +345,8 @@ func parseEventTime(v types.Value, format, tz, field string) (int64, error) {
 			return 0, invalid("unknown time zone %q", tz)
 		}
 		s := v.Str()
-		for _, layout := range isoLayouts {
-			if t, err := time.ParseInLocation(layout, s, loc); err == nil {
-				return t.UnixMicro(), nil
-			}
+		if us, ok := parseISO8601(s, loc); ok {
+			return us, nil
 		}
 		if format != catalog.FormatISO8601 {
 			// A number in a string, e.g. "1700000000".

@@ -621,7 +621,10 @@ func hex4(b []byte, j int) (rune, bool) {
 }
 
 // number parses a JSON number. Integers that fit int64 become ints; all
-// others (fractions, exponents, larger integers) become floats.
+// others (fractions, exponents, larger integers) become floats. A larger
+// integer keeps its literal (Value.IntegerText), so that an _id such as
+// 12345678901234567890 keeps its digits; this is the rare path, past
+// ParseInt's failure, and costs the common ones nothing.
 func number(b []byte, i int) (Value, int, error) {
 	j := i
 	if b[j] == '-' {
@@ -683,6 +686,9 @@ func number(b []byte, i int) (Value, int, error) {
 	f, err := strconv.ParseFloat(text, 64)
 	if err != nil || math.IsInf(f, 0) {
 		return Value{}, i, &DocError{Msg: fmt.Sprintf("number %s is out of range", text)}
+	}
+	if !isFloat {
+		return Value{kind: KindFloat, num: math.Float64bits(f), str: text}, j, nil
 	}
 	return Float(f), j, nil
 }

@@ -87,6 +87,61 @@ func TestDecodeValid(t *testing.T) {
 	}
 }
 
+// TestDecodeIntegerText: an integer literal out of the int64 range decodes
+// to its nearest float and keeps its digits (IntegerText); every other
+// number has none. The text is not a string payload, not JSON output, not
+// stored, and Clone detaches it from the input.
+func TestDecodeIntegerText(t *testing.T) {
+	for _, tc := range []struct{ in, text string }{
+		{`12345678901234567890`, `12345678901234567890`},
+		{`-12345678901234567890`, `-12345678901234567890`},
+		{`9223372036854775808`, `9223372036854775808`},
+		{`-9223372036854775809`, `-9223372036854775809`},
+		{`123456789012345678901234567890`, `123456789012345678901234567890`},
+		{`9223372036854775807`, ``},
+		{`-9223372036854775808`, ``},
+		{`100`, ``},
+		{`1e19`, ``},
+		{`12345678901234567890.0`, ``},
+		{`1.2345678901234567890e19`, ``},
+		{`1.5`, ``},
+		{`"12345678901234567890"`, ``},
+	} {
+		v := mustDecode(t, tc.in)
+		if got := v.IntegerText(); got != tc.text {
+			t.Errorf("Decode(%s).IntegerText() = %q, want %q", tc.in, got, tc.text)
+		}
+		if tc.text == "" {
+			continue
+		}
+		f, _ := strconv.ParseFloat(tc.in, 64)
+		if v.Kind() != KindFloat || v.Float() != f || v.Str() != "" || v.JSON() != Float(f).JSON() {
+			t.Errorf("Decode(%s) = %s %s (Str %q), want the float %v", tc.in, v.Kind(), v.JSON(), v.Str(), f)
+		}
+		if w, err := DecodeBinary(AppendBinary(nil, v)); err != nil || w.IntegerText() != "" || w.Float() != f {
+			t.Errorf("Decode(%s) stored and read back: %s (text %q), %v", tc.in, w, w.IntegerText(), err)
+		}
+	}
+	// In a document, and cloned: the text no longer aliases the input.
+	in := []byte(`{"_id":12345678901234567890,"n":[18446744073709551615]}`)
+	v, err := NewDecoder(Limits{}).Decode(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := v.Clone()
+	for i := range in {
+		if in[i] >= '0' && in[i] <= '9' {
+			in[i] = '0'
+		}
+	}
+	if got := c.Get("_id").IntegerText(); got != "12345678901234567890" {
+		t.Errorf("cloned _id text %q", got)
+	}
+	if got := c.Get("n").Index(0).IntegerText(); got != "18446744073709551615" {
+		t.Errorf("cloned n[0] text %q", got)
+	}
+}
+
 func TestDecodeSyntaxErrors(t *testing.T) {
 	for _, tc := range []struct {
 		in     string

@@ -24,6 +24,9 @@ type Value struct {
 	// the float64 bits of floats and the microseconds of timestamps. For
 	// arrays and objects it holds the element count.
 	num uint64
+	// str holds the text of a string, and of a float that a Decoder read
+	// from an integer literal out of the int64 range, that literal (see
+	// IntegerText); it is empty for every other value.
 	str string
 	// ptr points at the first element of an array ([]Value) or an object
 	// ([]Field), so that a Value stays 40 bytes instead of the 80 that two
@@ -142,7 +145,26 @@ func (v Value) Float() float64 {
 }
 
 // Str returns the string payload; "" for other kinds.
-func (v Value) Str() string { return v.str }
+func (v Value) Str() string {
+	if v.kind != KindString {
+		return ""
+	}
+	return v.str
+}
+
+// IntegerText returns the decimal digits of an integer a Decoder read that
+// is out of the int64 range, as the JSON text spelled them
+// ("12345678901234567890"): v is then a float holding the nearest float64,
+// which has lost digits. It is "" for every other value, and for such a
+// float once it has been stored and read back: only what reads a document
+// as it arrives (normalising its _id) can use it. Like a string, it aliases
+// the decoded input until cloned.
+func (v Value) IntegerText() string {
+	if v.kind != KindFloat {
+		return ""
+	}
+	return v.str
+}
 
 // Micros returns the microseconds of a timestamp, or of an interval
 // beside its months.
@@ -202,8 +224,11 @@ func (v Value) Index(i int) Value {
 // outlive the buffer a Decoder parsed it from.
 func (v Value) Clone() Value {
 	switch v.kind {
-	case KindString:
-		return String(string(append([]byte(nil), v.str...)))
+	case KindString, KindFloat:
+		if v.str != "" {
+			v.str = string(append([]byte(nil), v.str...))
+		}
+		return v
 	case KindArray:
 		src := v.Elems()
 		dst := make([]Value, len(src))

@@ -171,9 +171,10 @@ func randObject(r *rand.Rand, depth, n int, o genOpts) Value {
 }
 
 // identical reports whether a and b are the same value down to kinds, float
-// bits and field order (stricter than Equal).
+// bits and field order (stricter than Equal). The text a float was read
+// from (IntegerText) is not its value and is not compared.
 func identical(a, b Value) bool {
-	if a.kind != b.kind || a.num != b.num || a.str != b.str {
+	if a.kind != b.kind || a.num != b.num || a.Str() != b.Str() {
 		return false
 	}
 	switch a.kind {

@@ -161,7 +161,7 @@ func TestCollections(t *testing.T) {
 	c := data(a.ok("POST", "/v1/orgs/self/ws/commons/collections", `{
 		"name":"events","description":"clicks","retention_secs":7200,
 		"event_time_info":{"field":"ts","format":"milliseconds_since_epoch","time_zone":"Europe/Paris"},
-		"time_partition_resolution_secs":3600, "storage_compression_type":"LZ4", "whatever":{"x":1}}`))
+		"time_partition_resolution_secs":3600, "storage_compression_type":"ZSTD", "whatever":{"x":1}}`))
 	for k, want := range map[string]any{"name": "events", "workspace": "commons", "status": "READY", "retention_secs": 7200.0, "description": "clicks", "time_partition_resolution_secs": 3600.0} {
 		if c[k] != want {
 			t.Fatalf("%s = %v, want %v (%v)", k, c[k], want, c)

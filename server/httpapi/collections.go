@@ -58,7 +58,7 @@ func (a *API) collectionJSON(col catalog.Collection, status string) collectionJS
 		EventTimeInfo:               col.EventTimeInfo,
 		TimePartitionResolutionSecs: int64(col.PartitionResolution / time.Second),
 		Sources:                     a.sourcesJSON(col),
-		StorageCompressionType:      "ZSTD",
+		StorageCompressionType:      storageCompression,
 		Stats:                       collectionStatsJSON{FillProgress: 1},
 	}
 	if col.FieldMappingQuery != "" {
@@ -133,13 +133,25 @@ type createCollectionRequest struct {
 	RetentionSecs               *int64                 `json:"retention_secs"`
 	EventTimeInfo               *catalog.EventTimeInfo `json:"event_time_info"`
 	TimePartitionResolutionSecs *int64                 `json:"time_partition_resolution_secs"`
+	Sources                     json.RawMessage        `json:"sources"`
+	FieldMappingQuery           json.RawMessage        `json:"field_mapping_query"`
 	// Options Basalt does not honour yet: refused with NOTIMPLEMENTEDYET
-	// when they ask for something, rather than silently ignored.
-	Sources           json.RawMessage `json:"sources"`
-	FieldMappingQuery json.RawMessage `json:"field_mapping_query"`
-	FieldMappings     json.RawMessage `json:"field_mappings"`
-	ClusteringKey     json.RawMessage `json:"clustering_key"`
+	// when they ask for something other than their default, rather than
+	// silently ignored (an answer saying "insert_only": false to a
+	// request for true).
+	FieldMappings          json.RawMessage `json:"field_mappings"`
+	ClusteringKey          json.RawMessage `json:"clustering_key"`
+	FieldPartitioning      json.RawMessage `json:"field_partitioning"`
+	FieldSchemas           json.RawMessage `json:"field_schemas"`
+	InsertOnly             *bool           `json:"insert_only"`
+	ReadOnly               *bool           `json:"read_only"`
+	StorageCompressionType *string         `json:"storage_compression_type"`
 }
+
+// storageCompression is the storage_compression_type Basalt reports and
+// the only one it accepts: it chooses each column block's compression itself
+// (zstd, or s2 for a sealed block until compaction rewrites it with zstd).
+const storageCompression = "ZSTD"
 
 func isEmptyJSON(m json.RawMessage) bool {
 	s := strings.TrimSpace(string(m))
@@ -156,15 +168,25 @@ func (a *API) createCollection(w http.ResponseWriter, r *http.Request) {
 		writeError(w, apiError(ErrInvalidInput, "field name is required"))
 		return
 	}
+	compression := storageCompression
+	if req.StorageCompressionType != nil {
+		compression = *req.StorageCompressionType
+	}
 	for _, opt := range []struct {
 		name string
-		v    json.RawMessage
+		set  bool // asks for something other than the default
 		why  string
 	}{
-		{"field_mappings", req.FieldMappings, "the legacy field_mappings are not supported; use field_mapping_query"},
-		{"clustering_key", req.ClusteringKey, "clustering keys are not available"},
+		{"field_mappings", !isEmptyJSON(req.FieldMappings), "the legacy field_mappings are not supported; use field_mapping_query"},
+		{"clustering_key", !isEmptyJSON(req.ClusteringKey), "clustering keys are not available"},
+		{"field_partitioning", !isEmptyJSON(req.FieldPartitioning), "field partitioning is not available; collections are partitioned by event time only"},
+		{"field_schemas", !isEmptyJSON(req.FieldSchemas), "per-field index settings are not available; every field is indexed"},
+		{"insert_only", req.InsertOnly != nil && *req.InsertOnly, "insert-only collections are not available; documents can always be replaced, patched and deleted"},
+		{"read_only", req.ReadOnly != nil && *req.ReadOnly, "read-only collections are not available; use a read-only API key instead"},
+		{"storage_compression_type", !strings.EqualFold(compression, storageCompression),
+			fmt.Sprintf("%q is not available; only %s, the default, is accepted", compression, storageCompression)},
 	} {
-		if !isEmptyJSON(opt.v) {
+		if opt.set {
 			writeError(w, apiError(ErrNotImplemented, fmt.Sprintf("option %s is not implemented yet: %s", opt.name, opt.why)))
 			return
 		}

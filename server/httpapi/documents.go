@@ -16,6 +16,25 @@ import (
 type docElem struct {
 	v   types.Value
 	err error
+	// id is the _id of an element that could not be decoded, when it
+	// could be found (failedID); "" otherwise.
+	id string
+}
+
+// failedID returns the _id of a document the decoder refused, so that its
+// error result names it as a valid document's does: its top-level _id when
+// that is a string or a number, normalised as NormalizeID normalises valid
+// documents' ids; "" when there is none or it is not acceptable.
+func failedID(raw []byte) string {
+	v, ok := types.ScalarMember(raw, storage.FieldID)
+	if !ok {
+		return ""
+	}
+	id, err := storage.NormalizeID(v)
+	if err != nil {
+		return ""
+	}
+	return id
 }
 
 // parseData reads a body of the form {"data": [...], ...}. A body that is not
@@ -37,7 +56,7 @@ func parseData(body []byte, dec *types.Decoder) ([]docElem, *APIError) {
 			v, end, err := dec.DecodeAt(body, start)
 			var de *types.DocError
 			if errors.As(err, &de) {
-				elems = append(elems, docElem{err: de})
+				elems = append(elems, docElem{err: de, id: failedID(body[start:end])})
 				return end, nil
 			}
 			if err != nil {
@@ -113,7 +132,7 @@ func (a *API) addDocuments(w http.ResponseWriter, r *http.Request) {
 
 func addOp(i int, el docElem) storage.WriteOp {
 	if el.err != nil {
-		return storage.WriteOp{Err: fmt.Errorf("document %d: %w", i, el.err)}
+		return storage.WriteOp{ID: el.id, Err: fmt.Errorf("document %d: %w", i, el.err)}
 	}
 	kind, err := storage.OpFromDocument(el.v)
 	if el.v.Kind() != types.KindObject {
@@ -138,6 +157,7 @@ func (a *API) patchDocuments(w http.ResponseWriter, r *http.Request) {
 func patchOp(i int, el docElem) storage.WriteOp {
 	op := storage.WriteOp{Kind: storage.OpPatch}
 	if el.err != nil {
+		op.ID = el.id
 		op.Err = fmt.Errorf("patch %d: %w", i, el.err)
 	} else if id, patch, err := patchOf(el.v); err != nil {
 		op.ID = id
@@ -203,6 +223,7 @@ func deleteOp(i int, el docElem) storage.WriteOp {
 	op := storage.WriteOp{Kind: storage.OpDelete}
 	switch {
 	case el.err != nil:
+		op.ID = el.id
 		op.Err = fmt.Errorf("document %d: %w", i, el.err)
 	case el.v.Kind() != types.KindObject:
 		op.Err = fmt.Errorf("document %d: expected an object with _id, got %s", i, el.v.Kind())

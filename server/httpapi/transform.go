@@ -62,7 +62,7 @@ func (a *API) writeTransformed(w http.ResponseWriter, r *http.Request, tr *trans
 	for i, el := range elems {
 		if el.err != nil {
 			bad[i] = len(ops)
-			ops = append(ops, storage.WriteOp{Err: fmt.Errorf("document %d: %w", i, el.err)})
+			ops = append(ops, storage.WriteOp{ID: el.id, Err: fmt.Errorf("document %d: %w", i, el.err)})
 		}
 	}
 	res, seq, err := a.eng.Write(r.Context(), r.PathValue("ws"), r.PathValue("coll"), ops)
