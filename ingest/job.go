@@ -2,10 +2,14 @@ package ingest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/basaltdb/basalt/catalog"
@@ -24,6 +28,15 @@ type Job struct {
 
 	m      *Manager
 	status *statusBox
+
+	// pendingSeq numbers the pending entries of records for _meta.bad
+	// (bad.go).
+	pendingSeq atomic.Uint64
+	mu         sync.Mutex
+	// flushed are pending entries whose records the error collection
+	// holds: the next write deletes them.
+	flushed []string
+	keptLog keptLog
 }
 
 // ErrCollectionGone ends a job whose collection was dropped.
@@ -42,6 +55,9 @@ func (j *Job) Positions() (map[string]int64, error) {
 	}
 	out := make(map[string]int64, len(raw))
 	for k, v := range raw {
+		if strings.HasPrefix(k[len(j.CheckpointPrefix()):], pendingName) {
+			continue // records for _meta.bad, not a position
+		}
 		n, err := strconv.ParseInt(string(v), 10, 64)
 		if err != nil {
 			return nil, fmt.Errorf("source %s: corrupt position %q of %s", j.Source.ID, v, k)
@@ -60,9 +76,12 @@ type Position struct {
 
 // Write commits the documents of recs and the positions in one atomic
 // batch: after a crash the source resumes from the positions, and the
-// documents read before them are all there. Records that failed to decode
-// go to the error collection first (by a deterministic _id, so a replay
-// overwrites them). Only a failure of the whole batch is returned.
+// documents read before them are all there. The records that cannot be
+// stored (they did not decode, or the transformation or the write refused
+// their document) are kept in the error collection by a deterministic _id:
+// they commit with the batch as a pending entry, written to _meta.bad
+// once it committed, so a crash neither loses nor doubles them. Only a
+// failure of the whole batch is returned.
 func (j *Job) Write(ctx context.Context, recs []Record, pos []Position) error {
 	return j.WriteReplacing(ctx, nil, recs, pos)
 }
@@ -73,7 +92,6 @@ func (j *Job) Write(ctx context.Context, recs []Record, pos []Position) error {
 // left (a document the batch writes again under the same _id is replaced).
 // An _id already gone is no error.
 func (j *Job) WriteReplacing(ctx context.Context, stale []string, recs []Record, pos []Position) error {
-	var bad []Record
 	ops := make([]storage.WriteOp, 0, len(stale)+len(recs))
 	for _, id := range stale {
 		ops = append(ops, storage.WriteOp{Kind: storage.OpDelete, ID: id})
@@ -83,42 +101,68 @@ func (j *Job) WriteReplacing(ctx context.Context, stale []string, recs []Record,
 	if err != nil {
 		return fmt.Errorf("field mapping query of %s.%s: %w", j.Collection.Workspace, j.Collection.Name, err)
 	}
+	owners := recordOwners{first: len(stale)}
 	var docs []types.Value
+	undecodable := 0
 	for i := range recs {
 		switch {
 		case recs[i].Err != nil:
-			bad = append(bad, recs[i])
+			undecodable++
 		case tr == nil:
 			ops = append(ops, toOp(&recs[i], prefix))
+			owners.direct = append(owners.direct, i)
 		default:
 			doc, err := withID(&recs[i], prefix)
 			if err != nil {
 				ops = append(ops, storage.WriteOp{Err: err})
+				owners.direct = append(owners.direct, i)
 				continue
 			}
 			docs = append(docs, doc)
+			owners.docs = append(owners.docs, i)
 		}
 	}
 	if tr != nil && len(docs) > 0 {
 		// The transformation's ops (a rollup's folds included) commit in
 		// this one write, with the positions: a batch is never folded
 		// twice.
-		ops = append(ops, tr.Apply(ctx, docs).Ops...)
+		owners.tb = tr.Apply(ctx, docs)
+		ops = append(ops, owners.tb.Ops...)
 	}
-	if len(bad) > 0 {
-		if err := j.m.keepBad(ctx, j, bad); err != nil {
-			return fmt.Errorf("keep undecodable records: %w", err)
-		}
+	flushed := j.takeFlushed()
+	cks := make([]storage.Checkpoint, 0, len(pos)+len(flushed)+1)
+	for _, p := range pos {
+		cks = append(cks, storage.Checkpoint{Source: j.CheckpointPrefix() + p.Name, Value: strconv.AppendInt(nil, p.Offset, 10)})
 	}
-	cks := make([]storage.Checkpoint, len(pos))
-	for i, p := range pos {
-		cks[i] = storage.Checkpoint{Source: j.CheckpointPrefix() + p.Name, Value: strconv.AppendInt(nil, p.Offset, 10)}
+	for _, k := range flushed {
+		cks = append(cks, storage.Checkpoint{Source: k, Delete: true})
+	}
+	// The records to keep are known once the commit has applied the
+	// operations (an _op REPLACE of a missing _id fails only then), and
+	// are stored in the same batch as the positions.
+	now := time.Now()
+	var kept []badRecord
+	pending := ""
+	if len(recs) > 0 {
+		pending = j.pendingKey()
+		cks = append(cks, storage.Checkpoint{Source: pending, Results: func(res []storage.WriteResult) []byte {
+			kept = owners.kept(recs, res, now)
+			if len(kept) == 0 {
+				return nil
+			}
+			v, err := json.Marshal(kept)
+			if err != nil {
+				panic(fmt.Sprintf("ingest: encode pending records: %v", err)) // strings and an int
+			}
+			return v
+		}})
 	}
 	// By ID: a job that outlives its collection (restarted by a reconcile
 	// while the collection was being dropped) must not write into one
 	// created again under the same name, with the old field mapping query.
 	res, _, err := j.m.eng.WriteAtCollection(ctx, j.Collection, ops, cks)
 	if err != nil {
+		j.putFlushed(flushed...)
 		return j.gone(err)
 	}
 	deleted := 0
@@ -137,14 +181,21 @@ func (j *Job) WriteReplacing(ctx context.Context, stale []string, recs []Record,
 			replaced++
 		}
 	}
-	if failed > 0 {
-		j.Log.Debug("source documents rejected", "count", failed, "first", firstErr(res))
+	// Kept before the status counts them, so that a reader who sees the
+	// counts finds the records in _meta.bad. The batch holds them: should
+	// this write fail, keepPending writes them before the connector
+	// starts again.
+	var keepErr error
+	if len(kept) > 0 {
+		j.logKept(kept, undecodable, now)
+		if keepErr = j.m.keepBad(ctx, j, kept); keepErr == nil {
+			j.putFlushed(pending)
+		}
 	}
-	now := time.Now()
 	j.status.update(func(s *Status) {
 		s.Records += int64(len(recs))
 		s.Documents += int64(len(res) - failed)
-		s.BadRecords += int64(len(bad))
+		s.BadRecords += int64(undecodable)
 		s.ErrorDocuments += int64(failed)
 		s.Replaced += int64(replaced)
 		s.Deleted += int64(deleted)
@@ -158,19 +209,13 @@ func (j *Job) WriteReplacing(ctx context.Context, stale []string, recs []Record,
 		}
 	})
 	j.m.metrics.records.WithLabelValues(j.Collection.Workspace, j.Collection.Name, j.Source.ID).Add(float64(len(recs)))
-	if len(bad) > 0 {
-		j.m.metrics.bad.WithLabelValues(j.Collection.Workspace, j.Collection.Name, j.Source.ID).Add(float64(len(bad)))
+	if undecodable > 0 {
+		j.m.metrics.bad.WithLabelValues(j.Collection.Workspace, j.Collection.Name, j.Source.ID).Add(float64(undecodable))
+	}
+	if keepErr != nil {
+		return fmt.Errorf("keep %d records in %s.%s: %w", len(kept), BadWorkspace, BadCollection, keepErr)
 	}
 	return nil
-}
-
-func firstErr(res []storage.WriteResult) string {
-	for _, r := range res {
-		if r.Err != nil {
-			return r.Err.Message
-		}
-	}
-	return ""
 }
 
 // gone maps "the collection no longer exists" to ErrCollectionGone.

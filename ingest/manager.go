@@ -5,14 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/basaltdb/basalt/catalog"
 	"github.com/basaltdb/basalt/ingest/transform"
 	"github.com/basaltdb/basalt/storage"
-	"github.com/basaltdb/basalt/types"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -20,14 +18,6 @@ import (
 // ends. An error return restarts it after a backoff; the connector resumes
 // from j.Positions().
 type Connector func(ctx context.Context, j *Job) error
-
-// Error collection for records that could not be decoded.
-const (
-	BadWorkspace  = "_meta"
-	BadCollection = "bad"
-	// maxBadRecordBytes bounds how much of an undecodable record is kept.
-	maxBadRecordBytes = 64 << 10
-)
 
 // Config configures a Manager.
 type Config struct {
@@ -246,7 +236,12 @@ func (m *Manager) run(ctx context.Context, j *Job, conn Connector, r *running) {
 	backoff := m.cfg.MinBackoff
 	for {
 		start := time.Now()
-		err := conn(ctx, j)
+		// Records a crash left pending go to _meta.bad before the
+		// connector writes again.
+		err := j.keepPending(ctx)
+		if err == nil {
+			err = conn(ctx, j)
+		}
 		if ctx.Err() != nil {
 			return
 		}
@@ -281,60 +276,4 @@ func (m *Manager) Status(sourceID string) (Status, bool) {
 		return Status{}, false
 	}
 	return box.get(), true
-}
-
-// keepBad writes undecodable records to the error collection, creating it
-// on first use. Each record's _id is its source and position, so a replay
-// after a crash overwrites rather than repeats it.
-func (m *Manager) keepBad(ctx context.Context, j *Job, bad []Record) error {
-	if err := m.ensureBadCollection(); err != nil {
-		return err
-	}
-	now := time.Now()
-	ops := make([]storage.WriteOp, len(bad))
-	for i, r := range bad {
-		raw := r.Raw
-		if len(raw) > maxBadRecordBytes {
-			raw = raw[:maxBadRecordBytes]
-		}
-		ops[i] = storage.WriteOp{Doc: types.Object([]types.Field{
-			{Name: storage.FieldID, Value: types.String(j.Source.ID + ":" + r.Position)},
-			{Name: "workspace", Value: types.String(j.Collection.Workspace)},
-			{Name: "collection", Value: types.String(j.Collection.Name)},
-			{Name: "source_id", Value: types.String(j.Source.ID)},
-			{Name: "position", Value: types.String(r.Position)},
-			{Name: "error", Value: types.String(r.Err.Error())},
-			{Name: "record", Value: types.String(strings.ToValidUTF8(string(raw), "\uFFFD"))},
-			{Name: "received_at", Value: types.TimestampOf(now)},
-		})}
-	}
-	res, _, err := m.eng.Write(ctx, BadWorkspace, BadCollection, ops)
-	if err != nil {
-		return err
-	}
-	for _, r := range res {
-		if r.Err != nil {
-			return fmt.Errorf("write to %s.%s: %s", BadWorkspace, BadCollection, r.Err.Message)
-		}
-	}
-	return nil
-}
-
-func (m *Manager) ensureBadCollection() error {
-	m.badMu.Lock()
-	defer m.badMu.Unlock()
-	cat := m.eng.Catalog()
-	if _, err := cat.Collection(BadWorkspace, BadCollection); err == nil {
-		return nil
-	}
-	if _, err := cat.Workspace(BadWorkspace); err != nil {
-		if _, err := cat.CreateWorkspace(BadWorkspace, "records that ingest sources could not decode"); err != nil && !errors.Is(err, catalog.ErrAlreadyExists) {
-			return err
-		}
-	}
-	_, err := m.eng.CreateCollection(BadWorkspace, catalog.CollectionSpec{Name: BadCollection, Description: "records that ingest sources could not decode, with the reason"})
-	if err != nil && !errors.Is(err, catalog.ErrAlreadyExists) {
-		return err
-	}
-	return nil
 }

@@ -15,7 +15,9 @@ type Record struct {
 	// Err is why the record could not be decoded. The record is kept in
 	// the error collection and counted; its neighbours go on.
 	Err error
-	// Raw is the record's bytes, kept with a decoding error.
+	// Raw is the record's bytes, kept with a decoding error. A record
+	// whose document fails is kept with Raw when set, else with Doc as
+	// JSON.
 	Raw []byte
 	// Position names the record in its source ("topic/partition/offset",
 	// with "#i" for the i-th document of an array record). A document
@@ -26,7 +28,8 @@ type Record struct {
 
 // toOp turns a decoded document into a write operation: `_op` chooses the
 // kind (as Rockset's CDC does) and a missing `_id` is derived from the
-// record's position.
+// record's position. Its errors do not name the record: the error
+// collection keeps them with its position.
 func toOp(r *Record, prefix string) storage.WriteOp {
 	doc, err := withID(r, prefix)
 	if err != nil {
@@ -34,7 +37,7 @@ func toOp(r *Record, prefix string) storage.WriteOp {
 	}
 	kind, err := storage.OpFromDocument(doc)
 	if err != nil {
-		return storage.WriteOp{Err: fmt.Errorf("record %s: %w", r.Position, err)}
+		return storage.WriteOp{Err: err}
 	}
 	return storage.WriteOp{Kind: kind, Doc: doc}
 }
@@ -45,7 +48,7 @@ func toOp(r *Record, prefix string) storage.WriteOp {
 func withID(r *Record, prefix string) (types.Value, error) {
 	doc := r.Doc
 	if doc.Kind() != types.KindObject {
-		return types.Value{}, fmt.Errorf("record %s: a document must be a JSON object, got %s", r.Position, doc.Kind())
+		return types.Value{}, fmt.Errorf("a document must be a JSON object, got %s", doc.Kind())
 	}
 	if !doc.Get(storage.FieldID).IsUndefined() {
 		return doc, nil
@@ -53,7 +56,7 @@ func withID(r *Record, prefix string) (types.Value, error) {
 	if op := doc.Get(storage.FieldOp); op.Kind() == types.KindString {
 		switch strings.ToUpper(op.Str()) {
 		case "DELETE", "UPDATE", "REPLACE":
-			return types.Value{}, fmt.Errorf("record %s: _op %s needs an _id", r.Position, op.Str())
+			return types.Value{}, fmt.Errorf("_op %s needs an _id", op.Str())
 		}
 	}
 	fields := make([]types.Field, 0, doc.Len()+1)

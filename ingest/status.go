@@ -33,8 +33,8 @@ type Status struct {
 	LastProcessedAt time.Time
 	LastErrorAt     time.Time
 	// Records read (documents of array records count one each), documents
-	// written, records that could not be decoded, documents the write
-	// rejected.
+	// written, records that could not be decoded, documents the
+	// transformation or the write rejected (both kept in _meta.bad).
 	Records, Documents, BadRecords, ErrorDocuments int64
 	// Replaced counts documents that replaced one with the same _id;
 	// Deleted, documents a file source deleted because the object they

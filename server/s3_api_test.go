@@ -10,7 +10,9 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -159,4 +161,129 @@ func TestS3SourceAPI(t *testing.T) {
 	if code := httpJSON(t, "POST", base+"/v1/orgs/self/queries", `{"sql":{"query":"SELECT count(*) AS n, sum(v) AS s FROM events"}}`, &q); code != 200 || len(q.Results) != 1 || fmt.Sprint(q.Results[0]["n"], q.Results[0]["s"]) != "300 44850" {
 		t.Fatalf("query: %d %+v", code, q)
 	}
+}
+
+// TestFileSourceTransformErrorAPI: through the HTTP API, a file source
+// whose collection's field mapping query fails on one of three documents
+// stores the other two, counts the third in error_documents, keeps it in
+// _meta.bad with its position and the failing field and expression, and
+// logs it at WARN.
+func TestFileSourceTransformErrorAPI(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "a.ndjson"), []byte(`{"_id":"a","p":"1"}`+"\n"+`{"_id":"b","p":"zz"}`+"\n"+`{"_id":"c","p":"3"}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	logs := &warnLines{}
+	s, err := Start(Config{DataDir: t.TempDir(), HTTPAddr: "127.0.0.1:0", Logger: slog.New(&warnHandler{w: logs})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Shutdown()
+	base := "http://" + s.HTTPAddr()
+	var col struct {
+		Data struct {
+			Sources []struct {
+				ID string `json:"id"`
+			} `json:"sources"`
+		} `json:"data"`
+	}
+	body := fmt.Sprintf(`{"name":"fstx","sources":[{"file":{"path":%q},"format_params":{"json":true}}],"field_mapping_query":{"sql":"SELECT _id, CAST(p AS int) AS p FROM _input"}}`, filepath.Join(dir, "*.ndjson"))
+	if code := httpJSON(t, "POST", base+"/v1/orgs/self/ws/commons/collections", body, &col); code != 200 || len(col.Data.Sources) != 1 {
+		t.Fatalf("create collection: %d %+v", code, col)
+	}
+	srcURL := base + "/v1/orgs/self/ws/commons/collections/fstx/sources/" + col.Data.Sources[0].ID
+	var st struct {
+		Data struct {
+			Status struct {
+				State  string `json:"state"`
+				Total  int64  `json:"total_processed_items"`
+				Bad    int64  `json:"bad_records"`
+				Errors int64  `json:"error_documents"`
+			} `json:"status"`
+		} `json:"data"`
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		b, _ := io.ReadAll(mustGet(t, srcURL))
+		if err := json.Unmarshal(b, &st); err != nil {
+			t.Fatal(err)
+		}
+		if st.Data.Status.State == "WATCHING" && st.Data.Status.Total == 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("file source never caught up: %s", b)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if s := st.Data.Status; s.Errors != 1 || s.Bad != 0 {
+		t.Fatalf("status: %d error documents, %d bad records; want 1 and 0", s.Errors, s.Bad)
+	}
+	var q struct {
+		Results []map[string]any `json:"results"`
+	}
+	query := func(sql string) []map[string]any {
+		t.Helper()
+		q.Results = nil
+		b, _ := json.Marshal(map[string]any{"sql": map[string]string{"query": sql}})
+		if code := httpJSON(t, "POST", base+"/v1/orgs/self/queries", string(b), &q); code != 200 {
+			t.Fatalf("%s: %d", sql, code)
+		}
+		return q.Results
+	}
+	if docs := query(`SELECT _id, p FROM commons.fstx ORDER BY _id`); fmt.Sprint(docs) != "[map[_id:a p:1] map[_id:c p:3]]" {
+		t.Fatalf("documents: %v", docs)
+	}
+	bad := query(`SELECT position, error, record FROM _meta.bad WHERE collection = 'fstx'`)
+	if len(bad) != 1 || !strings.Contains(fmt.Sprint(bad[0]["error"]), `field "p" (CAST(p AS int))`) || !strings.Contains(fmt.Sprint(bad[0]["record"]), `"zz"`) {
+		t.Fatalf("_meta.bad: %v", bad)
+	}
+	if msg := logs.text(); !strings.Contains(msg, "fstx") || !strings.Contains(msg, "CAST") {
+		t.Fatalf("WARN lines %q; want one naming the collection and the CAST", msg)
+	} else {
+		t.Log(msg)
+	}
+}
+
+// warnLines keeps the WARN lines a server logs about records kept in
+// _meta.bad, with their attributes.
+type warnLines struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (w *warnLines) text() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return strings.Join(w.lines, "\n")
+}
+
+// warnHandler is the slog.Handler that feeds a warnLines.
+type warnHandler struct {
+	w     *warnLines
+	attrs []slog.Attr
+}
+
+func (h *warnHandler) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelWarn }
+func (h *warnHandler) WithGroup(string) slog.Handler                { return h }
+func (h *warnHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return &warnHandler{w: h.w, attrs: append(slices.Clone(h.attrs), as...)}
+}
+
+func (h *warnHandler) Handle(_ context.Context, r slog.Record) error {
+	if !strings.Contains(r.Message, "_meta.bad") {
+		return nil
+	}
+	line := r.Level.String() + " " + r.Message
+	for _, a := range h.attrs {
+		line += " " + a.String()
+	}
+	r.Attrs(func(a slog.Attr) bool {
+		line += " " + a.String()
+		return true
+	})
+	h.w.mu.Lock()
+	h.w.lines = append(h.w.lines, line)
+	h.w.mu.Unlock()
+	return nil
 }

@@ -17,9 +17,21 @@ import (
 // or neither did.
 type Checkpoint struct {
 	// Source names the position within the collection, e.g.
-	// "kafka/<source id>/<partition>". Positions are listed by prefix.
+	// "<source id>/<partition>". Positions are listed by prefix.
 	Source string
 	Value  []byte
+	// Delete removes the checkpoint instead of setting it.
+	Delete bool
+	// Results, when set, makes the value from the results of the
+	// request's operations, once the committer has applied them and before
+	// the batch commits; a nil value writes nothing. A source keeps so,
+	// atomically with its position, what it still owes for the operations
+	// that failed (ingest's records for _meta.bad), including failures
+	// only the commit finds (NOTFOUND, ALREADYEXISTS). It runs on the
+	// collection's committer goroutine, serially with every write to the
+	// collection: it must be quick, must not call the engine, and must not
+	// modify res. It may run for a batch that then fails to commit.
+	Results func(res []WriteResult) []byte
 }
 
 // WriteAt is Write with checkpoints committed atomically with the
@@ -108,7 +120,19 @@ func (c *collection) setCheckpoints(b *pebble.Batch, r *writeReq) error {
 		}
 	}
 	for _, ck := range r.checkpoints {
-		if err := b.Set(kv.OffsetKey(c.id, ck.Source), ck.Value, nil); err != nil {
+		key := kv.OffsetKey(c.id, ck.Source)
+		var err error
+		switch {
+		case ck.Delete:
+			err = b.Delete(key, nil)
+		case ck.Results != nil:
+			if v := ck.Results(r.results); v != nil {
+				err = b.Set(key, v, nil)
+			}
+		default:
+			err = b.Set(key, ck.Value, nil)
+		}
+		if err != nil {
 			return err
 		}
 	}

@@ -125,3 +125,64 @@ func TestWriteAtCollectionByID(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestCheckpointFromResults: a checkpoint made from the results of its
+// request's operations sees the failures the commit finds (a REPLACE of a
+// missing _id, an INSERT of an existing one) as well as those found
+// before, and commits with them; a nil value leaves the checkpoint as it
+// was, and Delete removes it.
+func TestCheckpointFromResults(t *testing.T) {
+	ctx := context.Background()
+	e := openTestEngine(t, vfs.NewMem())
+	defer e.Close()
+	if _, err := e.CreateCollection("commons", catalog.CollectionSpec{Name: "k"}); err != nil {
+		t.Fatal(err)
+	}
+	failed := func(res []WriteResult) []byte {
+		var out []byte
+		for i, r := range res {
+			if r.Err != nil {
+				out = fmt.Appendf(out, "%d %s;", i, r.Err.Type)
+			}
+		}
+		return out
+	}
+	write := func(ops []WriteOp, cks ...Checkpoint) {
+		t.Helper()
+		if _, _, err := e.WriteAt(ctx, "commons", "k", ops, cks); err != nil {
+			t.Fatal(err)
+		}
+	}
+	get := func() string {
+		t.Helper()
+		ck, err := e.Checkpoints("commons", "k", "s/failed")
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, ok := ck["s/failed"]
+		if !ok {
+			return "(none)"
+		}
+		return string(v)
+	}
+	write([]WriteOp{
+		{Doc: mustDoc(t, `{"_id":"a"}`)},
+		{Kind: OpReplace, Doc: mustDoc(t, `{"_id":"zz"}`)},
+		{Kind: OpInsert, Doc: mustDoc(t, `{"_id":"a"}`)},
+		{Doc: mustDoc(t, `{"_id":{"bad":1}}`)},
+	}, Checkpoint{Source: "s/0", Value: []byte("4")}, Checkpoint{Source: "s/failed", Results: failed})
+	if got, want := get(), "1 NOTFOUND;2 ALREADYEXISTS;3 INVALIDINPUT;"; got != want {
+		t.Fatalf("checkpoint %q, want %q", got, want)
+	}
+	write([]WriteOp{{Doc: mustDoc(t, `{"_id":"b"}`)}}, Checkpoint{Source: "s/failed", Results: failed})
+	if got, want := get(), "1 NOTFOUND;2 ALREADYEXISTS;3 INVALIDINPUT;"; got != want {
+		t.Fatalf("after a write without failures: checkpoint %q, want %q", got, want)
+	}
+	write(nil, Checkpoint{Source: "s/failed", Delete: true})
+	if got := get(); got != "(none)" {
+		t.Fatalf("after Delete: checkpoint %q", got)
+	}
+	if ck, err := e.Checkpoints("commons", "k", "s/"); err != nil || len(ck) != 1 || string(ck["s/0"]) != "4" {
+		t.Fatalf("checkpoints %q (%v)", ck, err)
+	}
+}

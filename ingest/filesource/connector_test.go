@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -13,8 +14,10 @@ import (
 
 	"github.com/basaltdb/basalt/catalog"
 	"github.com/basaltdb/basalt/ingest"
+	"github.com/basaltdb/basalt/ingest/file"
 	"github.com/basaltdb/basalt/internal/ingesttest"
 	"github.com/basaltdb/basalt/sql"
+	"github.com/basaltdb/basalt/storage"
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 	"github.com/klauspost/compress/gzip"
@@ -340,4 +343,67 @@ func TestS3SourceUnreachable(t *testing.T) {
 		return st.State == ingest.StateError && strings.Contains(st.Message, addr)
 	})
 	t.Logf("after %s: %s", time.Since(start).Round(time.Millisecond), n.Status("gone").Message)
+}
+
+// TestFileSourceTransformErrorKeptInBad: a document the collection's field
+// mapping query fails on is counted, kept in _meta.bad with its position
+// and the failing field and expression, and its object goes on. Read again
+// (its position forgotten), it replaces its _meta.bad record rather than
+// adding a second one.
+func TestFileSourceTransformErrorKeptInBad(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "a.ndjson")
+	first := `{"_id":"a","p":"1"}` + "\n"
+	if err := os.WriteFile(path, []byte(first+`{"_id":"b","p":"zz"}`+"\n"+`{"_id":"c","p":"3"}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	data := t.TempDir()
+	n := openNode(t, data, Options{})
+	col := n.CreateCollection("fstx", catalog.Source{File: &catalog.FileSource{Path: filepath.Join(dir, "*.ndjson")}, FormatParams: catalog.FormatParams{JSON: true}},
+		`SELECT _id, CAST(p AS int) AS p FROM _input`)
+	wantPos := file.DerivedID(file.Position{Object: path, Offset: int64(len(first))})
+	check := func(when string) {
+		t.Helper()
+		ingesttest.WaitFor(t, "the file to be loaded "+when, 10*time.Second, func() bool {
+			st := n.Status("fstx")
+			return st.State == ingest.StateWatching && st.Records >= 3 && len(n.BadRows("fstx")) > 0
+		})
+		time.Sleep(150 * time.Millisecond) // a second _meta.bad record would show now
+		if got, want := ingesttest.RowsText(n.Query(`SELECT _id, p FROM fstx ORDER BY _id`)), "\"a\" 1\n\"c\" 3\n"; got != want {
+			t.Fatalf("%s: documents\n%s\nwant\n%s", when, got, want)
+		}
+		if st := n.Status("fstx"); st.Records != 3 || st.Documents != 2 || st.ErrorDocuments != 1 || st.BadRecords != 0 {
+			t.Fatalf("%s: status %d records, %d documents, %d error documents, %d bad records; want 3, 2, 1, 0",
+				when, st.Records, st.Documents, st.ErrorDocuments, st.BadRecords)
+		}
+		bad := n.BadRows("fstx")
+		if len(bad) != 1 {
+			t.Fatalf("%s: %d _meta.bad records, want 1:\n%s", when, len(bad), ingesttest.RowsText(bad))
+		}
+		pos, msg, rec := bad[0][0].Str(), bad[0][1].Str(), bad[0][2].Str()
+		if pos != wantPos || !strings.Contains(msg, `field "p"`) || !strings.Contains(msg, "CAST") || !strings.Contains(rec, `"zz"`) {
+			t.Fatalf("%s: _meta.bad record %s(want position %s)", when, ingesttest.RowsText(bad), wantPos)
+		}
+		t.Logf("%s: %s", when, msg)
+	}
+	check("at first")
+
+	// Read the file again, as a crash before its position committed would.
+	n.Close()
+	eng, err := storage.Open(storage.Options{Dir: data, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := eng.DeleteCheckpoints(context.Background(), "commons", "fstx", col.Sources[0].ID+"/"); err != nil {
+		t.Fatal(err)
+	}
+	if err := eng.Close(); err != nil {
+		t.Fatal(err)
+	}
+	n = openNode(t, data, Options{})
+	defer n.Close()
+	check("after the file was read again")
+	if st := n.Status("fstx"); st.Replaced != 2 {
+		t.Fatalf("%d documents replaced on the second reading, want 2", st.Replaced)
+	}
 }

@@ -41,6 +41,8 @@ type Options struct {
 	FS vfs.FS
 	// Registerer receives the engine's and the manager's metrics.
 	Registerer prometheus.Registerer
+	// Logger is the manager's (nil: discarded).
+	Logger *slog.Logger
 }
 
 // OpenWith is Open with options.
@@ -50,8 +52,11 @@ func OpenWith(t testing.TB, dir string, connectors map[string]ingest.Connector, 
 	if err != nil {
 		t.Fatal(err)
 	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
 	mgr := ingest.New(ingest.Config{
-		Engine: eng, Logger: slog.New(slog.DiscardHandler), Connectors: connectors, Registerer: opts.Registerer,
+		Engine: eng, Logger: opts.Logger, Connectors: connectors, Registerer: opts.Registerer,
 		MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond,
 	})
 	mgr.Start()
@@ -111,6 +116,22 @@ func (n *Node) Status(coll string) ingest.Status {
 	}
 	st, _ := n.Mgr.Status(col.Sources[0].ID)
 	return st
+}
+
+// BadRows returns the records of commons.coll's sources kept in the error
+// collection, by position: position, error and record (none while
+// _meta.bad does not exist).
+func (n *Node) BadRows(coll string) [][]types.Value {
+	n.T.Helper()
+	q := "SELECT position, error, record FROM _meta.bad WHERE workspace = 'commons' AND collection = $1 ORDER BY position"
+	res, err := sql.NewSession(n.Eng, sql.Limits{}).Query(context.Background(), q, sql.Params{Positional: []types.Value{types.String(coll)}})
+	if err != nil {
+		if strings.Contains(err.Error(), "does not exist") {
+			return nil
+		}
+		n.T.Fatal(err)
+	}
+	return res.Rows
 }
 
 // WaitFor polls cond until it holds, failing the test after timeout.

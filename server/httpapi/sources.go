@@ -76,7 +76,8 @@ type objectCountsJSON struct {
 }
 
 // sourceStatusJSON is Rockset's Status, plus Basalt's counts of records
-// that did not decode (kept in _meta.bad) and documents the write refused.
+// that did not decode and documents the transformation or the write
+// refused (both kept in _meta.bad).
 type sourceStatusJSON struct {
 	State               string  `json:"state"`
 	Since               *string `json:"since"`

@@ -1,0 +1,5 @@
+package ingest
+
+// PendingName starts the checkpoint names of records pending for
+// _meta.bad.
+const PendingName = pendingName
