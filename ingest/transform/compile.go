@@ -74,14 +74,13 @@ func Compile(query string) (*Transform, error) {
 	if err != nil {
 		var se *sqlerr.Error
 		if errors.As(err, &se) {
-			msg := se.Message
+			// Wrapped whole, so callers can read the position (the HTTP
+			// API's line and column); its text carries it too.
+			located := *se
 			if se.Line == 0 && se.Column < 0 {
-				line, col := sqlerr.Position(query, -se.Column-1)
-				msg = fmt.Sprintf("%s (line %d, column %d)", msg, line, col)
-			} else if se.Line > 0 {
-				msg = fmt.Sprintf("%s (line %d, column %d)", msg, se.Line, se.Column)
+				located.Line, located.Column = sqlerr.Position(query, -se.Column-1)
 			}
-			return nil, invalidf("%s", msg)
+			return nil, fmt.Errorf("%w: %w", ErrInvalid, &located)
 		}
 		if !errors.Is(err, ErrInvalid) {
 			return nil, invalidf("%v", err)

@@ -275,7 +275,11 @@ func writeError(w http.ResponseWriter, e *APIError) {
 	if e.Type == ErrAuth {
 		w.Header().Set("WWW-Authenticate", `ApiKey realm="basalt"`)
 	}
-	writeJSON(w, status, errorBody{Message: e.Message, Type: e.Type})
+	body := errorBody{Message: e.Message, Type: e.Type}
+	if e.Line > 0 {
+		body.Line, body.Column = &e.Line, &e.Column
+	}
+	writeJSON(w, status, body)
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -3,7 +3,9 @@ package httpapi
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"github.com/basaltdb/basalt/sql/sqlerr"
 	"io"
 	"net/http"
 	"slices"
@@ -240,7 +242,11 @@ func fieldMappingQuery(raw json.RawMessage) (string, *APIError) {
 		return "", apiError(ErrInvalidInput, `field_mapping_query must be {"sql": "SELECT … FROM _input"}`)
 	}
 	if _, err := transform.Compile(*fmq.SQL); err != nil {
-		return "", apiError(ErrInvalidInput, "field_mapping_query: "+strings.TrimPrefix(err.Error(), transform.ErrInvalid.Error()+": "))
+		ae := apiError(ErrInvalidInput, "field_mapping_query: "+strings.TrimPrefix(err.Error(), transform.ErrInvalid.Error()+": "))
+		if se := (*sqlerr.Error)(nil); errors.As(err, &se) && se.Line > 0 {
+			ae.Line, ae.Column = se.Line, se.Column
+		}
+		return "", ae
 	}
 	return *fmq.SQL, nil
 }

@@ -47,6 +47,9 @@ var statusOf = map[ErrorType]int{
 type APIError struct {
 	Type    ErrorType
 	Message string
+	// Line and Column locate an error in SQL the request carried (a
+	// field_mapping_query), 1-based; 0 when there is none.
+	Line, Column int
 }
 
 func (e *APIError) Error() string { return e.Message }

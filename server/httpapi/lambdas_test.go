@@ -356,6 +356,11 @@ func TestQueryValidation(t *testing.T) {
 	}
 	a.expectError("POST", path, `{"sql":{"query":"SELECT * FROM nope"}}`, 400, "QUERY_ERROR", "nope")
 	a.expectError("POST", path, `{"sql":{"query":"SELECT :x","parameters":[{"name":"x","type":"int","value":"y"}]}}`, 400, "INVALIDINPUT", "not a valid int")
+	// A JSON number is taken as it is: 1.5 is no int (2.0 is).
+	a.expectError("POST", "/v1/orgs/self/queries", `{"sql":{"query":"SELECT :x","parameters":[{"name":"x","type":"int","value":1.5}]}}`, 400, "INVALIDINPUT", "1.5 is not a valid int")
+	if out := a.ok("POST", "/v1/orgs/self/queries", `{"sql":{"query":"SELECT :x AS x","parameters":[{"name":"x","type":"int","value":2.0}]}}`); fmt.Sprint(out["results"]) != "[map[x:2]]" {
+		t.Errorf("int parameter 2.0: %v", out["results"])
+	}
 	a.expectError("POST", path, `{}`, 400, "INVALIDINPUT", "sql")
 	a.expectError("GET", path, "", 405, "METHODNOTALLOWED", "POST")
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -357,6 +358,11 @@ func paramValue(p queryParameter) (types.Value, error) {
 		return val, nil
 	default:
 		return val, bad("unknown parameter type %q (int, float, bool, string, date, datetime, time, timestamp)", p.Type)
+	}
+	if target == "int" && val.Kind() == types.KindFloat && val.Float() != math.Trunc(val.Float()) {
+		// A JSON number is taken as it is: an int parameter of 1.5 is a
+		// mistake to report, not a value to round.
+		return val, bad("%s is not a valid %s", val.JSON(), typ)
 	}
 	v, err := fn.Cast(val, target)
 	if err != nil {

@@ -83,6 +83,11 @@ func TestFieldMappingQuery(t *testing.T) {
 	} {
 		a.expectError("POST", "/v1/orgs/self/ws/commons/collections", tc.body, 400, "INVALIDINPUT", tc.msg)
 	}
+	// A syntax error carries its line and column, as a query's does.
+	code, out := a.do("POST", "/v1/orgs/self/ws/commons/collections", `{"name":"b6","field_mapping_query":{"sql":"SELECT *\nFROM _input WHER x"}}`)
+	if code != 400 || out["type"] != "INVALIDINPUT" || out["line"] != 2.0 || out["column"] == nil {
+		t.Errorf("syntax error in field_mapping_query: %d %v", code, out)
+	}
 }
 
 func TestRollupCollection(t *testing.T) {
