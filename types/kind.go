@@ -28,6 +28,10 @@ const (
 
 	// NumKinds is the number of kinds; it sizes per-kind tables.
 	NumKinds
+
+	// NumDocKinds bounds the kinds a document holds (all but intervals):
+	// what segment files may record.
+	NumDocKinds = KindInterval
 )
 
 var kindNames = [NumKinds]string{

@@ -12,7 +12,7 @@ import (
 // The kind layout says the kind of every row. It is one byte for a uniform
 // block, the common case:
 //
-//	layout byte < NumKinds     every row has that kind
+//	layout byte < NumDocKinds  every row has that kind
 //	layoutRuns (0x40), runs    each run a uvarint (length-1)<<4 | kind,
 //	                           until the runs cover the rows
 //	layoutCodes (0x41),        uint16 little-endian mask of the kinds
@@ -33,8 +33,8 @@ const (
 func (e *encoder) appendLayout(dst []byte, v *coldata.Vec, counts *[types.NumKinds]int) []byte {
 	n := v.Len()
 	if k, ok := v.Uniform(); ok {
-		if k >= types.NumKinds {
-			panic(fmt.Sprintf("encoding: vec of unknown kind %d", k))
+		if k >= types.NumDocKinds {
+			panic(fmt.Sprintf("encoding: vec of kind %d, which documents do not hold", k))
 		}
 		counts[k] = n
 		return append(dst, byte(k))
@@ -43,8 +43,8 @@ func (e *encoder) appendLayout(dst []byte, v *coldata.Vec, counts *[types.NumKin
 	runsSize := 0
 	for i := 0; i < n; {
 		k := kinds[i]
-		if k >= types.NumKinds {
-			panic(fmt.Sprintf("encoding: vec row %d of unknown kind %d", i, k))
+		if k >= types.NumDocKinds {
+			panic(fmt.Sprintf("encoding: vec row %d of kind %d, which documents do not hold", i, k))
 		}
 		j := i + 1
 		for j < n && kinds[j] == k {
@@ -106,7 +106,7 @@ func (d *Decoder) readLayout(r *reader, n int, kinds []types.Kind, counts *[type
 		return 0, false, err
 	}
 	switch {
-	case b < byte(types.NumKinds):
+	case b < byte(types.NumDocKinds):
 		counts[b] = n
 		return types.Kind(b), false, nil
 	case b == layoutRuns:
@@ -116,7 +116,7 @@ func (d *Decoder) readLayout(r *reader, n int, kinds []types.Kind, counts *[type
 				return 0, false, err
 			}
 			k, length := types.Kind(x&15), x>>4+1
-			if k >= types.NumKinds || length > uint64(n-i) {
+			if k >= types.NumDocKinds || length > uint64(n-i) {
 				return 0, false, fmt.Errorf("%w: bad kind run", ErrCorrupt)
 			}
 			for j := range int(length) {
@@ -132,7 +132,7 @@ func (d *Decoder) readLayout(r *reader, n int, kinds []types.Kind, counts *[type
 			return 0, false, err
 		}
 		mask := binary.LittleEndian.Uint16(mb)
-		if mask == 0 || mask>>types.NumKinds != 0 {
+		if mask == 0 || mask>>types.NumDocKinds != 0 {
 			return 0, false, fmt.Errorf("%w: bad kind mask %#x", ErrCorrupt, mask)
 		}
 		var table [types.NumKinds]types.Kind
