@@ -375,3 +375,31 @@ func TestPgxIntervals(t *testing.T) {
 		t.Errorf("text: %q", got)
 	}
 }
+
+// TestPgxAnyArrayParameter checks `= ANY($1)` with a Go slice, the usual
+// way Go applications pass a set of values, in every pgx mode.
+func TestPgxAnyArrayParameter(t *testing.T) {
+	ts := newTestServer(t)
+	ts.load(t, "commons", "t", `{"_id": "1", "x": 5, "g": "a"}`, `{"_id": "2", "x": 7, "g": "b"}`, `{"_id": "3", "x": 10, "g": "c d"}`)
+	conn := ts.connect(t)
+	ctx := ctx10s(t)
+	for _, mode := range []pgx.QueryExecMode{pgx.QueryExecModeCacheStatement, pgx.QueryExecModeCacheDescribe, pgx.QueryExecModeDescribeExec, pgx.QueryExecModeExec, pgx.QueryExecModeSimpleProtocol} {
+		ids := func(q string, arg any) string {
+			rows, err := conn.Query(ctx, q, mode, arg)
+			if err != nil {
+				t.Fatalf("%v: %s: %v", mode, q, err)
+			}
+			got, err := pgx.CollectRows(rows, pgx.RowTo[string])
+			if err != nil {
+				t.Fatalf("%v: %s: %v", mode, q, err)
+			}
+			return strings.Join(got, ",")
+		}
+		if got := ids("SELECT _id FROM t WHERE x = ANY($1) ORDER BY _id", []int64{5, 10}); got != "1,3" {
+			t.Errorf("%v: x = ANY([5 10]) = %q", mode, got)
+		}
+		if got := ids("SELECT _id FROM t WHERE g = ANY($1) ORDER BY _id", []string{"b", "c d"}); got != "2,3" {
+			t.Errorf("%v: g = ANY([b, c d]) = %q", mode, got)
+		}
+	}
+}

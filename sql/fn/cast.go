@@ -83,7 +83,9 @@ func NormalizeType(pgName string) (string, error) {
 //   - timestamp: from a string by ParseTimestamp (22007, or 22008 for a field
 //     out of range). date: the same, truncated to midnight UTC.
 //   - json: the value unchanged.
-//   - array: an array unchanged, or a string holding a JSON array.
+//   - array: an array unchanged, or a string holding PostgreSQL's array text
+//     (`{1,2}`, ParseArrayText) or a JSON array; `int[]` and the like cast
+//     each element.
 //
 // Any other conversion is 42846.
 func Cast(v types.Value, typeName string) (types.Value, error) {
@@ -188,15 +190,19 @@ func Cast(v types.Value, typeName string) (types.Value, error) {
 			return IntervalValue(iv)
 		}
 	case TypeArray:
-		switch k {
-		case types.KindArray:
-			return v, nil
-		case types.KindString:
-			a, err := parseJSON(v.Str())
-			if err != nil || a.Kind() != types.KindArray {
-				return types.Value{}, sqlerr.New(sqlerr.InvalidText, "malformed array literal: %q", v.Str())
+		// int[] and the like cast the elements too; array (Basalt's own
+		// name) keeps them.
+		var elem string
+		if base, ok := strings.CutSuffix(strings.TrimSpace(typeName), "[]"); ok {
+			if elem, err = NormalizeType(base); err != nil {
+				return types.Value{}, err
 			}
-			return a, nil
+			if elem == TypeArray || elem == TypeJSON {
+				elem = ""
+			}
+		}
+		if k == types.KindArray || k == types.KindString {
+			return castArray(v, elem)
 		}
 	}
 	return types.Value{}, errCannotCast(v, t)

@@ -122,3 +122,38 @@ func (b *Binder) coerce(e, other Expr) Expr {
 func (b *Binder) coercePair(l, r Expr) (Expr, Expr) {
 	return b.coerce(l, r), b.coerce(r, l)
 }
+
+// coerceArray reads a string constant on the array side of `x = ANY(…)`
+// as PostgreSQL's array text (`'{5,10}'`, what drivers send for an array
+// parameter), its elements typed as x is known to be, as PostgreSQL types
+// the untyped literal by the other operand. Anything else is left as is.
+func (b *Binder) coerceArray(arr, x Expr) Expr {
+	c, ok := arr.(*Const)
+	if !ok || c.V.Kind() != types.KindString {
+		return arr
+	}
+	elem := ""
+	if k, ok := b.staticKind(x); ok {
+		switch k {
+		case types.KindInt:
+			elem = fn.TypeFloat // '2.5' against ints compares as a number
+		case types.KindFloat:
+			elem = fn.TypeFloat
+		case types.KindBool:
+			elem = fn.TypeBool
+		case types.KindTimestamp:
+			elem = fn.TypeTimestamp
+		case types.KindInterval:
+			elem = fn.TypeInterval
+		}
+	}
+	typ := fn.TypeArray
+	if elem != "" {
+		typ = elem + "[]"
+	}
+	v, err := fn.Cast(c.V, typ)
+	if err != nil {
+		return arr // compared as it is: a string is no array, so NULL
+	}
+	return &Const{V: v}
+}

@@ -195,11 +195,11 @@ func (b *Binder) bindNode(st *selectState, e ast.Expr) (Expr, error) {
 			return nil, err
 		}
 		t := e.Type
-		if t == "interval" {
-			return nil, sqlerr.New(sqlerr.FeatureNotSupported, "an interval is only supported added to or subtracted from a timestamp")
-		}
 		if strings.HasSuffix(t, "[]") {
-			t = "array"
+			// Kept whole: fn.Cast casts the elements to int in int[].
+			if _, err := fn.NormalizeType(strings.TrimSuffix(t, "[]")); err != nil {
+				return nil, err
+			}
 		} else {
 			nt, err := fn.NormalizeType(t)
 			if err != nil {
@@ -243,7 +243,7 @@ func (b *Binder) bindNode(st *selectState, e ast.Expr) (Expr, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &AnyCmp{X: x, Array: arr, Op: e.Op, All: e.All}, nil
+		return &AnyCmp{X: x, Array: b.coerceArray(arr, x), Op: e.Op, All: e.All}, nil
 	case *ast.InSubquery:
 		x, err := sub(e.X)
 		if err != nil {
