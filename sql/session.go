@@ -481,6 +481,12 @@ func (s *Session) insert(ctx context.Context, ins *ast.Insert, params Params) (*
 	if err := s.CheckWrite(ws, ins.Table.Name); err != nil {
 		return nil, err
 	}
+	if ins.Query != nil && ins.Query.Values != nil && len(ins.Columns) == 0 {
+		// PostgreSQL fills a table's columns in their order; a
+		// collection's fields have none, and column1, column2 … would be
+		// fields nobody asked for.
+		return nil, sqlerr.New(sqlerr.Syntax, "INSERT INTO %s VALUES needs a column list, e.g. INSERT INTO %s (_id, a) VALUES ('x', 1): a collection's fields have no order", ins.Table.Name, ins.Table.Name)
+	}
 	col, err := s.eng.Catalog().Collection(ws, ins.Table.Name)
 	transformed := err == nil && col.FieldMappingQuery != ""
 	if transformed && s.Transformer == nil {

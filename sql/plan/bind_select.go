@@ -243,6 +243,24 @@ func (b *Binder) bindSelect(sel *ast.Select, parent *scope) (*Query, error) {
 		}
 		distinctOn = append(distinctOn, e)
 	}
+	if len(distinctOn) > 0 && len(order) > 0 {
+		// As PostgreSQL: the leftmost ORDER BY keys must be DISTINCT ON
+		// expressions, or which row of each group is kept would not be
+		// the first of the order.
+		on := map[string]bool{}
+		for _, d := range distinctOn {
+			on[FormatExpr(d)] = true
+		}
+		for _, k := range order[:min(len(order), len(distinctOn))] {
+			e := k.expr
+			if k.out >= 0 {
+				e = targets[k.out].expr
+			}
+			if !on[FormatExpr(e)] {
+				return nil, sqlerr.New(sqlerr.InvalidColumnRef, "SELECT DISTINCT ON expressions must match initial ORDER BY expressions")
+			}
+		}
+	}
 
 	// Aggregation.
 	if len(st.aggs) > 0 || len(keys) > 0 || having != nil {
