@@ -518,6 +518,11 @@ func (b *Binder) windowCall(st *selectState, e *ast.Func) (Expr, error) {
 	if !aggregates[e.Name] && !windowOnly[e.Name] {
 		return nil, sqlerr.New(sqlerr.UndefinedFunction, "function %s is not a window or aggregate function", e.Name)
 	}
+	if len(e.WithinGroup) > 0 || len(e.OrderBy) > 0 {
+		// As PostgreSQL: an ordered-set aggregate (percentile_cont …
+		// WITHIN GROUP) or an aggregate's own ORDER BY has no window form.
+		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "OVER is not supported for %s with WITHIN GROUP or ORDER BY in its arguments", e.Name)
+	}
 	w, err := st.resolveWindow(e.Over)
 	if err != nil {
 		return nil, err
