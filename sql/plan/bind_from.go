@@ -166,9 +166,33 @@ func (b *Binder) leafTable(sc *scope, f ast.TableExpr) (Node, error) {
 		sc.tables = append(sc.tables, &scopeTable{alias: alias, scan: s})
 		return s, nil
 	case *ast.SubqueryTable:
-		q, err := b.bindQuery(f.Query, sc.parentFor(f.Lateral))
+		parent := sc.parentFor(f.Lateral)
+		if f.Lateral {
+			// Bound in a scope of its own, to see what it takes from the
+			// tables to its left.
+			parent = &scope{parent: sc, outer: map[ColID]bool{}}
+		}
+		q, err := b.bindQuery(f.Query, parent)
 		if err != nil {
 			return nil, err
+		}
+		if f.Lateral {
+			local := map[ColID]bool{}
+			for _, t := range sc.tables {
+				for _, c := range t.cols {
+					local[c.ID] = true
+				}
+				if t.scan != nil {
+					for _, c := range t.scan.Columns {
+						local[c.ID] = true
+					}
+				}
+			}
+			for id := range parent.outer {
+				if local[id] {
+					return nil, sqlerr.New(sqlerr.FeatureNotSupported, "a LATERAL subquery that reads columns of the FROM items to its left is not supported; use a correlated subquery in the select list, or LATERAL UNNEST")
+				}
+			}
 		}
 		for i, n := range f.ColAliases {
 			if i < len(q.Out) {
