@@ -237,6 +237,13 @@ var binaryOps = map[string]bool{
 	"&": true, "|": true, "#": true, "<<": true, ">>": true,
 }
 
+// jsonOps are PostgreSQL's json operators, as the functions behind them:
+// documents are JSON, so x->'k' is x's field k, x->0 its first element,
+// and ->> the same as text; #> and #>> follow a path ('{a,0,b}').
+var jsonOps = map[string]string{
+	"->": "json_get", "->>": "json_get_text", "#>": "json_get_path", "#>>": "json_get_path_text",
+}
+
 // operatorName returns the operator of an A_Expr or SubLink, accepting the
 // OPERATOR(pg_catalog.op) spelling.
 func (tr *translator) operatorName(names []*pg_query.Node, loc int32) (string, error) {
@@ -282,6 +289,9 @@ func (tr *translator) aExpr(a *pg_query.A_Expr) (ast.Expr, error) {
 				return nil, tr.unsupported(a.Location, "prefix operator "+op)
 			}
 			return &ast.Unary{Op: op, X: r, Pos: pos}, nil
+		}
+		if f, ok := jsonOps[op]; ok {
+			return &ast.Func{Name: f, Args: []ast.Expr{l, r}, Pos: pos}, nil
 		}
 		if !binaryOps[op] {
 			return nil, tr.unsupported(a.Location, "operator "+op)
