@@ -201,6 +201,13 @@ func (d *Decoder) object(b []byte, i, depth int) (Value, int, error) {
 		}
 		name, end, err := d.str(b, i)
 		if err != nil {
+			var de *DocError
+			if errors.As(err, &de) {
+				// Say it is a field name, and which (as the rules of
+				// checkName do).
+				raw := rawString(b, i)
+				return Value{}, i, &DocError{Path: "/" + escapePointer(strings.ToValidUTF8(raw, "\uFFFD")), Msg: fmt.Sprintf("field name %q is not valid UTF-8", raw)}
+			}
 			return Value{}, i, err
 		}
 		// A name without escapes has no control characters (they are
@@ -521,6 +528,19 @@ func (d *Decoder) str(b []byte, i int) (string, int, error) {
 		j++
 	}
 	return "", j, &SyntaxError{Offset: i, Msg: "unterminated string"}
+}
+
+// rawString returns the bytes of the JSON string starting at b[i] (its
+// quote) up to its closing quote, escapes as written: for messages.
+func rawString(b []byte, i int) string {
+	j := i + 1
+	for j < len(b) && b[j] != '"' {
+		if b[j] == '\\' {
+			j++
+		}
+		j++
+	}
+	return string(b[i+1 : min(j, len(b))])
 }
 
 // stopsPlain reports whether one of the eight bytes of w is a quote, a

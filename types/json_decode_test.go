@@ -230,6 +230,7 @@ func TestDecodeDocErrors(t *testing.T) {
 		{"long name", `{"abcde":1}`, Limits{MaxFieldNameBytes: 4}, "/abcde", "over the limit"},
 		{"name at limit", `{"abcd":1}`, Limits{MaxFieldNameBytes: 4}, "", ""},
 		{"invalid UTF-8", "{\"a\":[\"ok\",\"x\xffy\"]}", Limits{}, "/a/1", "not valid UTF-8"},
+		{"invalid UTF-8 field name", "{\"o\":{\"a\xffb\":1}}", Limits{}, "/o/a\uFFFDb", `field name "a\xffb" is not valid UTF-8`},
 		{"invalid UTF-8 escaped", "{\"a\":\"\\n\xc3\"}", Limits{}, "/a", "not valid UTF-8"},
 		{"number out of range", `{"n":[1,1e400]}`, Limits{}, "/n/1", "out of range"},
 		{"negative out of range", `-1e400`, Limits{}, "", "out of range"},
