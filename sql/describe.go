@@ -177,6 +177,9 @@ func (t *typer) node(n plan.Node) {
 		if n.Ordinality {
 			t.kinds[n.Ord] = plan.KindsOf(types.KindInt)
 		}
+		for _, id := range n.Spread {
+			t.kinds[id] = unknownKinds
+		}
 	case *plan.SetOp:
 		l, r := n.Left.Cols(), n.Right.Cols()
 		for i, id := range n.Out {
@@ -377,7 +380,7 @@ func (t *typer) expr(e plan.Expr) plan.Kinds {
 		switch e.Kind {
 		case "exists", "in":
 			return boolean
-		case "array":
+		case "array", "rows":
 			return plan.KindsOf(types.KindArray)
 		case "scalar":
 			t.node(e.Plan)

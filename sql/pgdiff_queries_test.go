@@ -13,6 +13,10 @@ import (
 var diffQueries = []string{
 	// Projection, filters, three-valued logic.
 	"SELECT id, a, b, f, s, g, flag, ts FROM t WHERE id <= 50",
+	// LATERAL subqueries: per-row counts, top-N per group, LEFT with ON.
+	"SELECT u.id, l.n, l.s FROM u, LATERAL (SELECT count(*) AS n, sum(t.b) AS s FROM t WHERE t.a = u.k) AS l",
+	"SELECT u.id, l.id, l.f FROM u CROSS JOIN LATERAL (SELECT t.id, t.f FROM t WHERE t.a = u.k AND t.f IS NOT NULL ORDER BY t.f DESC, t.id LIMIT 2) AS l",
+	"SELECT u.id, l.c FROM u LEFT JOIN LATERAL (SELECT t.id AS c FROM t WHERE t.a = u.k2 ORDER BY t.id LIMIT 3) AS l ON l.c > 100",
 	// Intervals: timestamp differences, their arithmetic, comparisons,
 	// aggregates and EXTRACT.
 	"SELECT id, ts - TIMESTAMPTZ '2024-01-01 00:00:00+00', TIMESTAMPTZ '2024-01-02 12:00:00+00' - ts FROM t WHERE id <= 60",

@@ -149,16 +149,18 @@ func (o *limitOp) Next(ctx context.Context) ([]Row, error) {
 }
 
 type unnestOp struct {
-	in    Operator
-	arr   evalFn
-	cond  evalFn // nil: every element row
-	ord   bool
-	outer bool
-	out   []Row
-	cur   []Row
-	pos   int
-	elem  int
-	kept  bool // the current input row produced a row
+	in     Operator
+	arr    evalFn
+	cond   evalFn // nil: every element row
+	ord    bool
+	outer  bool
+	spread int // values of an array element spread into columns
+	out    []Row
+	cur    []Row
+	pos    int
+	elem   int
+	array  types.Value // the current input row's array, once evaluated
+	kept   bool        // the current input row produced a row
 }
 
 func (q *Query) newUnnest(n *plan.Unnest) (Operator, error) {
@@ -170,7 +172,7 @@ func (q *Query) newUnnest(n *plan.Unnest) (Operator, error) {
 	if err != nil {
 		return nil, err
 	}
-	o := &unnestOp{in: in, arr: arr, ord: n.Ordinality, outer: n.Outer}
+	o := &unnestOp{in: in, arr: arr, ord: n.Ordinality, outer: n.Outer, spread: len(n.Spread)}
 	if n.Cond != nil {
 		if o.cond, err = q.compile(n.Cond, layoutOf(n.Cols())); err != nil {
 			return nil, err
@@ -181,11 +183,18 @@ func (q *Query) newUnnest(n *plan.Unnest) (Operator, error) {
 
 // row returns input row r extended by elem (and its ordinality).
 func (o *unnestOp) row(r Row, elem types.Value, ord types.Value) Row {
-	row := make(Row, len(r), len(r)+2)
+	row := make(Row, len(r), len(r)+2+o.spread)
 	copy(row, r)
 	row = append(row, elem)
 	if o.ord {
 		row = append(row, ord)
+	}
+	for i := range o.spread {
+		v := types.Null
+		if elem.Kind() == types.KindArray && i < elem.Len() {
+			v = elem.Index(i)
+		}
+		row = append(row, v)
 	}
 	return row
 }
@@ -205,10 +214,15 @@ func (o *unnestOp) Next(ctx context.Context) ([]Row, error) {
 			continue
 		}
 		r := o.cur[o.pos]
-		a, err := o.arr(r)
-		if err != nil {
-			return nil, err
+		if o.elem == 0 {
+			// Once per input row: the array may be a subquery's rows.
+			a, err := o.arr(r)
+			if err != nil {
+				return nil, err
+			}
+			o.array = a
 		}
+		a := o.array
 		if a.Kind() != types.KindArray || o.elem >= a.Len() {
 			if o.outer && !o.kept {
 				o.out = append(o.out, o.row(r, types.Null, types.Null))

@@ -87,6 +87,20 @@ func (c *compiler) subquery(e *plan.SubqueryExpr) (evalFn, error) {
 			}
 			return types.Bool((len(rows) > 0) != not), nil
 		}, nil
+	case "rows":
+		// Every row as an array of its values: a LATERAL subquery's rows,
+		// which an Unnest spreads (plan.Binder.lateralSubquery).
+		return func(r Row) (types.Value, error) {
+			rows, err := run(r)
+			if err != nil {
+				return types.Value{}, err
+			}
+			out := make([]types.Value, len(rows))
+			for i, row := range rows {
+				out[i] = types.Array(append([]types.Value(nil), row...))
+			}
+			return types.Array(out), nil
+		}, nil
 	case "array":
 		return func(r Row) (types.Value, error) {
 			rows, err := run(r)

@@ -37,6 +37,11 @@ func (b *Binder) fromItem(sc *scope, root Node, f ast.TableExpr) (Node, error) {
 			u.Outer = f.Kind == "LEFT"
 			return b.crossWith(root, u), nil
 		}
+		if st, ok := f.Right.(*ast.SubqueryTable); ok && st.Lateral && (f.Kind == "CROSS" || f.Kind == "INNER" || f.Kind == "LEFT") && len(f.Using) == 0 && !f.Natural {
+			// Over the FROM items before the JOIN too, as PostgreSQL lets
+			// it read them: root × (l ⟕ sub) is (root × l) ⟕ sub.
+			return b.lateralSubquery(sc, b.crossWith(root, l), st, f.Kind == "LEFT", f.On)
+		}
 		r, err := b.fromItem(sc, nil, f.Right)
 		if err != nil {
 			return nil, err
@@ -92,6 +97,10 @@ func (b *Binder) fromItem(sc *scope, root Node, f ast.TableExpr) (Node, error) {
 			root = &Values{Rows: [][]Expr{{}}}
 		}
 		return b.funcTable(sc, root, f)
+	case *ast.SubqueryTable:
+		if f.Lateral && root != nil {
+			return b.lateralSubquery(sc, root, f, false, nil)
+		}
 	}
 	n, err := b.leafTable(sc, f)
 	if err != nil {
@@ -166,33 +175,9 @@ func (b *Binder) leafTable(sc *scope, f ast.TableExpr) (Node, error) {
 		sc.tables = append(sc.tables, &scopeTable{alias: alias, scan: s})
 		return s, nil
 	case *ast.SubqueryTable:
-		parent := sc.parentFor(f.Lateral)
-		if f.Lateral {
-			// Bound in a scope of its own, to see what it takes from the
-			// tables to its left.
-			parent = &scope{parent: sc, outer: map[ColID]bool{}}
-		}
-		q, err := b.bindQuery(f.Query, parent)
+		q, err := b.bindQuery(f.Query, sc.parentFor(f.Lateral))
 		if err != nil {
 			return nil, err
-		}
-		if f.Lateral {
-			local := map[ColID]bool{}
-			for _, t := range sc.tables {
-				for _, c := range t.cols {
-					local[c.ID] = true
-				}
-				if t.scan != nil {
-					for _, c := range t.scan.Columns {
-						local[c.ID] = true
-					}
-				}
-			}
-			for id := range parent.outer {
-				if local[id] {
-					return nil, sqlerr.New(sqlerr.FeatureNotSupported, "a LATERAL subquery that reads columns of the FROM items to its left is not supported; use a correlated subquery in the select list, or LATERAL UNNEST")
-				}
-			}
 		}
 		for i, n := range f.ColAliases {
 			if i < len(q.Out) {
@@ -405,4 +390,103 @@ func (b *Binder) tableRef(t *scopeTable, parts []string) Expr {
 	}
 	t.scan.Columns = append(t.scan.Columns, col)
 	return &ColRef{ID: col.ID, Name: parts[len(parts)-1]}
+}
+
+// lateralSubquery binds a LATERAL subquery over input, the FROM items to
+// its left. One that reads none of their columns is a plain subquery,
+// joined as any FROM item (ON on for a JOIN: the caller's CROSS or LEFT
+// join with on). One that does runs once per distinct value of the
+// columns it reads, as a correlated subquery does: an Unnest of its rows
+// (SubqueryExpr "rows", each row an array) over input, which spreads each
+// element into the subquery's columns. left keeps an input row the
+// subquery gives no row for (or on rejects every one of), with NULLs.
+func (b *Binder) lateralSubquery(sc *scope, input Node, f *ast.SubqueryTable, left bool, on ast.Expr) (Node, error) {
+	wrapper := &scope{parent: sc, outer: map[ColID]bool{}}
+	q, err := b.bindQuery(f.Query, wrapper)
+	if err != nil {
+		return nil, err
+	}
+	for i, n := range f.ColAliases {
+		if i < len(q.Out) {
+			q.Out[i].Name = n
+		}
+	}
+	inCols := map[ColID]bool{}
+	for _, id := range input.Cols() {
+		inCols[id] = true
+	}
+	local := false
+	for id := range wrapper.outer {
+		if inCols[id] {
+			local = true
+			continue
+		}
+		for _, t := range sc.tables {
+			if t.owns(id) {
+				// A FROM item to the right (the other side of a FULL or
+				// RIGHT join), as PostgreSQL says it.
+				return nil, sqlerr.New(sqlerr.UndefinedTable, "invalid reference to FROM-clause entry for table %q: a LATERAL item reads only the FROM items to its left", t.alias)
+			}
+		}
+	}
+	if !local {
+		sc.tables = append(sc.tables, &scopeTable{alias: f.Alias, cols: q.Out})
+		r := b.project(q)
+		kind := "CROSS"
+		if left {
+			kind = "LEFT"
+		}
+		j := &Join{Kind: kind, Left: input, Right: r}
+		if on != nil {
+			c, err := b.exprIn(&selectState{sc: sc, clause: "JOIN conditions"}, on)
+			if err != nil {
+				return nil, err
+			}
+			j.Cond = c
+			if kind == "CROSS" {
+				j.Kind = "INNER"
+			}
+		}
+		return j, nil
+	}
+	outer := make([]ColID, 0, len(wrapper.outer))
+	for id := range wrapper.outer {
+		outer = append(outer, id)
+	}
+	sortIDs(outer)
+	u := &Unnest{Input: input, Array: &SubqueryExpr{Kind: "rows", Plan: b.project(q), Outer: outer}, Elem: b.newID(), Outer: left}
+	cols := make([]OutCol, len(q.Out))
+	for i, o := range q.Out {
+		id := b.newID()
+		u.Spread = append(u.Spread, id)
+		cols[i] = OutCol{Name: o.Name, ID: id}
+	}
+	sc.tables = append(sc.tables, &scopeTable{alias: f.Alias, cols: cols})
+	if on != nil {
+		c, err := b.exprIn(&selectState{sc: sc, clause: "JOIN conditions"}, on)
+		if err != nil {
+			return nil, err
+		}
+		if k, ok := c.(*Const); !ok || k.V != types.Bool(true) {
+			u.Cond = c // ON true, the usual spelling, filters nothing
+		}
+	}
+	return u, nil
+}
+
+// owns reports whether column id belongs to the table.
+func (t *scopeTable) owns(id ColID) bool {
+	for _, c := range t.cols {
+		if c.ID == id {
+			return true
+		}
+	}
+	if t.scan != nil {
+		for _, c := range t.scan.Columns {
+			if c.ID == id {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -126,6 +126,14 @@ func describe(n Node) string {
 		if n.Outer {
 			s = "Unnest LEFT " + FormatExpr(n.Array)
 		}
+		if len(n.Spread) > 0 {
+			// A LATERAL subquery's rows (plan.Binder.lateralSubquery); its
+			// plan is the subquery's.
+			s = "Lateral subquery"
+			if n.Outer {
+				s = "Lateral LEFT subquery"
+			}
+		}
 		if n.Cond != nil {
 			s += " filter " + FormatExpr(n.Cond)
 		}

@@ -117,7 +117,8 @@ type (
 	}
 	// SubqueryExpr is a subquery used as a value: Kind "scalar" (one
 	// column, at most one row), "exists", "in" (X IN (subquery)) or
-	// "array" (ARRAY(subquery)). Correlated subqueries refer to outer
+	// "array" (ARRAY(subquery)) or "rows" (every row as an array of its
+	// values, for a LATERAL subquery's Unnest). Correlated subqueries refer to outer
 	// columns through Outer; they are re-run per distinct outer binding.
 	SubqueryExpr struct {
 		Kind  string

@@ -155,7 +155,9 @@ type Join struct {
 // ordinality when Ordinality is set). Cond, the ON condition of
 // JOIN UNNEST(…) ON …, keeps only the element rows it holds for. With
 // Outer (LEFT JOIN), an input row without such an element (its array
-// empty or missing included) is kept once, with a NULL element.
+// empty or missing included) is kept once, with a NULL element. Spread,
+// when set, are columns after Elem (and Ord) taking the values of an
+// element that is itself an array: a LATERAL subquery's row.
 type Unnest struct {
 	Input      Node
 	Array      Expr
@@ -164,6 +166,7 @@ type Unnest struct {
 	Ordinality bool
 	Cond       Expr
 	Outer      bool
+	Spread     []ColID
 }
 
 // SetOp is UNION / INTERSECT / EXCEPT [ALL]; the output columns are Out
@@ -233,7 +236,7 @@ func (n *Unnest) Cols() []ColID {
 	if n.Ordinality {
 		out = append(out, n.Ord)
 	}
-	return out
+	return append(out, n.Spread...)
 }
 func (n *SetOp) Cols() []ColID { return n.Out }
 func (n *Window) Cols() []ColID {
