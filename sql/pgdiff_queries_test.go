@@ -13,6 +13,11 @@ import (
 var diffQueries = []string{
 	// Projection, filters, three-valued logic.
 	"SELECT id, a, b, f, s, g, flag, ts FROM t WHERE id <= 50",
+	// GROUPING SETS, ROLLUP, CUBE and GROUPING().
+	"SELECT g, flag, count(*), sum(b) FROM t GROUP BY ROLLUP (g, flag)",
+	"SELECT a % 3, g, grouping(a % 3, g), count(*), max(f) FROM t GROUP BY CUBE (a % 3, g)",
+	"SELECT g, s, count(*) FROM t GROUP BY GROUPING SETS ((g), (s), ()) HAVING count(*) > 20",
+	"SELECT g, flag, count(*) FROM t WHERE a > 1 GROUP BY g, ROLLUP (flag) ORDER BY 3 DESC, 1, 2 LIMIT 5",
 	// LATERAL subqueries: per-row counts, top-N per group, LEFT with ON.
 	"SELECT u.id, l.n, l.s FROM u, LATERAL (SELECT count(*) AS n, sum(t.b) AS s FROM t WHERE t.a = u.k) AS l",
 	"SELECT u.id, l.id, l.f FROM u CROSS JOIN LATERAL (SELECT t.id, t.f FROM t WHERE t.a = u.k AND t.f IS NOT NULL ORDER BY t.f DESC, t.id LIMIT 2) AS l",

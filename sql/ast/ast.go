@@ -31,7 +31,10 @@ type Select struct {
 	From       []TableExpr
 	Where      Expr
 	GroupBy    []Expr
-	Having     Expr
+	// GroupingSets, when set, replaces GroupBy: GROUP BY ROLLUP, CUBE and
+	// GROUPING SETS expanded into the sets of keys, each grouped apart.
+	GroupingSets [][]Expr
+	Having       Expr
 	Windows    []WindowDef // WINDOW w AS (...)
 
 	// VALUES (...), (...) when not nil (Targets and From empty).

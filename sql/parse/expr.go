@@ -110,7 +110,11 @@ func (tr *translator) expr(n *pg_query.Node) (ast.Expr, error) {
 	case *pg_query.Node_CollateClause:
 		return nil, tr.unsupported(n.CollateClause.Location, "COLLATE")
 	case *pg_query.Node_GroupingFunc:
-		return nil, tr.unsupported(n.GroupingFunc.Location, "GROUPING")
+		args, err := tr.exprs(n.GroupingFunc.Args)
+		if err != nil {
+			return nil, err
+		}
+		return &ast.Func{Name: "grouping", Args: args, Pos: tr.pos(n.GroupingFunc.Location)}, nil
 	case *pg_query.Node_NamedArgExpr:
 		return nil, tr.unsupported(n.NamedArgExpr.Location, "a named function argument")
 	case *pg_query.Node_SetToDefault:

@@ -132,15 +132,35 @@ func (tr *translator) block(n *pg_query.SelectStmt, s *ast.Select) error {
 			return err
 		}
 	}
+	sets := [][]ast.Expr{{}} // the cross product of the group clause's items
+	grouping := false
 	for _, g := range n.GroupClause {
-		if gs := g.GetGroupingSet(); gs != nil {
-			return tr.unsupported(gs.Location, "GROUPING SETS, ROLLUP and CUBE")
+		if g.GetGroupingSet() != nil {
+			grouping = true
 		}
-		e, err := tr.expr(g)
+		its, err := tr.groupingSets(g)
 		if err != nil {
 			return err
 		}
-		s.GroupBy = append(s.GroupBy, e)
+		var next [][]ast.Expr
+		for _, a := range sets {
+			for _, b := range its {
+				next = append(next, append(append([]ast.Expr(nil), a...), b...))
+			}
+		}
+		if len(next) > maxGroupingSets {
+			loc := int32(-1)
+			if gs := g.GetGroupingSet(); gs != nil {
+				loc = gs.Location
+			}
+			return tr.unsupported(loc, "more than 4096 grouping sets")
+		}
+		sets = next
+	}
+	if grouping {
+		s.GroupingSets = sets
+	} else if len(n.GroupClause) > 0 {
+		s.GroupBy = sets[0]
 	}
 	if n.HavingClause != nil {
 		if s.Having, err = tr.expr(n.HavingClause); err != nil {
@@ -383,4 +403,98 @@ func (tr *translator) rangeFunction(rf *pg_query.RangeFunction) (ast.TableExpr, 
 		ft.Alias, ft.ColAliases = rf.Alias.Aliasname, stringList(rf.Alias.Colnames)
 	}
 	return ft, nil
+}
+
+// maxGroupingSets bounds the sets a GROUP BY expands to (CUBE of n keys
+// is 2^n of them), each of which is a grouping of its own.
+const maxGroupingSets = 4096
+
+// groupingSets returns the sets of keys one item of a GROUP BY stands for:
+// an expression one set of itself; () the empty set; ROLLUP(a, b) (a, b),
+// (a) and (); CUBE(a, b) every subset; GROUPING SETS the sets of each of
+// its items, one after the other.
+func (tr *translator) groupingSets(g *pg_query.Node) ([][]ast.Expr, error) {
+	gs := g.GetGroupingSet()
+	if gs == nil {
+		e, err := tr.expr(g)
+		if err != nil {
+			return nil, err
+		}
+		return [][]ast.Expr{{e}}, nil
+	}
+	// The items of ROLLUP and CUBE: an expression, or a parenthesized list
+	// that stays together.
+	items := func() ([][]ast.Expr, error) {
+		var out [][]ast.Expr
+		for _, c := range gs.Content {
+			if sub := c.GetGroupingSet(); sub != nil && sub.Kind == pg_query.GroupingSetKind_GROUPING_SET_SIMPLE {
+				es, err := tr.exprs(sub.Content)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, es)
+				continue
+			}
+			e, err := tr.expr(c)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, []ast.Expr{e})
+		}
+		return out, nil
+	}
+	switch gs.Kind {
+	case pg_query.GroupingSetKind_GROUPING_SET_EMPTY:
+		return [][]ast.Expr{{}}, nil
+	case pg_query.GroupingSetKind_GROUPING_SET_SIMPLE:
+		es, err := tr.exprs(gs.Content)
+		if err != nil {
+			return nil, err
+		}
+		return [][]ast.Expr{es}, nil
+	case pg_query.GroupingSetKind_GROUPING_SET_ROLLUP:
+		its, err := items()
+		if err != nil {
+			return nil, err
+		}
+		var out [][]ast.Expr
+		for n := len(its); n >= 0; n-- {
+			var set []ast.Expr
+			for _, it := range its[:n] {
+				set = append(set, it...)
+			}
+			out = append(out, set)
+		}
+		return out, nil
+	case pg_query.GroupingSetKind_GROUPING_SET_CUBE:
+		its, err := items()
+		if err != nil {
+			return nil, err
+		}
+		if len(its) > 12 {
+			return nil, tr.unsupported(gs.Location, "CUBE of more than 12 items")
+		}
+		var out [][]ast.Expr
+		for mask := (1 << len(its)) - 1; mask >= 0; mask-- {
+			var set []ast.Expr
+			for i, it := range its {
+				if mask&(1<<(len(its)-1-i)) != 0 {
+					set = append(set, it...)
+				}
+			}
+			out = append(out, set)
+		}
+		return out, nil
+	case pg_query.GroupingSetKind_GROUPING_SET_SETS:
+		var out [][]ast.Expr
+		for _, c := range gs.Content {
+			sets, err := tr.groupingSets(c)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, sets...)
+		}
+		return out, nil
+	}
+	return nil, tr.unsupported(gs.Location, "this grouping set")
 }

@@ -118,6 +118,19 @@ func (b *Binder) bindQuery(sel *ast.Select, parent *scope) (*Query, error) {
 			m[strings.ToLower(c.Name)] = &cteDef{q: q}
 		}
 	}
+	if len(sel.GroupBy) > 0 && callsGrouping(sel) {
+		// GROUPING(…) over a plain GROUP BY: one grouping set.
+		one := *sel
+		one.GroupingSets, one.GroupBy = [][]ast.Expr{sel.GroupBy}, nil
+		sel = &one
+	}
+	if len(sel.GroupingSets) > 0 {
+		u, err := expandGroupingSets(sel)
+		if err != nil {
+			return nil, err
+		}
+		return b.bindQuery(u, parent) // its WITH is bound above
+	}
 	if sel.SetOp != "" {
 		return b.bindSetOp(sel, parent)
 	}
