@@ -35,7 +35,7 @@ type Select struct {
 	// GROUPING SETS expanded into the sets of keys, each grouped apart.
 	GroupingSets [][]Expr
 	Having       Expr
-	Windows    []WindowDef // WINDOW w AS (...)
+	Windows      []WindowDef // WINDOW w AS (...)
 
 	// VALUES (...), (...) when not nil (Targets and From empty).
 	Values [][]Expr
