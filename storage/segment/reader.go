@@ -222,7 +222,7 @@ func (r *Reader) decodeFooter(b []byte, dataEnd uint64) error {
 			c.sparse = fr.b[0] == 1
 			fr.b = fr.b[1:]
 		}
-		for k := range c.counts {
+		for k := range c.counts[:types.NumDocKinds] {
 			c.counts[k] = fr.uvarint()
 		}
 		nb := fr.count(maxBlocks)
