@@ -3,6 +3,7 @@ package fn
 import (
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/basaltdb/basalt/sql/sqlerr"
 	"github.com/basaltdb/basalt/types"
@@ -21,7 +22,156 @@ func regexFuncs() []*Func {
 			return types.Bool(re.MatchString(a[0].Str())), nil
 		}},
 		{Name: "regexp_replace", MinArgs: 3, MaxArgs: 4, NullIn: true, Eval: evalRegexpReplace},
+		{Name: "regexp_count", MinArgs: 2, MaxArgs: 4, NullIn: true, Eval: evalRegexpCount},
+		{Name: "regexp_instr", MinArgs: 2, MaxArgs: 7, NullIn: true, Eval: evalRegexpInstr},
+		{Name: "regexp_substr", MinArgs: 2, MaxArgs: 6, NullIn: true, Eval: evalRegexpSubstr},
 	}
+}
+
+// regexpFrom reads the arguments PostgreSQL 15's regexp_count, _instr and
+// _substr share: the string and pattern, the 1-based character to start
+// at (argument at), and the flags (argument flagsAt), of which g is
+// refused as those functions refuse it. It returns the regexp, s and the
+// byte offset of the start.
+func regexpFrom(name string, a []types.Value, at, flagsAt int) (*regexp.Regexp, string, int, error) {
+	if a[0].Kind() != types.KindString || a[1].Kind() != types.KindString {
+		return nil, "", 0, errNoFunction(name, a)
+	}
+	start := int64(1)
+	if at < len(a) {
+		if a[at].Kind() != types.KindInt {
+			return nil, "", 0, errNoFunction(name, a)
+		}
+		if start = a[at].Int(); start < 1 {
+			return nil, "", 0, sqlerr.New(codeInvalidArgument, "invalid value for parameter \"start\": %d", start)
+		}
+	}
+	flags := ""
+	if flagsAt < len(a) {
+		if a[flagsAt].Kind() != types.KindString {
+			return nil, "", 0, errNoFunction(name, a)
+		}
+		if flags = a[flagsAt].Str(); strings.ContainsRune(flags, 'g') {
+			return nil, "", 0, sqlerr.New(codeInvalidArgument, "%s() does not support the \"global\" option", name)
+		}
+	}
+	re, _, err := compileRegex(a[1].Str(), flags)
+	if err != nil {
+		return nil, "", 0, err
+	}
+	s := a[0].Str()
+	off := len(s)
+	for i := range s { // the byte offset of character start
+		if start--; start == 0 {
+			off = i
+			break
+		}
+	}
+	return re, s, off, nil
+}
+
+// intArg returns argument i as an int (def when absent); ok false when it
+// is not one.
+func intArg(a []types.Value, i int, def int64) (int64, bool) {
+	if i >= len(a) {
+		return def, true
+	}
+	if a[i].Kind() != types.KindInt {
+		return 0, false
+	}
+	return a[i].Int(), true
+}
+
+// evalRegexpCount is regexp_count(s, pattern [, start [, flags]]): the
+// matches in s from character start.
+func evalRegexpCount(_ *Ctx, a []types.Value) (types.Value, error) {
+	re, s, off, err := regexpFrom("regexp_count", a, 2, 3)
+	if err != nil {
+		return types.Value{}, err
+	}
+	return types.Int(int64(len(re.FindAllStringIndex(s[off:], -1)))), nil
+}
+
+// nthMatch returns the submatch indexes (in s) of the n-th match from off.
+func nthMatch(re *regexp.Regexp, s string, off int, n int64) []int {
+	ms := re.FindAllStringSubmatchIndex(s[off:], int(min(n, 1<<20)))
+	if n < 1 || int64(len(ms)) < n {
+		return nil
+	}
+	m := ms[n-1]
+	for i := range m {
+		if m[i] >= 0 {
+			m[i] += off
+		}
+	}
+	return m
+}
+
+// evalRegexpInstr is regexp_instr(s, pattern [, start [, n [, endoption
+// [, flags [, subexpr]]]]]): the 1-based character position where the n-th
+// match (or its subexpr-th group) begins, or just after it ends with
+// endoption 1; 0 when there is none.
+func evalRegexpInstr(_ *Ctx, a []types.Value) (types.Value, error) {
+	re, s, off, err := regexpFrom("regexp_instr", a, 2, 5)
+	if err != nil {
+		return types.Value{}, err
+	}
+	n, ok1 := intArg(a, 3, 1)
+	end, ok2 := intArg(a, 4, 0)
+	sub, ok3 := intArg(a, 6, 0)
+	if !ok1 || !ok2 || !ok3 {
+		return types.Value{}, errNoFunction("regexp_instr", a)
+	}
+	m := nthMatch(re, s, off, n)
+	if m == nil || sub < 0 || 2*sub+1 >= int64(len(m)) || m[2*sub] < 0 {
+		return types.Int(0), nil
+	}
+	pos := m[2*sub]
+	if end != 0 {
+		pos = m[2*sub+1]
+	}
+	return types.Int(int64(utf8.RuneCountInString(s[:pos])) + 1), nil
+}
+
+// evalRegexpSubstr is regexp_substr(s, pattern [, start [, n [, flags [,
+// subexpr]]]]): the n-th match (or its subexpr-th group), NULL when there
+// is none.
+func evalRegexpSubstr(_ *Ctx, a []types.Value) (types.Value, error) {
+	re, s, off, err := regexpFrom("regexp_substr", a, 2, 4)
+	if err != nil {
+		return types.Value{}, err
+	}
+	n, ok1 := intArg(a, 3, 1)
+	sub, ok2 := intArg(a, 5, 0)
+	if !ok1 || !ok2 {
+		return types.Value{}, errNoFunction("regexp_substr", a)
+	}
+	m := nthMatch(re, s, off, n)
+	if m == nil || sub < 0 || 2*sub+1 >= int64(len(m)) || m[2*sub] < 0 {
+		return types.Null, nil
+	}
+	return types.String(s[m[2*sub]:m[2*sub+1]]), nil
+}
+
+// substringRegex is substring(s FROM pattern): the part of s the pattern
+// matches first, or its first parenthesized group when it has one; NULL
+// when nothing matches.
+func substringRegex(s, pattern string) (types.Value, error) {
+	re, _, err := compileRegex(pattern, "")
+	if err != nil {
+		return types.Value{}, err
+	}
+	m := re.FindStringSubmatchIndex(s)
+	switch {
+	case m == nil:
+		return types.Null, nil
+	case len(m) >= 4:
+		if m[2] < 0 {
+			return types.Null, nil
+		}
+		return types.String(s[m[2]:m[3]]), nil
+	}
+	return types.String(s[m[0]:m[1]]), nil
 }
 
 func optArg(a []types.Value, i int) string {

@@ -327,6 +327,10 @@ func evalConcatWS(_ *Ctx, a []types.Value) (types.Value, error) {
 // characters at positions [start, start+count) that exist, so a start
 // before 1 eats into the count. A negative count is 22011.
 func evalSubstr(_ *Ctx, a []types.Value) (types.Value, error) {
+	if len(a) == 2 && a[0].Kind() == types.KindString && a[1].Kind() == types.KindString {
+		// substring(s FROM pattern): a regular expression.
+		return substringRegex(a[0].Str(), a[1].Str())
+	}
 	if err := strArgs("substr", a, "sii"); err != nil {
 		return types.Value{}, err
 	}
