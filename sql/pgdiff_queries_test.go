@@ -34,6 +34,7 @@ var diffQueries = []string{
 	"SELECT max(ts - TIMESTAMPTZ '2024-01-01 00:00:00+00'), min(TIMESTAMPTZ '2024-01-04 00:00:00+00' - ts) FROM t",
 	"SELECT id, age(ts, TIMESTAMPTZ '2023-11-17 05:30:00+00'), age(TIMESTAMPTZ '2023-12-31 23:00:00+00', ts), justify_days(age(ts, TIMESTAMPTZ '2022-02-28 00:00:00+00')) FROM t WHERE id <= 60",
 	"SELECT id, justify_hours((ts - TIMESTAMPTZ '2024-01-01 00:00:00+00') * 3), justify_interval(TIMESTAMPTZ '2024-01-01 00:00:00+00' - ts) FROM t WHERE id <= 40",
+	"SELECT id, to_char(ts, 'YYYY-MM-DD HH24:MI:SS'), to_char(ts, 'FMDay, DD Mon YYYY HH12:MI:SS AM'), to_char(ts, 'yyyy \"W\"IW D DDD J') FROM t WHERE id <= 60",
 	"SELECT a, count(*) FROM t GROUP BY a HAVING max(ts) - min(ts) > INTERVAL '2 days'",
 	"SELECT g, sum(ts - TIMESTAMPTZ '2024-01-01 00:00:00+00'), avg(ts - TIMESTAMPTZ '2024-01-01 00:00:00+00') FROM t GROUP BY g",
 	"SELECT avg(TIMESTAMPTZ '2024-01-05 00:00:00+00' - ts), sum(INTERVAL '1 mon 1 day') FROM t WHERE a > 2",

@@ -12,6 +12,7 @@ import (
 func pgExtraFuncs() []*Func {
 	return []*Func{
 		{Name: "string_to_array", MinArgs: 2, MaxArgs: 3, Eval: evalStringToArray},
+		{Name: "to_char", MinArgs: 2, MaxArgs: 2, NullIn: true, Eval: evalToChar},
 		{Name: "regexp_split_to_array", MinArgs: 2, MaxArgs: 3, NullIn: true, Eval: evalRegexpSplitToArray},
 		{Name: "age", MinArgs: 1, MaxArgs: 2, NullIn: true, Volatile: true, Stable: true, Eval: evalAge},
 		{Name: "justify_hours", MinArgs: 1, MaxArgs: 1, NullIn: true, Eval: justify("justify_hours", true, false)},

@@ -1,0 +1,203 @@
+package fn
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/basaltdb/basalt/types"
+)
+
+// charPatterns are to_char's template patterns for timestamps, longest
+// first where one is a prefix of another (HH24 before HH, MONTH before
+// MON, DDD before DD before D).
+var charPatterns = []string{
+	"HH24", "HH12", "HH", "MI", "SS", "MS", "US",
+	"AM", "PM", "am", "pm", "A.M.", "P.M.", "a.m.", "p.m.",
+	"YYYY", "YYY", "YY", "Y",
+	"MONTH", "Month", "month", "MON", "Mon", "mon", "MM",
+	"DAY", "Day", "day", "DY", "Dy", "dy", "DDD", "DD", "D",
+	"IW", "WW", "Q", "J", "TZ", "tz",
+}
+
+// caseless are the patterns that have no lower- or mixed-case variant.
+var caseless = map[string]bool{
+	"HH24": true, "HH12": true, "HH": true, "MI": true, "SS": true, "MS": true, "US": true,
+	"YYYY": true, "YYY": true, "YY": true, "Y": true, "MM": true,
+	"DDD": true, "DD": true, "D": true, "IW": true, "WW": true, "Q": true, "J": true,
+}
+
+// evalToChar is to_char(timestamp, template), as PostgreSQL formats a
+// timestamptz with TimeZone UTC: the patterns of charPatterns, FM before
+// a pattern to drop its padding, "quoted" text and \ escapes kept as
+// written, anything else copied.
+func evalToChar(_ *Ctx, a []types.Value) (types.Value, error) {
+	if a[0].Kind() != types.KindTimestamp || a[1].Kind() != types.KindString {
+		return types.Value{}, errNoFunction("to_char", a)
+	}
+	t := time.UnixMicro(a[0].Micros()).UTC()
+	tmpl := a[1].Str()
+	var b strings.Builder
+	for i := 0; i < len(tmpl); {
+		if tmpl[i] == '"' {
+			j := i + 1
+			for j < len(tmpl) && tmpl[j] != '"' {
+				if tmpl[j] == '\\' && j+1 < len(tmpl) {
+					j++
+				}
+				b.WriteByte(tmpl[j])
+				j++
+			}
+			i = j + 1
+			continue
+		}
+		if tmpl[i] == '\\' && i+1 < len(tmpl) {
+			b.WriteByte(tmpl[i+1])
+			i += 2
+			continue
+		}
+		fm := false
+		if strings.HasPrefix(tmpl[i:], "FM") || strings.HasPrefix(tmpl[i:], "fm") {
+			fm = true
+			i += 2
+		}
+		p := ""
+		for _, c := range charPatterns {
+			if strings.HasPrefix(tmpl[i:], c) {
+				p = c
+				break
+			}
+			// Patterns without case variants match in any case
+			// (yyyy-mm-dd hh24:mi:ss), as in PostgreSQL.
+			if caseless[c] && len(tmpl)-i >= len(c) && strings.EqualFold(tmpl[i:i+len(c)], c) {
+				p = c
+				break
+			}
+		}
+		if p == "" {
+			if fm {
+				continue // FM before no pattern is dropped
+			}
+			b.WriteByte(tmpl[i])
+			i++
+			continue
+		}
+		i += len(p)
+		b.WriteString(charField(t, p, fm))
+	}
+	if b.Len() > maxStringBytes {
+		return types.Value{}, errTooLong()
+	}
+	return types.String(b.String()), nil
+}
+
+// charField is the text of one to_char pattern.
+func charField(t time.Time, p string, fm bool) string {
+	num := func(n, width int) string {
+		s := strconv.Itoa(n)
+		if fm || len(s) >= width {
+			return s
+		}
+		return strings.Repeat("0", width-len(s)) + s
+	}
+	word := func(s string, upper, lower bool) string {
+		switch {
+		case upper:
+			s = strings.ToUpper(s)
+		case lower:
+			s = strings.ToLower(s)
+		}
+		if !fm && len(s) < 9 {
+			s += strings.Repeat(" ", 9-len(s))
+		}
+		return s
+	}
+	h12 := t.Hour() % 12
+	if h12 == 0 {
+		h12 = 12
+	}
+	switch p {
+	case "HH24":
+		return num(t.Hour(), 2)
+	case "HH12", "HH":
+		return num(h12, 2)
+	case "MI":
+		return num(t.Minute(), 2)
+	case "SS":
+		return num(t.Second(), 2)
+	case "MS":
+		return num(t.Nanosecond()/1e6, 3)
+	case "US":
+		return num(t.Nanosecond()/1e3, 6)
+	case "AM", "PM":
+		if t.Hour() < 12 {
+			return "AM"
+		}
+		return "PM"
+	case "am", "pm":
+		if t.Hour() < 12 {
+			return "am"
+		}
+		return "pm"
+	case "A.M.", "P.M.":
+		if t.Hour() < 12 {
+			return "A.M."
+		}
+		return "P.M."
+	case "a.m.", "p.m.":
+		if t.Hour() < 12 {
+			return "a.m."
+		}
+		return "p.m."
+	case "YYYY":
+		return num(t.Year(), 4)
+	case "YYY":
+		return num(t.Year()%1000, 3)
+	case "YY":
+		return num(t.Year()%100, 2)
+	case "Y":
+		return num(t.Year()%10, 1)
+	case "MONTH", "Month", "month":
+		return word(t.Month().String(), p == "MONTH", p == "month")
+	case "MON", "Mon", "mon":
+		s := t.Month().String()[:3]
+		if p == "MON" {
+			return strings.ToUpper(s)
+		} else if p == "mon" {
+			return strings.ToLower(s)
+		}
+		return s
+	case "MM":
+		return num(int(t.Month()), 2)
+	case "DAY", "Day", "day":
+		return word(t.Weekday().String(), p == "DAY", p == "day")
+	case "DY", "Dy", "dy":
+		s := t.Weekday().String()[:3]
+		if p == "DY" {
+			return strings.ToUpper(s)
+		} else if p == "dy" {
+			return strings.ToLower(s)
+		}
+		return s
+	case "DDD":
+		return num(t.YearDay(), 3)
+	case "DD":
+		return num(t.Day(), 2)
+	case "D":
+		return strconv.Itoa(int(t.Weekday()) + 1)
+	case "IW":
+		_, w := t.ISOWeek()
+		return num(w, 2)
+	case "WW":
+		return num((t.YearDay()-1)/7+1, 2)
+	case "Q":
+		return strconv.Itoa((int(t.Month())-1)/3 + 1)
+	case "J":
+		return strconv.FormatInt(floorDiv(t.Unix(), 86400)+2440588, 10)
+	case "TZ":
+		return "UTC"
+	case "tz":
+		return "utc"
+	}
+	return p
+}
