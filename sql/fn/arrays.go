@@ -14,6 +14,7 @@ import (
 func arrayFuncs() []*Func {
 	join := &Func{Name: "array_to_string", MinArgs: 2, MaxArgs: 3, Eval: evalArrayJoin}
 	return []*Func{
+		{Name: "array_slice", MinArgs: 3, MaxArgs: 3, NullIn: true, Eval: evalArraySlice},
 		{Name: "array_contains", MinArgs: 2, MaxArgs: 2, NullIn: true, Eval: func(_ *Ctx, a []types.Value) (types.Value, error) {
 			if a[0].Kind() != types.KindArray {
 				return types.Value{}, errNoFunction("array_contains", a)
@@ -230,4 +231,19 @@ func evalArrayJoin(_ *Ctx, a []types.Value) (types.Value, error) {
 		b.WriteString(s)
 	}
 	return types.String(b.String()), nil
+}
+
+// evalArraySlice is a[lo:hi]: the elements from position lo to hi, 1-based
+// and inclusive, clamped to the array (an empty array when none), as
+// PostgreSQL slices a one-dimensional array.
+func evalArraySlice(_ *Ctx, a []types.Value) (types.Value, error) {
+	if a[0].Kind() != types.KindArray || a[1].Kind() != types.KindInt || a[2].Kind() != types.KindInt {
+		return types.Value{}, errNoFunction("array_slice", a)
+	}
+	es := a[0].Elems()
+	lo, hi := max(a[1].Int(), 1), min(a[2].Int(), int64(len(es)))
+	if lo > hi {
+		return types.Array(nil), nil
+	}
+	return types.Array(es[lo-1 : hi]), nil
 }

@@ -1,6 +1,7 @@
 package parse
 
 import (
+	"math"
 	"strconv"
 	"strings"
 
@@ -217,7 +218,24 @@ func (tr *translator) indirection(ind *pg_query.A_Indirection) (ast.Expr, error)
 		switch s := step.GetNode().(type) {
 		case *pg_query.Node_AIndices:
 			if s.AIndices.IsSlice {
-				return nil, unsupportedAt(tr.astErrPos(pos), "array slices are not supported")
+				// a[lo:hi], 1-based and inclusive; an omitted bound is
+				// the array's own.
+				bound := func(n *pg_query.Node, def int64) (ast.Expr, error) {
+					if n == nil {
+						return &ast.Literal{Value: types.Int(def), Pos: -1}, nil
+					}
+					return tr.expr(n)
+				}
+				lo, err := bound(s.AIndices.Lidx, math.MinInt64)
+				if err != nil {
+					return nil, err
+				}
+				hi, err := bound(s.AIndices.Uidx, math.MaxInt64)
+				if err != nil {
+					return nil, err
+				}
+				x = &ast.Func{Name: "array_slice", Args: []ast.Expr{x, lo, hi}, Pos: pos}
+				continue
 			}
 			idx, err := tr.expr(s.AIndices.Uidx)
 			if err != nil {
