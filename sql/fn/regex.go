@@ -23,6 +23,7 @@ func regexFuncs() []*Func {
 		}},
 		{Name: "regexp_replace", MinArgs: 3, MaxArgs: 4, NullIn: true, Eval: evalRegexpReplace},
 		{Name: "regexp_count", MinArgs: 2, MaxArgs: 4, NullIn: true, Eval: evalRegexpCount},
+		{Name: "similar_to", MinArgs: 2, MaxArgs: 3, NullIn: true, Eval: evalSimilarTo},
 		{Name: "regexp_instr", MinArgs: 2, MaxArgs: 7, NullIn: true, Eval: evalRegexpInstr},
 		{Name: "regexp_substr", MinArgs: 2, MaxArgs: 6, NullIn: true, Eval: evalRegexpSubstr},
 	}
@@ -278,4 +279,80 @@ func expandRepl(b *strings.Builder, repl, s string, m []int) {
 			b.WriteByte('\\')
 		}
 	}
+}
+
+// evalSimilarTo is s SIMILAR TO pattern [ESCAPE e]: the SQL standard's
+// regular expressions, matched against the whole string.
+func evalSimilarTo(_ *Ctx, a []types.Value) (types.Value, error) {
+	if err := strArgs("similar_to", a, "sss"); err != nil {
+		return types.Value{}, err
+	}
+	esc := "\\"
+	if len(a) == 3 {
+		esc = a[2].Str()
+	}
+	pattern, err := similarToRegex(a[1].Str(), esc)
+	if err != nil {
+		return types.Value{}, err
+	}
+	re, _, err := compileRegex(pattern, "")
+	if err != nil {
+		return types.Value{}, err
+	}
+	return types.Bool(re.MatchString(a[0].Str())), nil
+}
+
+// similarToRegex translates a SIMILAR TO pattern to a regular expression
+// anchored at both ends: % is .*, _ is ., the escape character makes the
+// next one literal, bracket expressions and | * + ? {m,n} ( ) keep their
+// meaning, and every other character (. ^ $ among them) is literal.
+func similarToRegex(p, esc string) (string, error) {
+	if len([]rune(esc)) > 1 {
+		return "", sqlerr.New(codeInvalidEscape, "invalid escape string: %q", esc)
+	}
+	var escape rune = -1
+	for _, r := range esc {
+		escape = r
+	}
+	var b strings.Builder
+	b.WriteString("^(?:")
+	rs := []rune(p)
+	for i := 0; i < len(rs); i++ {
+		r := rs[i]
+		switch {
+		case r == escape:
+			if i+1 == len(rs) {
+				return "", sqlerr.New(codeInvalidEscape, "invalid escape string: a pattern must not end with the escape character")
+			}
+			i++
+			b.WriteString(regexp.QuoteMeta(string(rs[i])))
+		case r == '%':
+			b.WriteString(".*")
+		case r == '_':
+			b.WriteString(".")
+		case r == '[':
+			// A bracket expression, as written, up to its closing ].
+			j := i + 1
+			if j < len(rs) && rs[j] == '^' {
+				j++
+			}
+			if j < len(rs) && rs[j] == ']' {
+				j++
+			}
+			for j < len(rs) && rs[j] != ']' {
+				j++
+			}
+			if j == len(rs) {
+				return "", sqlerr.New(sqlerr.InvalidRegex, "invalid regular expression: brackets [] not balanced")
+			}
+			b.WriteString(string(rs[i : j+1]))
+			i = j
+		case strings.ContainsRune("|*+?{}()", r):
+			b.WriteRune(r)
+		default:
+			b.WriteString(regexp.QuoteMeta(string(r)))
+		}
+	}
+	b.WriteString(")$")
+	return b.String(), nil
 }

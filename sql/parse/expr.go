@@ -283,7 +283,25 @@ func (tr *translator) aExpr(a *pg_query.A_Expr) (ast.Expr, error) {
 		return nil, err
 	}
 	if a.Kind == pg_query.A_Expr_Kind_AEXPR_SIMILAR {
-		return nil, tr.unsupported(a.Location, "SIMILAR TO")
+		// x SIMILAR TO p [ESCAPE e]: the grammar wraps the pattern in
+		// pg_catalog.similar_to_escape(p [, e]).
+		fc := a.Rexpr.GetFuncCall()
+		if fc == nil || len(fc.Args) == 0 {
+			return nil, tr.unsupported(a.Location, "this SIMILAR TO form")
+		}
+		x, err := tr.expr(a.Lexpr)
+		if err != nil {
+			return nil, err
+		}
+		args, err := tr.exprs(fc.Args)
+		if err != nil {
+			return nil, err
+		}
+		var e ast.Expr = &ast.Func{Name: "similar_to", Args: append([]ast.Expr{x}, args...), Pos: pos}
+		if op == "!~" {
+			e = &ast.Unary{Op: "NOT", X: e, Pos: pos}
+		}
+		return e, nil
 	}
 	var l ast.Expr
 	if a.Lexpr != nil {
