@@ -13,6 +13,8 @@ import (
 var diffQueries = []string{
 	// Projection, filters, three-valued logic.
 	"SELECT id, a, b, f, s, g, flag, ts FROM t WHERE id <= 50",
+	"SELECT g, mode() WITHIN GROUP (ORDER BY a), mode() WITHIN GROUP (ORDER BY s DESC) FROM t GROUP BY g",
+	"SELECT mode() WITHIN GROUP (ORDER BY b), mode() WITHIN GROUP (ORDER BY flag) FROM t",
 	// GROUPING SETS, ROLLUP, CUBE and GROUPING().
 	"SELECT g, flag, count(*), sum(b) FROM t GROUP BY ROLLUP (g, flag)",
 	"SELECT a % 3, g, grouping(a % 3, g), count(*), max(f) FROM t GROUP BY CUBE (a % 3, g)",

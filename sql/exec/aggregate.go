@@ -73,6 +73,8 @@ func (s *aggSpec) newAcc() accumulator {
 		a = newHLL()
 	case "percentile_cont", "percentile_disc", "approx_percentile":
 		a = &percentileAcc{kind: s.call.Name}
+	case "mode":
+		a = &modeAcc{}
 	case "max_by":
 		a = &byAcc{}
 	case "min_by":
@@ -101,10 +103,73 @@ func (s *aggSpec) newAcc() accumulator {
 		p.desc = s.call.OrderBy[0].Desc
 		return a
 	}
+	if m, ok := a.(*modeAcc); ok && len(s.call.OrderBy) == 1 {
+		// WITHIN GROUP (ORDER BY x): the order only breaks ties.
+		m.desc, m.mem = s.call.OrderBy[0].Desc, s.mem
+		return a
+	}
 	if len(s.call.OrderBy) > 0 {
 		a = &orderedAcc{in: a, keys: s.call.OrderBy, mem: s.mem}
 	}
 	return a
+}
+
+// modeAcc is mode() WITHIN GROUP (ORDER BY x): the most frequent value,
+// the first in the order among equally frequent ones, as PostgreSQL
+// picks it. NULLs are not counted.
+type modeAcc struct {
+	mem    *memAccount
+	desc   bool
+	counts map[string]*modeCount
+	buf    []byte
+}
+
+type modeCount struct {
+	v types.Value
+	n int64
+}
+
+func (a *modeAcc) add(args []types.Value) error {
+	v := args[len(args)-1]
+	if isNull(v) {
+		return nil
+	}
+	a.buf = appendKey(a.buf[:0], v)
+	if c, ok := a.counts[string(a.buf)]; ok {
+		c.n++
+		return nil
+	}
+	if a.counts == nil {
+		a.counts = map[string]*modeCount{}
+	}
+	a.counts[string(a.buf)] = &modeCount{v: own(v), n: 1}
+	return chargeEvery(a.mem, len(a.counts), 64)
+}
+
+func (a *modeAcc) result() (types.Value, error) {
+	var best *modeCount
+	for _, c := range a.counts {
+		if best == nil || c.n > best.n || (c.n == best.n && (types.Compare(c.v, best.v) < 0) != a.desc) {
+			best = c
+		}
+	}
+	if best == nil {
+		return types.Null, nil
+	}
+	return best.v, nil
+}
+
+func (a *modeAcc) merge(o accumulator) {
+	for k, c := range o.(*modeAcc).counts {
+		if m, ok := a.counts[k]; ok {
+			m.n += c.n
+			continue
+		}
+		if a.counts == nil {
+			a.counts = map[string]*modeCount{}
+		}
+		a.counts[k] = c
+	}
 }
 
 type aggOp struct {

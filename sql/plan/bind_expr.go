@@ -502,6 +502,8 @@ func checkAggArity(c AggCall, withinGroup bool) error {
 		bad = n != 2
 	case "percentile_cont", "percentile_disc":
 		bad = n != 1 || !withinGroup || len(c.OrderBy) != 1
+	case "mode":
+		bad = n != 0 || !withinGroup || len(c.OrderBy) != 1
 	default:
 		bad = n != 1
 	}

@@ -15,7 +15,7 @@ var aggregates = map[string]bool{
 	"var_samp": true, "var_pop": true, "bool_and": true, "bool_or": true,
 	"every": true, "array_agg": true, "string_agg": true,
 	"approx_count_distinct": true, "percentile_cont": true,
-	"percentile_disc": true, "approx_percentile": true, "count_if": true,
+	"percentile_disc": true, "approx_percentile": true, "count_if": true, "mode": true,
 	"any_value": true, "arbitrary": true, "max_by": true, "min_by": true,
 }
 
