@@ -56,7 +56,7 @@ var reservedWords = map[string]bool{
 }
 
 // quoteLiteral quotes s as a string literal, as quote_literal does: a
-// backslash makes it an E” literal with the backslashes doubled.
+// backslash makes it an E-prefixed literal, its backslashes doubled.
 func quoteLiteral(s string) string {
 	q := "'" + strings.ReplaceAll(s, "'", "''") + "'"
 	if strings.Contains(s, `\`) {
