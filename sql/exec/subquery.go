@@ -87,9 +87,14 @@ func (c *compiler) subquery(e *plan.SubqueryExpr) (evalFn, error) {
 			}
 			return types.Bool((len(rows) > 0) != not), nil
 		}, nil
-	case "rows":
-		// Every row as an array of its values: a LATERAL subquery's rows,
+	case "rows", "array":
+		// An array of the first column's values (ARRAY(subquery)), or of
+		// every row as an array of its values: a LATERAL subquery's rows,
 		// which an Unnest spreads (plan.Binder.lateralSubquery).
+		elem := func(row Row) types.Value { return row[0] }
+		if e.Kind == "rows" {
+			elem = func(row Row) types.Value { return types.Array(append([]types.Value(nil), row...)) }
+		}
 		return func(r Row) (types.Value, error) {
 			rows, err := run(r)
 			if err != nil {
@@ -97,19 +102,7 @@ func (c *compiler) subquery(e *plan.SubqueryExpr) (evalFn, error) {
 			}
 			out := make([]types.Value, len(rows))
 			for i, row := range rows {
-				out[i] = types.Array(append([]types.Value(nil), row...))
-			}
-			return types.Array(out), nil
-		}, nil
-	case "array":
-		return func(r Row) (types.Value, error) {
-			rows, err := run(r)
-			if err != nil {
-				return types.Value{}, err
-			}
-			out := make([]types.Value, len(rows))
-			for i, row := range rows {
-				out[i] = row[0]
+				out[i] = elem(row)
 			}
 			return types.Array(out), nil
 		}, nil
