@@ -38,15 +38,9 @@ func jsonFuncs() []*Func {
 
 // jsonStep is PostgreSQL's json -> operator: an object's field by name, an
 // array's element by 0-based index (negative counts from the end); NULL
-// when there is none. A string holding JSON is read as JSON first, as a
-// json-typed text would be.
+// when there is none. A string is a JSON string, not JSON to read: text
+// meant as JSON is cast first ('…'::jsonb), as in PostgreSQL.
 func jsonStep(v, key types.Value) (types.Value, error) {
-	if v.Kind() == types.KindString {
-		var err error
-		if v, err = parseJSON(v.Str()); err != nil {
-			return types.Value{}, err
-		}
-	}
 	switch key.Kind() {
 	case types.KindString:
 		if v.Kind() == types.KindObject {

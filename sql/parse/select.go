@@ -138,7 +138,7 @@ func (tr *translator) block(n *pg_query.SelectStmt, s *ast.Select) error {
 		if g.GetGroupingSet() != nil {
 			grouping = true
 		}
-		its, err := tr.groupingSets(g)
+		its, err := tr.groupingSets(g, false)
 		if err != nil {
 			return err
 		}
@@ -413,8 +413,16 @@ const maxGroupingSets = 4096
 // an expression one set of itself; () the empty set; ROLLUP(a, b) (a, b),
 // (a) and (); CUBE(a, b) every subset; GROUPING SETS the sets of each of
 // its items, one after the other.
-func (tr *translator) groupingSets(g *pg_query.Node) ([][]ast.Expr, error) {
+func (tr *translator) groupingSets(g *pg_query.Node, inGroupingSet bool) ([][]ast.Expr, error) {
 	gs := g.GetGroupingSet()
+	if row := g.GetRowExpr(); row != nil && inGroupingSet {
+		// (a, b) inside GROUPING SETS: one set of both.
+		es, err := tr.exprs(row.Args)
+		if err != nil {
+			return nil, err
+		}
+		return [][]ast.Expr{es}, nil
+	}
 	if gs == nil {
 		e, err := tr.expr(g)
 		if err != nil {
@@ -429,6 +437,14 @@ func (tr *translator) groupingSets(g *pg_query.Node) ([][]ast.Expr, error) {
 		for _, c := range gs.Content {
 			if sub := c.GetGroupingSet(); sub != nil && sub.Kind == pg_query.GroupingSetKind_GROUPING_SET_SIMPLE {
 				es, err := tr.exprs(sub.Content)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, es)
+				continue
+			}
+			if row := c.GetRowExpr(); row != nil {
+				es, err := tr.exprs(row.Args)
 				if err != nil {
 					return nil, err
 				}
@@ -488,7 +504,7 @@ func (tr *translator) groupingSets(g *pg_query.Node) ([][]ast.Expr, error) {
 	case pg_query.GroupingSetKind_GROUPING_SET_SETS:
 		var out [][]ast.Expr
 		for _, c := range gs.Content {
-			sets, err := tr.groupingSets(c)
+			sets, err := tr.groupingSets(c, true)
 			if err != nil {
 				return nil, err
 			}

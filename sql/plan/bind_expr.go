@@ -464,6 +464,11 @@ func (b *Binder) funcCall(st *selectState, e *ast.Func) (Expr, error) {
 	}
 	f, ok := fn.Lookup(name)
 	if !ok {
+		if name == "grouping" {
+			// Left by the grouping-set expansion only when the query
+			// groups by nothing.
+			return nil, errGroupingArgs()
+		}
 		return nil, sqlerr.New(sqlerr.UndefinedFunction, "function %s does not exist", name)
 	}
 	b.Volatile = b.Volatile || f.Volatile

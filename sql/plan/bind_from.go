@@ -175,9 +175,23 @@ func (b *Binder) leafTable(sc *scope, f ast.TableExpr) (Node, error) {
 		sc.tables = append(sc.tables, &scopeTable{alias: alias, scan: s})
 		return s, nil
 	case *ast.SubqueryTable:
-		q, err := b.bindQuery(f.Query, sc.parentFor(f.Lateral))
+		parent := sc.parentFor(f.Lateral)
+		if f.Lateral {
+			// Here only on the right of a RIGHT or FULL JOIN (or first in
+			// FROM): it may read nothing to its left (lateralSubquery
+			// takes the other joins).
+			parent = &scope{parent: sc, outer: map[ColID]bool{}}
+		}
+		q, err := b.bindQuery(f.Query, parent)
 		if err != nil {
 			return nil, err
+		}
+		for id := range lateralOuter(f.Lateral, parent) {
+			for _, t := range sc.tables {
+				if t.owns(id) {
+					return nil, sqlerr.New(sqlerr.InvalidColumnRef, "invalid reference to FROM-clause entry for table %q: the join type must be INNER or LEFT for a LATERAL reference", t.alias)
+				}
+			}
 		}
 		for i, n := range f.ColAliases {
 			if i < len(q.Out) {
@@ -489,4 +503,13 @@ func (t *scopeTable) owns(id ColID) bool {
 		}
 	}
 	return false
+}
+
+// lateralOuter is what a LATERAL subquery bound under parent read from
+// outside it; nothing for one that is not LATERAL.
+func lateralOuter(lateral bool, parent *scope) map[ColID]bool {
+	if !lateral || parent == nil {
+		return nil
+	}
+	return parent.outer
 }

@@ -20,6 +20,20 @@ func expandGroupingSets(sel *ast.Select) (*ast.Select, error) {
 	if len(sel.DistinctOn) > 0 {
 		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "DISTINCT ON with GROUPING SETS, ROLLUP or CUBE is not supported")
 	}
+	// Run as one query per set, a window function would see one set's rows,
+	// not the whole result, and a subquery reading the grouped columns
+	// would not see them nulled: refused rather than answered wrong.
+	if found := findInSelectList(sel, func(v reflect.Value) bool {
+		switch x := v.Interface().(type) {
+		case *ast.Func:
+			return x.Over != nil
+		case *ast.Subquery, *ast.Exists, *ast.InSubquery, *ast.ArraySubquery:
+			return true
+		}
+		return false
+	}); found {
+		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "window functions and subqueries in the select list or HAVING of a query with GROUPING SETS, ROLLUP or CUBE are not supported")
+	}
 	// Keys by position or by alias stand for the select-list expression.
 	sets := make([][]ast.Expr, len(sel.GroupingSets))
 	for i, set := range sel.GroupingSets {
@@ -48,6 +62,20 @@ func expandGroupingSets(sel *ast.Select) (*ast.Select, error) {
 				keys = append(keys, k)
 			}
 		}
+	}
+	if findInSelectList(sel, func(v reflect.Value) bool {
+		f, ok := v.Interface().(*ast.Func)
+		if !ok || f.Name != "grouping" {
+			return false
+		}
+		for _, a := range f.Args {
+			if indexAST(keys, a) < 0 {
+				return true
+			}
+		}
+		return len(f.Args) == 0
+	}) {
+		return nil, errGroupingArgs()
 	}
 	var u *ast.Select
 	for _, set := range sets {
@@ -153,14 +181,27 @@ func orderKeyOfUnion(sel *ast.Select, e ast.Expr) ast.Expr {
 }
 
 // hasAggregate reports whether a branch's select list or HAVING calls an
-// aggregate (outside windows).
+// aggregate (outside windows and subqueries).
 func hasAggregate(sel *ast.Select) bool {
+	return findInSelectList(sel, func(v reflect.Value) bool {
+		f, ok := v.Interface().(*ast.Func)
+		return ok && aggregates[f.Name] && f.Over == nil
+	})
+}
+
+// findInSelectList reports whether match holds for a node of the select
+// list or HAVING of sel, subqueries' own queries left out.
+func findInSelectList(sel *ast.Select, match func(reflect.Value) bool) bool {
 	found := false
 	visit := func(e ast.Expr) {
 		walkAST(reflect.ValueOf(e), func(v reflect.Value) bool {
-			if f, ok := v.Interface().(*ast.Func); ok && aggregates[f.Name] && f.Over == nil {
-				found = true
+			if found {
+				return false
 			}
+			if _, ok := v.Interface().(*ast.Select); ok {
+				return false
+			}
+			found = match(v)
 			return !found
 		})
 	}
@@ -365,18 +406,14 @@ func walkAST(v reflect.Value, f func(reflect.Value) bool) {
 // callsGrouping reports whether the select list or HAVING calls
 // GROUPING(…).
 func callsGrouping(sel *ast.Select) bool {
-	found := false
-	visit := func(e ast.Expr) {
-		walkAST(reflect.ValueOf(e), func(v reflect.Value) bool {
-			if f, ok := v.Interface().(*ast.Func); ok && f.Name == "grouping" {
-				found = true
-			}
-			return !found
-		})
-	}
-	for _, t := range sel.Targets {
-		visit(t.Expr)
-	}
-	visit(sel.Having)
-	return found
+	return findInSelectList(sel, func(v reflect.Value) bool {
+		f, ok := v.Interface().(*ast.Func)
+		return ok && f.Name == "grouping"
+	})
+}
+
+// errGroupingArgs is PostgreSQL's error for GROUPING() of what the query
+// does not group by.
+func errGroupingArgs() error {
+	return sqlerr.New(sqlerr.Grouping, "arguments to GROUPING must be grouping expressions of the associated query level")
 }
