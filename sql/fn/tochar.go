@@ -12,19 +12,24 @@ import (
 // first where one is a prefix of another (HH24 before HH, MONTH before
 // MON, DDD before DD before D).
 var charPatterns = []string{
-	"HH24", "HH12", "HH", "MI", "SS", "MS", "US",
+	"HH24", "HH12", "HH", "MI", "SSSSS", "SSSS", "SS", "MS", "US",
+	"FF1", "FF2", "FF3", "FF4", "FF5", "FF6",
 	"AM", "PM", "am", "pm", "A.M.", "P.M.", "a.m.", "p.m.",
-	"YYYY", "YYY", "YY", "Y",
-	"MONTH", "Month", "month", "MON", "Mon", "mon", "MM",
+	"AD", "BC", "ad", "bc", "A.D.", "B.C.", "a.d.", "b.c.",
+	"Y,YYY", "YYYY", "YYY", "YY", "Y", "IW", "IYYY", "IYY", "IY", "IDDD", "ID", "I",
+	"MONTH", "Month", "month", "MON", "Mon", "mon", "MM", "RM", "rm",
 	"DAY", "Day", "day", "DY", "Dy", "dy", "DDD", "DD", "D",
-	"IW", "WW", "Q", "J", "TZ", "tz",
+	"WW", "W", "CC", "Q", "J", "TZH", "TZM", "TZ", "tz", "OF",
 }
 
 // caseless are the patterns that have no lower- or mixed-case variant.
 var caseless = map[string]bool{
-	"HH24": true, "HH12": true, "HH": true, "MI": true, "SS": true, "MS": true, "US": true,
-	"YYYY": true, "YYY": true, "YY": true, "Y": true, "MM": true,
-	"DDD": true, "DD": true, "D": true, "IW": true, "WW": true, "Q": true, "J": true,
+	"HH24": true, "HH12": true, "HH": true, "MI": true, "SSSSS": true, "SSSS": true, "SS": true, "MS": true, "US": true,
+	"FF1": true, "FF2": true, "FF3": true, "FF4": true, "FF5": true, "FF6": true,
+	"Y,YYY": true, "YYYY": true, "YYY": true, "YY": true, "Y": true, "IYYY": true, "IYY": true, "IY": true,
+	"IDDD": true, "ID": true, "I": true, "MM": true,
+	"DDD": true, "DD": true, "D": true, "IW": true, "WW": true, "W": true, "CC": true, "Q": true, "J": true,
+	"TZH": true, "TZM": true, "OF": true,
 }
 
 // evalToChar is to_char(timestamp, template), as PostgreSQL formats a
@@ -57,9 +62,15 @@ func evalToChar(_ *Ctx, a []types.Value) (types.Value, error) {
 			continue
 		}
 		fm := false
-		if strings.HasPrefix(tmpl[i:], "FM") || strings.HasPrefix(tmpl[i:], "fm") {
-			fm = true
-			i += 2
+		for {
+			if strings.HasPrefix(tmpl[i:], "FM") || strings.HasPrefix(tmpl[i:], "fm") {
+				fm = true
+				i += 2
+			} else if strings.HasPrefix(tmpl[i:], "FX") || strings.HasPrefix(tmpl[i:], "fx") {
+				i += 2 // fixed format matters to parsing only
+			} else {
+				break
+			}
 		}
 		p := ""
 		for _, c := range charPatterns {
@@ -83,7 +94,15 @@ func evalToChar(_ *Ctx, a []types.Value) (types.Value, error) {
 			continue
 		}
 		i += len(p)
-		b.WriteString(charField(t, p, fm))
+		field := charField(t, p, fm)
+		// A th or TH suffix makes a number ordinal: 1st, 22ND.
+		if sfx := tmpl[i:min(i+2, len(tmpl))]; sfx == "th" || sfx == "TH" {
+			if n, err := strconv.Atoi(strings.TrimSpace(field)); err == nil {
+				field += ordinalSuffix(n, sfx == "TH")
+				i += 2
+			}
+		}
+		b.WriteString(field)
 	}
 	if b.Len() > maxStringBytes {
 		return types.Value{}, errTooLong()
@@ -188,6 +207,69 @@ func charField(t time.Time, p string, fm bool) string {
 	case "IW":
 		_, w := t.ISOWeek()
 		return num(w, 2)
+	case "W":
+		return strconv.Itoa((t.Day()-1)/7 + 1)
+	case "CC":
+		y := t.Year()
+		if y > 0 {
+			return num((y+99)/100, 2)
+		}
+		return num(y/100-1, 2)
+	case "ID":
+		d := int(t.Weekday())
+		if d == 0 {
+			d = 7
+		}
+		return strconv.Itoa(d)
+	case "IDDD":
+		_, w := t.ISOWeek()
+		d := int(t.Weekday())
+		if d == 0 {
+			d = 7
+		}
+		return num((w-1)*7+d, 3)
+	case "IYYY", "IYY", "IY", "I":
+		y, _ := t.ISOWeek()
+		digits := map[string]int{"IYYY": 4, "IYY": 3, "IY": 2, "I": 1}[p]
+		mod := map[string]int{"IYYY": 1 << 30, "IYY": 1000, "IY": 100, "I": 10}[p]
+		return num(y%mod, digits)
+	case "Y,YYY":
+		y := t.Year()
+		return strconv.Itoa(y/1000) + "," + num(y%1000, 3)
+	case "SSSS", "SSSSS":
+		return strconv.Itoa(t.Hour()*3600 + t.Minute()*60 + t.Second())
+	case "FF1", "FF2", "FF3", "FF4", "FF5", "FF6":
+		n := int(p[2] - '0')
+		us := t.Nanosecond() / 1000
+		for k := n; k < 6; k++ {
+			us /= 10
+		}
+		return num(us, n)
+	case "AD", "BC", "ad", "bc", "A.D.", "B.C.", "a.d.", "b.c.":
+		era := "AD"
+		if t.Year() <= 0 {
+			era = "BC"
+		}
+		if strings.Contains(p, ".") {
+			era = era[:1] + "." + era[1:] + "."
+		}
+		if p[0] >= 'a' {
+			era = strings.ToLower(era)
+		}
+		return era
+	case "RM", "rm":
+		s := []string{"I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"}[t.Month()-1]
+		if !fm && len(s) < 4 {
+			s += strings.Repeat(" ", 4-len(s))
+		}
+		if p == "rm" {
+			s = strings.ToLower(s)
+		}
+		return s
+	case "TZH", "OF":
+		return "+00"
+	case "TZM":
+		return "00"
 	case "WW":
 		return num((t.YearDay()-1)/7+1, 2)
 	case "Q":
@@ -200,4 +282,23 @@ func charField(t time.Time, p string, fm bool) string {
 		return "utc"
 	}
 	return p
+}
+
+// ordinalSuffix is the English ordinal suffix of n (st, nd, rd, th).
+func ordinalSuffix(n int, upper bool) string {
+	sfx := "th"
+	if n%100 < 11 || n%100 > 13 {
+		switch n % 10 {
+		case 1:
+			sfx = "st"
+		case 2:
+			sfx = "nd"
+		case 3:
+			sfx = "rd"
+		}
+	}
+	if upper {
+		return strings.ToUpper(sfx)
+	}
+	return sfx
 }
