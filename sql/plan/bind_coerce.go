@@ -157,3 +157,32 @@ func (b *Binder) coerceArray(arr, x Expr) Expr {
 	}
 	return &Const{V: v}
 }
+
+// coerceTimeOperand types a string constant on the right of + or - by the
+// time value on the left, as PostgreSQL resolves an untyped literal there:
+// timestamp + '1 day' and interval ± '1 min' take an interval, timestamp -
+// '2024-01-01' a timestamp (and so give an interval).
+func (b *Binder) coerceTimeOperand(op byte, l, r Expr) Expr {
+	c, ok := r.(*Const)
+	if !ok || c.V.Kind() != types.KindString || (op != '+' && op != '-') {
+		return r
+	}
+	k, ok := b.staticKind(l)
+	if !ok {
+		return r
+	}
+	var typ string
+	switch {
+	case k == types.KindInterval, k == types.KindTimestamp && op == '+':
+		typ = fn.TypeInterval
+	case k == types.KindTimestamp:
+		typ = fn.TypeTimestamp
+	default:
+		return r
+	}
+	v, err := fn.Cast(c.V, typ)
+	if err != nil {
+		return r // an error at run time names the operator and the kinds
+	}
+	return &Const{V: v}
+}

@@ -344,6 +344,12 @@ func (b *Binder) binary(st *selectState, e *ast.Binary) (Expr, error) {
 		if err != nil {
 			return nil, err
 		}
+		if c, ok := x.(*Const); ok && c.V.Kind() == types.KindString {
+			// INTERVAL '1 hour' + '1 min': the literal is an interval.
+			if v, err := fn.Cast(c.V, fn.TypeInterval); err == nil {
+				x = &Const{V: v}
+			}
+		}
 		return &IntervalAdd{X: x, Iv: parsed, Sign: 1}, nil
 	}
 	l, err := b.exprIn(st, e.L)
@@ -356,6 +362,7 @@ func (b *Binder) binary(st *selectState, e *ast.Binary) (Expr, error) {
 	}
 	switch e.Op {
 	case "+", "-", "*", "/", "%":
+		r = b.coerceTimeOperand(e.Op[0], l, r)
 		return &Arith{Op: e.Op[0], L: l, R: r, Lenient: b.lenient(l, r)}, nil
 	case "^":
 		f, _ := fn.Lookup("power")
