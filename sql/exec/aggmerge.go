@@ -4,7 +4,6 @@ import (
 	"context"
 	"runtime"
 
-	"github.com/basaltdb/basalt/sql/fn"
 	"github.com/basaltdb/basalt/types"
 )
 
@@ -198,13 +197,10 @@ func (t *groupTable) mergeParallel(ctx context.Context, os []*groupTable) error 
 // A sum that overflows becomes NULL: merges report no errors, and no
 // interval sum near 2^63 microseconds (292,000 years) is a real one.
 func mergeIntervals(a, b types.Value) types.Value {
-	switch {
-	case b.Kind() != types.KindInterval:
+	if b.Kind() != types.KindInterval {
 		return a
-	case a.Kind() != types.KindInterval:
-		return b
 	}
-	s, err := fn.Arith('+', a, b)
+	s, err := addToIntervalSum(a, b)
 	if err != nil {
 		return types.Null
 	}

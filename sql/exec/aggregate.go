@@ -534,13 +534,18 @@ func (a *sumAcc) add(args []types.Value) error {
 // addInterval adds an interval to the sum of intervals, as PostgreSQL's
 // sum(interval) does (22003 when it overflows).
 func (a *sumAcc) addInterval(v types.Value) error {
-	if a.ivs.Kind() != types.KindInterval {
-		a.ivs = v
-		return nil
-	}
-	s, err := fn.Arith('+', a.ivs, v)
-	a.ivs = s
+	var err error
+	a.ivs, err = addToIntervalSum(a.ivs, v)
 	return err
+}
+
+// addToIntervalSum returns sum + v, sum being none (not an interval) before
+// the first.
+func addToIntervalSum(sum, v types.Value) (types.Value, error) {
+	if sum.Kind() != types.KindInterval {
+		return v, nil
+	}
+	return fn.Arith('+', sum, v)
 }
 
 func (a *sumAcc) addInt(x int64) {
@@ -620,12 +625,8 @@ func (a *statsAcc) add(args []types.Value) error {
 // addInterval adds n intervals summing to v.
 func (a *statsAcc) addInterval(v types.Value, n float64) error {
 	a.ivn += n
-	if a.ivs.Kind() != types.KindInterval {
-		a.ivs = v
-		return nil
-	}
-	s, err := fn.Arith('+', a.ivs, v)
-	a.ivs = s
+	var err error
+	a.ivs, err = addToIntervalSum(a.ivs, v)
 	return err
 }
 
