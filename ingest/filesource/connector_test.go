@@ -277,7 +277,11 @@ func TestFileSource(t *testing.T) {
 		t.Fatalf("the *.*sv glob loaded %d documents, want the CSV's 7", c)
 	}
 	write("4.ndjson.gz", gz(ndjson(20, 25)))
-	ingesttest.WaitFor(t, "the new file", 10*time.Second, func() bool { c, _ := n.Count("local2"); return c == 25 })
+	// The status counts a batch after its commit: wait for both.
+	ingesttest.WaitFor(t, "the new file", 10*time.Second, func() bool {
+		c, _ := n.Count("local2")
+		return c == 25 && n.Status("local2").ObjectsDone == 4
+	})
 	if st := n.Status("local2"); st.ObjectsDone != 4 || st.Replaced != 0 {
 		t.Fatalf("status %+v", st)
 	}
