@@ -14,6 +14,7 @@ var diffQueries = []string{
 	// Projection, filters, three-valued logic.
 	"SELECT id, a, b, f, s, g, flag, ts FROM t WHERE id <= 50",
 	"SELECT g, mode() WITHIN GROUP (ORDER BY a), mode() WITHIN GROUP (ORDER BY s DESC) FROM t GROUP BY g",
+	"SELECT g, percentile_cont(0.5) WITHIN GROUP (ORDER BY ts - TIMESTAMPTZ '2024-01-01 00:00:00+00'), percentile_cont(0.9) WITHIN GROUP (ORDER BY TIMESTAMPTZ '2024-01-04 00:00:00+00' - ts DESC) FROM t GROUP BY g",
 	"SELECT mode() WITHIN GROUP (ORDER BY b), mode() WITHIN GROUP (ORDER BY flag) FROM t",
 	// GROUPING SETS, ROLLUP, CUBE and GROUPING().
 	"SELECT g, flag, count(*), sum(b) FROM t GROUP BY ROLLUP (g, flag)",

@@ -114,6 +114,7 @@ func (a *percentileAcc) merge(o accumulator) {
 	}
 	a.vals = append(a.vals, b.vals...)
 	a.raw = append(a.raw, b.raw...)
+	a.ivs = append(a.ivs, b.ivs...)
 }
 
 // finisher is an accumulator with work to do on its partial state before

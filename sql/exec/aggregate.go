@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -831,6 +832,9 @@ type percentileAcc struct {
 	set  bool
 	vals []float64
 	raw  []types.Value
+	// ivs are percentile_cont's intervals: its answer when no number came,
+	// interpolated as PostgreSQL's interval_lerp does.
+	ivs []types.Value
 }
 
 func (a *percentileAcc) add(args []types.Value) error {
@@ -865,8 +869,38 @@ func (a *percentileAcc) add(args []types.Value) error {
 		a.vals = append(a.vals, float64(xv.Int()))
 	case types.KindFloat:
 		a.vals = append(a.vals, xv.Float())
+	case types.KindInterval:
+		if a.kind == "percentile_cont" {
+			a.ivs = append(a.ivs, xv)
+			return chargeEvery(a.mem, len(a.ivs), 40)
+		}
 	}
 	return chargeEvery(a.mem, len(a.vals), 8)
+}
+
+// intervalResult is percentile_cont of intervals: lo + (hi - lo) × the
+// fraction between them, in interval arithmetic.
+func (a *percentileAcc) intervalResult() (types.Value, error) {
+	// In the order asked for, at the fraction asked for: equal spans may
+	// still differ in their parts, and PostgreSQL interpolates from the
+	// first of the order.
+	frac := a.frac
+	slices.SortFunc(a.ivs, types.Compare)
+	if a.desc {
+		slices.Reverse(a.ivs)
+		frac = 1 - a.frac // add mirrored it
+	}
+	pos := frac * float64(len(a.ivs)-1)
+	lo := int(math.Floor(pos))
+	x, y := a.ivs[lo], a.ivs[int(math.Ceil(pos))]
+	d, err := fn.Arith('-', y, x)
+	if err != nil {
+		return types.Value{}, err
+	}
+	if d, err = fn.Arith('*', d, types.Float(pos-float64(lo))); err != nil {
+		return types.Value{}, err
+	}
+	return fn.Arith('+', d, x)
 }
 
 func (a *percentileAcc) result() (types.Value, error) {
@@ -885,6 +919,9 @@ func (a *percentileAcc) result() (types.Value, error) {
 		return a.raw[i], nil
 	}
 	if len(a.vals) == 0 {
+		if len(a.ivs) > 0 {
+			return a.intervalResult()
+		}
 		return types.Null, nil
 	}
 	pos := a.frac * float64(len(a.vals)-1)
