@@ -139,7 +139,7 @@ func justify(name string, hours, days bool) func(*Ctx, []types.Value) (types.Val
 			d %= 30
 		}
 		if hours && days {
-			// One sign for all parts.
+			// justify_interval: months and days of one sign.
 			if m > 0 && (d < 0 || (d == 0 && us < 0)) {
 				m--
 				d += 30
@@ -147,14 +147,9 @@ func justify(name string, hours, days bool) func(*Ctx, []types.Value) (types.Val
 				m++
 				d -= 30
 			}
-			if d > 0 && us < 0 {
-				d--
-				us += microsPerDay
-			} else if d < 0 && us > 0 {
-				d++
-				us -= microsPerDay
-			}
-		} else if hours {
+		}
+		if hours {
+			// Days and time of one sign.
 			if d > 0 && us < 0 {
 				d--
 				us += microsPerDay
