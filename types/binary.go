@@ -63,10 +63,6 @@ func AppendBinary(dst []byte, v Value) []byte {
 		return append(dst, v.str...)
 	case KindTimestamp:
 		return binary.AppendVarint(append(dst, tagTimestamp), int64(v.num))
-	case KindInterval:
-		dst = binary.AppendVarint(append(dst, tagInterval), int64(v.IntervalMonths()))
-		dst = binary.AppendVarint(dst, int64(v.days))
-		return binary.AppendVarint(dst, int64(v.num))
 	case KindArray:
 		dst = binary.AppendUvarint(append(dst, tagArray), v.num)
 		for _, e := range v.Elems() {
@@ -81,6 +77,10 @@ func AppendBinary(dst []byte, v Value) []byte {
 			dst = AppendBinary(dst, f.Value)
 		}
 		return dst
+	case KindInterval: // last: rare, and the common kinds keep their order
+		dst = binary.AppendVarint(append(dst, tagInterval), int64(v.IntervalMonths()))
+		dst = binary.AppendVarint(dst, int64(v.days))
+		return binary.AppendVarint(dst, int64(v.num))
 	}
 	panic(fmt.Sprintf("types: AppendBinary of unknown kind %d", v.kind))
 }
@@ -135,22 +135,6 @@ func (d *Decoder) binaryValue(b []byte, i, depth int) (Value, int, error) {
 			return Int(x), i + n, nil
 		}
 		return Timestamp(x), i + n, nil
-	case tagInterval:
-		m, n := binary.Varint(b[i:])
-		if n <= 0 || overlong(b[i:], n) || m > MaxIntervalMonths || m < -MaxIntervalMonths {
-			return Value{}, i, fmt.Errorf("%w: bad interval months", ErrCorruptValue)
-		}
-		i += n
-		d, n := binary.Varint(b[i:])
-		if n <= 0 || overlong(b[i:], n) || d != int64(int32(d)) {
-			return Value{}, i, fmt.Errorf("%w: bad interval days", ErrCorruptValue)
-		}
-		i += n
-		us, n := binary.Varint(b[i:])
-		if n <= 0 || overlong(b[i:], n) {
-			return Value{}, i, fmt.Errorf("%w: bad interval microseconds", ErrCorruptValue)
-		}
-		return Interval(int32(m), int32(d), us), i + n, nil
 	case tagFloat:
 		if len(b)-i < 8 {
 			return Value{}, i, fmt.Errorf("%w: truncated float", ErrCorruptValue)
@@ -200,6 +184,22 @@ func (d *Decoder) binaryValue(b []byte, i, depth int) (Value, int, error) {
 			i = j
 		}
 		return Object(d.allocFields(d.fieldStack[base:])), i, nil
+	case tagInterval:
+		m, n := binary.Varint(b[i:])
+		if n <= 0 || overlong(b[i:], n) || m > MaxIntervalMonths || m < -MaxIntervalMonths {
+			return Value{}, i, fmt.Errorf("%w: bad interval months", ErrCorruptValue)
+		}
+		i += n
+		d, n := binary.Varint(b[i:])
+		if n <= 0 || overlong(b[i:], n) || d != int64(int32(d)) {
+			return Value{}, i, fmt.Errorf("%w: bad interval days", ErrCorruptValue)
+		}
+		i += n
+		us, n := binary.Varint(b[i:])
+		if n <= 0 || overlong(b[i:], n) {
+			return Value{}, i, fmt.Errorf("%w: bad interval microseconds", ErrCorruptValue)
+		}
+		return Interval(int32(m), int32(d), us), i + n, nil
 	}
 	return Value{}, i, fmt.Errorf("%w: unknown tag %d", ErrCorruptValue, tag)
 }

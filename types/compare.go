@@ -36,8 +36,6 @@ func Compare(a, b Value) int {
 		return 0
 	case KindString:
 		return strings.Compare(a.str, b.str)
-	case KindInterval:
-		return compareIntervals(a, b)
 	case KindArray:
 		ae, be := a.Elems(), b.Elems()
 		for i := 0; i < len(ae) && i < len(be); i++ {
@@ -57,6 +55,8 @@ func Compare(a, b Value) int {
 			}
 		}
 		return cmpInt(len(af), len(bf))
+	case KindInterval:
+		return compareIntervals(a, b)
 	}
 	return 0
 }

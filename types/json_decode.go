@@ -201,14 +201,7 @@ func (d *Decoder) object(b []byte, i, depth int) (Value, int, error) {
 		}
 		name, end, err := d.str(b, i)
 		if err != nil {
-			var de *DocError
-			if errors.As(err, &de) {
-				// Say it is a field name, and which (as the rules of
-				// checkName do).
-				raw := rawString(b, i)
-				return Value{}, i, &DocError{Path: "/" + escapePointer(strings.ToValidUTF8(raw, "\uFFFD")), Msg: fmt.Sprintf("field name %q is not valid UTF-8", raw)}
-			}
-			return Value{}, i, err
+			return Value{}, i, nameError(err, b, i)
 		}
 		// A name without escapes has no control characters (they are
 		// syntax errors in JSON strings) and was checked for UTF-8 by
@@ -528,6 +521,20 @@ func (d *Decoder) str(b []byte, i int) (string, int, error) {
 		j++
 	}
 	return "", j, &SyntaxError{Offset: i, Msg: "unterminated string"}
+}
+
+// nameError says that a field name's string error (b[i] its quote) is a
+// field name's, and which, as checkName's rules do. Apart from object, its
+// caller, which runs for every object decoded.
+//
+//go:noinline
+func nameError(err error, b []byte, i int) error {
+	var de *DocError
+	if !errors.As(err, &de) {
+		return err
+	}
+	raw := rawString(b, i)
+	return &DocError{Path: "/" + escapePointer(strings.ToValidUTF8(raw, "\uFFFD")), Msg: fmt.Sprintf("field name %q is not valid UTF-8", raw)}
 }
 
 // rawString returns the bytes of the JSON string starting at b[i] (its

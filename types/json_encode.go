@@ -35,10 +35,6 @@ func AppendJSON(dst []byte, v Value) []byte {
 		dst = append(dst, '"')
 		dst = time.UnixMicro(int64(v.num)).UTC().AppendFormat(dst, TimestampLayout)
 		return append(dst, '"')
-	case KindInterval:
-		dst = append(dst, '"')
-		dst = AppendISODuration(dst, v)
-		return append(dst, '"')
 	case KindArray:
 		dst = append(dst, '[')
 		for i, e := range v.Elems() {
@@ -59,6 +55,10 @@ func AppendJSON(dst []byte, v Value) []byte {
 			dst = AppendJSON(dst, f.Value)
 		}
 		return append(dst, '}')
+	case KindInterval: // last: rare, and the common kinds keep their order
+		dst = append(dst, '"')
+		dst = AppendISODuration(dst, v)
+		return append(dst, '"')
 	}
 	return append(dst, "null"...)
 }
