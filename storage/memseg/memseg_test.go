@@ -7,10 +7,12 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/basaltdb/basalt/coldata"
 	"github.com/basaltdb/basalt/index"
+	"github.com/basaltdb/basalt/internal/rockbench"
 	"github.com/basaltdb/basalt/types"
 )
 
@@ -291,6 +293,48 @@ func BenchmarkAppend(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(docs)), "ns/doc")
+}
+
+// BenchmarkAppendLatency fills segments of 65,536 RockBench documents (the
+// engine's SealRows) in commits of 100, as the write path does at 5,000
+// documents a second, and reports the slowest commits: what an
+// acknowledgement waits for beyond the average.
+func BenchmarkAppendLatency(b *testing.B) {
+	const batch, segRows = 100, 1 << 16
+	rng := rand.New(rand.NewPCG(1, 2))
+	dec := types.NewDecoder(types.DefaultLimits)
+	docs := make([]types.Value, 2000)
+	var buf []byte
+	for i := range docs {
+		buf = rockbench.AppendDoc(buf[:0], rng, rockbench.ID(i), 1e15)
+		v, err := dec.Decode(buf)
+		if err != nil {
+			b.Fatal(err)
+		}
+		docs[i] = v.Clone()
+	}
+	ids := make([]uint64, batch)
+	ets := make([]int64, batch)
+	var took []time.Duration
+	for range b.N {
+		s := New()
+		for r := 0; r < segRows; r += batch {
+			for j := range ids {
+				ids[j] = uint64(r + j + 1)
+			}
+			lo := r % (len(docs) - batch)
+			start := time.Now()
+			if _, err := s.Append(docs[lo:lo+batch], ids, ets); err != nil {
+				b.Fatal(err)
+			}
+			took = append(took, time.Since(start))
+		}
+	}
+	slices.Sort(took)
+	b.ReportMetric(float64(took[len(took)/2].Microseconds()), "p50-µs/commit")
+	b.ReportMetric(float64(took[len(took)*99/100].Microseconds()), "p99-µs/commit")
+	b.ReportMetric(float64(took[len(took)*999/1000].Microseconds()), "p99.9-µs/commit")
+	b.ReportMetric(float64(took[len(took)-1].Microseconds()), "max-µs/commit")
 }
 
 // TestValueCountsAgainstBruteForce checks the value counts the postings
