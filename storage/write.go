@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/basaltdb/basalt/catalog"
@@ -340,7 +341,7 @@ func parseEventTime(v types.Value, format, tz, field string) (int64, error) {
 	case types.KindTimestamp:
 		return v.Micros(), nil
 	case types.KindString:
-		loc, err := time.LoadLocation(tz)
+		loc, err := location(tz)
 		if err != nil {
 			return 0, invalid("unknown time zone %q", tz)
 		}
@@ -362,6 +363,26 @@ func parseEventTime(v types.Value, format, tz, field string) (int64, error) {
 		return epochMicros(v.Float(), format, field)
 	}
 	return 0, invalid("field %s must be a timestamp, got %s", field, v.Kind())
+}
+
+// locations caches time zones by name: time.LoadLocation reads the zone
+// database on every call, which cost each document of a collection whose
+// event times are local times.
+var locations sync.Map // string -> *time.Location
+
+func location(tz string) (*time.Location, error) {
+	if tz == "" || tz == "UTC" {
+		return time.UTC, nil
+	}
+	if loc, ok := locations.Load(tz); ok {
+		return loc.(*time.Location), nil
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		return nil, err
+	}
+	locations.Store(tz, loc)
+	return loc, nil
 }
 
 func epochMicros(f float64, format, field string) (int64, error) {
