@@ -128,9 +128,52 @@ var unknownKinds = plan.Kinds(1<<types.NumKinds - 1)
 // typer infers the kinds each column of a plan can hold.
 type typer struct {
 	kinds map[plan.ColID]plan.Kinds
+	// work holds the kinds of a recursive query's working table while its
+	// recursive term is typed.
+	work map[*plan.WorkTable][]plan.Kinds
+}
+
+// recursive types a recursive query: its working table holds what the
+// non-recursive term gives, then also what the recursive term gives over
+// that, until the kinds stop growing.
+func (t *typer) recursive(r *plan.RecursiveUnion) {
+	t.node(r.Init)
+	ks := make([]plan.Kinds, len(r.Out))
+	for i, id := range r.Init.Cols() {
+		ks[i] = t.kinds[id]
+	}
+	if t.work == nil {
+		t.work = map[*plan.WorkTable][]plan.Kinds{}
+	}
+	converged := false
+	for range 8 {
+		t.work[r.Work] = ks
+		t.node(r.Recur)
+		next := make([]plan.Kinds, len(ks))
+		grew := false
+		for i, id := range r.Recur.Cols() {
+			next[i] = ks[i] | t.kinds[id]
+			grew = grew || next[i] != ks[i]
+		}
+		ks = next
+		if !grew {
+			converged = true
+			break
+		}
+	}
+	for i, id := range r.Out {
+		if !converged {
+			ks[i] = unknownKinds
+		}
+		t.kinds[id] = ks[i]
+	}
 }
 
 func (t *typer) node(n plan.Node) {
+	if r, ok := n.(*plan.RecursiveUnion); ok {
+		t.recursive(r)
+		return
+	}
 	for _, in := range n.Inputs() {
 		t.node(in)
 	}
@@ -179,6 +222,10 @@ func (t *typer) node(n plan.Node) {
 		}
 		for _, id := range n.Spread {
 			t.kinds[id] = unknownKinds
+		}
+	case *plan.WorkScan:
+		for i, id := range n.Out {
+			t.kinds[id] = t.work[n.Table][i]
 		}
 	case *plan.SetOp:
 		l, r := n.Left.Cols(), n.Right.Cols()

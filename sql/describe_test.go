@@ -22,6 +22,9 @@ func TestDescribeAndParamKinds(t *testing.T) {
 		{"SELECT i FROM t WHERE _id = $1 AND i > $2 AND n < $3 AND b = $4 AND _event_time >= $5 AND s LIKE $6 AND m = $7 LIMIT $8", "i:int", "string int float bool timestamp string  int"},
 		{"SELECT $1::int8 AS p", "p:int", "int"},
 		{"SELECT x.i FROM t AS x WHERE x.f BETWEEN $1 AND $2 OR x.s IN ($3, $4)", "i:int", "float float string string"},
+		// A recursive query's columns hold what both its terms give, the
+		// recursive one over the working table.
+		{"WITH RECURSIVE r(n, p) AS (SELECT i, s FROM t UNION ALL SELECT n + 1, p || '.' FROM r WHERE n < 5) SELECT n, p FROM r", "n:int p:string", ""},
 	}
 	for _, c := range cases {
 		st, err := parse.ParseOne(c.sql)

@@ -162,6 +162,18 @@ var diffQueries = []string{
 	"SELECT k2 FROM u INTERSECT ALL SELECT a FROM t WHERE id < 100",
 	"SELECT a FROM t WHERE id < 100 EXCEPT ALL SELECT k2 FROM u",
 	"SELECT s FROM t WHERE g = 'g1' UNION SELECT name FROM u",
+	// WITH RECURSIVE: counting, walks over u's id -> k links (UNION ends
+	// the cycles), depth-bounded UNION ALL, a LIMIT over an endless
+	// recursion, per-group recursion over t.
+	"WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 50) SELECT n, n * n, n % 7 FROM r",
+	"WITH RECURSIVE reach(id) AS (SELECT id FROM u WHERE id <= 2 UNION SELECT u.k FROM u JOIN reach ON u.id = reach.id) SELECT id FROM reach",
+	"WITH RECURSIVE walk(id, k, depth) AS (SELECT id, k, 0 FROM u WHERE id <= 3 UNION ALL SELECT u.id, u.k, walk.depth + 1 FROM u JOIN walk ON u.id = walk.k WHERE walk.depth < 6) SELECT id, k, depth FROM walk",
+	"WITH RECURSIVE walk(id, path) AS (SELECT id, id::text FROM u WHERE id = 5 UNION ALL SELECT u.k, walk.path || '>' || u.k FROM u JOIN walk ON u.id = walk.id WHERE length(walk.path) < 30) SELECT id, path FROM walk",
+	"WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT n FROM r LIMIT 10",
+	"WITH RECURSIVE c(a, n, s) AS (SELECT a, 1, b FROM t WHERE id <= 8 AND a IS NOT NULL UNION ALL SELECT c.a + 1, c.n + 1, c.s + c.a FROM c WHERE c.n < 4) SELECT a, n, s FROM c",
+	"WITH RECURSIVE r(g, n) AS (SELECT DISTINCT g, 0 FROM t UNION SELECT r.g, r.n + 1 FROM r WHERE r.n < 3) SELECT g, count(*), max(n) FROM r GROUP BY g",
+	"WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 5) SELECT t.id, r.n FROM t JOIN r ON t.a = r.n WHERE t.id < 200",
+	"WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT count(*) FROM r) SELECT n FROM r",
 	// Windows.
 	"SELECT id, g, row_number() OVER (PARTITION BY g ORDER BY id) FROM t WHERE id < 300",
 	"SELECT id, a, rank() OVER (ORDER BY a), dense_rank() OVER (ORDER BY a) FROM t WHERE id < 300",

@@ -51,11 +51,15 @@ type Select struct {
 	Pos     int
 }
 
-// CTE is one WITH item.
+// CTE is one WITH item. Recursive is set on every item of a WITH
+// RECURSIVE clause; an item that reads its own name is then a recursive
+// query (non-recursive term UNION [ALL] recursive term).
 type CTE struct {
-	Name    string
-	Columns []string
-	Query   *Select
+	Name      string
+	Columns   []string
+	Query     *Select
+	Recursive bool
+	Pos       int
 }
 
 // Target is one item of the SELECT list. Star targets have Star set and Expr

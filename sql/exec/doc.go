@@ -19,6 +19,9 @@
 // (buildcache.go); index lookup joins (lookupjoin.go) read only the right
 // rows matching each batch of left keys.
 //
+// A WITH RECURSIVE query (recursive.go) builds its recursive term's
+// operators afresh for each step, over the rows the step before kept.
+//
 // Expressions are compiled once per operator (per worker) into closures over
 // a row layout; the closures keep scratch state, so workers never share
 // them. Values are dynamically typed (types.Value); the scalar semantics

@@ -48,6 +48,9 @@ type Query struct {
 	// Stats per node for EXPLAIN ANALYZE.
 	stats map[plan.Node]*NodeStats
 	ctx   context.Context
+	// work holds the working table of each recursive query's current
+	// step (recursive.go).
+	work map[*plan.WorkTable][]Row
 	// aggTops are the hints top-N sorts leave the aggregates under them.
 	aggTops map[*plan.Aggregate]*aggTop
 	// snapshots, when set, gives the snapshot a scan reads, by collection:
@@ -172,8 +175,12 @@ func rowBytes(r Row) int64 {
 }
 
 func (q *Query) build(n plan.Node) (Operator, error) {
-	st := &NodeStats{}
-	q.stats[n] = st
+	// A node built again (a recursive query's steps) adds to its counts.
+	st := q.stats[n]
+	if st == nil {
+		st = &NodeStats{}
+		q.stats[n] = st
+	}
 	op, err := q.buildNode(n)
 	if err != nil {
 		return nil, err
@@ -211,6 +218,10 @@ func (q *Query) buildNode(n plan.Node) (Operator, error) {
 		return q.newSetOp(n)
 	case *plan.Window:
 		return q.newWindow(n)
+	case *plan.RecursiveUnion:
+		return q.newRecursive(n)
+	case *plan.WorkScan:
+		return q.newWorkScan(n)
 	}
 	return nil, fmt.Errorf("exec: unknown plan node %T", n)
 }

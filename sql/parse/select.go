@@ -230,9 +230,6 @@ func (tr *translator) target(rt *pg_query.ResTarget) (ast.Target, error) {
 }
 
 func (tr *translator) with(w *pg_query.WithClause) ([]ast.CTE, error) {
-	if w.Recursive {
-		return nil, tr.unsupported(w.Location, "WITH RECURSIVE")
-	}
 	var ctes []ast.CTE
 	for _, c := range w.Ctes {
 		cte := c.GetCommonTableExpr()
@@ -250,7 +247,7 @@ func (tr *translator) with(w *pg_query.WithClause) ([]ast.CTE, error) {
 		if err != nil {
 			return nil, err
 		}
-		ctes = append(ctes, ast.CTE{Name: cte.Ctename, Columns: stringList(cte.Aliascolnames), Query: q})
+		ctes = append(ctes, ast.CTE{Name: cte.Ctename, Columns: stringList(cte.Aliascolnames), Query: q, Recursive: w.Recursive, Pos: tr.pos(cte.Location)})
 	}
 	return ctes, nil
 }

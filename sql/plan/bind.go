@@ -52,6 +52,10 @@ type tablePath struct {
 
 type cteDef struct {
 	q *Query
+	// work is set, and q nil, while a recursive CTE's recursive term is
+	// bound: a reference reads the working table, whose columns are names.
+	work  *WorkTable
+	names []string
 }
 
 // NewBinder returns a binder over cat.
@@ -103,6 +107,14 @@ func (b *Binder) bindQuery(sel *ast.Select, parent *scope) (*Query, error) {
 		b.ctes = append(b.ctes, m)
 		defer func() { b.ctes = b.ctes[:len(b.ctes)-1] }()
 		for _, c := range sel.With {
+			if c.Recursive && readsCTE(c.Query, c.Name) {
+				q, err := b.bindRecursive(c, parent, m)
+				if err != nil {
+					return nil, err
+				}
+				m[strings.ToLower(c.Name)] = &cteDef{q: q}
+				continue
+			}
 			q, err := b.bindQuery(c.Query, parent)
 			if err != nil {
 				return nil, err

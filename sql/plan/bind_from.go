@@ -153,6 +153,9 @@ func (b *Binder) leafTable(sc *scope, f ast.TableExpr) (Node, error) {
 		if f.Schema == "" {
 			for i := len(b.ctes) - 1; i >= 0; i-- {
 				if c, ok := b.ctes[i][strings.ToLower(f.Name)]; ok {
+					if c.work != nil {
+						return b.workRef(sc, f, c)
+					}
 					return b.cteRef(sc, f, c)
 				}
 			}

@@ -143,6 +143,13 @@ func describe(n Node) string {
 			return n.Op + " ALL"
 		}
 		return n.Op
+	case *RecursiveUnion:
+		if n.All {
+			return "RecursiveUnion ALL " + n.Work.Name
+		}
+		return "RecursiveUnion " + n.Work.Name
+	case *WorkScan:
+		return "WorkTableScan " + n.Table.Name
 	case *Window:
 		var fs []string
 		for _, f := range n.Funcs {

@@ -178,6 +178,31 @@ type SetOp struct {
 	Out         []ColID
 }
 
+// WorkTable names the working table of a recursive CTE: the rows its last
+// step produced, which the recursive term's WorkScan reads.
+type WorkTable struct {
+	Name string
+}
+
+// RecursiveUnion is a WITH RECURSIVE query, run as PostgreSQL runs it: the
+// rows of Init, then the rows of Recur run again and again, each time over
+// the rows the step before produced (WorkScan of Work), until a step
+// produces none. Without All, a row already produced is dropped (and does
+// not feed the next step). Rows are matched positionally to Out.
+type RecursiveUnion struct {
+	Init, Recur Node
+	Work        *WorkTable
+	All         bool
+	Out         []ColID
+}
+
+// WorkScan reads the working table of the RecursiveUnion whose Work is
+// Table: the rows of its previous step, in the union's column order.
+type WorkScan struct {
+	Table *WorkTable
+	Out   []ColID
+}
+
 // WindowFunc is one window function computation.
 type WindowFunc struct {
 	Name        string
@@ -238,7 +263,9 @@ func (n *Unnest) Cols() []ColID {
 	}
 	return append(out, n.Spread...)
 }
-func (n *SetOp) Cols() []ColID { return n.Out }
+func (n *SetOp) Cols() []ColID          { return n.Out }
+func (n *RecursiveUnion) Cols() []ColID { return n.Out }
+func (n *WorkScan) Cols() []ColID       { return n.Out }
 func (n *Window) Cols() []ColID {
 	out := append([]ColID(nil), n.Input.Cols()...)
 	for _, f := range n.Funcs {
@@ -259,3 +286,7 @@ func (n *Join) Inputs() []Node      { return []Node{n.Left, n.Right} }
 func (n *Unnest) Inputs() []Node    { return []Node{n.Input} }
 func (n *SetOp) Inputs() []Node     { return []Node{n.Left, n.Right} }
 func (n *Window) Inputs() []Node    { return []Node{n.Input} }
+func (n *RecursiveUnion) Inputs() []Node {
+	return []Node{n.Init, n.Recur}
+}
+func (n *WorkScan) Inputs() []Node { return nil }

@@ -90,6 +90,13 @@ func collectUsed(n Node, used map[ColID]bool) {
 		for _, c := range n.Right.Cols() {
 			used[c] = true
 		}
+	case *RecursiveUnion:
+		for _, c := range n.Init.Cols() {
+			used[c] = true
+		}
+		for _, c := range n.Recur.Cols() {
+			used[c] = true
+		}
 	case *Window:
 		for _, f := range n.Funcs {
 			adds(f.Args)
@@ -182,6 +189,9 @@ func foldNode(n Node, ctx *fn.Ctx) Node {
 	case *SetOp:
 		n.Left = foldNode(n.Left, ctx)
 		n.Right = foldNode(n.Right, ctx)
+	case *RecursiveUnion:
+		n.Init = foldNode(n.Init, ctx)
+		n.Recur = foldNode(n.Recur, ctx)
 	case *Window:
 		n.Input = foldNode(n.Input, ctx)
 		for i := range n.Funcs {
@@ -290,6 +300,9 @@ func pushdown(n Node, preds []Expr) Node {
 	case *SetOp:
 		n.Left = pushdown(n.Left, nil)
 		n.Right = pushdown(n.Right, nil)
+	case *RecursiveUnion:
+		n.Init = pushdown(n.Init, nil)
+		n.Recur = pushdown(n.Recur, nil)
 	case *Window:
 		n.Input = pushdown(n.Input, nil)
 	}
