@@ -162,6 +162,19 @@ var diffQueries = []string{
 	"SELECT k2 FROM u INTERSECT ALL SELECT a FROM t WHERE id < 100",
 	"SELECT a FROM t WHERE id < 100 EXCEPT ALL SELECT k2 FROM u",
 	"SELECT s FROM t WHERE g = 'g1' UNION SELECT name FROM u",
+	// NATURAL JOIN (t and u share id) and USING over every join kind,
+	// chained, and `*` with the merged columns first.
+	"SELECT id, a, k, name FROM t NATURAL JOIN u",
+	"SELECT id, a, k FROM t NATURAL LEFT JOIN u WHERE t.id <= 60",
+	"SELECT id, k, a FROM t NATURAL RIGHT JOIN (SELECT * FROM u WHERE k > 10) u",
+	"SELECT id, a, name FROM (SELECT id, a FROM t WHERE id < 30) t NATURAL FULL JOIN (SELECT id, name FROM u WHERE id > 20) u",
+	"SELECT id, t.id, u.id, b, w FROM (SELECT id, b FROM t WHERE id % 7 = 0 AND id < 80) t FULL JOIN (SELECT id, w FROM u WHERE id % 3 = 0) u USING (id)",
+	"SELECT id, t.id, u.id, b, w FROM (SELECT id, b FROM t WHERE id < 45) t RIGHT JOIN u USING (id)",
+	"SELECT * FROM (SELECT id, a, g FROM t WHERE id < 400) x NATURAL JOIN (SELECT id, k AS a, name FROM u) y",
+	"SELECT * FROM (SELECT a, g, id FROM t WHERE id < 300) x JOIN (SELECT k2 AS a, 'g' || (k % 5) AS g, id AS uid FROM u) y USING (a, g)",
+	"SELECT * FROM (SELECT a, g, id FROM t WHERE id < 60) x FULL JOIN (SELECT k2 AS a, 'g' || (k % 5) AS g, id AS uid FROM u) y USING (g, a)",
+	"SELECT id, a, k, x.n FROM t JOIN u USING (id) LEFT JOIN (SELECT a AS k, count(*) AS n FROM t GROUP BY a) x USING (k)",
+	"SELECT g, count(*), count(k) FROM (SELECT id, g FROM t WHERE id < 100) x NATURAL LEFT JOIN u GROUP BY g",
 	// WITH RECURSIVE: counting, walks over u's id -> k links (UNION ends
 	// the cycles), depth-bounded UNION ALL, a LIMIT over an endless
 	// recursion, per-group recursion over t.

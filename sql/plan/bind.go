@@ -78,6 +78,10 @@ type scope struct {
 	// unqualified reference means, as in PostgreSQL: the left side's (the
 	// right side's for a RIGHT JOIN, the first non-null for a FULL JOIN).
 	using map[string]Expr
+	// joins holds the merged columns of each JOIN … USING and NATURAL
+	// JOIN, for `*`; from is the block's FROM list.
+	joins map[*ast.Join]*usingCols
+	from  []ast.TableExpr
 }
 
 // scopeTable is a FROM item visible by name.

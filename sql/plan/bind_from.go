@@ -14,10 +14,12 @@ import (
 func (b *Binder) fromItem(sc *scope, root Node, f ast.TableExpr) (Node, error) {
 	switch f := f.(type) {
 	case *ast.Join:
+		n0 := len(sc.tables)
 		l, err := b.fromItem(sc, nil, f.Left)
 		if err != nil {
 			return nil, err
 		}
+		n1 := len(sc.tables)
 		if ft, ok := f.Right.(*ast.FuncTable); ok && (f.Kind == "CROSS" || f.Kind == "INNER" || f.Kind == "LEFT") {
 			n, err := b.funcTable(sc, l, ft)
 			if err != nil {
@@ -56,37 +58,11 @@ func (b *Binder) fromItem(sc *scope, root Node, f ast.TableExpr) (Node, error) {
 			}
 			j.Cond = c
 		case len(f.Using) > 0 || f.Natural:
-			using := f.Using
-			if f.Natural {
-				return nil, sqlerr.New(sqlerr.FeatureNotSupported, "NATURAL JOIN is not supported over schemaless collections; use USING or ON")
+			cond, err := b.usingJoin(sc, f, sc.tables[n0:n1], sc.tables[n1:])
+			if err != nil {
+				return nil, err
 			}
-			for _, name := range using {
-				lc, err := b.sideRef(sc, l, name)
-				if err != nil {
-					return nil, err
-				}
-				rc, err := b.sideRef(sc, r, name)
-				if err != nil {
-					return nil, err
-				}
-				eq := &Cmp{Op: "=", L: lc, R: rc}
-				if sc.using == nil {
-					sc.using = map[string]Expr{}
-				}
-				switch f.Kind {
-				case "RIGHT":
-					sc.using[name] = rc
-				case "FULL":
-					sc.using[name] = &Coalesce{Args: []Expr{lc, rc}}
-				default:
-					sc.using[name] = lc
-				}
-				if j.Cond == nil {
-					j.Cond = eq
-				} else {
-					j.Cond = &Logic{And: true, L: j.Cond, R: eq}
-				}
-			}
+			j.Cond = cond
 		}
 		if j.Kind == "INNER" && j.Cond == nil {
 			j.Kind = "CROSS"
@@ -114,37 +90,6 @@ func (b *Binder) crossWith(root, n Node) Node {
 		return n
 	}
 	return &Join{Kind: "CROSS", Left: root, Right: n}
-}
-
-// sideRef resolves name among the tables that produce the columns of n.
-func (b *Binder) sideRef(sc *scope, n Node, name string) (Expr, error) {
-	cols := map[ColID]bool{}
-	for _, c := range n.Cols() {
-		cols[c] = true
-	}
-	for _, t := range sc.tables {
-		if t.scan != nil && nodeHasScan(n, t.scan) {
-			return b.tableRef(t, []string{name}), nil
-		}
-		for _, c := range t.cols {
-			if c.Name == name && cols[c.ID] {
-				return &ColRef{ID: c.ID, Name: name}, nil
-			}
-		}
-	}
-	return nil, sqlerr.New(sqlerr.UndefinedColumn, "column %q specified in USING clause does not exist", name)
-}
-
-func nodeHasScan(n Node, s *Scan) bool {
-	if n == Node(s) {
-		return true
-	}
-	for _, c := range n.Inputs() {
-		if nodeHasScan(c, s) {
-			return true
-		}
-	}
-	return false
 }
 
 func (b *Binder) leafTable(sc *scope, f ast.TableExpr) (Node, error) {
@@ -317,56 +262,239 @@ func (b *Binder) funcTable(sc *scope, input Node, f *ast.FuncTable) (Node, error
 const MetaField = "_meta"
 
 // expandStar returns the columns of `*` or `t.*`: for a collection, one
-// column per top-level field any document has, but MetaField.
-func (b *Binder) expandStar(sc *scope, table string) ([]OutCol, error) {
-	var out []OutCol
-	found := table == ""
+// column per top-level field any document has, but MetaField. `*` over
+// joins with USING or NATURAL shows each merged column once, first, as
+// PostgreSQL does (fromCols).
+func (b *Binder) expandStar(sc *scope, table string) ([]namedExpr, error) {
+	var out []namedExpr
+	if table == "" {
+		ts := sc.tables
+		for _, f := range sc.from {
+			var cols []fromCol
+			cols, ts = b.fromCols(sc, f, ts)
+			for _, c := range cols {
+				out = append(out, namedExpr{c.name, b.colExpr(c)})
+			}
+		}
+		return out, nil
+	}
+	found := false
 	for _, t := range sc.tables {
-		if table != "" && t.alias != table {
+		if t.alias != table {
 			continue
 		}
 		found = true
-		if t.scan == nil {
-			out = append(out, t.cols...)
-			continue
-		}
-		var tops []string
-		seen := map[string]bool{}
-		for _, p := range t.scan.Table.Paths() {
-			top := topField(p)
-			if top == MetaField {
-				continue
-			}
-			if !seen[top] {
-				seen[top] = true
-				tops = append(tops, top)
-			}
-		}
-		// _id and _event_time first, as Rockset shows them.
-		ordered := make([]string, 0, len(tops))
-		for _, s := range []string{"_id", "_event_time"} {
-			if seen[s] {
-				ordered = append(ordered, s)
-			}
-		}
-		for _, s := range tops {
-			if s != "_id" && s != "_event_time" {
-				ordered = append(ordered, s)
-			}
-		}
-		for _, top := range ordered {
-			name := top
-			if p, err := types.ParsePath(top); err == nil && len(p) == 1 {
-				name = p[0].Name
-			}
-			id := b.tableRef(t, []string{name}).(*ColRef).ID
-			out = append(out, OutCol{Name: name, ID: id})
+		for _, c := range b.tableCols(t) {
+			out = append(out, namedExpr{c.name, b.colExpr(c)})
 		}
 	}
 	if !found {
 		return nil, sqlerr.New(sqlerr.UndefinedTable, "missing FROM-clause entry for table %q", table)
 	}
 	return out, nil
+}
+
+// namedExpr is a column of `*`.
+type namedExpr struct {
+	name string
+	expr Expr
+}
+
+// fromCol is a column a FROM item offers to `*`, JOIN … USING and
+// NATURAL JOIN: a named column of a subquery, CTE or function, a
+// top-level field of a collection (expr made when asked: naming a field
+// adds it to the scan), or the merged column of a USING join.
+type fromCol struct {
+	name  string
+	expr  Expr
+	table *scopeTable // the collection of a field
+	// system marks a collection's _id and _event_time, which every
+	// collection has: NATURAL JOIN does not join on them.
+	system bool
+}
+
+func (b *Binder) colExpr(c fromCol) Expr {
+	if c.expr != nil {
+		return c.expr
+	}
+	return b.tableRef(c.table, []string{c.name})
+}
+
+// tableCols returns the columns of one FROM table: for a collection, its
+// top-level fields but MetaField, _id and _event_time first as Rockset
+// shows them.
+func (b *Binder) tableCols(t *scopeTable) []fromCol {
+	var out []fromCol
+	if t.scan == nil {
+		if t.alias == unnestAlias {
+			// A select-list unnest() lifted into FROM: its column is the
+			// target's, not one of `*`.
+			return nil
+		}
+		for _, c := range t.cols {
+			out = append(out, fromCol{name: c.Name, expr: &ColRef{ID: c.ID, Name: c.Name}})
+		}
+		return out
+	}
+	var tops []string
+	seen := map[string]bool{}
+	for _, p := range t.scan.Table.Paths() {
+		top := topField(p)
+		if top == MetaField {
+			continue
+		}
+		if !seen[top] {
+			seen[top] = true
+			tops = append(tops, top)
+		}
+	}
+	ordered := make([]string, 0, len(tops))
+	for _, s := range []string{"_id", "_event_time"} {
+		if seen[s] {
+			ordered = append(ordered, s)
+		}
+	}
+	for _, s := range tops {
+		if s != "_id" && s != "_event_time" {
+			ordered = append(ordered, s)
+		}
+	}
+	for _, top := range ordered {
+		name := top
+		if p, err := types.ParsePath(top); err == nil && len(p) == 1 {
+			name = p[0].Name
+		}
+		out = append(out, fromCol{name: name, table: t, system: name == "_id" || name == "_event_time"})
+	}
+	return out
+}
+
+// fromCols returns the columns of FROM item f in PostgreSQL's order, taking
+// its tables from ts (the scope tables its leaves made, one each, in
+// order) and returning the rest: a join's are its left's then its right's,
+// but for one with USING or NATURAL, whose merged columns come first and
+// stand for the joined ones.
+func (b *Binder) fromCols(sc *scope, f ast.TableExpr, ts []*scopeTable) ([]fromCol, []*scopeTable) {
+	j, ok := f.(*ast.Join)
+	if !ok {
+		if len(ts) == 0 {
+			return nil, ts
+		}
+		return b.tableCols(ts[0]), ts[1:]
+	}
+	l, ts := b.fromCols(sc, j.Left, ts)
+	r, ts := b.fromCols(sc, j.Right, ts)
+	u := sc.joins[j]
+	if u == nil {
+		return append(l, r...), ts
+	}
+	var out []fromCol
+	merged := map[string]bool{}
+	for i, name := range u.names {
+		out = append(out, fromCol{name: name, expr: u.merged[i]})
+		merged[name] = true
+	}
+	for _, side := range [][]fromCol{l, r} {
+		for _, c := range side {
+			if !merged[c.name] {
+				out = append(out, c)
+			}
+		}
+	}
+	return out, ts
+}
+
+// usingCols are the merged columns of a JOIN … USING or NATURAL JOIN.
+type usingCols struct {
+	names  []string
+	merged []Expr
+}
+
+// usingJoin binds JOIN … USING (names) or NATURAL JOIN (the columns both
+// sides have; over collections, the top-level fields both sides' documents
+// have, but _id and _event_time) into the join condition, and records the
+// merged columns an unqualified name and `*` then mean, as PostgreSQL
+// does: the left side's for INNER and LEFT, the right's for RIGHT, the
+// first non-null for FULL. lt and rt are the scope tables of each side.
+func (b *Binder) usingJoin(sc *scope, f *ast.Join, lt, rt []*scopeTable) (Expr, error) {
+	lcols, _ := b.fromCols(sc, f.Left, lt)
+	rcols, _ := b.fromCols(sc, f.Right, rt)
+	names := f.Using
+	if f.Natural {
+		names = nil
+		inRight := map[string]bool{}
+		for _, c := range rcols {
+			if !c.system {
+				inRight[c.name] = true
+			}
+		}
+		for _, c := range lcols {
+			if !c.system && inRight[c.name] && !slices.Contains(names, c.name) {
+				names = append(names, c.name)
+			}
+		}
+	}
+	u := &usingCols{}
+	var cond Expr
+	for i, name := range names {
+		if slices.Contains(names[:i], name) {
+			return nil, sqlerr.New("42701", "column name %q appears more than once in USING clause", name)
+		}
+		lc, err := b.usingSide(lcols, lt, name, "left")
+		if err != nil {
+			return nil, err
+		}
+		rc, err := b.usingSide(rcols, rt, name, "right")
+		if err != nil {
+			return nil, err
+		}
+		var m Expr
+		switch f.Kind {
+		case "RIGHT":
+			m = rc
+		case "FULL":
+			m = &Coalesce{Args: []Expr{lc, rc}}
+		default:
+			m = lc
+		}
+		u.names = append(u.names, name)
+		u.merged = append(u.merged, m)
+		if sc.using == nil {
+			sc.using = map[string]Expr{}
+		}
+		sc.using[name] = m
+		cond = AndAll(append(Conjuncts(cond), &Cmp{Op: "=", L: lc, R: rc}))
+	}
+	if sc.joins == nil {
+		sc.joins = map[*ast.Join]*usingCols{}
+	}
+	sc.joins[f] = u
+	return cond, nil
+}
+
+// usingSide returns the column name names on one side of a USING join. A
+// name no column of the side has is a field of the side's first
+// collection, when it has one: a field none of its documents has yet is
+// undefined there, as anywhere.
+func (b *Binder) usingSide(cols []fromCol, tables []*scopeTable, name, side string) (Expr, error) {
+	var found []fromCol
+	for _, c := range cols {
+		if c.name == name {
+			found = append(found, c)
+		}
+	}
+	switch len(found) {
+	case 1:
+		return b.colExpr(found[0]), nil
+	case 0:
+		for _, t := range tables {
+			if t.scan != nil {
+				return b.tableRef(t, []string{name}), nil
+			}
+		}
+		return nil, sqlerr.New(sqlerr.UndefinedColumn, "column %q specified in USING clause does not exist in %s table", name, side)
+	}
+	return nil, sqlerr.New(sqlerr.AmbiguousColumn, "common column name %q appears more than once in %s table", name, side)
 }
 
 // topField returns the canonical text of the first field of a path.

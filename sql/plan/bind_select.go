@@ -94,7 +94,7 @@ func (st *selectState) clauseName() string {
 
 func (b *Binder) bindSelect(sel *ast.Select, parent *scope) (*Query, error) {
 	sel = liftUnnest(sel)
-	sc := &scope{parent: parent}
+	sc := &scope{parent: parent, from: sel.From}
 	var root Node
 	for _, f := range sel.From {
 		n, err := b.fromItem(sc, root, f)
@@ -143,7 +143,7 @@ func (b *Binder) bindSelect(sel *ast.Select, parent *scope) (*Query, error) {
 				return nil, err
 			}
 			for _, c := range cols {
-				targets = append(targets, target{name: c.Name, expr: &ColRef{ID: c.ID, Name: c.Name}})
+				targets = append(targets, target{name: c.name, expr: c.expr})
 			}
 			continue
 		}
