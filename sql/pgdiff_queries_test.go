@@ -175,6 +175,19 @@ var diffQueries = []string{
 	"SELECT * FROM (SELECT a, g, id FROM t WHERE id < 60) x FULL JOIN (SELECT k2 AS a, 'g' || (k % 5) AS g, id AS uid FROM u) y USING (g, a)",
 	"SELECT id, a, k, x.n FROM t JOIN u USING (id) LEFT JOIN (SELECT a AS k, count(*) AS n FROM t GROUP BY a) x USING (k)",
 	"SELECT g, count(*), count(k) FROM (SELECT id, g FROM t WHERE id < 100) x NATURAL LEFT JOIN u GROUP BY g",
+	// generate_series of timestamps (by a month: each value the one
+	// before plus the step), integers with a step, numerics; in FROM and in
+	// the select list; as the buckets of a time series.
+	"SELECT g FROM generate_series(TIMESTAMPTZ '2024-01-01 00:00:00+00', TIMESTAMPTZ '2024-01-03 00:00:00+00', INTERVAL '6 hours') AS s(g)",
+	"SELECT * FROM generate_series(TIMESTAMPTZ '2024-01-31 00:00:00+00', TIMESTAMPTZ '2024-12-31 00:00:00+00', INTERVAL '1 month')",
+	"SELECT * FROM generate_series(TIMESTAMPTZ '2024-01-03 00:00:00+00', TIMESTAMPTZ '2024-01-01 00:00:00+00', INTERVAL '-7 hours 30 minutes')",
+	"SELECT s.h, count(t.id), sum(t.b) FROM generate_series(TIMESTAMPTZ '2024-01-01 00:00:00+00', TIMESTAMPTZ '2024-01-03 18:00:00+00', INTERVAL '6 hours') AS s(h) LEFT JOIN t ON t.ts >= s.h AND t.ts < s.h + INTERVAL '6 hours' GROUP BY s.h",
+	"SELECT id, generate_series(ts, ts + INTERVAL '1 day', INTERVAL '8 hours') FROM t WHERE id <= 20",
+	"SELECT id, generate_series(1, a % 4) FROM t WHERE id <= 30",
+	"SELECT g, g % 3 FROM generate_series(20, -20, -7) AS s(g)",
+	"SELECT generate_series(1, 10, 4)",
+	"SELECT * FROM generate_series(0.5, 3, 0.75)",
+	"SELECT * FROM generate_series(1, 5, 0)",
 	// WITH RECURSIVE: counting, walks over u's id -> k links (UNION ends
 	// the cycles), depth-bounded UNION ALL, a LIMIT over an endless
 	// recursion, per-group recursion over t.

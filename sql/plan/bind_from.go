@@ -245,7 +245,11 @@ func (b *Binder) funcTable(sc *scope, input Node, f *ast.FuncTable) (Node, error
 		cols := []OutCol{{Name: name, ID: u.Elem}}
 		if f.WithOrdinality {
 			u.Ord = b.newID()
-			cols = append(cols, OutCol{Name: "ordinality", ID: u.Ord})
+			ord := "ordinality"
+			if len(f.ColAliases) > 1 {
+				ord = f.ColAliases[1]
+			}
+			cols = append(cols, OutCol{Name: ord, ID: u.Ord})
 		}
 		sc.tables = append(sc.tables, &scopeTable{alias: alias, cols: cols})
 		return u, nil

@@ -11,8 +11,9 @@ import (
 // space keeps it from meeting any name a query can spell unquoted.
 const unnestAlias = " unnest"
 
-// liftUnnest turns a select-list unnest(x), PostgreSQL's set-returning
-// call, into the lateral FROM item it is equivalent to:
+// liftUnnest turns a select-list unnest(x) or generate_series(…),
+// PostgreSQL's set-returning calls, into the lateral FROM item it is
+// equivalent to:
 //
 //	SELECT unnest(x) AS u, y FROM t  →  SELECT " unnest".u, y FROM t, unnest(x) AS " unnest"(u)
 //
@@ -30,8 +31,8 @@ func liftUnnest(sel *ast.Select) *ast.Select {
 	at := -1
 	for i, t := range sel.Targets {
 		f, ok := t.Expr.(*ast.Func)
-		if ok && isUnnest(f.Name) {
-			if at >= 0 || len(f.Args) != 1 || f.Star || f.Distinct || f.Filter != nil || f.Over != nil || len(f.OrderBy) > 0 {
+		if ok && isSRF(f.Name) {
+			if at >= 0 || (isUnnest(f.Name) && len(f.Args) != 1) || f.Star || f.Distinct || f.Filter != nil || f.Over != nil || len(f.OrderBy) > 0 {
 				return sel
 			}
 			at = i
@@ -48,7 +49,7 @@ func liftUnnest(sel *ast.Select) *ast.Select {
 			x = t.Expr.(*ast.Func).Args[0]
 		}
 		if containsFunc(reflect.ValueOf(x), func(f *ast.Func) bool {
-			return isUnnest(f.Name) || aggregates[f.Name] || f.Over != nil
+			return isSRF(f.Name) || aggregates[f.Name] || f.Over != nil
 		}) {
 			return sel
 		}
@@ -59,16 +60,27 @@ func liftUnnest(sel *ast.Select) *ast.Select {
 		}
 	}
 	f := sel.Targets[at].Expr.(*ast.Func)
+	name := strings.TrimPrefix(f.Name, "pg_catalog.")
 	col := sel.Targets[at].Alias
 	if col == "" {
-		col = "unnest"
+		col = name
 	}
 	out := *sel
 	out.Targets = append([]ast.Target(nil), sel.Targets...)
 	out.Targets[at] = ast.Target{Expr: &ast.ColumnRef{Parts: []string{unnestAlias, col}, Pos: f.Pos}, Alias: col, Pos: sel.Targets[at].Pos}
 	out.From = append(append([]ast.TableExpr(nil), sel.From...),
-		&ast.FuncTable{Func: &ast.Func{Name: "unnest", Args: f.Args, Pos: f.Pos}, Alias: unnestAlias, ColAliases: []string{col}, Lateral: true, Pos: f.Pos})
+		&ast.FuncTable{Func: &ast.Func{Name: name, Args: f.Args, Pos: f.Pos}, Alias: unnestAlias, ColAliases: []string{col}, Lateral: true, Pos: f.Pos})
 	return &out
+}
+
+// isSRF reports whether name is a set-returning function liftUnnest
+// moves from a select list into FROM.
+func isSRF(name string) bool {
+	switch strings.TrimPrefix(name, "pg_catalog.") {
+	case "unnest", "generate_series":
+		return true
+	}
+	return false
 }
 
 func isUnnest(name string) bool {

@@ -2,7 +2,6 @@ package plan
 
 import (
 	"github.com/basaltdb/basalt/sql/fn"
-	"github.com/basaltdb/basalt/sql/sqlerr"
 	"github.com/basaltdb/basalt/types"
 )
 
@@ -96,25 +95,6 @@ func foldArgs(in []Expr, ctx *fn.Ctx) ([]Expr, bool) {
 var seriesFn = &fn.Func{
 	Name: "generate_series", MinArgs: 2, MaxArgs: 3, NullIn: true,
 	Eval: func(_ *fn.Ctx, args []types.Value) (types.Value, error) {
-		for _, a := range args {
-			if a.Kind() != types.KindInt {
-				return types.Value{}, sqlerr.New(sqlerr.UndefinedFunction, "generate_series supports integer arguments only")
-			}
-		}
-		start, stop, step := args[0].Int(), args[1].Int(), int64(1)
-		if len(args) == 3 {
-			step = args[2].Int()
-		}
-		if step == 0 {
-			return types.Value{}, sqlerr.New("22023", "step size cannot equal zero")
-		}
-		var out []types.Value
-		for i := start; (step > 0 && i <= stop) || (step < 0 && i >= stop); i += step {
-			if len(out) >= 10_000_000 {
-				return types.Value{}, sqlerr.New(sqlerr.ProgramLimit, "generate_series yields more than 10,000,000 rows")
-			}
-			out = append(out, types.Int(i))
-		}
-		return types.Array(out), nil
+		return fn.GenerateSeries(args)
 	},
 }
