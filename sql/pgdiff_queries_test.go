@@ -188,6 +188,18 @@ var diffQueries = []string{
 	"SELECT generate_series(1, 10, 4)",
 	"SELECT * FROM generate_series(0.5, 3, 0.75)",
 	"SELECT * FROM generate_series(1, 5, 0)",
+	// regexp_matches: a row per match with g, the groups as text[] (NULL
+	// for a group that took no part), in the select list and laterally in
+	// FROM.
+	// (Arrays print as JSON in Basalt: the queries show their elements.)
+	"SELECT id, m[1], m[2] FROM t, regexp_matches(t.s, '([aeiou])([^aeiou])', 'g') AS m WHERE id <= 60",
+	"SELECT id, m[1], m[2], m[3] FROM t, regexp_matches(t.s, '^(A|a)(p+)?(z)?') AS m WHERE id <= 80",
+	"SELECT m[1], count(*) FROM t, regexp_matches(t.s, '[a-c]', 'gi') AS m GROUP BY 1",
+	"SELECT id, m[1], m[2], m[3], n FROM t CROSS JOIN LATERAL regexp_matches(t.g || '-' || coalesce(t.s, 'none'), '(\\w)(\\d)|(-)', 'g') WITH ORDINALITY AS x(m, n) WHERE id < 40",
+	"SELECT id, array_to_string(m, '|'), cardinality(m) FROM (SELECT id, regexp_matches(s, '(.)(.)', 'g') AS m FROM t WHERE id <= 40) x",
+	"SELECT array_length(m, 1), m[1] FROM regexp_matches('ab', '', 'g') AS m",
+	"SELECT id, m[1] FROM t, regexp_matches(t.s, '') AS m WHERE id < 30",
+	"SELECT regexp_matches('abc', '(', 'g')",
 	// WITH RECURSIVE: counting, walks over u's id -> k links (UNION ends
 	// the cycles), depth-bounded UNION ALL, a LIMIT over an endless
 	// recursion, per-group recursion over t.

@@ -356,3 +356,44 @@ func similarToRegex(p, esc string) (string, error) {
 	b.WriteString(")$")
 	return b.String(), nil
 }
+
+// RegexpMatches is PostgreSQL's set-returning regexp_matches(s, pattern
+// [, flags]) as an array of its rows: each a text array of the match's
+// capture groups (the whole match when the pattern has none; a group that
+// took no part is NULL), one row for the first match, or one per match
+// with flag g; none without a match or for a NULL argument.
+func RegexpMatches(a []types.Value) (types.Value, error) {
+	for _, v := range a {
+		if isNull(v) {
+			return types.Array(nil), nil
+		}
+	}
+	if err := strArgs("regexp_matches", a, "sss"); err != nil {
+		return types.Value{}, err
+	}
+	re, global, err := compileRegex(a[1].Str(), optArg(a, 2))
+	if err != nil {
+		return types.Value{}, err
+	}
+	s := a[0].Str()
+	n := 1
+	if global {
+		n = -1
+	}
+	var rows []types.Value
+	for _, m := range re.FindAllStringSubmatchIndex(s, n) {
+		var row []types.Value
+		if len(m) == 2 {
+			row = []types.Value{types.String(s[m[0]:m[1]])}
+		}
+		for g := 2; g < len(m); g += 2 {
+			if m[g] < 0 {
+				row = append(row, types.Null)
+			} else {
+				row = append(row, types.String(s[m[g]:m[g+1]]))
+			}
+		}
+		rows = append(rows, types.Array(row))
+	}
+	return types.Array(rows), nil
+}

@@ -2,7 +2,6 @@ package fn
 
 import (
 	"math"
-	"strings"
 
 	"github.com/basaltdb/basalt/sql/sqlerr"
 	"github.com/basaltdb/basalt/types"
@@ -144,34 +143,4 @@ func errSeriesTooLong() error {
 	return sqlerr.New(sqlerr.ProgramLimit, "generate_series yields more than 10,000,000 rows")
 }
 
-func errSeriesArgs(args []types.Value) error {
-	names := make([]string, len(args))
-	for i, a := range args {
-		names[i] = pgTypeName(a)
-	}
-	return sqlerr.New(sqlerr.UndefinedFunction, "function generate_series(%s) does not exist", strings.Join(names, ", "))
-}
-
-// pgTypeName names a value's kind as PostgreSQL names the type, for
-// "function f(…) does not exist".
-func pgTypeName(v types.Value) string {
-	switch v.Kind() {
-	case types.KindInt:
-		return "bigint"
-	case types.KindFloat:
-		return "double precision"
-	case types.KindString:
-		return "text"
-	case types.KindBool:
-		return "boolean"
-	case types.KindTimestamp:
-		return "timestamp with time zone"
-	case types.KindInterval:
-		return "interval"
-	case types.KindArray:
-		return "array"
-	case types.KindObject:
-		return "json"
-	}
-	return "unknown"
-}
+func errSeriesArgs(args []types.Value) error { return errNoFunction("generate_series", args) }

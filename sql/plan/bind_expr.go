@@ -471,6 +471,9 @@ func (b *Binder) funcCall(st *selectState, e *ast.Func) (Expr, error) {
 	}
 	f, ok := fn.Lookup(name)
 	if !ok {
+		if name == "generate_series" || name == "regexp_matches" {
+			return nil, sqlerr.New(sqlerr.FeatureNotSupported, "set-returning function %s is supported in FROM or alone at the top of a select list without aggregates", name)
+		}
 		if name == "grouping" {
 			// Left by the grouping-set expansion only when the query
 			// groups by nothing.

@@ -219,8 +219,11 @@ func (b *Binder) funcTable(sc *scope, input Node, f *ast.FuncTable) (Node, error
 		}
 		sc.tables = append(sc.tables, &scopeTable{alias: alias, cols: cols})
 		return u, nil
-	case "generate_series":
+	case "generate_series", "regexp_matches":
 		if len(f.Func.Args) < 2 || len(f.Func.Args) > 3 {
+			if f.Func.Name == "regexp_matches" {
+				return nil, sqlerr.New(sqlerr.UndefinedFunction, "regexp_matches takes a string, a pattern and optional flags")
+			}
 			return nil, sqlerr.New(sqlerr.UndefinedFunction, "generate_series takes a start, a stop and an optional step")
 		}
 		var args []Expr
@@ -231,8 +234,12 @@ func (b *Binder) funcTable(sc *scope, input Node, f *ast.FuncTable) (Node, error
 			}
 			args = append(args, e)
 		}
-		u := &Unnest{Input: input, Array: &Call{Fn: seriesFn, Args: args}, Elem: b.newID(), Ordinality: f.WithOrdinality}
-		name := "generate_series"
+		sf := seriesFn
+		if f.Func.Name == "regexp_matches" {
+			sf = regexpMatchesFn
+		}
+		u := &Unnest{Input: input, Array: &Call{Fn: sf, Args: args}, Elem: b.newID(), Ordinality: f.WithOrdinality}
+		name := f.Func.Name
 		if len(f.ColAliases) > 0 {
 			name = f.ColAliases[0]
 		} else if f.Alias != "" {
@@ -240,7 +247,7 @@ func (b *Binder) funcTable(sc *scope, input Node, f *ast.FuncTable) (Node, error
 		}
 		alias := f.Alias
 		if alias == "" {
-			alias = "generate_series"
+			alias = f.Func.Name
 		}
 		cols := []OutCol{{Name: name, ID: u.Elem}}
 		if f.WithOrdinality {

@@ -11,7 +11,8 @@ import (
 // space keeps it from meeting any name a query can spell unquoted.
 const unnestAlias = " unnest"
 
-// liftUnnest turns a select-list unnest(x) or generate_series(…),
+// liftUnnest turns a select-list unnest(x), generate_series(…) or
+// regexp_matches(…),
 // PostgreSQL's set-returning calls, into the lateral FROM item it is
 // equivalent to:
 //
@@ -77,7 +78,7 @@ func liftUnnest(sel *ast.Select) *ast.Select {
 // moves from a select list into FROM.
 func isSRF(name string) bool {
 	switch strings.TrimPrefix(name, "pg_catalog.") {
-	case "unnest", "generate_series":
+	case "unnest", "generate_series", "regexp_matches":
 		return true
 	}
 	return false

@@ -98,3 +98,12 @@ var seriesFn = &fn.Func{
 		return fn.GenerateSeries(args)
 	},
 }
+
+// regexpMatchesFn is regexp_matches as a function of the array of its
+// rows, expanded by an Unnest node.
+var regexpMatchesFn = &fn.Func{
+	Name: "regexp_matches", MinArgs: 2, MaxArgs: 3, NullIn: true,
+	Eval: func(_ *fn.Ctx, args []types.Value) (types.Value, error) {
+		return fn.RegexpMatches(args)
+	},
+}
