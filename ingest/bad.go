@@ -27,6 +27,10 @@ const (
 
 // badRecord is what the error collection keeps of a record.
 type badRecord struct {
+	// Key is the record's Position, which keys its entry; Position is
+	// where it is for people. Entries written before Key existed have
+	// only Position, the key then.
+	Key      string `json:"key,omitempty"`
 	Position string `json:"position"`
 	Error    string `json:"error"`
 	Record   string `json:"record"`
@@ -37,7 +41,7 @@ type badRecord struct {
 // undecodable is what the error collection keeps of a record that did
 // not decode: its reason, which names where it was, and its bytes.
 func undecodable(r *Record, now time.Time) badRecord {
-	return badRecord{Position: r.Position, Error: r.Err.Error(), Record: recordText(r.Raw), At: now.UnixMicro()}
+	return badRecord{Key: r.Position, Position: r.where(), Error: r.Err.Error(), Record: recordText(r.Raw), At: now.UnixMicro()}
 }
 
 // rejected is what the error collection keeps of a record whose document
@@ -48,7 +52,7 @@ func rejected(r *Record, msg string, now time.Time) badRecord {
 	if raw == nil {
 		raw = types.AppendJSON(nil, r.Doc)
 	}
-	return badRecord{Position: r.Position, Error: "record " + r.Position + ": " + msg, Record: recordText(raw), At: now.UnixMicro()}
+	return badRecord{Key: r.Position, Position: r.where(), Error: "record " + r.where() + ": " + msg, Record: recordText(raw), At: now.UnixMicro()}
 }
 
 func recordText(raw []byte) string {
@@ -176,8 +180,12 @@ func (m *Manager) keepBad(ctx context.Context, j *Job, bad []badRecord) error {
 	}
 	ops := make([]storage.WriteOp, len(bad))
 	for i, r := range bad {
+		key := r.Key
+		if key == "" {
+			key = r.Position
+		}
 		ops[i] = storage.WriteOp{Doc: types.Object([]types.Field{
-			{Name: storage.FieldID, Value: types.String(j.Source.ID + ":" + r.Position)},
+			{Name: storage.FieldID, Value: types.String(j.Source.ID + ":" + key)},
 			{Name: "workspace", Value: types.String(j.Collection.Workspace)},
 			{Name: "collection", Value: types.String(j.Collection.Name)},
 			{Name: "source_id", Value: types.String(j.Source.ID)},

@@ -13,6 +13,7 @@ import (
 	"github.com/basaltdb/basalt/ingest"
 	"github.com/basaltdb/basalt/internal/ingesttest"
 	"github.com/basaltdb/basalt/storage"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // scripted is a connector that writes batches of JSON records, each with
@@ -99,9 +100,11 @@ func TestKeptRecordsSurviveACrash(t *testing.T) {
 	}}}
 	const query = `SELECT _id, _op, CAST(p AS int) AS p FROM _input`
 	dir := t.TempDir()
+	reg := prometheus.NewRegistry() // of the last node opened
 	open := func(s scripted) (*ingesttest.Node, *warnings) {
 		w := &warnings{}
-		n := ingesttest.OpenWith(t, dir, map[string]ingest.Connector{catalog.KindFile: s.connector}, ingesttest.Options{Logger: slog.New(w)})
+		reg = prometheus.NewRegistry()
+		n := ingesttest.OpenWith(t, dir, map[string]ingest.Connector{catalog.KindFile: s.connector}, ingesttest.Options{Logger: slog.New(w), Registerer: reg})
 		return n, w
 	}
 	pending := func(n *ingesttest.Node, col catalog.Collection) int {
@@ -190,6 +193,22 @@ func TestKeptRecordsSurviveACrash(t *testing.T) {
 	}
 	if got := w.count(); got != 1 {
 		t.Fatalf("two batches with kept records logged %d Warn lines, want 1", got)
+	}
+	// The metrics count what the status counts.
+	for name, want := range map[string]float64{"basalt_source_bad_records_total": 1, "basalt_source_error_documents_total": 2, "basalt_source_records_total": 5} {
+		mfs, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := -1.0
+		for _, mf := range mfs {
+			if mf.GetName() == name && len(mf.GetMetric()) == 1 {
+				got = mf.GetMetric()[0].GetCounter().GetValue()
+			}
+		}
+		if got != want {
+			t.Fatalf("after reading again: %s = %v, want %v (-1: no one series)", name, got, want)
+		}
 	}
 	if got := pending(n, col); got > 1 {
 		t.Fatalf("%d pending entries left: each write deletes those kept before it", got)

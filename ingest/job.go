@@ -212,6 +212,9 @@ func (j *Job) WriteReplacing(ctx context.Context, stale []string, recs []Record,
 	if undecodable > 0 {
 		j.m.metrics.bad.WithLabelValues(j.Collection.Workspace, j.Collection.Name, j.Source.ID).Add(float64(undecodable))
 	}
+	if failed > 0 {
+		j.m.metrics.failed.WithLabelValues(j.Collection.Workspace, j.Collection.Name, j.Source.ID).Add(float64(failed))
+	}
 	if keepErr != nil {
 		return fmt.Errorf("keep %d records in %s.%s: %w", len(kept), BadWorkspace, BadCollection, keepErr)
 	}

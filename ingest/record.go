@@ -24,6 +24,17 @@ type Record struct {
 	// without _id gets one derived from it, so a record read again lands
 	// on the same document.
 	Position string
+	// Where names the record for people when Position does not (a file
+	// source's file:line); the error collection shows it.
+	Where string
+}
+
+// where names the record for people.
+func (r *Record) where() string {
+	if r.Where != "" {
+		return r.Where
+	}
+	return r.Position
 }
 
 // toOp turns a decoded document into a write operation: `_op` chooses the

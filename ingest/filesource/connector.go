@@ -408,7 +408,7 @@ func (l *loader) load(ctx context.Context, o file.Object, objs []file.Object) er
 			start := len(b.arena)
 			b.arena = append(b.arena, d.Data...)
 			data := b.arena[start:]
-			rec := ingest.Record{Position: file.DerivedID(d.Pos)}
+			rec := ingest.Record{Position: file.DerivedID(d.Pos), Where: d.Pos.String()}
 			if v, derr := l.dec.Decode(data); derr != nil {
 				rec.Err, rec.Raw = fmt.Errorf("%s: %w", d.Pos, derr), data
 			} else {
@@ -417,7 +417,7 @@ func (l *loader) load(ctx context.Context, o file.Object, objs []file.Object) er
 			b.recs = append(b.recs, rec)
 			b.last, b.n = d.Pos.Offset, b.n+len(d.Data)
 		case errors.As(err, &de):
-			b.recs = append(b.recs, ingest.Record{Err: de, Raw: de.Raw, Position: file.DerivedID(de.Pos)})
+			b.recs = append(b.recs, ingest.Record{Err: de, Raw: de.Raw, Position: file.DerivedID(de.Pos), Where: de.Pos.String()})
 			b.last = de.Pos.Offset
 		case errors.As(err, &oe):
 			// Keep what was read before the object stopped.
@@ -430,7 +430,7 @@ func (l *loader) load(ctx context.Context, o file.Object, objs []file.Object) er
 				return fmt.Errorf("read %s (attempt %d of %d): %w", o.Name, n, l.opts.ObjectAttempts, oe)
 			}
 			l.j.Log.Warn("object stopped early; the rest of it is given up", "object", o.Name, "err", oe)
-			b.recs = append(b.recs, ingest.Record{Err: fmt.Errorf("the rest of the object is given up: %w", oe), Position: file.IDPrefix(o.Name) + "-stopped"})
+			b.recs = append(b.recs, ingest.Record{Err: fmt.Errorf("the rest of the object is given up: %w", oe), Position: file.IDPrefix(o.Name) + "-stopped", Where: o.Name})
 			if err := commit(Done); err != nil {
 				return err
 			}

@@ -365,7 +365,11 @@ func TestFileSourceTransformErrorKeptInBad(t *testing.T) {
 	n := openNode(t, data, Options{})
 	col := n.CreateCollection("fstx", catalog.Source{File: &catalog.FileSource{Path: filepath.Join(dir, "*.ndjson")}, FormatParams: catalog.FormatParams{JSON: true}},
 		`SELECT _id, CAST(p AS int) AS p FROM _input`)
-	wantPos := file.DerivedID(file.Position{Object: path, Offset: int64(len(first))})
+	// The error collection names the record by file and line; its _id
+	// is the source and the record's derived position, so a replay
+	// overwrites it.
+	wantPos := path + ":2"
+	wantID := col.Sources[0].ID + ":" + file.DerivedID(file.Position{Object: path, Offset: int64(len(first))})
 	check := func(when string) {
 		t.Helper()
 		ingesttest.WaitFor(t, "the file to be loaded "+when, 10*time.Second, func() bool {
@@ -387,6 +391,12 @@ func TestFileSourceTransformErrorKeptInBad(t *testing.T) {
 		pos, msg, rec := bad[0][0].Str(), bad[0][1].Str(), bad[0][2].Str()
 		if pos != wantPos || !strings.Contains(msg, `field "p"`) || !strings.Contains(msg, "CAST") || !strings.Contains(rec, `"zz"`) {
 			t.Fatalf("%s: _meta.bad record %s(want position %s)", when, ingesttest.RowsText(bad), wantPos)
+		}
+		if ids := ingesttest.RowsText(n.Query(`SELECT _id FROM _meta.bad`)); ids != fmt.Sprintf("%q\n", wantID) {
+			t.Fatalf("%s: _meta.bad _ids\n%swant %q", when, ids, wantID)
+		}
+		if !strings.Contains(msg, "record "+wantPos+":") {
+			t.Fatalf("%s: error %q does not name the record as %s", when, msg, wantPos)
 		}
 		t.Logf("%s: %s", when, msg)
 	}
