@@ -1,6 +1,10 @@
 package types
 
-import "strconv"
+import (
+	"math"
+	"strconv"
+	"strings"
+)
 
 // InferText types a cell of CSV or of COPY's text format, whose text carries
 // no type of its own: integers and floats in plain decimal notation become
@@ -24,7 +28,13 @@ func InferText(s string) Value {
 	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
 		return Int(i)
 	}
-	if f, err := strconv.ParseFloat(s, 64); err == nil {
+	if f, err := strconv.ParseFloat(s, 64); err == nil && !math.IsInf(f, 0) {
+		if !strings.ContainsAny(s, ".eE") {
+			// An integer past int64 keeps its digits, as the JSON
+			// decoder's do (Value.IntegerText): an _id of them stays
+			// itself.
+			return Value{kind: KindFloat, num: math.Float64bits(f), str: s}
+		}
 		return Float(f)
 	}
 	// Out of float64's range: the text is kept as it is.

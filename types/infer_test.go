@@ -38,4 +38,11 @@ func TestInferText(t *testing.T) {
 			t.Errorf("InferText(%q) = %s (%v), want %s (%v)", in, got.JSON(), got.Kind(), want.JSON(), want.Kind())
 		}
 	}
+	// Integers past int64 keep their digits for an _id, as decoded JSON's
+	// do; other numbers have no text.
+	for in, want := range map[string]string{"9223372036854775808": "9223372036854775808", "-12345678901234567890": "-12345678901234567890", "1e30": "", "42": "", "1.5": ""} {
+		if got := InferText(in).IntegerText(); got != want {
+			t.Errorf("InferText(%q).IntegerText() = %q, want %q", in, got, want)
+		}
+	}
 }

@@ -125,6 +125,13 @@ not json
 	if n := count("fresh.csv2"); n != "2" {
 		t.Fatalf("%s documents in fresh.csv2, want 2", n)
 	}
+	// An integer _id past int64 keeps its digits, as in JSON.
+	if _, errOut, err := runBasaltIn("_id,v\n12345678901234567890,1\n12345678901234567891,2\n", "load", "-", "--collection", "bigid", "--create", "--format", "csv"); err != nil || !strings.Contains(errOut, "2 documents written") {
+		t.Fatalf("stdin csv of big ids: %v %s", err, errOut)
+	}
+	if out, _, err := runBasalt("sql", "--format", "csv", "-c", "SELECT _id FROM bigid ORDER BY _id"); err != nil || out != "_id\n12345678901234567890\n12345678901234567891\n" {
+		t.Fatalf("big ids from CSV: %v\n%s", err, out)
+	}
 
 	// A message with quotes (escaped in the answer) is reported whole,
 	// after many more answers went through the reused decoders.

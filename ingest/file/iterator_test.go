@@ -88,6 +88,9 @@ func TestTextFormats(t *testing.T) {
 		{"sniff-nd", "", "{\"a\":1}\n", []string{`1@0: {"a":1}`}},
 		{"sniff-arr", "", "  [{\"a\":1}]", []string{`1@3: {"a":1}`}},
 		{"sniff-csv", "", "a\n1\n", []string{`2@2: {"a":1}`}},
+		// An integer past int64 keeps its digits (an _id of them stays
+		// itself); other numbers are written as numbers.
+		{"big.csv", "", "_id,n\n12345678901234567890,1e2\n", []string{`2@6: {"_id":12345678901234567890,"n":100.0}`}},
 		{"forced.txt", "ndjson", "{\"a\":1}\n", []string{`1@0: {"a":1}`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

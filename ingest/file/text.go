@@ -373,7 +373,13 @@ func (c *csvReader) next() ([]byte, Position, error) {
 			if s == "" {
 				doc = append(doc, "null"...)
 			} else {
-				doc = types.AppendJSON(doc, types.InferText(s))
+				v := types.InferText(s)
+				if t := v.IntegerText(); t != "" {
+					// Its digits, for the server's decoder to keep.
+					doc = append(doc, t...)
+				} else {
+					doc = types.AppendJSON(doc, v)
+				}
 			}
 		}
 		doc = append(doc, '}')
