@@ -55,6 +55,16 @@ func TestCopyFromStdin(t *testing.T) {
 		t.Errorf("c: n=%q f=%q (a zero-led number and a word stay strings)", n, f)
 	}
 
+	// Integer _ids past int64 keep their digits (they were one rounded
+	// float, so the second replaced the first).
+	if tag, err = pc.CopyFrom(ctx, strings.NewReader("_id\n12345678901234567890\n12345678901234567891\n"), "COPY c FROM STDIN (FORMAT csv, HEADER)"); err != nil || tag.String() != "COPY 2" {
+		t.Fatalf("big ids: %v %v", tag, err)
+	}
+	var ids string
+	if err := conn.QueryRow(ctx, "SELECT string_agg(_id, ' ' ORDER BY _id) FROM c WHERE _id LIKE '1234%'").Scan(&ids); err != nil || ids != "12345678901234567890 12345678901234567891" {
+		t.Fatalf("big ids: %q %v", ids, err)
+	}
+
 	text := "t1\t10\thello\\tworld\nt2\t\\N\tx\n"
 	if tag, err = pc.CopyFrom(ctx, strings.NewReader(text), "copy commons.c (_id, n, s) from stdin"); err != nil || tag.String() != "COPY 2" {
 		t.Fatalf("text: %v %v", tag, err)
@@ -76,7 +86,7 @@ func TestCopyFromStdin(t *testing.T) {
 		t.Fatalf("n1: %q %v", kinds, err)
 	}
 	var cnt int64
-	if err := conn.QueryRow(ctx, "SELECT count(*) FROM c").Scan(&cnt); err != nil || cnt != 9 {
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM c").Scan(&cnt); err != nil || cnt != 11 { // 9, and the two big ids
 		t.Fatalf("count %d %v", cnt, err)
 	}
 
