@@ -125,7 +125,7 @@ func (b *Binder) bindQuery(sel *ast.Select, parent *scope) (*Query, error) {
 			}
 			if len(c.Columns) > 0 {
 				if len(c.Columns) > len(q.Out) {
-					return nil, sqlerr.New(sqlerr.Syntax, "WITH query %q has %d columns available but %d columns specified", c.Name, len(q.Out), len(c.Columns))
+					return nil, atPos(sqlerr.New(sqlerr.InvalidColumnRef, "WITH query %q has %d columns available but %d columns specified", c.Name, len(q.Out), len(c.Columns)), c.Pos)
 				}
 				for i, n := range c.Columns {
 					q.Out[i].Name = n
