@@ -16,6 +16,7 @@ var diffQueries = []string{
 	"SELECT g, mode() WITHIN GROUP (ORDER BY a), mode() WITHIN GROUP (ORDER BY s DESC) FROM t GROUP BY g",
 	"SELECT g, percentile_cont(0.5) WITHIN GROUP (ORDER BY ts - TIMESTAMPTZ '2024-01-01 00:00:00+00'), percentile_cont(0.9) WITHIN GROUP (ORDER BY TIMESTAMPTZ '2024-01-04 00:00:00+00' - ts DESC) FROM t GROUP BY g",
 	"SELECT mode() WITHIN GROUP (ORDER BY b), mode() WITHIN GROUP (ORDER BY flag) FROM t",
+
 	// GROUPING SETS, ROLLUP, CUBE and GROUPING().
 	"SELECT g, flag, count(*), sum(b) FROM t GROUP BY ROLLUP (g, flag)",
 	"SELECT a % 3, g, grouping(a % 3, g), count(*), max(f) FROM t GROUP BY CUBE (a % 3, g)",
@@ -38,6 +39,11 @@ var diffQueries = []string{
 	"SELECT id, age(ts, TIMESTAMPTZ '2023-11-17 05:30:00+00'), age(TIMESTAMPTZ '2023-12-31 23:00:00+00', ts), justify_days(age(ts, TIMESTAMPTZ '2022-02-28 00:00:00+00')) FROM t WHERE id <= 60",
 	"SELECT id, justify_hours((ts - TIMESTAMPTZ '2024-01-01 00:00:00+00') * 3), justify_interval(TIMESTAMPTZ '2024-01-01 00:00:00+00' - ts) FROM t WHERE id <= 40",
 	"SELECT id, to_char(ts, 'YYYY-MM-DD HH24:MI:SS'), to_char(ts, 'FMDay, DD Mon YYYY HH12:MI:SS AM'), to_char(ts, 'yyyy \"W\"IW D DDD J') FROM t WHERE id <= 60",
+	// to_char of numbers (f::numeric: Basalt's floats format as
+	// PostgreSQL's numeric does) and of intervals.
+	"SELECT id, to_char(a, '999'), to_char(b, 'S9,999'), to_char(b, 'FM999MI'), to_char(f::numeric, 'FM9990.0'), to_char(f::numeric, '9.9EEEE'), to_char(f, '999.99PR'), to_char(f, 'SG0000.000') FROM t WHERE id <= 80",
+	"SELECT g, to_char(sum(b), 'FM9G999th'), to_char(avg(f)::numeric, '990D99'), to_char(max(f)::numeric, '9') FROM t GROUP BY g",
+	"SELECT id, to_char(ts - TIMESTAMPTZ '2024-01-01 00:00:00+00', 'DD \"d\" HH24:MI:SS'), to_char(TIMESTAMPTZ '2024-01-02 12:00:00+00' - ts, 'FMHH12 AM SSSS WW'), to_char((ts - TIMESTAMPTZ '2024-01-01 00:00:00+00') * 40, 'YYYY MM DDD J RM') FROM t WHERE id <= 60",
 	"SELECT a, count(*) FROM t GROUP BY a HAVING max(ts) - min(ts) > INTERVAL '2 days'",
 	"SELECT g, sum(ts - TIMESTAMPTZ '2024-01-01 00:00:00+00'), avg(ts - TIMESTAMPTZ '2024-01-01 00:00:00+00') FROM t GROUP BY g",
 	"SELECT avg(TIMESTAMPTZ '2024-01-05 00:00:00+00' - ts), sum(INTERVAL '1 mon 1 day') FROM t WHERE a > 2",

@@ -1,6 +1,7 @@
 package fn
 
 import (
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -32,16 +33,64 @@ var caseless = map[string]bool{
 	"TZH": true, "TZM": true, "OF": true,
 }
 
-// evalToChar is to_char(timestamp, template), as PostgreSQL formats a
-// timestamptz with TimeZone UTC: the patterns of charPatterns, FM before
-// a pattern to drop its padding, "quoted" text and \ escapes kept as
-// written, anything else copied.
+// evalToChar is to_char(value, template): of a timestamp, as PostgreSQL
+// formats a timestamptz with TimeZone UTC; of an interval, with the
+// patterns that make sense for one; of a number (tochar_num.go).
 func evalToChar(_ *Ctx, a []types.Value) (types.Value, error) {
-	if a[0].Kind() != types.KindTimestamp || a[1].Kind() != types.KindString {
+	if a[1].Kind() != types.KindString {
 		return types.Value{}, errNoFunction("to_char", a)
 	}
-	t := time.UnixMicro(a[0].Micros()).UTC()
 	tmpl := a[1].Str()
+	var s string
+	var err error
+	switch a[0].Kind() {
+	case types.KindTimestamp:
+		t := time.UnixMicro(a[0].Micros()).UTC()
+		s, err = formatDateTemplate(tmpl, func(p string, fm bool) (string, error) {
+			return charField(t, p, fm), nil
+		})
+	case types.KindInterval:
+		iv := intervalFields(intervalOf(a[0]))
+		s, err = formatDateTemplate(tmpl, iv.field)
+	case types.KindInt, types.KindFloat:
+		s, err = formatNumberTemplate(a[0], tmpl)
+	default:
+		return types.Value{}, errNoFunction("to_char", a)
+	}
+	if err != nil {
+		return types.Value{}, err
+	}
+	if len(s) > maxStringBytes {
+		return types.Value{}, errTooLong()
+	}
+	return types.String(s), nil
+}
+
+// formatNumberTemplate is to_char of an int or a float.
+func formatNumberTemplate(v types.Value, tmpl string) (string, error) {
+	nt, err := parseNumTemplate(tmpl)
+	if err != nil {
+		return "", err
+	}
+	var d decimalNum
+	if v.Kind() == types.KindInt {
+		d = intDecimal(v.Int())
+	} else {
+		f := v.Float()
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return toCharNumber(nt, nil), nil
+		}
+		d = floatDecimal(f)
+	}
+	return toCharNumber(nt, &d), nil
+}
+
+// formatDateTemplate writes a date and time template: the patterns of
+// charPatterns, each through field, FM before a pattern to drop its
+// padding, a TH or th suffix for an ordinal, "quoted" text kept as
+// written (a backslash in it escapes the next character; outside quotes,
+// only a double quote), anything else copied.
+func formatDateTemplate(tmpl string, field func(p string, fm bool) (string, error)) (string, error) {
 	var b strings.Builder
 	for i := 0; i < len(tmpl); {
 		if tmpl[i] == '"' {
@@ -56,8 +105,8 @@ func evalToChar(_ *Ctx, a []types.Value) (types.Value, error) {
 			i = j + 1
 			continue
 		}
-		if tmpl[i] == '\\' && i+1 < len(tmpl) {
-			b.WriteByte(tmpl[i+1])
+		if tmpl[i] == '\\' && i+1 < len(tmpl) && tmpl[i+1] == '"' {
+			b.WriteByte('"')
 			i += 2
 			continue
 		}
@@ -71,6 +120,9 @@ func evalToChar(_ *Ctx, a []types.Value) (types.Value, error) {
 			} else {
 				break
 			}
+		}
+		if i >= len(tmpl) {
+			break
 		}
 		p := ""
 		for _, c := range charPatterns {
@@ -94,20 +146,23 @@ func evalToChar(_ *Ctx, a []types.Value) (types.Value, error) {
 			continue
 		}
 		i += len(p)
-		field := charField(t, p, fm)
+		f, err := field(p, fm)
+		if err != nil {
+			return "", err
+		}
 		// A th or TH suffix makes a number ordinal: 1st, 22ND.
 		if sfx := tmpl[i:min(i+2, len(tmpl))]; sfx == "th" || sfx == "TH" {
-			if n, err := strconv.Atoi(strings.TrimSpace(field)); err == nil {
-				field += ordinalSuffix(n, sfx == "TH")
+			if n, err := strconv.Atoi(strings.TrimSpace(f)); err == nil {
+				f += ordinalSuffix(n, sfx == "TH")
 				i += 2
 			}
 		}
-		b.WriteString(field)
+		b.WriteString(f)
+		if b.Len() > maxStringBytes {
+			return "", errTooLong()
+		}
 	}
-	if b.Len() > maxStringBytes {
-		return types.Value{}, errTooLong()
-	}
-	return types.String(b.String()), nil
+	return b.String(), nil
 }
 
 // charField is the text of one to_char pattern.
@@ -287,6 +342,9 @@ func charField(t time.Time, p string, fm bool) string {
 // ordinalSuffix is the English ordinal suffix of n (st, nd, rd, th).
 func ordinalSuffix(n int, upper bool) string {
 	sfx := "th"
+	if n < 0 {
+		n = -n // -3rd, as PostgreSQL reads the last digits
+	}
 	if n%100 < 11 || n%100 > 13 {
 		switch n % 10 {
 		case 1:
