@@ -214,6 +214,10 @@ func (t *typer) node(n plan.Node) {
 		}
 		for _, a := range n.Aggs {
 			t.kinds[a.Out] = t.aggregate(a.Name, a.Args)
+			if (a.Name == "percentile_cont" || a.Name == "percentile_disc") && len(a.Args) == 1 && t.expr(a.Args[0]).Has(types.KindArray) {
+				// An array of fractions answers an array.
+				t.kinds[a.Out] = plan.KindsOf(types.KindArray, types.KindNull)
+			}
 		}
 	case *plan.Unnest:
 		t.kinds[n.Elem] = unknownKinds

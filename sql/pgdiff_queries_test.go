@@ -16,6 +16,8 @@ var diffQueries = []string{
 	"SELECT g, mode() WITHIN GROUP (ORDER BY a), mode() WITHIN GROUP (ORDER BY s DESC) FROM t GROUP BY g",
 	"SELECT g, percentile_cont(0.5) WITHIN GROUP (ORDER BY ts - TIMESTAMPTZ '2024-01-01 00:00:00+00'), percentile_cont(0.9) WITHIN GROUP (ORDER BY TIMESTAMPTZ '2024-01-04 00:00:00+00' - ts DESC) FROM t GROUP BY g",
 	"SELECT mode() WITHIN GROUP (ORDER BY b), mode() WITHIN GROUP (ORDER BY flag) FROM t",
+	"SELECT g, (percentile_cont(ARRAY[0.25, NULL, 0.9]) WITHIN GROUP (ORDER BY b))[1], (percentile_cont(ARRAY[0.25, NULL, 0.9]) WITHIN GROUP (ORDER BY b))[2], (percentile_cont(ARRAY[0.25, NULL, 0.9]) WITHIN GROUP (ORDER BY f DESC))[3], (percentile_disc(ARRAY[0.5, 0.1]) WITHIN GROUP (ORDER BY s))[2], (percentile_disc(ARRAY[0, 1]) WITHIN GROUP (ORDER BY ts))[2] FROM t GROUP BY g",
+	"SELECT a % 4, cardinality(percentile_disc(ARRAY[0.5, 0.75, 1]) WITHIN GROUP (ORDER BY a)), (percentile_cont(ARRAY[0.5]) WITHIN GROUP (ORDER BY ts - TIMESTAMPTZ '2024-01-01 00:00:00+00'))[1] FROM t GROUP BY 1",
 
 	// GROUPING SETS, ROLLUP, CUBE and GROUPING().
 	"SELECT g, flag, count(*), sum(b) FROM t GROUP BY ROLLUP (g, flag)",

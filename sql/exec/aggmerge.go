@@ -111,6 +111,7 @@ func (a *percentileAcc) merge(o accumulator) {
 	b := o.(*percentileAcc)
 	if !a.set {
 		a.frac, a.set = b.frac, b.set
+		a.fracs, a.multi, a.nullFrac, a.fracErr = b.fracs, b.multi, b.nullFrac, b.fracErr
 	}
 	a.vals = append(a.vals, b.vals...)
 	a.raw = append(a.raw, b.raw...)

@@ -830,8 +830,17 @@ type percentileAcc struct {
 	desc bool // WITHIN GROUP (ORDER BY x DESC): disc sorts down, cont mirrors frac
 	frac float64
 	set  bool
-	vals []float64
-	raw  []types.Value
+	// fracs are the fractions of percentile_cont(ARRAY[…]): the answer is
+	// an array, one result per fraction (NULL for a NULL one); multi marks
+	// that form. nullFrac: the fraction is NULL, and so is the answer.
+	fracs    []types.Value
+	multi    bool
+	nullFrac bool
+	// fracErr is an array's bad fraction: as in PostgreSQL it fails the
+	// query only when the group has a value to answer with.
+	fracErr error
+	vals    []float64
+	raw     []types.Value
 	// ivs are percentile_cont's intervals: its answer when no number came,
 	// interpolated as PostgreSQL's interval_lerp does.
 	ivs []types.Value
@@ -848,13 +857,8 @@ func (a *percentileAcc) add(args []types.Value) error {
 		xv, fv = args[0], args[1]
 	}
 	if !a.set {
-		f, err := fn.Cast(fv, "float")
-		if err != nil || f.Kind() != types.KindFloat || f.Float() < 0 || f.Float() > 1 {
-			return sqlerr.New("22003", "percentile value %s is not between 0 and 1", fv.JSON())
-		}
-		a.frac, a.set = f.Float(), true
-		if a.desc && a.kind == "percentile_cont" {
-			a.frac = 1 - a.frac // position f·(n-1) from the top
+		if err := a.setFraction(fv); err != nil {
+			return err
 		}
 	}
 	if isNull(xv) {
@@ -876,6 +880,51 @@ func (a *percentileAcc) add(args []types.Value) error {
 		}
 	}
 	return chargeEvery(a.mem, len(a.vals), 8)
+}
+
+// setFraction reads the fraction (from the group's first row: it is a
+// constant of the query): a number, NULL, or, for percentile_cont and
+// percentile_disc, an array of them. Each must lie in [0, 1] (22003, as
+// PostgreSQL).
+func (a *percentileAcc) setFraction(fv types.Value) error {
+	a.set = true
+	if isNull(fv) {
+		a.nullFrac = true
+		return nil
+	}
+	one := func(v types.Value) (float64, error) {
+		f, err := fn.Cast(v, "float")
+		if err != nil || f.Kind() != types.KindFloat || !(f.Float() >= 0 && f.Float() <= 1) {
+			return 0, sqlerr.New(sqlerr.NumericOutOfRange, "percentile value %s is not between 0 and 1", v.JSON())
+		}
+		if a.desc && a.kind == "percentile_cont" {
+			return 1 - f.Float(), nil // position f·(n-1) from the top
+		}
+		return f.Float(), nil
+	}
+	if fv.Kind() == types.KindArray && a.kind != "approx_percentile" {
+		a.multi = true
+		a.fracs = make([]types.Value, len(fv.Elems()))
+		for i, e := range fv.Elems() {
+			if isNull(e) {
+				a.fracs[i] = types.Null
+				continue
+			}
+			if e.Kind() == types.KindArray {
+				return sqlerr.New(sqlerr.FeatureNotSupported, "%s of a multidimensional array of fractions is not supported", a.kind)
+			}
+			f, err := one(e)
+			if err != nil {
+				a.fracErr = err
+				return nil
+			}
+			a.fracs[i] = types.Float(f)
+		}
+		return nil
+	}
+	f, err := one(fv)
+	a.frac = f
+	return err
 }
 
 // intervalResult is percentile_cont of intervals: lo + (hi - lo) × the
@@ -904,6 +953,38 @@ func (a *percentileAcc) intervalResult() (types.Value, error) {
 }
 
 func (a *percentileAcc) result() (types.Value, error) {
+	if a.nullFrac || !a.multi {
+		if a.nullFrac {
+			return types.Null, nil
+		}
+		return a.resultAt()
+	}
+	// An array of fractions: NULL when no value came (as for one
+	// fraction), else an array of the answers at each.
+	if len(a.vals) == 0 && len(a.raw) == 0 && len(a.ivs) == 0 {
+		return types.Null, nil
+	}
+	if a.fracErr != nil {
+		return types.Value{}, a.fracErr
+	}
+	out := make([]types.Value, len(a.fracs))
+	for i, f := range a.fracs {
+		if isNull(f) {
+			out[i] = types.Null
+			continue
+		}
+		a.frac = f.Float()
+		v, err := a.resultAt()
+		if err != nil {
+			return types.Value{}, err
+		}
+		out[i] = v
+	}
+	return types.Array(out), nil
+}
+
+// resultAt is the answer at the fraction a.frac.
+func (a *percentileAcc) resultAt() (types.Value, error) {
 	if a.kind == "percentile_disc" {
 		if len(a.raw) == 0 {
 			return types.Null, nil
