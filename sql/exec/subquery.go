@@ -107,7 +107,7 @@ func (c *compiler) subquery(e *plan.SubqueryExpr) (evalFn, error) {
 			return types.Array(out), nil
 		}, nil
 	case "in":
-		not := e.Not
+		not, row := e.Not, e.Row
 		return func(r Row) (types.Value, error) {
 			v, err := x(r)
 			if err != nil {
@@ -119,6 +119,9 @@ func (c *compiler) subquery(e *plan.SubqueryExpr) (evalFn, error) {
 			}
 			if len(rows) == 0 {
 				return types.Bool(not), nil
+			}
+			if row {
+				return rowIn(v.Elems(), rows, not), nil
 			}
 			if isNull(v) {
 				return types.Null, nil
@@ -139,6 +142,35 @@ func (c *compiler) subquery(e *plan.SubqueryExpr) (evalFn, error) {
 		}, nil
 	}
 	return nil, sqlerr.New(sqlerr.Internal, "unknown subquery kind %q", e.Kind)
+}
+
+// rowIn is (x1, x2, …) [NOT] IN (rows) for a non-empty subquery: a row
+// matches when each element equals its column, in three-valued logic (a
+// NULL pair makes it NULL unless another pair differs); IN is true when a
+// row matches, else NULL when one may, else false.
+func rowIn(x []types.Value, rows []Row, not bool) types.Value {
+	sawNull := false
+	for _, row := range rows {
+		match := types.Bool(true)
+		for i, v := range x {
+			res := fn.Compare("=", v, row[i])
+			if res.Kind() != types.KindBool {
+				match = types.Null
+			} else if !res.Bool() {
+				match = types.Bool(false)
+				break
+			}
+		}
+		if match.Kind() != types.KindBool {
+			sawNull = true
+		} else if match.Bool() {
+			return types.Bool(!not)
+		}
+	}
+	if sawNull {
+		return types.Null
+	}
+	return types.Bool(not)
 }
 
 // runSub runs a subquery plan to completion.

@@ -131,6 +131,9 @@ func (b *Binder) bindNode(st *selectState, e ast.Expr) (Expr, error) {
 		}
 		return out, nil
 	case *ast.InList:
+		if r, ok := e.X.(*ast.RowExpr); ok {
+			return b.rowInList(st, r, e.List, e.Not)
+		}
 		x, err := sub(e.X)
 		if err != nil {
 			return nil, err
@@ -221,6 +224,14 @@ func (b *Binder) bindNode(st *selectState, e ast.Expr) (Expr, error) {
 		}
 		return a, nil
 	case *ast.Quantified:
+		if r, ok := e.X.(*ast.RowExpr); ok {
+			// x <> ALL (subquery) is NOT IN; other quantified row
+			// comparisons are not supported.
+			if e.Query == nil || e.Op != "<>" || !e.All {
+				return nil, sqlerr.New(sqlerr.FeatureNotSupported, "row comparison with %s %s is not supported", e.Op, map[bool]string{true: "ALL", false: "ANY"}[e.All])
+			}
+			return b.rowInSubquery(st, r, e.Query, true)
+		}
 		x, err := sub(e.X)
 		if err != nil {
 			return nil, err
@@ -245,6 +256,9 @@ func (b *Binder) bindNode(st *selectState, e ast.Expr) (Expr, error) {
 		}
 		return &AnyCmp{X: x, Array: b.coerceArray(arr, x), Op: e.Op, All: e.All}, nil
 	case *ast.InSubquery:
+		if r, ok := e.X.(*ast.RowExpr); ok {
+			return b.rowInSubquery(st, r, e.Query, e.Not)
+		}
 		x, err := sub(e.X)
 		if err != nil {
 			return nil, err
@@ -276,7 +290,9 @@ func (b *Binder) bindNode(st *selectState, e ast.Expr) (Expr, error) {
 		}
 		return &SubqueryExpr{Kind: "array", Plan: q, Outer: outer}, nil
 	case *ast.RowExpr:
-		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "row constructors are not supported")
+		// Comparisons of rows are spelled out in bind_row.go; a row is
+		// not a value of its own.
+		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "row constructors are supported only in comparisons and IN")
 	}
 	return nil, sqlerr.New(sqlerr.FeatureNotSupported, "unsupported expression %T", e)
 }
@@ -319,6 +335,11 @@ func (b *Binder) param(p *ast.Param) (Expr, error) {
 }
 
 func (b *Binder) binary(st *selectState, e *ast.Binary) (Expr, error) {
+	_, lrow := e.L.(*ast.RowExpr)
+	_, rrow := e.R.(*ast.RowExpr)
+	if lrow || rrow {
+		return b.rowBinary(st, e.Op, e.L, e.R)
+	}
 	// Intervals only make sense next to a timestamp.
 	if iv, ok := e.R.(*ast.IntervalLit); ok && (e.Op == "+" || e.Op == "-") {
 		parsed, err := fn.ParseInterval(iv.Text, iv.Unit)

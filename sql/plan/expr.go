@@ -121,9 +121,12 @@ type (
 	// values, for a LATERAL subquery's Unnest). Correlated subqueries refer to outer
 	// columns through Outer; they are re-run per distinct outer binding.
 	SubqueryExpr struct {
-		Kind  string
-		Plan  Node
-		X     Expr
+		Kind string
+		Plan Node
+		X    Expr
+		// Row: X is the ArrayOf a row constructor's elements, compared
+		// with each row of the subquery ((a, b) IN (SELECT x, y …)).
+		Row   bool
 		Not   bool
 		Outer []ColID
 		// OuterFrom, when set, holds for each Outer column the expression

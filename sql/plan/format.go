@@ -170,7 +170,11 @@ func formatExpr(b *strings.Builder, e Expr) {
 		formatExpr(b, e.Array)
 		w("))")
 	case *SubqueryExpr:
-		if e.X != nil {
+		if a, ok := e.X.(*ArrayOf); ok && e.Row {
+			w("ROW(")
+			list(a.Elems)
+			w(") ")
+		} else if e.X != nil {
 			formatExpr(b, e.X)
 			w(" ")
 		}
