@@ -35,6 +35,9 @@ func benchmarkQuery(b *testing.B, rows int, seal bool) {
 		{"array-contains", "SELECT count(*) FROM t WHERE 'red' = ANY(tags)"},
 		{"like-scan", "SELECT count(*) FROM t WHERE kind LIKE '%ie%'"},
 		{"time-bucket", "SELECT date_trunc('minute', _event_time) AS m, count(*) FROM t WHERE _event_time >= TIMESTAMP '2023-11-15T00:00:00Z' GROUP BY m"},
+		{"func-filter", "SELECT count(*) FROM t WHERE length(kind) > 4"},
+		{"arith-filter", "SELECT count(*) FROM t WHERE x * 2 + 1 > 150"},
+		{"func-agg", "SELECT kind, sum(length(upper(kind)) + x) FROM t GROUP BY kind"},
 		{"join-groupby", "SELECT b.kind, count(*) FROM t a JOIN t b ON a._id = b._id WHERE a.x > 90 GROUP BY b.kind"},
 	}
 	for _, q := range queries {

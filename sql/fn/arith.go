@@ -39,6 +39,17 @@ func Arith(op byte, a, b types.Value) (types.Value, error) {
 	return types.Value{}, errNoOperator(string(op), a, b)
 }
 
+// ArithKinds reports whether Arith may accept operands of kinds a and b
+// (neither NULL): numbers, timestamps and intervals. Any other kind is
+// refused, so a lenient caller can answer NULL without making the error.
+func ArithKinds(a, b types.Kind) bool {
+	return arithKind(a) && arithKind(b)
+}
+
+func arithKind(k types.Kind) bool {
+	return k == types.KindInt || k == types.KindFloat || k == types.KindTimestamp || k == types.KindInterval
+}
+
 func validOp(op byte) bool {
 	return op == '+' || op == '-' || op == '*' || op == '/' || op == '%'
 }

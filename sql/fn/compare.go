@@ -49,6 +49,44 @@ func Compare(op string, a, b types.Value) types.Value {
 	return types.Null
 }
 
+// Comparer returns Compare for one operator, resolved once: a compiled
+// comparison calls it per row.
+func Comparer(op string) func(a, b types.Value) types.Value {
+	var lt, eq, gt bool // the answer when a < b, a = b, a > b
+	switch op {
+	case "=":
+		eq = true
+	case "<>", "!=":
+		lt, gt = true, true
+	case "<":
+		lt = true
+	case "<=":
+		lt, eq = true, true
+	case ">":
+		gt = true
+	case ">=":
+		eq, gt = true, true
+	default:
+		return func(a, b types.Value) types.Value { return Compare(op, a, b) }
+	}
+	return func(a, b types.Value) types.Value {
+		ak, bk := a.Kind(), b.Kind()
+		if ak == types.KindInt && bk == types.KindInt {
+			x, y := a.Int(), b.Int()
+			return types.Bool(x < y && lt || x == y && eq || x > y && gt)
+		}
+		if ak <= types.KindNull || bk <= types.KindNull || ak == types.KindObject || ak == types.KindArray {
+			return Compare(op, a, b)
+		}
+		c, ok := cmp(a, b)
+		if !ok {
+			// Incomparable kinds: only <> holds.
+			return types.Bool(lt && gt && !eq)
+		}
+		return types.Bool(c < 0 && lt || c == 0 && eq || c > 0 && gt)
+	}
+}
+
 // equal reports whether two comparable values are equal: as cmp says,
 // except that objects, at any depth (inside arrays too), are equal when
 // they hold equal values under the same field names, whatever the order.

@@ -87,3 +87,33 @@ func TestAnyCompare(t *testing.T) {
 		}
 	}
 }
+
+// TestComparerMatchesCompare checks the resolved comparisons against
+// Compare over pairs of values of every kind, equal and not, NaN, NULL
+// and undefined among them.
+func TestComparerMatchesCompare(t *testing.T) {
+	vals := []types.Value{
+		types.Undefined, types.Null, types.Bool(false), types.Bool(true),
+		types.Int(-3), types.Int(0), types.Int(7), types.Int(math.MaxInt64),
+		types.Float(-3), types.Float(0.5), types.Float(7), types.Float(math.NaN()), types.Float(math.Inf(1)),
+		types.String(""), types.String("a"), types.String("b"), types.String("7"),
+		types.Timestamp(0), types.Timestamp(1_700_000_000_000_000),
+		types.Array([]types.Value{types.Int(1)}), types.Array([]types.Value{types.Int(1), types.Int(2)}),
+		types.Object([]types.Field{{Name: "a", Value: types.Int(1)}}),
+		types.Object([]types.Field{{Name: "a", Value: types.Float(1)}}),
+	}
+	if iv, err := IntervalValue(Interval{Days: 1}); err == nil {
+		vals = append(vals, iv)
+	}
+	for _, op := range []string{"=", "<>", "!=", "<", "<=", ">", ">=", "~~"} {
+		c := Comparer(op)
+		for _, a := range vals {
+			for _, b := range vals {
+				got, want := c(a, b), Compare(op, a, b)
+				if got.Kind() != want.Kind() || (got.Kind() == types.KindBool && got.Bool() != want.Bool()) {
+					t.Errorf("%s %s %s: Comparer %s, Compare %s", a.JSON(), op, b.JSON(), got.JSON(), want.JSON())
+				}
+			}
+		}
+	}
+}

@@ -31,12 +31,14 @@ func errNoFunction(name string, args []types.Value) error {
 		}
 		b.WriteString(a.Kind().String())
 	}
-	return sqlerr.New(sqlerr.UndefinedFunction, "function %s(%s) does not exist", name, b.String())
+	// Built without fmt: a lenient call (plan.Call) makes and drops one
+	// per row of the wrong kind.
+	return &sqlerr.Error{Code: sqlerr.UndefinedFunction, Message: "function " + name + "(" + b.String() + ") does not exist"}
 }
 
 // errNoOperator reports an operator applied to kinds it does not accept.
 func errNoOperator(op string, a, b types.Value) error {
-	return sqlerr.New(sqlerr.UndefinedFunction, "operator does not exist: %s %s %s", a.Kind(), op, b.Kind())
+	return &sqlerr.Error{Code: sqlerr.UndefinedFunction, Message: "operator does not exist: " + a.Kind().String() + " " + op + " " + b.Kind().String()}
 }
 
 // IsKindMismatch reports whether err is an operator's or a function's
