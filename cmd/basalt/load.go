@@ -477,6 +477,12 @@ func (ld *loader) post(ctx context.Context, b *docBatch, lo, hi int) error {
 	if err != nil {
 		return fmt.Errorf("write to %s.%s: %w", ld.ws, ld.coll, err)
 	}
+	if n, ok := allWritten(raw); ok && n == hi-lo {
+		ld.mu.Lock()
+		ld.written += int64(n)
+		ld.mu.Unlock()
+		return nil
+	}
 	dec := decoderPool.Get().(*types.Decoder)
 	defer func() {
 		dec.Reset()
@@ -514,6 +520,20 @@ var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // decoderPool holds decoders of the server's answers, reused with their
 // memory.
 var decoderPool = sync.Pool{New: func() any { return types.NewDecoder(types.Limits{MaxDocBytes: math.MaxInt}) }}
+
+// allWritten reports, without parsing it, whether a documents API answer
+// says that every document was written, and how many entries it has: it
+// counts the entries' `"status":"` and looks for an `"status":"ERROR"`.
+// Neither can come from a document's _id, whose quotes are escaped. Parsing
+// the answers was a fifth of a bulk load's CPU; an answer in another shape
+// (ok false) is parsed.
+func allWritten(raw []byte) (n int, ok bool) {
+	if bytes.Contains(raw, []byte(`"status":"ERROR"`)) || bytes.Contains(raw, []byte(`"error":{`)) {
+		return 0, false
+	}
+	n = bytes.Count(raw, []byte(`"status":"`))
+	return n, n > 0
+}
 
 // documentStatuses returns the entries of a documents API answer's "data",
 // one per document sent, valid until dec is reset. It parses with Basalt's

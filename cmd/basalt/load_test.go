@@ -2,14 +2,17 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/basaltdb/basalt/ingest/file"
+	"github.com/basaltdb/basalt/types"
 )
 
 // TestLoadCLI loads NDJSON, JSON and CSV files with bad documents among
@@ -186,6 +189,46 @@ func TestDocBatchBody(t *testing.T) {
 		}
 		if !json.Valid(b.buf) || len(b.pos) != len(docs) {
 			t.Errorf("round %d: buffer %s, %d positions", round, b.buf, len(b.pos))
+		}
+	}
+}
+
+// TestAllWrittenAgreesWithParsing checks the loader's shortcut over real
+// answers of a server: batches all written, with one refused document, and
+// with _ids that spell the markers it looks for.
+func TestAllWrittenAgreesWithParsing(t *testing.T) {
+	cl := startServer(t)
+	cl.http = &http.Client{}
+	ctx := context.Background()
+	if _, err := cl.doRaw(ctx, "POST", "/v1/orgs/self/ws/commons/collections", []byte(`{"name":"aw"}`), nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		body string
+		all  bool
+	}{
+		{`{"data":[{"_id":"a"},{"_id":"b","x":1}]}`, true},
+		{`{"data":[{"_id":"\"status\":\"ERROR\""},{"_id":"\"error\":{"}]}`, true},
+		{`{"data":[{"_id":"c"},{"_id":"d","_op":"BOGUS"},{"_id":"e"}]}`, false},
+		{`{"data":[{"_id":{"not":"an id"}}]}`, false},
+	} {
+		raw, err := cl.doRaw(ctx, "POST", "/v1/orgs/self/ws/commons/collections/aw/docs", []byte(c.body), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		statuses, err := documentStatuses(types.NewDecoder(types.Limits{MaxDocBytes: 1 << 20}), raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		failed := 0
+		for _, s := range statuses {
+			if s.Get("status").Str() == "ERROR" {
+				failed++
+			}
+		}
+		n, ok := allWritten(raw)
+		if ok != c.all || ok != (failed == 0) || (ok && n != len(statuses)) {
+			t.Errorf("%s: allWritten = %d, %v; the answer has %d entries, %d failed:\n%s", c.body, n, ok, len(statuses), failed, raw)
 		}
 	}
 }
