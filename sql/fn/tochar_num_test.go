@@ -10,11 +10,12 @@ import (
 	"github.com/basaltdb/basalt/types"
 )
 
-// TestToCharNumber checks to_char of numbers against what PostgreSQL 15
-// printed for the same values and templates (testdata/to_char_number.tsv:
-// kind i for an int8, n for a numeric, which Basalt's floats follow).
-func TestToCharNumber(t *testing.T) {
-	f, err := os.Open("testdata/to_char_number.tsv")
+// pgCases reads a file of cases PostgreSQL 15 printed: tab-separated lines
+// of fields fields ("#" starts a comment), each given to check, and fails
+// unless there are at least min of them.
+func pgCases(t *testing.T, path string, fields, min int, check func(parts []string)) {
+	t.Helper()
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,10 +27,39 @@ func TestToCharNumber(t *testing.T) {
 		if strings.HasPrefix(line, "#") {
 			continue
 		}
-		parts := strings.SplitN(line, "\t", 4)
-		if len(parts) != 4 {
+		parts := strings.SplitN(line, "\t", fields)
+		if len(parts) != fields {
 			t.Fatalf("bad line %q", line)
 		}
+		check(parts)
+		n++
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n < min {
+		t.Fatalf("read %d cases", n)
+	}
+}
+
+// toCharCase checks one to_char call against PostgreSQL's text.
+func toCharCase(t *testing.T, what string, v types.Value, tmpl, want string) {
+	t.Helper()
+	got, err := evalToChar(nil, []types.Value{v, types.String(tmpl)})
+	if err != nil {
+		t.Errorf("to_char(%s, %q): %v", what, tmpl, err)
+		return
+	}
+	if got.Str() != want {
+		t.Errorf("to_char(%s, %q) = %q, PostgreSQL %q", what, tmpl, got.Str(), want)
+	}
+}
+
+// TestToCharNumber checks to_char of numbers against what PostgreSQL 15
+// printed for the same values and templates (testdata/to_char_number.tsv:
+// kind i for an int8, n for a numeric, which Basalt's floats follow).
+func TestToCharNumber(t *testing.T) {
+	pgCases(t, "testdata/to_char_number.tsv", 4, 960, func(parts []string) {
 		var v types.Value
 		if parts[0] == "i" {
 			i, err := strconv.ParseInt(parts[1], 10, 64)
@@ -44,40 +74,14 @@ func TestToCharNumber(t *testing.T) {
 			}
 			v = types.Float(x)
 		}
-		got, err := evalToChar(nil, []types.Value{v, types.String(parts[2])})
-		if err != nil {
-			t.Errorf("to_char(%s %s, %q): %v", parts[0], parts[1], parts[2], err)
-			continue
-		}
-		if got.Str() != parts[3] {
-			t.Errorf("to_char(%s %s, %q) = %q, PostgreSQL %q", parts[0], parts[1], parts[2], got.Str(), parts[3])
-		}
-		n++
-	}
-	if n < 960 {
-		t.Fatalf("read %d cases", n)
-	}
+		toCharCase(t, parts[0]+" "+parts[1], v, parts[2], parts[3])
+	})
 }
 
 // TestToCharInterval checks to_char of intervals against PostgreSQL 15
 // (testdata/to_char_interval.tsv).
 func TestToCharInterval(t *testing.T) {
-	f, err := os.Open("testdata/to_char_interval.tsv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	n := 0
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, "#") {
-			continue
-		}
-		parts := strings.SplitN(line, "\t", 3)
-		if len(parts) != 3 {
-			t.Fatalf("bad line %q", line)
-		}
+	pgCases(t, "testdata/to_char_interval.tsv", 3, 190, func(parts []string) {
 		iv, err := ParseInterval(parts[0], "")
 		if err != nil {
 			t.Fatal(err)
@@ -86,19 +90,8 @@ func TestToCharInterval(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := evalToChar(nil, []types.Value{v, types.String(parts[1])})
-		if err != nil {
-			t.Errorf("to_char(interval %q, %q): %v", parts[0], parts[1], err)
-			continue
-		}
-		if got.Str() != parts[2] {
-			t.Errorf("to_char(interval %q, %q) = %q, PostgreSQL %q", parts[0], parts[1], got.Str(), parts[2])
-		}
-		n++
-	}
-	if n < 190 {
-		t.Fatalf("read %d cases", n)
-	}
+		toCharCase(t, "interval "+strconv.Quote(parts[0]), v, parts[1], parts[2])
+	})
 }
 
 // TestToCharErrors: templates PostgreSQL refuses, with its SQLSTATE.
