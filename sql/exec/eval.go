@@ -59,6 +59,24 @@ func (c *compiler) compile(e plan.Expr) (evalFn, error) {
 		}
 		f, ctx, lenient := e.Fn, c.q.fnCtx, e.Lenient
 		buf := make([]types.Value, len(args))
+		if col, ok := argColumn(e.Args); ok {
+			if i, ok := c.lay[col.ID]; ok {
+				// f(column), as length(x) or lower(x): the column read in
+				// place of a call per row.
+				return func(r Row) (types.Value, error) {
+					v := r[i]
+					if f.NullIn && v.Kind() <= types.KindNull {
+						return types.Null, nil
+					}
+					buf[0] = v
+					v, err := f.Eval(ctx, buf)
+					if err != nil && lenient && fn.IsKindMismatch(err) {
+						return types.Null, nil
+					}
+					return v, err
+				}, nil
+			}
+		}
 		return func(r Row) (types.Value, error) {
 			vals := buf
 			for i, a := range args {
@@ -352,6 +370,15 @@ func (c *compiler) unary(x plan.Expr, f func(types.Value) (types.Value, error)) 
 		}
 		return f(v)
 	}, nil
+}
+
+// argColumn returns the column of a call of one argument that is a column.
+func argColumn(args []plan.Expr) (*plan.ColRef, bool) {
+	if len(args) != 1 {
+		return nil, false
+	}
+	col, ok := args[0].(*plan.ColRef)
+	return col, ok
 }
 
 // binary compiles f applied to the values of a and b, both evaluated.
