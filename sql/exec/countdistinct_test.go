@@ -70,49 +70,84 @@ func TestCountDistinct(t *testing.T) {
 // after each: grouped by their top bits, unique, and as many as the distinct
 // values added. Keys are hashed strings, mixed integers, or keys whose
 // first words share their top bits and differ only in their second word
-// (one partition, long probe chains).
+// (one partition, long probe chains). The wide case folds enough keys for
+// partitions of more than foldPart keys (foldBits).
 func TestCountDistinctFolds(t *testing.T) {
-	for shape := range 3 {
-		r := rand.New(rand.NewPCG(7, uint64(8+shape)))
-		key := func(v int) [2]uint64 {
-			switch shape {
-			case 0:
-				return stringKey(fmt.Sprint(v))
-			case 1:
-				return intKey(int64(v) - 5)
-			}
-			return [2]uint64{uint64(v%4) << 50, uint64(v / 4)}
+	for _, c := range []struct {
+		name               string
+		keys, values, step int
+	}{
+		{"narrow", 250_000, 90_000, 30_000},
+		{"wide", 1_000_000, 300_000, 300_000},
+	} {
+		for shape := range 3 {
+			testFolds(t, fmt.Sprintf("%s shape %d", c.name, shape), shape, c.keys, c.values, c.step)
 		}
-		a := newCountDistinctAcc()
-		seen := map[int]bool{}
-		next := r.IntN(200) // the first folds sort
-		for i := range 250_000 {
-			v := r.IntN(90_000)
-			if i > 150_000 {
-				v += 60_000 // new values and old ones
+	}
+}
+
+func testFolds(t *testing.T, name string, shape, n, values, step int) {
+	r := rand.New(rand.NewPCG(7, uint64(8+shape)))
+	key := func(v int) [2]uint64 {
+		switch shape {
+		case 0:
+			return stringKey(fmt.Sprint(v))
+		case 1:
+			return intKey(int64(v) - 5)
+		}
+		return [2]uint64{uint64(v%4) << 50, uint64(v / 4)}
+	}
+	a := newCountDistinctAcc()
+	seen := map[int]bool{}
+	next := r.IntN(200) // the first folds sort
+	for i := range n {
+		v := r.IntN(values)
+		if i > n*3/5 {
+			v += values * 2 / 3 // new values and old ones
+		}
+		seen[v] = true
+		if err := a.addKey(key(v)); err != nil {
+			t.Fatal(err)
+		}
+		if i != next && i != n-1 {
+			continue
+		}
+		next += 1 + r.IntN(step)
+		a.fold()
+		unique := map[[2]uint64]bool{}
+		for j, k := range a.keys {
+			if shift := 64 - uint(a.pbits); j > 0 && a.keys[j-1][0]>>shift > k[0]>>shift {
+				t.Fatalf("%s after %d keys: keys %d and %d not grouped by their top %d bits", name, i+1, j-1, j, a.pbits)
 			}
-			seen[v] = true
-			if err := a.addKey(key(v)); err != nil {
-				t.Fatal(err)
+			if unique[k] {
+				t.Fatalf("%s after %d keys: key %d twice", name, i+1, j)
 			}
-			if i != next && i != 250_000-1 {
-				continue
-			}
-			next += 1 + r.IntN(30_000)
-			a.fold()
-			unique := map[[2]uint64]bool{}
-			for j, k := range a.keys {
-				if shift := 64 - uint(a.pbits); j > 0 && a.keys[j-1][0]>>shift > k[0]>>shift {
-					t.Fatalf("shape %d after %d keys: keys %d and %d not grouped by their top %d bits", shape, i+1, j-1, j, a.pbits)
-				}
-				if unique[k] {
-					t.Fatalf("shape %d after %d keys: key %d twice", shape, i+1, j)
-				}
-				unique[k] = true
-			}
-			if len(a.keys) != len(seen) {
-				t.Fatalf("shape %d after %d keys: %d unique, want %d", shape, i+1, len(a.keys), len(seen))
-			}
+			unique[k] = true
+		}
+		if len(a.keys) != len(seen) {
+			t.Fatalf("%s after %d keys: %d unique, want %d", name, i+1, len(a.keys), len(seen))
+		}
+	}
+}
+
+// TestFoldBits checks the partitions of folds: as many as make partitions
+// of foldPart keys up to 2^widePBits, then of at most widePart keys, up
+// to 256; never fewer for more keys.
+func TestFoldBits(t *testing.T) {
+	last := 0
+	for n := 1; n < 1<<28; n += 1 + n/64 {
+		pbits := foldBits(n)
+		if pbits < last || pbits > 8 {
+			t.Fatalf("foldBits(%d) = %d, after %d", n, pbits, last)
+		}
+		last = pbits
+		if part := n >> pbits; pbits < 8 && (pbits < widePBits && part >= 2*foldPart || pbits >= widePBits && part >= 2*widePart) {
+			t.Fatalf("foldBits(%d) = %d: partitions of %d keys", n, pbits, part)
+		}
+	}
+	for n, want := range map[int]int{100: 0, 100_000: 5, 400_000: 5, 800_000: 5, 1_500_000: 6, 100_000_000: 8} {
+		if got := foldBits(n); got != want {
+			t.Errorf("foldBits(%d) = %d, want %d", n, got, want)
 		}
 	}
 }
@@ -173,36 +208,42 @@ func BenchmarkCountDistinctGroup(b *testing.B) {
 	}
 }
 
-// BenchmarkCountDistinctFold times folds alone: 800,000 keys of 200,000
-// values queued in chunks, as the query benchmark's biggest group after
-// the merge, folded at once. best-ms is the fastest fold: on a shared
-// machine the median moves by a fifth from one run to the next, the best
-// far less.
+// BenchmarkCountDistinctFold times folds alone: keys of a quarter as many
+// values queued in chunks, folded at once; 800,000 keys are the query
+// benchmark's biggest group after the merge. best-ms is the fastest fold:
+// on a shared machine the median moves by a fifth from one run to the
+// next, the best far less.
 func BenchmarkCountDistinctFold(b *testing.B) {
-	// Chunks of 50,000 keys: not chunkKeys, so that the fold pools none.
-	const n, chunk = 800_000, 50_000
-	r := rand.New(rand.NewPCG(5, 6))
-	src := make([][2]uint64, n)
-	for i := range src {
-		src[i] = stringKey(fmt.Sprintf("u%07d", r.IntN(200_000)))
+	for _, n := range []int{20_000, 100_000, 800_000} {
+		b.Run(fmt.Sprintf("keys=%d", n), func(b *testing.B) {
+			// Chunks of 10,000 keys: not chunkKeys, so that the fold
+			// pools none.
+			const chunk = 10_000
+			r := rand.New(rand.NewPCG(5, 6))
+			src := make([][2]uint64, n)
+			for i := range src {
+				src[i] = stringKey(fmt.Sprintf("u%07d", r.IntN(n/4)))
+			}
+			bufs := make([][][2]uint64, n/chunk)
+			for i := range bufs {
+				bufs[i] = make([][2]uint64, 0, chunk)
+			}
+			best := time.Duration(math.MaxInt64)
+			b.ResetTimer()
+			for range b.N {
+				a := newCountDistinctAcc()
+				for i, c := range bufs {
+					a.chunks = append(a.chunks, append(c[:0], src[i*chunk:(i+1)*chunk]...))
+					a.queued += chunk
+				}
+				start := time.Now()
+				a.fold()
+				best = min(best, time.Since(start))
+			}
+			b.ReportMetric(float64(best.Microseconds())/1000, "best-ms")
+			b.ReportMetric(float64(best.Nanoseconds())/float64(n), "best-ns/key")
+		})
 	}
-	bufs := make([][][2]uint64, n/chunk)
-	for i := range bufs {
-		bufs[i] = make([][2]uint64, 0, chunk)
-	}
-	best := time.Duration(math.MaxInt64)
-	b.ResetTimer()
-	for range b.N {
-		a := newCountDistinctAcc()
-		for i, c := range bufs {
-			a.chunks = append(a.chunks, append(c[:0], src[i*chunk:(i+1)*chunk]...))
-			a.queued += chunk
-		}
-		start := time.Now()
-		a.fold()
-		best = min(best, time.Since(start))
-	}
-	b.ReportMetric(float64(best.Microseconds())/1000, "best-ms")
 }
 
 // BenchmarkCountDistinctQuery models the query benchmark's
