@@ -53,7 +53,11 @@ func TestCountDistinct(t *testing.T) {
 		if n%2 == 0 {
 			parts[0].finish()
 		}
+		for _, p := range parts {
+			checkCounts(t, fmt.Sprintf("n=%d", n), p)
+		}
 		parts[0].merge(parts[1])
+		checkCounts(t, fmt.Sprintf("n=%d merged", n), parts[0])
 		parts[0].merge(parts[2])
 		got, err := parts[0].result()
 		if err != nil {
@@ -113,6 +117,7 @@ func testFolds(t *testing.T, name string, shape, n, values, step int) {
 			continue
 		}
 		next += 1 + r.IntN(step)
+		checkCounts(t, name, a)
 		a.fold()
 		unique := map[[2]uint64]bool{}
 		for j, k := range a.keys {
@@ -127,6 +132,23 @@ func testFolds(t *testing.T, name string, shape, n, values, step int) {
 		if len(a.keys) != len(seen) {
 			t.Fatalf("%s after %d keys: %d unique, want %d", name, i+1, len(a.keys), len(seen))
 		}
+	}
+}
+
+// checkCounts checks a's counts of its queued keys by their top bytes,
+// when it keeps them.
+func checkCounts(t *testing.T, name string, a *countDistinctAcc) {
+	t.Helper()
+	if a.counts == nil {
+		return
+	}
+	var want [256]uint32
+	for _, c := range a.chunks {
+		countTop(&want, c)
+	}
+	countTop(&want, a.tail)
+	if want != *a.counts {
+		t.Fatalf("%s: counts of the queued keys %v, want %v", name, a.counts, want)
 	}
 }
 
@@ -165,13 +187,16 @@ func TestCountDistinctFoldsUnderPressure(t *testing.T) {
 		}
 		r := rand.New(rand.NewPCG(1, 2))
 		most, seen := 0, map[int]bool{}
-		for range 300_000 {
+		for i := range 300_000 {
 			v := r.IntN(50_000)
 			seen[v] = true
 			if err := a.addKey(stringKey(fmt.Sprint(v))); err != nil {
 				t.Fatal(err)
 			}
 			most = max(most, a.queued)
+			if i%1000 == 0 {
+				checkCounts(t, fmt.Sprintf("pressed=%v", pressed), a)
+			}
 		}
 		if bound := 2*chunkKeys + 100_000; pressed && most > bound || !pressed && most <= bound {
 			t.Errorf("pressed=%v: up to %d keys queued", pressed, most)
