@@ -213,7 +213,7 @@ func (t *typer) node(n plan.Node) {
 			t.kinds[id] = t.expr(n.Keys[i])
 		}
 		for _, a := range n.Aggs {
-			t.kinds[a.Out] = t.aggregate(a.Name, a.Args)
+			t.kinds[a.Out] = t.aggregate(a.Name, a.Args, a.OrderBy)
 			if (a.Name == "percentile_cont" || a.Name == "percentile_disc") && len(a.Args) == 1 && t.expr(a.Args[0]).Has(types.KindArray) {
 				// An array of fractions answers an array.
 				t.kinds[a.Out] = plan.KindsOf(types.KindArray, types.KindNull)
@@ -250,18 +250,25 @@ func (t *typer) node(n plan.Node) {
 					t.kinds[f.Out] = unknownKinds
 				}
 			default:
-				t.kinds[f.Out] = t.aggregate(f.Name, f.Args)
+				t.kinds[f.Out] = t.aggregate(f.Name, f.Args, nil)
 			}
 		}
 	}
 }
 
-func (t *typer) aggregate(name string, args []plan.Expr) plan.Kinds {
+func (t *typer) aggregate(name string, args []plan.Expr, order []plan.SortKey) plan.Kinds {
 	arg := unknownKinds
 	if len(args) > 0 {
 		arg = t.expr(args[0])
 	}
 	switch name {
+	case "percentile_disc", "mode":
+		// Ordered-set aggregates answer a value of their WITHIN GROUP
+		// expression, not of their fraction.
+		if len(order) > 0 {
+			return t.expr(order[0].Expr) | plan.KindsOf(types.KindNull)
+		}
+		return unknownKinds
 	case "count", "count_if", "approx_count_distinct":
 		return plan.KindsOf(types.KindInt)
 	case "sum":
@@ -271,7 +278,7 @@ func (t *typer) aggregate(name string, args []plan.Expr) plan.Kinds {
 		return plan.KindsOf(types.KindFloat, types.KindNull)
 	case "avg", "stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop":
 		return plan.KindsOf(types.KindFloat, types.KindNull)
-	case "min", "max", "any_value", "arbitrary", "percentile_disc":
+	case "min", "max", "any_value", "arbitrary":
 		return arg | plan.KindsOf(types.KindNull)
 	case "percentile_cont", "approx_percentile":
 		return plan.KindsOf(types.KindFloat, types.KindNull)

@@ -24,6 +24,9 @@ func TestDescribeAndParamKinds(t *testing.T) {
 		{"SELECT x.i FROM t AS x WHERE x.f BETWEEN $1 AND $2 OR x.s IN ($3, $4)", "i:int", "float float string string"},
 		// A recursive query's columns hold what both its terms give, the
 		// recursive one over the working table.
+		// Ordered-set aggregates answer their WITHIN GROUP expression's kind
+		// (percentile_disc over text is text, not its fraction's float).
+		{"SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY s) AS pd, mode() WITHIN GROUP (ORDER BY i) AS mo, percentile_cont(0.5) WITHIN GROUP (ORDER BY i) AS pc FROM t", "pd:string mo:int pc:float", ""},
 		{"WITH RECURSIVE r(n, p) AS (SELECT i, s FROM t UNION ALL SELECT n + 1, p || '.' FROM r WHERE n < 5) SELECT n, p FROM r", "n:int p:string", ""},
 	}
 	for _, c := range cases {

@@ -403,3 +403,23 @@ func TestPgxAnyArrayParameter(t *testing.T) {
 		}
 	}
 }
+
+// TestPgxOrderedSetOfText checks that percentile_disc and mode over text
+// are described as text in every pgx mode: described as their fraction's
+// float8, a prepared statement failed when the text arrived.
+func TestPgxOrderedSetOfText(t *testing.T) {
+	ts := newTestServer(t)
+	ts.load(t, "commons", "os", `{"_id": "a", "s": "x"}`, `{"_id": "b", "s": "y"}`, `{"_id": "c", "s": "y"}`)
+	conn := ts.connect(t)
+	ctx := ctx10s(t)
+	const q = "SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY s), mode() WITHIN GROUP (ORDER BY s) FROM os"
+	for _, mode := range []pgx.QueryExecMode{pgx.QueryExecModeCacheStatement, pgx.QueryExecModeExec, pgx.QueryExecModeSimpleProtocol} {
+		var pd, mo string
+		if err := conn.QueryRow(ctx, q, mode).Scan(&pd, &mo); err != nil {
+			t.Fatalf("%v: %v", mode, err)
+		}
+		if pd != "y" || mo != "y" {
+			t.Errorf("%v: got %q and %q, want y and y", mode, pd, mo)
+		}
+	}
+}
