@@ -423,3 +423,56 @@ func TestPgxOrderedSetOfText(t *testing.T) {
 		}
 	}
 }
+
+// TestPgxPreparedMatchesDescribe runs queries of many shapes as pgx
+// prepares them (described before they run): a column described with a
+// type its values do not fit fails with 0A000. The shapes are those whose
+// result kind the describer works out itself: functions, aggregates,
+// set-returning functions, recursion, row comparisons.
+func TestPgxPreparedMatchesDescribe(t *testing.T) {
+	ts := newTestServer(t)
+	ts.load(t, "commons", "pd",
+		`{"_id": "a", "i": 1, "f": 1.5, "s": "x", "ts": "2024-01-02T03:04:05Z", "tags": ["p", "q"], "o": {"k": 1}}`,
+		`{"_id": "b", "i": 2, "f": 2.5, "s": "y", "ts": "2024-02-02T03:04:05Z", "tags": ["q"], "o": {"k": 2}}`)
+	conn := ts.connect(t)
+	ctx := ctx10s(t)
+	for _, q := range []string{
+		"SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY s), percentile_disc(0.5) WITHIN GROUP (ORDER BY i), percentile_cont(0.5) WITHIN GROUP (ORDER BY f) FROM pd",
+		"SELECT percentile_cont(ARRAY[0.25, 0.75]) WITHIN GROUP (ORDER BY i), percentile_disc(ARRAY[0.5]) WITHIN GROUP (ORDER BY s) FROM pd",
+		"SELECT mode() WITHIN GROUP (ORDER BY s), mode() WITHIN GROUP (ORDER BY i) FROM pd",
+		"SELECT to_char(i, '999'), to_char(f, 'FM9.00'), to_char(INTERVAL '3 hours', 'HH24'), to_char(CAST(ts AS timestamp), 'YYYY') FROM pd",
+		"SELECT * FROM generate_series(1, 3)",
+		"SELECT * FROM generate_series(TIMESTAMP '2024-01-01', TIMESTAMP '2024-01-03', INTERVAL '1 day')",
+		"SELECT generate_series(1, 2) AS g",
+		"SELECT regexp_matches(s, '(.)') FROM pd",
+		"SELECT m[1] FROM pd, regexp_matches(s, '(.)') AS m",
+		"WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3) SELECT n FROM r",
+		"WITH RECURSIVE r(n, t) AS (SELECT 1, 'a' UNION ALL SELECT n + 1, t || 'b' FROM r WHERE n < 3) SELECT n, t FROM r",
+		"SELECT (i, s) < (2, 'z'), (i, s) IN ((1, 'x'), (2, 'q')), (i, f) = (1, 1.5) FROM pd",
+		"SELECT a.s, b.i FROM pd a JOIN pd b USING (_id)",
+		"SELECT * FROM pd a NATURAL JOIN pd b",
+		"SELECT _event_time - CAST(ts AS timestamp), age(CAST(ts AS timestamp), TIMESTAMP '2020-01-01') FROM pd",
+		"SELECT string_to_array(s, ','), regexp_split_to_array(s, ''), array_length(tags, 1), tags[1:1] FROM pd",
+		"SELECT o -> 'k', o ->> 'k', json_format(o), typeof(o) FROM pd",
+		"SELECT i, sum(f) FROM pd GROUP BY ROLLUP (i)",
+		"SELECT format('%s-%s', s, i), quote_literal(s), regexp_count(s, 'x'), substring(s FROM 'x') FROM pd",
+		"SELECT count(DISTINCT s), approx_count_distinct(s), array_agg(i), string_agg(s, ',') FROM pd",
+		"SELECT lag(i) OVER (ORDER BY i), rank() OVER (ORDER BY s), sum(f) OVER () FROM pd",
+	} {
+		rows, err := conn.Query(ctx, q, pgx.QueryExecModeCacheStatement)
+		if err != nil {
+			t.Errorf("%s: %v", q, err)
+			continue
+		}
+		for rows.Next() {
+			if _, err := rows.Values(); err != nil {
+				t.Errorf("%s: %v", q, err)
+				break
+			}
+		}
+		if err := rows.Err(); err != nil {
+			t.Errorf("%s: %v", q, err)
+		}
+		rows.Close()
+	}
+}
