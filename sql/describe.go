@@ -275,12 +275,19 @@ func (t *typer) aggregate(name string, args []plan.Expr, order []plan.SortKey) p
 		if k, ok := arg.Only(); ok && k == types.KindInt {
 			return plan.KindsOf(types.KindInt, types.KindNull)
 		}
-		return plan.KindsOf(types.KindFloat, types.KindNull)
-	case "avg", "stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop":
+		return numberOrInterval(arg)
+	case "avg":
+		return numberOrInterval(arg)
+	case "stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop":
 		return plan.KindsOf(types.KindFloat, types.KindNull)
 	case "min", "max", "any_value", "arbitrary":
 		return arg | plan.KindsOf(types.KindNull)
-	case "percentile_cont", "approx_percentile":
+	case "percentile_cont":
+		if len(order) > 0 {
+			return numberOrInterval(t.expr(order[0].Expr))
+		}
+		return plan.KindsOf(types.KindFloat, types.KindNull)
+	case "approx_percentile":
 		return plan.KindsOf(types.KindFloat, types.KindNull)
 	case "bool_and", "bool_or", "every":
 		return plan.KindsOf(types.KindBool, types.KindNull)
@@ -290,6 +297,22 @@ func (t *typer) aggregate(name string, args []plan.Expr, order []plan.SortKey) p
 		return plan.KindsOf(types.KindArray, types.KindNull)
 	}
 	return unknownKinds
+}
+
+// numberOrInterval is the result of an aggregate that averages or adds
+// its argument's values (sum, avg, percentile_cont): a float, or an
+// interval over intervals; either when the argument may be both and is
+// not simply unknown.
+func numberOrInterval(arg plan.Kinds) plan.Kinds {
+	if arg == unknownKinds || !arg.Has(types.KindInterval) {
+		// Unknown is a number here, as before intervals were values:
+		// documents never hold one.
+		return plan.KindsOf(types.KindFloat, types.KindNull)
+	}
+	if k, ok := arg.Only(); ok && k == types.KindInterval {
+		return plan.KindsOf(types.KindInterval, types.KindNull)
+	}
+	return plan.KindsOf(types.KindFloat, types.KindInterval, types.KindNull)
 }
 
 // funcKinds are the kinds of functions whose result kind does not depend

@@ -27,6 +27,9 @@ func TestDescribeAndParamKinds(t *testing.T) {
 		// Ordered-set aggregates answer their WITHIN GROUP expression's kind
 		// (percentile_disc over text is text, not its fraction's float).
 		{"SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY s) AS pd, mode() WITHIN GROUP (ORDER BY i) AS mo, percentile_cont(0.5) WITHIN GROUP (ORDER BY i) AS pc FROM t", "pd:string mo:int pc:float", ""},
+		// Sums, averages and continuous percentiles of intervals are
+		// intervals; of numbers, numbers.
+		{"SELECT sum(_event_time - _event_time) AS si, avg(_event_time - _event_time) AS ai, percentile_cont(0.5) WITHIN GROUP (ORDER BY _event_time - _event_time) AS pi, sum(f) AS sf, avg(i) AS av FROM t", "si:interval ai:interval pi:interval sf:float av:float", ""},
 		{"WITH RECURSIVE r(n, p) AS (SELECT i, s FROM t UNION ALL SELECT n + 1, p || '.' FROM r WHERE n < 5) SELECT n, p FROM r", "n:int p:string", ""},
 	}
 	for _, c := range cases {

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 
 	"github.com/basaltdb/basalt/catalog"
 	"github.com/basaltdb/basalt/internal/sqllogic"
+	"github.com/basaltdb/basalt/sql/parse"
 	"github.com/basaltdb/basalt/storage"
 	"github.com/basaltdb/basalt/types"
 )
@@ -73,6 +75,9 @@ func (d *logicDB) Query(ctx context.Context, text string) ([]string, [][]sqllogi
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := d.checkDescribe(ctx, text, res); err != nil {
+		return nil, nil, err
+	}
 	cols := make([]string, len(res.Columns))
 	for i, c := range res.Columns {
 		cols[i] = c.Name
@@ -86,6 +91,53 @@ func (d *logicDB) Query(ctx context.Context, text string) ([]string, [][]sqllogi
 		}
 	}
 	return cols, rows, nil
+}
+
+// checkDescribe checks that the columns Describe promises before a query
+// runs (what the PostgreSQL protocol tells a client preparing it) hold the
+// values the query gave: a value of another kind fails a prepared
+// statement on the protocol (0A000, errTypeChanged there).
+func (d *logicDB) checkDescribe(ctx context.Context, text string, res *Result) error {
+	st, err := parse.ParseOne(text)
+	if err != nil {
+		return nil // several statements, or a directive: nothing to describe
+	}
+	cols, err := d.sess.Describe(ctx, st, Params{})
+	if err != nil || len(cols) != len(res.Columns) {
+		return nil // not a query the protocol describes this way
+	}
+	for _, r := range res.Rows {
+		for j, v := range r {
+			if !describedFits(cols[j].Type, v) {
+				return fmt.Errorf("Describe says column %q is %s, but the query gave %s %s", cols[j].Name, cols[j].Type, v.Kind(), v.JSON())
+			}
+		}
+	}
+	return nil
+}
+
+// describedFits reports whether v fits a column described as typ, as the
+// PostgreSQL protocol encodes it (server/pgwire appendValue): text and
+// jsonb columns take anything, numbers take ints and floats (an int8
+// column an integral float), the rest their own kind.
+func describedFits(typ string, v types.Value) bool {
+	k := v.Kind()
+	if k <= types.KindNull {
+		return true
+	}
+	switch typ {
+	case "int":
+		return k == types.KindInt || (k == types.KindFloat && v.Float() == math.Trunc(v.Float()))
+	case "float":
+		return k == types.KindInt || k == types.KindFloat
+	case "bool":
+		return k == types.KindBool
+	case "timestamp":
+		return k == types.KindTimestamp
+	case "interval":
+		return k == types.KindInterval
+	}
+	return true
 }
 
 // loadDirective splits "LOAD coll\n{doc}\n{doc}…".
