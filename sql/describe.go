@@ -325,7 +325,7 @@ var funcKinds = map[string]types.Kind{
 	"rpad": types.KindString, "left": types.KindString, "right": types.KindString,
 	"md5": types.KindString, "initcap": types.KindString, "repeat": types.KindString,
 	"reverse": types.KindString, "split_part": types.KindString, "to_hex": types.KindString,
-	"translate": types.KindString, "chr": types.KindString, "typeof": types.KindString,
+	"translate": types.KindString, "chr": types.KindString, "typeof": types.KindString, "pg_typeof": types.KindString,
 	"version": types.KindString, "gen_random_uuid": types.KindString, "uuid": types.KindString,
 	"format_iso8601": types.KindString, "array_to_string": types.KindString,
 	"array_join": types.KindString, "regexp_replace": types.KindString, "json_format": types.KindString,

@@ -18,7 +18,31 @@ func pgExtraFuncs() []*Func {
 		{Name: "justify_hours", MinArgs: 1, MaxArgs: 1, NullIn: true, Eval: justify("justify_hours", true, false)},
 		{Name: "justify_days", MinArgs: 1, MaxArgs: 1, NullIn: true, Eval: justify("justify_days", false, true)},
 		{Name: "justify_interval", MinArgs: 1, MaxArgs: 1, NullIn: true, Eval: justify("justify_interval", true, true)},
+		{Name: "pg_typeof", MinArgs: 1, MaxArgs: 1, Eval: evalPgTypeof},
 	}
+}
+
+// pgTypeNames are PostgreSQL's names (format_type) of the types the
+// PostgreSQL protocol sends each kind as.
+var pgTypeNames = [types.NumKinds]string{
+	types.KindUndefined: "unknown",
+	types.KindNull:      "unknown",
+	types.KindBool:      "boolean",
+	types.KindInt:       "bigint",
+	types.KindFloat:     "double precision",
+	types.KindString:    "text",
+	types.KindTimestamp: "timestamp with time zone",
+	types.KindArray:     "jsonb",
+	types.KindObject:    "jsonb",
+	types.KindInterval:  "interval",
+}
+
+// evalPgTypeof is PostgreSQL's pg_typeof: the name of its argument's type,
+// here of the value's own kind (a field's values may differ in kind; a
+// NULL is unknown, as PostgreSQL's untyped NULL). typeof gives Basalt's
+// names.
+func evalPgTypeof(_ *Ctx, a []types.Value) (types.Value, error) {
+	return types.String(pgTypeNames[a[0].Kind()]), nil
 }
 
 // evalStringToArray is PostgreSQL's string_to_array(s, delimiter [,
