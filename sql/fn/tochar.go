@@ -174,13 +174,10 @@ func charField(t time.Time, p string, fm bool) string {
 		}
 		return strings.Repeat("0", width-len(s)) + s
 	}
+	// word is a month's or a day's name as its pattern cases it, padded
+	// to 9 unless FM (their three-letter forms are never padded).
 	word := func(s string, upper, lower bool) string {
-		switch {
-		case upper:
-			s = strings.ToUpper(s)
-		case lower:
-			s = strings.ToLower(s)
-		}
+		s = caseAs(s, upper, lower)
 		if !fm && len(s) < 9 {
 			s += strings.Repeat(" ", 9-len(s))
 		}
@@ -234,25 +231,13 @@ func charField(t time.Time, p string, fm bool) string {
 	case "MONTH", "Month", "month":
 		return word(t.Month().String(), p == "MONTH", p == "month")
 	case "MON", "Mon", "mon":
-		s := t.Month().String()[:3]
-		if p == "MON" {
-			return strings.ToUpper(s)
-		} else if p == "mon" {
-			return strings.ToLower(s)
-		}
-		return s
+		return caseAs(t.Month().String()[:3], p == "MON", p == "mon")
 	case "MM":
 		return num(int(t.Month()), 2)
 	case "DAY", "Day", "day":
 		return word(t.Weekday().String(), p == "DAY", p == "day")
 	case "DY", "Dy", "dy":
-		s := t.Weekday().String()[:3]
-		if p == "DY" {
-			return strings.ToUpper(s)
-		} else if p == "dy" {
-			return strings.ToLower(s)
-		}
-		return s
+		return caseAs(t.Weekday().String()[:3], p == "DY", p == "dy")
 	case "DDD":
 		return num(t.YearDay(), 3)
 	case "DD":
@@ -359,4 +344,15 @@ func ordinalSuffix(n int, upper bool) string {
 		return strings.ToUpper(sfx)
 	}
 	return sfx
+}
+
+// caseAs upper- or lower-cases s, or keeps it (a capitalized pattern).
+func caseAs(s string, upper, lower bool) string {
+	switch {
+	case upper:
+		return strings.ToUpper(s)
+	case lower:
+		return strings.ToLower(s)
+	}
+	return s
 }

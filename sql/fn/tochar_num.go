@@ -425,26 +425,11 @@ func (p *numPrinter) print() string {
 		case numNine, numZero, numDec, numD:
 			p.digit(n.key)
 		case numComma, numG:
-			switch {
-			case p.inNumber:
-				p.out.WriteByte(',')
-			case !nt.fill:
-				p.out.WriteByte(' ')
-			}
+			p.mark(p.inNumber, ',', nt.fill)
 		case numMI:
-			switch {
-			case p.sign == '-':
-				p.out.WriteByte('-')
-			case !nt.fill:
-				p.out.WriteByte(' ')
-			}
+			p.mark(p.sign == '-', '-', nt.fill)
 		case numPL:
-			switch {
-			case p.sign == '+':
-				p.out.WriteByte('+')
-			case !nt.fill:
-				p.out.WriteByte(' ')
-			}
+			p.mark(p.sign == '+', '+', nt.fill)
 		case numSG:
 			p.out.WriteByte(p.sign)
 		case numTH, numThLower:
@@ -476,6 +461,17 @@ func lastRelevant(number string) int {
 
 // preDecSpace: the number is 0.x and the template has no 0 position, so
 // the zero before the point prints as a blank ("9.9" gives " .5").
+// mark writes c where show holds (a group separator inside the number, the
+// sign its pattern shows), else a space, or nothing in fill mode (FM).
+func (p *numPrinter) mark(show bool, c byte, fill bool) {
+	switch {
+	case show:
+		p.out.WriteByte(c)
+	case !fill:
+		p.out.WriteByte(' ')
+	}
+}
+
 func (p *numPrinter) preDecSpace() bool {
 	return !p.nt.zero && p.pos == 0 && p.number != "" && p.number[0] == '0' && p.nt.post != 0
 }
