@@ -204,3 +204,31 @@ func previousOnlyReads(s string) bool {
 	n := len(s)
 	return n >= 6 && (s[n-6] == '+' || s[n-6] == '-') && s[n-3] == ':' && (s[n-5:n-3] == "24" || s[n-2:] == "60")
 }
+
+// TestEventTimeZoneCache checks that a zone read once is reused and that
+// an unknown zone is still refused, every time.
+func TestEventTimeZoneCache(t *testing.T) {
+	a, err := location("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := location("America/New_York"); a != b {
+		t.Error("America/New_York was loaded twice")
+	}
+	for range 2 {
+		if _, err := parseEventTime(types.String("2026-01-15T10:00:00"), catalog.FormatISO8601, "Mars/Olympus", "ts"); err == nil || !strings.Contains(err.Error(), `unknown time zone "Mars/Olympus"`) {
+			t.Fatalf("unknown zone: %v", err)
+		}
+	}
+}
+
+// BenchmarkEventTimeLocal parses an ISO-8601 event time without an offset
+// in a collection whose time_zone is not UTC.
+func BenchmarkEventTimeLocal(b *testing.B) {
+	v := types.String("2026-01-15T10:00:00.123")
+	for b.Loop() {
+		if _, err := parseEventTime(v, catalog.FormatISO8601, "America/New_York", "ts"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
