@@ -998,8 +998,13 @@ func checkState(t testing.TB, stage string, s *Snapshot, m *model, r *rand.Rand,
 	slices.Sort(allPaths[1:])
 	allPaths = append(allPaths, "no.such.path")
 	scanned := 0
-	for _, vr := range views {
-		sc := vr.v.NewScanner(ScanOptions{Paths: allPaths})
+	// One scanner recycled from view to view, as query workers do; every
+	// other view with its deleted rows left apart (DeletedApart).
+	var prev *Scanner
+	for vi, vr := range views {
+		apart := vi%2 == 1
+		sc := vr.v.NewScanner(ScanOptions{Paths: allPaths, Recycle: prev, DeletedApart: apart})
+		prev = sc
 		for {
 			b, err := sc.Next(ctx)
 			if err != nil {
@@ -1008,8 +1013,20 @@ func checkState(t testing.TB, stage string, s *Snapshot, m *model, r *rand.Rand,
 			if b == nil {
 				break
 			}
+			dead := sc.Deleted()
+			if !apart && len(dead) > 0 {
+				fail("scan of segment %d: %d deleted rows left apart unasked", vr.v.ID(), len(dead))
+			}
+			for _, i := range dead {
+				if vr.live.Contains(uint32(b.Start + i)) {
+					fail("scan of segment %d: row %d left apart as deleted, which is live", vr.v.ID(), b.Start+i)
+				}
+			}
 			visit := func(i int) {
 				row := b.Start + i
+				if slices.Contains(dead, i) {
+					return
+				}
 				if !vr.live.Contains(uint32(row)) {
 					fail("scan of segment %d selected row %d, which is not live", vr.v.ID(), row)
 				}

@@ -22,6 +22,16 @@ type ScanOptions struct {
 	// Lazy, when set, marks the paths (by position) Next leaves unread:
 	// their Vecs are filled only by Load, for a batch that needs them.
 	Lazy []bool
+	// DeletedApart, when set and Filter is not, leaves the deleted rows of
+	// a block in its batch and lists them in Deleted instead: a caller
+	// that folds whole blocks (a count by time bucket) takes the few
+	// deleted rows out itself, rather than walk a selection vector of
+	// all the others.
+	DeletedApart bool
+	// Recycle is a scanner the caller is done with: the new scanner takes
+	// over its decoders, vectors and selection buffers rather than
+	// allocate them again for every segment of a query.
+	Recycle *Scanner
 }
 
 // Scanner reads a segment view batch by batch. A batch covers at most one
@@ -35,22 +45,33 @@ type Scanner struct {
 	batch  coldata.Batch
 	decs   []encoding.Decoder
 	sel    []int
-	block  int  // of the current batch
-	loaded bool // the lazy paths of the current batch are read
+	dead   []int // the current batch's deleted rows (DeletedApart)
+	all    []int // blocks 0..n-1 when opts.Blocks is nil
+	block  int   // of the current batch
+	loaded bool  // the lazy paths of the current batch are read
 }
 
 // NewScanner returns a scanner over the view.
 func (v *SegmentView) NewScanner(opts ScanOptions) *Scanner {
-	s := &Scanner{v: v, opts: opts, blocks: opts.Blocks}
+	s := opts.Recycle
+	opts.Recycle = nil
+	if s == nil {
+		s = &Scanner{}
+	}
+	vecs, decs := s.batch.Vecs, s.decs
+	*s = Scanner{v: v, opts: opts, blocks: opts.Blocks, sel: s.sel[:0], dead: s.dead[:0], all: s.all}
 	if s.blocks == nil {
 		nb := (v.rows + index.BlockRows - 1) / index.BlockRows
-		s.blocks = make([]int, nb)
-		for i := range s.blocks {
-			s.blocks[i] = i
+		if cap(s.all) < nb {
+			s.all = make([]int, nb)
+			for i := range s.all {
+				s.all[i] = i
+			}
 		}
+		s.blocks = s.all[:nb]
 	}
-	s.batch.Vecs = make([]coldata.Vec, len(opts.Paths))
-	s.decs = make([]encoding.Decoder, len(opts.Paths))
+	s.batch.Vecs = grow(vecs, len(opts.Paths))
+	s.decs = grow(decs, len(opts.Paths))
 	if f := opts.Filter; f != nil {
 		// The filter's live rows, once, rather than a lookup in the
 		// deletion bitmap for each of its rows: with upserts under way,
@@ -78,9 +99,10 @@ func (s *Scanner) Next(ctx context.Context) (*coldata.Batch, error) {
 		if lo >= hi {
 			continue
 		}
-		s.sel = s.sel[:0]
+		s.sel, s.dead = s.sel[:0], s.dead[:0]
 		all := true
-		if s.opts.Filter != nil {
+		switch {
+		case s.opts.Filter != nil:
 			// Walk the filter's rows in the block rather than testing
 			// every row: lookups are usually sparse. The filter holds
 			// no deleted row (NewScanner).
@@ -97,7 +119,12 @@ func (s *Scanner) Next(ctx context.Context) (*coldata.Batch, error) {
 			if len(s.sel) == 0 {
 				continue
 			}
-		} else if del.IntersectsWithInterval(uint64(lo), uint64(hi)) {
+		case !del.IntersectsWithInterval(uint64(lo), uint64(hi)):
+		case s.opts.DeletedApart:
+			if s.dead = deadRows(s.dead, del, lo, hi); len(s.dead) == hi-lo {
+				continue
+			}
+		default:
 			all = false
 			s.sel = liveRows(s.sel, del, lo, hi)
 			if len(s.sel) == 0 {
@@ -118,6 +145,11 @@ func (s *Scanner) Next(ctx context.Context) (*coldata.Batch, error) {
 	}
 	return nil, nil
 }
+
+// Deleted returns the rows (offsets in the batch, ascending) that the last
+// batch of Next left selected although they are deleted: with
+// DeletedApart, and only then, the caller must take them out.
+func (s *Scanner) Deleted() []int { return s.dead }
 
 // PeekBlock returns the block that the next call to Next or SkipBlock
 // reads, and false at the end.
@@ -203,6 +235,30 @@ func liveRows(sel []int, del *roaring.Bitmap, lo, hi int) []int {
 	}
 	fill(hi)
 	return out[:n]
+}
+
+// deadRows returns, in dead's memory, the offsets from lo of the rows in
+// [lo, hi) that del holds.
+func deadRows(dead []int, del *roaring.Bitmap, lo, hi int) []int {
+	it := del.Iterator()
+	it.AdvanceIfNeeded(uint32(lo))
+	for it.HasNext() {
+		d := int(it.Next())
+		if d >= hi {
+			break
+		}
+		dead = append(dead, d-lo)
+	}
+	return dead
+}
+
+// grow returns s with n elements, the old ones kept (their buffers are
+// what a recycled scanner reuses).
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		s = append(s[:cap(s)], make([]T, n-cap(s))...)
+	}
+	return s[:n]
 }
 
 // Load reads the lazy paths of the current batch (see ScanOptions.Lazy).

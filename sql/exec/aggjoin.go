@@ -81,6 +81,7 @@ func (q *Query) newAggJoin(n *plan.Aggregate, j *plan.Join, s *plan.Scan) (Opera
 
 type aggJoinWorker struct {
 	filter *vecFilter
+	scans  workerScan
 	lkeys  []evalFn
 	cond   evalFn
 	table  *groupTable
@@ -410,7 +411,7 @@ func (o *aggJoinOp) probeVec(e plan.Expr) int {
 // joined rows.
 func (w *aggJoinWorker) scanPart(ctx context.Context, o *aggJoinOp, h *hashSide, p scanPart) error {
 	w.seg = int64(p.seg) << 32
-	sc, err := o.scan.openPart(ctx, p, &w.st, w.filter)
+	sc, err := o.scan.openPart(ctx, p, &w.st, w.filter, &w.scans)
 	if err != nil || sc == nil {
 		return err
 	}

@@ -118,6 +118,7 @@ func onlyCountStars(aggs []plan.AggCall) bool {
 type aggWorker struct {
 	scan   *scanOp
 	filter *vecFilter
+	scans  workerScan
 	table  *groupTable
 	row    Row
 	st     NodeStats
@@ -258,6 +259,7 @@ func (o *aggScanOp) newWorker() (*aggWorker, error) {
 		}
 		if t := w.direct.truncVec; t >= 0 && o.scan.lazy != nil && o.scan.lazy[t] {
 			w.bucketed = true
+			w.scans.deletedApart = true
 		}
 		w.kvals = make([]types.Value, len(keys))
 		w.arg = make([]types.Value, 1)
@@ -328,12 +330,22 @@ func (o *aggScanOp) Next(ctx context.Context) ([]Row, error) {
 	return o.out.Next(ctx)
 }
 
-// foldDirect filters the selected rows of b and folds those that pass.
-func (w *aggWorker) foldDirect(b *coldata.Batch, scan *scanOp) error {
+// foldDirect filters the selected rows of b less dead (see
+// storage.Scanner.Deleted) and folds those that pass.
+func (w *aggWorker) foldDirect(b *coldata.Batch, scan *scanOp, dead []int) error {
+	if w.bucketed && b.Sel == nil && (w.filter == nil || w.filter.provesAll(b.Start/index.BlockRows)) {
+		if vec := &b.Vecs[w.direct.truncVec]; vecKind(vec) == types.KindTimestamp {
+			if _, one := w.blockBucket(b.Start / index.BlockRows); !one {
+				w.st.Rows += int64(b.Length - len(dead))
+				return w.countLiveByBucket(b, vec, dead)
+			}
+		}
+	}
 	rows, err := w.keep(b, scan)
 	if err != nil {
 		return err
 	}
+	rows = dropDead(rows, dead)
 	w.st.Rows += int64(len(rows))
 	if len(rows) == 0 {
 		return nil
@@ -1157,7 +1169,7 @@ func (w *aggWorker) scanSegment(ctx context.Context, scan *scanOp, seg int, v *s
 	if w.bucketed {
 		w.truncZones = v.Zones(scan.paths[w.direct.truncVec])
 	}
-	sc, err := scan.openView(ctx, v, &w.st, w.filter)
+	sc, err := scan.openView(ctx, v, &w.st, w.filter, &w.scans)
 	if err != nil || sc == nil {
 		return err
 	}
@@ -1175,8 +1187,8 @@ func (w *aggWorker) scanSegment(ctx context.Context, scan *scanOp, seg int, v *s
 			break
 		}
 		w.st.BlocksRead++
-		n := b.Selected()
-		w.st.RowsScanned += int64(n)
+		dead := sc.Deleted()
+		w.st.RowsScanned += int64(b.Selected() - len(dead))
 		if scan.lazy != nil {
 			block := b.Start / index.BlockRows
 			need := w.filter != nil && !w.filter.provesAll(block)
@@ -1191,7 +1203,7 @@ func (w *aggWorker) scanSegment(ctx context.Context, scan *scanOp, seg int, v *s
 			}
 		}
 		if w.direct != nil {
-			if err := w.foldDirect(b, scan); err != nil {
+			if err := w.foldDirect(b, scan, dead); err != nil {
 				return err
 			}
 			continue
@@ -1200,6 +1212,7 @@ func (w *aggWorker) scanSegment(ctx context.Context, scan *scanOp, seg int, v *s
 		if err != nil {
 			return err
 		}
+		rows = dropDead(rows, dead)
 		w.st.Rows += int64(len(rows))
 		for _, i := range rows {
 			scan.fill(b, i, w.row)

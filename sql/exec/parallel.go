@@ -98,9 +98,10 @@ func (q *Query) scanAll(ctx context.Context, op Operator, keep string) (rows []R
 		return nil, true, err
 	}
 	type worker struct {
-		vf  *vecFilter
-		row Row
-		st  NodeStats
+		vf    *vecFilter
+		row   Row
+		st    NodeStats
+		scans workerScan
 	}
 	parts := s.parts(runtime.GOMAXPROCS(0))
 	ws := make([]*worker, max(1, min(runtime.GOMAXPROCS(0), len(parts))))
@@ -131,7 +132,7 @@ func (q *Query) scanAll(ctx context.Context, op Operator, keep string) (rows []R
 			}
 		}
 		before := w.st
-		sc, err := s.openPart(ctx, parts[part], &w.st, w.vf)
+		sc, err := s.openPart(ctx, parts[part], &w.st, w.vf, &w.scans)
 		if err != nil || sc == nil {
 			return err
 		}

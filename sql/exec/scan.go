@@ -182,12 +182,23 @@ func (o *scanOp) openNext(ctx context.Context) (bool, error) {
 // openView returns a scanner over the rows of v the access path selects,
 // nil when it selects none, and readies the worker's filter vf for v's
 // batches. It counts pruned segments in st.
-func (o *scanOp) openView(ctx context.Context, v *storage.SegmentView, st *NodeStats, vf *vecFilter) (*storage.Scanner, error) {
-	return o.openPart(ctx, scanPart{v: v}, st, vf)
+func (o *scanOp) openView(ctx context.Context, v *storage.SegmentView, st *NodeStats, vf *vecFilter, ws *workerScan) (*storage.Scanner, error) {
+	return o.openPart(ctx, scanPart{v: v}, st, vf, ws)
 }
 
-// openPart is openView for a part of a segment (parts).
-func (o *scanOp) openPart(ctx context.Context, p scanPart, st *NodeStats, vf *vecFilter) (*storage.Scanner, error) {
+// workerScan is what a worker, which reads one segment (or part) at a
+// time, carries from one scanner to the next.
+type workerScan struct {
+	// last is the worker's previous scanner: the next one takes over its
+	// buffers (storage.ScanOptions.Recycle) rather than allocate them for
+	// every segment.
+	last *storage.Scanner
+	// deletedApart: see storage.ScanOptions.DeletedApart.
+	deletedApart bool
+}
+
+// openPart is openView for a part of a segment (parts). ws may be nil.
+func (o *scanOp) openPart(ctx context.Context, p scanPart, st *NodeStats, vf *vecFilter, ws *workerScan) (*storage.Scanner, error) {
 	opts, ok, err := o.viewOptions(ctx, p.v, st)
 	if err != nil || !ok {
 		return nil, err
@@ -197,7 +208,12 @@ func (o *scanOp) openPart(ctx context.Context, p scanPart, st *NodeStats, vf *ve
 		opts.Blocks = p.blocks
 	}
 	vf.forSegment(p.v)
-	return p.v.NewScanner(opts), nil
+	if ws == nil {
+		return p.v.NewScanner(opts), nil
+	}
+	opts.Recycle, opts.DeletedApart = ws.last, ws.deletedApart
+	ws.last = p.v.NewScanner(opts)
+	return ws.last, nil
 }
 
 // viewOptions returns how to scan v: the rows the index selects and the

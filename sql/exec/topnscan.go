@@ -121,6 +121,7 @@ type topNWorker struct {
 	// vectors holding them.
 	keyVecs []int
 	filter  *vecFilter
+	scans   workerScan
 	rows    []int
 	proj    []evalFn
 	keys    []evalFn
@@ -238,7 +239,7 @@ func (o *topNScanOp) Next(ctx context.Context) ([]Row, error) {
 
 // scanSegment offers every row of segment seg (view v) to the heap.
 func (w *topNWorker) scanSegment(ctx context.Context, o *topNScanOp, seg int, v *storage.SegmentView) error {
-	sc, err := o.scan.openView(ctx, v, &w.st, w.filter)
+	sc, err := o.scan.openView(ctx, v, &w.st, w.filter, &w.scans)
 	if err != nil || sc == nil {
 		return err
 	}
