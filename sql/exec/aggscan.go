@@ -881,15 +881,12 @@ func (w *aggWorker) countBlocks(sc *storage.Scanner) error {
 // blockBucket returns the date_trunc bucket of every row of block when w
 // is bucketed and the block's zone lies in one bucket.
 func (w *aggWorker) blockBucket(block int) (int64, bool) {
-	if !w.bucketed || block >= len(w.truncZones) {
+	first, last, ok := w.blockSpan(block)
+	if !w.bucketed || !ok {
 		return 0, false
 	}
-	z := w.truncZones[block]
-	if z.Nulls > 0 || z.Undefined > 0 || z.Nested > 0 || z.Min.Kind() != types.KindTimestamp || z.Max.Kind() != types.KindTimestamp {
-		return 0, false
-	}
-	lo, err1 := fn.TruncTimestamp(w.direct.truncUnit, z.Min.Micros())
-	hi, err2 := fn.TruncTimestamp(w.direct.truncUnit, z.Max.Micros())
+	lo, err1 := fn.TruncTimestamp(w.direct.truncUnit, first)
+	hi, err2 := fn.TruncTimestamp(w.direct.truncUnit, last)
 	return lo, err1 == nil && err2 == nil && lo == hi
 }
 
