@@ -142,6 +142,16 @@ func (t *typer) recursive(r *plan.RecursiveUnion) {
 	for i, id := range r.Init.Cols() {
 		ks[i] = t.kinds[id]
 	}
+	// The SEARCH and CYCLE columns: the sequence and the path are arrays,
+	// the mark holds the clause's two values.
+	extra := ks[len(r.Init.Cols()):]
+	if r.Search != nil {
+		extra[0], extra = plan.KindsOf(types.KindArray), extra[1:]
+	}
+	if c := r.Cycle; c != nil {
+		extra[0] = plan.KindsOf(c.Mark.Kind(), c.Default.Kind())
+		extra[1] = plan.KindsOf(types.KindArray)
+	}
 	if t.work == nil {
 		t.work = map[*plan.WorkTable][]plan.Kinds{}
 	}

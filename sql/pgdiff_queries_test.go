@@ -228,6 +228,18 @@ var diffQueries = []string{
 	"WITH RECURSIVE r(g, n) AS (SELECT DISTINCT g, 0 FROM t UNION SELECT r.g, r.n + 1 FROM r WHERE r.n < 3) SELECT g, count(*), max(n) FROM r GROUP BY g",
 	"WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 5) SELECT t.id, r.n FROM t JOIN r ON t.a = r.n WHERE t.id < 200",
 	"WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT count(*) FROM r) SELECT n FROM r",
+	// SEARCH and CYCLE: ORDER BY the sequence (depth and breadth first,
+	// NULLs among the search columns), cycles over u's id -> k links
+	// (every walk ends in one), marks with TO/DEFAULT and NULL rows
+	// matching. Sequences and paths print differently (arrays of arrays
+	// here, of records there), so their cardinality stands for them.
+	"WITH RECURSIVE walk(id, k) AS (SELECT id, k FROM u WHERE id <= 4 UNION ALL SELECT u.id, u.k FROM u JOIN walk ON u.id = walk.k) SEARCH DEPTH FIRST BY id SET ord CYCLE id SET cyc USING path SELECT id, k, cyc, cardinality(ord), cardinality(path) FROM walk ORDER BY ord",
+	"WITH RECURSIVE walk(id, k) AS (SELECT id, k FROM u WHERE id <= 4 UNION ALL SELECT u.id, u.k FROM u JOIN walk ON u.id = walk.k) SEARCH DEPTH FIRST BY id SET ord CYCLE id SET cyc USING path SELECT id, k, cyc FROM walk ORDER BY ord DESC",
+	"WITH RECURSIVE walk(id, k) AS (SELECT id, k FROM u WHERE id <= 6 UNION ALL SELECT u.id, u.k FROM u JOIN walk ON u.id = walk.k) SEARCH BREADTH FIRST BY id SET ord CYCLE id SET cyc USING path SELECT id, k, cardinality(path) FROM walk ORDER BY ord, id",
+	"WITH RECURSIVE walk(id, k) AS (SELECT id, k FROM u WHERE id BETWEEN 10 AND 14 UNION SELECT u.id, u.k FROM u JOIN walk ON u.id = walk.k) CYCLE k SET m TO 'Y' DEFAULT 'N' USING p SELECT id, k, m, cardinality(p) FROM walk",
+	"WITH RECURSIVE r(a, n) AS (SELECT a, 0 FROM t WHERE id <= 20 UNION ALL SELECT r.a, r.n + 1 FROM r WHERE r.n < 2) SEARCH DEPTH FIRST BY a, n SET ord SELECT a, n FROM r ORDER BY ord",
+	"WITH RECURSIVE r(a, g) AS (SELECT a, g FROM t WHERE id <= 30 UNION ALL SELECT (r.a + 1) % 3, r.g FROM r) CYCLE a, g SET m USING p SELECT a, g, m, cardinality(p) FROM r",
+	"WITH RECURSIVE r(a, g) AS (SELECT a, g FROM t WHERE id <= 30 UNION ALL SELECT (r.a + 1) % 3, r.g FROM r) SEARCH BREADTH FIRST BY g, a SET ord CYCLE a SET m TO 1 DEFAULT 0 USING p SELECT a, g, m FROM r ORDER BY ord, m",
 	// Windows.
 	"SELECT id, g, row_number() OVER (PARTITION BY g ORDER BY id) FROM t WHERE id < 300",
 	"SELECT id, a, rank() OVER (ORDER BY a), dense_rank() OVER (ORDER BY a) FROM t WHERE id < 300",

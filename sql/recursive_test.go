@@ -44,3 +44,45 @@ func TestRecursiveRunaway(t *testing.T) {
 		t.Errorf("the timeout took %v to stop the recursion", d)
 	}
 }
+
+// TestSearchCycleErrors checks the SQLSTATE of each misuse of SEARCH and
+// CYCLE, as PostgreSQL 15 reports it (the logic tests check the messages).
+func TestSearchCycleErrors(t *testing.T) {
+	s, _ := newTestSession(t, `{"_id":"1","x":1}`)
+	const rec = "WITH RECURSIVE r AS (SELECT 1 AS n, 2 AS k UNION ALL SELECT n + 1, k FROM r WHERE n < 3) "
+	for _, c := range []struct{ q, state string }{
+		{rec + "SEARCH DEPTH FIRST BY x SET o SELECT n FROM r", "42601"},
+		{rec + "SEARCH DEPTH FIRST BY n, n SET o SELECT n FROM r", "42701"},
+		{rec + "SEARCH BREADTH FIRST BY n SET k SELECT n FROM r", "42601"},
+		{rec + "CYCLE x SET m USING p SELECT n FROM r", "42601"},
+		{rec + "CYCLE n, n SET m USING p SELECT n FROM r", "42701"},
+		{rec + "CYCLE n SET k USING p SELECT n FROM r", "42601"},
+		{rec + "CYCLE n SET m USING k SELECT n FROM r", "42601"},
+		{rec + "CYCLE n SET m USING m SELECT n FROM r", "42601"},
+		{rec + "SEARCH DEPTH FIRST BY n SET m CYCLE n SET m USING p SELECT n FROM r", "42601"},
+		{rec + "SEARCH DEPTH FIRST BY n SET p CYCLE n SET m USING p SELECT n FROM r", "42601"},
+		{rec + "CYCLE n SET m TO 1 DEFAULT 'x' USING p SELECT n FROM r", "22P02"},
+		{rec + "CYCLE n SET m TO true DEFAULT 1 USING p SELECT n FROM r", "42804"},
+		{"WITH r AS (SELECT 1 AS n) SEARCH DEPTH FIRST BY n SET o SELECT n FROM r", "42601"},
+		{"WITH RECURSIVE r AS (SELECT 1 AS n) CYCLE n SET m USING p SELECT n FROM r", "42601"},
+		{"WITH RECURSIVE r(n) AS ((SELECT 1 UNION SELECT 2) UNION ALL SELECT n + 1 FROM r WHERE n < 3) CYCLE n SET m USING p SELECT n FROM r", "0A000"},
+		{"WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL (SELECT n + 1 FROM r WHERE n < 3 UNION SELECT 9)) CYCLE n SET m USING p SELECT n FROM r", "42601"},
+		{"WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM (SELECT * FROM r) s WHERE n < 3) CYCLE n SET m USING p SELECT n FROM r", "0A000"},
+	} {
+		_, err := s.Query(context.Background(), c.q, Params{})
+		if got := sqllogic.SQLState(err); got != c.state {
+			t.Errorf("%s: %v (%s), want %s", c.q, err, got, c.state)
+		}
+	}
+}
+
+// TestCycleRunaway checks that the paths of a CYCLE clause, which grow
+// with every step, are charged to the memory budget like any held row.
+func TestCycleRunaway(t *testing.T) {
+	s, _ := newTestSession(t, `{"_id":"1","x":1}`)
+	s.Limits = Limits{MemoryBytes: 1 << 20, Timeout: time.Minute}
+	_, err := s.Query(context.Background(), "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) CYCLE n SET m USING p SELECT count(*) FROM r", Params{})
+	if got := sqllogic.SQLState(err); got != "53200" {
+		t.Errorf("an endless walk without cycles: %v (%s), want 53200", err, got)
+	}
+}

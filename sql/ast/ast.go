@@ -60,6 +60,30 @@ type CTE struct {
 	Query     *Select
 	Recursive bool
 	Pos       int
+	// Search and Cycle are the item's SEARCH and CYCLE clauses, nil when
+	// absent.
+	Search *CTESearch
+	Cycle  *CTECycle
+}
+
+// CTESearch is `SEARCH DEPTH|BREADTH FIRST BY cols SET seq` of a
+// recursive WITH item.
+type CTESearch struct {
+	BreadthFirst bool
+	Cols         []string
+	Seq          string
+	Pos          int
+}
+
+// CTECycle is `CYCLE cols SET mark [TO value DEFAULT other] USING path`
+// of a recursive WITH item. Mark and Default are constants (true and false
+// when the clause names none).
+type CTECycle struct {
+	Cols          []string
+	MarkCol       string
+	Mark, Default Expr
+	PathCol       string
+	Pos           int
 }
 
 // Target is one item of the SELECT list. Star targets have Star set and Expr

@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"cmp"
 	"container/heap"
 	"context"
 	"sort"
@@ -12,7 +13,7 @@ import (
 // compareKeys orders two key tuples: NULL and undefined sort as PostgreSQL
 // places NULLs (last ascending, first descending, unless NULLS FIRST/LAST
 // says otherwise); other values in the fixed cross-type order of
-// types.Compare.
+// types.Compare, except that arrays order as sortCompare says.
 func compareKeys(a, b []types.Value, keys []plan.SortKey) int {
 	for i, k := range keys {
 		x, y := a[i], b[i]
@@ -32,7 +33,7 @@ func compareKeys(a, b []types.Value, keys []plan.SortKey) int {
 				c = 1
 			}
 		default:
-			c = types.Compare(x, y)
+			c = sortCompare(x, y)
 			if k.Desc {
 				c = -c
 			}
@@ -42,6 +43,35 @@ func compareKeys(a, b []types.Value, keys []plan.SortKey) int {
 		}
 	}
 	return 0
+}
+
+// sortCompare is types.Compare, but arrays compare as PostgreSQL's arrays
+// and records do: element by element, a NULL (or undefined) element after
+// every other value, then by length. So the sequence column of a SEARCH
+// clause, an array of arrays where PostgreSQL has an array of records,
+// orders rows as PostgreSQL orders them.
+func sortCompare(x, y types.Value) int {
+	if x.Kind() != types.KindArray || y.Kind() != types.KindArray {
+		return types.Compare(x, y)
+	}
+	xs, ys := x.Elems(), y.Elems()
+	for i := 0; i < len(xs) && i < len(ys); i++ {
+		xn, yn := isNull(xs[i]), isNull(ys[i])
+		var c int
+		switch {
+		case xn && yn:
+		case xn:
+			c = 1
+		case yn:
+			c = -1
+		default:
+			c = sortCompare(xs[i], ys[i])
+		}
+		if c != 0 {
+			return c
+		}
+	}
+	return cmp.Compare(len(xs), len(ys))
 }
 
 type sortOp struct {

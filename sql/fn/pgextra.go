@@ -37,6 +37,10 @@ var pgTypeNames = [types.NumKinds]string{
 	types.KindInterval:  "interval",
 }
 
+// PGTypeName is PostgreSQL's name of the type the PostgreSQL protocol
+// sends values of kind k as.
+func PGTypeName(k types.Kind) string { return pgTypeNames[k] }
+
 // evalPgTypeof is PostgreSQL's pg_typeof: the name of its argument's type,
 // here of the value's own kind (a field's values may differ in kind; a
 // NULL is unknown, as PostgreSQL's untyped NULL). typeof gives Basalt's

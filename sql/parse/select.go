@@ -4,6 +4,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/basaltdb/basalt/sql/ast"
+	"github.com/basaltdb/basalt/types"
 )
 
 func (tr *translator) selectStmt(n *pg_query.SelectStmt) (*ast.Select, error) {
@@ -236,9 +237,6 @@ func (tr *translator) with(w *pg_query.WithClause) ([]ast.CTE, error) {
 		if cte == nil {
 			return nil, unsupportedAt(-1, "this WITH item is not supported")
 		}
-		if cte.SearchClause != nil || cte.CycleClause != nil {
-			return nil, tr.unsupported(cte.Location, "SEARCH and CYCLE")
-		}
 		sel := cte.Ctequery.GetSelectStmt()
 		if sel == nil {
 			return nil, tr.unsupported(cte.Location, "a data-modifying statement in WITH")
@@ -247,7 +245,28 @@ func (tr *translator) with(w *pg_query.WithClause) ([]ast.CTE, error) {
 		if err != nil {
 			return nil, err
 		}
-		ctes = append(ctes, ast.CTE{Name: cte.Ctename, Columns: stringList(cte.Aliascolnames), Query: q, Recursive: w.Recursive, Pos: tr.pos(cte.Location)})
+		item := ast.CTE{Name: cte.Ctename, Columns: stringList(cte.Aliascolnames), Query: q, Recursive: w.Recursive, Pos: tr.pos(cte.Location)}
+		if sc := cte.SearchClause; sc != nil {
+			item.Search = &ast.CTESearch{BreadthFirst: sc.SearchBreadthFirst, Cols: stringList(sc.SearchColList), Seq: sc.SearchSeqColumn, Pos: tr.pos(sc.Location)}
+		}
+		if cc := cte.CycleClause; cc != nil {
+			c := &ast.CTECycle{Cols: stringList(cc.CycleColList), MarkCol: cc.CycleMarkColumn, PathCol: cc.CyclePathColumn, Pos: tr.pos(cc.Location)}
+			// Without TO … DEFAULT the grammar leaves the values out; they
+			// are true and false.
+			c.Mark, c.Default = &ast.Literal{Value: types.Bool(true)}, &ast.Literal{Value: types.Bool(false)}
+			if cc.CycleMarkValue != nil {
+				if c.Mark, err = tr.expr(cc.CycleMarkValue); err != nil {
+					return nil, err
+				}
+			}
+			if cc.CycleMarkDefault != nil {
+				if c.Default, err = tr.expr(cc.CycleMarkDefault); err != nil {
+					return nil, err
+				}
+			}
+			item.Cycle = c
+		}
+		ctes = append(ctes, item)
 	}
 	return ctes, nil
 }

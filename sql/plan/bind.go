@@ -56,6 +56,8 @@ type cteDef struct {
 	// bound: a reference reads the working table, whose columns are names.
 	work  *WorkTable
 	names []string
+	// scan is the recursive term's reference, once bound.
+	scan *WorkScan
 }
 
 // NewBinder returns a binder over cat.
@@ -111,6 +113,9 @@ func (b *Binder) bindQuery(sel *ast.Select, parent *scope) (*Query, error) {
 		b.ctes = append(b.ctes, m)
 		defer func() { b.ctes = b.ctes[:len(b.ctes)-1] }()
 		for _, c := range sel.With {
+			if (c.Search != nil || c.Cycle != nil) && !(c.Recursive && readsCTE(c.Query, c.Name)) {
+				return nil, atPos(sqlerr.New(sqlerr.Syntax, "WITH query is not recursive"), c.Pos)
+			}
 			if c.Recursive && readsCTE(c.Query, c.Name) {
 				q, err := b.bindRecursive(c, parent, m)
 				if err != nil {

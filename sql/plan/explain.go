@@ -144,10 +144,22 @@ func describe(n Node) string {
 		}
 		return n.Op
 	case *RecursiveUnion:
+		s := "RecursiveUnion "
 		if n.All {
-			return "RecursiveUnion ALL " + n.Work.Name
+			s += "ALL "
 		}
-		return "RecursiveUnion " + n.Work.Name
+		s += n.Work.Name
+		switch {
+		case n.Search == nil:
+		case n.Search.BreadthFirst:
+			s += " search=breadth-first"
+		default:
+			s += " search=depth-first"
+		}
+		if n.Cycle != nil {
+			s += " cycle"
+		}
+		return s
 	case *WorkScan:
 		return "WorkTableScan " + n.Table.Name
 	case *Window:

@@ -4,6 +4,7 @@ import (
 	"sync/atomic"
 
 	"github.com/basaltdb/basalt/index"
+	"github.com/basaltdb/basalt/types"
 )
 
 // Node is a logical plan operator. Cols lists its output columns in order.
@@ -189,11 +190,38 @@ type WorkTable struct {
 // the rows the step before produced (WorkScan of Work), until a step
 // produces none. Without All, a row already produced is dropped (and does
 // not feed the next step). Rows are matched positionally to Out.
+//
+// With Search or Cycle (the SEARCH and CYCLE clauses), Out ends with their
+// columns (the search sequence, then the cycle mark and path), which the
+// union computes: Init gives the CTE's own columns, Recur those and then
+// the added columns of the working-table row it extends (passed through
+// unchanged), as PostgreSQL's rewrite of the clauses arranges.
 type RecursiveUnion struct {
 	Init, Recur Node
 	Work        *WorkTable
 	All         bool
 	Out         []ColID
+	Search      *SearchSeq
+	Cycle       *CycleMark
+}
+
+// SearchSeq is a SEARCH clause: the sequence column orders rows depth
+// first (the array of the search columns' rows along the path, each row an
+// array) or breadth first (the array of the depth, from 0, and the row's
+// search columns).
+type SearchSeq struct {
+	BreadthFirst bool
+	Cols         []int // indexes of the search columns among the CTE's
+}
+
+// CycleMark is a CYCLE clause: the path column is the array of the cycle
+// columns' rows (each an array) along the path; the mark is Mark when a
+// row's cycle columns are already on its path (equal as whole rows, NULLs
+// equal), else Default, and a row whose mark is not distinct from Mark
+// (mark <> Mark is not true) is not extended.
+type CycleMark struct {
+	Cols          []int
+	Mark, Default types.Value
 }
 
 // WorkScan reads the working table of the RecursiveUnion whose Work is

@@ -15,6 +15,7 @@ const (
 	UndefinedColumn       = "42703"
 	UndefinedFunction     = "42883"
 	AmbiguousColumn       = "42702"
+	DuplicateColumn       = "42701"
 	Grouping              = "42803"
 	Windowing             = "42P20" // misplaced window function, bad window clause
 	WrongObjectType       = "42809" // e.g. a window function without OVER
