@@ -67,6 +67,13 @@ var diffQueries = []string{
 	"SELECT id FROM t WHERE (a, b) IN (SELECT k, k2 FROM u)",
 	"SELECT id, (a, b % 5) NOT IN (SELECT k, k2 FROM u), (a, a) IN (SELECT k, k2 FROM u) FROM t WHERE id <= 80",
 	"SELECT u.id FROM u WHERE (u.k, u.k2) IN (SELECT t.a, t.b % 5 FROM t WHERE t.id > u.id)",
+	// Row [NOT] IN over subqueries large enough to be hashed, NULLs on
+	// either side: three-valued answers in the select list.
+	"SELECT id, (a, b) IN (SELECT a, b FROM t WHERE id > 2800), (a, b) NOT IN (SELECT a, b FROM t WHERE id > 2800) FROM t WHERE id <= 300",
+	"SELECT id, (a, b % 5) NOT IN (SELECT k, id % 5 FROM u), (a, b % 5) IN (SELECT k, id % 5 FROM u) FROM t WHERE id <= 300",
+	"SELECT id, (a, g, flag) IN (SELECT a, g, flag FROM t WHERE id BETWEEN 100 AND 400), (a, g, flag) NOT IN (SELECT a, g, flag FROM t WHERE id BETWEEN 100 AND 400 AND a IS NOT NULL AND flag IS NOT NULL) FROM t WHERE id <= 300",
+	"SELECT id FROM t WHERE (a, b % 20) NOT IN (SELECT k, k2 FROM u WHERE k2 IS NOT NULL) AND id < 500",
+	"SELECT id, (a::float8, a) IN (SELECT k / 2.0, k2 FROM u), a IN (SELECT k2 FROM u), a NOT IN (SELECT k2 FROM u WHERE id > 3) FROM t WHERE id <= 200",
 	"SELECT id FROM t WHERE a IN (1, 2, 3)",
 	"SELECT id FROM t WHERE a NOT IN (1, 2, 3)",
 	"SELECT id FROM t WHERE a BETWEEN 4 AND 6",

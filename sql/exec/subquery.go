@@ -108,6 +108,9 @@ func (c *compiler) subquery(e *plan.SubqueryExpr) (evalFn, error) {
 		}, nil
 	case "in":
 		not, row := e.Not, e.Row
+		// Each result of the subquery (one, unless it is correlated) is
+		// hashed once it has enough rows, keyed by its first row.
+		sets := map[*Row]*inSet{}
 		return func(r Row) (types.Value, error) {
 			v, err := x(r)
 			if err != nil {
@@ -119,6 +122,27 @@ func (c *compiler) subquery(e *plan.SubqueryExpr) (evalFn, error) {
 			}
 			if len(rows) == 0 {
 				return types.Bool(not), nil
+			}
+			xs := []types.Value{v}
+			if row {
+				xs = v.Elems()
+			}
+			if len(rows) >= inSetMinRows && len(xs) <= 64 {
+				s := sets[&rows[0]]
+				if s == nil {
+					s = newInSet(rows, len(xs))
+					sets[&rows[0]] = s
+					if err := q.mem.grow(int64(len(rows)) * 16); err != nil {
+						return types.Value{}, err
+					}
+				}
+				res, added := s.in(xs, not)
+				if added > 0 {
+					if err := q.mem.grow(added); err != nil {
+						return types.Value{}, err
+					}
+				}
+				return res, nil
 			}
 			if row {
 				return rowIn(v.Elems(), rows, not), nil
