@@ -3,6 +3,7 @@ package exec
 import (
 	"context"
 
+	"github.com/basaltdb/basalt/sql/fn"
 	"github.com/basaltdb/basalt/sql/plan"
 	"github.com/basaltdb/basalt/types"
 )
@@ -161,6 +162,16 @@ type unnestOp struct {
 	elem   int
 	array  types.Value // the current input row's array, once evaluated
 	kept   bool        // the current input row produced a row
+	// generate_series is streamed: its arguments, and the current input
+	// row's series.
+	seriesArgs []evalFn
+	series     *fn.Series
+	// A function's array (regexp_matches, string_to_array(…)) is held
+	// while its elements are produced: held bytes of it are charged to
+	// the memory budget.
+	q      *Query
+	charge bool
+	held   int64
 }
 
 func (q *Query) newUnnest(n *plan.Unnest) (Operator, error) {
@@ -172,7 +183,18 @@ func (q *Query) newUnnest(n *plan.Unnest) (Operator, error) {
 	if err != nil {
 		return nil, err
 	}
-	o := &unnestOp{in: in, arr: arr, ord: n.Ordinality, outer: n.Outer, spread: len(n.Spread)}
+	o := &unnestOp{q: q, in: in, arr: arr, ord: n.Ordinality, outer: n.Outer, spread: len(n.Spread)}
+	if args, ok := plan.SeriesArgs(n.Array); ok {
+		for _, a := range args {
+			f, err := q.compile(a, layoutOf(n.Input.Cols()))
+			if err != nil {
+				return nil, err
+			}
+			o.seriesArgs = append(o.seriesArgs, f)
+		}
+	} else if _, ok := n.Array.(*plan.Call); ok {
+		o.charge = true
+	}
 	if n.Cond != nil {
 		if o.cond, err = q.compile(n.Cond, layoutOf(n.Cols())); err != nil {
 			return nil, err
@@ -200,6 +222,10 @@ func (o *unnestOp) row(r Row, elem types.Value, ord types.Value) Row {
 }
 
 func (o *unnestOp) Next(ctx context.Context) ([]Row, error) {
+	// A series can be long enough to outlast the statement's timeout.
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	o.out = o.out[:0]
 	for len(o.out) < BatchRows {
 		if o.pos >= len(o.cur) {
@@ -214,39 +240,104 @@ func (o *unnestOp) Next(ctx context.Context) ([]Row, error) {
 			continue
 		}
 		r := o.cur[o.pos]
-		if o.elem == 0 {
-			// Once per input row: the array may be a subquery's rows.
-			a, err := o.arr(r)
+		if o.seriesArgs != nil {
+			v, ok, err := o.nextInSeries(r)
 			if err != nil {
 				return nil, err
 			}
-			o.array = a
-		}
-		a := o.array
-		if a.Kind() != types.KindArray || o.elem >= a.Len() {
-			if o.outer && !o.kept {
-				o.out = append(o.out, o.row(r, types.Null, types.Null))
+			if ok {
+				if err := o.emit(r, v); err != nil {
+					return nil, err
+				}
+				continue
 			}
-			o.pos++
-			o.elem, o.kept = 0, false
-			continue
-		}
-		row := o.row(r, a.Index(o.elem), types.Int(int64(o.elem+1)))
-		o.elem++
-		if o.cond != nil {
-			v, err := o.cond(row)
-			if err != nil {
-				return nil, err
+		} else {
+			if o.elem == 0 {
+				// Once per input row: the array may be a subquery's rows.
+				a, err := o.arr(r)
+				if err != nil {
+					return nil, err
+				}
+				if err := o.hold(a); err != nil {
+					return nil, err
+				}
+				o.array = a
 			}
-			if !truthy(v) {
+			if a := o.array; a.Kind() == types.KindArray && o.elem < a.Len() {
+				if err := o.emit(r, a.Index(o.elem)); err != nil {
+					return nil, err
+				}
 				continue
 			}
 		}
-		o.out = append(o.out, row)
-		o.kept = true
+		// The input row's elements are done.
+		if o.outer && !o.kept {
+			o.out = append(o.out, o.row(r, types.Null, types.Null))
+		}
+		o.pos++
+		o.elem, o.kept = 0, false
 	}
 	if len(o.out) == 0 {
+		if err := o.hold(types.Value{}); err != nil {
+			return nil, err
+		}
 		return nil, nil
 	}
 	return o.out, nil
+}
+
+// nextInSeries returns the next value of input row r's series, starting
+// it at the row's first element.
+func (o *unnestOp) nextInSeries(r Row) (types.Value, bool, error) {
+	if o.elem == 0 {
+		args := make([]types.Value, len(o.seriesArgs))
+		for i, f := range o.seriesArgs {
+			v, err := f(r)
+			if err != nil {
+				return v, false, err
+			}
+			args[i] = v
+		}
+		s, err := fn.NewSeries(args)
+		if err != nil {
+			return types.Value{}, false, err
+		}
+		o.series = s
+	}
+	v, ok := o.series.Next()
+	return v, ok, nil
+}
+
+// emit adds input row r's next element elem, when it passes the
+// condition.
+func (o *unnestOp) emit(r Row, elem types.Value) error {
+	row := o.row(r, elem, types.Int(int64(o.elem+1)))
+	o.elem++
+	if o.cond != nil {
+		v, err := o.cond(row)
+		if err != nil {
+			return err
+		}
+		if !truthy(v) {
+			return nil
+		}
+	}
+	o.out = append(o.out, row)
+	o.kept = true
+	return nil
+}
+
+// hold charges the memory budget with a function's array a while its
+// elements are produced, giving back the array before it.
+func (o *unnestOp) hold(a types.Value) error {
+	if !o.charge {
+		return nil
+	}
+	o.q.mem.grow(-o.held)
+	o.held = 0
+	if a.Kind() == types.KindArray {
+		o.held = int64(40 * a.Len())
+		return o.q.mem.grow(o.held)
+	}
+	return nil
 }

@@ -30,6 +30,11 @@ type Func struct {
 	// folds those with the statement's Ctx, so `_event_time > NOW() -
 	// INTERVAL '1 minute'` prunes blocks by their zone maps.
 	Stable bool
+	// Unfolded functions are never folded either, as their value can be
+	// too large to hold in a plan, outside the memory budget:
+	// generate_series, which an Unnest streams from a Series at run time,
+	// and regexp_matches, whose array an Unnest charges while it holds it.
+	Unfolded bool
 	// Eval computes the function. It must not retain args. When NullIn is
 	// set Eval may assume no argument is NULL or undefined; it still fails
 	// cleanly (with an error, not a panic) if one is.

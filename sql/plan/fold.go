@@ -15,7 +15,7 @@ func Fold(e Expr, ctx *fn.Ctx) Expr {
 		switch x := x.(type) {
 		case *Call:
 			args, ok := foldArgs(x.Args, ctx)
-			if !ok || (x.Fn.Volatile && !x.Fn.Stable) {
+			if !ok || (x.Fn.Volatile && !x.Fn.Stable) || x.Fn.Unfolded {
 				return &Call{Fn: x.Fn, Args: args, Lenient: x.Lenient}
 			}
 			if x.Fn.NullIn {
@@ -91,18 +91,30 @@ func foldArgs(in []Expr, ctx *fn.Ctx) ([]Expr, bool) {
 }
 
 // seriesFn is generate_series as an array-producing function, expanded by
-// an Unnest node.
+// an Unnest node, which streams the series instead of calling Eval
+// (SeriesFn).
 var seriesFn = &fn.Func{
-	Name: "generate_series", MinArgs: 2, MaxArgs: 3, NullIn: true,
+	Name: "generate_series", MinArgs: 2, MaxArgs: 3, NullIn: true, Unfolded: true,
 	Eval: func(_ *fn.Ctx, args []types.Value) (types.Value, error) {
 		return fn.GenerateSeries(args)
 	},
 }
 
+// SeriesArgs returns the arguments of generate_series when e is its call,
+// which an Unnest streams.
+func SeriesArgs(e Expr) ([]Expr, bool) {
+	c, ok := e.(*Call)
+	if !ok || c.Fn != seriesFn {
+		return nil, false
+	}
+	return c.Args, true
+}
+
 // regexpMatchesFn is regexp_matches as a function of the array of its
-// rows, expanded by an Unnest node.
+// rows, expanded by an Unnest node. It is made at run time, where the
+// Unnest charges the array to the memory budget while it holds it.
 var regexpMatchesFn = &fn.Func{
-	Name: "regexp_matches", MinArgs: 2, MaxArgs: 3, NullIn: true,
+	Name: "regexp_matches", MinArgs: 2, MaxArgs: 3, NullIn: true, Unfolded: true,
 	Eval: func(_ *fn.Ctx, args []types.Value) (types.Value, error) {
 		return fn.RegexpMatches(args)
 	},
