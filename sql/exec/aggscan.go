@@ -1007,6 +1007,11 @@ func (w *aggWorker) countFromIndex(ctx context.Context, scan *scanOp, v *storage
 			if f.provesSegment(k, v) {
 				continue
 			}
+			if kn.key == "" {
+				// It can fail: on the values of rows it would never
+				// meet, perhaps.
+				return false, nil
+			}
 			if col < 0 {
 				col = kn.vec
 			}

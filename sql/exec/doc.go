@@ -3,8 +3,9 @@
 // call); scans read segment columns batch by batch through the storage read
 // API, answer index lookups with row bitmaps, prune blocks by zone maps and
 // filter the column batches (vecfilter.go: typed kernels for comparisons
-// with constants and LIKE, row evaluation for the rest) before
-// materializing a row.
+// with constants and LIKE; exprkernel.go: a conjunct of one column over its
+// vector, once per dictionary entry where the vector has one; row
+// evaluation for the rest) before materializing a row.
 //
 // Where a plan reads a collection to reduce it, the reduction is fused with
 // the scan and run by a worker per core, each taking segments in turn and

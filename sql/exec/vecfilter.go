@@ -20,6 +20,9 @@ type vecFilter struct {
 	kernels []vecKernel
 	rest    evalFn // nil when every conjunct has a kernel
 	rows    []int
+	// err is the error a kernel of a conjunct that can fail (exprKernel)
+	// met, for apply to return.
+	err error
 	// zones are the zone maps of the kernels' columns in the segment
 	// being read (see forSegment), per kernel; nil when not known.
 	zones [][]index.Zone
@@ -38,7 +41,8 @@ type vecKernel struct {
 	c    types.Value
 	// key names what the conjunct keeps, whatever the plan: two kernels
 	// with one key keep the same values (memoized per segment by
-	// countFromIndex).
+	// countFromIndex). Empty for a conjunct that can fail, which
+	// countFromIndex leaves to the scan.
 	key string
 }
 
@@ -151,6 +155,17 @@ func (s *scanOp) compileVecFilter(q *Query, e plan.Expr) (*vecFilter, error) {
 	for _, c := range conjuncts(e) {
 		if k, ok := kernelFor(c, vec, func(v int) string { return s.paths[v] }); ok {
 			f.kernels = append(f.kernels, k)
+			continue
+		}
+		// A conjunct of one column runs over its vector too, but only
+		// ahead of every conjunct evaluated row by row: it may fail, and
+		// must not meet rows that the conjuncts before it leave out.
+		if col, ok := oneColumn(c, vec); ok && rest == nil {
+			eval, err := q.compile(c, layout{col.ID: 0})
+			if err != nil {
+				return nil, err
+			}
+			f.kernels = append(f.kernels, vecKernel{run: exprKernel(vec(col), eval, &f.err), vec: vec(col)})
 			continue
 		}
 		if rest == nil {
@@ -348,7 +363,11 @@ func (f *vecFilter) apply(b *coldata.Batch, fill func(i int) Row) ([]int, error)
 		if f.proves(ki, b.Start/index.BlockRows) {
 			continue
 		}
-		rows = k.run(b, rows)
+		if rows = k.run(b, rows); f.err != nil {
+			err := f.err
+			f.err, f.rows = nil, rows
+			return nil, err
+		}
 	}
 	if f.rest != nil {
 		out := rows[:0]
