@@ -1,6 +1,10 @@
 package fn
 
-import "testing"
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
 
 func TestLike(t *testing.T) {
 	for _, c := range []struct {
@@ -55,5 +59,87 @@ func BenchmarkLike(b *testing.B) {
 	b.ReportAllocs()
 	for range b.N {
 		m.Match(s)
+	}
+}
+
+// TestLikeMatchesRunes compares the matcher with matching over the
+// strings' characters, as it matched before it walked bytes, on random
+// patterns and strings (multi-byte characters, invalid bytes, ILIKE).
+func TestLikeMatchesRunes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	pick := func(alphabet []string, n int) string {
+		var b strings.Builder
+		for range n {
+			b.WriteString(alphabet[rng.IntN(len(alphabet))])
+		}
+		return b.String()
+	}
+	strs := []string{"a", "b", "é", "É", "\xff", "\uFFFD", "A"}
+	pats := append([]string{"%", "_", "%", "\\_"}, strs...)
+	for range 20000 {
+		s, p := pick(strs, rng.IntN(8)), pick(pats, rng.IntN(6))
+		icase := rng.IntN(4) == 0
+		m, err := CompileLike(p, `\`, icase)
+		if err != nil {
+			continue
+		}
+		if got, want := m.Match(s), likeRunes(m, s); got != want {
+			t.Fatalf("%q LIKE %q (icase %v) = %v, matching characters says %v", s, p, icase, got, want)
+		}
+	}
+}
+
+// likeRunes is LikeMatcher's general matching over the characters of s.
+func likeRunes(m *LikeMatcher, s string) bool {
+	rs := []rune(s)
+	for i, r := range rs {
+		rs[i] = m.fold(r)
+	}
+	toks := m.toks
+	si, ti := 0, 0
+	starT, starS := -1, 0
+	for si < len(rs) {
+		if ti < len(toks) {
+			switch t := toks[ti]; t.kind {
+			case '%':
+				starT, starS = ti, si
+				ti++
+				continue
+			case '_':
+				si++
+				ti++
+				continue
+			default:
+				if t.r == rs[si] {
+					si++
+					ti++
+					continue
+				}
+			}
+		}
+		if starT < 0 {
+			return false
+		}
+		starS++
+		si, ti = starS, starT+1
+	}
+	for ti < len(toks) && toks[ti].kind == '%' {
+		ti++
+	}
+	return ti == len(toks)
+}
+
+func BenchmarkLikeURL(b *testing.B) {
+	m, err := CompileLike("%utm_source=google%", `\`, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	urls := []string{
+		"https://shop.example.com/checkout/pro-laptop?utm_source=google&utm_medium=cpc&utm_campaign=retargeting_q3",
+		"https://shop.example.com/news/red-kids?utm_source=twitter&utm_medium=social&utm_campaign=spring_sale",
+	}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		m.Match(urls[i%2])
 	}
 }
