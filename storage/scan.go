@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"slices"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/basaltdb/basalt/coldata"
@@ -28,6 +29,9 @@ type ScanOptions struct {
 	// deleted rows out itself, rather than walk a selection vector of
 	// all the others.
 	DeletedApart bool
+	// Reverse reads the blocks last first (a top-N of the newest rows
+	// reads the newest block first); rows within a block keep their order.
+	Reverse bool
 	// Recycle is a scanner the caller is done with: the new scanner takes
 	// over its decoders, vectors and selection buffers rather than
 	// allocate them again for every segment of a query.
@@ -69,6 +73,10 @@ func (v *SegmentView) NewScanner(opts ScanOptions) *Scanner {
 			}
 		}
 		s.blocks = s.all[:nb]
+	}
+	if opts.Reverse {
+		s.blocks = slices.Clone(s.blocks)
+		slices.Reverse(s.blocks)
 	}
 	s.batch.Vecs = grow(vecs, len(opts.Paths))
 	s.decs = grow(decs, len(opts.Paths))

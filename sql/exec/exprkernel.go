@@ -28,13 +28,27 @@ func oneColumn(e plan.Expr, vec func(plan.Expr) int) (*plan.ColRef, bool) {
 		case *plan.SubqueryExpr:
 			ok = false
 		case *plan.Call:
-			if x.Fn != nil && x.Fn.Volatile && !x.Fn.Stable {
-				ok = false
-			}
+			ok = !volatileCall(x)
 		}
 		return ok
 	})
 	return col, ok && col != nil
+}
+
+// volatileCall reports whether c calls a function whose value changes
+// within a statement (random(), not NOW()).
+func volatileCall(c *plan.Call) bool { return c.Fn != nil && c.Fn.Volatile && !c.Fn.Stable }
+
+// volatile reports whether e calls a volatile function (volatileCall).
+func volatile(e plan.Expr) bool {
+	found := false
+	plan.Walk(e, func(x plan.Expr) bool {
+		if c, ok := x.(*plan.Call); ok && volatileCall(c) {
+			found = true
+		}
+		return !found
+	})
+	return found
 }
 
 // exprKernel runs a conjunct of one column (oneColumn), compiled over a row

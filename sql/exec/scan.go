@@ -193,8 +193,8 @@ type workerScan struct {
 	// buffers (storage.ScanOptions.Recycle) rather than allocate them for
 	// every segment.
 	last *storage.Scanner
-	// deletedApart: see storage.ScanOptions.DeletedApart.
-	deletedApart bool
+	// deletedApart and reverse: see storage.ScanOptions.
+	deletedApart, reverse bool
 }
 
 // openPart is openView for a part of a segment (parts). ws may be nil.
@@ -211,7 +211,7 @@ func (o *scanOp) openPart(ctx context.Context, p scanPart, st *NodeStats, vf *ve
 	if ws == nil {
 		return p.v.NewScanner(opts), nil
 	}
-	opts.Recycle, opts.DeletedApart = ws.last, ws.deletedApart
+	opts.Recycle, opts.DeletedApart, opts.Reverse = ws.last, ws.deletedApart, ws.reverse
 	ws.last = p.v.NewScanner(opts)
 	return ws.last, nil
 }

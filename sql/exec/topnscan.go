@@ -4,9 +4,13 @@ import (
 	"container/heap"
 	"context"
 	"runtime"
+	"slices"
 	"sort"
+	"sync"
 
+	"github.com/basaltdb/basalt/index"
 	"github.com/basaltdb/basalt/sql/plan"
+	"github.com/basaltdb/basalt/sql/sqlerr"
 	"github.com/basaltdb/basalt/storage"
 	"github.com/basaltdb/basalt/types"
 )
@@ -24,6 +28,13 @@ type topNScanOp struct {
 	scan  *scanOp
 	out   *rowsOp
 	limit int64
+	// cut is the best first key a worker's full heap has as its worst:
+	// the result's worst is no worse, so no worker need read a block
+	// whose zone map puts every row behind it (blockLoses).
+	mu  sync.Mutex
+	cut types.Value // undefined until a heap is full
+	// late: the heap holds keys and positions only (see newTopNScan).
+	late bool
 }
 
 // topNInput returns the scan (and projection) under sort n when they can
@@ -80,8 +91,19 @@ func (q *Query) newTopNScan(n *plan.Sort, p *plan.Project, s *plan.Scan) (Operat
 	o := &topNScanOp{q: q, n: n, proj: p, scan: sc.(*scanOp), limit: n.Limit}
 	o.scan.st = st
 	o.scan.lazy = o.lazyPaths()
+	// Late materialization: the heap keeps keys and positions, and the
+	// winners' documents are read at the end. It needs keys read from
+	// vectors, and a filter that keeps the same rows when the documents
+	// are read again.
+	o.late = o.scan.lazy != nil && o.limit <= lateRows && o.scan.docErr == nil && (s.Filter == nil || !volatile(s.Filter))
 	return o, nil
 }
+
+// lateRows is the largest LIMIT whose rows a top-N reads as documents at
+// the end (late) rather than column by column as they enter its heap: a
+// row of the heap read from its document costs about what decoding its
+// block's columns does, which a block's first row entering paid.
+const lateRows = 256
 
 // lazyPaths marks the scan paths that neither the sort keys nor the filter
 // read: with the keys read from vectors, a block whose rows cannot enter
@@ -159,6 +181,8 @@ func (o *topNScanOp) newWorker() (*topNWorker, error) {
 		w.keys = append(w.keys, f)
 	}
 	w.keyVecs = o.keyVecs()
+	// Newest blocks first for the newest rows (see blockLoses).
+	w.scans.reverse = w.keyVecs != nil && o.n.Keys[0].Desc
 	return w, nil
 }
 
@@ -210,8 +234,9 @@ func (o *topNScanOp) Next(ctx context.Context) ([]Row, error) {
 		}
 		ws[i] = w
 	}
-	err := runWorkers(ctx, len(ws), len(segs), func(wi, seg int) error {
-		return ws[wi].scanSegment(ctx, o, seg, segs[seg])
+	order := o.segmentOrder(segs)
+	err := runWorkers(ctx, len(ws), len(segs), func(wi, i int) error {
+		return ws[wi].scanSegment(ctx, o, order[i], segs[order[i]])
 	})
 	if err != nil {
 		return nil, err
@@ -230,6 +255,11 @@ func (o *topNScanOp) Next(ctx context.Context) ([]Row, error) {
 	for i, it := range items {
 		rows[i] = it.row
 	}
+	if o.late {
+		if err := o.materialize(ctx, items, rows); err != nil {
+			return nil, err
+		}
+	}
 	if o.proj != nil {
 		o.q.stats[o.proj].Rows = o.scan.st.Rows
 	}
@@ -243,7 +273,19 @@ func (w *topNWorker) scanSegment(ctx context.Context, o *topNScanOp, seg int, v 
 	if err != nil || sc == nil {
 		return err
 	}
+	var zones []index.Zone
+	if w.keyVecs != nil {
+		zones = v.Zones(o.scan.paths[w.keyVecs[0]])
+	}
+	desc := o.n.Keys[0].Desc
 	for {
+		for {
+			block, ok := sc.PeekBlock()
+			if !ok || !w.blockLoses(o, zones, block) {
+				break
+			}
+			sc.SkipBlock()
+		}
 		b, err := sc.Next(ctx)
 		if err != nil || b == nil {
 			return err
@@ -268,9 +310,13 @@ func (w *topNWorker) scanSegment(ctx context.Context, o *topNScanOp, seg int, v 
 		// One float sort key: rows are compared with the heap's worst as
 		// float64s, no value built (most rows of a top-N lose).
 		var f64 []float64
-		desc := o.n.Keys[0].Desc
 		if len(w.keyVecs) == 1 && vecKind(&b.Vecs[w.keyVecs[0]]) == types.KindFloat {
 			f64 = b.Vecs[w.keyVecs[0]].F64
+		}
+		if desc {
+			// Rows mostly come in time order: the newest first, so that
+			// the rest of the block loses to them without being read.
+			slices.Reverse(rows)
 		}
 		for _, i := range rows {
 			w.st.Rows++
@@ -287,15 +333,21 @@ func (w *topNWorker) scanSegment(ctx context.Context, o *topNScanOp, seg int, v 
 						}
 					}
 				}
-				// Late materialization: read the sort keys alone and
-				// drop the row unless it beats the heap's worst.
-				if !decided {
+				// Read the sort keys alone and drop the row unless it
+				// beats the heap's worst.
+				if !decided || o.late {
 					for j, vi := range w.keyVecs {
 						w.key[j] = b.Vecs[vi].Value(i)
 					}
 					if int64(w.heap.Len()) >= o.limit && !w.heap.less(keyed{key: w.key, seq: seg<<32 | (b.Start + i)}, w.heap.items[0]) {
 						continue
 					}
+				}
+				if o.late {
+					if err := w.offer(o, keyed{key: w.key, seq: seg<<32 | (b.Start + i)}); err != nil {
+						return err
+					}
+					continue
 				}
 			}
 			if err := sc.Load(); err != nil {
@@ -341,4 +393,171 @@ func (w *topNWorker) scanSegment(ctx context.Context, o *topNScanOp, seg int, v 
 			heap.Push(&w.heap, it)
 		}
 	}
+}
+
+// zoneBound returns the bound a zone map gives the first sort key of its
+// block's rows: the greatest for a descending key, the least for an
+// ascending one; false when the zone cannot bound them (nulls, which sort
+// first descending, undefined or nested values, or a kind whose zone
+// order is not the sort's: floats, with NaN).
+func (o *topNScanOp) zoneBound(z index.Zone) (types.Value, bool) {
+	if z.Nulls > 0 || z.Undefined > 0 || z.Nested > 0 || z.Min.IsUndefined() || z.Min.Kind() != z.Max.Kind() {
+		return types.Value{}, false
+	}
+	switch z.Min.Kind() {
+	case types.KindInt, types.KindTimestamp, types.KindString:
+	default:
+		return types.Value{}, false
+	}
+	if o.n.Keys[0].Desc {
+		return z.Max, true
+	}
+	return z.Min, true
+}
+
+// blockLoses reports whether no row of block can enter the full heap: its
+// zone map puts every first key strictly behind the heap's worst.
+func (w *topNWorker) blockLoses(o *topNScanOp, zones []index.Zone, block int) bool {
+	if block >= len(zones) {
+		return false
+	}
+	bound, ok := o.zoneBound(zones[block])
+	if !ok {
+		return false
+	}
+	cut := o.shareCut(w)
+	if cut.Kind() != bound.Kind() {
+		return false
+	}
+	if o.n.Keys[0].Desc {
+		return types.Compare(bound, cut) < 0
+	}
+	return types.Compare(bound, cut) > 0
+}
+
+// shareCut offers the first key of w's worst row, when its heap is full,
+// as the cut, and returns the cut: undefined while no heap is full.
+func (o *topNScanOp) shareCut(w *topNWorker) types.Value {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if int64(w.heap.Len()) >= o.limit {
+		worst := w.heap.items[0].key[0]
+		c := types.Compare(worst, o.cut)
+		if o.cut.IsUndefined() || worst.Kind() == o.cut.Kind() && (o.n.Keys[0].Desc && c > 0 || !o.n.Keys[0].Desc && c < 0) {
+			o.cut = worst
+		}
+	}
+	return o.cut
+}
+
+// segmentOrder returns the order in which to read the segments: those
+// whose zone maps promise the best first keys first (ORDER BY _event_time
+// DESC: the newest), so that the heap fills with rows the other
+// segments' blocks cannot beat, and blockLoses skips them. Segments
+// without such bounds come first. The heap's ties still go by position in
+// the snapshot.
+func (o *topNScanOp) segmentOrder(segs []*storage.SegmentView) []int {
+	order := make([]int, len(segs))
+	for i := range order {
+		order[i] = i
+	}
+	keys := o.keyVecs()
+	if keys == nil {
+		return order
+	}
+	path := o.scan.paths[keys[0]]
+	desc := o.n.Keys[0].Desc
+	bounds := make([]types.Value, len(segs)) // undefined: no bound
+	for i, v := range segs {
+		for _, z := range v.Zones(path) {
+			b, ok := o.zoneBound(z)
+			if !ok {
+				bounds[i] = types.Undefined
+				break
+			}
+			if c := types.Compare(b, bounds[i]); bounds[i].IsUndefined() || desc && c > 0 || !desc && c < 0 {
+				bounds[i] = b
+			}
+		}
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		x, y := bounds[a], bounds[b]
+		switch {
+		case x.IsUndefined() || y.IsUndefined():
+			return types.Compare(types.Bool(!x.IsUndefined()), types.Bool(!y.IsUndefined()))
+		case desc:
+			return types.Compare(y, x)
+		}
+		return types.Compare(x, y)
+	})
+	return order
+}
+
+// offer puts it, whose key aliases the batch, into the heap: it beats the
+// worst of a full heap. Late materialization: no row, only the key.
+func (w *topNWorker) offer(o *topNScanOp, it keyed) error {
+	key := make([]types.Value, len(it.key))
+	for j, v := range it.key {
+		key[j] = own(v)
+	}
+	it.key = key
+	if int64(w.heap.Len()) >= o.limit {
+		w.heap.items[0] = it
+		heap.Fix(&w.heap, 0)
+		return nil
+	}
+	if err := o.q.mem.grow(rowBytes(key) + 24); err != nil {
+		return err
+	}
+	heap.Push(&w.heap, it)
+	return nil
+}
+
+// materialize fills rows, the output of the winners items (in order), from
+// their documents: the scan row a document gives (scanOp.docRow, which
+// applies the filter again: it keeps the rows it kept), then the
+// projection.
+func (o *topNScanOp) materialize(ctx context.Context, items []keyed, rows []Row) error {
+	segs := o.scan.segs
+	var proj []evalFn
+	if o.proj != nil {
+		lay := layoutOf(o.scan.n.Cols())
+		for _, e := range o.proj.Exprs {
+			f, err := o.q.compile(e, lay)
+			if err != nil {
+				return err
+			}
+			proj = append(proj, f)
+		}
+	}
+	for i, it := range items {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		doc, err := segs[it.seq>>32].Doc(it.seq & (1<<32 - 1))
+		if err != nil {
+			return err
+		}
+		r, keep, err := o.scan.docRow(doc)
+		if err != nil {
+			return err
+		}
+		if !keep {
+			return sqlerr.New(sqlerr.Internal, "top-N: the document of row %d of segment %d no longer passes the filter", it.seq&(1<<32-1), it.seq>>32)
+		}
+		if proj != nil {
+			pr := make(Row, len(proj))
+			for j, f := range proj {
+				if pr[j], err = f(r); err != nil {
+					return err
+				}
+			}
+			r = pr
+		}
+		if err := o.q.mem.grow(rowBytes(r)); err != nil {
+			return err
+		}
+		rows[i] = r
+	}
+	return nil
 }
