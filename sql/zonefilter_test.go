@@ -223,5 +223,26 @@ func TestBucketCountsUnordered(t *testing.T) {
 				t.Errorf("deleted=%v %s: groups in another order than count(_id)'s", del, q)
 			}
 		}
+		// TIME_BUCKET and DATE_BIN count by buckets too, from an origin;
+		// count(_id) evaluates them row by row.
+		for _, key := range []string{
+			"time_bucket(INTERVAL '5 minutes', _event_time)",
+			"time_bucket(INTERVAL '1 hour', _event_time, TIMESTAMP '2000-01-01T00:07:00Z')",
+			"date_bin(INTERVAL '15 seconds', _event_time, TIMESTAMP '2001-01-01T00:00:02.5Z')",
+			"time_bucket(INTERVAL '3 days', _event_time)",
+		} {
+			q := "SELECT " + key + " AS b, count(*) FROM w GROUP BY b"
+			res, err := s.Query(ctx, q, Params{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ref, err := s.Query(ctx, strings.Replace(q, "count(*)", "count(_id)", 1), Params{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, exp := fmt.Sprint(res.Rows), fmt.Sprint(ref.Rows); got != exp || len(res.Rows) < 3 {
+				t.Errorf("deleted=%v %s: %d groups, count(_id) %d, or in another order", del, q, len(res.Rows), len(ref.Rows))
+			}
+		}
 	}
 }

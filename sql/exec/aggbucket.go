@@ -6,7 +6,6 @@ import (
 
 	"github.com/basaltdb/basalt/coldata"
 	"github.com/basaltdb/basalt/index"
-	"github.com/basaltdb/basalt/sql/fn"
 	"github.com/basaltdb/basalt/types"
 )
 
@@ -24,7 +23,7 @@ func (w *aggWorker) countLiveByBucket(b *coldata.Batch, vec *coldata.Vec, dead [
 			lo, hi = min(lo, t), max(hi, t)
 		}
 	}
-	base, err := fn.TruncTimestamp(w.direct.truncUnit, lo)
+	base, err := w.direct.trunc(lo)
 	if err != nil {
 		return err
 	}

@@ -168,11 +168,12 @@ type directAgg struct {
 	// lead are constant arguments before the column's value, per aggregate
 	// (the fraction of a percentile).
 	lead [][]types.Value
-	// A single key date_trunc(truncUnit, <timestamp column>): truncVec is
-	// the column's vector, else -1.
+	// A single key date_trunc(unit, <timestamp column>), time_bucket or
+	// date_bin of constants and the column: truncVec is the column's
+	// vector, else -1; trunc gives a timestamp's bucket.
 	truncVec   int
-	truncUnit  string
-	truncWidth int64 // the unit's fixed width (fn.TruncWidth), 0 when none
+	trunc      func(int64) (int64, error)
+	truncWidth int64 // the buckets' fixed width (fn.TruncWidth), 0 when none
 }
 
 // directPlan returns the vectors of an aggregate whose arguments are all
@@ -197,9 +198,26 @@ func (o *aggScanOp) directPlan() *directAgg {
 			if u, ok := c.Args[0].(*plan.Const); ok && u.V.Kind() == types.KindString {
 				if v := vec(c.Args[1]); v >= 0 {
 					if _, err := fn.TruncTimestamp(u.V.Str(), 0); err == nil {
-						d.truncVec, d.truncUnit = v, u.V.Str()
-						d.truncWidth, _ = fn.TruncWidth(u.V.Str())
+						unit := u.V.Str()
+						d.truncVec, d.trunc = v, func(ts int64) (int64, error) { return fn.TruncTimestamp(unit, ts) }
+						d.truncWidth, _ = fn.TruncWidth(unit)
 					}
+				}
+			}
+		}
+		if c, ok := o.n.Keys[0].(*plan.Call); ok && (c.Fn.Name == "time_bucket" || c.Fn.Name == "date_bin") && len(c.Args) >= 2 {
+			args := make([]types.Value, len(c.Args))
+			consts := true
+			for i, a := range c.Args {
+				if k, ok := a.(*plan.Const); ok && i != 1 {
+					args[i] = k.V
+				} else if i != 1 {
+					consts = false
+				}
+			}
+			if v := vec(c.Args[1]); v >= 0 && consts {
+				if trunc, width, ok := fn.Binner(c.Fn.Name, args); ok {
+					d.truncVec, d.trunc, d.truncWidth = v, trunc, width
 				}
 			}
 		}
@@ -724,7 +742,7 @@ func (w *aggWorker) countByBucket(b *coldata.Batch, vec *coldata.Vec, rows []int
 	for _, i := range rows {
 		lo, hi = min(lo, vec.I64[i]), max(hi, vec.I64[i])
 	}
-	base, err := fn.TruncTimestamp(w.direct.truncUnit, lo)
+	base, err := w.direct.trunc(lo)
 	if err != nil {
 		return err
 	}
@@ -839,7 +857,7 @@ func (w *aggWorker) countByBucketRuns(b *coldata.Batch, vec *coldata.Vec, rows [
 			return err
 		}
 		var err error
-		if start, err = fn.TruncTimestamp(w.direct.truncUnit, ts); err != nil {
+		if start, err = w.direct.trunc(ts); err != nil {
 			return err
 		}
 		end, run, first = start+width, 1, i
@@ -885,8 +903,8 @@ func (w *aggWorker) blockBucket(block int) (int64, bool) {
 	if !w.bucketed || !ok {
 		return 0, false
 	}
-	lo, err1 := fn.TruncTimestamp(w.direct.truncUnit, first)
-	hi, err2 := fn.TruncTimestamp(w.direct.truncUnit, last)
+	lo, err1 := w.direct.trunc(first)
+	hi, err2 := w.direct.trunc(last)
 	return lo, err1 == nil && err2 == nil && lo == hi
 }
 
@@ -933,7 +951,7 @@ func (w *aggWorker) truncGroups(b *coldata.Batch, vec *coldata.Vec, rows []int) 
 			gs = append(gs, last)
 			continue
 		}
-		start, err := fn.TruncTimestamp(w.direct.truncUnit, ts)
+		start, err := w.direct.trunc(ts)
 		if err != nil {
 			return nil, err
 		}

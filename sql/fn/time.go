@@ -388,6 +388,28 @@ func originArg(name string, a []types.Value, i int) (int64, error) {
 	return 0, errNoFunction(name, a)
 }
 
+// Binner returns the function that TIME_BUCKET(width, ts[, origin]) or
+// DATE_BIN(stride, ts, origin) (name) applies to a timestamp ts, given
+// the call's arguments (ts's place holds anything, as the other arguments
+// are constants), and the bins' width; false for arguments the call
+// refuses, whose row evaluation reports why.
+func Binner(name string, args []types.Value) (func(int64) (int64, error), int64, bool) {
+	if name != "time_bucket" && name != "date_bin" || len(args) < 2 || len(args) > 3 || name == "date_bin" && len(args) != 3 {
+		return nil, 0, false
+	}
+	w, err := stride(name, args[0])
+	if err != nil {
+		return nil, 0, false
+	}
+	var origin int64
+	if len(args) == 3 {
+		if origin, err = originArg(name, args, 2); err != nil {
+			return nil, 0, false
+		}
+	}
+	return func(ts int64) (int64, error) { return bin(ts, w, origin) }, w, true
+}
+
 // evalDateBin is PostgreSQL's DATE_BIN(stride, source, origin).
 func evalDateBin(_ *Ctx, a []types.Value) (types.Value, error) {
 	// The stride is an interval's text or, as the binder passes an
