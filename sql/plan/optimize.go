@@ -12,6 +12,7 @@ import (
 func Optimize(n Node, ctx *fn.Ctx) Node {
 	n = foldNode(n, ctx)
 	n = pushdown(n, nil)
+	groupDistincts(n, false)
 	chooseLookupJoins(n)
 	chooseBuildSides(n)
 	used := map[ColID]bool{}
