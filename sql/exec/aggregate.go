@@ -615,12 +615,17 @@ func (a *statsAcc) add(args []types.Value) error {
 	default:
 		return nil
 	}
+	a.addFloat(x)
+	return nil
+}
+
+// addFloat adds the number x.
+func (a *statsAcc) addFloat(x float64) {
 	a.n++
 	a.sum += x
 	d := x - a.mean
 	a.mean += d / a.n
 	a.m2 += d * (x - a.mean)
-	return nil
 }
 
 // addInterval adds n intervals summing to v.
@@ -682,6 +687,38 @@ func (a *minMaxAcc) add(args []types.Value) error {
 		a.v = own(v)
 	}
 	return nil
+}
+
+// addInt adds an int or a timestamp (kind) x, comparing int64s while the
+// value held is of the same kind.
+func (a *minMaxAcc) addInt(kind types.Kind, x int64) {
+	if !a.has || a.v.Kind() != kind {
+		_ = a.add([]types.Value{intOfKind(kind, x)})
+		return
+	}
+	if y := a.v.Int(); a.min && x < y || !a.min && x > y {
+		a.v = intOfKind(kind, x)
+	}
+}
+
+// addFloat adds the float x, comparing float64s while the value held is a
+// float and neither is NaN (which orders above every number).
+func (a *minMaxAcc) addFloat(x float64) {
+	if !a.has || a.v.Kind() != types.KindFloat || x != x || a.v.Float() != a.v.Float() {
+		_ = a.add([]types.Value{types.Float(x)})
+		return
+	}
+	if y := a.v.Float(); a.min && x < y || !a.min && x > y {
+		a.v = types.Float(x)
+	}
+}
+
+// intOfKind is the value of kind (int or timestamp) x.
+func intOfKind(kind types.Kind, x int64) types.Value {
+	if kind == types.KindTimestamp {
+		return types.Timestamp(x)
+	}
+	return types.Int(x)
 }
 
 func (a *minMaxAcc) result() (types.Value, error) {

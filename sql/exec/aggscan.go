@@ -494,6 +494,32 @@ func (w *aggWorker) foldBatch(b *coldata.Batch, rows []int) error {
 				}
 				continue
 			}
+		case *statsAcc:
+			if uniform && kind == types.KindInt {
+				for r, g := range gs {
+					g.accs[a].(*statsAcc).addFloat(float64(vec.I64[rows[r]]))
+				}
+				continue
+			}
+			if uniform && kind == types.KindFloat {
+				for r, g := range gs {
+					g.accs[a].(*statsAcc).addFloat(vec.F64[rows[r]])
+				}
+				continue
+			}
+		case *minMaxAcc:
+			if uniform && (kind == types.KindInt || kind == types.KindTimestamp) {
+				for r, g := range gs {
+					g.accs[a].(*minMaxAcc).addInt(kind, vec.I64[rows[r]])
+				}
+				continue
+			}
+			if uniform && kind == types.KindFloat {
+				for r, g := range gs {
+					g.accs[a].(*minMaxAcc).addFloat(vec.F64[rows[r]])
+				}
+				continue
+			}
 		case *sumAcc:
 			if uniform && kind == types.KindInt {
 				for r, g := range gs {
