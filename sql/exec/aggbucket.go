@@ -98,6 +98,12 @@ func (w *aggWorker) countLiveByBucket(b *coldata.Batch, vec *coldata.Vec, dead [
 			}
 		}
 	}
+	return w.foldBucketCounts(b, base, width, counts, firsts)
+}
+
+// foldBucketCounts adds the counts of a batch's buckets, from base on, to
+// their groups' COUNT(*)s; firsts are the buckets' first rows.
+func (w *aggWorker) foldBucketCounts(b *coldata.Batch, base, width int64, counts []int32, firsts []int) error {
 	for k, c := range counts {
 		if c == 0 {
 			continue

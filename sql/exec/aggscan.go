@@ -804,19 +804,7 @@ func (w *aggWorker) countByBucket(b *coldata.Batch, vec *coldata.Vec, rows []int
 		}
 		counts[k]++
 	}
-	for k, c := range counts {
-		if c == 0 {
-			continue
-		}
-		g, err := w.bucketGroup(b, base+int64(k)*width, firsts[k])
-		if err != nil {
-			return err
-		}
-		for _, acc := range g.accs {
-			acc.(*countAcc).n += int64(c)
-		}
-	}
-	return nil
+	return w.foldBucketCounts(b, base, width, counts, firsts)
 }
 
 // countTwoBuckets is countByBucket for a batch whose rows fall in two
