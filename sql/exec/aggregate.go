@@ -265,7 +265,16 @@ type groupTable struct {
 	// top, when set, lets rows keep only the groups a top-N sort above
 	// will (aggTop).
 	top *aggTop
+	// slab holds the groups newGroup hands out next.
+	slab struct {
+		groups []group
+		keys   []types.Value
+		accs   []accumulator
+	}
 }
+
+// groupSlab is how many groups newGroup allocates at a time.
+const groupSlab = 64
 
 func newGroupTable(mem *memAccount, keys []evalFn, specs []*aggSpec) *groupTable {
 	return &groupTable{mem: mem, keys: keys, specs: specs, groups: map[string]*group{}, kvals: make([]types.Value, len(keys))}
@@ -332,7 +341,19 @@ func (t *groupTable) addTo(g *group, r Row) error {
 }
 
 func (t *groupTable) newGroup(kstr string, kvals []types.Value) (*group, error) {
-	g := &group{first: t.pos, kstr: kstr, key: make([]types.Value, len(kvals))}
+	// Groups, their keys and their accumulator slices come from slabs: a
+	// GROUP BY of 150,000 user ids spent a fifth of its time allocating
+	// them one by one.
+	if len(t.slab.groups) == 0 {
+		t.slab.groups = make([]group, groupSlab)
+		t.slab.keys = make([]types.Value, groupSlab*len(kvals))
+		t.slab.accs = make([]accumulator, groupSlab*len(t.specs))
+	}
+	g := &t.slab.groups[0]
+	t.slab.groups = t.slab.groups[1:]
+	nk, na := len(kvals), len(t.specs)
+	*g = group{first: t.pos, kstr: kstr, key: t.slab.keys[:nk:nk], accs: t.slab.accs[:0:na]}
+	t.slab.keys, t.slab.accs = t.slab.keys[nk:], t.slab.accs[na:]
 	for i, v := range kvals {
 		g.key[i] = own(v)
 	}
