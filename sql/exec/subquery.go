@@ -108,9 +108,16 @@ func (c *compiler) subquery(e *plan.SubqueryExpr) (evalFn, error) {
 		}, nil
 	case "in":
 		not, row := e.Not, e.Row
-		// Each result of the subquery (one, unless it is correlated) is
-		// hashed once it has enough rows, keyed by its first row.
-		sets := map[*Row]*inSet{}
+		// The subquery's result (one, unless it is correlated) is hashed
+		// once it has enough rows. Only the last one's hash is kept, so a
+		// correlated subquery holds one besides its memoized results; a
+		// binding met again is hashed again, no dearer than the loop over
+		// its rows it replaces.
+		var (
+			setOf *Row // the first row of the result set hashes
+			set   *inSet
+			held  int64 // what set is charged
+		)
 		return func(r Row) (types.Value, error) {
 			v, err := x(r)
 			if err != nil {
@@ -128,16 +135,16 @@ func (c *compiler) subquery(e *plan.SubqueryExpr) (evalFn, error) {
 				xs = v.Elems()
 			}
 			if len(rows) >= inSetMinRows && len(xs) <= 64 {
-				s := sets[&rows[0]]
-				if s == nil {
-					s = newInSet(rows, len(xs))
-					sets[&rows[0]] = s
-					if err := q.mem.grow(int64(len(rows)) * 16); err != nil {
+				if setOf != &rows[0] {
+					q.mem.grow(-held)
+					setOf, set, held = &rows[0], newInSet(rows, len(xs)), int64(len(rows))*16
+					if err := q.mem.grow(held); err != nil {
 						return types.Value{}, err
 					}
 				}
-				res, added := s.in(xs, not)
+				res, added := set.in(xs, not)
 				if added > 0 {
+					held += added
 					if err := q.mem.grow(added); err != nil {
 						return types.Value{}, err
 					}
