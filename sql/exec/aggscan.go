@@ -138,6 +138,11 @@ type aggWorker struct {
 	bucketCounts []int32
 	bucketFirsts []int
 	dictGroups   []*group // per dictionary entry of the current batch
+	// Groups of several keys by their ids (groupsByIDs): strIDs numbers
+	// the key strings, codeIDs the current batch's dictionary entries.
+	idGroups map[idKey]*group
+	strIDs   map[string]int64
+	codeIDs  [maxIDKeys][]int64
 	// onlyCounts: every aggregate is COUNT(*), so countByCode applies.
 	onlyCounts bool
 	// permute: the aggregates do not depend on the order of their rows
@@ -174,6 +179,55 @@ type directAgg struct {
 	truncVec   int
 	trunc      func(int64) (int64, error)
 	truncWidth int64 // the buckets' fixed width (fn.TruncWidth), 0 when none
+	// With several keys, per key: the vector and bucket function of one
+	// of those calls, or -1 and nil.
+	keyTruncVecs []int
+	keyTruncs    []func(int64) (int64, error)
+}
+
+// truncKey returns, for a key date_trunc(unit, col), time_bucket(width,
+// col[, origin]) or date_bin(stride, col, origin) with the other arguments
+// constants and col a scan column read from a vector, that vector, the
+// bucket of a timestamp, and the buckets' fixed width (0 when none: months);
+// -1 for any other key.
+func truncKey(k plan.Expr, vec func(plan.Expr) int) (int, func(int64) (int64, error), int64) {
+	c, ok := k.(*plan.Call)
+	if !ok || len(c.Args) < 2 {
+		return -1, nil, 0
+	}
+	v := vec(c.Args[1])
+	if v < 0 {
+		return -1, nil, 0
+	}
+	switch c.Fn.Name {
+	case "date_trunc":
+		u, ok := c.Args[0].(*plan.Const)
+		if !ok || u.V.Kind() != types.KindString || len(c.Args) != 2 {
+			return -1, nil, 0
+		}
+		unit := u.V.Str()
+		if _, err := fn.TruncTimestamp(unit, 0); err != nil {
+			return -1, nil, 0
+		}
+		width, _ := fn.TruncWidth(unit)
+		return v, func(ts int64) (int64, error) { return fn.TruncTimestamp(unit, ts) }, width
+	case "time_bucket", "date_bin":
+		args := make([]types.Value, len(c.Args))
+		for i, a := range c.Args {
+			if i == 1 {
+				continue
+			}
+			k, ok := a.(*plan.Const)
+			if !ok {
+				return -1, nil, 0
+			}
+			args[i] = k.V
+		}
+		if trunc, width, ok := fn.Binner(c.Fn.Name, args); ok {
+			return v, trunc, width
+		}
+	}
+	return -1, nil, 0
 }
 
 // directPlan returns the vectors of an aggregate whose arguments are all
@@ -194,32 +248,14 @@ func (o *aggScanOp) directPlan() *directAgg {
 	}
 	d := &directAgg{truncVec: -1}
 	if len(o.n.Keys) == 1 {
-		if c, ok := o.n.Keys[0].(*plan.Call); ok && c.Fn.Name == "date_trunc" && len(c.Args) == 2 {
-			if u, ok := c.Args[0].(*plan.Const); ok && u.V.Kind() == types.KindString {
-				if v := vec(c.Args[1]); v >= 0 {
-					if _, err := fn.TruncTimestamp(u.V.Str(), 0); err == nil {
-						unit := u.V.Str()
-						d.truncVec, d.trunc = v, func(ts int64) (int64, error) { return fn.TruncTimestamp(unit, ts) }
-						d.truncWidth, _ = fn.TruncWidth(unit)
-					}
-				}
-			}
-		}
-		if c, ok := o.n.Keys[0].(*plan.Call); ok && (c.Fn.Name == "time_bucket" || c.Fn.Name == "date_bin") && len(c.Args) >= 2 {
-			args := make([]types.Value, len(c.Args))
-			consts := true
-			for i, a := range c.Args {
-				if k, ok := a.(*plan.Const); ok && i != 1 {
-					args[i] = k.V
-				} else if i != 1 {
-					consts = false
-				}
-			}
-			if v := vec(c.Args[1]); v >= 0 && consts {
-				if trunc, width, ok := fn.Binner(c.Fn.Name, args); ok {
-					d.truncVec, d.trunc, d.truncWidth = v, trunc, width
-				}
-			}
+		d.truncVec, d.trunc, d.truncWidth = truncKey(o.n.Keys[0], vec)
+	}
+	if len(o.n.Keys) > 1 {
+		// Keys of several: date_trunc and the like of a column are
+		// worked out from its vector (groupsByIDs).
+		for _, k := range o.n.Keys {
+			v, trunc, _ := truncKey(k, vec)
+			d.keyTruncVecs, d.keyTruncs = append(d.keyTruncVecs, v), append(d.keyTruncs, trunc)
 		}
 	}
 	for _, k := range o.n.Keys {
@@ -696,6 +732,9 @@ func (w *aggWorker) groupsOf(b *coldata.Batch, rows []int) ([]*group, error) {
 			w.gs = gs
 			return gs, nil
 		}
+	}
+	if gs, ok, err := w.groupsByIDs(b, rows); ok || err != nil {
+		return gs, err
 	}
 	for _, i := range rows {
 		if w.direct.keyExprs {
