@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/basaltdb/basalt/sql/sqlerr"
 	"github.com/basaltdb/basalt/types"
 )
 
@@ -158,5 +159,11 @@ func TestGroupsByIDs(t *testing.T) {
 				t.Fatalf("GROUP BY %s: group %d is %s, by rows %s", keys, i, got, want)
 			}
 		}
+	}
+	// A grouping by ids is held to the memory budget (its groups, and its
+	// tables of ids and strings).
+	small := NewSession(eng, Limits{MemoryBytes: 256 << 10})
+	if _, err := small.Query(ctx, "SELECT u, n, count(*) FROM t GROUP BY u, n", Params{}); sqlerr.CodeOf(err) != sqlerr.OutOfMemory {
+		t.Errorf("20,000 groups of ids in a budget of 256 KiB: %v, want 53200", err)
 	}
 }

@@ -53,7 +53,11 @@ func (w *aggWorker) groupsByIDs(b *coldata.Batch, rows []int) ([]*group, bool, e
 			continue
 		}
 		for _, s := range b.Vecs[vi].Dict {
-			w.codeIDs[j] = append(w.codeIDs[j], w.strID(s))
+			id, err := w.strID(s)
+			if err != nil {
+				return nil, true, err
+			}
+			w.codeIDs[j] = append(w.codeIDs[j], id)
 		}
 	}
 	// A date_trunc (or the like) of a column is worked out from its
@@ -95,7 +99,11 @@ rowsLoop:
 				case kinds[j] == types.KindString && vec.Dict != nil:
 					k.ids[j] = w.codeIDs[j][vec.Codes[i]]
 				case kinds[j] == types.KindString:
-					k.ids[j] = w.strID(vec.Str[i])
+					id, err := w.strID(vec.Str[i])
+					if err != nil {
+						return nil, true, err
+					}
+					k.ids[j] = id
 				case kinds[j] != types.KindNull && kinds[j] != types.KindUndefined:
 					k.ids[j] = vec.I64[i]
 				}
@@ -121,7 +129,11 @@ rowsLoop:
 			k.kinds[j] = idOf(kind)
 			switch kind {
 			case types.KindString:
-				k.ids[j] = w.strID(v.Str())
+				id, err := w.strID(v.Str())
+				if err != nil {
+					return nil, true, err
+				}
+				k.ids[j] = id
 			case types.KindInt, types.KindBool, types.KindTimestamp:
 				k.ids[j] = int64(v.Bits())
 			}
@@ -136,6 +148,9 @@ rowsLoop:
 				return nil, true, err
 			}
 			w.idGroups[k] = g
+			if err := w.table.mem.grow(idKeyBytes); err != nil {
+				return nil, true, err
+			}
 		}
 		gs = append(gs, g)
 	}
@@ -160,12 +175,17 @@ func idOf(k types.Kind) types.Kind {
 	return k
 }
 
-// strID numbers s in the worker's strings.
-func (w *aggWorker) strID(s string) int64 {
+// idKeyBytes is what an entry of idGroups or strIDs is charged, besides a
+// string's bytes.
+const idKeyBytes = 64
+
+// strID numbers s in the worker's strings, charging the memory budget for
+// a new one.
+func (w *aggWorker) strID(s string) (int64, error) {
 	if id, ok := w.strIDs[s]; ok {
-		return id
+		return id, nil
 	}
 	id := int64(len(w.strIDs))
 	w.strIDs[strings.Clone(s)] = id
-	return id
+	return id, w.table.mem.grow(int64(len(s)) + idKeyBytes)
 }
