@@ -285,4 +285,16 @@ func TestTopNZoneSkips(t *testing.T) {
 	if n, _ := strconv.Atoi(m[1]); m == nil || n > 3 {
 		t.Errorf("the newest ten rows of 24,000 (two blocks a segment) read more than 3 blocks:\n%s", rowsText(res))
 	}
+	// The ten winners' documents are read at the end; a limit past
+	// lateRows reads rows as they enter the heap.
+	if !strings.Contains(rowsText(res), " docs=10)") {
+		t.Errorf("SELECT * … LIMIT 10 read no documents at the end:\n%s", rowsText(res))
+	}
+	res, err = s.Query(ctx, "EXPLAIN ANALYZE SELECT * FROM t ORDER BY _event_time DESC LIMIT 300", Params{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(rowsText(res), "docs=") {
+		t.Errorf("SELECT * … LIMIT 300 read documents at the end:\n%s", rowsText(res))
+	}
 }

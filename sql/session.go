@@ -336,6 +336,9 @@ func (s *Session) selectStmt(ctx context.Context, sel *ast.Select, params Params
 				if st.TopGroups > 0 {
 					s += fmt.Sprintf(" top-groups=%d", st.TopGroups)
 				}
+				if st.DocsRead > 0 {
+					s += fmt.Sprintf(" docs=%d", st.DocsRead)
+				}
 				if st.CachedBuild {
 					// The counts are those of the build this
 					// query reused.

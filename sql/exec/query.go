@@ -86,6 +86,9 @@ type NodeStats struct {
 	// TopGroups: the scan read only the rows of these many groups, those a
 	// top-N sort by their count can keep (preselectTop).
 	TopGroups int64
+	// DocsRead counts the rows a top-N read whole, from their documents,
+	// once it knew its winners (late materialization).
+	DocsRead int64
 }
 
 // NewQuery returns a runner.

@@ -559,5 +559,6 @@ func (o *topNScanOp) materialize(ctx context.Context, items []keyed, rows []Row)
 		}
 		rows[i] = r
 	}
+	o.scan.st.DocsRead += int64(len(items))
 	return nil
 }
