@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/bits"
 	"slices"
 	"sort"
@@ -204,7 +205,14 @@ type InvertedReader struct {
 	indexOff uint64
 	firsts   [][]byte
 	spans    [][2]uint64 // block offset, length
+	// legacyNaN: the index was written with NaN's term lowest among the
+	// numbers (LegacyNaNTerm), not highest.
+	legacyNaN bool
 }
+
+// SetLegacyNaN says the index holds NaN under LegacyNaNTerm, as segments of
+// footer version 3 wrote it: a lookup that NaN satisfies then looks there too.
+func (ir *InvertedReader) SetLegacyNaN() { ir.legacyNaN = true }
 
 // OpenInverted reads the trailer and block index of the region [off, off+size).
 func OpenInverted(r io.ReaderAt, off, size int64) (*InvertedReader, error) {
@@ -374,6 +382,10 @@ func (ir *InvertedReader) Lookup(p Predicate, dst, candidates *roaring.Bitmap) e
 		if err := ir.lookupSpan(p, span, dst, candidates); err != nil {
 			return err
 		}
+	}
+	if ir.legacyNaN && p.Match(types.Float(math.NaN())) {
+		// The spans look for NaN where today's terms keep it.
+		return ir.lookupSpan(p, TermSpan{Start: LegacyNaNTerm, End: Successor(LegacyNaNTerm)}, dst, candidates)
 	}
 	return nil
 }

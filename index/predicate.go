@@ -3,7 +3,6 @@ package index
 import (
 	"bytes"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 
@@ -122,10 +121,10 @@ func (p Predicate) Match(v types.Value) bool {
 	}
 	switch p.Op {
 	case OpEq:
-		return types.Equal(v, p.Values[0]) || (v.IsNull() && p.Values[0].IsNull())
+		return termEqual(v, p.Values[0])
 	case OpIn:
 		for _, w := range p.Values {
-			if types.Equal(v, w) || (v.IsNull() && w.IsNull()) {
+			if termEqual(v, w) {
 				return true
 			}
 		}
@@ -175,18 +174,12 @@ type TermSpan struct {
 func (p Predicate) Spans() []TermSpan {
 	switch p.Op {
 	case OpEq:
-		if !equalable(p.Values[0]) {
-			return nil
-		}
 		t := AppendIndexTerm(nil, p.Values[0])
 		return []TermSpan{{Start: t, Exact: true, Verify: MaybeTruncated(t)}}
 	case OpIn:
 		seen := map[string]bool{}
 		var spans []TermSpan
 		for _, v := range p.Values {
-			if !equalable(v) {
-				continue
-			}
 			t := AppendIndexTerm(nil, v)
 			if !seen[string(t)] {
 				seen[string(t)] = true
@@ -233,11 +226,10 @@ func (p Predicate) Spans() []TermSpan {
 	return nil
 }
 
-// equalable reports whether some value can equal v in Match. NaN has a term
-// but equals nothing (types.Equal), so an exact span for it would return rows
-// that Match refuses.
-func equalable(v types.Value) bool {
-	return Indexable(v) && !(v.Kind() == types.KindFloat && math.IsNaN(v.Float()))
+// termEqual reports whether v and w have one term: they are equal, both
+// null, or both NaN (which SQL's = takes as equal, as PostgreSQL does).
+func termEqual(v, w types.Value) bool {
+	return types.Equal(v, w) || (v.IsNull() && w.IsNull()) || isNaNValue(v) && isNaNValue(w)
 }
 
 func kindTag(k types.Kind) byte {

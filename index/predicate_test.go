@@ -38,7 +38,11 @@ func TestMatch(t *testing.T) {
 		{Eq(types.Bool(false)), types.Bool(false), true},
 		{Eq(iv(1)), undef, false},
 		{Eq(iv(1)), types.Array([]types.Value{iv(1)}), false},
-		{Eq(fv(math.NaN())), fv(math.NaN()), false},
+		{Eq(fv(math.NaN())), fv(math.NaN()), true}, // SQL's = takes NaN as equal to itself
+		{Eq(fv(math.NaN())), fv(math.Inf(1)), false},
+		{In(iv(1), fv(math.NaN())), fv(math.NaN()), true},
+		{Range(iv(1), true, undef, false), fv(math.NaN()), true}, // NaN is above every number
+		{Range(undef, false, fv(math.Inf(1)), true), fv(math.NaN()), false},
 		{In(iv(1), sv("x"), types.Null), sv("x"), true},
 		{In(iv(1), sv("x"), types.Null), types.Null, true},
 		{In(iv(1), sv("x")), fv(1), true},

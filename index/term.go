@@ -13,7 +13,8 @@ import (
 //
 //	null       0x01
 //	false/true 0x02 / 0x03
-//	number     0x04 + 8-byte order-preserving float64 (NaN lowest)
+//	number     0x04 + 8-byte order-preserving float64 (NaN highest: all ones;
+//	           segments of footer version 3 wrote it lowest, all zeros)
 //	           [+ 8-byte order-preserving int64, only for ints that no float64 holds exactly;
 //	            the float is then the largest one below the int]
 //	string     0x05 + bytes
@@ -84,10 +85,9 @@ func orderedFloat(f float64) uint64 {
 		f = 0 // -0 and +0 are one term
 	}
 	if math.IsNaN(f) {
-		// Every NaN is one term, below -Inf, where types.Compare orders
-		// NaN. Its bits would put a positive NaN above +Inf and a
-		// negative one below -Inf.
-		return 0
+		// Every NaN is one term, above +Inf, where types.Compare orders
+		// NaN. Its bits would put a negative NaN below -Inf.
+		return nanOrdered
 	}
 	b := math.Float64bits(f)
 	if b>>63 != 0 {
@@ -95,6 +95,16 @@ func orderedFloat(f float64) uint64 {
 	}
 	return b | 1<<63
 }
+
+// nanOrdered is NaN's ordered float; legacyNaNOrdered was NaN's in segments
+// of footer version 3, below -Inf. No other float maps to either.
+const (
+	nanOrdered       = ^uint64(0)
+	legacyNaNOrdered = 0
+)
+
+// LegacyNaNTerm is the term of NaN in segments of footer version 3.
+var LegacyNaNTerm = binary.BigEndian.AppendUint64([]byte{TermNumber}, legacyNaNOrdered)
 
 func unorderedFloat(u uint64) float64 {
 	if u>>63 != 0 {

@@ -3,6 +3,7 @@ package index
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
 
 	"github.com/basaltdb/basalt/types"
 )
@@ -165,3 +166,23 @@ func DecodeZone(b []byte) (Zone, int, error) {
 	}
 	return z, i, nil
 }
+
+// LegacyNaNZone returns z, read from a segment written when NaN ordered
+// below every number (footer version 3), in today's order, where NaN is
+// above them. There a block's NaN showed only as a NaN minimum when the
+// block held nothing below the numbers; with a lower kind (null aside) the
+// minimum hid it. So a numeric maximum becomes NaN whenever NaN may be in
+// the block, and a NaN minimum -Inf, as the least number is not known.
+func LegacyNaNZone(z Zone) Zone {
+	minNaN := isNaNValue(z.Min)
+	if !z.Max.Kind().IsNumeric() || isNaNValue(z.Max) || !minNaN && z.Min.Kind().IsNumeric() {
+		return z
+	}
+	if minNaN {
+		z.Min = types.Float(math.Inf(-1))
+	}
+	z.Max = types.Float(math.NaN())
+	return z
+}
+
+func isNaNValue(v types.Value) bool { return v.Kind() == types.KindFloat && math.IsNaN(v.Float()) }

@@ -53,7 +53,7 @@ func ZoneOf(v *coldata.Vec) Zone {
 			z.Min, z.Max = types.Bool(lo != 0), types.Bool(hi != 0)
 		}
 	case types.KindFloat:
-		// NaN sorts first in types.Compare; keep that order here.
+		// NaN sorts last in types.Compare; keep that order here.
 		first := true
 		var lo, hi float64
 		nan := false
@@ -73,7 +73,7 @@ func ZoneOf(v *coldata.Vec) Zone {
 		case nan && first:
 			z.Min, z.Max = types.Float(math.NaN()), types.Float(math.NaN())
 		case nan:
-			z.Min, z.Max = types.Float(math.NaN()), types.Float(hi)
+			z.Min, z.Max = types.Float(lo), types.Float(math.NaN())
 		case !first:
 			z.Min, z.Max = types.Float(lo), types.Float(hi)
 		}

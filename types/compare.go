@@ -8,7 +8,8 @@ import (
 
 // Compare orders two values totally. Values of different kinds order by kind
 // (see Kind), except that ints and floats compare as numbers. Within a kind:
-// false < true; numbers numerically (NaN first); strings bytewise; timestamps
+// false < true; numbers numerically, NaN above every number and equal to
+// itself (as PostgreSQL orders float8); strings bytewise; timestamps
 // by instant; arrays element by element, then by length; objects field by
 // field in document order (name, then value), then by length.
 func Compare(a, b Value) int {
@@ -138,9 +139,9 @@ func compareFloats(x, y float64) int {
 	case math.IsNaN(x) && math.IsNaN(y):
 		return 0
 	case math.IsNaN(x):
-		return -1
-	case math.IsNaN(y):
 		return 1
+	case math.IsNaN(y):
+		return -1
 	case x < y:
 		return -1
 	case x > y:
@@ -152,7 +153,7 @@ func compareFloats(x, y float64) int {
 // compareFloatInt compares f with i exactly.
 func compareFloatInt(f float64, i int64) int {
 	if math.IsNaN(f) {
-		return -1
+		return 1
 	}
 	// Every int64 lies in [-2^63, 2^63); floats outside it compare at once.
 	if f >= 9223372036854775808.0 {

@@ -56,8 +56,10 @@ func TestCompareNumbersExact(t *testing.T) {
 		{Int(-3), Float(-2.5), -1},
 		{Int(math.MaxInt64), Float(math.Inf(1)), -1},
 		{Int(math.MinInt64), Float(math.Inf(-1)), 1},
-		{nan, Float(math.Inf(-1)), -1},
-		{nan, Int(math.MinInt64), -1},
+		{nan, Float(math.Inf(-1)), 1}, // NaN is above every number, as in PostgreSQL
+		{nan, Float(math.Inf(1)), 1},
+		{nan, Int(math.MinInt64), 1},
+		{nan, Int(math.MaxInt64), 1},
 		{nan, nan, 0},
 		{nan, Float(math.Float64frombits(0xfff8000000000001)), 0},
 		{Int(1), Int(2), -1},
@@ -94,8 +96,8 @@ func randNumber(r *rand.Rand) Value {
 
 func TestCompareKindOrder(t *testing.T) {
 	ordered := []Value{
-		Undefined, Null, Bool(false), Bool(true), Float(math.NaN()), Float(math.Inf(-1)), Int(math.MinInt64),
-		Float(-1.5), Int(-1), Int(0), Float(0.5), Int(1), Float(math.Inf(1)),
+		Undefined, Null, Bool(false), Bool(true), Float(math.Inf(-1)), Int(math.MinInt64),
+		Float(-1.5), Int(-1), Int(0), Float(0.5), Int(1), Float(math.Inf(1)), Float(math.NaN()),
 		String(""), String("A"), String("a"), String("a\x00"), String("ab"), String("é"),
 		Timestamp(math.MinInt64), Timestamp(0), Timestamp(1),
 		Array(nil), Array([]Value{Null}), Array([]Value{Int(1)}), Array([]Value{Int(1), Null}), Array([]Value{Int(2)}),

@@ -2,8 +2,8 @@ package exec
 
 import "math"
 
-// floatLess orders floats as sort.Float64s does (NaN first).
-func floatLess(a, b float64) bool { return a < b || (math.IsNaN(a) && !math.IsNaN(b)) }
+// floatLess orders floats as types.Compare does (NaN last).
+func floatLess(a, b float64) bool { return a < b || (math.IsNaN(b) && !math.IsNaN(a)) }
 
 // selectFloat reorders vals so that vals[k] is the value a sort would put
 // at k, with no greater value before it and no smaller one after: the k-th

@@ -1,8 +1,6 @@
 package fn
 
 import (
-	"math"
-
 	"github.com/basaltdb/basalt/types"
 )
 
@@ -123,20 +121,7 @@ func equal(a, b types.Value) bool {
 // kinds are not comparable.
 func cmp(a, b types.Value) (c int, ok bool) {
 	ak, bk := a.Kind(), b.Kind()
-	if ak.IsNumeric() && bk.IsNumeric() {
-		an := ak == types.KindFloat && math.IsNaN(a.Float())
-		bn := bk == types.KindFloat && math.IsNaN(b.Float())
-		switch {
-		case an && bn:
-			return 0, true
-		case an:
-			return 1, true
-		case bn:
-			return -1, true
-		}
-		return types.Compare(a, b), true
-	}
-	if ak != bk {
+	if ak != bk && !(ak.IsNumeric() && bk.IsNumeric()) {
 		return 0, false
 	}
 	return types.Compare(a, b), true

@@ -45,6 +45,9 @@ type Reader struct {
 	indexes   map[string]indexMeta
 
 	rowBlocks []rowBlock
+	// legacyNaN: written at legacyNaNFooterVersion, with NaN ordered below
+	// every number in zone maps and index terms.
+	legacyNaN bool
 
 	mu       sync.Mutex
 	inverted map[string]*index.InvertedReader
@@ -189,9 +192,10 @@ func (fr *footerReader) str() string {
 }
 
 func (r *Reader) decodeFooter(b []byte, dataEnd uint64) error {
-	if len(b) == 0 || b[0] != footerVersion {
+	if len(b) == 0 || (b[0] != footerVersion && b[0] != legacyNaNFooterVersion) {
 		return fmt.Errorf("unknown footer version")
 	}
+	r.legacyNaN = b[0] == legacyNaNFooterVersion
 	fr := &footerReader{b: b[1:]}
 	rows := fr.count(1 << 31)
 	r.meta.Rows = rows
@@ -239,6 +243,9 @@ func (r *Reader) decodeFooter(b []byte, dataEnd uint64) error {
 				return err
 			}
 			fr.b = fr.b[n:]
+			if r.legacyNaN {
+				z = index.LegacyNaNZone(z)
+			}
 			ref.zone = z
 			c.blocks = append(c.blocks, ref)
 		}
@@ -764,6 +771,9 @@ func (r *Reader) invertedReader(ipath string) (*index.InvertedReader, error) {
 	ir, err := index.OpenInverted(src, int64(ix.off), int64(ix.len))
 	if err != nil {
 		return nil, fmt.Errorf("segment %q index %q: %w", r.name, ipath, err)
+	}
+	if r.legacyNaN {
+		ir.SetLegacyNaN()
 	}
 	r.inverted[ipath] = ir
 	return ir, nil

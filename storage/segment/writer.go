@@ -19,8 +19,13 @@ import (
 const (
 	headMagic = "BSLTSEG1"
 	tailMagic = "BSLTEND1"
-	// footerVersion changes whenever the footer layout does.
-	footerVersion = 3
+	// footerVersion changes whenever the footer layout does, or the
+	// meaning of what it holds: version 4 orders NaN above every number in
+	// zone maps and index terms, where version 3 (still read) ordered it
+	// below.
+	footerVersion = 4
+	// legacyNaNFooterVersion is read as version 4 with NaN moved.
+	legacyNaNFooterVersion = 3
 	// rowBlockBytes is the uncompressed size a row block fills up to: large
 	// enough for the compressor to find the repetition between documents,
 	// small enough that reading one document (a point lookup, or a patch's
