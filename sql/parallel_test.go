@@ -242,6 +242,18 @@ func TestTopNZoneSkips(t *testing.T) {
 			{Name: "s", Value: types.String(fmt.Sprintf("s%03d", r.IntN(400)))},
 			{Name: "kind", Value: types.String([]string{"a", "b", "c"}[r.IntN(3)])},
 		}
+		// f: floats and ints in one column, NaN (above every number) in
+		// a few blocks, the infinities in the first.
+		switch x := float64(i) + r.Float64()*2000; {
+		case i >= 3000 && i < 3200 && i%10 == 0, i >= 19000 && i%500 == 0:
+			f = append(f, types.Field{Name: "f", Value: types.Float(math.NaN())})
+		case i%997 == 0 && i < 3000:
+			f = append(f, types.Field{Name: "f", Value: types.Float(math.Inf(1 - 2*(i%2)))})
+		case i%3 == 0:
+			f = append(f, types.Field{Name: "f", Value: types.Int(int64(x))})
+		default:
+			f = append(f, types.Field{Name: "f", Value: types.Float(x)})
+		}
 		switch {
 		case i >= 6000 && i < 9000 && r.IntN(3) == 0:
 			f = append(f, types.Field{Name: "n", Value: types.Null})
@@ -267,7 +279,7 @@ func TestTopNZoneSkips(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := NewSession(eng, Limits{})
-	for _, order := range []string{"_event_time DESC", "_event_time", "tie DESC", "tie", "s DESC", "n DESC", "n", "n DESC NULLS LAST", "n NULLS FIRST", "tie DESC, _event_time"} {
+	for _, order := range []string{"_event_time DESC", "_event_time", "tie DESC", "tie", "s DESC", "n DESC", "n", "n DESC NULLS LAST", "n NULLS FIRST", "tie DESC, _event_time", "f DESC", "f", "f DESC, _id DESC"} {
 		for _, filter := range []string{"", "AND kind <> 'a'"} {
 			for _, limit := range []int{1, 10, 300} {
 				fusedMatchesPlain(t, s, "SELECT * FROM t WHERE _id > 'd' "+filter+" %s ORDER BY "+order+fmt.Sprintf(" LIMIT %d", limit), limit)
@@ -284,6 +296,23 @@ func TestTopNZoneSkips(t *testing.T) {
 	m := regexp.MustCompile(`blocks=(\d+)`).FindStringSubmatch(rowsText(res))
 	if n, _ := strconv.Atoi(m[1]); m == nil || n > 3 {
 		t.Errorf("the newest ten rows of 24,000 (two blocks a segment) read more than 3 blocks:\n%s", rowsText(res))
+	}
+	// Float zones order NaN as the sort does: the top ten of f, NaN
+	// first, need only the blocks that hold NaN.
+	blocksRead := func(q string) int {
+		res, err := s.Query(ctx, "EXPLAIN ANALYZE "+q, Params{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := regexp.MustCompile(`blocks=(\d+)`).FindStringSubmatch(rowsText(res))
+		if m == nil {
+			t.Fatalf("no blocks= in\n%s", rowsText(res))
+		}
+		n, _ := strconv.Atoi(m[1])
+		return n
+	}
+	if top, all := blocksRead("SELECT * FROM t ORDER BY f DESC LIMIT 10"), blocksRead("SELECT count(f) FROM t WHERE kind <> ''"); top >= all-1 {
+		t.Errorf("the top ten of f read %d blocks of %d", top, all)
 	}
 	// The ten winners' documents are read at the end; a limit past
 	// lateRows reads rows as they enter the heap.

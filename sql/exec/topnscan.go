@@ -398,14 +398,15 @@ func (w *topNWorker) scanSegment(ctx context.Context, o *topNScanOp, seg int, v 
 // zoneBound returns the bound a zone map gives the first sort key of its
 // block's rows: the greatest for a descending key, the least for an
 // ascending one; false when the zone cannot bound them (nulls, which sort
-// first descending, undefined or nested values, or a kind whose zone
-// order is not the sort's: floats, with NaN).
+// first descending, undefined or nested values, or kinds other than
+// numbers, timestamps and strings, or more than one of those). Zones order
+// values as the sort does, NaN above every number included.
 func (o *topNScanOp) zoneBound(z index.Zone) (types.Value, bool) {
-	if z.Nulls > 0 || z.Undefined > 0 || z.Nested > 0 || z.Min.IsUndefined() || z.Min.Kind() != z.Max.Kind() {
+	if z.Nulls > 0 || z.Undefined > 0 || z.Nested > 0 || z.Min.IsUndefined() || !sameFamily(z.Min, z.Max) {
 		return types.Value{}, false
 	}
 	switch z.Min.Kind() {
-	case types.KindInt, types.KindTimestamp, types.KindString:
+	case types.KindInt, types.KindFloat, types.KindTimestamp, types.KindString:
 	default:
 		return types.Value{}, false
 	}
@@ -413,6 +414,12 @@ func (o *topNScanOp) zoneBound(z index.Zone) (types.Value, bool) {
 		return z.Max, true
 	}
 	return z.Min, true
+}
+
+// sameFamily reports whether a and b are of one kind, ints and floats
+// being one.
+func sameFamily(a, b types.Value) bool {
+	return a.Kind() == b.Kind() || a.Kind().IsNumeric() && b.Kind().IsNumeric()
 }
 
 // blockLoses reports whether no row of block can enter the full heap: its
@@ -426,7 +433,7 @@ func (w *topNWorker) blockLoses(o *topNScanOp, zones []index.Zone, block int) bo
 		return false
 	}
 	cut := o.shareCut(w)
-	if cut.Kind() != bound.Kind() {
+	if !sameFamily(cut, bound) {
 		return false
 	}
 	if o.n.Keys[0].Desc {
