@@ -47,6 +47,7 @@ func benchmarkQuery(b *testing.B, rows int, seal bool) {
 		{"arith-filter", "SELECT count(*) FROM t WHERE x * 2 + 1 > 150"},
 		{"func-agg", "SELECT kind, sum(length(upper(kind)) + x) FROM t GROUP BY kind"},
 		{"join-groupby", "SELECT b.kind, count(*) FROM t a JOIN t b ON a._id = b._id WHERE a.x > 90 GROUP BY b.kind"},
+		{"unnest-groupby", "SELECT tag, count(*) FROM t CROSS JOIN UNNEST(tags) AS u(tag) GROUP BY tag"},
 	}
 	for _, q := range queries {
 		b.Run(fmt.Sprintf("rows=%d/q=%s", rows, q.name), func(b *testing.B) {

@@ -346,6 +346,9 @@ func (s *Session) selectStmt(ctx context.Context, sel *ast.Select, params Params
 				}
 				return s
 			}
+			if st.Folded {
+				return fmt.Sprintf("rows=%d folded", st.Rows)
+			}
 			return fmt.Sprintf("rows=%d", st.Rows)
 		})
 		text += fmt.Sprintf("Execution time: %.3f ms\n", float64(time.Since(start).Microseconds())/1000)

@@ -189,6 +189,9 @@ func (q *Query) newAggregate(n *plan.Aggregate) (Operator, error) {
 	if j, s, ok := aggJoinInput(n); ok {
 		return q.newAggJoin(n, j, s)
 	}
+	if where, u, s, ok := aggUnnestInput(n); ok {
+		return q.newAggUnnest(n, where, u, s)
+	}
 	in, err := q.build(n.Input)
 	if err != nil {
 		return nil, err

@@ -89,6 +89,9 @@ type NodeStats struct {
 	// DocsRead counts the rows a top-N read whole, from their documents,
 	// once it knew its winners (late materialization).
 	DocsRead int64
+	// Folded: the node's rows were folded into the aggregate above it as
+	// workers made them, never handed up (aggUnnestOp).
+	Folded bool
 }
 
 // NewQuery returns a runner.
