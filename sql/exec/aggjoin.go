@@ -295,14 +295,7 @@ func (o *aggJoinOp) Next(ctx context.Context) ([]Row, error) {
 	for i, w := range ws {
 		tables[i] = w.table
 	}
-	if err := mergeTables(ctx, tables); err != nil {
-		return nil, err
-	}
-	if len(ws) > 1 {
-		ws[0].table.sortByFirst()
-	}
-	ws[0].table.top = o.q.aggTops[o.n]
-	rows, err := ws[0].table.rows()
+	rows, err := o.q.mergedRows(ctx, o.n, tables, len(ws) > 1)
 	if err != nil {
 		return nil, err
 	}

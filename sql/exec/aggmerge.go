@@ -4,6 +4,7 @@ import (
 	"context"
 	"runtime"
 
+	"github.com/basaltdb/basalt/sql/plan"
 	"github.com/basaltdb/basalt/types"
 )
 
@@ -207,4 +208,18 @@ func mergeIntervals(a, b types.Value) types.Value {
 		return types.Null
 	}
 	return s
+}
+
+// mergedRows merges the workers' tables of aggregate n into the first and
+// returns its rows, the groups in the order of their first rows (by
+// position in the snapshot, however the workers met them) when sorted.
+func (q *Query) mergedRows(ctx context.Context, n *plan.Aggregate, tables []*groupTable, sorted bool) ([]Row, error) {
+	if err := mergeTables(ctx, tables); err != nil {
+		return nil, err
+	}
+	if sorted {
+		tables[0].sortByFirst()
+	}
+	tables[0].top = q.aggTops[n]
+	return tables[0].rows()
 }

@@ -369,14 +369,9 @@ func (o *aggScanOp) Next(ctx context.Context) ([]Row, error) {
 	for i, w := range ws {
 		tables[i] = w.table
 	}
-	if err := mergeTables(ctx, tables); err != nil {
-		return nil, err
-	}
 	// Groups come out in the order of their first rows, however workers
 	// and batch-wise counting met them.
-	ws[0].table.sortByFirst()
-	ws[0].table.top = o.q.aggTops[o.n]
-	rows, err := ws[0].table.rows()
+	rows, err := o.q.mergedRows(ctx, o.n, tables, true)
 	if err != nil {
 		return nil, err
 	}
@@ -412,16 +407,19 @@ func (w *aggWorker) keep(b *coldata.Batch, scan *scanOp) ([]int, error) {
 	if w.filter != nil {
 		return w.filter.apply(b, func(i int) Row { scan.fill(b, i, w.row); return w.row })
 	}
-	rows := w.rows[:0]
+	w.rows = selectedRows(b, w.rows[:0])
+	return w.rows, nil
+}
+
+// selectedRows appends the selected rows of b to rows.
+func selectedRows(b *coldata.Batch, rows []int) []int {
 	if b.Sel != nil {
-		rows = append(rows, b.Sel...)
-	} else {
-		for i := range b.Length {
-			rows = append(rows, i)
-		}
+		return append(rows, b.Sel...)
 	}
-	w.rows = rows
-	return rows, nil
+	for i := range b.Length {
+		rows = append(rows, i)
+	}
+	return rows
 }
 
 // foldBatch folds the rows of b listed in rows, reading keys and arguments

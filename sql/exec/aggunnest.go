@@ -162,12 +162,7 @@ func (o *aggUnnestOp) Next(ctx context.Context) ([]Row, error) {
 		}
 		tables[i] = w.table
 	}
-	if err := mergeTables(ctx, tables); err != nil {
-		return nil, err
-	}
-	ws[0].table.sortByFirst()
-	ws[0].table.top = o.q.aggTops[o.n]
-	rows, err := ws[0].table.rows()
+	rows, err := o.q.mergedRows(ctx, o.n, tables, true)
 	if err != nil {
 		return nil, err
 	}
@@ -208,16 +203,8 @@ func (w *unnestWorker) keep(b *coldata.Batch) ([]int, error) {
 	if w.filter != nil {
 		return w.filter.apply(b, func(i int) Row { scan.fill(b, i, w.row); return w.row })
 	}
-	rows := w.rows[:0]
-	if b.Sel != nil {
-		rows = append(rows, b.Sel...)
-	} else {
-		for i := range b.Length {
-			rows = append(rows, i)
-		}
-	}
-	w.rows = rows
-	return rows, nil
+	w.rows = selectedRows(b, w.rows[:0])
+	return w.rows, nil
 }
 
 // foldRow adds to the table what the unnest (and the filter above it)
