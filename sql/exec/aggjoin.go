@@ -430,13 +430,7 @@ func (w *aggJoinWorker) scanPart(ctx context.Context, o *aggJoinOp, h *hashSide,
 				return err
 			}
 		} else {
-			if b.Sel != nil {
-				rows = append(rows, b.Sel...)
-			} else {
-				for i := range b.Length {
-					rows = append(rows, i)
-				}
-			}
+			rows = selectedRows(b, rows)
 			w.rows = rows
 		}
 		w.st.Rows += int64(len(rows))

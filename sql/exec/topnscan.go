@@ -297,12 +297,8 @@ func (w *topNWorker) scanSegment(ctx context.Context, o *topNScanOp, seg int, v 
 			if rows, err = w.filter.apply(b, func(i int) Row { o.scan.fill(b, i, w.row); return w.row }); err != nil {
 				return err
 			}
-		} else if b.Sel != nil {
-			rows = append(rows, b.Sel...)
 		} else {
-			for i := range b.Length {
-				rows = append(rows, i)
-			}
+			rows = selectedRows(b, rows)
 		}
 		if w.filter == nil {
 			w.rows = rows

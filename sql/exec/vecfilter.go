@@ -349,13 +349,7 @@ func (f *vecFilter) apply(b *coldata.Batch, fill func(i int) Row) ([]int, error)
 	if rows == nil {
 		rows = make([]int, 0, b.Length) // never nil: nil means every row
 	}
-	if b.Sel != nil {
-		rows = append(rows, b.Sel...)
-	} else {
-		for i := range b.Length {
-			rows = append(rows, i)
-		}
-	}
+	rows = selectedRows(b, rows)
 	for ki, k := range f.kernels {
 		if len(rows) == 0 {
 			break
