@@ -310,26 +310,33 @@ const (
 func chunkCap(i int) int { return min(slabChunk, firstChunk<<min(i, 8)) }
 
 func (d *Decoder) allocVals(src []Value) []Value {
-	if len(src) > cap(d.valSlab)-len(d.valSlab) {
-		// Chunks grow: skip those too small for src.
-		for d.nextVal < len(d.valChunks) && len(src) > cap(d.valChunks[d.nextVal]) && len(src) <= slabChunk {
+	vals := d.reserveVals(len(src))
+	copy(vals, src)
+	return vals
+}
+
+// reserveVals returns n values from the slab, to be filled in.
+func (d *Decoder) reserveVals(n int) []Value {
+	if n > cap(d.valSlab)-len(d.valSlab) {
+		// Chunks grow: skip those too small for n values.
+		for d.nextVal < len(d.valChunks) && n > cap(d.valChunks[d.nextVal]) && n <= slabChunk {
 			d.nextVal++
 		}
 		switch {
-		case d.nextVal < len(d.valChunks) && len(src) <= cap(d.valChunks[d.nextVal]):
+		case d.nextVal < len(d.valChunks) && n <= cap(d.valChunks[d.nextVal]):
 			d.valSlab = d.valChunks[d.nextVal][:0]
 			d.nextVal++
-		case d.nextVal == len(d.valChunks) && len(src) <= slabChunk:
-			d.valSlab = make([]Value, 0, max(len(src), chunkCap(d.nextVal)))
+		case d.nextVal == len(d.valChunks) && n <= slabChunk:
+			d.valSlab = make([]Value, 0, max(n, chunkCap(d.nextVal)))
 			d.valChunks = append(d.valChunks, d.valSlab)
 			d.nextVal++
 		default: // too large for a chunk: an allocation of its own
-			d.valSlab = make([]Value, 0, len(src))
+			d.valSlab = make([]Value, 0, n)
 		}
 	}
-	n := len(d.valSlab)
-	d.valSlab = append(d.valSlab, src...)
-	return d.valSlab[n:len(d.valSlab):len(d.valSlab)]
+	at := len(d.valSlab)
+	d.valSlab = d.valSlab[:at+n]
+	return d.valSlab[at : at+n : at+n]
 }
 
 func (d *Decoder) allocFields(src []Field) []Field {
