@@ -20,6 +20,11 @@ func appendKey(dst []byte, v types.Value) []byte {
 		if f == math.Trunc(f) && math.Abs(f) < 1<<62 {
 			return types.AppendBinary(dst, types.Int(int64(f)))
 		}
+		if f != f {
+			// Every NaN is one value (NaN = NaN, as in PostgreSQL),
+			// whatever its bits: Inf - Inf gives a negative one.
+			return types.AppendBinary(dst, types.Float(math.NaN()))
+		}
 	case types.KindUndefined:
 		return types.AppendBinary(dst, types.Null)
 	case types.KindArray:
