@@ -150,8 +150,8 @@ func arithFloat(op byte, x, y float64) (types.Value, error) {
 			return types.Value{}, errFloatUnderflow()
 		}
 	case '/':
-		if y == 0 {
-			return types.Value{}, errDivByZero()
+		if y == 0 && !math.IsNaN(x) {
+			return types.Value{}, errDivByZero() // NaN / 0 is NaN, as in PostgreSQL
 		}
 		r = x / y
 		if math.IsInf(r, 0) && !math.IsInf(x, 0) {

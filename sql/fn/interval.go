@@ -513,5 +513,8 @@ func Neg(v types.Value) (types.Value, error) {
 		}
 		return types.Interval(-v.IntervalMonths(), -v.IntervalDays(), -v.Micros()), nil
 	}
+	if v.Kind() == types.KindFloat {
+		return types.Float(-v.Float()), nil // -0.0 is -0, which 0 - 0.0 is not
+	}
 	return Arith('-', types.Int(0), v)
 }
