@@ -257,6 +257,7 @@ var binaryOps = map[string]bool{
 	"=": true, "<>": true, "<": true, "<=": true, ">": true, ">=": true,
 	"||": true, "~": true, "~*": true, "!~": true, "!~*": true,
 	"&": true, "|": true, "#": true, "<<": true, ">>": true,
+	"@>": true, "<@": true, "&&": true,
 }
 
 // jsonOps are PostgreSQL's json operators, as the functions behind them:

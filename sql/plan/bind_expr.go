@@ -391,6 +391,9 @@ func (b *Binder) binary(st *selectState, e *ast.Binary) (Expr, error) {
 	case "&", "|", "#", "<<", ">>":
 		f, _ := fn.Lookup(bitwiseFuncs[e.Op])
 		return &Call{Fn: f, Args: []Expr{l, r}, Lenient: b.lenient(l, r)}, nil
+	case "@>", "<@", "&&":
+		f, _ := fn.Lookup(arrayOpFuncs[e.Op])
+		return &Call{Fn: f, Args: []Expr{l, r}, Lenient: b.lenient(l, r)}, nil
 	case "=", "<>", "!=", "<", "<=", ">", ">=":
 		op := e.Op
 		if op == "!=" {
@@ -412,6 +415,9 @@ func (b *Binder) binary(st *selectState, e *ast.Binary) (Expr, error) {
 
 // bitwiseFuncs are the functions behind the integer bitwise operators.
 var bitwiseFuncs = map[string]string{"&": "int8and", "|": "int8or", "#": "int8xor", "<<": "int8shl", ">>": "int8shr"}
+
+// arrayOpFuncs are the functions behind the array containment operators.
+var arrayOpFuncs = map[string]string{"@>": "array_contains_all", "<@": "array_contained", "&&": "array_overlap"}
 
 func (b *Binder) funcCall(st *selectState, e *ast.Func) (Expr, error) {
 	name := e.Name

@@ -565,6 +565,46 @@ func accessFor(s *Scan, c Expr, leaf func(Expr) (string, bool), scalar func(Expr
 		}
 		s.Index = append(s.Index, IndexPred{Path: path + types.WildcardSegment, Pred: index.Eq(v), Exact: true})
 		return true
+	case *Call:
+		// arr @> ARRAY[c1, c2]: the rows whose arr holds every ci, one
+		// element lookup each (a NULL element never matches: no path).
+		if c.Fn == nil || c.Fn.Name != "array_contains_all" || len(c.Args) != 2 {
+			return false
+		}
+		path, ok := leaf(c.Args[0])
+		if !ok {
+			return false
+		}
+		var elems []types.Value
+		switch a := c.Args[1].(type) {
+		case *Const:
+			if a.V.Kind() != types.KindArray {
+				return false
+			}
+			elems = a.V.Elems()
+		case *ArrayOf:
+			for _, e := range a.Elems {
+				v, ok := scalar(e)
+				if !ok {
+					return false
+				}
+				elems = append(elems, v)
+			}
+		default:
+			return false
+		}
+		if len(elems) == 0 {
+			return false
+		}
+		for _, e := range elems {
+			if !index.Indexable(e) || e.IsNull() {
+				return false
+			}
+		}
+		for _, e := range elems {
+			s.Index = append(s.Index, IndexPred{Path: path + types.WildcardSegment, Pred: index.Eq(e), Exact: true})
+		}
+		return true
 	case *Like:
 		if c.Not || c.ILike || c.Escape != nil {
 			return false

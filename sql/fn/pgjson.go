@@ -1,0 +1,169 @@
+package fn
+
+import (
+	"strconv"
+
+	"github.com/basaltdb/basalt/sql/sqlerr"
+	"github.com/basaltdb/basalt/types"
+)
+
+// PostgreSQL's array containment operators (@>, <@, &&) and its json
+// builders and inspectors, over Basalt's one kind of document value (json
+// and jsonb alike), and gcd/lcm.
+func pgJSONFuncs() []*Func {
+	build := &Func{Name: "json_build_object", MinArgs: 0, MaxArgs: -1, Eval: evalBuildObject}
+	buildArray := &Func{Name: "json_build_array", MinArgs: 0, MaxArgs: -1, Eval: func(_ *Ctx, a []types.Value) (types.Value, error) {
+		out := make([]types.Value, len(a))
+		for i, v := range a {
+			out[i] = nullOf(v)
+		}
+		return types.Array(out), nil
+	}}
+	arrayLength := &Func{Name: "json_array_length", MinArgs: 1, MaxArgs: 1, NullIn: true, Eval: func(_ *Ctx, a []types.Value) (types.Value, error) {
+		if a[0].Kind() != types.KindArray {
+			return types.Value{}, sqlerr.New(codeInvalidArgument, "cannot get array length of a non-array")
+		}
+		return types.Int(int64(a[0].Len())), nil
+	}}
+	typeOf := &Func{Name: "json_typeof", MinArgs: 1, MaxArgs: 1, NullIn: true, Eval: func(_ *Ctx, a []types.Value) (types.Value, error) {
+		switch a[0].Kind() {
+		case types.KindObject:
+			return types.String("object"), nil
+		case types.KindArray:
+			return types.String("array"), nil
+		case types.KindString, types.KindTimestamp, types.KindInterval:
+			return types.String("string"), nil
+		case types.KindInt, types.KindFloat:
+			return types.String("number"), nil
+		case types.KindBool:
+			return types.String("boolean"), nil
+		}
+		return types.String("null"), nil
+	}}
+	return []*Func{
+		{Name: "array_contains_all", MinArgs: 2, MaxArgs: 2, NullIn: true, Eval: func(_ *Ctx, a []types.Value) (types.Value, error) {
+			return arrayContainsAll("array_contains_all", a[0], a[1])
+		}},
+		{Name: "array_contained", MinArgs: 2, MaxArgs: 2, NullIn: true, Eval: func(_ *Ctx, a []types.Value) (types.Value, error) {
+			return arrayContainsAll("array_contained", a[1], a[0])
+		}},
+		{Name: "array_overlap", MinArgs: 2, MaxArgs: 2, NullIn: true, Eval: func(_ *Ctx, a []types.Value) (types.Value, error) {
+			if a[0].Kind() != types.KindArray || a[1].Kind() != types.KindArray {
+				return types.Value{}, errNoFunction("array_overlap", a)
+			}
+			for _, e := range a[1].Elems() {
+				if !isNull(e) && AnyCompare("=", e, a[0]).Bool() {
+					return types.Bool(true), nil
+				}
+			}
+			return types.Bool(false), nil
+		}},
+		build, alias("jsonb_build_object", build),
+		buildArray, alias("jsonb_build_array", buildArray),
+		arrayLength, alias("jsonb_array_length", arrayLength),
+		typeOf, alias("jsonb_typeof", typeOf),
+		{Name: "gcd", MinArgs: 2, MaxArgs: 2, NullIn: true, Eval: func(_ *Ctx, a []types.Value) (types.Value, error) {
+			x, y, err := intPair("gcd", a)
+			if err != nil {
+				return types.Value{}, err
+			}
+			return gcd(x, y)
+		}},
+		{Name: "lcm", MinArgs: 2, MaxArgs: 2, NullIn: true, Eval: func(_ *Ctx, a []types.Value) (types.Value, error) {
+			x, y, err := intPair("lcm", a)
+			if err != nil {
+				return types.Value{}, err
+			}
+			if x == 0 || y == 0 {
+				return types.Int(0), nil
+			}
+			g, err := gcd(x, y)
+			if err != nil {
+				return types.Value{}, err
+			}
+			// |x / g * y|, which must fit.
+			r, ok := mulInt(x/g.Int(), y)
+			if !ok || r == -1<<63 {
+				return types.Value{}, errOutOfRange("bigint")
+			}
+			if r < 0 {
+				r = -r
+			}
+			return types.Int(r), nil
+		}},
+	}
+}
+
+// arrayContainsAll is a @> b: every element of b equals one of a; a NULL
+// element of b equals nothing, as in PostgreSQL.
+func arrayContainsAll(name string, a, b types.Value) (types.Value, error) {
+	if a.Kind() != types.KindArray || b.Kind() != types.KindArray {
+		return types.Value{}, errNoFunction(name, []types.Value{a, b})
+	}
+	for _, e := range b.Elems() {
+		if isNull(e) || !AnyCompare("=", e, a).Bool() {
+			return types.Bool(false), nil
+		}
+	}
+	return types.Bool(true), nil
+}
+
+// evalBuildObject is json_build_object(k1, v1, …): keys as text (NULL is
+// refused), a later duplicate key replacing an earlier one (as jsonb's).
+func evalBuildObject(_ *Ctx, a []types.Value) (types.Value, error) {
+	if len(a)%2 != 0 {
+		return types.Value{}, sqlerr.New(codeInvalidArgument, "argument list must have even number of elements")
+	}
+	fields := make([]types.Field, 0, len(a)/2)
+	index := map[string]int{}
+	for i := 0; i < len(a); i += 2 {
+		if isNull(a[i]) {
+			return types.Value{}, sqlerr.New(codeInvalidArgument, "argument %d: key must not be null", i+1)
+		}
+		k := asText(a[i])
+		if j, ok := index[k]; ok {
+			fields[j].Value = nullOf(a[i+1])
+			continue
+		}
+		index[k] = len(fields)
+		fields = append(fields, types.Field{Name: k, Value: nullOf(a[i+1])})
+	}
+	return types.Object(fields), nil
+}
+
+// asText is a value's text as a json key takes it.
+func asText(v types.Value) string {
+	switch v.Kind() {
+	case types.KindString:
+		return v.Str()
+	case types.KindInt:
+		return strconv.FormatInt(v.Int(), 10)
+	case types.KindFloat:
+		return FormatFloat(v.Float())
+	case types.KindBool:
+		return strconv.FormatBool(v.Bool())
+	}
+	return v.JSON()
+}
+
+func intPair(name string, a []types.Value) (int64, int64, error) {
+	if a[0].Kind() != types.KindInt || a[1].Kind() != types.KindInt {
+		return 0, 0, errNoFunction(name, a)
+	}
+	return a[0].Int(), a[1].Int(), nil
+}
+
+// gcd is the greatest common divisor, never negative; gcd(MinInt64, 0 or
+// MinInt64) does not fit, as in PostgreSQL.
+func gcd(x, y int64) (types.Value, error) {
+	for y != 0 {
+		x, y = y, x%y
+	}
+	if x == -1<<63 {
+		return types.Value{}, errOutOfRange("bigint")
+	}
+	if x < 0 {
+		x = -x
+	}
+	return types.Int(x), nil
+}
