@@ -359,7 +359,7 @@ var funcKinds = map[string]types.Kind{
 	"date_part": types.KindFloat, "extract": types.KindFloat,
 	"date_trunc": types.KindTimestamp, "time_bucket": types.KindTimestamp, "date_bin": types.KindTimestamp,
 	"now": types.KindTimestamp, "current_timestamp": types.KindTimestamp, "current_date": types.KindTimestamp,
-	"to_timestamp": types.KindTimestamp, "timestamp_seconds": types.KindTimestamp,
+	"to_timestamp": types.KindTimestamp, "to_date": types.KindTimestamp, "timestamp_seconds": types.KindTimestamp,
 	"timestamp_millis": types.KindTimestamp, "timestamp_micros": types.KindTimestamp,
 	"parse_timestamp_iso8601": types.KindTimestamp,
 	"array_append":            types.KindArray, "array_prepend": types.KindArray, "array_cat": types.KindArray,

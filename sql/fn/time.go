@@ -25,7 +25,13 @@ func timeFuncs() []*Func {
 		{Name: "date_trunc", MinArgs: 2, MaxArgs: 2, NullIn: true, Eval: evalDateTrunc},
 		extract,
 		alias("date_part", extract),
-		{Name: "to_timestamp", MinArgs: 1, MaxArgs: 1, NullIn: true, Eval: evalToTimestamp},
+		{Name: "to_timestamp", MinArgs: 1, MaxArgs: 2, NullIn: true, Eval: func(c *Ctx, a []types.Value) (types.Value, error) {
+			if len(a) == 2 {
+				return evalToTimestampText("to_timestamp", false)(c, a)
+			}
+			return evalToTimestamp(c, a)
+		}},
+		{Name: "to_date", MinArgs: 2, MaxArgs: 2, NullIn: true, Eval: evalToTimestampText("to_date", true)},
 		{Name: "timestamp_seconds", MinArgs: 1, MaxArgs: 1, NullIn: true, Eval: fromUnix(microsPerSecond)},
 		{Name: "timestamp_millis", MinArgs: 1, MaxArgs: 1, NullIn: true, Eval: fromUnix(1000)},
 		{Name: "timestamp_micros", MinArgs: 1, MaxArgs: 1, NullIn: true, Eval: fromUnix(1)},
