@@ -349,6 +349,7 @@ var funcKinds = map[string]types.Kind{
 	"array_contains": types.KindBool, "array_contains_all": types.KindBool, "array_contained": types.KindBool,
 	"array_overlap": types.KindBool, "json_typeof": types.KindString, "jsonb_typeof": types.KindString,
 	"json_array_length": types.KindInt, "jsonb_array_length": types.KindInt, "gcd": types.KindInt, "lcm": types.KindInt,
+	"int8not": types.KindInt, "json_exists": types.KindBool, "json_exists_any": types.KindBool, "json_exists_all": types.KindBool,
 	"width_bucket": types.KindInt, "factorial": types.KindInt, "overlay": types.KindString,
 	"json_build_object": types.KindObject, "jsonb_build_object": types.KindObject,
 	"json_build_array": types.KindArray, "jsonb_build_array": types.KindArray,

@@ -62,6 +62,20 @@ func pgJSONFuncs() []*Func {
 		buildArray, alias("jsonb_build_array", buildArray),
 		arrayLength, alias("jsonb_array_length", arrayLength),
 		typeOf, alias("jsonb_typeof", typeOf),
+		{Name: "json_exists", MinArgs: 2, MaxArgs: 2, NullIn: true, Eval: func(_ *Ctx, a []types.Value) (types.Value, error) {
+			if a[1].Kind() != types.KindString {
+				return types.Value{}, errNoOperator("?", a[0], a[1])
+			}
+			return types.Bool(jsonHasKey(a[0], a[1].Str())), nil
+		}},
+		{Name: "json_exists_any", MinArgs: 2, MaxArgs: 2, NullIn: true, Eval: jsonExistsKeys("?|", false)},
+		{Name: "json_exists_all", MinArgs: 2, MaxArgs: 2, NullIn: true, Eval: jsonExistsKeys("?&", true)},
+		{Name: "int8not", MinArgs: 1, MaxArgs: 1, NullIn: true, Eval: func(_ *Ctx, a []types.Value) (types.Value, error) {
+			if a[0].Kind() != types.KindInt {
+				return types.Value{}, &sqlerr.Error{Code: sqlerr.UndefinedFunction, Message: "operator does not exist: ~ " + a[0].Kind().String()}
+			}
+			return types.Int(^a[0].Int()), nil
+		}},
 		{Name: "gcd", MinArgs: 2, MaxArgs: 2, NullIn: true, Eval: func(_ *Ctx, a []types.Value) (types.Value, error) {
 			x, y, err := intPair("gcd", a)
 			if err != nil {
@@ -166,4 +180,49 @@ func gcd(x, y int64) (types.Value, error) {
 		x = -x
 	}
 	return types.Int(x), nil
+}
+
+// jsonHasKey is jsonb's ?: k is a key of the object v, a string element
+// of the array v, or the string v itself.
+func jsonHasKey(v types.Value, k string) bool {
+	switch v.Kind() {
+	case types.KindObject:
+		return !v.Get(k).IsUndefined()
+	case types.KindArray:
+		for _, e := range v.Elems() {
+			if e.Kind() == types.KindString && e.Str() == k {
+				return true
+			}
+		}
+		return false
+	case types.KindString:
+		return v.Str() == k
+	}
+	return false
+}
+
+// jsonExistsKeys is ?| (any of the keys) or ?& (all of them); NULL keys
+// in the array are skipped.
+func jsonExistsKeys(op string, all bool) func(*Ctx, []types.Value) (types.Value, error) {
+	return func(_ *Ctx, a []types.Value) (types.Value, error) {
+		keys := a[1]
+		if keys.Kind() == types.KindString {
+			var err error
+			if keys, err = ParseArrayText(keys.Str()); err != nil {
+				return types.Value{}, err
+			}
+		}
+		if keys.Kind() != types.KindArray {
+			return types.Value{}, errNoOperator(op, a[0], a[1])
+		}
+		for _, k := range keys.Elems() {
+			if k.Kind() != types.KindString {
+				continue
+			}
+			if jsonHasKey(a[0], k.Str()) != all {
+				return types.Bool(!all), nil
+			}
+		}
+		return types.Bool(all), nil
+	}
 }

@@ -265,6 +265,7 @@ var binaryOps = map[string]bool{
 // and ->> the same as text; #> and #>> follow a path ('{a,0,b}').
 var jsonOps = map[string]string{
 	"->": "json_get", "->>": "json_get_text", "#>": "json_get_path", "#>>": "json_get_path_text",
+	"?": "json_exists", "?|": "json_exists_any", "?&": "json_exists_all",
 }
 
 // operatorName returns the operator of an A_Expr or SubLink, accepting the
@@ -326,6 +327,9 @@ func (tr *translator) aExpr(a *pg_query.A_Expr) (ast.Expr, error) {
 			return nil, err
 		}
 		if l == nil {
+			if op == "~" {
+				return &ast.Func{Name: "int8not", Args: []ast.Expr{r}, Pos: pos}, nil
+			}
 			if op != "-" && op != "+" {
 				return nil, tr.unsupported(a.Location, "prefix operator "+op)
 			}
