@@ -416,7 +416,8 @@ func (t *typer) expr(e plan.Expr) plan.Kinds {
 			lk == iv && rk.IsNumeric() && (e.Op == '*' || e.Op == '/'),
 			lk.IsNumeric() && rk == iv && e.Op == '*':
 			return plan.KindsOf(iv) | null
-		case lk == ts && rk == iv && (e.Op == '+' || e.Op == '-'), lk == iv && rk == ts && e.Op == '+':
+		case lk == ts && rk == iv && (e.Op == '+' || e.Op == '-'), lk == iv && rk == ts && e.Op == '+',
+			lk == ts && rk == types.KindInt && (e.Op == '+' || e.Op == '-'), lk == types.KindInt && rk == ts && e.Op == '+':
 			return plan.KindsOf(ts) | null
 		}
 		return unknownKinds

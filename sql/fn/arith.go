@@ -17,7 +17,9 @@ import (
 // PostgreSQL: timestamp - timestamp is an interval; timestamp ± interval
 // and interval + timestamp a timestamp; interval ± interval an interval;
 // interval * number, number * interval and interval / number an interval
-// (see intervalArith). Any other combination of kinds is 42883.
+// (see intervalArith). A date being the timestamp of its midnight,
+// timestamp ± int and int + timestamp add days, as PostgreSQL's date ±
+// integer does. Any other combination of kinds is 42883.
 func Arith(op byte, a, b types.Value) (types.Value, error) {
 	if isNull(a) || isNull(b) {
 		return types.Null, nil
@@ -32,6 +34,9 @@ func Arith(op byte, a, b types.Value) (types.Value, error) {
 		if v, ok, err := intervalArith(op, a, b); ok || err != nil {
 			return v, err
 		}
+	case ak == types.KindTimestamp && bk == types.KindInt && (op == '+' || op == '-'),
+		ak == types.KindInt && bk == types.KindTimestamp && op == '+':
+		return addDays(op, a, b)
 	}
 	if !validOp(op) {
 		return types.Value{}, sqlerr.New(sqlerr.Internal, "fn: unknown arithmetic operator %q", op)
@@ -177,4 +182,22 @@ func errFloatOverflow() error {
 
 func errFloatUnderflow() error {
 	return sqlerr.New(sqlerr.NumericOutOfRange, "value out of range: underflow")
+}
+
+// addDays is timestamp ± n days (either operand the timestamp for +).
+func addDays(op byte, a, b types.Value) (types.Value, error) {
+	ts, n := a, b
+	if a.Kind() == types.KindInt {
+		ts, n = b, a
+	}
+	days := n.Int()
+	if op == '-' {
+		days = -days
+	}
+	d, ok := mulInt(days, 86400*microsPerSecond)
+	us, ok2 := addInt(ts.Micros(), d)
+	if !ok || !ok2 || us < minTimestamp || us > maxTimestamp {
+		return types.Value{}, sqlerr.New(codeDatetimeOverflow, "date out of range")
+	}
+	return types.Timestamp(us), nil
 }

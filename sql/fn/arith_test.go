@@ -49,8 +49,15 @@ func TestArith(t *testing.T) {
 		{op: '+', a: null, b: i(1), want: null},
 		{op: '/', a: i(1), b: undef, want: null},
 		{op: '/', a: null, b: i(0), want: null},
-		// Timestamps take no numbers (intervals: TestIntervalArith).
-		{op: '+', a: ts("2024-01-02"), b: i(1), code: "42883"},
+		// Timestamps take an integer of days (date ± integer), no other
+		// number (intervals: TestIntervalArith).
+		{op: '+', a: ts("2024-01-02"), b: i(1), want: ts("2024-01-03")},
+		{op: '-', a: ts("2024-01-02"), b: i(2), want: ts("2023-12-31")},
+		{op: '+', a: i(-1), b: ts("2024-01-02"), want: ts("2024-01-01")},
+		{op: '-', a: i(1), b: ts("2024-01-02"), code: "42883"},
+		{op: '+', a: ts("2024-01-02"), b: f(1.5), code: "42883"},
+		{op: '*', a: ts("2024-01-02"), b: i(2), code: "42883"},
+		{op: '+', a: ts("9999-12-31"), b: i(1), code: "22008"},
 		{op: '+', a: ts("2024-01-02"), b: ts("2024-01-01"), code: "42883"},
 		// Other kinds have no arithmetic.
 		{op: '+', a: i(1), b: s("1"), code: "42883"},
