@@ -301,6 +301,13 @@ func (t *typer) aggregate(name string, args []plan.Expr, order []plan.SortKey) p
 		return plan.KindsOf(types.KindFloat, types.KindNull)
 	case "bool_and", "bool_or", "every":
 		return plan.KindsOf(types.KindBool, types.KindNull)
+	case "corr", "covar_pop", "covar_samp", "regr_slope", "regr_intercept", "regr_r2",
+		"regr_avgx", "regr_avgy", "regr_sxx", "regr_syy", "regr_sxy":
+		return plan.KindsOf(types.KindFloat, types.KindNull)
+	case "regr_count":
+		return plan.KindsOf(types.KindInt)
+	case "bit_and", "bit_or", "bit_xor":
+		return plan.KindsOf(types.KindInt, types.KindNull)
 	case "string_agg":
 		return plan.KindsOf(types.KindString, types.KindNull)
 	case "array_agg":

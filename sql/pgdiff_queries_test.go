@@ -118,6 +118,12 @@ var diffQueries = []string{
 	"SELECT count(*), count(a), count(f), count(s), count(DISTINCT a), count(DISTINCT s) FROM t",
 	"SELECT sum(a), sum(b), sum(f), min(a), max(a), min(f), max(f), min(s), max(s), min(ts), max(ts) FROM t",
 	"SELECT avg(a), avg(b), avg(f), stddev(b), stddev_pop(b), variance(f), var_pop(a) FROM t",
+	// Two-variable statistics and bitwise aggregates, merged across workers.
+	"SELECT corr(f, b), covar_pop(f, a), covar_samp(b, a), regr_slope(f, b), regr_intercept(f, b), regr_r2(f, b), regr_count(f, a) FROM t",
+	"SELECT g, corr(f, b), covar_samp(f, b), regr_slope(b, a), regr_intercept(b, a), regr_avgx(f, a), regr_avgy(f, a), regr_sxx(f, b), regr_syy(f, b), regr_sxy(f, b) FROM t GROUP BY g",
+	"SELECT a, regr_count(f, b), covar_pop(f, b) FROM t WHERE a < 3 GROUP BY a",
+	"SELECT g, bit_and(b), bit_or(a), bit_xor(b) FROM t GROUP BY g",
+	"SELECT bit_and(a), bit_or(b), bit_xor(a) FROM t WHERE a > 100",
 	"SELECT bool_and(flag), bool_or(flag), every(b > -100) FROM t",
 	"SELECT count(*) FROM t WHERE id < 0",
 	"SELECT sum(a), max(s), avg(f), bool_and(flag) FROM t WHERE id < 0",

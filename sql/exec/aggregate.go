@@ -56,6 +56,15 @@ func (s *aggSpec) newAcc() accumulator {
 		a = &statsAcc{kind: "avg"}
 	case "stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop":
 		a = &statsAcc{kind: s.call.Name}
+	case "corr", "covar_pop", "covar_samp", "regr_slope", "regr_intercept", "regr_r2", "regr_count",
+		"regr_avgx", "regr_avgy", "regr_sxx", "regr_syy", "regr_sxy":
+		a = &regrAcc{kind: s.call.Name}
+	case "bit_and":
+		a = &bitAcc{op: '&'}
+	case "bit_or":
+		a = &bitAcc{op: '|'}
+	case "bit_xor":
+		a = &bitAcc{op: '#'}
 	case "min":
 		a = &minMaxAcc{min: true}
 	case "max":

@@ -540,7 +540,9 @@ func checkAggArity(c AggCall, withinGroup bool) error {
 	switch c.Name {
 	case "count":
 		bad = !(c.Star && n == 0) && n != 1
-	case "string_agg", "max_by", "min_by", "approx_percentile":
+	case "string_agg", "max_by", "min_by", "approx_percentile", "corr", "covar_pop", "covar_samp",
+		"regr_slope", "regr_intercept", "regr_r2", "regr_count", "regr_avgx", "regr_avgy",
+		"regr_sxx", "regr_syy", "regr_sxy":
 		bad = n != 2
 	case "percentile_cont", "percentile_disc":
 		bad = n != 1 || !withinGroup || len(c.OrderBy) != 1

@@ -17,6 +17,9 @@ var aggregates = map[string]bool{
 	"approx_count_distinct": true, "percentile_cont": true,
 	"percentile_disc": true, "approx_percentile": true, "count_if": true, "mode": true,
 	"any_value": true, "arbitrary": true, "max_by": true, "min_by": true,
+	"corr": true, "covar_pop": true, "covar_samp": true, "regr_slope": true, "regr_intercept": true,
+	"regr_r2": true, "regr_count": true, "regr_avgx": true, "regr_avgy": true, "regr_sxx": true,
+	"regr_syy": true, "regr_sxy": true, "bit_and": true, "bit_or": true, "bit_xor": true,
 }
 
 // windowOnly lists functions only valid with OVER.
