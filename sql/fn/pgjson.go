@@ -2,6 +2,7 @@ package fn
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/basaltdb/basalt/sql/sqlerr"
 	"github.com/basaltdb/basalt/types"
@@ -134,7 +135,10 @@ func evalBuildObject(_ *Ctx, a []types.Value) (types.Value, error) {
 		if isNull(a[i]) {
 			return types.Value{}, sqlerr.New(codeInvalidArgument, "argument %d: key must not be null", i+1)
 		}
-		k := asText(a[i])
+		k, err := jsonKey(a[i])
+		if err != nil {
+			return types.Value{}, err
+		}
 		if j, ok := index[k]; ok {
 			fields[j].Value = nullOf(a[i+1])
 			continue
@@ -145,19 +149,19 @@ func evalBuildObject(_ *Ctx, a []types.Value) (types.Value, error) {
 	return types.Object(fields), nil
 }
 
-// asText is a value's text as a json key takes it.
-func asText(v types.Value) string {
+// jsonKey is a value's text as an object key: a bool spelled out, a
+// timestamp as documents render it (ISO 8601), any other scalar as its
+// text; arrays and objects are refused, as in PostgreSQL.
+func jsonKey(v types.Value) (string, error) {
 	switch v.Kind() {
-	case types.KindString:
-		return v.Str()
-	case types.KindInt:
-		return strconv.FormatInt(v.Int(), 10)
-	case types.KindFloat:
-		return FormatFloat(v.Float())
 	case types.KindBool:
-		return strconv.FormatBool(v.Bool())
+		return strconv.FormatBool(v.Bool()), nil
+	case types.KindTimestamp:
+		return strings.Trim(v.JSON(), `"`), nil
+	case types.KindArray, types.KindObject:
+		return "", sqlerr.New(codeInvalidArgument, "key value must be scalar, not array, composite, or json")
 	}
-	return v.JSON()
+	return textOut(v), nil
 }
 
 func intPair(name string, a []types.Value) (int64, int64, error) {
