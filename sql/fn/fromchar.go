@@ -29,6 +29,10 @@ var fromCharPatterns = []string{
 	"DAY", "Day", "day", "DY", "Dy", "dy", "DDD", "DD",
 }
 
+// fieldWidth is the most digits a numeric pattern reads.
+var fieldWidth = map[string]int{"HH24": 2, "HH12": 2, "HH": 2, "MI": 2, "SS": 2, "MS": 3, "US": 6,
+	"YYYY": 4, "YYY": 3, "YY": 2, "Y": 1, "MM": 2, "DDD": 3, "DD": 2}
+
 // timeFields are what a template read.
 type timeFields struct {
 	year, month, day, doy, hour, min, sec, us int
@@ -165,8 +169,7 @@ func (f *timeFields) read(p, in string, i int, digitsNext bool) (int, error) {
 		}
 		return i, badField(p, in[i:])
 	}
-	width := map[string]int{"HH24": 2, "HH12": 2, "HH": 2, "MI": 2, "SS": 2, "MS": 3, "US": 6,
-		"YYYY": 4, "YYY": 3, "YY": 2, "Y": 1, "MM": 2, "DDD": 3, "DD": 2}[p]
+	width := fieldWidth[p]
 	if p == "YYYY" && !digitsNext {
 		width = 9 // more than four digits, unless a numeric field follows
 	}
