@@ -73,7 +73,7 @@ func buildRegistry() map[string]*Func {
 	m := make(map[string]*Func)
 	for _, group := range [][]*Func{
 		mathFuncs(), stringFuncs(), regexFuncs(), nullFuncs(), timeFuncs(),
-		arrayFuncs(), jsonFuncs(), pgJSONFuncs(), pgMoreFuncs(), miscFuncs(), vectorFuncs(), pgExtraFuncs(), formatFuncs(),
+		arrayFuncs(), jsonFuncs(), pgJSONFuncs(), pgMoreFuncs(), makeFuncs(), miscFuncs(), vectorFuncs(), pgExtraFuncs(), formatFuncs(),
 	} {
 		for _, f := range group {
 			if _, dup := m[f.Name]; dup {

@@ -567,6 +567,77 @@ func (tr *translator) typeName(t *pg_query.TypeName) (string, error) {
 	return name, nil
 }
 
+// namedParams are the parameter names of the functions that take named
+// arguments (make_interval(days => 3)), each with its default.
+var namedParams = map[string][]struct {
+	name string
+	def  types.Value
+}{
+	"make_interval": {{"years", types.Int(0)}, {"months", types.Int(0)}, {"weeks", types.Int(0)},
+		{"days", types.Int(0)}, {"hours", types.Int(0)}, {"mins", types.Int(0)}, {"secs", types.Float(0)}},
+}
+
+// funcArgs translates a call's arguments, putting named ones (name =>
+// value) in their parameter's place and the defaults of those left out
+// before them.
+func (tr *translator) funcArgs(name string, args []*pg_query.Node) ([]ast.Expr, error) {
+	var out []ast.Expr
+	var named map[int]ast.Expr
+	for _, a := range args {
+		na := a.GetNamedArgExpr()
+		if na == nil {
+			if named != nil {
+				return nil, tr.unsupported(-1, "a positional argument after a named one")
+			}
+			e, err := tr.expr(a)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, e)
+			continue
+		}
+		params, ok := namedParams[name]
+		if !ok {
+			return nil, tr.unsupported(na.Location, "a named function argument")
+		}
+		i := -1
+		for j, p := range params {
+			if p.name == na.Name {
+				i = j
+			}
+		}
+		if i < 0 {
+			return nil, &posError{code: sqlerr.UndefinedFunction, msg: "function " + name + " has no parameter named " + strconv.Quote(na.Name), off: tr.errPos(na.Location)}
+		}
+		if named == nil {
+			named = map[int]ast.Expr{}
+		}
+		if _, dup := named[i]; dup || i < len(out) {
+			return nil, &posError{code: sqlerr.Syntax, msg: "argument name " + strconv.Quote(na.Name) + " used more than once", off: tr.errPos(na.Location)}
+		}
+		e, err := tr.expr(&pg_query.Node{Node: na.Arg.Node})
+		if err != nil {
+			return nil, err
+		}
+		named[i] = e
+	}
+	if named != nil {
+		last := 0
+		for i := range named {
+			last = max(last, i)
+		}
+		params := namedParams[name]
+		for i := len(out); i <= last; i++ {
+			if e, ok := named[i]; ok {
+				out = append(out, e)
+			} else {
+				out = append(out, &ast.Literal{Value: params[i].def, Pos: -1})
+			}
+		}
+	}
+	return out, nil
+}
+
 // funcName renders a function name per ast.Func: lower case, a pg_catalog
 // schema dropped, other schemas kept.
 func funcName(names []*pg_query.Node) string {
@@ -583,7 +654,7 @@ func (tr *translator) funcCall(fc *pg_query.FuncCall) (ast.Expr, error) {
 	}
 	f := &ast.Func{Name: funcName(fc.Funcname), Star: fc.AggStar, Distinct: fc.AggDistinct, Pos: tr.pos(fc.Location)}
 	var err error
-	if f.Args, err = tr.exprs(fc.Args); err != nil {
+	if f.Args, err = tr.funcArgs(f.Name, fc.Args); err != nil {
 		return nil, err
 	}
 	if len(f.Args) == 0 {
