@@ -9,8 +9,8 @@ import (
 )
 
 // PostgreSQL's array containment operators (@>, <@, &&) and its json
-// builders and inspectors, over Basalt's one kind of document value (json
-// and jsonb alike), and gcd/lcm.
+// builders, inspectors and key tests (?, ?|, ?&), over Basalt's one kind of
+// document value (json and jsonb alike).
 func pgJSONFuncs() []*Func {
 	build := &Func{Name: "json_build_object", MinArgs: 0, MaxArgs: -1, Eval: evalBuildObject}
 	buildArray := &Func{Name: "json_build_array", MinArgs: 0, MaxArgs: -1, Eval: func(_ *Ctx, a []types.Value) (types.Value, error) {
@@ -71,41 +71,6 @@ func pgJSONFuncs() []*Func {
 		}},
 		{Name: "json_exists_any", MinArgs: 2, MaxArgs: 2, NullIn: true, Eval: jsonExistsKeys("?|", false)},
 		{Name: "json_exists_all", MinArgs: 2, MaxArgs: 2, NullIn: true, Eval: jsonExistsKeys("?&", true)},
-		{Name: "int8not", MinArgs: 1, MaxArgs: 1, NullIn: true, Eval: func(_ *Ctx, a []types.Value) (types.Value, error) {
-			if a[0].Kind() != types.KindInt {
-				return types.Value{}, &sqlerr.Error{Code: sqlerr.UndefinedFunction, Message: "operator does not exist: ~ " + a[0].Kind().String()}
-			}
-			return types.Int(^a[0].Int()), nil
-		}},
-		{Name: "gcd", MinArgs: 2, MaxArgs: 2, NullIn: true, Eval: func(_ *Ctx, a []types.Value) (types.Value, error) {
-			x, y, err := intPair("gcd", a)
-			if err != nil {
-				return types.Value{}, err
-			}
-			return gcd(x, y)
-		}},
-		{Name: "lcm", MinArgs: 2, MaxArgs: 2, NullIn: true, Eval: func(_ *Ctx, a []types.Value) (types.Value, error) {
-			x, y, err := intPair("lcm", a)
-			if err != nil {
-				return types.Value{}, err
-			}
-			if x == 0 || y == 0 {
-				return types.Int(0), nil
-			}
-			g, err := gcd(x, y)
-			if err != nil {
-				return types.Value{}, err
-			}
-			// |x / g * y|, which must fit.
-			r, ok := mulInt(x/g.Int(), y)
-			if !ok || r == -1<<63 {
-				return types.Value{}, errOutOfRange("bigint")
-			}
-			if r < 0 {
-				r = -r
-			}
-			return types.Int(r), nil
-		}},
 	}
 }
 
@@ -162,28 +127,6 @@ func jsonKey(v types.Value) (string, error) {
 		return "", sqlerr.New(codeInvalidArgument, "key value must be scalar, not array, composite, or json")
 	}
 	return textOut(v), nil
-}
-
-func intPair(name string, a []types.Value) (int64, int64, error) {
-	if a[0].Kind() != types.KindInt || a[1].Kind() != types.KindInt {
-		return 0, 0, errNoFunction(name, a)
-	}
-	return a[0].Int(), a[1].Int(), nil
-}
-
-// gcd is the greatest common divisor, never negative; gcd(MinInt64, 0 or
-// MinInt64) does not fit, as in PostgreSQL.
-func gcd(x, y int64) (types.Value, error) {
-	for y != 0 {
-		x, y = y, x%y
-	}
-	if x == -1<<63 {
-		return types.Value{}, errOutOfRange("bigint")
-	}
-	if x < 0 {
-		x = -x
-	}
-	return types.Int(x), nil
 }
 
 // jsonHasKey is jsonb's ?: k is a key of the object v, a string element
