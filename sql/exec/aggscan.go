@@ -348,15 +348,11 @@ func (o *aggScanOp) Next(ctx context.Context) ([]Row, error) {
 		return nil, err
 	}
 	segs := o.scan.segs
-	ws := make([]*aggWorker, aggWorkers(o.n.Aggs, len(segs)))
-	for i := range ws {
-		w, err := o.newWorker()
-		if err != nil {
-			return nil, err
-		}
-		ws[i] = w
+	ws, err := newWorkers(aggWorkers(o.n.Aggs, len(segs)), o.newWorker)
+	if err != nil {
+		return nil, err
 	}
-	err := runWorkers(ctx, len(ws), len(segs), func(wi, seg int) error {
+	err = runWorkers(ctx, len(ws), len(segs), func(wi, seg int) error {
 		return ws[wi].scanSegment(ctx, o.scan, seg, segs[seg])
 	})
 	if err != nil {

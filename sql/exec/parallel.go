@@ -216,3 +216,16 @@ func (st *NodeStats) subScan(w *NodeStats) {
 	st.Rows -= w.Rows
 	st.SegmentsKept -= w.SegmentsKept
 }
+
+// newWorkers makes n workers of a fused operator with mk.
+func newWorkers[W any](n int, mk func() (W, error)) ([]W, error) {
+	ws := make([]W, n)
+	for i := range ws {
+		w, err := mk()
+		if err != nil {
+			return nil, err
+		}
+		ws[i] = w
+	}
+	return ws, nil
+}

@@ -226,16 +226,12 @@ func (o *topNScanOp) Next(ctx context.Context) ([]Row, error) {
 		return nil, err
 	}
 	segs := o.scan.segs
-	ws := make([]*topNWorker, max(1, min(runtime.GOMAXPROCS(0), len(segs))))
-	for i := range ws {
-		w, err := o.newWorker()
-		if err != nil {
-			return nil, err
-		}
-		ws[i] = w
+	ws, err := newWorkers(max(1, min(runtime.GOMAXPROCS(0), len(segs))), o.newWorker)
+	if err != nil {
+		return nil, err
 	}
 	order := o.segmentOrder(segs)
-	err := runWorkers(ctx, len(ws), len(segs), func(wi, i int) error {
+	err = runWorkers(ctx, len(ws), len(segs), func(wi, i int) error {
 		return ws[wi].scanSegment(ctx, o, order[i], segs[order[i]])
 	})
 	if err != nil {
