@@ -33,14 +33,34 @@ func randString(rng *rand.Rand, dst []byte, n int) []byte {
 	return dst
 }
 
-func sentence(rng *rand.Rand, dst []byte, n int) []byte {
+// sentence appends a sentence as RockBench's generator (go-faker's
+// lorem) makes them: six words, the first capitalized, and a full stop.
+func sentence(rng *rand.Rand, dst []byte) []byte {
+	for i := 0; i < 6; i++ {
+		w := words[rng.IntN(len(words))]
+		switch {
+		case i == 0:
+			dst = append(dst, w[0]-'a'+'A')
+			w = w[1:]
+		default:
+			dst = append(dst, ' ')
+		}
+		dst = append(dst, w...)
+	}
+	return append(dst, '.')
+}
+
+// paragraph appends a paragraph as go-faker makes them: one to ten
+// sentences.
+func paragraph(rng *rand.Rand, dst []byte) []byte {
+	n := 1 + rng.IntN(10)
 	for i := 0; i < n; i++ {
 		if i > 0 {
 			dst = append(dst, ' ')
 		}
-		dst = append(dst, words[rng.IntN(len(words))]...)
+		dst = sentence(rng, dst)
 	}
-	return append(dst, '.')
+	return dst
 }
 
 func uuid(rng *rand.Rand, dst []byte) []byte {
@@ -107,7 +127,7 @@ func AppendDoc(dst []byte, rng *rand.Rand, id string, nowMicros int64) []byte {
 	dst = append(dst, `,"Longitude":`...)
 	dst = strconv.AppendFloat(dst, float64(float32(rng.Float64()*360-180)), 'f', -1, 32)
 	dst = append(dst, `}},`...)
-	dst = str(dst, "About", sentence(rng, tmp[:0], 8+rng.IntN(6)))
+	dst = str(dst, "About", sentence(rng, tmp[:0]))
 	reg := time.Unix(1e9+rng.Int64N(7e8), 0).UTC().Format("2006-01-02 15:04:05")
 	dst = str(dst, "Registered", []byte(reg))
 	dst = append(dst, `"Tags":[`...)
@@ -135,7 +155,7 @@ func AppendDoc(dst []byte, rng *rand.Rand, id string, nowMicros int64) []byte {
 		dst = append(dst, '}')
 	}
 	dst = append(dst, `},`...)
-	dst = str(dst, "Greeting", sentence(rng, tmp[:0], 40+rng.IntN(30)))
+	dst = str(dst, "Greeting", paragraph(rng, tmp[:0]))
 	dst = str(dst, "generator_identifier", []byte("basalt-bench"))
 	dst = append(dst, `"_event_time":`...)
 	dst = strconv.AppendInt(dst, nowMicros, 10)

@@ -24,8 +24,9 @@ func TestDocShape(t *testing.T) {
 			t.Fatalf("patch %d is not JSON: %v\n%s", i, err, p)
 		}
 	}
-	// RockBench documents are about 1.3 KB.
-	if avg := total / 200; avg < 1000 || avg > 1600 {
+	// RockBench documents are about 1.3 KB (its generator's fields with
+	// go-faker's lengths); the target of 40,000 docs/s is ~50 MiB/s.
+	if avg := total / 200; avg < 1200 || avg > 1400 {
 		t.Fatalf("average document is %d bytes, want about 1,300", avg)
 	}
 }
