@@ -100,6 +100,33 @@ func BenchmarkBuilder(b *testing.B) {
 	for i := range ids {
 		ids[i] = types.String(fmt.Sprintf("%024d", rng.IntN(1e9)))
 	}
+	// RockBench's Tags: nine random 14-character strings a row, from a pool
+	// of 16,384 documents as bench ingest sends them (each term ~4 times).
+	const letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	pool := make([]types.Value, 16384*9)
+	for i := range pool {
+		t := make([]byte, 14)
+		for j := range t {
+			t[j] = letters[rng.IntN(len(letters))]
+		}
+		pool[i] = types.String(string(t))
+	}
+	b.Run("impl=sort/shape=tags", func(b *testing.B) {
+		var bd Builder
+		for i := 0; i < b.N; i++ {
+			bd.Reset()
+			for r := 0; r < rows; r++ {
+				k := (r % 16384) * 9
+				for _, v := range pool[k : k+9] {
+					bd.Add(v, uint32(r))
+				}
+			}
+			if _, err := bd.Write(NewInvertedWriter()); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*rows*9), "ns/term")
+	})
 	b.Run("impl=sort/shape=ids", func(b *testing.B) {
 		var bd Builder
 		for i := 0; i < b.N; i++ {
