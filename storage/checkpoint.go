@@ -47,7 +47,7 @@ func (e *Engine) WriteAt(ctx context.Context, ws, name string, ops []WriteOp, ck
 			return nil, 0, fmt.Errorf("storage: checkpoint without a source name")
 		}
 	}
-	return e.writeTo(ctx, c, ws, name, ops, false, cks)
+	return e.writeTo(ctx, c, ops, false, cks)
 }
 
 // WriteAtCollection is WriteAt to the collection whose record is col, by
@@ -57,19 +57,93 @@ func (e *Engine) WriteAt(ctx context.Context, ws, name string, ops []WriteOp, ck
 // mapping query, its sources) for as long as it runs, and must not write
 // into a successor of the same name with them.
 func (e *Engine) WriteAtCollection(ctx context.Context, col catalog.Collection, ops []WriteOp, cks []Checkpoint) ([]WriteResult, uint64, error) {
-	c, err := e.collection(col.Workspace, col.Name)
+	pw, err := e.PrepareAtCollection(col, ops)
 	if err != nil {
 		return nil, 0, err
 	}
-	if c.id != col.ID {
-		return nil, 0, fmt.Errorf("%w: collection %q in workspace %q was dropped (it was created again since)", catalog.ErrNotFound, col.Name, col.Workspace)
+	return e.CommitPrepared(ctx, pw, cks)
+}
+
+// PreparedWrite is a request's operations validated and encoded
+// (PrepareAtCollection) and not yet committed.
+type PreparedWrite struct {
+	c    *collection
+	prep []prepared
+}
+
+// PrepareAtCollection does the part of WriteAtCollection that needs no
+// commit: it checks and encodes the operations, on the caller's goroutine.
+// A source with one stream of positions (a file) prepares its next batch
+// while the last one commits, and commits them in order (CommitPrepared),
+// where one batch at a time left a core idle.
+func (e *Engine) PrepareAtCollection(col catalog.Collection, ops []WriteOp) (*PreparedWrite, error) {
+	c, err := e.collection(col.Workspace, col.Name)
+	if err != nil {
+		return nil, err
 	}
+	if c.id != col.ID {
+		return nil, fmt.Errorf("%w: collection %q in workspace %q was dropped (it was created again since)", catalog.ErrNotFound, col.Name, col.Workspace)
+	}
+	prep, err := e.prepareAll(c, ops, false)
+	if err != nil {
+		return nil, err
+	}
+	return &PreparedWrite{c: c, prep: prep}, nil
+}
+
+// CommitPrepared commits a prepared write with its checkpoints, as
+// WriteAtCollection does.
+func (e *Engine) CommitPrepared(ctx context.Context, pw *PreparedWrite, cks []Checkpoint) ([]WriteResult, uint64, error) {
+	pc, err := e.SubmitPrepared(ctx, pw, cks, nil)
+	if err != nil {
+		return nil, 0, err
+	}
+	return pc.Wait()
+}
+
+// PendingCommit is a prepared write queued for its commit.
+type PendingCommit struct {
+	c *collection
+	r *writeReq
+}
+
+// SubmitPrepared queues a prepared write with its checkpoints and returns
+// without waiting for the commit (PendingCommit.Wait). Writes commit in the
+// order they were queued: a source with one stream of positions (a file)
+// queues its next batch while the last one commits, so the collection's
+// committer never waits for it, and its positions still commit in order.
+// When after (queued before, or nil) fails, this write fails too rather
+// than commit its positions past after's records.
+func (e *Engine) SubmitPrepared(ctx context.Context, pw *PreparedWrite, cks []Checkpoint, after *PendingCommit) (*PendingCommit, error) {
 	for _, ck := range cks {
 		if ck.Source == "" {
-			return nil, 0, fmt.Errorf("storage: checkpoint without a source name")
+			return nil, fmt.Errorf("storage: checkpoint without a source name")
 		}
 	}
-	return e.writeTo(ctx, c, col.Workspace, col.Name, ops, false, cks)
+	pw.c.prefetch(pw.prep)
+	r := &writeReq{ops: pw.prep, results: make([]WriteResult, len(pw.prep)), checkpoints: cks, done: make(chan struct{})}
+	if after != nil {
+		if after.c != pw.c {
+			return nil, fmt.Errorf("storage: a write ordered after a write to another collection")
+		}
+		r.after = after.r
+	}
+	if err := pw.c.send(ctx, r); err != nil {
+		return nil, pw.c.droppedErr(err)
+	}
+	return &PendingCommit{c: pw.c, r: r}, nil
+}
+
+// Wait waits until the write is durable and visible, or failed, and
+// returns what WriteAtCollection returns.
+func (p *PendingCommit) Wait() ([]WriteResult, uint64, error) {
+	if err := p.c.wait(p.r); err != nil {
+		return nil, 0, p.c.droppedErr(err)
+	}
+	if p.r.err != nil {
+		return nil, 0, p.c.droppedErr(p.r.err)
+	}
+	return p.r.results, p.r.seq, nil
 }
 
 // Checkpoints returns the committed positions of a collection whose source

@@ -186,3 +186,104 @@ func TestCheckpointFromResults(t *testing.T) {
 		t.Fatalf("checkpoints %q (%v)", ck, err)
 	}
 }
+
+// TestSubmitPreparedInOrder queues several prepared writes of one stream
+// before waiting for any: they commit in the order they were queued, so
+// the last position stands, and a document without an _id takes the one
+// its operation carries.
+func TestSubmitPreparedInOrder(t *testing.T) {
+	ctx := context.Background()
+	e := openTestEngine(t, vfs.NewMem())
+	defer e.Close()
+	col, err := e.CreateCollection("commons", catalog.CollectionSpec{Name: "k"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var queued []*PendingCommit
+	for b := range 6 {
+		ops := []WriteOp{
+			{Doc: mustDoc(t, fmt.Sprintf(`{"n":%d}`, b)), ID: fmt.Sprintf("derived-%d", b)},
+			// The document's own _id wins over the operation's.
+			{Doc: mustDoc(t, fmt.Sprintf(`{"_id":"own-%d","n":%d}`, b, b)), ID: "unused"},
+		}
+		pw, err := e.PrepareAtCollection(col, ops)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var after *PendingCommit
+		if len(queued) > 0 {
+			after = queued[len(queued)-1]
+		}
+		pc, err := e.SubmitPrepared(ctx, pw, []Checkpoint{{Source: "file/x", Value: []byte(strconv.Itoa(b))}}, after)
+		if err != nil {
+			t.Fatal(err)
+		}
+		queued = append(queued, pc)
+	}
+	var lastSeq uint64
+	for b, pc := range queued {
+		res, seq, err := pc.Wait()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seq < lastSeq {
+			t.Fatalf("write %d committed at %d, before the write queued ahead of it (%d)", b, seq, lastSeq)
+		}
+		lastSeq = seq
+		if res[0].ID != fmt.Sprintf("derived-%d", b) || res[0].Status != StatusAdded || res[1].ID != fmt.Sprintf("own-%d", b) {
+			t.Fatalf("write %d: results %+v", b, res)
+		}
+	}
+	ck, err := e.Checkpoints("commons", "k", "file/")
+	if err != nil || string(ck["file/x"]) != "5" {
+		t.Fatalf("position %q (%v), want the last queued, 5", ck["file/x"], err)
+	}
+	if st, _ := e.Stats("commons", "k"); st.DocCount != 12 {
+		t.Fatalf("%d documents, want 12", st.DocCount)
+	}
+	other, err := e.CreateCollection("commons", catalog.CollectionSpec{Name: "other"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pw, err := e.PrepareAtCollection(other, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.SubmitPrepared(ctx, pw, nil, queued[0]); err == nil {
+		t.Fatal("a write ordered after a write to another collection was queued")
+	}
+}
+
+// TestFailOrphans: a request queued after one that failed fails with it,
+// and so does the request queued after that one, in the same group; a
+// request after one that committed goes on.
+func TestFailOrphans(t *testing.T) {
+	req := func(after *writeReq) *writeReq { return &writeReq{done: make(chan struct{}), after: after} }
+	failed := req(nil)
+	failed.err = errors.New("disk full")
+	committed := req(nil)
+	r1 := req(failed)
+	r2 := req(r1)
+	r3 := req(committed)
+	r4 := req(nil)
+	c := &collection{}
+	kept := c.failOrphans([]*writeReq{r1, r2, r3, r4})
+	if len(kept) != 2 || kept[0] != r3 || kept[1] != r4 {
+		t.Fatalf("kept %v, want r3 and r4", kept)
+	}
+	for i, r := range []*writeReq{r1, r2} {
+		select {
+		case <-r.done:
+		default:
+			t.Fatalf("r%d was not answered", i+1)
+		}
+		if r.err == nil || !errors.Is(r.err, failed.err) {
+			t.Fatalf("r%d: error %v, want the predecessor's", i+1, r.err)
+		}
+	}
+	for _, r := range []*writeReq{r1, r2, r3, r4} {
+		if r.after != nil {
+			t.Fatal("a request still holds its predecessor")
+		}
+	}
+}

@@ -31,6 +31,10 @@ type writeReq struct {
 	seq              uint64
 	err              error
 	done             chan struct{}
+	// after, when set, is a request queued before this one whose failure
+	// fails this one too: a stream of positions committed in order must
+	// not commit a later position over an earlier batch that failed.
+	after *writeReq
 }
 
 // submit queues a request and waits for its outcome.
@@ -48,6 +52,15 @@ func (c *collection) submit(ctx context.Context, ops []prepared, cks []Checkpoin
 // after the committer drained the queue and stopped is never answered, so
 // the committer's exit ends the wait too.
 func (c *collection) enqueue(ctx context.Context, r *writeReq) error {
+	if err := c.send(ctx, r); err != nil {
+		return err
+	}
+	return c.wait(r)
+}
+
+// send queues r for the committer, which takes requests in the order they
+// were queued.
+func (c *collection) send(ctx context.Context, r *writeReq) error {
 	select {
 	case <-c.quit:
 		return ErrClosed
@@ -55,11 +68,16 @@ func (c *collection) enqueue(ctx context.Context, r *writeReq) error {
 	}
 	select {
 	case c.reqs <- r:
+		return nil
 	case <-c.quit:
 		return ErrClosed
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// wait waits until the committer answered a queued request.
+func (c *collection) wait(r *writeReq) error {
 	select {
 	case <-r.done:
 	case <-c.done:
@@ -464,9 +482,32 @@ func (c *collection) apply(g *groupState, op *prepared) (WriteResult, error) {
 	return res, nil
 }
 
+// failOrphans answers the requests queued after a request that failed
+// (writeReq.after) with its error, and returns the others. A predecessor in
+// this same group commits or fails with it; one in an earlier group has
+// its answer already.
+func (c *collection) failOrphans(group []*writeReq) []*writeReq {
+	kept := group[:0]
+	for _, r := range group {
+		after := r.after
+		r.after = nil // the chain of requests ends here
+		if after != nil && after.err != nil {
+			r.err = fmt.Errorf("an earlier write of the same stream failed: %w", after.err)
+			close(r.done)
+			continue
+		}
+		kept = append(kept, r)
+	}
+	return kept
+}
+
 // commitGroup commits a group of requests as one synced batch, applies it
 // and answers every request.
 func (c *collection) commitGroup(group []*writeReq) {
+	group = c.failOrphans(group)
+	if len(group) == 0 {
+		return
+	}
 	start := time.Now()
 	c.mu.RLock()
 	lw := c.lowWater(nil)

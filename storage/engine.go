@@ -386,24 +386,46 @@ func (e *Engine) write(ctx context.Context, ws, name string, ops []WriteOp, all 
 	if err != nil {
 		return nil, 0, err
 	}
-	return e.writeTo(ctx, c, ws, name, ops, all, nil)
+	return e.writeTo(ctx, c, ops, all, nil)
 }
 
-func (e *Engine) writeTo(ctx context.Context, c *collection, ws, name string, ops []WriteOp, all bool, cks []Checkpoint) ([]WriteResult, uint64, error) {
+func (e *Engine) writeTo(ctx context.Context, c *collection, ops []WriteOp, all bool, cks []Checkpoint) ([]WriteResult, uint64, error) {
+	prep, err := e.prepareAll(c, ops, all)
+	if err != nil {
+		return nil, 0, err
+	}
+	return e.commitPrepared(ctx, c, prep, cks)
+}
+
+// prepareAll validates and encodes a request's operations; with all, the
+// first invalid one fails the request.
+func (e *Engine) prepareAll(c *collection, ops []WriteOp, all bool) ([]prepared, error) {
 	now := e.opts.Now()
 	prep := make([]prepared, len(ops))
 	for i, op := range ops {
 		prep[i] = prepare(c.meta, op, now, e.opts.Limits)
 		if all && prep[i].err != nil {
-			return nil, 0, fmt.Errorf("operation %d: %w", i+1, prep[i].err)
+			return nil, fmt.Errorf("operation %d: %w", i+1, prep[i].err)
 		}
 	}
+	return prep, nil
+}
+
+// commitPrepared submits prepared operations to the collection's committer
+// and waits until they are durable and visible.
+func (e *Engine) commitPrepared(ctx context.Context, c *collection, prep []prepared, cks []Checkpoint) ([]WriteResult, uint64, error) {
 	c.prefetch(prep)
 	res, seq, err := c.submit(ctx, prep, cks)
+	return res, seq, c.droppedErr(err)
+}
+
+// droppedErr words ErrClosed from a collection that was dropped as
+// catalog.ErrNotFound.
+func (c *collection) droppedErr(err error) error {
 	if errors.Is(err, ErrClosed) && c.dropped.Load() {
-		return nil, 0, fmt.Errorf("%w: collection %q in workspace %q was dropped", catalog.ErrNotFound, name, ws)
+		return fmt.Errorf("%w: collection %q in workspace %q was dropped", catalog.ErrNotFound, c.meta.Name, c.meta.Workspace)
 	}
-	return res, seq, err
+	return err
 }
 
 // Snapshot returns a consistent read view of a collection; close it.

@@ -53,8 +53,12 @@ const MaxIDBytes = 2048
 
 // WriteOp is one document operation of a write request.
 type WriteOp struct {
-	Kind  OpKind
-	ID    string      // required for OpPatch and OpDelete; read from Doc otherwise
+	Kind OpKind
+	// ID is required for OpPatch and OpDelete. For the others the _id is
+	// read from Doc, and ID is the _id of a document that has none (a
+	// source's id derived from the record's position), which spares
+	// copying the document to add it.
+	ID    string
 	Doc   types.Value // the document, for all but OpPatch and OpDelete
 	Patch []types.PatchOp
 	// Err, when set, is the result of this op: a document that failed before
@@ -267,6 +271,8 @@ func prepare(col catalog.Collection, op WriteOp, now time.Time, limits types.Lim
 			return fail(err)
 		}
 		p.id = id
+	} else if op.ID != "" {
+		p.id = op.ID
 	} else if op.Kind == OpUpsert || op.Kind == OpInsert || op.Kind == OpMerge {
 		p.id = newID()
 	} else {
