@@ -92,6 +92,28 @@ func (j *Job) Write(ctx context.Context, recs []Record, pos []Position) error {
 // left (a document the batch writes again under the same _id is replaced).
 // An _id already gone is no error.
 func (j *Job) WriteReplacing(ctx context.Context, stale []string, recs []Record, pos []Position) error {
+	pw, err := j.Prepare(ctx, stale, recs)
+	if err != nil {
+		return err
+	}
+	return j.Commit(ctx, pw, pos)
+}
+
+// PreparedWrite is a batch of records made into the operations of one
+// write (Prepare), waiting for its commit.
+type PreparedWrite struct {
+	stale       []string
+	recs        []Record
+	owners      recordOwners
+	undecodable int
+	write       *storage.PreparedWrite
+}
+
+// Prepare does the part of WriteReplacing that needs no commit: the
+// records' operations, their transformation, their validation and
+// encoding. A source with one stream of positions prepares its next batch
+// while the last one commits, then commits them in order.
+func (j *Job) Prepare(ctx context.Context, stale []string, recs []Record) (*PreparedWrite, error) {
 	ops := make([]storage.WriteOp, 0, len(stale)+len(recs))
 	for _, id := range stale {
 		ops = append(ops, storage.WriteOp{Kind: storage.OpDelete, ID: id})
@@ -99,7 +121,7 @@ func (j *Job) WriteReplacing(ctx context.Context, stale []string, recs []Record,
 	prefix := j.Source.ID + ":"
 	tr, err := j.m.transforms.ForCollection(j.Collection)
 	if err != nil {
-		return fmt.Errorf("field mapping query of %s.%s: %w", j.Collection.Workspace, j.Collection.Name, err)
+		return nil, fmt.Errorf("field mapping query of %s.%s: %w", j.Collection.Workspace, j.Collection.Name, err)
 	}
 	owners := recordOwners{first: len(stale)}
 	var docs []types.Value
@@ -129,6 +151,45 @@ func (j *Job) WriteReplacing(ctx context.Context, stale []string, recs []Record,
 		owners.tb = tr.Apply(ctx, docs)
 		ops = append(ops, owners.tb.Ops...)
 	}
+	// By ID: a job that outlives its collection (restarted by a reconcile
+	// while the collection was being dropped) must not write into one
+	// created again under the same name, with the old field mapping query.
+	w, err := j.m.eng.PrepareAtCollection(j.Collection, ops)
+	if err != nil {
+		return nil, j.gone(err)
+	}
+	return &PreparedWrite{stale: stale, recs: recs, owners: owners, undecodable: undecodable, write: w}, nil
+}
+
+// Commit commits a prepared write with the positions read up to its last
+// record, as WriteReplacing does.
+func (j *Job) Commit(ctx context.Context, pw *PreparedWrite, pos []Position) error {
+	pc, err := j.Submit(ctx, pw, pos, nil)
+	if err != nil {
+		return err
+	}
+	return pc.Wait(ctx)
+}
+
+// PendingCommit is a prepared write queued for its commit (Job.Submit).
+type PendingCommit struct {
+	j       *Job
+	pw      *PreparedWrite
+	pos     []Position
+	flushed []string
+	pending string
+	now     time.Time
+	kept    *[]badRecord
+	commit  *storage.PendingCommit
+}
+
+// Submit queues a prepared write with the positions read up to its last
+// record and returns without waiting for its commit (PendingCommit.Wait).
+// Writes commit in the order they were queued: a source with one stream of
+// positions queues its next batch while the last one commits, after the
+// last one (which, should it fail, fails this one too).
+func (j *Job) Submit(ctx context.Context, pw *PreparedWrite, pos []Position, after *PendingCommit) (*PendingCommit, error) {
+	recs, owners := pw.recs, pw.owners
 	flushed := j.takeFlushed()
 	cks := make([]storage.Checkpoint, 0, len(pos)+len(flushed)+1)
 	for _, p := range pos {
@@ -141,26 +202,41 @@ func (j *Job) WriteReplacing(ctx context.Context, stale []string, recs []Record,
 	// operations (an _op REPLACE of a missing _id fails only then), and
 	// are stored in the same batch as the positions.
 	now := time.Now()
-	var kept []badRecord
+	kept := new([]badRecord)
 	pending := ""
 	if len(recs) > 0 {
 		pending = j.pendingKey()
 		cks = append(cks, storage.Checkpoint{Source: pending, Results: func(res []storage.WriteResult) []byte {
-			kept = owners.kept(recs, res, now)
-			if len(kept) == 0 {
+			*kept = owners.kept(recs, res, now)
+			if len(*kept) == 0 {
 				return nil
 			}
-			v, err := json.Marshal(kept)
+			v, err := json.Marshal(*kept)
 			if err != nil {
 				panic(fmt.Sprintf("ingest: encode pending records: %v", err)) // strings and an int
 			}
 			return v
 		}})
 	}
-	// By ID: a job that outlives its collection (restarted by a reconcile
-	// while the collection was being dropped) must not write into one
-	// created again under the same name, with the old field mapping query.
-	res, _, err := j.m.eng.WriteAtCollection(ctx, j.Collection, ops, cks)
+	var prev *storage.PendingCommit
+	if after != nil {
+		prev = after.commit
+	}
+	c, err := j.m.eng.SubmitPrepared(ctx, pw.write, cks, prev)
+	if err != nil {
+		j.putFlushed(flushed...)
+		return nil, j.gone(err)
+	}
+	return &PendingCommit{j: j, pw: pw, pos: append([]Position(nil), pos...), flushed: flushed, pending: pending, now: now, kept: kept, commit: c}, nil
+}
+
+// Wait waits for the commit and counts it in the source's status (ctx
+// bounds keeping its bad records in _meta.bad).
+func (p *PendingCommit) Wait(ctx context.Context) error {
+	j, stale, recs, undecodable := p.j, p.pw.stale, p.pw.recs, p.pw.undecodable
+	pos, flushed, pending, now := p.pos, p.flushed, p.pending, p.now
+	res, _, err := p.commit.Wait()
+	kept := *p.kept // set by the commit
 	if err != nil {
 		j.putFlushed(flushed...)
 		return j.gone(err)

@@ -42,15 +42,37 @@ func (r *Record) where() string {
 // record's position. Its errors do not name the record: the error
 // collection keeps them with its position.
 func toOp(r *Record, prefix string) storage.WriteOp {
-	doc, err := withID(r, prefix)
-	if err != nil {
-		return storage.WriteOp{Err: err}
+	doc := r.Doc
+	if doc.Kind() != types.KindObject {
+		return storage.WriteOp{Err: fmt.Errorf("a document must be a JSON object, got %s", doc.Kind())}
 	}
 	kind, err := storage.OpFromDocument(doc)
 	if err != nil {
 		return storage.WriteOp{Err: err}
 	}
-	return storage.WriteOp{Kind: kind, Doc: doc}
+	// The derived _id travels beside the document: the engine adds it
+	// as it adds _event_time, where a copy of the document to hold it
+	// was a kilobyte a RockBench document.
+	id := ""
+	if doc.Get(storage.FieldID).IsUndefined() {
+		if err := needsOwnID(doc); err != nil {
+			return storage.WriteOp{Err: err}
+		}
+		id = prefix + r.Position
+	}
+	return storage.WriteOp{Kind: kind, Doc: doc, ID: id}
+}
+
+// needsOwnID refuses a document without an _id whose `_op` names an
+// existing document (DELETE, UPDATE, REPLACE).
+func needsOwnID(doc types.Value) error {
+	if op := doc.Get(storage.FieldOp); op.Kind() == types.KindString {
+		switch strings.ToUpper(op.Str()) {
+		case "DELETE", "UPDATE", "REPLACE":
+			return fmt.Errorf("_op %s needs an _id", op.Str())
+		}
+	}
+	return nil
 }
 
 // withID checks that a record is an object and gives it the _id derived
@@ -64,11 +86,8 @@ func withID(r *Record, prefix string) (types.Value, error) {
 	if !doc.Get(storage.FieldID).IsUndefined() {
 		return doc, nil
 	}
-	if op := doc.Get(storage.FieldOp); op.Kind() == types.KindString {
-		switch strings.ToUpper(op.Str()) {
-		case "DELETE", "UPDATE", "REPLACE":
-			return types.Value{}, fmt.Errorf("_op %s needs an _id", op.Str())
-		}
+	if err := needsOwnID(doc); err != nil {
+		return types.Value{}, err
 	}
 	fields := make([]types.Field, 0, doc.Len()+1)
 	fields = append(fields, types.Field{Name: storage.FieldID, Value: types.String(prefix + r.Position)})
