@@ -118,7 +118,11 @@ type loader struct {
 	keep func(name string) bool
 	// where names what is listed, for messages.
 	where string
-	dec   *types.Decoder
+	// decs holds the decoders of allDecs not in use by a batch. A load
+	// that stops early leaves some in its batches: the next load puts them
+	// all back (none is in use between loads).
+	decs    chan *types.Decoder
+	allDecs []*types.Decoder
 
 	pos map[string]int64 // object (and versionKey(object)) → committed checkpoint
 	// rewritten holds the objects whose listed version is not the one
@@ -150,7 +154,7 @@ func versionOf(o file.Object) (int64, bool) {
 const maxStaleDeletes = 10000
 
 func newLoader(j *ingest.Job, opts Options, f *failures) (*loader, error) {
-	l := &loader{j: j, opts: opts, failures: f, dec: j.Decoder(), keep: func(string) bool { return true }, rewritten: map[string]bool{}}
+	l := &loader{j: j, opts: opts, failures: f, decs: make(chan *types.Decoder, decoders), keep: func(string) bool { return true }, rewritten: map[string]bool{}}
 	switch {
 	case j.Source.S3 != nil:
 		in := j.Integration.S3
@@ -189,6 +193,9 @@ func newLoader(j *ingest.Job, opts Options, f *failures) (*loader, error) {
 		l.where = l.location
 	default:
 		return nil, fmt.Errorf("source %s is not an S3 or file source", j.Source.ID)
+	}
+	for range decoders {
+		l.allDecs = append(l.allDecs, j.Decoder())
 	}
 	return l, nil
 }
@@ -334,20 +341,62 @@ func (l *loader) formatFor(name string) string {
 	return ""
 }
 
-// batch is the records read since the last commit. Its documents' strings
-// point into arena, which is never reused: the engine may keep them.
+// batch is the records read since the last commit, decoded by dec. Its
+// documents' strings point into arena, which is never reused: the engine
+// may keep them. The values are dec's, valid until the batch is recycled.
 type batch struct {
 	recs  []ingest.Record
 	arena []byte
-	last  int64 // offset of the last record
-	n     int   // bytes of the records
+	// docs are the records still to decode, from arena, which the reader
+	// leaves to a decoding worker; ready is closed once they are decoded
+	// and the batch is prepared.
+	docs  []pendingDoc
+	ready chan struct{}
+	// staleIDs are the documents the batch deletes first (stale).
+	staleIDs []string
+	// idPrefix is the object's file.IDPrefix.
+	idPrefix string
+	last     int64 // offset of the last record read from the object so far (-1: none)
+	n        int   // bytes of the records
+	read     int64 // bytes of the object read when the batch was cut
+	dec      *types.Decoder
+	// write is the batch's records prepared for their commit (with the
+	// deletes of a rewritten object's earlier documents when stale), or
+	// the error that preparing them met.
+	write    *ingest.PreparedWrite
+	writeErr error
+	stale    bool
+	// pending is the batch's queued commit, of the object's offset
+	// offset; queued says the committer has it (and recycles it).
+	pending *ingest.PendingCommit
+	offset  int64
+	queued  bool
+	// end is what ended the object after this batch's records: io.EOF,
+	// a *file.ObjectError, or an error that stops the load; nil when more
+	// batches follow.
+	end error
+}
+
+// pendingDoc is a document of a batch to decode: its record, and its text
+// at arena[start:end].
+type pendingDoc struct {
+	rec        int
+	start, end int
+	pos        file.Position
 }
 
 // load reads one object from its checkpoint to its end, committing a batch
-// at a time.
+// at a time, in order. A goroutine reads the object and cuts batches, two
+// more decode and prepare them, and the caller commits each as soon as
+// it and those before it are ready: one after the other, with the object's
+// text checked and then decoded again, a 1 GiB NDJSON file loaded at 14,700
+// docs/s with 1.3 of two cores busy, where the write API took 40,000; with
+// one goroutine decoding, decoding was the slowest stage.
 func (l *loader) load(ctx context.Context, o file.Object, objs []file.Object) error {
 	cfg := l.cfg
 	cfg.Format = l.formatFor(o.Name)
+	// Every NDJSON line is decoded below, which checks its syntax.
+	cfg.NoSyntaxCheck = true
 	if off, ok := l.pos[o.Name]; ok {
 		cfg.After = &file.Position{Object: o.Name, Offset: off}
 	}
@@ -380,75 +429,296 @@ func (l *loader) load(ctx context.Context, o file.Object, objs []file.Object) er
 		}
 		stale = ids
 	}
-	b := &batch{last: -1}
-	commit := func(offset int64) error {
-		if len(b.recs) == 0 && offset == b.last && offset != Done && stale == nil {
-			return nil
+	c := &committer{l: l, ctx: ctx, object: o.Name, objs: objs, pos: pos}
+	// Whatever ends the load, no commit is left in flight with a batch's
+	// decoder: the next load resets them all.
+	defer c.drain()
+	for len(l.decs) > 0 {
+		<-l.decs
+	}
+	for _, d := range l.allDecs {
+		d.Reset()
+		l.decs <- d
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	ordered := make(chan *batch, decoders)
+	work := make(chan *batch, decodeWorkers)
+	var workers sync.WaitGroup
+	for range decodeWorkers {
+		workers.Add(1)
+		go func() {
+			defer workers.Done()
+			for b := range work {
+				l.decodeBatch(rctx, b)
+			}
+		}()
+	}
+	go l.read(rctx, it, o.Name, stale, ordered, work)
+	defer func() {
+		// Stop the reader and the workers before the iterator closes.
+		cancel()
+		for range ordered {
 		}
-		pos[0].Offset = offset
-		if err := l.j.WriteReplacing(ctx, stale, b.recs, pos); err != nil {
+		workers.Wait()
+	}()
+	for b := range ordered {
+		<-b.ready
+		done, err := l.apply(b, c, failKey, o.Name)
+		if !b.queued {
+			l.recycle(b)
+		}
+		if err != nil || done {
 			return err
 		}
-		stale = nil
-		delete(l.rewritten, o.Name)
-		for _, p := range pos {
-			l.pos[p.Name] = p.Offset
-		}
-		read, _ := it.Progress()
-		l.progress(objs, o.Name, read)
-		*b = batch{last: b.last}
+	}
+	return ctx.Err()
+}
+
+// committer commits the batches of one object in order, queueing the next
+// one while the last one commits: one commit at a time left the
+// collection's committer idle between them.
+type committer struct {
+	l      *loader
+	ctx    context.Context
+	object string
+	objs   []file.Object
+	pos    []ingest.Position // the checkpoints of a commit; pos[0] the object's offset
+	queue  []*batch          // queued, not yet waited for, oldest first
+}
+
+// maxQueued is how many commits of one object may be in flight.
+const maxQueued = 2
+
+// commit queues b with the object's offset, waiting first for the oldest
+// commit if maxQueued are in flight.
+func (c *committer) commit(b *batch, offset int64) error {
+	if len(b.recs) == 0 && offset == b.last && offset != Done && !b.stale {
 		return nil
+	}
+	w, err := b.write, b.writeErr
+	if w == nil && err == nil {
+		w, err = c.l.j.Prepare(c.ctx, nil, b.recs)
+	}
+	if err != nil {
+		return err
+	}
+	if len(c.queue) == maxQueued {
+		if err := c.waitOldest(); err != nil {
+			return err
+		}
+	}
+	c.pos[0].Offset = offset
+	var after *ingest.PendingCommit
+	if n := len(c.queue); n > 0 {
+		after = c.queue[n-1].pending
+	}
+	if b.pending, err = c.l.j.Submit(c.ctx, w, c.pos, after); err != nil {
+		return err
+	}
+	b.offset, b.queued = offset, true
+	c.queue = append(c.queue, b)
+	return nil
+}
+
+// waitOldest waits for the oldest queued commit and records its position.
+func (c *committer) waitOldest() error {
+	b := c.queue[0]
+	c.queue = c.queue[1:]
+	err := b.pending.Wait(c.ctx)
+	c.l.recycle(b)
+	if err != nil {
+		return err
+	}
+	delete(c.l.rewritten, c.object)
+	c.l.pos[c.object] = b.offset
+	for _, p := range c.pos[1:] {
+		c.l.pos[p.Name] = p.Offset
+	}
+	c.l.progress(c.objs, c.object, b.read)
+	return nil
+}
+
+// flush waits for every queued commit; the first error is returned.
+func (c *committer) flush() error {
+	var first error
+	for len(c.queue) > 0 {
+		if err := c.waitOldest(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// drain is flush for a load that ends: errors were returned already, or
+// are the next load's to meet.
+func (c *committer) drain() { _ = c.flush() }
+
+// apply commits a batch the reader cut, and what ended the object after
+// it; done is true once the object is finished, and its commits too.
+func (l *loader) apply(b *batch, c *committer, failKey, object string) (done bool, err error) {
+	var oe *file.ObjectError
+	switch {
+	case b.end == nil:
+		return false, c.commit(b, b.last)
+	case b.end == io.EOF:
+		if err := c.commit(b, Done); err != nil {
+			return true, err
+		}
+		if err := c.flush(); err != nil {
+			return true, err
+		}
+		l.failures.clear(failKey)
+		return true, nil
+	case errors.As(b.end, &oe):
+		// Keep what was read before the object stopped.
+		if b.last >= 0 {
+			if err := c.commit(b, b.last); err != nil {
+				return true, err
+			}
+		}
+		if err := c.flush(); err != nil {
+			return true, err
+		}
+		if n := l.failures.note(failKey, oe.Pos.Offset, oe.Err.Error()); n < l.opts.ObjectAttempts {
+			return true, fmt.Errorf("read %s (attempt %d of %d): %w", object, n, l.opts.ObjectAttempts, oe)
+		}
+		l.j.Log.Warn("object stopped early; the rest of it is given up", "object", object, "err", oe)
+		rest := &batch{last: b.last, read: b.read, recs: []ingest.Record{{Err: fmt.Errorf("the rest of the object is given up: %w", oe), Position: file.IDPrefix(object) + "-stopped", Where: object}}}
+		if err := c.commit(rest, Done); err != nil {
+			return true, err
+		}
+		if err := c.flush(); err != nil {
+			return true, err
+		}
+		l.failures.clear(failKey)
+		return true, nil
+	}
+	return true, b.end
+}
+
+// decodeWorkers is how many goroutines decode and prepare batches.
+const decodeWorkers = 2
+
+// read cuts the object's records into batches and hands each to the
+// decoding workers and, in order, to the committer, the last one with what
+// ended the object, until ctx ends. The first batch also deletes the
+// documents stale.
+func (l *loader) read(ctx context.Context, it *file.Iterator, object string, stale []string, ordered, work chan<- *batch) {
+	idPrefix := file.IDPrefix(object)
+	defer close(ordered)
+	defer close(work)
+	b := l.newBatch(ctx, -1, 0, 0)
+	if b == nil {
+		return
+	}
+	send := func() bool {
+		b.read, _ = it.Progress()
+		b.staleIDs, b.stale, stale = stale, stale != nil, nil
+		b.idPrefix = idPrefix
+		b.ready = make(chan struct{})
+		// To the workers first: the committer waits for what it takes.
+		select {
+		case work <- b:
+		case <-ctx.Done():
+			return false
+		}
+		select {
+		case ordered <- b:
+			return true
+		case <-ctx.Done():
+			return false
+		}
 	}
 	for {
 		d, err := it.Next(ctx)
 		var de *file.DocError
-		var oe *file.ObjectError
 		switch {
 		case err == nil:
 			start := len(b.arena)
 			b.arena = append(b.arena, d.Data...)
-			data := b.arena[start:]
-			rec := ingest.Record{Position: file.DerivedID(d.Pos), Where: d.Pos.String()}
-			if v, derr := l.dec.Decode(data); derr != nil {
-				rec.Err, rec.Raw = fmt.Errorf("%s: %w", d.Pos, derr), data
-			} else {
-				rec.Doc = v
-			}
-			b.recs = append(b.recs, rec)
+			b.docs = append(b.docs, pendingDoc{rec: len(b.recs), start: start, end: len(b.arena), pos: d.Pos})
+			b.recs = append(b.recs, ingest.Record{})
 			b.last, b.n = d.Pos.Offset, b.n+len(d.Data)
 		case errors.As(err, &de):
 			b.recs = append(b.recs, ingest.Record{Err: de, Raw: de.Raw, Position: file.DerivedID(de.Pos), Where: de.Pos.String()})
 			b.last = de.Pos.Offset
-		case errors.As(err, &oe):
-			// Keep what was read before the object stopped.
-			if b.last >= 0 {
-				if err := commit(b.last); err != nil {
-					return err
-				}
-			}
-			if n := l.failures.note(failKey, oe.Pos.Offset, oe.Err.Error()); n < l.opts.ObjectAttempts {
-				return fmt.Errorf("read %s (attempt %d of %d): %w", o.Name, n, l.opts.ObjectAttempts, oe)
-			}
-			l.j.Log.Warn("object stopped early; the rest of it is given up", "object", o.Name, "err", oe)
-			b.recs = append(b.recs, ingest.Record{Err: fmt.Errorf("the rest of the object is given up: %w", oe), Position: file.IDPrefix(o.Name) + "-stopped", Where: o.Name})
-			if err := commit(Done); err != nil {
-				return err
-			}
-			l.failures.clear(failKey)
-			return nil
-		case err == io.EOF:
-			if err := commit(Done); err != nil {
-				return err
-			}
-			l.failures.clear(failKey)
-			return nil
 		default:
-			return err
+			b.end = err
+			send()
+			return
 		}
 		if len(b.recs) >= l.opts.BatchDocs || b.n >= l.opts.BatchBytes {
-			if err := commit(b.last); err != nil {
-				return err
+			if !send() {
+				return
+			}
+			if b = l.newBatch(ctx, b.last, len(b.arena), len(b.recs)); b == nil {
+				return
 			}
 		}
+	}
+}
+
+// decodeBatch decodes a batch's documents and prepares its write.
+func (l *loader) decodeBatch(ctx context.Context, b *batch) {
+	defer close(b.ready)
+	for _, d := range b.docs {
+		b.recs[d.rec] = decodeRecord(b.dec, b.arena[d.start:d.end], d.pos, b.idPrefix)
+	}
+	b.write, b.writeErr = l.j.Prepare(ctx, b.staleIDs, b.recs)
+}
+
+// decodeRecord decodes one document of an object, whose file.IDPrefix is
+// idPrefix (a SHA-256 of its name, once per object rather than per
+// document). The iterator passes NDJSON lines on unchecked: a line the
+// decoder finds broken is worded as the iterator's check words it.
+func decodeRecord(dec *types.Decoder, data []byte, p file.Position, idPrefix string) ingest.Record {
+	rec := ingest.Record{Position: string(file.AppendDerivedID(nil, idPrefix, p.Offset)), Where: p.String()}
+	v, err := dec.Decode(data)
+	switch {
+	case err == nil:
+		rec.Doc = v
+	case types.IsSyntaxError(err):
+		msg := file.CheckDoc(data)
+		if msg == "" {
+			msg = "invalid JSON: " + err.Error()
+		}
+		rec.Err, rec.Raw = &file.DocError{Pos: p, Msg: msg, Raw: data}, data
+	default:
+		rec.Err, rec.Raw = fmt.Errorf("%s: %w", p, err), data
+	}
+	return rec
+}
+
+// decoders is how many batches may hold decoded documents at once: one
+// being read, one per decoding worker, and those queued for their commit. The reader takes a
+// batch's decoder, in the batches' order, so the oldest batch always has
+// one.
+const decoders = decodeWorkers + maxQueued + 1
+
+// newBatch returns an empty batch with a decoder of its own, or nil when
+// ctx ends first. Its arena and records are sized for a batch like the
+// last one (bytes, recs): grown by doubling they were half the memory a
+// load allocated, and the collector's work.
+func (l *loader) newBatch(ctx context.Context, last int64, bytes, recs int) *batch {
+	select {
+	case dec := <-l.decs:
+		b := &batch{last: last, dec: dec}
+		if bytes > 0 {
+			b.arena = make([]byte, 0, bytes+bytes/8)
+			b.recs = make([]ingest.Record, 0, recs+recs/8)
+			b.docs = make([]pendingDoc, 0, recs+recs/8)
+		}
+		return b
+	case <-ctx.Done():
+		return nil
+	}
+}
+
+// recycle gives a committed batch's decoder back, its memory for reuse.
+func (l *loader) recycle(b *batch) {
+	if b.dec != nil {
+		b.dec.Reset()
+		l.decs <- b.dec
+		b.dec = nil
 	}
 }
