@@ -538,6 +538,15 @@ func (c *committer) waitOldest() error {
 	return nil
 }
 
+// commitLast commits b as the object's end (Done) and waits for every
+// queued commit.
+func (c *committer) commitLast(b *batch) error {
+	if err := c.commit(b, Done); err != nil {
+		return err
+	}
+	return c.flush()
+}
+
 // flush waits for every queued commit; the first error is returned.
 func (c *committer) flush() error {
 	var first error
@@ -561,10 +570,7 @@ func (l *loader) apply(b *batch, c *committer, failKey, object string) (done boo
 	case b.end == nil:
 		return false, c.commit(b, b.last)
 	case b.end == io.EOF:
-		if err := c.commit(b, Done); err != nil {
-			return true, err
-		}
-		if err := c.flush(); err != nil {
+		if err := c.commitLast(b); err != nil {
 			return true, err
 		}
 		l.failures.clear(failKey)
@@ -584,10 +590,7 @@ func (l *loader) apply(b *batch, c *committer, failKey, object string) (done boo
 		}
 		l.j.Log.Warn("object stopped early; the rest of it is given up", "object", object, "err", oe)
 		rest := &batch{last: b.last, read: b.read, recs: []ingest.Record{{Err: fmt.Errorf("the rest of the object is given up: %w", oe), Position: file.IDPrefix(object) + "-stopped", Where: object}}}
-		if err := c.commit(rest, Done); err != nil {
-			return true, err
-		}
-		if err := c.flush(); err != nil {
+		if err := c.commitLast(rest); err != nil {
 			return true, err
 		}
 		l.failures.clear(failKey)
