@@ -46,7 +46,7 @@ export BASALT_REQUIRE_POSTGRES=1
 go test -count=1 -timeout 15m ./...
 
 echo "== go test -race (concurrent packages)"
-go test -count=1 -race -short -timeout 15m ./storage/... ./server/... ./auth/
+go test -count=1 -race -short -timeout 15m ./storage/... ./server/... ./auth/ ./ingest/ ./ingest/filesource/
 # The SQL executor's parallel operators, over many segments.
 go test -count=1 -race -timeout 15m -run 'TestParallelMatchesSerial|TestJoinBuildSide|TestJoinBuildCache|TestJoinBuildKeptSegments|TestIndexLookupJoin|TestLogic|TestParseCacheShared|TestPlanCache|TestParallelBlockRuns|TestCountsFromIndex|TestTopNFloatKey' ./sql/
 # The join table's parallel build and key encoding.
