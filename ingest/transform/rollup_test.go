@@ -158,13 +158,16 @@ func TestRollupDifferential(t *testing.T) {
 		events[i] = randomEvent(r, i)
 	}
 	r.Shuffle(n, func(i, j int) { events[i], events[j] = events[j], events[i] })
-	check := func(stage string) {
+	// final checks also that the comparison was not of nothing (a first
+	// batch of one ignored event has no group yet, as seed
+	// 1795831838627142954 found).
+	check := func(stage string, final bool) {
 		t.Helper()
 		raw, rolled := queryRows(t, e, rawSQL), queryRows(t, e, rolledSQL)
 		if strings.Join(raw, "\n") != strings.Join(rolled, "\n") {
 			t.Fatalf("%s: rollup differs from the raw GROUP BY\nraw:\n%s\nrollup:\n%s", stage, strings.Join(raw, "\n"), strings.Join(rolled, "\n"))
 		}
-		if len(raw) == 0 {
+		if final && len(raw) == 0 {
 			t.Fatalf("%s: no groups", stage)
 		}
 	}
@@ -195,11 +198,11 @@ func TestRollupDifferential(t *testing.T) {
 			e.RunMaintenance(ctx)
 		}
 		if off%10 == 0 {
-			check(fmt.Sprintf("after batch %d", off))
+			check(fmt.Sprintf("after batch %d", off), false)
 		}
 		start = end
 	}
-	check("end")
+	check("end", true)
 	for _, c := range []string{"raw", "roll"} {
 		if err := e.Flush(ctx, "commons", c); err != nil {
 			t.Fatal(err)
@@ -208,7 +211,7 @@ func TestRollupDifferential(t *testing.T) {
 	for range 5 {
 		e.RunMaintenance(ctx)
 	}
-	check("sealed and compacted")
+	check("sealed and compacted", true)
 	st, _ := e.Stats("commons", "roll")
 	t.Logf("%d events in %d batches -> %d rollup documents in %d segments", n, off, st.DocCount, st.Segments)
 }
