@@ -352,7 +352,8 @@ type batch struct {
 	// and the batch is prepared.
 	docs  []pendingDoc
 	ready chan struct{}
-	// staleIDs are the documents the batch deletes first (stale).
+	// staleIDs are the documents the batch deletes first (stale); non-nil
+	// for the object's first batch when it was rewritten.
 	staleIDs []string
 	// idPrefix is the object's file.IDPrefix.
 	idPrefix string
@@ -365,7 +366,6 @@ type batch struct {
 	// the error that preparing them met.
 	write    *ingest.PreparedWrite
 	writeErr error
-	stale    bool
 	// pending is the batch's queued commit, of the object's offset
 	// offset; queued says the committer has it (and recycles it).
 	pending *ingest.PendingCommit
@@ -492,7 +492,7 @@ const maxQueued = 2
 // commit queues b with the object's offset, waiting first for the oldest
 // commit if maxQueued are in flight.
 func (c *committer) commit(b *batch, offset int64) error {
-	if len(b.recs) == 0 && offset == b.last && offset != Done && !b.stale {
+	if len(b.recs) == 0 && offset == b.last && offset != Done && b.staleIDs == nil {
 		return nil
 	}
 	w, err := b.write, b.writeErr
@@ -616,7 +616,7 @@ func (l *loader) read(ctx context.Context, it *file.Iterator, object string, sta
 	}
 	send := func() bool {
 		b.read, _ = it.Progress()
-		b.staleIDs, b.stale, stale = stale, stale != nil, nil
+		b.staleIDs, stale = stale, nil
 		b.idPrefix = idPrefix
 		b.ready = make(chan struct{})
 		// To the workers first: the committer waits for what it takes.
@@ -685,7 +685,7 @@ func decodeRecord(dec *types.Decoder, data []byte, p file.Position, idPrefix str
 		if msg == "" {
 			msg = "invalid JSON: " + err.Error()
 		}
-		rec.Err, rec.Raw = &file.DocError{Pos: p, Msg: msg, Raw: data}, data
+		rec.Err, rec.Raw = &file.DocError{Pos: p, Msg: msg}, data
 	default:
 		rec.Err, rec.Raw = fmt.Errorf("%s: %w", p, err), data
 	}
