@@ -6,11 +6,18 @@ package index
 // high bytes of timestamps, the tag byte of strings) costs one counting pass
 // and no moves. BenchmarkBuilder: about 3x faster than pdqsort with a
 // comparator on 64K string terms.
+//
+// Keys that arrive sorted are left as they are after one comparing pass:
+// an insert stream's ids and timestamps come in ascending order, and
+// sorting them again was most of their index's cost.
 
 // radixSortVars sorts entries by prefix, stably, using tmp as scratch.
 func radixSortVars(a, tmp []varEntry) []varEntry {
 	if len(a) < 64 {
 		insertionSortVars(a)
+		return a
+	}
+	if varsSorted(a) {
 		return a
 	}
 	tmp = tmp[:len(a):len(a)]
@@ -39,6 +46,15 @@ func radixSortVars(a, tmp []varEntry) []varEntry {
 	return a
 }
 
+func varsSorted(a []varEntry) bool {
+	for i := 1; i < len(a); i++ {
+		if a[i].prefix < a[i-1].prefix {
+			return false
+		}
+	}
+	return true
+}
+
 func insertionSortVars(a []varEntry) {
 	for i := 1; i < len(a); i++ {
 		for j := i; j > 0 && a[j].prefix < a[j-1].prefix; j-- {
@@ -55,6 +71,9 @@ func radixSortFixed(a, tmp []fixedEntry) []fixedEntry {
 				a[j], a[j-1] = a[j-1], a[j]
 			}
 		}
+		return a
+	}
+	if fixedSorted(a) {
 		return a
 	}
 	tmp = tmp[:len(a):len(a)]
@@ -87,6 +106,15 @@ func radixSortFixed(a, tmp []fixedEntry) []fixedEntry {
 		a, tmp = tmp, a
 	}
 	return a
+}
+
+func fixedSorted(a []fixedEntry) bool {
+	for i := 1; i < len(a); i++ {
+		if fixedLess(a[i], a[i-1]) {
+			return false
+		}
+	}
+	return true
 }
 
 func fixedLess(x, y fixedEntry) bool {
