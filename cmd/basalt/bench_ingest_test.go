@@ -1,8 +1,13 @@
 package main
 
 import (
+	"encoding/json"
+	"math/rand/v2"
 	"strings"
+	"sync/atomic"
 	"testing"
+
+	"github.com/basaltdb/basalt/internal/rockbench"
 )
 
 // TestBenchIngestFlags: a run that could write nothing is refused before
@@ -16,6 +21,43 @@ func TestBenchIngestFlags(t *testing.T) {
 		_, _, err := runBasalt(append(args, "--url", "http://127.0.0.1:1")...)
 		if err == nil || !strings.Contains(err.Error(), args[2]) {
 			t.Errorf("%v: %v, want an error naming %s", args, err, args[2])
+		}
+	}
+}
+
+// TestBenchIngestDistinctDocs: inserts as many documents as a segment
+// seals with are all distinct, as RockBench's generator makes them (a
+// random pool repeated every string about four times a segment, and the
+// server's indexes and disk looked smaller than real data makes them).
+func TestBenchIngestDistinctDocs(t *testing.T) {
+	b := &ingestBench{mode: "insert"}
+	b.buildPool()
+	rng := rand.New(rand.NewPCG(1, 2))
+	var nextID atomic.Int64
+	guids := map[string]bool{}
+	var buf []byte
+	for len(guids) < docPoolSize {
+		buf = b.request(buf[:0], rng, 1000, &nextID, 0)
+		var body struct {
+			Data []struct {
+				ID   string `json:"_id"`
+				Guid string `json:"Guid"`
+			} `json:"data"`
+		}
+		if err := json.Unmarshal(buf, &body); err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range body.Data {
+			if want := rockbench.ID(len(guids)); d.ID != want {
+				t.Fatalf("_id %q, want %q", d.ID, want)
+			}
+			if guids[d.Guid] {
+				t.Fatalf("document %d repeats Guid %s of an earlier one", len(guids), d.Guid)
+			}
+			guids[d.Guid] = true
+			if len(guids) == docPoolSize {
+				break
+			}
 		}
 	}
 }

@@ -30,7 +30,9 @@ const (
 	// enough for the compressor to find the repetition between documents,
 	// small enough that reading one document (a point lookup, or a patch's
 	// read-modify-write) decompresses little. 16 KiB cost 2% in ratio
-	// against 32 KiB and halves the work of a random read.
+	// against 32 KiB on documents that repeated, and 5.7% on distinct
+	// RockBench documents (s2 0.493 against 0.465; 64 KiB 0.448), and
+	// halves the work of a random read.
 	rowBlockBytes = 16 << 10
 	// rowChunkBytes is the size of the buffers the row section is built in.
 	rowChunkBytes = 1 << 20
