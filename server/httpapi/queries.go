@@ -172,6 +172,9 @@ func (a *API) serveQuery(w http.ResponseWriter, r *http.Request, spec querySpec,
 		writeQueryError(w, spec.id, err, string(aerr.Type))
 		return entrySnapshot{id: spec.id, state: stateError, err: err}
 	}
+	if a.queries.submitted != nil {
+		a.queries.submitted(e)
+	}
 	switch {
 	case !spec.async:
 		select {
@@ -189,17 +192,22 @@ func (a *API) serveQuery(w http.ResponseWriter, r *http.Request, spec querySpec,
 		t.Stop()
 	}
 	s := a.queries.snapshot(e)
-	switch s.state {
-	case stateCompleted:
+	// Without client_timeout_ms an asynchronous query answers with its id
+	// alone, even if it has already finished: what the client gets must not
+	// depend on how fast the query ran.
+	inline := !spec.async || clientTimeout > 0
+	switch {
+	case inline && s.state == stateCompleted:
 		page := s.rows
 		if spec.maxInitial >= 0 && int64(len(page)) > spec.maxInitial {
 			page = page[:spec.maxInitial]
 		}
 		writeRaw(w, http.StatusOK, appendQueryResponse(nil, s, page))
-	case stateError, stateCancelled:
+	case inline && (s.state == stateError || s.state == stateCancelled):
 		writeQueryError(w, s.id, s.err, "")
 	default:
-		// Still queued or running: the id to poll, as Rockset answers.
+		// Still queued or running (or asynchronous): the id to poll, as
+		// Rockset answers.
 		b := append([]byte(`{"query_id":`), strconv.Quote(s.id)...)
 		b = appendLambdaPath(b, s)
 		b = append(b, `,"status":`...)

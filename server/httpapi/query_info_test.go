@@ -418,6 +418,28 @@ func TestQueryTimeout(t *testing.T) {
 	a.expectError("POST", "/v1/orgs/self/queries", queryBody("SELECT * FROM nope", `"async":true,"async_options":{"client_timeout_ms":60000}`), 400, "QUERY_ERROR", "nope")
 }
 
+// TestAsyncAnswersWithID: without client_timeout_ms an asynchronous query
+// answers with its id however fast it finishes or fails, so what a client
+// gets does not depend on a race with the query.
+func TestAsyncAnswersWithID(t *testing.T) {
+	a := newQueryTest(t, Config{})
+	// Every query has finished before its handler answers.
+	a.api.queries.submitted = func(e *queryEntry) { <-e.done }
+	for i := 0; i < 3; i++ {
+		for _, q := range []string{"SELECT * FROM nope", "SELECT 1 AS one"} {
+			id, out := a.submitAsync(q, "")
+			if _, ok := out["results"]; ok {
+				t.Fatalf("%s: async answer carries results: %v", q, out)
+			}
+			want := "ERROR"
+			if q == "SELECT 1 AS one" {
+				want = "COMPLETED"
+			}
+			a.waitStatus(id, want)
+		}
+	}
+}
+
 // waitActive polls the active list for a query with this SQL and status.
 func (a *apiTest) waitActive(sql, status string) string {
 	a.t.Helper()

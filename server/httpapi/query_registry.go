@@ -109,6 +109,9 @@ type queryRegistry struct {
 	base        context.Context
 	stopAll     context.CancelCauseFunc
 	goroutines  sync.WaitGroup
+	// submitted, when set (by tests), runs in the handler after each
+	// submission, before the handler looks at the query's state.
+	submitted func(*queryEntry)
 
 	mu     sync.Mutex
 	closed bool
