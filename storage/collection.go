@@ -41,6 +41,12 @@ type collection struct {
 	active    map[int64]*segHandle // time partition → mutable segment
 	nextRowID uint64
 	logRows   []rowlog.Row
+	logCommit []byte
+	// broken is set when a group's row-log append failed (whether its
+	// record, the commit point, reached the disk is unknown) or Pebble
+	// refused the batch of a logged group: until a restart reapplies the
+	// record, every later group fails (logcommit.go).
+	broken error
 
 	nextSegID atomic.Uint64
 

@@ -508,6 +508,13 @@ func (c *collection) commitGroup(group []*writeReq) {
 	if len(group) == 0 {
 		return
 	}
+	if c.broken != nil {
+		for _, r := range group {
+			r.err = fmt.Errorf("collection %s.%s refuses writes until a restart: %w", c.meta.Workspace, c.meta.Name, c.broken)
+			close(r.done)
+		}
+		return
+	}
 	start := time.Now()
 	c.mu.RLock()
 	lw := c.lowWater(nil)
@@ -547,21 +554,33 @@ func (c *collection) commitGroup(group []*writeReq) {
 	var seq uint64
 	g.writeKeys()
 	if !g.b.Empty() {
-		// The rows first: the group commits with its Pebble batch, which
-		// must not name rows the log could lose.
+		g.b.Set(kv.NextRowIDKey(c.id), kv.PutUvarint(c.nextRowID), nil)
 		if len(g.rows) > 0 {
+			// One sync commits the group: its record in the row log,
+			// which carries the Pebble batch (logcommit.go). Pebble then
+			// takes the batch unsynced; a restart reapplies what it lost.
 			c.logRows = c.logRows[:0]
 			for _, r := range g.rows {
 				c.logRows = append(c.logRows, rowlog.Row{ID: r.rowid, Data: r.value})
 			}
-			if err := c.log.Append(c.logRows); err != nil {
+			c.logCommit = appendLogCommit(c.logCommit[:0], c.nextRowID, g.b.Repr())
+			if err := c.log.AppendCommit(c.logRows, c.logCommit); err != nil {
+				// Whether the record reached the disk is unknown: a
+				// restart may apply it, and must find no later group
+				// (a deletion, synced by Pebble alone) it would undo.
 				c.nextRowID = firstRow
+				c.broken = fmt.Errorf("a row log append failed: %w", err)
 				fail(fmt.Errorf("commit to collection %s.%s: %w", c.meta.Workspace, c.meta.Name, err))
 				return
 			}
-		}
-		g.b.Set(kv.NextRowIDKey(c.id), kv.PutUvarint(c.nextRowID), nil)
-		if err := g.b.Commit(pebble.Sync); err != nil {
+			if err := g.b.Commit(pebble.NoSync); err != nil {
+				c.broken = fmt.Errorf("a group logged but not applied: %w", err)
+				fail(fmt.Errorf("commit to collection %s.%s: %w", c.meta.Workspace, c.meta.Name, c.broken))
+				return
+			}
+		} else if err := g.b.Commit(pebble.Sync); err != nil {
+			// Deletions and source positions alone: Pebble's sync is the
+			// commit (and makes every earlier unsynced batch durable).
 			c.nextRowID = firstRow
 			fail(fmt.Errorf("commit to collection %s.%s: %w", c.meta.Workspace, c.meta.Name, err))
 			return

@@ -524,3 +524,64 @@ func TestSealErrors(t *testing.T) {
 	}
 	t.Logf("%d errors injected", injected.Load())
 }
+
+// TestLogAppendFailureFences: when a group's row-log append fails, the
+// record may or may not be on disk, and a restart applies it if it is. So
+// the collection refuses every later write until a restart, deletions too:
+// one committed by Pebble alone would be undone by the record's batch.
+func TestLogAppendFailureFences(t *testing.T) {
+	ctx := context.Background()
+	mem := vfs.NewCrashableMem()
+	var failing atomic.Bool
+	inj := errorfs.InjectorFunc(func(op errorfs.Op) error {
+		if failing.Load() && strings.Contains(op.Path, "rowlog") && (op.Kind == errorfs.OpFileSync || op.Kind == errorfs.OpFileSyncData) {
+			return errorfs.ErrInjected
+		}
+		return nil
+	})
+	opts := Options{Dir: "data", FS: errorfs.Wrap(mem, inj), Logger: tolerantLogger(t), DisableBackground: true}
+	e, err := Open(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { e.Close() }()
+	if _, err := e.CreateCollection("commons", catalog.CollectionSpec{Name: "f"}); err != nil {
+		t.Fatal(err)
+	}
+	doc := func(id string, v int64) WriteOp {
+		return WriteOp{Doc: types.Object([]types.Field{{Name: FieldID, Value: types.String(id)}, {Name: "v", Value: types.Int(v)}})}
+	}
+	if _, _, err := e.Write(ctx, "commons", "f", []WriteOp{doc("a", 1)}); err != nil {
+		t.Fatal(err)
+	}
+	failing.Store(true)
+	if _, _, err := e.Write(ctx, "commons", "f", []WriteOp{doc("a", 2)}); err == nil {
+		t.Fatal("a write whose log sync failed succeeded")
+	}
+	failing.Store(false)
+	for _, ops := range [][]WriteOp{{{Kind: OpDelete, ID: "a"}}, {doc("b", 1)}} {
+		if _, _, err := e.Write(ctx, "commons", "f", ops); err == nil || !strings.Contains(err.Error(), "refuses writes until a restart") {
+			t.Fatalf("write after a failed log append: %v", err)
+		}
+	}
+	// The failed record reached the file (only its sync failed): a restart
+	// applies it, and the collection takes writes again.
+	if err := e.Close(); err != nil {
+		t.Logf("close: %v", err)
+	}
+	if e, err = Open(opts); err != nil {
+		t.Fatal(err)
+	}
+	s, err := e.Snapshot("commons", "f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, ok, err := s.Get("a")
+	s.Close()
+	if err != nil || !ok || got.Get("v").Int() != 2 {
+		t.Fatalf("after restart: a = %v %v %v, want v 2", show(got), ok, err)
+	}
+	if _, _, err := e.Write(ctx, "commons", "f", []WriteOp{{Kind: OpDelete, ID: "a"}}); err != nil {
+		t.Fatalf("delete after restart: %v", err)
+	}
+}

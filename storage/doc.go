@@ -4,9 +4,11 @@
 // Write path: Engine.Write prepares documents in the caller's goroutine
 // (ids, event times, binary encoding), then hands them to the collection's
 // committer goroutine, which groups concurrent requests and resolves primary
-// keys; it appends the group's rows to the collection's row log
-// (storage/rowlog) and syncs it, then commits one Pebble batch (primary
-// keys, deletion marks, the next row id) synced: the commit point. Only then
+// keys; it appends the group's rows and its Pebble batch (primary keys,
+// deletion marks, the next row id) to the collection's row log
+// (storage/rowlog) as one record and syncs it: the commit point. It then
+// commits the batch to Pebble unsynced (a restart reapplies what Pebble
+// lost: logcommit.go). Only then
 // does it apply the rows to the mutable segments (which keep their stored
 // values until they seal), mark superseded rows deleted, publish the new
 // commit sequence number and answer: what a client saw acknowledged is

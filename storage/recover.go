@@ -17,10 +17,19 @@ import (
 // recover rebuilds a collection's runtime state after a start: open the
 // sealed segments its records name, load deletion marks and primary keys,
 // and replay into mutable segments the rows of the row log that no sealed
-// segment holds. Everything acknowledged is in Pebble and the row log, so
-// this is all a restart needs.
+// segment holds. Everything acknowledged is in Pebble and the row log
+// (which holds the batches of the latest groups Pebble may have lost:
+// logcommit.go), so this is all a restart needs.
 func (e *Engine) recover(c *collection) error {
 	db := e.db
+	log, err := rowlog.Open(e.opts.FS, c.logDir, 0)
+	if err != nil {
+		return err
+	}
+	c.log = log
+	if err := e.reapplyLogCommits(c); err != nil {
+		return fmt.Errorf("collection %s.%s: %w", c.meta.Workspace, c.meta.Name, err)
+	}
 	// Sealed segments.
 	referenced := map[string]bool{}
 	var maxSeg uint64
@@ -123,11 +132,6 @@ func (e *Engine) recover(c *collection) error {
 	byPart := map[int64]*pending{}
 	var order []int64
 	replayed := 0
-	log, err := rowlog.Open(e.opts.FS, c.logDir, 0)
-	if err != nil {
-		return err
-	}
-	c.log = log
 	if err := e.migrateRowStore(c, lowWater); err != nil {
 		return err
 	}

@@ -9,12 +9,13 @@
 // on disk as the segments themselves. Here a row costs one sequential
 // write, and a file goes whole once every row in it is sealed.
 //
-// The log is not the commit point. The committer appends a group's rows
-// and syncs the log before it commits the group's Pebble batch (primary
-// keys, deletion marks, the next row id); a group is committed iff that
-// batch is. Records past Pebble's next row id are from groups that never
-// committed, and a later group that reuses their row ids appends them
-// again: on replay the last record holding a row id wins.
+// A record may carry a commit, opaque bytes given back by Commits after a
+// restart: storage puts the group's Pebble batch there, which makes the
+// record the group's commit point and its only sync (storage/logcommit.go).
+// Files of format 1, from before, hold rows only; in them a row id could
+// be appended more than once (a group whose Pebble commit failed, then the
+// group that reused its ids), and on replay the last record holding a row
+// id wins.
 //
 // File layout (see docs/format/rowlog.md):
 //
@@ -24,6 +25,7 @@
 //	| u32 payload length | u32 crc32c(payload)  |  record, one per commit group
 //	| payload: uvarint n, then n times          |
 //	|   uvarint row id, uvarint len, row bytes  |
+//	|   uvarint len, commit (format 2)          |
 //	+-------------------------------------------+
 //	| …                                         |
 //	+-------------------------------------------+

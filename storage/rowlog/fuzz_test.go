@@ -6,11 +6,12 @@ import (
 	"testing"
 )
 
-// FuzzParseRecords: any bytes after a file's header parse without a panic
-// into rows that are slices of the input, each capped at its own length (a
-// caller that appends to one must not overwrite the next).
+// FuzzParseRecords: any bytes after a file's header parse, in either
+// format, without a panic into rows and commits that are slices of the
+// input, each capped at its own length (a caller that appends to one must
+// not overwrite the next).
 func FuzzParseRecords(f *testing.F) {
-	rec := func(rows ...Row) []byte {
+	rec := func(commit []byte, rows ...Row) []byte {
 		var p []byte
 		p = binary.AppendUvarint(p, uint64(len(rows)))
 		for _, r := range rows {
@@ -18,20 +19,31 @@ func FuzzParseRecords(f *testing.F) {
 			p = binary.AppendUvarint(p, uint64(len(r.Data)))
 			p = append(p, r.Data...)
 		}
+		if commit != nil {
+			p = binary.AppendUvarint(p, uint64(len(commit)))
+			p = append(p, commit...)
+		}
 		b := binary.LittleEndian.AppendUint32(nil, uint32(len(p)))
 		b = binary.LittleEndian.AppendUint32(b, crc32.Checksum(p, castagnoli))
 		return append(b, p...)
 	}
-	f.Add(rec(Row{ID: 1, Data: []byte("a")}, Row{ID: 2, Data: []byte("bc")}))
-	f.Add(append(rec(Row{ID: 7, Data: []byte("x")}), 3, 0, 0, 0, 9, 9, 9, 9, 1))
-	f.Add([]byte{})
-	f.Add([]byte{0, 0, 0, 0, 0, 0, 0, 0})
-	f.Fuzz(func(t *testing.T, b []byte) {
+	f.Add(rec(nil, Row{ID: 1, Data: []byte("a")}, Row{ID: 2, Data: []byte("bc")}), false)
+	f.Add(append(rec(nil, Row{ID: 7, Data: []byte("x")}), 3, 0, 0, 0, 9, 9, 9, 9, 1), false)
+	f.Add(rec([]byte("commit"), Row{ID: 1, Data: []byte("a")}), true)
+	f.Add(append(rec([]byte{}, Row{ID: 7, Data: []byte("x")}), rec([]byte("c"), Row{ID: 8, Data: []byte("y")})...), true)
+	f.Add([]byte{}, true)
+	f.Add([]byte{0, 0, 0, 0, 0, 0, 0, 0}, false)
+	f.Fuzz(func(t *testing.T, b []byte, commits bool) {
 		total := 0
-		err := parseRecords(b, func(id uint64, row []byte) {
+		err := parseRecords(b, commits, func(id uint64, row []byte) {
 			total += len(row)
 			if cap(row) != len(row) {
 				t.Fatalf("row %d: capacity %d beyond its %d bytes", id, cap(row), len(row))
+			}
+		}, func(commit []byte) {
+			total += len(commit)
+			if cap(commit) != len(commit) {
+				t.Fatalf("commit: capacity %d beyond its %d bytes", cap(commit), len(commit))
 			}
 		})
 		if err == nil && total > len(b) {

@@ -17,7 +17,10 @@ import (
 )
 
 const (
-	magic       = 0x42534c52_4f573031 // "BSLROW01"
+	// magicV1 files (before commits rode in the log) hold rows only;
+	// magicV2 records end with a commit (Append).
+	magicV1     = 0x42534c52_4f573031 // "BSLROW01"
+	magicV2     = 0x42534c52_4f573032 // "BSLROW02"
 	headerBytes = 16
 	recordHead  = 8
 	fileSuffix  = ".rlog"
@@ -63,6 +66,9 @@ type Log struct {
 	// broken is set when a write or sync failed: what reached the file is
 	// unknown, so no later record may follow it.
 	broken error
+	// read keeps the files Commits read for Replay; they take no appends
+	// (every open starts a new file).
+	read map[uint64][]byte
 }
 
 // Open opens (creating if needed) the log in dir. Until Replay has read
@@ -130,30 +136,32 @@ func (l *Log) Replay(from, to uint64, fn func(id uint64, data []byte) error) err
 		// Unknown until the header is read: a file whose header never
 		// reached the disk must not release the one before it.
 		f.first, f.maxID = math.MaxUint64, 0
-		data, err := l.readFile(f.seq)
+		data, ok := l.read[f.seq]
+		if !ok {
+			var err error
+			if data, err = l.readFile(f.seq); err != nil {
+				return err
+			}
+		}
+		first, records, commits, err := fileRecords(f.seq, data)
 		if err != nil {
 			return err
 		}
-		if len(data) < headerBytes || (binary.LittleEndian.Uint64(data) == 0 && binary.LittleEndian.Uint64(data[8:]) == 0) {
-			// A file whose header never reached the disk holds no
-			// synced record: the header is synced with the first one.
-			// (Zeros: a later block of an unsynced first record did.)
+		if records == nil {
 			continue
 		}
-		if binary.LittleEndian.Uint64(data) != magic {
-			return fmt.Errorf("%w: %s: bad magic", ErrCorrupt, fileName(f.seq))
-		}
-		f.first = binary.LittleEndian.Uint64(data[8:])
-		err = parseRecords(data[headerBytes:], func(id uint64, row []byte) {
+		f.first = first
+		err = parseRecords(records, commits, func(id uint64, row []byte) {
 			f.maxID = max(f.maxID, id)
 			if id >= from && id < to {
 				rows = append(rows, Row{ID: id, Data: row})
 			}
-		})
+		}, nil)
 		if err != nil {
 			return fmt.Errorf("%s: %w", fileName(f.seq), err)
 		}
 	}
+	l.read = nil
 	// Stable: of equal ids the one appended last ends last.
 	slices.SortStableFunc(rows, func(a, b Row) int { return cmp.Compare(a.ID, b.ID) })
 	for i := range rows {
@@ -167,6 +175,62 @@ func (l *Log) Replay(from, to uint64, fn func(id uint64, data []byte) error) err
 	kept, err := l.removeFiles(l.takeReleasable(from))
 	l.restore(kept)
 	return err
+}
+
+// Commits calls fn with the commit of every record that has one, in the
+// order they were appended. It reads the files there were at Open, before
+// any Append.
+func (l *Log) Commits(fn func(commit []byte) error) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.cur != nil {
+		return errors.New("rowlog: Commits after Append")
+	}
+	l.read = map[uint64][]byte{}
+	for _, f := range l.files {
+		data, err := l.readFile(f.seq)
+		if err != nil {
+			return err
+		}
+		l.read[f.seq] = data
+		_, records, commits, err := fileRecords(f.seq, data)
+		if err != nil {
+			return err
+		}
+		if !commits {
+			continue
+		}
+		var ferr error
+		err = parseRecords(records, true, func(uint64, []byte) {}, func(commit []byte) {
+			if ferr == nil && len(commit) > 0 {
+				ferr = fn(commit)
+			}
+		})
+		if err != nil {
+			return fmt.Errorf("%s: %w", fileName(f.seq), err)
+		}
+		if ferr != nil {
+			return ferr
+		}
+	}
+	return nil
+}
+
+// fileRecords checks a file's header and returns its first row id, its
+// records (nil for a file whose header never reached the disk) and whether
+// they end with commits (format 2).
+func fileRecords(seq uint64, data []byte) (first uint64, records []byte, commits bool, err error) {
+	if len(data) < headerBytes || (binary.LittleEndian.Uint64(data) == 0 && binary.LittleEndian.Uint64(data[8:]) == 0) {
+		// A file whose header never reached the disk holds no synced
+		// record: the header is synced with the first one. (Zeros: a
+		// later block of an unsynced first record did.)
+		return 0, nil, false, nil
+	}
+	m := binary.LittleEndian.Uint64(data)
+	if m != magicV1 && m != magicV2 {
+		return 0, nil, false, fmt.Errorf("%w: %s: bad magic", ErrCorrupt, fileName(seq))
+	}
+	return binary.LittleEndian.Uint64(data[8:]), data[headerBytes:], m == magicV2, nil
 }
 
 func (l *Log) readFile(seq uint64) ([]byte, error) {
@@ -189,7 +253,7 @@ func (l *Log) readFile(seq uint64) ([]byte, error) {
 // the disk read as zeros when a later block did, and a zero head is an
 // empty record whose checksum (of nothing) holds. Only a well-formed
 // record whose rows do not parse is corruption.
-func parseRecords(b []byte, fn func(id uint64, row []byte)) error {
+func parseRecords(b []byte, commits bool, fn func(id uint64, row []byte), commitFn func(commit []byte)) error {
 	for len(b) >= recordHead {
 		n := binary.LittleEndian.Uint32(b)
 		sum := binary.LittleEndian.Uint32(b[4:])
@@ -218,6 +282,16 @@ func parseRecords(b []byte, fn func(id uint64, row []byte)) error {
 			fn(id, p[start:start+int(size):start+int(size)])
 			p = p[start+int(size):]
 		}
+		if commits {
+			size, k := binary.Uvarint(p)
+			if k <= 0 || uint64(len(p)-k) < size {
+				return fmt.Errorf("%w: commit length", ErrCorrupt)
+			}
+			if commitFn != nil {
+				commitFn(p[k : k+int(size) : k+int(size)])
+			}
+			p = p[k+int(size):]
+		}
 		if len(p) != 0 {
 			return fmt.Errorf("%w: %d bytes after the rows of a record", ErrCorrupt, len(p))
 		}
@@ -229,7 +303,13 @@ func parseRecords(b []byte, fn func(id uint64, row []byte)) error {
 // Append writes rows as one record and syncs it. The rows are durable when
 // it returns nil. After an error the log refuses further appends: what
 // part of the record reached the disk is unknown.
-func (l *Log) Append(rows []Row) error {
+func (l *Log) Append(rows []Row) error { return l.AppendCommit(rows, nil) }
+
+// AppendCommit is Append with a commit: opaque bytes that Commits gives
+// back after a restart, in append order, with the record's rows. A caller
+// whose commit is the whole of a group's durable state (storage: the
+// group's Pebble batch) needs no other sync.
+func (l *Log) AppendCommit(rows []Row, commit []byte) error {
 	if len(rows) == 0 {
 		return nil
 	}
@@ -238,14 +318,14 @@ func (l *Log) Append(rows []Row) error {
 	if l.broken != nil {
 		return l.broken
 	}
-	if err := l.append(rows); err != nil {
+	if err := l.append(rows, commit); err != nil {
 		l.broken = fmt.Errorf("rowlog: an earlier append failed: %w", err)
 		return err
 	}
 	return nil
 }
 
-func (l *Log) append(rows []Row) error {
+func (l *Log) append(rows []Row, commit []byte) error {
 	if l.cur == nil || l.files[len(l.files)-1].size >= l.fileBytes {
 		if err := l.rollLocked(rows[0].ID); err != nil {
 			return err
@@ -260,6 +340,8 @@ func (l *Log) append(rows []Row) error {
 		b = append(b, r.Data...)
 		maxID = max(maxID, r.ID)
 	}
+	b = binary.AppendUvarint(b, uint64(len(commit)))
+	b = append(b, commit...)
 	payload := b[recordHead:]
 	if uint64(len(payload)) > 1<<32-1 {
 		return fmt.Errorf("rowlog: record of %d bytes", len(payload))
@@ -294,7 +376,7 @@ func (l *Log) rollLocked(first uint64) error {
 		return fmt.Errorf("rowlog: create: %w", err)
 	}
 	var h [headerBytes]byte
-	binary.LittleEndian.PutUint64(h[:], magic)
+	binary.LittleEndian.PutUint64(h[:], magicV2)
 	binary.LittleEndian.PutUint64(h[8:], first)
 	if _, err := f.Write(h[:]); err != nil {
 		f.Close()
