@@ -14,6 +14,7 @@ import (
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/basaltdb/basalt/types"
+	"github.com/klauspost/compress/huff0"
 )
 
 // The on-disk inverted index of one path inside a segment file:
@@ -36,12 +37,32 @@ import (
 //
 // Offsets are relative to the start of the region. A term that matches one
 // row (ids, timestamps) keeps the row inline, which is most terms of a
-// high-cardinality field. See docs/format/inverted.md.
+// high-cardinality field.
+//
+// A region whose term blocks are large enough, and shrink enough, is
+// written coded instead ("BSVH"): each block Huffman-coded with one table
+// for the whole region (or kept as it is when coding would not shrink it),
+// the table after the blocks, and the block index giving each block's
+// decoded length too (0: stored as it is):
+//
+//	| posting lists | term blocks | Huffman table | block index: per block
+//	uvarint first-term len, first term, uvarint offset, uvarint length,
+//	uvarint decoded length | u32 terms | u32 blocks | u32 block-index offset |
+//	u32 table offset | u32 magic |
+//
+// Random strings (ids, tags, URLs) are stored about three times in a
+// segment (row, column, index); coding their terms takes a fifth off the
+// index regions. See docs/format/inverted.md.
 
 const (
 	termsPerBlock   = 64
 	invertedMagic   = 0x42535649 // "BSVI"
 	invertedTrailer = 16
+	codedMagic      = 0x42535648 // "BSVH"
+	codedTrailer    = 20
+	// minCodedBytes is the least term-block bytes worth a Huffman table
+	// (~100 bytes) and a decode per block read.
+	minCodedBytes = 4 << 10
 )
 
 // ErrCorruptIndex marks an inverted index region that does not decode.
@@ -62,6 +83,11 @@ type InvertedWriter struct {
 	nblocks    int
 	bm         *roaring.Bitmap
 	bmBuf      bytes.Buffer
+	// raw writes the term blocks as they are (tests: both formats).
+	raw bool
+	// huff is made for the first region coded: most paths' regions are
+	// too small to be, and a Scratch weighs kilobytes.
+	huff *huff0.Scratch
 }
 
 // maxInlineRows is the longest posting list kept inline as deltas.
@@ -164,6 +190,9 @@ func (w *InvertedWriter) Terms() int { return w.terms }
 // region start here, once the size of the postings is known.
 func (w *InvertedWriter) Finish() []byte {
 	w.flushBlock()
+	if region := w.finishCoded(); region != nil {
+		return region
+	}
 	base := uint64(len(w.postings))
 	// Rewrite the index with absolute block offsets.
 	var index []byte
@@ -193,6 +222,76 @@ func (w *InvertedWriter) Finish() []byte {
 	return binary.LittleEndian.AppendUint32(out, invertedMagic)
 }
 
+// finishCoded returns the region with Huffman-coded term blocks, or nil
+// when they are too few or would not shrink by a sixteenth (uncoded blocks
+// cost no decode to read).
+func (w *InvertedWriter) finishCoded() []byte {
+	if w.raw || len(w.blocks) < minCodedBytes {
+		return nil
+	}
+	var hist [256]uint32
+	for _, c := range w.blocks {
+		hist[c]++
+	}
+	if w.huff == nil {
+		w.huff = &huff0.Scratch{}
+	}
+	s := w.huff
+	if err := s.BuildCTable(&hist); err != nil {
+		return nil // one symbol: nothing to gain
+	}
+	table, err := s.AppendTable(nil)
+	if err != nil {
+		return nil
+	}
+	s.Reuse = huff0.ReusePolicyMust
+	base := uint64(len(w.postings))
+	coded := make([]byte, 0, len(w.blocks))
+	var index []byte
+	r := w.index
+	for len(r) > 0 {
+		l, n := binary.Uvarint(r)
+		r = r[n:]
+		first := r[:l]
+		r = r[l:]
+		off, n := binary.Uvarint(r)
+		r = r[n:]
+		ln, n := binary.Uvarint(r)
+		r = r[n:]
+		blk := w.blocks[off : off+ln]
+		start := len(coded)
+		decoded := uint64(0)
+		if out, _, err := huff0.Compress4X(blk, s); err == nil {
+			coded = append(coded, out...)
+			decoded = ln
+		} else {
+			// Incompressible alone, or a symbol the table lacks (none
+			// can): stored as it is.
+			coded = append(coded, blk...)
+		}
+		index = binary.AppendUvarint(index, l)
+		index = append(index, first...)
+		index = binary.AppendUvarint(index, base+uint64(start))
+		index = binary.AppendUvarint(index, uint64(len(coded)-start))
+		index = binary.AppendUvarint(index, decoded)
+	}
+	if len(coded)+len(table) > len(w.blocks)-len(w.blocks)/16 {
+		return nil
+	}
+	out := make([]byte, 0, len(w.postings)+len(coded)+len(table)+len(index)+codedTrailer)
+	out = append(out, w.postings...)
+	out = append(out, coded...)
+	tableOff := len(out)
+	out = append(out, table...)
+	indexOff := len(out)
+	out = append(out, index...)
+	out = binary.LittleEndian.AppendUint32(out, uint32(w.terms))
+	out = binary.LittleEndian.AppendUint32(out, uint32(w.nblocks))
+	out = binary.LittleEndian.AppendUint32(out, uint32(indexOff))
+	out = binary.LittleEndian.AppendUint32(out, uint32(tableOff))
+	return binary.LittleEndian.AppendUint32(out, codedMagic)
+}
+
 // InvertedReader answers lookups from one path's region. It keeps the block
 // index in memory and reads term blocks and postings with ReadAt.
 type InvertedReader struct {
@@ -200,11 +299,13 @@ type InvertedReader struct {
 	off   int64
 	size  int64
 	terms int
-	// indexOff is where the block index starts: term blocks and posting
-	// lists lie before it.
-	indexOff uint64
-	firsts   [][]byte
-	spans    [][2]uint64 // block offset, length
+	// dataEnd is where term blocks and posting lists end: the block index
+	// starts there, or (coded) the Huffman table.
+	dataEnd uint64
+	firsts  [][]byte
+	spans   [][3]uint64 // block offset, stored length, decoded length (0: as stored)
+	// huff decodes the term blocks of a coded region (nil: none are).
+	huff *huff0.Decoder
 	// legacyNaN: the index was written with NaN's term lowest among the
 	// numbers (LegacyNaNTerm), not highest.
 	legacyNaN bool
@@ -219,24 +320,51 @@ func OpenInverted(r io.ReaderAt, off, size int64) (*InvertedReader, error) {
 	if size < invertedTrailer {
 		return nil, fmt.Errorf("%w: region of %d bytes", ErrCorruptIndex, size)
 	}
-	var tr [invertedTrailer]byte
-	if _, err := r.ReadAt(tr[:], off+size-invertedTrailer); err != nil {
+	var tr [codedTrailer]byte
+	trailer := min(size, codedTrailer)
+	if _, err := r.ReadAt(tr[codedTrailer-trailer:], off+size-trailer); err != nil {
 		return nil, fmt.Errorf("read inverted trailer: %w", err)
 	}
-	if binary.LittleEndian.Uint32(tr[12:]) != invertedMagic {
+	coded := false
+	switch binary.LittleEndian.Uint32(tr[16:]) {
+	case invertedMagic:
+	case codedMagic:
+		coded = true
+		if size < codedTrailer {
+			return nil, fmt.Errorf("%w: region of %d bytes", ErrCorruptIndex, size)
+		}
+	default:
 		return nil, fmt.Errorf("%w: bad magic", ErrCorruptIndex)
 	}
-	terms := int(binary.LittleEndian.Uint32(tr[0:]))
-	nblocks := int(binary.LittleEndian.Uint32(tr[4:]))
-	indexOff := int64(binary.LittleEndian.Uint32(tr[8:]))
-	if indexOff > size-invertedTrailer || nblocks > terms {
+	t := tr[codedTrailer-invertedTrailer:] // terms, blocks, index offset, magic
+	trailer = invertedTrailer
+	if coded {
+		t, trailer = tr[:], codedTrailer
+	}
+	terms := int(binary.LittleEndian.Uint32(t[0:]))
+	nblocks := int(binary.LittleEndian.Uint32(t[4:]))
+	indexOff := int64(binary.LittleEndian.Uint32(t[8:]))
+	dataEnd := indexOff
+	if coded {
+		dataEnd = int64(binary.LittleEndian.Uint32(t[12:]))
+	}
+	if indexOff > size-trailer || dataEnd > indexOff || nblocks > terms {
 		return nil, fmt.Errorf("%w: bad trailer", ErrCorruptIndex)
 	}
-	idx := make([]byte, size-invertedTrailer-indexOff)
-	if _, err := r.ReadAt(idx, off+indexOff); err != nil {
+	idx := make([]byte, size-trailer-dataEnd)
+	if _, err := r.ReadAt(idx, off+dataEnd); err != nil {
 		return nil, fmt.Errorf("read inverted block index: %w", err)
 	}
-	ir := &InvertedReader{r: r, off: off, size: size, terms: terms, indexOff: uint64(indexOff)}
+	ir := &InvertedReader{r: r, off: off, size: size, terms: terms, dataEnd: uint64(dataEnd)}
+	if coded {
+		table := idx[:indexOff-dataEnd]
+		idx = idx[indexOff-dataEnd:]
+		s, rest, err := huff0.ReadTable(table, nil)
+		if err != nil || len(rest) != 0 {
+			return nil, fmt.Errorf("%w: bad Huffman table", ErrCorruptIndex)
+		}
+		ir.huff = s.Decoder()
+	}
 	for len(idx) > 0 {
 		l, n := binary.Uvarint(idx)
 		if n <= 0 || l > uint64(len(idx)-n) {
@@ -253,12 +381,21 @@ func OpenInverted(r io.ReaderAt, off, size int64) (*InvertedReader, error) {
 		bl, n2 := binary.Uvarint(idx)
 		// Compare without adding: a corrupt bo+bl can wrap around 2^64
 		// and pass, and then ReadAt a slice of absurd length.
-		if n2 <= 0 || bo > uint64(indexOff) || bl > uint64(indexOff)-bo {
+		if n2 <= 0 || bo > uint64(dataEnd) || bl > uint64(dataEnd)-bo {
 			return nil, fmt.Errorf("%w: bad block index", ErrCorruptIndex)
 		}
 		idx = idx[n2:]
+		var decoded uint64
+		if coded {
+			var n3 int
+			decoded, n3 = binary.Uvarint(idx)
+			if n3 <= 0 || decoded > huff0.BlockSizeMax {
+				return nil, fmt.Errorf("%w: bad block index", ErrCorruptIndex)
+			}
+			idx = idx[n3:]
+		}
 		ir.firsts = append(ir.firsts, first)
-		ir.spans = append(ir.spans, [2]uint64{bo, bl})
+		ir.spans = append(ir.spans, [3]uint64{bo, bl, decoded})
 	}
 	if len(ir.firsts) != nblocks {
 		return nil, fmt.Errorf("%w: %d blocks indexed, trailer says %d", ErrCorruptIndex, len(ir.firsts), nblocks)
@@ -285,6 +422,13 @@ func (ir *InvertedReader) scanBlock(b int, fn func(term []byte, p posting) bool)
 	buf := make([]byte, span[1])
 	if _, err := ir.r.ReadAt(buf, ir.off+int64(span[0])); err != nil {
 		return false, fmt.Errorf("read term block: %w", err)
+	}
+	if span[2] > 0 {
+		out, err := ir.huff.Decompress4X(make([]byte, 0, span[2]), buf)
+		if err != nil || uint64(len(out)) != span[2] {
+			return false, fmt.Errorf("%w: term block %d does not decode", ErrCorruptIndex, b)
+		}
+		buf = out
 	}
 	var term []byte
 	var inline []uint32
@@ -335,7 +479,7 @@ func (ir *InvertedReader) scanBlock(b int, fn func(term []byte, p posting) bool)
 			}
 			p.len, n2 = binary.Uvarint(buf[n1:])
 			// As for blocks: no p.off+p.len, which can wrap.
-			if n2 <= 0 || p.off > ir.indexOff || p.len > ir.indexOff-p.off {
+			if n2 <= 0 || p.off > ir.dataEnd || p.len > ir.dataEnd-p.off {
 				return false, fmt.Errorf("%w: bad posting offset", ErrCorruptIndex)
 			}
 			buf = buf[n1+n2:]

@@ -61,8 +61,13 @@ func randEntries(r *rand.Rand, n int) []entry {
 	return es
 }
 
-func buildRegion(t testing.TB, es []entry) []byte {
+func buildRegion(t testing.TB, es []entry) []byte { return buildRegionAs(t, es, false) }
+
+// buildRegionAs builds the region with its term blocks stored as they are
+// (raw) or, when worth it, Huffman-coded.
+func buildRegionAs(t testing.TB, es []entry, raw bool) []byte {
 	w := NewInvertedWriter()
+	w.raw = raw
 	for _, e := range es {
 		if err := w.Add(e.term, e.rows); err != nil {
 			t.Fatalf("Add(%x): %v", e.term, err)
@@ -134,39 +139,59 @@ func predicateFor(r *rand.Rand, es []entry) Predicate {
 	return Prefix(randStr(r))
 }
 
+// regionMagic returns the magic a region ends with: coded or not.
+func regionMagic(region []byte) uint32 {
+	return binary.LittleEndian.Uint32(region[len(region)-4:])
+}
+
 func TestInvertedLookupMatchesBruteForce(t *testing.T) {
 	r := newRand(t)
-	for _, n := range []int{0, 1, 2, termsPerBlock - 1, termsPerBlock, termsPerBlock + 1, 3 * termsPerBlock, 1000} {
-		t.Run(fmt.Sprintf("terms=%d", n), func(t *testing.T) {
-			es := randEntries(r, n)
-			ir := openInBuffer(t, buildRegion(t, es))
-			if ir.NumTerms() != n {
-				t.Fatalf("NumTerms() = %d, want %d", ir.NumTerms(), n)
-			}
-			for range 400 {
-				p := predicateFor(r, es)
-				if p.Validate() != nil {
-					continue
-				}
-				got := roaring.New()
-				got.Add(1<<31 + 7) // Lookup adds to dst; it must not clear it.
-				if err := ir.Lookup(p, got, roaring.New()); err != nil {
-					t.Fatalf("Lookup(%s): %v", p, err)
-				}
-				want := bruteForce(es, p)
-				want.Add(1<<31 + 7)
-				if !got.Equals(want) {
-					t.Fatalf("Lookup(%s):\n got %v\nwant %v", p, got.ToArray(), want.ToArray())
-				}
-			}
-		})
+	for _, raw := range []bool{false, true} {
+		for _, n := range []int{0, 1, 2, termsPerBlock - 1, termsPerBlock, termsPerBlock + 1, 3 * termsPerBlock, 1000} {
+			t.Run(fmt.Sprintf("raw=%v/terms=%d", raw, n), func(t *testing.T) { checkLookups(t, r, n, raw) })
+		}
+	}
+}
+
+// checkLookups compares random lookups in a region of n random terms with
+// brute force.
+func checkLookups(t *testing.T, r *rand.Rand, n int, raw bool) {
+	es := randEntries(r, n)
+	region := buildRegionAs(t, es, raw)
+	if want := uint32(codedMagic); n >= 1000 && (regionMagic(region) == want) == raw {
+		t.Fatalf("region of %d terms, raw %v: magic %x", n, raw, regionMagic(region))
+	}
+	ir := openInBuffer(t, region)
+	if ir.NumTerms() != n {
+		t.Fatalf("NumTerms() = %d, want %d", ir.NumTerms(), n)
+	}
+	for range 400 {
+		p := predicateFor(r, es)
+		if p.Validate() != nil {
+			continue
+		}
+		got := roaring.New()
+		got.Add(1<<31 + 7) // Lookup adds to dst; it must not clear it.
+		if err := ir.Lookup(p, got, roaring.New()); err != nil {
+			t.Fatalf("Lookup(%s): %v", p, err)
+		}
+		want := bruteForce(es, p)
+		want.Add(1<<31 + 7)
+		if !got.Equals(want) {
+			t.Fatalf("Lookup(%s):\n got %v\nwant %v", p, got.ToArray(), want.ToArray())
+		}
 	}
 }
 
 func TestInvertedEachTerm(t *testing.T) {
 	r := newRand(t)
 	es := randEntries(r, 300)
-	ir := openInBuffer(t, buildRegion(t, es))
+	for _, raw := range []bool{false, true} {
+		checkEachTerm(t, es, openInBuffer(t, buildRegionAs(t, es, raw)))
+	}
+}
+
+func checkEachTerm(t *testing.T, es []entry, ir *InvertedReader) {
 	k := 0
 	err := ir.EachTerm(func(term []byte, count int) {
 		if k >= len(es) {
@@ -383,6 +408,10 @@ func lookupAll(ir *InvertedReader) error {
 
 func FuzzOpenInverted(f *testing.F) {
 	f.Add([]byte(nil))
+	es := randEntries(rand.New(rand.NewPCG(1, 2)), 300)
+	for _, raw := range []bool{false, true} {
+		f.Add(buildRegionAs(f, es, raw))
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		ir, err := OpenInverted(bytes.NewReader(b), 0, int64(len(b)))
 		if err != nil {
@@ -394,9 +423,18 @@ func FuzzOpenInverted(f *testing.F) {
 	})
 }
 
+// BenchmarkInvertedLookup: lookups in a region of 100,000 int terms, its
+// term blocks Huffman-coded (raw=false) or stored as they are.
 func BenchmarkInvertedLookup(b *testing.B) {
+	for _, raw := range []bool{false, true} {
+		b.Run(fmt.Sprintf("raw=%v", raw), func(b *testing.B) { benchLookups(b, raw) })
+	}
+}
+
+func benchLookups(b *testing.B, raw bool) {
 	const n = 100000
 	w := NewInvertedWriter()
+	w.raw = raw
 	rows := make([]uint32, 0, 64)
 	for k := range n {
 		// Every fourth term is a bitmap of 32 rows; others hold one row,
@@ -414,6 +452,9 @@ func BenchmarkInvertedLookup(b *testing.B) {
 		}
 	}
 	region := w.Finish()
+	if (regionMagic(region) == codedMagic) == raw {
+		b.Fatalf("raw %v: region magic %x", raw, regionMagic(region))
+	}
 	ir, err := OpenInverted(bytes.NewReader(region), 0, int64(len(region)))
 	if err != nil {
 		b.Fatal(err)
