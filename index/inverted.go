@@ -76,13 +76,16 @@ type InvertedWriter struct {
 	index      []byte
 	block      []byte
 	blockFirst []byte
-	blockStart int
 	inBlock    int
 	prev       []byte
 	terms      int
 	nblocks    int
 	bm         *roaring.Bitmap
 	bmBuf      bytes.Buffer
+	// coded and index2 are Finish's scratch: the coded blocks, the block
+	// index with region offsets.
+	coded  []byte
+	index2 []byte
 	// raw writes the term blocks as they are (tests: both formats).
 	raw bool
 	// huff is made for the first region coded: most paths' regions are
@@ -95,6 +98,15 @@ const maxInlineRows = 16
 
 // NewInvertedWriter returns an empty writer.
 func NewInvertedWriter() *InvertedWriter { return &InvertedWriter{bm: roaring.New()} }
+
+// Reset empties the writer for another region, keeping its buffers: a
+// segment's regions reach tens of megabytes, and fresh buffers that size
+// cost more to fault in and zero than to fill.
+func (w *InvertedWriter) Reset() {
+	w.postings, w.blocks, w.index, w.block = w.postings[:0], w.blocks[:0], w.index[:0], w.block[:0]
+	w.blockFirst, w.prev = w.blockFirst[:0], w.prev[:0]
+	w.inBlock, w.terms, w.nblocks = 0, 0, 0
+}
 
 // Add appends term with its rows (ascending, non-empty).
 func (w *InvertedWriter) Add(term []byte, rows []uint32) error {
@@ -186,16 +198,20 @@ func (w *InvertedWriter) flushBlock() {
 // Terms returns how many terms were added.
 func (w *InvertedWriter) Terms() int { return w.terms }
 
-// Finish returns the encoded region. Block offsets are made relative to the
-// region start here, once the size of the postings is known.
-func (w *InvertedWriter) Finish() []byte {
+// Finish returns the encoded region.
+func (w *InvertedWriter) Finish() []byte { return w.AppendRegion(nil) }
+
+// AppendRegion appends the encoded region to dst. Block offsets are made
+// relative to the region start here, once the size of the postings is
+// known.
+func (w *InvertedWriter) AppendRegion(dst []byte) []byte {
 	w.flushBlock()
-	if region := w.finishCoded(); region != nil {
-		return region
+	if out, ok := w.appendCoded(dst); ok {
+		return out
 	}
 	base := uint64(len(w.postings))
 	// Rewrite the index with absolute block offsets.
-	var index []byte
+	index := w.index2[:0]
 	r := w.index
 	for len(r) > 0 {
 		l, n := binary.Uvarint(r)
@@ -211,10 +227,12 @@ func (w *InvertedWriter) Finish() []byte {
 		index = binary.AppendUvarint(index, base+off)
 		index = binary.AppendUvarint(index, ln)
 	}
-	out := make([]byte, 0, len(w.postings)+len(w.blocks)+len(index)+invertedTrailer)
+	w.index2 = index
+	out := slices.Grow(dst, len(w.postings)+len(w.blocks)+len(index)+invertedTrailer)
+	start := len(out)
 	out = append(out, w.postings...)
 	out = append(out, w.blocks...)
-	indexOff := len(out)
+	indexOff := len(out) - start
 	out = append(out, index...)
 	out = binary.LittleEndian.AppendUint32(out, uint32(w.terms))
 	out = binary.LittleEndian.AppendUint32(out, uint32(w.nblocks))
@@ -222,12 +240,12 @@ func (w *InvertedWriter) Finish() []byte {
 	return binary.LittleEndian.AppendUint32(out, invertedMagic)
 }
 
-// finishCoded returns the region with Huffman-coded term blocks, or nil
-// when they are too few or would not shrink by a sixteenth (uncoded blocks
-// cost no decode to read).
-func (w *InvertedWriter) finishCoded() []byte {
+// appendCoded appends the region with Huffman-coded term blocks to dst,
+// unless they are too few or would not shrink by a sixteenth (uncoded
+// blocks cost no decode to read).
+func (w *InvertedWriter) appendCoded(dst []byte) ([]byte, bool) {
 	if w.raw || len(w.blocks) < minCodedBytes {
-		return nil
+		return dst, false
 	}
 	var hist [256]uint32
 	for _, c := range w.blocks {
@@ -238,16 +256,19 @@ func (w *InvertedWriter) finishCoded() []byte {
 	}
 	s := w.huff
 	if err := s.BuildCTable(&hist); err != nil {
-		return nil // one symbol: nothing to gain
+		return dst, false // one symbol: nothing to gain
+	}
+	if est := s.EstimateSize(&hist); est < 0 || est > len(w.blocks)-len(w.blocks)/16 {
+		return dst, false // would not shrink enough: spare the coding
 	}
 	table, err := s.AppendTable(nil)
 	if err != nil {
-		return nil
+		return dst, false
 	}
 	s.Reuse = huff0.ReusePolicyMust
 	base := uint64(len(w.postings))
-	coded := make([]byte, 0, len(w.blocks))
-	var index []byte
+	coded := w.coded[:0]
+	index := w.index2[:0]
 	r := w.index
 	for len(r) > 0 {
 		l, n := binary.Uvarint(r)
@@ -275,21 +296,23 @@ func (w *InvertedWriter) finishCoded() []byte {
 		index = binary.AppendUvarint(index, uint64(len(coded)-start))
 		index = binary.AppendUvarint(index, decoded)
 	}
+	w.coded, w.index2 = coded, index
 	if len(coded)+len(table) > len(w.blocks)-len(w.blocks)/16 {
-		return nil
+		return dst, false
 	}
-	out := make([]byte, 0, len(w.postings)+len(coded)+len(table)+len(index)+codedTrailer)
+	out := slices.Grow(dst, len(w.postings)+len(coded)+len(table)+len(index)+codedTrailer)
+	start := len(out)
 	out = append(out, w.postings...)
 	out = append(out, coded...)
-	tableOff := len(out)
+	tableOff := len(out) - start
 	out = append(out, table...)
-	indexOff := len(out)
+	indexOff := len(out) - start
 	out = append(out, index...)
 	out = binary.LittleEndian.AppendUint32(out, uint32(w.terms))
 	out = binary.LittleEndian.AppendUint32(out, uint32(w.nblocks))
 	out = binary.LittleEndian.AppendUint32(out, uint32(indexOff))
 	out = binary.LittleEndian.AppendUint32(out, uint32(tableOff))
-	return binary.LittleEndian.AppendUint32(out, codedMagic)
+	return binary.LittleEndian.AppendUint32(out, codedMagic), true
 }
 
 // InvertedReader answers lookups from one path's region. It keeps the block

@@ -89,6 +89,7 @@ type Writer struct {
 	off      uint64
 	cols     []columnMeta
 	indexes  []indexMeta
+	region   []byte // AddIndex's region, before it is written
 	finished bool
 
 	// The row section is built in memory (rowData, offsets relative to its
@@ -204,6 +205,17 @@ func (c *Column) Sparse() { c.sparse = true }
 // builderPool recycles index builders (and their buffers) across columns.
 var builderPool = sync.Pool{New: func() any { return &index.Builder{} }}
 
+// invertedPool recycles inverted index writers (and their buffers, which
+// grow to a region's size) across index paths and segments.
+var invertedPool = sync.Pool{New: func() any { return index.NewInvertedWriter() }}
+
+// getInverted returns an empty writer from the pool.
+func getInverted() *index.InvertedWriter {
+	iw := invertedPool.Get().(*index.InvertedWriter)
+	iw.Reset()
+	return iw
+}
+
 // StableStrings tells the column that the strings appended to it stay valid
 // and unchanged until Finish (e.g. they live in a frozen mutable segment), so
 // it need not copy them.
@@ -256,15 +268,16 @@ func (w *Writer) AddIndex(ipath string, terms [][]byte, rows [][]uint32) error {
 	if len(terms) == 0 {
 		return nil
 	}
-	iw := index.NewInvertedWriter()
+	iw := getInverted()
+	defer invertedPool.Put(iw)
 	for i, t := range terms {
 		if err := iw.Add(t, rows[i]); err != nil {
 			return fmt.Errorf("segment: index %q: %w", ipath, err)
 		}
 	}
-	region := iw.Finish()
-	im := indexMeta{path: ipath, off: w.off, len: uint64(len(region)), terms: uint64(len(terms))}
-	if err := w.write(region); err != nil {
+	w.region = iw.AppendRegion(w.region[:0])
+	im := indexMeta{path: ipath, off: w.off, len: uint64(len(w.region)), terms: uint64(len(terms))}
+	if err := w.write(w.region); err != nil {
 		return err
 	}
 	w.indexes = append(w.indexes, im)
@@ -496,14 +509,16 @@ func (c *Column) Finish() error {
 		if b.Len() == 0 {
 			continue
 		}
-		iw := index.NewInvertedWriter()
+		iw := getInverted()
 		terms, err := b.Write(iw)
 		if err != nil {
+			invertedPool.Put(iw)
 			c.releaseBuilders()
 			return fmt.Errorf("segment: index %q: %w", ip, err)
 		}
 		off := len(c.out)
-		c.out = append(c.out, iw.Finish()...)
+		c.out = iw.AppendRegion(c.out)
+		invertedPool.Put(iw)
 		c.indexes = append(c.indexes, indexMeta{path: ip, off: uint64(off), len: uint64(len(c.out) - off), terms: uint64(terms)})
 	}
 	c.releaseBuilders()
