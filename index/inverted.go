@@ -82,8 +82,8 @@ type InvertedWriter struct {
 	nblocks    int
 	bm         *roaring.Bitmap
 	bmBuf      bytes.Buffer
-	// coded and index2 are Finish's scratch: the coded blocks, the block
-	// index with region offsets.
+	// coded and index2 are AppendRegion's scratch: the coded blocks, the
+	// block index with region offsets.
 	coded  []byte
 	index2 []byte
 	// raw writes the term blocks as they are (tests: both formats).
@@ -212,21 +212,12 @@ func (w *InvertedWriter) AppendRegion(dst []byte) []byte {
 	base := uint64(len(w.postings))
 	// Rewrite the index with absolute block offsets.
 	index := w.index2[:0]
-	r := w.index
-	for len(r) > 0 {
-		l, n := binary.Uvarint(r)
-		r = r[n:]
-		first := r[:l]
-		r = r[l:]
-		off, n := binary.Uvarint(r)
-		r = r[n:]
-		ln, n := binary.Uvarint(r)
-		r = r[n:]
-		index = binary.AppendUvarint(index, l)
+	w.eachBlock(func(first []byte, off, ln uint64) {
+		index = binary.AppendUvarint(index, uint64(len(first)))
 		index = append(index, first...)
 		index = binary.AppendUvarint(index, base+off)
 		index = binary.AppendUvarint(index, ln)
-	}
+	})
 	w.index2 = index
 	out := slices.Grow(dst, len(w.postings)+len(w.blocks)+len(index)+invertedTrailer)
 	start := len(out)
@@ -238,6 +229,23 @@ func (w *InvertedWriter) AppendRegion(dst []byte) []byte {
 	out = binary.LittleEndian.AppendUint32(out, uint32(w.nblocks))
 	out = binary.LittleEndian.AppendUint32(out, uint32(indexOff))
 	return binary.LittleEndian.AppendUint32(out, invertedMagic)
+}
+
+// eachBlock calls fn with the first term, offset (in w.blocks) and length
+// of every block flushed, in order.
+func (w *InvertedWriter) eachBlock(fn func(first []byte, off, ln uint64)) {
+	r := w.index
+	for len(r) > 0 {
+		l, n := binary.Uvarint(r)
+		r = r[n:]
+		first := r[:l]
+		r = r[l:]
+		off, n := binary.Uvarint(r)
+		r = r[n:]
+		ln, n := binary.Uvarint(r)
+		r = r[n:]
+		fn(first, off, ln)
+	}
 }
 
 // appendCoded appends the region with Huffman-coded term blocks to dst,
@@ -269,16 +277,7 @@ func (w *InvertedWriter) appendCoded(dst []byte) ([]byte, bool) {
 	base := uint64(len(w.postings))
 	coded := w.coded[:0]
 	index := w.index2[:0]
-	r := w.index
-	for len(r) > 0 {
-		l, n := binary.Uvarint(r)
-		r = r[n:]
-		first := r[:l]
-		r = r[l:]
-		off, n := binary.Uvarint(r)
-		r = r[n:]
-		ln, n := binary.Uvarint(r)
-		r = r[n:]
+	w.eachBlock(func(first []byte, off, ln uint64) {
 		blk := w.blocks[off : off+ln]
 		start := len(coded)
 		decoded := uint64(0)
@@ -290,12 +289,12 @@ func (w *InvertedWriter) appendCoded(dst []byte) ([]byte, bool) {
 			// can): stored as it is.
 			coded = append(coded, blk...)
 		}
-		index = binary.AppendUvarint(index, l)
+		index = binary.AppendUvarint(index, uint64(len(first)))
 		index = append(index, first...)
 		index = binary.AppendUvarint(index, base+uint64(start))
 		index = binary.AppendUvarint(index, uint64(len(coded)-start))
 		index = binary.AppendUvarint(index, decoded)
-	}
+	})
 	w.coded, w.index2 = coded, index
 	if len(coded)+len(table) > len(w.blocks)-len(w.blocks)/16 {
 		return dst, false

@@ -18,7 +18,7 @@ import (
 
 const (
 	// magicV1 files (before commits rode in the log) hold rows only;
-	// magicV2 records end with a commit (Append).
+	// magicV2 records end with a commit (AppendCommit; empty for Append).
 	magicV1     = 0x42534c52_4f573031 // "BSLROW01"
 	magicV2     = 0x42534c52_4f573032 // "BSLROW02"
 	headerBytes = 16
@@ -252,7 +252,8 @@ func (l *Log) readFile(seq uint64) ([]byte, error) {
 // writes: after a crash, blocks past the synced end that never reached
 // the disk read as zeros when a later block did, and a zero head is an
 // empty record whose checksum (of nothing) holds. Only a well-formed
-// record whose rows do not parse is corruption.
+// record whose rows (or commit) do not parse is corruption. commits says
+// the records end with a commit (format 2); commitFn may be nil.
 func parseRecords(b []byte, commits bool, fn func(id uint64, row []byte), commitFn func(commit []byte)) error {
 	for len(b) >= recordHead {
 		n := binary.LittleEndian.Uint32(b)
