@@ -100,13 +100,20 @@ func TestFileSourceRewrittenFile(t *testing.T) {
 		for _, v := range vals {
 			fmt.Fprintf(&b, "{\"v\":%d}\n", v)
 		}
-		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		// Written aside and renamed into place with its modification
+		// time set: written in place, a listing between the write and
+		// Chtimes saw a version of its own, and read it once more.
+		tmp := filepath.Join(dir, "x.tmp")
+		if err := os.WriteFile(tmp, []byte(b.String()), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		// Each version a second apart, whatever the file system's clock
 		// resolution.
 		mtime = mtime.Add(time.Second)
-		if err := os.Chtimes(path, mtime, mtime); err != nil {
+		if err := os.Chtimes(tmp, mtime, mtime); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, path); err != nil {
 			t.Fatal(err)
 		}
 	}
