@@ -529,3 +529,87 @@ func TestInvertedWriterReset(t *testing.T) {
 		}
 	}
 }
+
+// TestInvertedIncompressibleStaysRaw: term blocks that Huffman coding
+// would not shrink by a sixteenth (terms of random bytes) are written in
+// the uncoded format, which reads without a decode.
+func TestInvertedIncompressibleStaysRaw(t *testing.T) {
+	r := newRand(t)
+	byTerm := map[string]bool{}
+	for len(byTerm) < 2000 {
+		b := make([]byte, 24)
+		for i := range b {
+			b[i] = byte(r.Uint32())
+		}
+		byTerm[string(AppendTerm(nil, types.String(string(b))))] = true
+	}
+	var es []entry
+	for term := range byTerm {
+		es = append(es, entry{term: []byte(term), rows: []uint32{r.Uint32N(1 << 16)}})
+	}
+	slices.SortFunc(es, func(a, b entry) int { return bytes.Compare(a.term, b.term) })
+	region := buildRegion(t, es)
+	if m := regionMagic(region); m != invertedMagic {
+		t.Fatalf("random-byte terms: region magic %x, want the uncoded %x", m, uint32(invertedMagic))
+	}
+	checkEachTerm(t, es, openInBuffer(t, region))
+}
+
+// TestInvertedCodedCorrupt: a coded region whose Huffman table does not
+// parse, or whose block does not decode to the length its index says,
+// is refused as corrupt, not read as other terms.
+func TestInvertedCodedCorrupt(t *testing.T) {
+	r := newRand(t)
+	es := randEntries(r, 1000)
+	region := buildRegion(t, es)
+	if regionMagic(region) != codedMagic {
+		t.Fatalf("1,000 random terms: region magic %x, want coded", regionMagic(region))
+	}
+	trailer := region[len(region)-codedTrailer:]
+	indexOff := int(binary.LittleEndian.Uint32(trailer[8:]))
+	tableOff := int(binary.LittleEndian.Uint32(trailer[12:]))
+
+	badTable := bytes.Clone(region)
+	badTable[tableOff] = 0 // a table header announcing no weights
+	if _, err := OpenInverted(bytes.NewReader(badTable), 0, int64(len(badTable))); !errors.Is(err, ErrCorruptIndex) {
+		t.Errorf("bad Huffman table: OpenInverted = %v, want ErrCorruptIndex", err)
+	}
+
+	// The first coded block's decoded length, one more than it is.
+	idx := region[indexOff : len(region)-codedTrailer]
+	var out []byte
+	bumped := false
+	uv := func() uint64 {
+		v, n := binary.Uvarint(idx)
+		if n <= 0 {
+			t.Fatal("block index does not parse")
+		}
+		idx = idx[n:]
+		return v
+	}
+	for len(idx) > 0 {
+		l := uv()
+		out = binary.AppendUvarint(out, l)
+		out = append(out, idx[:l]...)
+		idx = idx[l:]
+		off, stored, decoded := uv(), uv(), uv()
+		if !bumped && decoded > 0 {
+			decoded++
+			bumped = true
+		}
+		out = binary.AppendUvarint(out, off)
+		out = binary.AppendUvarint(out, stored)
+		out = binary.AppendUvarint(out, decoded)
+	}
+	if !bumped {
+		t.Fatal("no coded block")
+	}
+	badBlock := append(append(bytes.Clone(region[:indexOff]), out...), trailer...)
+	ir, err := OpenInverted(bytes.NewReader(badBlock), 0, int64(len(badBlock)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ir.EachTerm(func([]byte, int) {}); !errors.Is(err, ErrCorruptIndex) {
+		t.Fatalf("block that decodes short: EachTerm = %v, want ErrCorruptIndex", err)
+	}
+}
