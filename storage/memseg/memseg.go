@@ -83,7 +83,8 @@ func (n *node) child(pos int, name string) *node {
 			}
 		}
 	}
-	k := &node{name: name, path: string(types.AppendPathField([]byte(n.path), name))}
+	// The name may alias a decoder's input, which its owner may reuse.
+	k := &node{name: strings.Clone(name), path: string(types.AppendPathField([]byte(n.path), name))}
 	n.kids = append(n.kids, k)
 	if len(n.kids) > 16 {
 		if n.byName == nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -669,5 +670,41 @@ func TestCountValuesFromLog(t *testing.T) {
 	want, _ := s.CountValues(nil, "k", 500, BitmapDeletions(bm), which)
 	if !slices.Equal(got, want) {
 		t.Fatalf("older snapshot: %v, want %v", got, want)
+	}
+}
+
+// TestInputReused appends documents decoded from one buffer that is
+// overwritten between appends, as a caller pooling its input may do: field
+// names alias the input, and the segment must keep its own (the trie kept
+// the first buffer's bytes as its field names, which then read as garbage,
+// so a path got a second column that hid the first one's rows).
+func TestInputReused(t *testing.T) {
+	s := New()
+	dec := types.NewDecoder(types.DefaultLimits)
+	buf := make([]byte, 0, 64)
+	for i := range 3 {
+		// Leading spaces move the names within the buffer.
+		buf = fmt.Appendf(buf[:0], `%s{"_id":"d%d","alpha":%d,"beta":"b%d"}`, strings.Repeat(" ", i), i, i, i)
+		doc, err := dec.Decode(buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Append([]types.Value{doc}, []uint64{uint64(i + 1)}, []int64{0}); err != nil {
+			t.Fatal(err)
+		}
+		copy(buf, bytes.Repeat([]byte{'#'}, len(buf))) // the caller reuses its buffer
+		dec.Reset()
+	}
+	var v coldata.Vec
+	if err := s.ReadColumn("alpha", 0, 3, &v); err != nil {
+		t.Fatal(err)
+	}
+	for row := range 3 {
+		if got := v.Value(row); got.Kind() != types.KindInt || got.Int() != int64(row) {
+			t.Fatalf("alpha of row %d: %v", row, got)
+		}
+	}
+	if got := s.Fields(3); len(got) != 3 {
+		t.Fatalf("%d fields, want 3: %v", len(got), got)
 	}
 }
