@@ -552,6 +552,7 @@ func (c *collection) commitGroup(group []*writeReq) {
 		}
 	}
 	var seq uint64
+	var staged []*stagedRows // a group without rows stages none
 	g.writeKeys()
 	if !g.b.Empty() {
 		g.b.Set(kv.NextRowIDKey(c.id), kv.PutUvarint(c.nextRowID), nil)
@@ -564,7 +565,12 @@ func (c *collection) commitGroup(group []*writeReq) {
 				c.logRows = append(c.logRows, rowlog.Row{ID: r.rowid, Data: r.value})
 			}
 			c.logCommit = appendLogCommit(c.logCommit[:0], c.nextRowID, g.b.Repr())
-			if err := c.log.AppendCommit(c.logRows, c.logCommit); err != nil {
+			wait := c.log.StartAppendCommit(c.logRows, c.logCommit)
+			// While the disk syncs, the rows go into their mutable
+			// segments, past what snapshots see: the sync left the CPU
+			// idle, and this is most of the group's work after apply.
+			staged = c.stage(g)
+			if err := wait(); err != nil {
 				// Whether the record reached the disk is unknown: a
 				// restart may apply it, and must find no later group
 				// (a deletion, synced by Pebble alone) it would undo.
@@ -587,7 +593,7 @@ func (c *collection) commitGroup(group []*writeReq) {
 		}
 		// Segments before primary keys: a row the index names is always
 		// in a segment, where readRow finds it.
-		seq = c.publish(g)
+		seq = c.publish(g, staged)
 		c.publishPK(g)
 	} else {
 		c.mu.RLock()
@@ -611,19 +617,24 @@ func (c *collection) commitGroup(group []*writeReq) {
 	c.e.metrics.commitSeconds.Observe(time.Since(start).Seconds())
 }
 
-// publish applies a committed group to the segments and makes it visible.
-func (c *collection) publish(g *groupState) uint64 {
-	// Route the new rows to the mutable segment of their time partition.
-	type target struct {
-		h      *segHandle
-		docs   []types.Value
-		stored [][]byte
-		rowIDs []uint64
-		ets    []int64
-		shape  uint64
-	}
-	var targets []*target
-	byPart := map[int64]*target{}
+// stagedRows are a group's rows appended to the mutable segment of their
+// time partition, not yet visible.
+type stagedRows struct {
+	h      *segHandle
+	docs   []types.Value
+	stored [][]byte
+	rowIDs []uint64
+	ets    []int64
+	shape  uint64
+}
+
+// stage appends a group's new rows to the mutable segments of their time
+// partitions, past the rows snapshots see: appending needs no collection
+// lock, and a group that fails to commit is never seen (its collection
+// takes no more writes). Committer only.
+func (c *collection) stage(g *groupState) []*stagedRows {
+	var targets []*stagedRows
+	byPart := map[int64]*stagedRows{}
 	for _, r := range g.rows {
 		p := c.partitionOf(r.et)
 		t := byPart[p]
@@ -632,7 +643,7 @@ func (c *collection) publish(g *groupState) uint64 {
 			if h == nil {
 				h = c.newMemHandle(p)
 			}
-			t = &target{h: h}
+			t = &stagedRows{h: h}
 			byPart[p] = t
 			targets = append(targets, t)
 		}
@@ -641,8 +652,6 @@ func (c *collection) publish(g *groupState) uint64 {
 		t.rowIDs = append(t.rowIDs, r.rowid)
 		t.ets = append(t.ets, r.et)
 	}
-	// Rows appended past a segment's visible count are invisible to
-	// snapshots, so appending needs no collection lock.
 	for _, t := range targets {
 		if _, err := t.h.mem.AppendStored(t.docs, t.stored, t.rowIDs, t.ets); err != nil {
 			// Appends fail only on a broken invariant (a frozen
@@ -653,6 +662,12 @@ func (c *collection) publish(g *groupState) uint64 {
 		// to these, read before taking the collection's lock.
 		t.shape = t.h.mem.Shape()
 	}
+	return targets
+}
+
+// publish makes a committed group visible: its staged rows, deletions and
+// dropped segments.
+func (c *collection) publish(g *groupState, targets []*stagedRows) uint64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.seq++

@@ -66,6 +66,8 @@ type Log struct {
 	// broken is set when a write or sync failed: what reached the file is
 	// unknown, so no later record may follow it.
 	broken error
+	// pending is set while an append's record is being written and synced.
+	pending bool
 	// read keeps the files Commits read for Replay; they take no appends
 	// (every open starts a new file).
 	read map[uint64][]byte
@@ -311,25 +313,69 @@ func (l *Log) Append(rows []Row) error { return l.AppendCommit(rows, nil) }
 // whose commit is the whole of a group's durable state (storage: the
 // group's Pebble batch) needs no other sync.
 func (l *Log) AppendCommit(rows []Row, commit []byte) error {
-	if len(rows) == 0 {
-		return nil
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.broken != nil {
-		return l.broken
-	}
-	if err := l.append(rows, commit); err != nil {
-		l.broken = fmt.Errorf("rowlog: an earlier append failed: %w", err)
-		return err
-	}
-	return nil
+	return l.StartAppendCommit(rows, commit)()
 }
 
-func (l *Log) append(rows []Row, commit []byte) error {
+// StartAppendCommit is AppendCommit in two halves: it builds the record
+// and starts writing and syncing it in the background, and the function it
+// returns waits for that and says whether the rows are durable. The caller
+// works meanwhile (storage: it adds the rows to the mutable segment while
+// the disk syncs) and must wait before its next append. rows and commit
+// are copied before it returns.
+func (l *Log) StartAppendCommit(rows []Row, commit []byte) (wait func() error) {
+	if len(rows) == 0 {
+		return func() error { return nil }
+	}
+	l.mu.Lock()
+	if l.broken == nil && l.pending {
+		l.broken = errors.New("rowlog: an append started before the previous one was waited for")
+	}
+	if l.broken != nil {
+		err := l.broken
+		l.mu.Unlock()
+		return func() error { return err }
+	}
+	f, b, err := l.record(rows, commit)
+	if err != nil {
+		l.broken = fmt.Errorf("rowlog: an earlier append failed: %w", err)
+		l.mu.Unlock()
+		return func() error { return err }
+	}
+	l.pending = true
+	l.mu.Unlock()
+	// The file and the buffer are the committer's until it waits: rolling
+	// to a new file and the next record both come after the wait.
+	done := make(chan error, 1)
+	go func() {
+		if _, err := f.Write(b); err != nil {
+			done <- fmt.Errorf("rowlog: write: %w", err)
+			return
+		}
+		if err := f.SyncData(); err != nil {
+			done <- fmt.Errorf("rowlog: sync: %w", err)
+			return
+		}
+		done <- nil
+	}()
+	return func() error {
+		err := <-done
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		l.pending = false
+		if err != nil && l.broken == nil {
+			l.broken = fmt.Errorf("rowlog: an earlier append failed: %w", err)
+		}
+		return err
+	}
+}
+
+// record rolls to a new file if the current one is full and encodes the
+// record of rows and commit into l.buf, accounting for it in the file's
+// size. l.mu held.
+func (l *Log) record(rows []Row, commit []byte) (vfs.File, []byte, error) {
 	if l.cur == nil || l.files[len(l.files)-1].size >= l.fileBytes {
 		if err := l.rollLocked(rows[0].ID); err != nil {
-			return err
+			return nil, nil, err
 		}
 	}
 	b := append(l.buf[:0], 0, 0, 0, 0, 0, 0, 0, 0) // the record head, filled below
@@ -345,22 +391,16 @@ func (l *Log) append(rows []Row, commit []byte) error {
 	b = append(b, commit...)
 	payload := b[recordHead:]
 	if uint64(len(payload)) > 1<<32-1 {
-		return fmt.Errorf("rowlog: record of %d bytes", len(payload))
+		return nil, nil, fmt.Errorf("rowlog: record of %d bytes", len(payload))
 	}
 	binary.LittleEndian.PutUint32(b, uint32(len(payload)))
 	binary.LittleEndian.PutUint32(b[4:], crc32.Checksum(payload, castagnoli))
 	l.buf = b
-	if _, err := l.cur.Write(b); err != nil {
-		return fmt.Errorf("rowlog: write: %w", err)
-	}
-	if err := l.cur.SyncData(); err != nil {
-		return fmt.Errorf("rowlog: sync: %w", err)
-	}
 	f := &l.files[len(l.files)-1]
 	f.size += int64(len(b))
 	f.maxID = max(f.maxID, maxID)
 	l.bytes += int64(len(b))
-	return nil
+	return l.cur, b, nil
 }
 
 // rollLocked starts a new file for rows from first on.

@@ -525,3 +525,68 @@ func TestFormat1(t *testing.T) {
 		t.Fatalf("rows %v", ids)
 	}
 }
+
+// TestStartAppendCommit checks the two halves of an append: the record is
+// durable only once its wait returned, a second append before that wait is
+// refused (the log's buffer and file are the first one's until then), and
+// a failed sync breaks the log.
+func TestStartAppendCommit(t *testing.T) {
+	mem := vfs.NewCrashableMem()
+	var failing atomic.Bool
+	inj := errorfs.InjectorFunc(func(op errorfs.Op) error {
+		if failing.Load() && op.Kind == errorfs.OpFileSyncData {
+			return errorfs.ErrInjected
+		}
+		return nil
+	})
+	l, err := Open(errorfs.Wrap(mem, inj), "log", 1<<10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := uint64(1)
+	for i := 0; i < 8; i++ {
+		wait := l.StartAppendCommit(group(next, 3, 0), []byte{byte(i)})
+		if err := wait(); err != nil {
+			t.Fatal(err)
+		}
+		next += 3
+	}
+	first := l.StartAppendCommit(group(next, 1, 0), []byte("first"))
+	if err := l.StartAppendCommit(group(next+1, 1, 0), []byte("second"))(); err == nil {
+		t.Fatal("an append before the previous one's wait was accepted")
+	}
+	if err := first(); err != nil {
+		t.Fatalf("the append in flight: %v", err)
+	}
+	if err := l.AppendCommit(group(next+2, 1, 0), nil); err == nil {
+		t.Fatal("the log took appends after refusing one out of turn")
+	}
+	l.Close()
+	l2, got := replayAll(t, mem, 1, next+3)
+	if len(got) != int(next) {
+		t.Fatalf("replayed %d rows, want %d (the refused appends must not be there)", len(got), next)
+	}
+	var commits []string
+	if err := l2.Commits(func(c []byte) error { commits = append(commits, string(c)); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(commits) != 9 || commits[8] != "first" {
+		t.Fatalf("commits %q", commits)
+	}
+	l2.Close()
+
+	// A failed sync is reported by the wait, and breaks the log.
+	l3, err := Open(errorfs.Wrap(mem, inj), "log", 1<<10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	failing.Store(true)
+	if err := l3.StartAppendCommit(group(next+1, 1, 0), nil)(); err == nil {
+		t.Fatal("a failed sync was not reported")
+	}
+	failing.Store(false)
+	if err := l3.AppendCommit(group(next+2, 1, 0), nil); err == nil {
+		t.Fatal("the log took an append after a failed sync")
+	}
+	l3.Close()
+}

@@ -1,0 +1,105 @@
+package storage
+
+import (
+	"context"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/basaltdb/basalt/catalog"
+	"github.com/basaltdb/basalt/types"
+	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/cockroachdb/pebble/v2/vfs/errorfs"
+)
+
+// TestStagedRowsInvisible checks that a group's rows, added to the mutable
+// segment while the row log syncs (commit.go, stage), are seen by no
+// snapshot before the group is committed and acknowledged.
+func TestStagedRowsInvisible(t *testing.T) {
+	ctx := context.Background()
+	var hold atomic.Bool
+	reached, release := make(chan struct{}, 1), make(chan struct{})
+	inj := errorfs.InjectorFunc(func(op errorfs.Op) error {
+		if hold.Load() && strings.Contains(op.Path, "rowlog") && op.Kind == errorfs.OpFileSyncData {
+			reached <- struct{}{}
+			<-release
+		}
+		return nil
+	})
+	e, err := Open(Options{Dir: "data", FS: errorfs.Wrap(vfs.NewMem(), inj), Logger: tolerantLogger(t), DisableBackground: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	var released atomic.Bool
+	unhold := func() {
+		hold.Store(false)
+		if released.CompareAndSwap(false, true) {
+			close(release)
+		}
+	}
+	defer unhold() // before Close, which waits for the committer
+	if _, err := e.CreateCollection("commons", catalog.CollectionSpec{Name: "s"}); err != nil {
+		t.Fatal(err)
+	}
+	doc := func(id string) WriteOp {
+		return WriteOp{Doc: types.Object([]types.Field{{Name: FieldID, Value: types.String(id)}, {Name: "v", Value: types.Int(1)}})}
+	}
+	if _, _, err := e.Write(ctx, "commons", "s", []WriteOp{doc("a")}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := e.collection("commons", "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hold.Store(true)
+	written := make(chan error, 1)
+	go func() {
+		_, _, err := e.Write(ctx, "commons", "s", []WriteOp{doc("b"), doc("c")})
+		written <- err
+	}()
+	<-reached
+	// The committer stages while the sync is held: wait until the rows
+	// are in the mutable segment.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c.mu.RLock()
+		n := 0
+		for _, h := range c.segs {
+			if h.mem != nil {
+				n += h.mem.NumRows()
+			}
+		}
+		c.mu.RUnlock()
+		if n == 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d rows in mutable segments, want 3 staged", n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	s, err := e.Snapshot("commons", "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, ok, err := s.Get("b")
+	if count := s.DocCount(); err != nil || ok || count != 1 {
+		t.Fatalf("before the sync: b found %v (%v), %d documents; want only a", ok, err, count)
+	}
+	s.Close()
+	unhold()
+	if err := <-written; err != nil {
+		t.Fatal(err)
+	}
+	s, err = e.Snapshot("commons", "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	_, ok, err = s.Get("b")
+	if count := s.DocCount(); err != nil || !ok || count != 3 {
+		t.Fatalf("after the write: b found %v (%v), %d documents; want 3", ok, err, count)
+	}
+}
