@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/basaltdb/basalt/catalog"
 	"github.com/basaltdb/basalt/storage/kv"
+	"github.com/basaltdb/basalt/types"
 	"github.com/cockroachdb/pebble/v2"
 )
 
@@ -69,6 +71,33 @@ func (e *Engine) WriteAtCollection(ctx context.Context, col catalog.Collection, 
 type PreparedWrite struct {
 	c    *collection
 	prep []prepared
+	// now and limits serve Add.
+	now    time.Time
+	limits types.Limits
+}
+
+// NewPreparedWrite returns an empty write to a collection, which Add
+// prepares one operation at a time and CommitPrepared commits. A request
+// prepares each document as soon as it is decoded, while the document is
+// still in the CPU's caches: prepared in a pass of its own after the whole
+// request was decoded, each document was read from memory again.
+func (e *Engine) NewPreparedWrite(ws, name string) (*PreparedWrite, error) {
+	c, err := e.collection(ws, name)
+	if err != nil {
+		return nil, err
+	}
+	return &PreparedWrite{c: c, limits: e.opts.Limits}, nil
+}
+
+// Add checks and encodes one more operation of the write, on the caller's
+// goroutine. Its result is the next one CommitPrepared returns. The
+// ingest time of documents without an event time is the first Add's: a
+// request's body has been read by then.
+func (pw *PreparedWrite) Add(op WriteOp) {
+	if pw.now.IsZero() {
+		pw.now = pw.c.e.opts.Now()
+	}
+	pw.prep = append(pw.prep, prepare(pw.c.meta, op, pw.now, pw.limits))
 }
 
 // PrepareAtCollection does the part of WriteAtCollection that needs no

@@ -40,8 +40,9 @@ func failedID(raw []byte) string {
 // parseData reads a body of the form {"data": [...], ...}. A body that is not
 // JSON, or has no data array, is an error for the whole request; an element
 // that is well-formed JSON but breaks a document limit is an error for that
-// element only.
-func parseData(body []byte, dec *types.Decoder) ([]docElem, *APIError) {
+// element only. each, when set, is given every element as soon as it is
+// decoded.
+func parseData(body []byte, dec *types.Decoder, each func(i int, el docElem)) ([]docElem, *APIError) {
 	var elems []docElem
 	found := false
 	end, err := dec.ScanObject(body, 0, func(name string, at int) (int, error) {
@@ -55,14 +56,16 @@ func parseData(body []byte, dec *types.Decoder) ([]docElem, *APIError) {
 		return types.ScanArray(body, at, func(_, start int) (int, error) {
 			v, end, err := dec.DecodeAt(body, start)
 			var de *types.DocError
+			el := docElem{v: v}
 			if errors.As(err, &de) {
-				elems = append(elems, docElem{err: de, id: failedID(body[start:end])})
-				return end, nil
-			}
-			if err != nil {
+				el = docElem{err: de, id: failedID(body[start:end])}
+			} else if err != nil {
 				return start, err
 			}
-			elems = append(elems, docElem{v: v})
+			if each != nil {
+				each(len(elems), el)
+			}
+			elems = append(elems, el)
 			return end, nil
 		})
 	})
@@ -80,7 +83,7 @@ func parseData(body []byte, dec *types.Decoder) ([]docElem, *APIError) {
 
 // readDocs reads and decodes a documents request. The values alias the
 // body and the decoder's memory: call done once nothing uses them any more.
-func (a *API) readDocs(w http.ResponseWriter, r *http.Request) (elems []docElem, done func(), aerr *APIError) {
+func (a *API) readDocs(w http.ResponseWriter, r *http.Request, each func(i int, el docElem)) (elems []docElem, done func(), aerr *APIError) {
 	body, aerr := a.readBody(w, r)
 	if aerr != nil {
 		return nil, func() {}, aerr
@@ -96,25 +99,39 @@ func (a *API) readDocs(w http.ResponseWriter, r *http.Request) (elems []docElem,
 		dec.Reset()
 		a.decoders.Put(dec)
 	}
-	elems, aerr = parseData(body, dec)
+	elems, aerr = parseData(body, dec, each)
 	return elems, done, aerr
 }
 
 // writeDocs reads a documents request, turns each element into an
-// operation with toOp, and writes them.
+// operation with toOp, and writes them. Each operation is prepared as soon
+// as its element is decoded (storage.PreparedWrite.Add).
 func (a *API) writeDocs(w http.ResponseWriter, r *http.Request, toOp func(i int, el docElem) storage.WriteOp) {
-	elems, done, aerr := a.readDocs(w, r)
+	ws, coll := r.PathValue("ws"), r.PathValue("coll")
+	// A body that does not parse is reported before a collection that
+	// does not exist.
+	pw, perr := a.eng.NewPreparedWrite(ws, coll)
+	var each func(i int, el docElem)
+	if perr == nil {
+		each = func(i int, el docElem) { pw.Add(toOp(i, el)) }
+	}
+	_, done, aerr := a.readDocs(w, r, each)
 	// The engine is done with the documents when the write returns.
 	defer done()
 	if aerr != nil {
 		writeError(w, aerr)
 		return
 	}
-	ops := make([]storage.WriteOp, len(elems))
-	for i, el := range elems {
-		ops[i] = toOp(i, el)
+	if perr != nil {
+		writeError(w, classify(perr))
+		return
 	}
-	a.write(w, r, ops)
+	results, seq, err := a.eng.CommitPrepared(r.Context(), pw, nil)
+	if err != nil {
+		writeError(w, classify(err))
+		return
+	}
+	writeResults(w, coll, results, seq)
 }
 
 func (a *API) addDocuments(w http.ResponseWriter, r *http.Request) {
@@ -238,17 +255,6 @@ func deleteOp(i int, el docElem) storage.WriteOp {
 		}
 	}
 	return op
-}
-
-// write runs ops and answers with one status per operation, in order.
-func (a *API) write(w http.ResponseWriter, r *http.Request, ops []storage.WriteOp) {
-	ws, coll := r.PathValue("ws"), r.PathValue("coll")
-	results, seq, err := a.eng.Write(r.Context(), ws, coll, ops)
-	if err != nil {
-		writeError(w, classify(err))
-		return
-	}
-	writeResults(w, coll, results, seq)
 }
 
 // writeResults answers a write with one status per document, in order.

@@ -175,3 +175,21 @@ func TestBigIntegerID(t *testing.T) {
 		t.Fatalf("doc_count %v, want 3", n)
 	}
 }
+
+// TestWriteErrorOrder: documents are prepared as they are decoded, against
+// a collection looked up first; a body that does not parse is still the
+// error reported before a collection that does not exist, and the
+// documents of a good body written to a missing collection are refused
+// whole.
+func TestWriteErrorOrder(t *testing.T) {
+	a := newAPITest(t, types.Limits{}, 1<<16)
+	const missing = "/v1/orgs/self/ws/commons/collections/missing/docs"
+	a.expectError("POST", missing, `{"data":[{"a":1},`, 400, "INVALIDINPUT", "malformed request body")
+	a.expectError("POST", missing, `{"data":[{"a":1}]}`, 404, "NOTFOUND", "missing")
+	a.expectError("DELETE", missing, `{"data":[{"_id":"x"}]}`, 404, "NOTFOUND", "missing")
+	a.ok("POST", "/v1/orgs/self/ws/commons/collections", `{"name":"c"}`)
+	const docs = "/v1/orgs/self/ws/commons/collections/c/docs"
+	a.expectError("POST", docs, `{"data":[{"_id":"a"},{"_id":"b"},`, 400, "INVALIDINPUT", "malformed request body")
+	out := a.ok("POST", docs, `{"data":[{"_id":"a","v":1},{"_id":"b","_op":"nope"},{"_id":"c","v":3}]}`)
+	checkResults(t, out, []string{"a ADDED", "b ERROR", "c ADDED"})
+}
