@@ -161,6 +161,56 @@ func (j *Job) Prepare(ctx context.Context, stale []string, recs []Record) (*Prep
 	return &PreparedWrite{stale: stale, recs: recs, owners: owners, undecodable: undecodable, write: w}, nil
 }
 
+// Preparer makes a batch of records into a PreparedWrite one record at a
+// time, for a collection without a field mapping query: a source prepares
+// each record as soon as it has decoded it, while the document is still in
+// the CPU's caches (a pass over the whole batch afterwards read every
+// document from memory again).
+type Preparer struct {
+	prefix      string
+	stale       []string
+	owners      recordOwners
+	undecodable int
+	write       *storage.PreparedWrite
+}
+
+// NewPreparer returns a Preparer for a batch that first deletes the
+// documents stale (as WriteReplacing), or nil when the collection has a
+// field mapping query, whose batches Prepare makes whole.
+func (j *Job) NewPreparer(stale []string) (*Preparer, error) {
+	tr, err := j.m.transforms.ForCollection(j.Collection)
+	if err != nil {
+		return nil, fmt.Errorf("field mapping query of %s.%s: %w", j.Collection.Workspace, j.Collection.Name, err)
+	}
+	if tr != nil {
+		return nil, nil
+	}
+	w, err := j.m.eng.NewPreparedWriteAt(j.Collection)
+	if err != nil {
+		return nil, j.gone(err)
+	}
+	for _, id := range stale {
+		w.Add(storage.WriteOp{Kind: storage.OpDelete, ID: id})
+	}
+	return &Preparer{prefix: j.Source.ID + ":", stale: stale, owners: recordOwners{first: len(stale)}, write: w}, nil
+}
+
+// Add prepares record i of the batch, which must be added in order.
+func (p *Preparer) Add(i int, rec *Record) {
+	if rec.Err != nil {
+		p.undecodable++
+		return
+	}
+	p.write.Add(toOp(rec, p.prefix))
+	p.owners.direct = append(p.owners.direct, i)
+}
+
+// Done returns the prepared write of the batch recs, whose records were
+// all added.
+func (p *Preparer) Done(recs []Record) *PreparedWrite {
+	return &PreparedWrite{stale: p.stale, recs: recs, owners: p.owners, undecodable: p.undecodable, write: p.write}
+}
+
 // Commit commits a prepared write with the positions read up to its last
 // record, as WriteReplacing does.
 func (j *Job) Commit(ctx context.Context, pw *PreparedWrite, pos []Position) error {

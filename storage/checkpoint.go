@@ -106,6 +106,30 @@ func (pw *PreparedWrite) Add(op WriteOp) {
 // while the last one commits, and commits them in order (CommitPrepared),
 // where one batch at a time left a core idle.
 func (e *Engine) PrepareAtCollection(col catalog.Collection, ops []WriteOp) (*PreparedWrite, error) {
+	c, err := e.collectionAt(col)
+	if err != nil {
+		return nil, err
+	}
+	prep, err := e.prepareAll(c, ops, false)
+	if err != nil {
+		return nil, err
+	}
+	return &PreparedWrite{c: c, prep: prep}, nil
+}
+
+// NewPreparedWriteAt is NewPreparedWrite for the collection col names by
+// its ID, as PrepareAtCollection.
+func (e *Engine) NewPreparedWriteAt(col catalog.Collection) (*PreparedWrite, error) {
+	c, err := e.collectionAt(col)
+	if err != nil {
+		return nil, err
+	}
+	return &PreparedWrite{c: c, limits: e.opts.Limits}, nil
+}
+
+// collectionAt returns the collection col names, refusing one dropped and
+// created again under its name.
+func (e *Engine) collectionAt(col catalog.Collection) (*collection, error) {
 	c, err := e.collection(col.Workspace, col.Name)
 	if err != nil {
 		return nil, err
@@ -113,11 +137,7 @@ func (e *Engine) PrepareAtCollection(col catalog.Collection, ops []WriteOp) (*Pr
 	if c.id != col.ID {
 		return nil, fmt.Errorf("%w: collection %q in workspace %q was dropped (it was created again since)", catalog.ErrNotFound, col.Name, col.Workspace)
 	}
-	prep, err := e.prepareAll(c, ops, false)
-	if err != nil {
-		return nil, err
-	}
-	return &PreparedWrite{c: c, prep: prep}, nil
+	return c, nil
 }
 
 // CommitPrepared commits a prepared write with its checkpoints, as

@@ -661,13 +661,33 @@ func (l *loader) read(ctx context.Context, it *file.Iterator, object string, sta
 	}
 }
 
-// decodeBatch decodes a batch's documents and prepares its write.
+// decodeBatch decodes a batch's documents and prepares its write: each
+// record as soon as it is decoded, unless a field mapping query makes the
+// batch whole.
 func (l *loader) decodeBatch(ctx context.Context, b *batch) {
 	defer close(b.ready)
-	for _, d := range b.docs {
-		b.recs[d.rec] = decodeRecord(b.dec, b.arena[d.start:d.end], d.pos, b.idPrefix)
+	p, err := l.j.NewPreparer(b.staleIDs)
+	if err != nil {
+		b.writeErr = err
+		return
 	}
-	b.write, b.writeErr = l.j.Prepare(ctx, b.staleIDs, b.recs)
+	if p == nil {
+		for _, d := range b.docs {
+			b.recs[d.rec] = decodeRecord(b.dec, b.arena[d.start:d.end], d.pos, b.idPrefix)
+		}
+		b.write, b.writeErr = l.j.Prepare(ctx, b.staleIDs, b.recs)
+		return
+	}
+	docs := b.docs
+	for i := range b.recs {
+		if len(docs) > 0 && docs[0].rec == i {
+			d := docs[0]
+			docs = docs[1:]
+			b.recs[i] = decodeRecord(b.dec, b.arena[d.start:d.end], d.pos, b.idPrefix)
+		}
+		p.Add(i, &b.recs[i])
+	}
+	b.write = p.Done(b.recs)
 }
 
 // decodeRecord decodes one document of an object, whose file.IDPrefix is

@@ -432,3 +432,37 @@ func TestFileSourceTransformErrorKeptInBad(t *testing.T) {
 		t.Fatalf("%d documents replaced on the second reading, want 2", st.Replaced)
 	}
 }
+
+// TestFileSourceBadRecordsKept: without a field mapping query (records are
+// prepared one by one as they are decoded), a line that is not JSON and a
+// document the write refuses are kept in _meta.bad under their own
+// positions, and their neighbours are written.
+func TestFileSourceBadRecordsKept(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "a.ndjson")
+	lines := []string{`{"_id":"a","v":1}`, `{"_id":"b",`, `{"_id":"c","v":3}`, `{"_id":"d","_op":"nope"}`, `{"_id":"e","v":5}`}
+	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	n := openNode(t, t.TempDir(), Options{})
+	defer n.Close()
+	n.CreateCollection("fsbad", catalog.Source{File: &catalog.FileSource{Path: path}}, "")
+	ingesttest.WaitFor(t, "the file", 10*time.Second, func() bool {
+		st := n.Status("fsbad")
+		return st.State == ingest.StateWatching && len(n.BadRows("fsbad")) == 2
+	})
+	if got, want := ingesttest.RowsText(n.Query(`SELECT _id, v FROM fsbad ORDER BY _id`)), "\"a\" 1\n\"c\" 3\n\"e\" 5\n"; got != want {
+		t.Fatalf("documents\n%s\nwant\n%s", got, want)
+	}
+	bad := n.BadRows("fsbad")
+	byPos := map[string]string{}
+	for _, r := range bad {
+		byPos[r[0].Str()] = r[1].Str()
+	}
+	if msg := byPos[path+":2"]; msg == "" {
+		t.Fatalf("the line that is not JSON is not kept at %s:2: %s", path, ingesttest.RowsText(bad))
+	}
+	if msg := byPos[path+":4"]; !strings.Contains(msg, "_op") {
+		t.Fatalf("the refused document is not kept at %s:4 with its reason: %s", path, ingesttest.RowsText(bad))
+	}
+}
