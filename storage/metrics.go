@@ -9,6 +9,7 @@ type metrics struct {
 	commitSeconds    prometheus.Histogram
 	backpressure     prometheus.Counter
 	sealBoosts       prometheus.Counter
+	sealBacklog      prometheus.Counter
 	sealYield        prometheus.Counter
 	seals            prometheus.Counter
 	sealSeconds      prometheus.Histogram
@@ -38,6 +39,8 @@ func newMetrics(reg prometheus.Registerer, blockCache, primaryKeys, rowLog func(
 			Name: "basalt_storage_backpressure_waits_total", Help: "Times a committer waited for the sealer."}),
 		sealBoosts: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "basalt_storage_seal_boosts_total", Help: "Seals that took one more core because committers waited for them."}),
+		sealBacklog: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "basalt_storage_seal_backlog_total", Help: "Seals that took every core because more frozen segments waited for the sealer."}),
 		sealYield: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "basalt_storage_seal_yield_seconds_total", Help: "Time segment writes paused to leave the CPU to running queries."}),
 		seals: prometheus.NewCounter(prometheus.CounterOpts{
@@ -58,7 +61,7 @@ func newMetrics(reg prometheus.Registerer, blockCache, primaryKeys, rowLog func(
 	}
 	if reg != nil {
 		m.reg = reg
-		m.registered = []prometheus.Collector{m.commits, m.commitOps, m.commitSeconds, m.backpressure, m.sealBoosts, m.sealYield, m.seals, m.sealSeconds,
+		m.registered = []prometheus.Collector{m.commits, m.commitOps, m.commitSeconds, m.backpressure, m.sealBoosts, m.sealBacklog, m.sealYield, m.seals, m.sealSeconds,
 			m.sealRows, m.compactions, m.compactionRows, m.retentionExpired, m.retentionDropped}
 		if blockCache != nil {
 			m.registered = append(m.registered, prometheus.NewGaugeFunc(prometheus.GaugeOpts{

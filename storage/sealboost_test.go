@@ -270,3 +270,63 @@ func openWithCollection(t *testing.T, opts Options, name string) (*Engine, *coll
 	}
 	return e, c
 }
+
+// TestSealBacklogTakesEveryCore: a seal with more frozen segments queued
+// behind it takes every core (basalt_storage_seal_backlog_total); the last
+// one, with none behind it, leaves a core to the writers. The segments so
+// written hold every document.
+func TestSealBacklogTakesEveryCore(t *testing.T) {
+	ctx := context.Background()
+	e, err := Open(Options{Dir: "data", FS: vfs.NewMem(), Logger: testLogger(t), DisableBackground: true, MaxPendingSeals: 8,
+		Registerer: prometheus.NewRegistry()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	if _, err := e.CreateCollection("commons", catalog.CollectionSpec{Name: "b"}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := e.collection("commons", "b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The first seal waits until the other two segments are queued.
+	hold := make(chan struct{})
+	var first sync.Once
+	e.sealer.beforeSeal = func() { first.Do(func() { <-hold }) }
+	const segments, perSegment = 3, 50
+	for s := range segments {
+		ops := make([]WriteOp, perSegment)
+		for i := range ops {
+			ops[i] = WriteOp{Doc: mustDoc(t, fmt.Sprintf(`{"_id":"d%d","n":%d}`, s*perSegment+i, s*perSegment+i))}
+		}
+		if _, _, err := e.Write(ctx, "commons", "b", ops); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.enqueue(ctx, &writeReq{flush: true, done: make(chan struct{})}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(hold)
+	e.sealer.wait()
+	if got := counterValue(t, e.metrics.sealBacklog); got != segments-1 {
+		t.Fatalf("%v seals took every core, want %d", got, segments-1)
+	}
+	s, err := e.Snapshot("commons", "b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	sealed := 0
+	for _, v := range s.Segments() {
+		if v.Sealed() {
+			sealed++
+		}
+	}
+	if got := s.DocCount(); got != segments*perSegment || sealed != segments {
+		t.Fatalf("%d documents in %d sealed segments, want %d in %d", got, sealed, segments*perSegment, segments)
+	}
+	if doc, ok, err := s.Get("d120"); err != nil || !ok || doc.Get("n").Int() != 120 {
+		t.Fatalf("d120: %v %v %s", ok, err, doc)
+	}
+}
