@@ -86,7 +86,13 @@ func (e *Engine) NewPreparedWrite(ws, name string) (*PreparedWrite, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &PreparedWrite{c: c, limits: e.opts.Limits}, nil
+	return e.preparedWrite(c, nil), nil
+}
+
+// preparedWrite returns c's write of the operations prep, to which Add
+// appends.
+func (e *Engine) preparedWrite(c *collection, prep []prepared) *PreparedWrite {
+	return &PreparedWrite{c: c, prep: prep, limits: e.opts.Limits}
 }
 
 // Add checks and encodes one more operation of the write, on the caller's
@@ -114,7 +120,7 @@ func (e *Engine) PrepareAtCollection(col catalog.Collection, ops []WriteOp) (*Pr
 	if err != nil {
 		return nil, err
 	}
-	return &PreparedWrite{c: c, prep: prep}, nil
+	return e.preparedWrite(c, prep), nil
 }
 
 // NewPreparedWriteAt is NewPreparedWrite for the collection col names by
@@ -124,7 +130,7 @@ func (e *Engine) NewPreparedWriteAt(col catalog.Collection) (*PreparedWrite, err
 	if err != nil {
 		return nil, err
 	}
-	return &PreparedWrite{c: c, limits: e.opts.Limits}, nil
+	return e.preparedWrite(c, nil), nil
 }
 
 // collectionAt returns the collection col names, refusing one dropped and

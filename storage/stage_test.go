@@ -103,3 +103,58 @@ func TestStagedRowsInvisible(t *testing.T) {
 		t.Fatalf("after the write: b found %v (%v), %d documents; want 3", ok, err, count)
 	}
 }
+
+// TestPreparedWriteAdd: operations added one at a time commit in order with
+// a result each (a refused one among them), and a document without an
+// event time takes the first Add's time, when the request's body has been
+// read, not the time the write was begun.
+func TestPreparedWriteAdd(t *testing.T) {
+	ctx := context.Background()
+	var clock atomic.Int64
+	clock.Store(1_000_000)
+	e, err := Open(Options{Dir: "data", FS: vfs.NewMem(), Logger: testLogger(t), DisableBackground: true,
+		Now: func() time.Time { return time.UnixMicro(clock.Load()) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	if _, err := e.CreateCollection("commons", catalog.CollectionSpec{Name: "p"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.NewPreparedWrite("commons", "missing"); err == nil {
+		t.Fatal("a write to a missing collection was begun")
+	}
+	pw, err := e.NewPreparedWrite("commons", "p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Store(2_000_000) // the body is read meanwhile
+	pw.Add(WriteOp{Doc: mustDoc(t, `{"_id":"a","v":1}`)})
+	clock.Store(3_000_000)
+	pw.Add(WriteOp{Doc: mustDoc(t, `{"_id":"b","_meta":1}`)})
+	pw.Add(WriteOp{Doc: mustDoc(t, `{"_id":"c","v":3}`)})
+	res, _, err := e.CommitPrepared(ctx, pw, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 3 || res[0].ID != "a" || res[0].Err != nil || res[1].ID != "b" || res[1].Err == nil || res[2].ID != "c" || res[2].Err != nil {
+		t.Fatalf("results %+v", res)
+	}
+	s, err := e.Snapshot("commons", "p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, id := range []string{"a", "c"} {
+		doc, ok, err := s.Get(id)
+		if err != nil || !ok {
+			t.Fatalf("%s: %v %v", id, ok, err)
+		}
+		if et := doc.Get(FieldEventTime).Micros(); et != 2_000_000 {
+			t.Fatalf("%s: event time %d, want the first Add's 2000000", id, et)
+		}
+	}
+	if s.DocCount() != 2 {
+		t.Fatalf("%d documents, want 2", s.DocCount())
+	}
+}
