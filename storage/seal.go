@@ -284,6 +284,12 @@ func (e *Engine) writeSegmentFile(c *collection, segid uint64, src segmentSource
 	if src.sealing {
 		w.ColumnCodec(encoding.CodecS2)
 	}
+	if e.sealer != nil {
+		// Small synced steps keep each commit's sync short (see
+		// segment.Writer.PaceSyncs), but make the seal wait for the disk: not
+		// while more segments wait to be sealed.
+		w.PaceSyncs(func() bool { return !e.sealer.backlog() })
+	}
 	fail := func(err error) (*segment.Reader, error) {
 		w.Abort()
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -40,9 +41,19 @@ func testRows(rng *rand.Rand, n int) []types.Value {
 // writer, except "a" whose index is written with AddIndex.
 func writeTestSegment(t *testing.T, fs vfs.FS, name string, docs []types.Value) int64 {
 	t.Helper()
+	return writeTestSegmentWith(t, fs, name, docs, nil)
+}
+
+// writeTestSegmentWith is writeTestSegment with setup applied to the
+// writer first.
+func writeTestSegmentWith(t *testing.T, fs vfs.FS, name string, docs []types.Value, setup func(*Writer)) int64 {
+	t.Helper()
 	w, err := Create(fs, name)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if setup != nil {
+		setup(w)
 	}
 	for _, path := range []string{"_id", "a", "tags"} {
 		var col *Column
@@ -422,25 +433,39 @@ func TestRowSectionAcrossChunks(t *testing.T) {
 }
 
 // TestSegmentWritesBackAsItGoes: a segment of several megabytes is synced
-// as it is written, not only at the end (one sync of a whole segment held
-// the disk, and every commit's sync behind it, for 100-200 ms).
+// every syncEveryBytes as it is written, big regions included, while its
+// pace function says so, and not otherwise (see pacedFile: a commit's sync
+// waited for whatever segment data the disk's cache held).
 func TestSegmentWritesBackAsItGoes(t *testing.T) {
-	var syncs atomic.Int64
-	fs := errorfs.Wrap(vfs.NewMem(), errorfs.InjectorFunc(func(op errorfs.Op) error {
-		switch op.Kind {
-		case errorfs.OpFileSync, errorfs.OpFileSyncData, errorfs.OpFileSyncTo:
-			if strings.HasSuffix(op.Path, ".tmp") {
-				syncs.Add(1)
+	for _, paced := range []bool{true, false} {
+		t.Run(fmt.Sprintf("paced=%v", paced), func(t *testing.T) {
+			// On a real file, the file under the paced one asks for
+			// write-back with SyncTo (sync_file_range); the paced
+			// syncs, and Finish's one, are SyncData.
+			var syncs atomic.Int64
+			fs := errorfs.Wrap(vfs.Default, errorfs.InjectorFunc(func(op errorfs.Op) error {
+				if op.Kind == errorfs.OpFileSyncData && strings.HasSuffix(op.Path, ".tmp") {
+					syncs.Add(1)
+				}
+				return nil
+			}))
+			var asked atomic.Int64
+			size := writeTestSegmentWith(t, fs, filepath.Join(t.TempDir(), "seg"), textDocs(rand.New(rand.NewPCG(7, 8)), 1500), func(w *Writer) {
+				w.PaceSyncs(func() bool { asked.Add(1); return paced })
+			})
+			if size < 3*syncEveryBytes {
+				t.Fatalf("a segment of %d bytes proves nothing", size)
 			}
-		}
-		return nil
-	}))
-	size := writeTestSegment(t, fs, "seg", textDocs(rand.New(rand.NewPCG(7, 8)), 1500))
-	if size < 3*bytesPerSync {
-		t.Fatalf("a segment of %d bytes proves nothing", size)
-	}
-	if n := syncs.Load(); n < 2 {
-		t.Fatalf("a segment of %d bytes was synced %d times while written, want more than once", size, n)
+			// Writes are at most writeBufBytes: a sync follows every
+			// syncEveryBytes, give or take one write.
+			n, want := syncs.Load(), size/(syncEveryBytes+writeBufBytes)
+			if paced && n < want {
+				t.Fatalf("a segment of %d bytes was synced %d times while written, want at least %d", size, n, want)
+			}
+			if !paced && (n > 1 || asked.Load() < want) {
+				t.Fatalf("a segment of %d bytes not to be paced was synced %d times (pace asked %d times)", size, n, asked.Load())
+			}
+		})
 	}
 }
 
