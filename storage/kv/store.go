@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 
+	"github.com/basaltdb/basalt/storage/paced"
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/bloom"
 	"github.com/cockroachdb/pebble/v2/vfs"
@@ -51,7 +52,10 @@ func Open(opts Options) (*Store, error) {
 	opts.EnsureDefaults()
 	cache := pebble.NewCache(opts.CacheBytes)
 	po := &pebble.Options{
-		FS:                          opts.FS,
+		// Tables are synced in steps as flushes and compactions write
+		// them, so that a commit's row-log sync does not flush them
+		// (package paced). Write-ahead logs Pebble syncs itself.
+		FS:                          paced.NewFS(opts.FS, ".sst"),
 		Cache:                       cache,
 		MemTableSize:                opts.MemTableBytes,
 		MemTableStopWritesThreshold: 4,

@@ -13,6 +13,7 @@ import (
 	"github.com/basaltdb/basalt/coldata"
 	"github.com/basaltdb/basalt/index"
 	"github.com/basaltdb/basalt/storage/encoding"
+	"github.com/basaltdb/basalt/storage/paced"
 	"github.com/basaltdb/basalt/types"
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/cockroachdb/pebble/v2/vfs/errorfs"
@@ -433,12 +434,11 @@ func TestRowSectionAcrossChunks(t *testing.T) {
 }
 
 // TestSegmentWritesBackAsItGoes: a segment of several megabytes is synced
-// every syncEveryBytes as it is written, big regions included, while its
-// pace function says so, and not otherwise (see pacedFile: a commit's sync
-// waited for whatever segment data the disk's cache held).
+// every paced.Step as it is written, big regions included, while its
+// pace function says so, and not otherwise (see package paced).
 func TestSegmentWritesBackAsItGoes(t *testing.T) {
-	for _, paced := range []bool{true, false} {
-		t.Run(fmt.Sprintf("paced=%v", paced), func(t *testing.T) {
+	for _, pace := range []bool{true, false} {
+		t.Run(fmt.Sprintf("paced=%v", pace), func(t *testing.T) {
 			// On a real file, the file under the paced one asks for
 			// write-back with SyncTo (sync_file_range); the paced
 			// syncs, and Finish's one, are SyncData.
@@ -451,18 +451,18 @@ func TestSegmentWritesBackAsItGoes(t *testing.T) {
 			}))
 			var asked atomic.Int64
 			size := writeTestSegmentWith(t, fs, filepath.Join(t.TempDir(), "seg"), textDocs(rand.New(rand.NewPCG(7, 8)), 1500), func(w *Writer) {
-				w.PaceSyncs(func() bool { asked.Add(1); return paced })
+				w.PaceSyncs(func() bool { asked.Add(1); return pace })
 			})
-			if size < 3*syncEveryBytes {
+			if size < 3*paced.Step {
 				t.Fatalf("a segment of %d bytes proves nothing", size)
 			}
 			// Writes are at most writeBufBytes: a sync follows every
-			// syncEveryBytes, give or take one write.
-			n, want := syncs.Load(), size/(syncEveryBytes+writeBufBytes)
-			if paced && n < want {
+			// paced.Step, give or take one write.
+			n, want := syncs.Load(), size/(paced.Step+writeBufBytes)
+			if pace && n < want {
 				t.Fatalf("a segment of %d bytes was synced %d times while written, want at least %d", size, n, want)
 			}
-			if !paced && (n > 1 || asked.Load() < want) {
+			if !pace && (n > 1 || asked.Load() < want) {
 				t.Fatalf("a segment of %d bytes not to be paced was synced %d times (pace asked %d times)", size, n, asked.Load())
 			}
 		})

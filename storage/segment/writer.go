@@ -11,6 +11,7 @@ import (
 	"github.com/basaltdb/basalt/coldata"
 	"github.com/basaltdb/basalt/index"
 	"github.com/basaltdb/basalt/storage/encoding"
+	"github.com/basaltdb/basalt/storage/paced"
 	"github.com/basaltdb/basalt/types"
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/klauspost/compress/zstd"
@@ -85,7 +86,7 @@ type Writer struct {
 	tmpName  string
 	name     string
 	f        vfs.File
-	paced    *pacedFile
+	paced    *paced.File
 	buf      []byte // written to f by flushBuf
 	off      uint64
 	cols     []columnMeta
@@ -119,78 +120,13 @@ func Create(fs vfs.FS, name string) (*Writer, error) {
 	// tens of megabytes to the disk at once, and the commits' small syncs
 	// (every writer waits for one) queued behind them: every seal showed as
 	// a 120-200 ms stall of data latency.
-	pf := &pacedFile{File: vfs.NewSyncingFile(f, vfs.SyncingFileOptions{BytesPerSync: syncEveryBytes})}
+	pf := paced.NewFile(vfs.NewSyncingFile(f, vfs.SyncingFileOptions{BytesPerSync: paced.Step}), func() bool { return false })
 	w := &Writer{fs: fs, tmpName: tmp, name: name, f: pf, paced: pf, rowCodec: encoding.CodecS2, colCodec: encoding.CodecZstd}
 	if err := w.write([]byte(headMagic)); err != nil {
 		f.Close()
 		return nil, err
 	}
 	return w, nil
-}
-
-// pacedFile syncs a segment file as it is written, every syncEveryBytes,
-// while its pace function says so (Writer.PaceSyncs). A sync flushes the
-// disk's write cache, whatever file it was for: the row log's sync, which
-// every writer waits for, took with it all the segment data written since
-// the last one, and a seal that wrote tens of megabytes made commits wait
-// 10-130 ms. Asking only for write-back (sync_file_range, which the file
-// under it still does) did not help, as the data then sat in that cache.
-// Syncing small steps here, on the sealer's time, leaves each commit's
-// sync little of it.
-//
-// Each sync runs while the next step is written; a step waits for the
-// sync before it. Seals still take ~5% longer, which is why the pace
-// function may turn it off (when more segments wait to be sealed).
-type pacedFile struct {
-	vfs.File
-	pace     func() bool
-	unsynced int
-	syncing  chan error // the sync under way, if any
-}
-
-// syncEveryBytes is how much a segment writer writes between syncs. At
-// 512 KiB a 130 KiB commit's sync took p99 4.1 ms with a file written
-// flat out alongside, as alone; 33 ms when that file only asked for
-// write-back every megabyte; 7 ms at 1 MiB steps.
-const syncEveryBytes = 512 << 10
-
-func (p *pacedFile) Write(b []byte) (int, error) {
-	n, err := p.File.Write(b)
-	p.unsynced += n
-	if err == nil && p.unsynced >= syncEveryBytes && p.pace != nil && p.pace() {
-		p.unsynced = 0
-		if err = p.wait(); err == nil {
-			ch := make(chan error, 1)
-			go func() { ch <- p.File.SyncData() }()
-			p.syncing = ch
-		}
-	}
-	return n, err
-}
-
-// wait returns the result of the sync under way, if any.
-func (p *pacedFile) wait() error {
-	if p.syncing == nil {
-		return nil
-	}
-	err := <-p.syncing
-	p.syncing = nil
-	return err
-}
-
-func (p *pacedFile) Sync() error {
-	if err := p.wait(); err != nil {
-		return err
-	}
-	return p.File.Sync()
-}
-
-func (p *pacedFile) Close() error {
-	err := p.wait()
-	if cerr := p.File.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 func (w *Writer) write(b []byte) error {
@@ -200,8 +136,8 @@ func (w *Writer) write(b []byte) error {
 		}
 	}
 	if len(b) >= writeBufBytes {
-		// In pieces, so that the file syncs every syncEveryBytes even
-		// within a region of tens of megabytes (see pacedFile).
+		// In pieces, so that a paced file syncs every step even within a
+		// region of tens of megabytes (PaceSyncs).
 		for len(b) > 0 {
 			n := min(len(b), writeBufBytes)
 			if _, err := w.f.Write(b[:n]); err != nil {
@@ -353,9 +289,11 @@ func (w *Writer) AddIndex(ipath string, terms [][]byte, rows [][]uint32) error {
 	return nil
 }
 
-// PaceSyncs makes the writer sync the file every syncEveryBytes while
-// when returns true (see pacedFile); it is asked at each step.
-func (w *Writer) PaceSyncs(when func() bool) { w.paced.pace = when }
+// PaceSyncs makes the writer sync the file every paced.Step bytes while
+// when returns true; it is asked at each step. Seals take ~5% longer
+// paced (BenchmarkSeal), but leave each commit's sync little to carry
+// (package paced).
+func (w *Writer) PaceSyncs(when func() bool) { w.paced.SetPace(when) }
 
 // ColumnCodec chooses how column blocks are compressed (see
 // encoding.AppendBlockCodec); the default is zstd. Columns made before the
