@@ -276,39 +276,10 @@ func openWithCollection(t *testing.T, opts Options, name string) (*Engine, *coll
 // one, with none behind it, leaves a core to the writers. The segments so
 // written hold every document.
 func TestSealBacklogTakesEveryCore(t *testing.T) {
-	ctx := context.Background()
-	e, err := Open(Options{Dir: "data", FS: vfs.NewMem(), Logger: testLogger(t), DisableBackground: true, MaxPendingSeals: 8,
-		Registerer: prometheus.NewRegistry()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
-	if _, err := e.CreateCollection("commons", catalog.CollectionSpec{Name: "b"}); err != nil {
-		t.Fatal(err)
-	}
-	c, err := e.collection("commons", "b")
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The first seal waits until the other two segments are queued.
-	hold := make(chan struct{})
-	var first sync.Once
-	e.sealer.beforeSeal = func() { first.Do(func() { <-hold }) }
+	e, c := openWithCollection(t, Options{Dir: "data", FS: vfs.NewMem(), Logger: testLogger(t), DisableBackground: true, MaxPendingSeals: 8,
+		Registerer: prometheus.NewRegistry()}, "b")
 	const segments, perSegment = 3, 50
-	for s := range segments {
-		ops := make([]WriteOp, perSegment)
-		for i := range ops {
-			ops[i] = WriteOp{Doc: mustDoc(t, fmt.Sprintf(`{"_id":"d%d","n":%d}`, s*perSegment+i, s*perSegment+i))}
-		}
-		if _, _, err := e.Write(ctx, "commons", "b", ops); err != nil {
-			t.Fatal(err)
-		}
-		if err := c.enqueue(ctx, &writeReq{flush: true, done: make(chan struct{})}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	close(hold)
-	e.sealer.wait()
+	sealHeld(t, e, c, segments, perSegment, func(n int) string { return fmt.Sprintf(`{"_id":"d%d","n":%d}`, n, n) })
 	if got := counterValue(t, e.metrics.sealBacklog); got != segments-1 {
 		t.Fatalf("%v seals took every core, want %d", got, segments-1)
 	}
@@ -329,4 +300,30 @@ func TestSealBacklogTakesEveryCore(t *testing.T) {
 	if doc, ok, err := s.Get("d120"); err != nil || !ok || doc.Get("n").Int() != 120 {
 		t.Fatalf("d120: %v %v %s", ok, err, doc)
 	}
+}
+
+// sealHeld writes segments of perSegment documents to c (doc(n) is the
+// JSON of document n) and freezes each, holding the first seal until all
+// are frozen, so that every seal but the last has more segments queued
+// behind it; it returns once all are sealed.
+func sealHeld(t *testing.T, e *Engine, c *collection, segments, perSegment int, doc func(n int) string) {
+	t.Helper()
+	ctx := context.Background()
+	hold := make(chan struct{})
+	var first sync.Once
+	e.sealer.beforeSeal = func() { first.Do(func() { <-hold }) }
+	for s := range segments {
+		ops := make([]WriteOp, perSegment)
+		for i := range ops {
+			ops[i] = WriteOp{Doc: mustDoc(t, doc(s*perSegment+i))}
+		}
+		if _, _, err := e.Write(ctx, "commons", c.meta.Name, ops); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.enqueue(ctx, &writeReq{flush: true, done: make(chan struct{})}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(hold)
+	e.sealer.wait()
 }
