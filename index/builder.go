@@ -82,6 +82,9 @@ func (b *Builder) Add(v types.Value, row uint32) {
 	b.pairs++
 	if b.overflow {
 		// Build the term straight into the buffer: one copy of the string.
+		if cap(b.buf)-len(b.buf) < maxTermBytes {
+			b.buf = double(b.buf, maxTermBytes)
+		}
 		n := len(b.buf)
 		b.buf = AppendIndexTerm(b.buf, v)
 		b.addSorted(b.buf[n:], row, n)
@@ -91,7 +94,7 @@ func (b *Builder) Add(v types.Value, row uint32) {
 	if i, ok := b.small[string(b.term)]; ok {
 		st := &b.smallT[i]
 		if st.rows[len(st.rows)-1] != row {
-			st.rows = append(st.rows, row)
+			st.rows = append(double(st.rows, 1), row)
 		}
 		return
 	}
@@ -127,6 +130,22 @@ func sortPrefixRuns(vars, tmp []varEntry, buf []byte, depth int) {
 		}
 		i = j
 	}
+}
+
+// longRunEntries counts the sorted entries in runs of 64 or more equal
+// prefixes: the runs that sortRun radix sorts.
+func longRunEntries(vars []varEntry) (n int) {
+	for i := 0; i < len(vars); {
+		j := i + 1
+		for j < len(vars) && vars[j].prefix == vars[i].prefix {
+			j++
+		}
+		if j-i >= 64 {
+			n += j - i
+		}
+		i = j
+	}
+	return n
 }
 
 // gatherTerms copies the terms of vars from src into dst (reused) in the
@@ -199,11 +218,27 @@ func (b *Builder) spill() {
 	b.smallT = b.smallT[:0]
 }
 
+// maxTermBytes is the longest index term: a string's (an inexact int's
+// is 17 bytes).
+const maxTermBytes = 1 + MaxTermStringBytes
+
+// double returns s with room for n more elements, at least doubling its
+// capacity when it must grow. append grows large slices by a quarter at a
+// time, and a builder's slices grow to megabytes: copying them on the way
+// was a tenth of a seal's CPU (BenchmarkSeal), as a seal's builders start
+// empty (builderPool loses them to the GCs between seals).
+func double[T any](s []T, n int) []T {
+	if cap(s)-len(s) >= n {
+		return s
+	}
+	return slices.Grow(s, max(n, len(s)))
+}
+
 // addSorted records a pair whose term was just appended to buf at off.
 // Fixed-width terms are taken back out of the buffer into fixed entries.
 func (b *Builder) addSorted(term []byte, row uint32, off int) {
 	if len(term) == 9 && (term[0] == TermNumber || term[0] == TermTimestamp) {
-		b.fixed = append(b.fixed, fixedEntry{tag: term[0], key: binary.BigEndian.Uint64(term[1:]), row: row})
+		b.fixed = append(double(b.fixed, 1), fixedEntry{tag: term[0], key: binary.BigEndian.Uint64(term[1:]), row: row})
 		b.buf = b.buf[:off]
 		return
 	}
@@ -212,7 +247,7 @@ func (b *Builder) addSorted(term []byte, row uint32, off int) {
 	}
 	var p [8]byte
 	copy(p[:], term)
-	b.vars = append(b.vars, varEntry{prefix: binary.BigEndian.Uint64(p[:]), off: uint32(off), len: uint32(len(term)), row: row})
+	b.vars = append(double(b.vars, 1), varEntry{prefix: binary.BigEndian.Uint64(p[:]), off: uint32(off), len: uint32(len(term)), row: row})
 }
 
 // Write sorts the pairs and writes them to w, returning the number of
@@ -244,15 +279,24 @@ func (b *Builder) Write(w *InvertedWriter) (int, error) {
 	if len(vars) > 0 && &vars[0] != &b.vars[0] {
 		b.vars, b.varTmp = vars, b.vars
 	}
-	// Entries with equal prefixes may still differ after 8 bytes.
-	sortPrefixRuns(b.vars, b.varTmp, b.buf, 0)
-	// Read in sorted order, the term buffer is a random access per term, a
-	// cache miss once it outgrows the cache. Gathering the terms in that
-	// order first, in a loop of nothing but independent copies, overlaps
-	// the misses that the loop below, with its dependent work, took one by
-	// one (BenchmarkBuilder: 27-29% less time per term). Gathering before
-	// the sort of long runs too cost more than it saved.
-	b.buf, b.sorted = gatherTerms(b.vars, b.buf, b.sorted), b.buf
+	// Entries with equal prefixes may still differ after 8 bytes, and
+	// are sorted on the bytes that follow. Read in sorted order, the term
+	// buffer is a random access per term, a cache miss once it outgrows
+	// the cache. Gathering the terms in that order, in a loop of nothing
+	// but independent copies, overlaps the misses that the dependent work
+	// of the sorts and of the loop below took one by one (BenchmarkBuilder:
+	// 27-29% less time per term): before the runs
+	// are sorted when they are short (distinct strings: each run is a
+	// term's repeats, BenchmarkBuilder tags 27% faster than gathering
+	// after), after when long runs hold most entries (zero-padded ids,
+	// which the sort of their runs reorders throughout).
+	if longRunEntries(b.vars) > len(b.vars)/4 {
+		sortPrefixRuns(b.vars, b.varTmp, b.buf, 0)
+		b.buf, b.sorted = gatherTerms(b.vars, b.buf, b.sorted), b.buf
+	} else {
+		b.buf, b.sorted = gatherTerms(b.vars, b.buf, b.sorted), b.buf
+		sortPrefixRuns(b.vars, b.varTmp, b.buf, 0)
+	}
 	buf := b.buf
 	var rows []uint32
 	var term []byte

@@ -69,28 +69,84 @@ func TestBuilderAgainstMap(t *testing.T) {
 				}
 			}
 		}
-		w := NewInvertedWriter()
-		n, err := b.Write(w)
-		if err != nil {
+		checkBuilder(t, &b, byTerm, len(byTerm))
+	}
+}
+
+// TestBuilderLargeAgainstMap adds more entries than msdVars, so that the
+// variable-width terms are radix sorted in buckets after a first pass on
+// their top digit: mostly distinct tokens (their terms gathered before the
+// prefix runs are sorted), and mostly zero-padded ids (after).
+func TestBuilderLargeAgainstMap(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large")
+	}
+	rng := rand.New(rand.NewPCG(13, 14))
+	for _, idShare := range []int{5, 75} {
+		var b Builder
+		byTerm := map[string][]uint32{}
+		const rows = 50_000
+		for r := range rows {
+			for range 3 {
+				var v types.Value
+				switch k := rng.IntN(100); {
+				case k < idShare:
+					v = types.String(fmt.Sprintf("%024d", rng.IntN(1e6)))
+				case k < idShare+5:
+					// A term repeated in a long run of its prefix.
+					v = types.String(fmt.Sprint("tag-", rng.IntN(40)))
+				case k < idShare+10:
+					// Buckets of a few entries each.
+					v = types.String(string([]byte{byte(0x80 + rng.IntN(100))}) + fmt.Sprintf("%x", rng.Uint32()))
+				case k < idShare+15:
+					// Buckets sorted in one pass, on one digit.
+					v = types.String(fmt.Sprintf("%c----%c", 'A'+rng.IntN(4), 'a'+rng.IntN(26)))
+				default:
+					v = types.String(randomTerm(rng, 3) + fmt.Sprintf("%x", rng.Uint64()))
+				}
+				b.Add(v, uint32(r))
+				t := Term(v)
+				l := byTerm[t]
+				if len(l) == 0 || l[len(l)-1] != uint32(r) {
+					byTerm[t] = append(l, uint32(r))
+				}
+			}
+		}
+		if len(b.vars) <= msdVars {
+			t.Fatalf("%d entries do not take the MSD pass (over %d)", len(b.vars), msdVars)
+		}
+		checkBuilder(t, &b, byTerm, 3000)
+	}
+}
+
+// checkBuilder writes b and compares its term count and the postings of
+// (up to sample of) the terms of byTerm.
+func checkBuilder(t *testing.T, b *Builder, byTerm map[string][]uint32, sample int) {
+	t.Helper()
+	w := NewInvertedWriter()
+	n, err := b.Write(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != len(byTerm) {
+		t.Fatalf("%d terms, want %d", n, len(byTerm))
+	}
+	region := w.Finish()
+	ir, err := OpenInverted(bytes.NewReader(region), 0, int64(len(region)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for term, want := range byTerm {
+		if sample--; sample < 0 {
+			break
+		}
+		v, _ := DecodeTerm([]byte(term))
+		got := roaring.New()
+		if err := ir.Lookup(Eq(v), got, got); err != nil {
 			t.Fatal(err)
 		}
-		if n != len(byTerm) {
-			t.Fatalf("%d terms, want %d", n, len(byTerm))
-		}
-		region := w.Finish()
-		ir, err := OpenInverted(bytes.NewReader(region), 0, int64(len(region)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for term, want := range byTerm {
-			v, _ := DecodeTerm([]byte(term))
-			got := roaring.New()
-			if err := ir.Lookup(Eq(v), got, got); err != nil {
-				t.Fatal(err)
-			}
-			if !got.Equals(roaring.BitmapOf(want...)) {
-				t.Fatalf("%s: %v, want %v", v, got.ToArray(), want)
-			}
+		if !got.Equals(roaring.BitmapOf(want...)) {
+			t.Fatalf("%s: %v, want %v", v, got.ToArray(), want)
 		}
 	}
 }
