@@ -78,6 +78,13 @@ func AppendBlockCodec(dst []byte, v *coldata.Vec, c Codec) []byte {
 	return dst
 }
 
+// FellBackToZstd reports whether block, written by AppendBlockCodec with
+// CodecS2, is compressed with zstd: s2 was tried and did not shrink it
+// enough.
+func FellBackToZstd(block []byte) bool {
+	return len(block) > 1 && block[1]&flagZstd != 0
+}
+
 // prefixLength inserts the uvarint length of dst[start:] at start. Sections
 // carry their length so that a reader can skip to the kinds it needs and so
 // that each section is decoded within its own bounds.

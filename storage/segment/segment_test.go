@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -532,5 +533,98 @@ func TestColumnCodec(t *testing.T) {
 	z, s := sizes[encoding.CodecZstd], sizes[encoding.CodecS2]
 	if s <= z || s > z*3/2 {
 		t.Fatalf("file of %d bytes with s2 columns, %d with zstd", s, z)
+	}
+}
+
+// TestColumnGivesUpOnS2: once a block of a column written with CodecS2
+// falls back to zstd (random tokens), the column's next blocks go to zstd
+// without an s2 attempt, even where s2 would do (sentences); a column that
+// starts with sentences keeps s2.
+func TestColumnGivesUpOnS2(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	const letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	token := func() types.Value {
+		b := make([]byte, 14)
+		for i := range b {
+			b[i] = letters[rng.IntN(len(letters))]
+		}
+		return types.String(string(b))
+	}
+	words := strings.Fields("lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut labore")
+	sentence := func() types.Value {
+		var b strings.Builder
+		for j := range 30 + rng.IntN(20) {
+			if j > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(words[rng.IntN(len(words))])
+		}
+		return types.String(b.String())
+	}
+	fallbacks := func(first, then func() types.Value) []bool {
+		w, err := Create(vfs.NewMem(), "seg")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer w.Abort()
+		w.ColumnCodec(encoding.CodecS2)
+		c := w.NewColumn("v", false)
+		for range index.BlockRows {
+			c.Append(first())
+		}
+		for range 2 * index.BlockRows {
+			c.Append(then())
+		}
+		var zstd []bool
+		for _, b := range c.meta.blocks {
+			zstd = append(zstd, encoding.FellBackToZstd(c.out[b.off:b.off+b.len]))
+		}
+		return zstd
+	}
+	if got := fallbacks(token, sentence); !slices.Equal(got, []bool{true, true, true}) {
+		t.Errorf("tokens, then sentences: blocks in zstd %v, want all", got)
+	}
+	if got := fallbacks(sentence, sentence); !slices.Equal(got, []bool{false, false, false}) {
+		t.Errorf("sentences: blocks in zstd %v, want none", got)
+	}
+}
+
+// TestRowBlocksUnder16KiB: row blocks stay under rowBlockBytes (s2 then
+// uses its small table), but for a document larger than that, alone in
+// its block.
+func TestRowBlocksUnder16KiB(t *testing.T) {
+	w, err := Create(vfs.NewMem(), "seg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Abort()
+	rng := rand.New(rand.NewPCG(11, 12))
+	var sizes []int
+	for i := range 300 {
+		n := 200 + rng.IntN(2000)
+		if i == 100 {
+			n = 3 * rowBlockBytes
+		}
+		doc := types.AppendBinary(nil, types.Object([]types.Field{{Name: "s", Value: types.String(strings.Repeat("x", n))}}))
+		sizes = append(sizes, len(doc))
+		if err := w.AddRow(doc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(w.rowBlocks) < 10 {
+		t.Fatalf("%d row blocks", len(w.rowBlocks))
+	}
+	for i, b := range w.rowBlocks {
+		next := uint64(w.rows)
+		if i+1 < len(w.rowBlocks) {
+			next = w.rowBlocks[i+1].first
+		}
+		alone := b.first == 100 && next == 101
+		if b.raw >= rowBlockBytes && !alone {
+			t.Errorf("row block %d (rows %d to %d) holds %d bytes", i, b.first, next, b.raw)
+		}
+		if b.first <= 100 && next > 100 && !alone {
+			t.Errorf("the document of %d bytes shares row block %d (rows %d to %d)", sizes[100], i, b.first, next)
+		}
 	}
 }

@@ -312,12 +312,16 @@ func (w *Writer) AddRow(doc []byte) error {
 	if w.err != nil {
 		return w.err
 	}
+	// A block stays under rowBlockBytes unless one document is larger:
+	// s2 compresses an input under 16 KiB with a table a sixteenth the
+	// size, which it clears for every block (BenchmarkSeal: 3% less CPU,
+	// 0.8% more bytes).
+	if n := len(w.rowBuf); n > 0 && n+binary.MaxVarintLen32+len(doc) >= rowBlockBytes {
+		w.flushRows()
+	}
 	w.rowBuf = binary.AppendUvarint(w.rowBuf, uint64(len(doc)))
 	w.rowBuf = append(w.rowBuf, doc...)
 	w.rows++
-	if len(w.rowBuf) >= rowBlockBytes {
-		w.flushRows()
-	}
 	return w.err
 }
 
@@ -458,6 +462,11 @@ func (c *Column) flushBlock() {
 	}
 	off := len(c.out)
 	c.out = encoding.AppendBlockCodec(c.out, &c.vec, c.codec)
+	if c.codec == encoding.CodecS2 && encoding.FellBackToZstd(c.out[off:]) {
+		// The column's values (random tokens, hex ids) are not s2's:
+		// its next blocks go to zstd without trying s2 first.
+		c.codec = encoding.CodecZstd
+	}
 	c.meta.blocks = append(c.meta.blocks, blockRef{off: uint64(off), len: uint64(len(c.out) - off), zone: index.ZoneOf(&c.vec)})
 	c.vec.Reset()
 	c.arena = c.arena[:0]
