@@ -155,7 +155,7 @@ func (w *InvertedWriter) Add(term []byte, rows []uint32) error {
 		if _, err := w.bm.WriteTo(&w.bmBuf); err != nil {
 			return err
 		}
-		w.postings = append(w.postings, w.bmBuf.Bytes()...)
+		w.postings = append(double(w.postings, w.bmBuf.Len()), w.bmBuf.Bytes()...)
 		w.block = binary.AppendUvarint(w.block, uint64(off))
 		w.block = binary.AppendUvarint(w.block, uint64(w.bmBuf.Len()))
 	}
@@ -185,11 +185,12 @@ func (w *InvertedWriter) flushBlock() {
 	if w.inBlock == 0 {
 		return
 	}
+	w.index = double(w.index, 3*binary.MaxVarintLen64+len(w.blockFirst))
 	w.index = binary.AppendUvarint(w.index, uint64(len(w.blockFirst)))
 	w.index = append(w.index, w.blockFirst...)
 	w.index = binary.AppendUvarint(w.index, uint64(len(w.blocks)))
 	w.index = binary.AppendUvarint(w.index, uint64(len(w.block)))
-	w.blocks = append(w.blocks, w.block...)
+	w.blocks = append(double(w.blocks, len(w.block)), w.block...)
 	w.block = w.block[:0]
 	w.inBlock = 0
 	w.nblocks++
@@ -211,7 +212,7 @@ func (w *InvertedWriter) AppendRegion(dst []byte) []byte {
 	}
 	base := uint64(len(w.postings))
 	// Rewrite the index with absolute block offsets.
-	index := w.index2[:0]
+	index := slices.Grow(w.index2[:0], len(w.index)+2*binary.MaxVarintLen64*w.nblocks)
 	w.eachBlock(func(first []byte, off, ln uint64) {
 		index = binary.AppendUvarint(index, uint64(len(first)))
 		index = append(index, first...)
@@ -275,8 +276,10 @@ func (w *InvertedWriter) appendCoded(dst []byte) ([]byte, bool) {
 	}
 	s.Reuse = huff0.ReusePolicyMust
 	base := uint64(len(w.postings))
-	coded := w.coded[:0]
-	index := w.index2[:0]
+	// Sized once: coded blocks are no larger than the blocks, and the
+	// index gains an offset and two lengths a block.
+	coded := slices.Grow(w.coded[:0], len(w.blocks))
+	index := slices.Grow(w.index2[:0], len(w.index)+3*binary.MaxVarintLen64*w.nblocks)
 	w.eachBlock(func(first []byte, off, ln uint64) {
 		blk := w.blocks[off : off+ln]
 		start := len(coded)
