@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/basaltdb/basalt/catalog"
@@ -104,6 +105,14 @@ func (pw *PreparedWrite) Add(op WriteOp) {
 		pw.now = pw.c.e.opts.Now()
 	}
 	pw.prep = append(pw.prep, prepare(pw.c.meta, op, pw.now, pw.limits))
+}
+
+// Grow makes room for n more operations, for a caller that knows about how
+// many it will Add: appended one by one, a request's thousand operations
+// were copied about twice over as the slice grew (0.7% of the server's CPU
+// on ingest).
+func (pw *PreparedWrite) Grow(n int) {
+	pw.prep = slices.Grow(pw.prep, n)
 }
 
 // PrepareAtCollection does the part of WriteAtCollection that needs no

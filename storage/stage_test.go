@@ -128,11 +128,17 @@ func TestPreparedWriteAdd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Room made ahead for the operations: Add does not move them.
+	pw.Grow(3)
 	clock.Store(2_000_000) // the body is read meanwhile
 	pw.Add(WriteOp{Doc: mustDoc(t, `{"_id":"a","v":1}`)})
+	first := &pw.prep[0]
 	clock.Store(3_000_000)
 	pw.Add(WriteOp{Doc: mustDoc(t, `{"_id":"b","_meta":1}`)})
 	pw.Add(WriteOp{Doc: mustDoc(t, `{"_id":"c","v":3}`)})
+	if &pw.prep[0] != first {
+		t.Fatal("Add moved the operations after Grow(3)")
+	}
 	res, _, err := e.CommitPrepared(ctx, pw, nil)
 	if err != nil {
 		t.Fatal(err)
