@@ -38,10 +38,13 @@ type collection struct {
 	pendingSeals int
 
 	// Owned by the committer goroutine.
-	active    map[int64]*segHandle // time partition → mutable segment
-	nextRowID uint64
-	logRows   []rowlog.Row
-	logCommit []byte
+	active map[int64]*segHandle // time partition → mutable segment
+	// columnSizes are the column sizes of the last mutable segment frozen
+	// full, the growth hints of the next ones (memseg.SizeLike).
+	columnSizes map[string]int
+	nextRowID   uint64
+	logRows     []rowlog.Row
+	logCommit   []byte
 	// broken is set when a group's row-log append failed (whether its
 	// record, the commit point, reached the disk is unknown) or Pebble
 	// refused the batch of a logged group: until a restart reapplies the

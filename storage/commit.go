@@ -700,6 +700,7 @@ func (c *collection) publish(g *groupState, targets []*stagedRows) uint64 {
 // newMemHandle creates the mutable segment of partition p. Committer only.
 func (c *collection) newMemHandle(p int64) *segHandle {
 	m := memseg.New()
+	m.SizeLike(c.columnSizes)
 	h := &segHandle{id: c.nextSegID.Add(1), partition: p, mem: m, reader: m, created: c.e.opts.Now().UnixNano()}
 	h.ref()
 	c.active[p] = h
@@ -715,6 +716,7 @@ func (c *collection) checkSeal() {
 	for p, h := range c.active {
 		if h.mem.NumRows() >= c.e.opts.SealRows || h.mem.Bytes() >= c.e.opts.SealBytes {
 			c.freeze(p, h)
+			c.columnSizes = h.mem.ColumnSizes()
 		}
 	}
 	if c.log.Bytes() <= c.e.opts.RowLogBytes {

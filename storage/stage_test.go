@@ -2,6 +2,8 @@ package storage
 
 import (
 	"context"
+	"fmt"
+	"maps"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -162,5 +164,35 @@ func TestPreparedWriteAdd(t *testing.T) {
 	}
 	if s.DocCount() != 2 {
 		t.Fatalf("%d documents, want 2", s.DocCount())
+	}
+}
+
+// TestNextSegmentSizedLikeLast: a mutable segment frozen full leaves its
+// column sizes as the growth hints of the next one (memseg.SizeLike); a
+// freeze by Flush, of a segment not full, does not.
+func TestNextSegmentSizedLikeLast(t *testing.T) {
+	ctx := context.Background()
+	e, c := openWithCollection(t, Options{Dir: "data", FS: vfs.NewMem(), Logger: testLogger(t), DisableBackground: true, SealRows: 100}, "s")
+	write := func(from, n int) {
+		ops := make([]WriteOp, 0, n)
+		for i := from; i < from+n; i++ {
+			ops = append(ops, WriteOp{Doc: mustDoc(t, fmt.Sprintf(`{"_id":"d%d","v":%d,"odd":%t}`, i, i, i%2 == 1))})
+		}
+		if _, _, err := e.Write(ctx, "commons", "s", ops); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(0, 60)
+	write(60, 60) // the segment reaches SealRows: frozen full
+	want := map[string]int{"_id": 120, "_event_time": 120, "v": 120, "odd": 120}
+	if got := c.columnSizes; !maps.Equal(got, want) {
+		t.Fatalf("column sizes after a full segment %v, want %v", got, want)
+	}
+	write(120, 10)
+	if err := e.Flush(ctx, "commons", "s"); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.columnSizes; !maps.Equal(got, want) {
+		t.Fatalf("column sizes after a flush %v, want %v", got, want)
 	}
 }

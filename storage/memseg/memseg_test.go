@@ -708,3 +708,37 @@ func TestInputReused(t *testing.T) {
 		t.Fatalf("%d fields, want 3: %v", len(got), got)
 	}
 }
+
+// TestColumnsGrowToSizeHint: a column with a size hint (SizeLike) grows to
+// exactly the hint once a quarter full, a column without one by its own
+// steps, and a small segment is not sized like a full one.
+func TestColumnsGrowToSizeHint(t *testing.T) {
+	const hint = 1000
+	fill := func(s *Segment, n int) {
+		for i := range n {
+			doc := types.Object([]types.Field{{Name: "a", Value: types.Int(int64(i))}, {Name: "b", Value: types.Int(int64(i))}})
+			if _, err := s.Append([]types.Value{doc}, []uint64{uint64(s.NumRows() + 1)}, []int64{int64(i)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	s := New()
+	s.SizeLike(map[string]int{"a": hint})
+	fill(s, hint)
+	if c := cap(s.cols["a"].rows); c != hint {
+		t.Errorf("column a of %d values with a hint of %d: capacity %d", hint, hint, c)
+	}
+	if got := s.ColumnSizes(); got["a"] != hint || got["b"] != hint {
+		t.Errorf("ColumnSizes %v", got)
+	}
+	fill(s, 1)
+	if c := cap(s.cols["a"].rows); c <= hint {
+		t.Errorf("column a past its hint: capacity %d", c)
+	}
+	small := New()
+	small.SizeLike(map[string]int{"a": hint})
+	fill(small, 10)
+	if c := cap(small.cols["a"].rows); c >= hint/4 {
+		t.Errorf("a column of 10 values with a hint of %d: capacity %d", hint, c)
+	}
+}
