@@ -391,14 +391,23 @@ func BenchmarkPrepareWhileDecoding(b *testing.B) {
 	}
 	col := catalog.Collection{}
 	now := time.Now()
-	for _, fused := range []bool{false, true} {
-		b.Run(map[bool]string{false: "pass=separate", true: "pass=fused"}[fused], func(b *testing.B) {
+	// Row values each in a buffer of its own (docRow), or in a slab.
+	for _, v := range []struct {
+		name        string
+		fused, slab bool
+	}{{"pass=separate", false, false}, {"pass=fused", true, false}, {"pass=fused/rows=slab", true, true}} {
+		fused := v.fused
+		b.Run(v.name, func(b *testing.B) {
 			dec := types.NewDecoder(types.DefaultLimits)
 			for i := 0; i < b.N; i++ {
 				body := bodies[i%len(bodies)]
 				dec.Reset()
 				var docs []types.Value
 				prep := make([]prepared, 0, n)
+				var rows *rowSlab
+				if v.slab {
+					rows = new(rowSlab)
+				}
 				_, err := types.ScanArray(body, 0, func(_, start int) (int, error) {
 					v, end, err := dec.DecodeAt(body, start)
 					if err != nil {
@@ -406,7 +415,7 @@ func BenchmarkPrepareWhileDecoding(b *testing.B) {
 					}
 					if fused {
 						kind, _ := OpFromDocument(v)
-						prep = append(prep, prepare(col, WriteOp{Kind: kind, Doc: v}, now, types.DefaultLimits))
+						prep = append(prep, prepare(col, WriteOp{Kind: kind, Doc: v}, now, types.DefaultLimits, rows))
 					} else {
 						docs = append(docs, v)
 					}
@@ -422,7 +431,7 @@ func BenchmarkPrepareWhileDecoding(b *testing.B) {
 						ops[j] = WriteOp{Kind: kind, Doc: v}
 					}
 					for _, op := range ops {
-						prep = append(prep, prepare(col, op, now, types.DefaultLimits))
+						prep = append(prep, prepare(col, op, now, types.DefaultLimits, rows))
 					}
 				}
 			}

@@ -72,9 +72,10 @@ func (e *Engine) WriteAtCollection(ctx context.Context, col catalog.Collection, 
 type PreparedWrite struct {
 	c    *collection
 	prep []prepared
-	// now and limits serve Add.
+	// now and limits serve Add, which encodes row values in rows.
 	now    time.Time
 	limits types.Limits
+	rows   rowSlab
 }
 
 // NewPreparedWrite returns an empty write to a collection, which Add
@@ -104,7 +105,7 @@ func (pw *PreparedWrite) Add(op WriteOp) {
 	if pw.now.IsZero() {
 		pw.now = pw.c.e.opts.Now()
 	}
-	pw.prep = append(pw.prep, prepare(pw.c.meta, op, pw.now, pw.limits))
+	pw.prep = append(pw.prep, prepare(pw.c.meta, op, pw.now, pw.limits, &pw.rows))
 }
 
 // Grow makes room for n more operations, for a caller that knows about how

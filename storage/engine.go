@@ -402,8 +402,9 @@ func (e *Engine) writeTo(ctx context.Context, c *collection, ops []WriteOp, all 
 func (e *Engine) prepareAll(c *collection, ops []WriteOp, all bool) ([]prepared, error) {
 	now := e.opts.Now()
 	prep := make([]prepared, len(ops))
+	var rows rowSlab
 	for i, op := range ops {
-		prep[i] = prepare(c.meta, op, now, e.opts.Limits)
+		prep[i] = prepare(c.meta, op, now, e.opts.Limits, &rows)
 		if all && prep[i].err != nil {
 			return nil, fmt.Errorf("operation %d: %w", i+1, prep[i].err)
 		}

@@ -41,6 +41,35 @@ func docRow(doc types.Value) []byte {
 	return row
 }
 
+// rowSlab encodes the row values of a write's documents one after the
+// other in shared chunks: encoded in a scratch buffer and copied into one
+// of its own, a document cost an allocation and a copy (1.2% of the
+// server's CPU on ingest). A row value is only read until its write
+// commits (the row log and the mutable segment copy it), so a chunk lives
+// as long as the write.
+type rowSlab struct {
+	buf []byte
+}
+
+// rowSlabChunk is the size of a slab's chunks; a chunk with less than an
+// eighth of it left is left for a new one (a larger document grows the
+// chunk it starts in).
+const rowSlabChunk = 256 << 10
+
+// row returns the row value of doc, from s, or in a buffer of its own when
+// s is nil.
+func (s *rowSlab) row(doc types.Value) []byte {
+	if s == nil {
+		return docRow(doc)
+	}
+	if cap(s.buf)-len(s.buf) < rowSlabChunk/8 {
+		s.buf = make([]byte, 0, rowSlabChunk)
+	}
+	start := len(s.buf)
+	s.buf = encodeRow(s.buf, doc)
+	return s.buf[start:len(s.buf):len(s.buf)]
+}
+
 // rowBinary returns the binary document of a row value: a slice of v.
 func rowBinary(v []byte) ([]byte, error) {
 	if len(v) == 0 {

@@ -220,8 +220,9 @@ func NormalizeID(v types.Value) (string, error) {
 }
 
 // prepare checks an operation and normalizes its document, in the caller's
-// goroutine so that this work runs in parallel across requests.
-func prepare(col catalog.Collection, op WriteOp, now time.Time, limits types.Limits) prepared {
+// goroutine so that this work runs in parallel across requests. Row values
+// are encoded in rows (nil: each in a buffer of its own).
+func prepare(col catalog.Collection, op WriteOp, now time.Time, limits types.Limits, rows *rowSlab) prepared {
 	p := prepared{kind: op.Kind, rowid: op.rowid, patch: op.Patch}
 	fail := func(err error) prepared {
 		p.err = AsDocError(err)
@@ -293,7 +294,7 @@ func prepare(col catalog.Collection, op WriteOp, now time.Time, limits types.Lim
 	if op.Kind == OpUpsert || op.Kind == OpInsert || op.Kind == OpReplace {
 		// The committer is one goroutine per collection; encoding here
 		// spreads the work over the requests' goroutines.
-		p.enc = docRow(p.doc)
+		p.enc = rows.row(p.doc)
 	}
 	return p
 }
