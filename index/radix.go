@@ -28,7 +28,8 @@ func radixSortVars(a, tmp []varEntry) []varEntry {
 	// LSD pass scattered them across memory, and that cost more than
 	// the counting. One pass on the top digit that differs splits them
 	// into buckets that fit in the cache, each then sorted on the digits
-	// below. BenchmarkBuilder: tags 2x faster.
+	// below (BenchmarkBuilder tags, with the gather before the runs are
+	// sorted: 451-476 -> 316-328 ns a term).
 	var count [8][256]int
 	countDigits(a, &count, 8)
 	top := -1

@@ -148,8 +148,8 @@ func (c *column) grow() {
 	c.rows, c.kinds, c.nums = rows, kinds, nums
 }
 
-// SizeLike gives the columns of the empty segment s the sizes of those of
-// prev, a full segment of the same stream (ColumnSizes), as hints for their
+// SizeLike gives the columns of the empty segment s sizes, the column sizes
+// of a full segment of the same stream (ColumnSizes), as hints for their
 // growth.
 func (s *Segment) SizeLike(sizes map[string]int) {
 	s.sizeHints = sizes
