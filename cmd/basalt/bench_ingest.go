@@ -234,7 +234,12 @@ func (b *ingestBench) drive(ctx context.Context, nextID *atomic.Int64) (benchRes
 			var buf []byte
 			var lats []time.Duration
 			var docs, bytesSent, errs int64
+			// At a fixed rate the writers take turns, evenly spaced: in
+			// step, their requests all arrived at once.
 			wstart := time.Now()
+			if perWriterRate > 0 {
+				wstart = wstart.Add(time.Duration(float64(w) * float64(b.batch) / float64(b.rate) * float64(time.Second)))
+			}
 			for ctx.Err() == nil {
 				n := b.batch
 				if b.maxDocs > 0 {
