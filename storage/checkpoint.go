@@ -116,6 +116,32 @@ func (pw *PreparedWrite) Grow(n int) {
 	pw.prep = slices.Grow(pw.prep, n)
 }
 
+// Fork returns an empty write to pw's collection, with pw's ingest time,
+// whose operations Join appends to pw's: a large request prepares its
+// second half on another goroutine while the first is prepared into pw.
+// pw and its fork may be used on two goroutines until Join.
+func (pw *PreparedWrite) Fork() *PreparedWrite {
+	if pw.now.IsZero() {
+		pw.now = pw.c.e.opts.Now()
+	}
+	return &PreparedWrite{c: pw.c, now: pw.now, limits: pw.limits}
+}
+
+// Join appends the operations of fork, a Fork of pw, after pw's.
+func (pw *PreparedWrite) Join(fork *PreparedWrite) {
+	if fork.c != pw.c {
+		panic("storage: PreparedWrite.Join of a write to another collection")
+	}
+	pw.prep = append(pw.prep, fork.prep...)
+}
+
+// Redo prepares op again as the write's operation i, in place of the one
+// Add prepared: a forked half learns the index of its first operation,
+// which error messages name, only when it is joined.
+func (pw *PreparedWrite) Redo(i int, op WriteOp) {
+	pw.prep[i] = prepare(pw.c.meta, op, pw.now, pw.limits, &pw.rows)
+}
+
 // PrepareAtCollection does the part of WriteAtCollection that needs no
 // commit: it checks and encodes the operations, on the caller's goroutine.
 // A source with one stream of positions (a file) prepares its next batch

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"strings"
@@ -164,6 +165,50 @@ func TestPreparedWriteAdd(t *testing.T) {
 	}
 	if s.DocCount() != 2 {
 		t.Fatalf("%d documents, want 2", s.DocCount())
+	}
+}
+
+// TestPreparedWriteFork: a fork prepares operations with its write's
+// ingest time, Join puts them after the write's own, and Redo replaces one
+// of them.
+func TestPreparedWriteFork(t *testing.T) {
+	ctx := context.Background()
+	var clock atomic.Int64
+	clock.Store(1_000_000)
+	e, _ := openWithCollection(t, Options{Dir: "data", FS: vfs.NewMem(), Logger: testLogger(t), DisableBackground: true,
+		Now: func() time.Time { return time.UnixMicro(clock.Load()) }}, "f")
+	pw, err := e.NewPreparedWrite("commons", "f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Store(2_000_000) // the body is read
+	fork := pw.Fork()
+	clock.Store(3_000_000)
+	fork.Add(WriteOp{Doc: mustDoc(t, `{"_id":"c","v":3}`)})
+	fork.Add(WriteOp{Err: errors.New("fork's index")})
+	pw.Add(WriteOp{Doc: mustDoc(t, `{"_id":"a","v":1}`)})
+	fork.Redo(1, WriteOp{ID: "d", Err: errors.New("write's index")})
+	pw.Join(fork)
+	res, _, err := e.CommitPrepared(ctx, pw, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 3 || res[0].ID != "a" || res[1].ID != "c" || res[2].ID != "d" || res[2].Err == nil || res[2].Err.Error() != "write's index" {
+		t.Fatalf("results %+v", res)
+	}
+	s, err := e.Snapshot("commons", "f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, id := range []string{"a", "c"} {
+		doc, ok, err := s.Get(id)
+		if err != nil || !ok {
+			t.Fatalf("%s: %v %v", id, ok, err)
+		}
+		if et := doc.Get(FieldEventTime).Micros(); et != 2_000_000 {
+			t.Fatalf("%s: event time %d, want the fork's 2000000", id, et)
+		}
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/basaltdb/basalt/auth"
@@ -100,6 +101,9 @@ type API struct {
 	metrics *apiMetrics
 	// decoders pools JSON decoders with their value memory.
 	decoders sync.Pool
+	// decoding counts the requests decoding their documents: one in two
+	// halves needs a core no other is decoding on.
+	decoding atomic.Int64
 	queries  *queryRegistry
 	// lambdaStats records query lambda executions (lambdas.go).
 	lambdaStats lambdaStats

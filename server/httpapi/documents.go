@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"runtime"
 	"strconv"
 
 	"github.com/basaltdb/basalt/storage"
@@ -41,10 +42,19 @@ func failedID(raw []byte) string {
 // JSON, or has no data array, is an error for the whole request; an element
 // that is well-formed JSON but breaks a document limit is an error for that
 // element only. each, when set, is given every element as soon as it is
-// decoded.
-func parseData(body []byte, dec *types.Decoder, each func(i int, el docElem)) ([]docElem, *APIError) {
+// decoded. half, when set, lets a large data array be decoded in two halves
+// (halfparse.go): each then sees only the first half's elements, and
+// half.each the second's.
+func parseData(body []byte, dec *types.Decoder, each func(i int, el docElem), half *secondHalf) ([]docElem, *APIError) {
 	var elems []docElem
 	found := false
+	var spec *speculation
+	split := false
+	defer func() {
+		if spec != nil {
+			spec.cancel()
+		}
+	}()
 	end, err := dec.ScanObject(body, 0, func(name string, at int) (int, error) {
 		if name != "data" {
 			return types.SkipValue(body, at)
@@ -53,7 +63,22 @@ func parseData(body []byte, dec *types.Decoder, each func(i int, el docElem)) ([
 			return at, &types.SyntaxError{Offset: at, Msg: "field data must be an array"}
 		}
 		found = true
+		if !split {
+			split = true // one data array at most is split
+			spec = startHalf(body, at, half)
+		}
 		return types.ScanArray(body, at, func(_, start int) (int, error) {
+			if spec != nil && start >= spec.start {
+				s := spec
+				spec = nil
+				if start > s.start {
+					s.cancel() // the guess was not an element's start
+				} else if r, ok := s.take(); ok {
+					half.join(len(elems), r.elems)
+					elems = append(elems, r.elems...)
+					return r.end, nil
+				}
+			}
 			v, end, err := dec.DecodeAt(body, start)
 			var de *types.DocError
 			el := docElem{v: v}
@@ -82,8 +107,10 @@ func parseData(body []byte, dec *types.Decoder, each func(i int, el docElem)) ([
 }
 
 // readDocs reads and decodes a documents request. The values alias the
-// body and the decoder's memory: call done once nothing uses them any more.
-func (a *API) readDocs(w http.ResponseWriter, r *http.Request, each func(i int, el docElem)) (elems []docElem, done func(), aerr *APIError) {
+// body and the decoders' memory: call done once nothing uses them any more.
+// half, when set, may decode the second half of a large request
+// (parseData); its decoder is readDocs's to set.
+func (a *API) readDocs(w http.ResponseWriter, r *http.Request, each func(i int, el docElem), half *secondHalf) (elems []docElem, done func(), aerr *APIError) {
 	body, aerr := a.readBody(w, r)
 	if aerr != nil {
 		return nil, func() {}, aerr
@@ -91,16 +118,33 @@ func (a *API) readDocs(w http.ResponseWriter, r *http.Request, each func(i int, 
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, func() {}, apiError(ErrInvalidInput, `request body is empty; expected {"data": [...]}`)
 	}
-	dec, _ := a.decoders.Get().(*types.Decoder)
-	if dec == nil {
-		dec = types.NewDecoder(a.limits)
+	dec := a.decoder()
+	done = func() { a.releaseDecoder(dec) }
+	decoding := a.decoding.Add(1)
+	defer a.decoding.Add(-1)
+	if half != nil && len(body) >= halfMinBytes && decoding < int64(runtime.GOMAXPROCS(0)) {
+		half.dec = a.decoder()
+		done = func() {
+			a.releaseDecoder(dec)
+			a.releaseDecoder(half.dec)
+		}
+	} else {
+		half = nil
 	}
-	done = func() {
-		dec.Reset()
-		a.decoders.Put(dec)
-	}
-	elems, aerr = parseData(body, dec, each)
+	elems, aerr = parseData(body, dec, each, half)
 	return elems, done, aerr
+}
+
+func (a *API) decoder() *types.Decoder {
+	if dec, _ := a.decoders.Get().(*types.Decoder); dec != nil {
+		return dec
+	}
+	return types.NewDecoder(a.limits)
+}
+
+func (a *API) releaseDecoder(dec *types.Decoder) {
+	dec.Reset()
+	a.decoders.Put(dec)
 }
 
 // maxPresizedOps bounds the operations writeDocs makes room for ahead.
@@ -108,20 +152,23 @@ const maxPresizedOps = 16384
 
 // writeDocs reads a documents request, turns each element into an
 // operation with toOp, and writes them. Each operation is prepared as soon
-// as its element is decoded (storage.PreparedWrite.Add).
+// as its element is decoded (storage.PreparedWrite.Add), the second half of
+// a large request's on a goroutine of its own (parseData).
 func (a *API) writeDocs(w http.ResponseWriter, r *http.Request, toOp func(i int, el docElem) storage.WriteOp) {
 	ws, coll := r.PathValue("ws"), r.PathValue("coll")
 	// A body that does not parse is reported before a collection that
 	// does not exist.
 	pw, perr := a.eng.NewPreparedWrite(ws, coll)
 	var each func(i int, el docElem)
+	var half *secondHalf
 	if perr == nil {
 		// About one operation a KiB of body: event documents are a
 		// kilobyte or so (RockBench's 1.3 KB).
 		pw.Grow(int(min(max(r.ContentLength, 0)/1024, maxPresizedOps)))
 		each = func(i int, el docElem) { pw.Add(toOp(i, el)) }
+		half = preparedHalf(pw, toOp)
 	}
-	_, done, aerr := a.readDocs(w, r, each)
+	_, done, aerr := a.readDocs(w, r, each, half)
 	// The engine is done with the documents when the write returns.
 	defer done()
 	if aerr != nil {
@@ -138,6 +185,32 @@ func (a *API) writeDocs(w http.ResponseWriter, r *http.Request, toOp func(i int,
 		return
 	}
 	writeResults(w, coll, results, seq)
+}
+
+// preparedHalf prepares a second half of a request into a fork of pw,
+// joined to pw when the first half reaches it. The operations that failed
+// are made again then: their error messages count elements from the start
+// of the array.
+func preparedHalf(pw *storage.PreparedWrite, toOp func(i int, el docElem) storage.WriteOp) *secondHalf {
+	var fork *storage.PreparedWrite
+	var failed []int
+	return &secondHalf{
+		// Once the body is read: the fork takes pw's ingest time.
+		begin: func() { fork = pw.Fork() },
+		each: func(i int, el docElem) {
+			op := toOp(i, el)
+			if op.Err != nil {
+				failed = append(failed, i)
+			}
+			fork.Add(op)
+		},
+		join: func(first int, elems []docElem) {
+			for _, i := range failed {
+				fork.Redo(i, toOp(first+i, elems[i]))
+			}
+			pw.Join(fork)
+		},
+	}
 }
 
 func (a *API) addDocuments(w http.ResponseWriter, r *http.Request) {

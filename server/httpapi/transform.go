@@ -43,7 +43,7 @@ func (a *API) refuseRollup(r *http.Request, verb string) *APIError {
 // the query's WHERE drops is SKIPPED, one it fails on is an ERROR, and the
 // documents of a rollup group share the group document's result.
 func (a *API) writeTransformed(w http.ResponseWriter, r *http.Request, tr *transform.Transform) {
-	elems, done, aerr := a.readDocs(w, r, nil)
+	elems, done, aerr := a.readDocs(w, r, nil, nil)
 	defer done()
 	if aerr != nil {
 		writeError(w, aerr)
