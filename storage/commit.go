@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"time"
 
@@ -293,8 +294,50 @@ func (c *collection) readRow(dec *types.Decoder, rowid uint64) (types.Value, err
 // prefetch reads, in the caller's goroutine, the current version of the
 // documents that patches and merges will modify, so the committer (one
 // goroutine per collection) does not read them serially. The committer uses
-// a prefetched document only if the _id still names the same row.
+// a prefetched document only if the _id still names the same row. A write
+// with many such documents reads the second half of them on a goroutine of
+// its own: a request of 1,000 patches spent 12 ms here.
 func (c *collection) prefetch(ops []prepared) {
+	reads := 0
+	for i := range ops {
+		if ops[i].reads() {
+			reads++
+		}
+	}
+	if reads < 2*prefetchMinHalf || runtime.GOMAXPROCS(0) < 2 {
+		c.prefetchOps(ops)
+		return
+	}
+	// Halves of equal reads: the ops between are hashed by the first.
+	mid, seen := 0, 0
+	for mid = range ops {
+		if ops[mid].reads() {
+			if seen == reads/2 {
+				break
+			}
+			seen++
+		}
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c.prefetchOps(ops[mid:])
+	}()
+	c.prefetchOps(ops[:mid])
+	<-done
+}
+
+// prefetchMinHalf is the fewest reads prefetch does on a goroutine of its
+// own.
+const prefetchMinHalf = 64
+
+// reads says whether the prefetch reads op's current document.
+func (op *prepared) reads() bool {
+	return op.err == nil && op.id != "" && (op.kind == OpPatch || op.kind == OpUpdate || op.kind == OpMerge)
+}
+
+// prefetchOps is prefetch for ops on the caller's goroutine.
+func (c *collection) prefetchOps(ops []prepared) {
 	// One decoder for the request's documents: they share its slabs
 	// instead of allocating (and zeroing) a slab each, which was a fifth
 	// of the CPU of a patch workload.

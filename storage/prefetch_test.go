@@ -164,3 +164,93 @@ func TestPrefetchedPrimaryKeysStayCorrect(t *testing.T) {
 		t.Fatalf("doc count %d, want %d", n, present)
 	}
 }
+
+// TestPrefetchInHalves: a write with many patches and updates reads their
+// documents in two halves on two goroutines; every one of them is read
+// and merged ahead (whichever half it fell in), the other operations are
+// only hashed, and the write commits what one pass would.
+func TestPrefetchInHalves(t *testing.T) {
+	ctx := context.Background()
+	e, c := openWithCollection(t, Options{Dir: "data", FS: vfs.NewMem(), Logger: testLogger(t), DisableBackground: true}, "h")
+	const n = 4 * prefetchMinHalf
+	var seed []WriteOp
+	for i := 0; i < n; i++ {
+		seed = append(seed, WriteOp{Doc: mustDoc(t, fmt.Sprintf(`{"_id":"d%d","n":%d}`, i, i))})
+	}
+	if _, _, err := e.Write(ctx, "commons", "h", seed); err != nil {
+		t.Fatal(err)
+	}
+	// Patches and updates of existing documents, with inserts, a patch of
+	// a missing _id and a failed operation between them.
+	var ops []WriteOp
+	for i := 0; i < n; i++ {
+		switch i % 5 {
+		case 0:
+			ops = append(ops, WriteOp{Doc: mustDoc(t, fmt.Sprintf(`{"_id":"new%d","n":%d}`, i, i))})
+		case 1:
+			ops = append(ops, WriteOp{Kind: OpUpdate, Doc: mustDoc(t, fmt.Sprintf(`{"_id":"d%d","u":true}`, i))})
+		default:
+			ops = append(ops, WriteOp{Kind: OpPatch, ID: fmt.Sprintf("d%d", i), Patch: []types.PatchOp{{Op: "increment", Path: "/n", Value: types.Int(1000)}}})
+		}
+	}
+	ops = append(ops, WriteOp{Kind: OpPatch, ID: "missing", Patch: []types.PatchOp{{Op: "add", Path: "/x", Value: types.Int(1)}}},
+		WriteOp{ID: "bad", Err: fmt.Errorf("refused")})
+	pw, err := e.PrepareAtCollection(catalog.Collection{ID: c.id, Workspace: "commons", Name: "h"}, ops)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.prefetch(pw.prep)
+	for i := range pw.prep {
+		op := &pw.prep[i]
+		if op.err == nil && op.idHash == (pkHash{}) {
+			t.Fatalf("op %d (%s): not hashed", i, op.id)
+		}
+		if want := op.reads() && op.id != "missing"; want != !op.premerged.IsUndefined() {
+			t.Fatalf("op %d (%s): premerged %v, want %v", i, op.id, !op.premerged.IsUndefined(), want)
+		}
+	}
+	res, _, err := e.CommitPrepared(ctx, pw, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := e.Snapshot("commons", "h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for i := 0; i < n; i++ {
+		id := fmt.Sprintf("d%d", i)
+		doc, ok, err := s.Get(id)
+		if err != nil || !ok {
+			t.Fatalf("%s: %v %v", id, ok, err)
+		}
+		want := `{"_id":"` + id + `","n":` + fmt.Sprint(i)
+		switch i % 5 {
+		case 0:
+			if _, ok, _ := s.Get(fmt.Sprintf("new%d", i)); !ok || res[i].Status != StatusAdded {
+				t.Fatalf("new%d: found %v, status %v", i, ok, res[i].Status)
+			}
+		case 1:
+			want += `,"u":true`
+		default:
+			want = `{"_id":"` + id + `","n":` + fmt.Sprint(i+1000)
+		}
+		if got := withoutEventTime(doc).JSON(); got != want+"}" {
+			t.Fatalf("%s: %s, want %s}", id, got, want)
+		}
+	}
+	if res[n].Err == nil || res[n+1].Err == nil {
+		t.Fatalf("the patch of a missing document and the failed op: %+v %+v", res[n], res[n+1])
+	}
+}
+
+// withoutEventTime returns doc without its _event_time.
+func withoutEventTime(doc types.Value) types.Value {
+	var fields []types.Field
+	for _, f := range doc.Fields() {
+		if f.Name != FieldEventTime {
+			fields = append(fields, f)
+		}
+	}
+	return types.Object(fields)
+}
