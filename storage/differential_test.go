@@ -7,8 +7,10 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -132,6 +134,32 @@ func TestDifferential(t *testing.T) {
 	}
 }
 
+// writeForked writes ops as a request decoded in two halves does: a
+// prepared write, ops from split on added to a fork of it.
+func writeForked(ctx context.Context, e *Engine, name string, ops []WriteOp, split int) ([]WriteResult, error) {
+	pw, err := e.NewPreparedWrite("commons", name)
+	if err != nil {
+		return nil, err
+	}
+	pw.Grow(len(ops))
+	var fork *PreparedWrite
+	if split < len(ops) {
+		fork = pw.Fork()
+	}
+	for i, op := range ops {
+		if i < split {
+			pw.Add(op)
+		} else {
+			fork.Add(op)
+		}
+	}
+	if fork != nil {
+		pw.Join(fork)
+	}
+	res, _, err := e.CommitPrepared(ctx, pw, nil)
+	return res, err
+}
+
 func runDifferential(t *testing.T, seed uint64, dc diffCollection, batches int) {
 	t.Logf("seed %d (replay with BASALT_SEED=%d)", seed, seed)
 	ctx := context.Background()
@@ -165,8 +193,16 @@ func runDifferential(t *testing.T, seed uint64, dc diffCollection, batches int) 
 		t.Helper()
 		for range n {
 			ops := g.batch(m, 1+rng.IntN(40))
+			// Half the writes are prepared writes, as a request
+			// decoded in two halves makes them.
 			now := clock.Now()
-			res, _, err := e.Write(ctx, "commons", name, ops)
+			var res []WriteResult
+			var err error
+			if rng.IntN(2) == 0 {
+				res, err = writeForked(ctx, e, name, ops, rng.IntN(len(ops)+1))
+			} else {
+				res, _, err = e.Write(ctx, "commons", name, ops)
+			}
 			if err != nil {
 				t.Fatalf("write %d: %v", nbatch, err)
 			}
@@ -266,4 +302,96 @@ func runDifferential(t *testing.T, seed uint64, dc diffCollection, batches int) 
 	reopen()
 	check("all deleted, reopened")
 	t.Logf("outcomes: %v", m.stats)
+}
+
+// TestConcurrentGroupsAgainstModel: concurrent writers' requests, forked
+// prepared writes and plain ones, some of upserts only, commit in shared
+// groups to one-hour partitions; the collection then holds what each
+// writer's operations, applied in order, make (their _ids are their own).
+func TestConcurrentGroupsAgainstModel(t *testing.T) {
+	ctx := context.Background()
+	clock := newTestClock(time.Date(2025, 3, 10, 12, 0, 0, 0, time.UTC))
+	dc := diffCollections[1] // hourly
+	e, err := Open(Options{Dir: "data", FS: vfs.NewMem(), Now: clock.Now, Logger: testLogger(t), DisableBackground: true, SealRows: 400, MaxGroupOps: 100000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	meta, err := e.CreateCollection("commons", dc.spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type write struct {
+		ops []WriteOp
+		res []WriteResult
+	}
+	const writers, batches = 4, 30
+	var logs [writers][]write
+	var gens [writers]*gen
+	var wg sync.WaitGroup
+	for w := 0; w < writers; w++ {
+		var ids []string
+		for i := range 60 {
+			ids = append(ids, fmt.Sprintf("w%d-%d", w, i))
+		}
+		m := newModel(meta)
+		gens[w] = &gen{rng: rand.New(rand.NewPCG(uint64(w), 77)), now: clock.Now, eti: dc.eti, days: 1, ids: ids}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			g := gens[w]
+			for range batches {
+				ops := g.batch(m, 1+g.rng.IntN(80))
+				if w < 2 {
+					ops = slices.DeleteFunc(ops, func(op WriteOp) bool { return op.Kind != OpUpsert })
+					if len(ops) == 0 {
+						continue
+					}
+				}
+				var res []WriteResult
+				var err error
+				if w < 3 {
+					res, err = writeForked(ctx, e, dc.spec.Name, ops, g.rng.IntN(len(ops)+1))
+				} else {
+					res, _, err = e.Write(ctx, "commons", dc.spec.Name, ops)
+				}
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				// The writer's model, for the ops it generates next.
+				for i, op := range ops {
+					m.apply(op, clock.Now(), res[i].ID)
+				}
+				logs[w] = append(logs[w], write{ops, res})
+			}
+		}()
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	all := newModel(meta)
+	for w := range writers {
+		for i, wr := range logs[w] {
+			all.checkResults(t, fmt.Sprintf("writer %d write %d", w, i), wr.ops, wr.res, clock.Now())
+		}
+	}
+	// Groups of several requests were committed.
+	if commits, requests := counterValue(t, e.metrics.commits), float64(len(logs[0])+len(logs[1])+len(logs[2])+len(logs[3])); commits >= requests {
+		t.Fatalf("%v commits of %v requests: none grouped", commits, requests)
+	}
+	for _, stage := range []string{"mutable", "sealed"} {
+		if stage == "sealed" {
+			if err := e.Flush(ctx, "commons", dc.spec.Name); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s, err := e.Snapshot("commons", dc.spec.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkState(t, stage, s, all, rand.New(rand.NewPCG(5, 5)), gens[0], checkOpts{lookups: 200, zones: 4})
+		s.Close()
+	}
 }

@@ -235,22 +235,11 @@ func TestPrefetchInHalves(t *testing.T) {
 		default:
 			want = `{"_id":"` + id + `","n":` + fmt.Sprint(i+1000)
 		}
-		if got := withoutEventTime(doc).JSON(); got != want+"}" {
+		if got := doc.WithoutField(FieldEventTime).JSON(); got != want+"}" {
 			t.Fatalf("%s: %s, want %s}", id, got, want)
 		}
 	}
 	if res[n].Err == nil || res[n+1].Err == nil {
 		t.Fatalf("the patch of a missing document and the failed op: %+v %+v", res[n], res[n+1])
 	}
-}
-
-// withoutEventTime returns doc without its _event_time.
-func withoutEventTime(doc types.Value) types.Value {
-	var fields []types.Field
-	for _, f := range doc.Fields() {
-		if f.Name != FieldEventTime {
-			fields = append(fields, f)
-		}
-	}
-	return types.Object(fields)
 }
