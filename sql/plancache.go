@@ -83,10 +83,11 @@ type planDep struct {
 	ws, name string
 	// stamp is the snapshot's (storage.Snapshot.Stamp): while it is the
 	// same, so are paths and kinds, and they need no comparing.
-	stamp []uint64
-	paths []string // nil: the binder never asked
-	kinds map[string]plan.Kinds
-	rows  int64
+	stamp    []uint64
+	paths    []string // nil: the binder never asked
+	kinds    map[string]plan.Kinds
+	children map[string]pathChildren
+	rows     int64
 }
 
 // planKeyOf returns the key of sel run by s with params.
@@ -175,6 +176,11 @@ func (d *planDep) holds(t *table) bool {
 			return false
 		}
 	}
+	for path, c := range d.children {
+		if exists, below := t.PathChildren(path); exists != c.exists || !slices.Equal(below, c.below) {
+			return false
+		}
+	}
 	return true
 }
 
@@ -182,7 +188,7 @@ func (d *planDep) holds(t *table) bool {
 func (c *planCache) put(key planKey, q *plan.Query, colls []string, snaps *snapshots) {
 	p := &cachedPlan{key: key, q: q, colls: colls, made: time.Now()}
 	for _, t := range snaps.open {
-		p.deps = append(p.deps, planDep{ws: t.ws, name: t.name, stamp: t.snap.Stamp(), paths: t.paths, kinds: t.kinds, rows: t.RowCount()})
+		p.deps = append(p.deps, planDep{ws: t.ws, name: t.name, stamp: t.snap.Stamp(), paths: t.paths, kinds: t.kinds, children: t.children, rows: t.RowCount()})
 	}
 	slices.SortFunc(p.deps, func(a, b planDep) int {
 		return strings.Compare(a.ws+"."+a.name, b.ws+"."+b.name)

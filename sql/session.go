@@ -250,8 +250,28 @@ type table struct {
 	ws, name string
 	snap     *storage.Snapshot
 	// What the binder asked, kept for the plan cache's checks.
-	paths []string
-	kinds map[string]plan.Kinds
+	paths    []string
+	kinds    map[string]plan.Kinds
+	children map[string]pathChildren
+}
+
+// pathChildren is what PathChildren answered for a path.
+type pathChildren struct {
+	exists bool
+	below  []string
+}
+
+// PathChildren answers for the snapshot, once per path.
+func (t *table) PathChildren(path string) (bool, []string) {
+	if c, ok := t.children[path]; ok {
+		return c.exists, c.below
+	}
+	exists, below := t.snap.PathChildren(path)
+	if t.children == nil {
+		t.children = map[string]pathChildren{}
+	}
+	t.children[path] = pathChildren{exists, below}
+	return exists, below
 }
 
 func (t *table) PathKinds(path string) plan.Kinds {

@@ -882,6 +882,25 @@ func checkState(t testing.TB, stage string, s *Snapshot, m *model, r *rand.Rand,
 	if got, want := s.DocCount(), int64(len(m.docs)); got != want {
 		fail("DocCount %d, model has %d", got, want)
 	}
+	// PathChildren is Paths narrowed to a path: for every path, its
+	// parents, and names of no column.
+	snapPaths := s.Paths()
+	asked := map[string]bool{"nope": true, `"a.b"`: true, "a[1]": true, "tags[*]": true}
+	for _, p := range snapPaths {
+		asked[p] = true
+		for i := range p {
+			if p[i] == '.' {
+				asked[p[:i]] = true
+			}
+		}
+	}
+	for p := range asked {
+		exists, below := s.PathChildren(p)
+		wantExists, wantBelow := pathsBelow(snapPaths, p)
+		if exists != wantExists || !slices.Equal(below, wantBelow) {
+			fail("PathChildren(%q) = %v %q, Paths say %v %q", p, exists, below, wantExists, wantBelow)
+		}
+	}
 	// Point reads.
 	for _, id := range m.ids() {
 		doc, ok, err := s.Get(id)

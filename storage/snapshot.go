@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -728,6 +729,61 @@ func (s *Snapshot) Stamp() []uint64 {
 		out = append(out, v.h.id, v.shape)
 	}
 	return out
+}
+
+// PathChildren reports whether path is a column of any segment of the
+// snapshot, and returns, sorted, the column paths below it (path + ".…")
+// in any segment: Paths narrowed to one path, without listing every path
+// (a collection whose documents bring new fields all the time has tens of
+// thousands). As with Paths, paths whose only rows are deleted may count.
+func (s *Snapshot) PathChildren(path string) (exists bool, children []string) {
+	var seen map[string]bool
+	add := func(ok bool, kids []string) {
+		exists = exists || ok
+		for _, k := range kids {
+			if seen == nil {
+				seen = map[string]bool{}
+			}
+			if !seen[k] {
+				seen[k] = true
+				children = append(children, k)
+			}
+		}
+	}
+	for _, v := range s.views {
+		if v.h.file == nil && v.h.mem != nil {
+			if ok, kids, done := v.h.mem.PathChildren(path, v.rows); done {
+				add(ok, kids)
+				continue
+			}
+		}
+		var list []string
+		if v.h.file != nil {
+			list = v.h.file.Paths()
+		} else {
+			for _, f := range v.h.reader.Fields(v.rows) {
+				list = append(list, f.Path)
+			}
+		}
+		add(pathsBelow(list, path))
+	}
+	slices.Sort(children)
+	return exists, children
+}
+
+// pathsBelow is PathChildren for one segment's sorted paths.
+func pathsBelow(paths []string, path string) (bool, []string) {
+	i, exists := slices.BinarySearch(paths, path)
+	prefix := path + "."
+	j, _ := slices.BinarySearch(paths[i:], prefix)
+	var kids []string
+	for _, p := range paths[i+j:] {
+		if !strings.HasPrefix(p, prefix) {
+			break
+		}
+		kids = append(kids, p)
+	}
+	return exists, kids
 }
 
 // Paths returns the column paths present in any segment of the snapshot,

@@ -297,8 +297,9 @@ func (inputCatalog) Table(ws, name string) (plan.Table, error) {
 
 type inputTable struct{}
 
-func (inputTable) Workspace() string                { return "" }
-func (inputTable) Name() string                     { return InputName }
-func (inputTable) Paths() []string                  { return nil }
-func (inputTable) RowCount() int64                  { return 0 }
-func (inputTable) PathKinds(path string) plan.Kinds { return 0 }
+func (inputTable) Workspace() string                    { return "" }
+func (inputTable) Name() string                         { return InputName }
+func (inputTable) Paths() []string                      { return nil }
+func (inputTable) PathChildren(string) (bool, []string) { return false, nil }
+func (inputTable) RowCount() int64                      { return 0 }
+func (inputTable) PathKinds(path string) plan.Kinds     { return 0 }

@@ -723,7 +723,7 @@ func (b *Binder) resolveIn(sc *scope, parts []string) (Expr, bool, error) {
 	}
 	var having []*scopeTable
 	for _, t := range colls {
-		if hasPathPrefix(t.scan.Table.Paths(), types.FieldPath(parts[0]).String()) {
+		if hasPath(t.scan.Table, types.FieldPath(parts[0]).String()) {
 			having = append(having, t)
 		}
 	}
@@ -752,11 +752,10 @@ func (b *Binder) fromTable(t *scopeTable, parts []string) (Expr, error) {
 	return nil, sqlerr.New(sqlerr.UndefinedColumn, "column %s.%s does not exist", t.alias, strings.Join(parts, "."))
 }
 
-func hasPathPrefix(paths []string, top string) bool {
-	for _, p := range paths {
-		if p == top || strings.HasPrefix(p, top+".") || strings.HasPrefix(p, top+"[") {
-			return true
-		}
-	}
-	return false
+// hasPath reports whether t has the column path or columns below it
+// (path + ".…"; a column path never goes on with `[`: an array is one
+// column).
+func hasPath(t Table, path string) bool {
+	exists, below := t.PathChildren(path)
+	return exists || len(below) > 0
 }

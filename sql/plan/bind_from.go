@@ -525,18 +525,8 @@ func (b *Binder) tableRef(t *scopeTable, parts []string) Expr {
 		return &ColRef{ID: id, Name: parts[len(parts)-1]}
 	}
 	col := ScanCol{ID: b.newID(), Path: path}
-	// Paths are sorted, so the path and then its children (path + ".…")
-	// are found by binary search rather than a pass over every path.
-	paths := t.scan.Table.Paths()
-	i, leaf := slices.BinarySearch(paths, path)
-	prefix := path + "."
-	j, _ := slices.BinarySearch(paths[i:], prefix)
-	for _, p := range paths[i+j:] {
-		if !strings.HasPrefix(p, prefix) {
-			break
-		}
-		col.Children = append(col.Children, p)
-	}
+	leaf, below := t.scan.Table.PathChildren(path)
+	col.Children = below
 	col.Leaf = leaf && len(col.Children) > 0
 	if col.Children == nil {
 		if b.colPaths == nil {

@@ -652,12 +652,8 @@ func (b *Binder) isColumnName(sc *scope, name string) bool {
 				return true
 			}
 		}
-		if t.scan != nil {
-			for _, p := range t.scan.Table.Paths() {
-				if p == name || strings.HasPrefix(p, name+".") {
-					return true
-				}
-			}
+		if t.scan != nil && hasPath(t.scan.Table, name) {
+			return true
 		}
 	}
 	return false

@@ -19,6 +19,12 @@ type Table interface {
 	// Paths returns the column paths of the collection (flattened leaf
 	// paths such as `device.os`), sorted.
 	Paths() []string
+	// PathChildren reports whether path is a column path of the
+	// collection, and returns, sorted, the column paths below it
+	// (path + ".…"): Paths narrowed to one path, which a plan depends on
+	// alone when it references the path (a plan cache need not list every
+	// path to check it).
+	PathChildren(path string) (exists bool, below []string)
 	// RowCount estimates the number of live documents.
 	RowCount() int64
 	// PathKinds returns the kinds documents may hold at a leaf path (a

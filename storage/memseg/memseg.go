@@ -709,3 +709,58 @@ func (s *Segment) DefinedValues(path string) ([]uint32, []types.Value, error) {
 	}
 	return rows, vals, nil
 }
+
+// PathChildren reports whether path is a column with values in rows
+// [0, n), and returns, sorted, the column paths below it (path + ".…")
+// with values there: what a query binder asks of each path it references,
+// found by descending the tree of paths rather than listing every column
+// (Fields), which a collection of many paths (a field added by every
+// tenth patch) paid for at every query. ok is false for a path with an
+// array index or wildcard, which names no column.
+func (s *Segment) PathChildren(path string, n int) (exists bool, children []string, ok bool) {
+	p, err := types.ParsePath(path)
+	if err != nil {
+		return false, nil, false
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	nd := &s.root
+	for _, e := range p {
+		if e.IsIndex || e.Wildcard {
+			return false, nil, false
+		}
+		if nd = nd.find(e.Name); nd == nil {
+			return false, nil, true
+		}
+	}
+	var below func(nd *node)
+	below = func(nd *node) {
+		for _, k := range nd.kids {
+			if k.col.visible(n) {
+				children = append(children, k.path)
+			}
+			below(k)
+		}
+	}
+	below(nd)
+	slices.Sort(children)
+	return nd.col.visible(n), children, true
+}
+
+// find returns the child named name, nil when there is none.
+func (n *node) find(name string) *node {
+	if n.byName != nil {
+		return n.byName[name]
+	}
+	for _, k := range n.kids {
+		if k.name == name {
+			return k
+		}
+	}
+	return nil
+}
+
+// visible reports whether c (nil: no column) has a value in rows [0, n).
+func (c *column) visible(n int) bool {
+	return c != nil && len(c.rows) > 0 && int(c.rows[0]) < n
+}

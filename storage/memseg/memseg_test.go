@@ -742,3 +742,46 @@ func TestColumnsGrowToSizeHint(t *testing.T) {
 		t.Errorf("a column of 10 values with a hint of %d: capacity %d", hint, c)
 	}
 }
+
+// TestPathChildren: a path's columns below it, as far as rows [0, n) have
+// them, found in the tree of paths; an index or a wildcard names none.
+func TestPathChildren(t *testing.T) {
+	s := New()
+	dec := types.NewDecoder(types.Limits{})
+	for i, js := range []string{
+		`{"_id":"a","u":{"x":1,"y":{"z":2}},"v":1}`,
+		`{"_id":"b","u":{"w.w":3},"u2":{"x":1}}`,
+		`{"_id":"c","u":5}`,
+	} {
+		doc, err := dec.Decode([]byte(js))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Append([]types.Value{doc.Clone()}, []uint64{uint64(i + 1)}, []int64{0}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		path   string
+		n      int
+		exists bool
+		below  []string
+		ok     bool
+	}{
+		{"u", 3, true, []string{`u."w.w"`, "u.x", "u.y.z"}, true},
+		{"u", 2, false, []string{`u."w.w"`, "u.x", "u.y.z"}, true},
+		{"u", 1, false, []string{"u.x", "u.y.z"}, true},
+		{"u.y", 3, false, []string{"u.y.z"}, true},
+		{`u."w.w"`, 3, true, nil, true},
+		{`u."w.w"`, 1, false, nil, true},
+		{"u2", 3, false, []string{"u2.x"}, true},
+		{"nope", 3, false, nil, true},
+		{"u[1]", 3, false, nil, false},
+		{"u[*].x", 3, false, nil, false},
+	} {
+		exists, below, ok := s.PathChildren(c.path, c.n)
+		if exists != c.exists || !slices.Equal(below, c.below) || ok != c.ok {
+			t.Errorf("PathChildren(%q, %d) = %v %q %v, want %v %q %v", c.path, c.n, exists, below, ok, c.exists, c.below, c.ok)
+		}
+	}
+}
