@@ -885,7 +885,7 @@ func checkState(t testing.TB, stage string, s *Snapshot, m *model, r *rand.Rand,
 	// PathChildren is Paths narrowed to a path: for every path, its
 	// parents, and names of no column.
 	snapPaths := s.Paths()
-	asked := map[string]bool{"nope": true, `"a.b"`: true, "a[1]": true, "tags[*]": true}
+	asked := map[string]bool{"nope": true, `"a.b"`: true, `"a"`: true, "with space": true, "a[1]": true, "tags[*]": true}
 	for _, p := range snapPaths {
 		asked[p] = true
 		for i := range p {

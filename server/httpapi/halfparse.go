@@ -12,12 +12,14 @@ import (
 // goroutines: a request of 1,000 RockBench documents took 15 ms of one core
 // to decode and prepare, most of its latency under a light load, while the
 // other core idled. Where the second half starts is a guess made without
-// reading the first half (finding element boundaries takes a pass over the
-// body, as long as a tenth of decoding it); the first half's decoder
+// reading the first half (finding the elements' boundaries first would be
+// one more pass over the body); the first half's decoder
 // confirms it when it reaches the guessed offset as the start of an element
-// of the array. A guess inside a string or a nested value is never reached:
-// the second half's work is thrown away and the first goes on alone, so the
-// outcome, errors included, is always that of one sequential pass.
+// of the array. A guess inside a nested value (an object in a document
+// that opens as the documents do) is never reached: the second half's work
+// is thrown away and the first goes on alone, so the outcome, errors
+// included, is always that of one sequential pass. (No guess falls inside
+// a string: the opening bytes hold a quote, which a string escapes.)
 
 // halfMinBytes is the smallest data array decoded in two halves.
 var halfMinBytes = 128 << 10

@@ -715,11 +715,13 @@ func (s *Segment) DefinedValues(path string) ([]uint32, []types.Value, error) {
 // with values there: what a query binder asks of each path it references,
 // found by descending the tree of paths rather than listing every column
 // (Fields), which a collection of many paths (a field added by every
-// tenth patch) paid for at every query. ok is false for a path with an
-// array index or wildcard, which names no column.
+// tenth patch) paid for at every query. ok is false for a text that is
+// not a path in its canonical form (column paths are), or holds an array
+// index or wildcard (no column path does): the caller compares it with
+// the column paths as text.
 func (s *Segment) PathChildren(path string, n int) (exists bool, children []string, ok bool) {
 	p, err := types.ParsePath(path)
-	if err != nil {
+	if err != nil || p.String() != path {
 		return false, nil, false
 	}
 	s.mu.RLock()

@@ -777,6 +777,7 @@ func TestPathChildren(t *testing.T) {
 		{"u2", 3, false, []string{"u2.x"}, true},
 		{"nope", 3, false, nil, true},
 		{"u[1]", 3, false, nil, false},
+		{`"u"`, 3, false, nil, false}, // not canonical: u`
 		{"u[*].x", 3, false, nil, false},
 	} {
 		exists, below, ok := s.PathChildren(c.path, c.n)
