@@ -757,18 +757,23 @@ func (s *Snapshot) PathChildren(path string) (exists bool, children []string) {
 				continue
 			}
 		}
-		var list []string
-		if v.h.file != nil {
-			list = v.h.file.Paths()
-		} else {
-			for _, f := range v.h.reader.Fields(v.rows) {
-				list = append(list, f.Path)
-			}
-		}
-		add(pathsBelow(list, path))
+		add(pathsBelow(v.paths(), path))
 	}
 	slices.Sort(children)
 	return exists, children
+}
+
+// paths returns the segment's column paths with values in the view's
+// rows, sorted.
+func (v *SegmentView) paths() []string {
+	if v.h.file != nil {
+		return v.h.file.Paths()
+	}
+	var list []string
+	for _, f := range v.h.reader.Fields(v.rows) {
+		list = append(list, f.Path)
+	}
+	return list
 }
 
 // pathsBelow is PathChildren for one segment's sorted paths.
@@ -796,14 +801,7 @@ func (s *Snapshot) Paths() []string {
 	var seen map[string]bool
 	var out []string
 	for _, v := range s.views {
-		var list []string
-		if v.h.file != nil {
-			list = v.h.file.Paths()
-		} else {
-			for _, f := range v.h.reader.Fields(v.rows) {
-				list = append(list, f.Path)
-			}
-		}
+		list := v.paths()
 		if first == nil {
 			first = list
 			out = append(out, list...)

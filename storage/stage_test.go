@@ -149,22 +149,30 @@ func TestPreparedWriteAdd(t *testing.T) {
 	if len(res) != 3 || res[0].ID != "a" || res[0].Err != nil || res[1].ID != "b" || res[1].Err == nil || res[2].ID != "c" || res[2].Err != nil {
 		t.Fatalf("results %+v", res)
 	}
-	s, err := e.Snapshot("commons", "p")
+	// The ingest time of both is the first Add's.
+	checkEventTimes(t, e, "p", 2_000_000, "a", "c")
+}
+
+// checkEventTimes checks that coll holds exactly the documents ids, each
+// with the event time et.
+func checkEventTimes(t *testing.T, e *Engine, coll string, et int64, ids ...string) {
+	t.Helper()
+	s, err := e.Snapshot("commons", coll)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	for _, id := range []string{"a", "c"} {
+	for _, id := range ids {
 		doc, ok, err := s.Get(id)
 		if err != nil || !ok {
 			t.Fatalf("%s: %v %v", id, ok, err)
 		}
-		if et := doc.Get(FieldEventTime).Micros(); et != 2_000_000 {
-			t.Fatalf("%s: event time %d, want the first Add's 2000000", id, et)
+		if got := doc.Get(FieldEventTime).Micros(); got != et {
+			t.Fatalf("%s: event time %d, want %d", id, got, et)
 		}
 	}
-	if s.DocCount() != 2 {
-		t.Fatalf("%d documents, want 2", s.DocCount())
+	if s.DocCount() != int64(len(ids)) {
+		t.Fatalf("%d documents, want %d", s.DocCount(), len(ids))
 	}
 }
 
@@ -196,20 +204,8 @@ func TestPreparedWriteFork(t *testing.T) {
 	if len(res) != 3 || res[0].ID != "a" || res[1].ID != "c" || res[2].ID != "d" || res[2].Err == nil || res[2].Err.Error() != "write's index" {
 		t.Fatalf("results %+v", res)
 	}
-	s, err := e.Snapshot("commons", "f")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	for _, id := range []string{"a", "c"} {
-		doc, ok, err := s.Get(id)
-		if err != nil || !ok {
-			t.Fatalf("%s: %v %v", id, ok, err)
-		}
-		if et := doc.Get(FieldEventTime).Micros(); et != 2_000_000 {
-			t.Fatalf("%s: event time %d, want the fork's 2000000", id, et)
-		}
-	}
+	// The fork's documents have the write's ingest time.
+	checkEventTimes(t, e, "f", 2_000_000, "a", "c")
 }
 
 // TestNextSegmentSizedLikeLast: a mutable segment frozen full leaves its
