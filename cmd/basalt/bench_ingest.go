@@ -234,12 +234,7 @@ func (b *ingestBench) drive(ctx context.Context, nextID *atomic.Int64) (benchRes
 			var buf []byte
 			var lats []time.Duration
 			var docs, bytesSent, errs int64
-			// At a fixed rate the writers take turns, evenly spaced: in
-			// step, their requests all arrived at once.
-			wstart := time.Now()
-			if perWriterRate > 0 {
-				wstart = wstart.Add(time.Duration(float64(w) * float64(b.batch) / float64(b.rate) * float64(time.Second)))
-			}
+			wstart := time.Now().Add(writerOffset(w, b.batch, b.rate))
 			for ctx.Err() == nil {
 				n := b.batch
 				if b.maxDocs > 0 {
@@ -298,6 +293,17 @@ func (b *ingestBench) drive(ctx context.Context, nextID *atomic.Int64) (benchRes
 	wg.Wait()
 	res.elapsed = time.Since(start)
 	return res, first
+}
+
+// writerOffset is when writer w starts its schedule at a fixed rate
+// (documents a second across writers; 0: no schedule): the writers take
+// turns, evenly spaced, a request of batch documents apart. In step,
+// their requests all arrived at once.
+func writerOffset(w, batch, rate int) time.Duration {
+	if rate <= 0 {
+		return 0
+	}
+	return time.Duration(float64(w) * float64(batch) / float64(rate) * float64(time.Second))
 }
 
 // request builds one request body of n operations.

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/basaltdb/basalt/internal/rockbench"
 )
@@ -58,6 +59,25 @@ func TestBenchIngestDistinctDocs(t *testing.T) {
 			if len(guids) == docPoolSize {
 				break
 			}
+		}
+	}
+}
+
+// TestWriterOffset: at a fixed rate two writers of 1,000-document requests
+// at 5,000 documents a second send 200 ms apart, each every 400 ms; with
+// no rate they start at once.
+func TestWriterOffset(t *testing.T) {
+	for _, c := range []struct {
+		w, batch, rate int
+		want           time.Duration
+	}{
+		{0, 1000, 5000, 0},
+		{1, 1000, 5000, 200 * time.Millisecond},
+		{2, 100, 5000, 40 * time.Millisecond},
+		{1, 1000, 0, 0},
+	} {
+		if got := writerOffset(c.w, c.batch, c.rate); got != c.want {
+			t.Errorf("writerOffset(%d, %d, %d) = %v, want %v", c.w, c.batch, c.rate, got, c.want)
 		}
 	}
 }

@@ -166,7 +166,9 @@ func (a *API) writeDocs(w http.ResponseWriter, r *http.Request, toOp func(i int,
 		// kilobyte or so (RockBench's 1.3 KB).
 		pw.Grow(int(min(max(r.ContentLength, 0)/1024, maxPresizedOps)))
 		each = func(i int, el docElem) { pw.Add(toOp(i, el)) }
-		half = preparedHalf(pw, toOp)
+		if r.ContentLength < 0 || r.ContentLength >= int64(halfMinBytes) {
+			half = preparedHalf(pw, toOp) // a body that may be split
+		}
 	}
 	_, done, aerr := a.readDocs(w, r, each, half)
 	// The engine is done with the documents when the write returns.
