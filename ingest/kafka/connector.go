@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/basaltdb/basalt/ingest"
-	"github.com/basaltdb/basalt/types"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -64,10 +63,8 @@ type consumer struct {
 	adm    *kadm.Client
 	decode decodeFunc
 	budget *byteBudget
-	// decoders are shared by the partition workers: a batch's documents
-	// alias its decoder's memory until the batch is committed, so they
-	// bound the decoded batches in flight (see newDecoderPool).
-	decoders chan *types.Decoder
+	// decoders are lent to the partition workers (decoders.go).
+	decoders *decoderPool
 	// inflight counts the records handed to partition workers and not
 	// committed (or dropped) yet, as Status.InFlightBytes and
 	// InFlightRecords show them: the real bytes, where the budget counts
@@ -132,7 +129,7 @@ func run(ctx context.Context, j *ingest.Job, opts Options) error {
 	}
 	c := &consumer{
 		j: j, opts: opts, topic: j.Source.Kafka.TopicName, cl: cl, adm: kadm.NewClient(admCl), decode: dec,
-		budget: newByteBudget(opts.InFlightBytes), decoders: newDecoderPool(j, 2*max(2, runtime.GOMAXPROCS(0))),
+		budget: newByteBudget(opts.InFlightBytes), decoders: newDecoderPool(j.Decoder, 2*max(2, runtime.GOMAXPROCS(0))),
 		next: map[int32]int64{}, ends: map[int32]int64{},
 	}
 	if err := c.assign(ctx); err != nil {
@@ -501,21 +498,6 @@ func (c *consumer) noteInFlight(bytes, records int64) {
 	c.inflightBytes += bytes
 	c.inflightRecords += records
 	c.j.SetInFlight(c.inflightBytes, c.inflightRecords)
-}
-
-// newDecoderPool returns n decoders for a source's partition workers; a
-// source has two per core, so that while one batch of a partition commits
-// the next is decoded, but not two per partition. Decoded documents are pointers the
-// collector scans at every cycle; with two decoders for each of 8
-// partitions the collector took 7% of the server's CPU on a backlog (HTTP
-// writes: under 1%) and a document cost a fifth more CPU than with 2
-// partitions.
-func newDecoderPool(j *ingest.Job, n int) chan *types.Decoder {
-	pool := make(chan *types.Decoder, n)
-	for range n {
-		pool <- j.Decoder()
-	}
-	return pool
 }
 
 // workerQueue is how many polled batches a partition worker may hold

@@ -10,7 +10,8 @@
 // before (partition.go); a worker holds at most workerQueue polled batches
 // besides those two, the records polled and not committed are bounded by
 // a byte budget across partitions (budget.go, Options.InFlightBytes), the
-// decoded batches by the decoders the workers share (two per core), and
+// decoded batches by the decoders the workers share (two per core; a small
+// batch takes one of its own when they are all lent: decoders.go), and
 // franz-go fetches at most FetchMaxBytes ahead of the poll. When the
 // collection writes slower than the topic delivers the poll loop waits, so
 // the backlog builds lag in Kafka, not memory here; the source's status

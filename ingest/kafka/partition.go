@@ -37,6 +37,7 @@ type decodedBatch struct {
 	bytes int64 // taken from the budget, given back once committed
 	size  int64 // the records' real size
 	n     int64 // how many records
+	small bool  // dec is a small batch's (decoderPool)
 }
 
 func newPartitionWorker(c *consumer, partition int32) *partitionWorker {
@@ -60,8 +61,7 @@ func (w *partitionWorker) run(ctx context.Context, errc chan<- error) {
 				}
 			}
 		}
-		b.dec.Reset()
-		w.c.decoders <- b.dec
+		w.c.decoders.put(b.dec, b.small, b.size)
 		w.drop(b.bytes, b.size, b.n)
 	}
 }
@@ -98,7 +98,7 @@ func (w *partitionWorker) decodeAll(ctx context.Context, decoded chan<- decodedB
 			continue
 		}
 		queue := w.queue
-		if pending.size >= maxMergeBytes {
+		if pending.size >= maxMergeBytes || pending.small && pending.size >= smallBatchBytes {
 			queue = nil // full: wait for the committer
 		}
 		select {
@@ -118,21 +118,19 @@ func (w *partitionWorker) decodeAll(ctx context.Context, decoded chan<- decodedB
 	}
 }
 
-// start decodes a batch with a free decoder; false when the context ended
-// first (the batch is dropped, not committed).
+// start decodes a batch with a decoder from the pool; false when the
+// context ended first (the batch is dropped, not committed).
 func (w *partitionWorker) start(ctx context.Context, pb polledBatch) (decodedBatch, bool) {
 	if ctx.Err() != nil {
 		w.drop(pb.bytes, pb.size, int64(len(pb.records)))
 		return decodedBatch{}, false
 	}
-	var dec *types.Decoder
-	select {
-	case dec = <-w.c.decoders:
-	case <-ctx.Done():
+	dec, small, err := w.c.decoders.get(ctx, pb.size)
+	if err != nil {
 		w.drop(pb.bytes, pb.size, int64(len(pb.records)))
 		return decodedBatch{}, false
 	}
-	b := decodedBatch{dec: dec}
+	b := decodedBatch{dec: dec, small: small}
 	w.decodeInto(&b, pb)
 	return b, true
 }

@@ -51,7 +51,7 @@ func TestPartitionWorkerMergesPollsDuringCommit(t *testing.T) {
 	// The connector drives one partition worker of a real job by hand:
 	// the test decides when polls arrive.
 	connector := func(ctx context.Context, j *ingest.Job) error {
-		c := &consumer{j: j, topic: "events", decode: decodeJSON, budget: newByteBudget(1 << 30), decoders: newDecoderPool(j, 2),
+		c := &consumer{j: j, topic: "events", decode: decodeJSON, budget: newByteBudget(1 << 30), decoders: newDecoderPool(j.Decoder, 2),
 			next: map[int32]int64{}, ends: map[int32]int64{}}
 		w := newPartitionWorker(c, 0)
 		errc := make(chan error, 1)
@@ -115,10 +115,11 @@ func TestPartitionWorkerMergesPollsDuringCommit(t *testing.T) {
 }
 
 // TestPartitionWorkersShareDecoders: four partition workers share two
-// decoders (a source has two per core, not two per partition). With slow
+// decoders (a source has two per core, not two per partition), and their
+// small polls take decoders of their own when both are lent. With slow
 // syncs their commits overlap; every record must still land with each
-// partition's position after its last one, and every decoder must be back
-// in the pool once the workers finish.
+// partition's position after its last one, and every shared decoder must
+// be back in the pool once the workers finish.
 func TestPartitionWorkersShareDecoders(t *testing.T) {
 	const (
 		parts, polls, perPoll = 4, 6, 5
@@ -133,7 +134,7 @@ func TestPartitionWorkersShareDecoders(t *testing.T) {
 	}
 	done := make(chan outcome, 1)
 	connector := func(ctx context.Context, j *ingest.Job) error {
-		c := &consumer{j: j, topic: "events", decode: decodeJSON, budget: newByteBudget(1 << 30), decoders: newDecoderPool(j, decoders),
+		c := &consumer{j: j, topic: "events", decode: decodeJSON, budget: newByteBudget(1 << 30), decoders: newDecoderPool(j.Decoder, decoders),
 			next: map[int32]int64{}, ends: map[int32]int64{}}
 		errc := make(chan error, parts)
 		var wg sync.WaitGroup
@@ -172,7 +173,7 @@ func TestPartitionWorkersShareDecoders(t *testing.T) {
 		default:
 		}
 		pos, err := j.Positions()
-		done <- outcome{pos: pos, free: len(c.decoders), err: err}
+		done <- outcome{pos: pos, free: c.decoders.free(), err: err}
 		<-ctx.Done()
 		return nil
 	}
