@@ -126,10 +126,15 @@ type column struct {
 // write path's p99). Readers keep the arrays they captured: they are never
 // written again.
 //
-// A column with a size hint grows to it once a quarter full: the columns of
-// a steady stream end each segment at the size they had in the last one,
-// reached with one copy of a quarter of it rather than a dozen of ever
-// larger arrays (1% of the server's CPU on ingest).
+// A column with a size hint grows to it, and an eighth more, once a quarter
+// full: the columns of a steady stream end each segment at about the size
+// they had in the last one, reached with one copy of a quarter of it rather
+// than a dozen of ever larger arrays (1% of the server's CPU on ingest).
+// Grown to the hint exactly, every dense column of a segment that ran a
+// little longer than the last one was full at the same row, and grew in
+// the same commit: 39 RockBench columns, 57 MB allocated and 28 MB copied
+// for the last few rows before the freeze, a 13-15 ms stall of one commit
+// a segment.
 func (c *column) grow() {
 	n := len(c.rows)
 	size := 4
@@ -137,7 +142,7 @@ func (c *column) grow() {
 		size = n + n/2 + rand.IntN(n+1)
 	}
 	if c.sizeHint > n && n >= c.sizeHint/4 {
-		size = c.sizeHint
+		size = c.sizeHint + c.sizeHint/8
 	}
 	rows := make([]uint32, n, size)
 	copy(rows, c.rows)

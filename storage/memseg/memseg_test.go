@@ -710,8 +710,8 @@ func TestInputReused(t *testing.T) {
 }
 
 // TestColumnsGrowToSizeHint: a column with a size hint (SizeLike) grows to
-// exactly the hint once a quarter full, a column without one by its own
-// steps, and a small segment is not sized like a full one.
+// the hint and an eighth once a quarter full, a column without one by its
+// own steps, and a small segment is not sized like a full one.
 func TestColumnsGrowToSizeHint(t *testing.T) {
 	const hint = 1000
 	fill := func(s *Segment, n int) {
@@ -724,16 +724,16 @@ func TestColumnsGrowToSizeHint(t *testing.T) {
 	}
 	s := New()
 	s.SizeLike(map[string]int{"a": hint})
-	fill(s, hint)
-	if c := cap(s.cols["a"].rows); c != hint {
-		t.Errorf("column a of %d values with a hint of %d: capacity %d", hint, hint, c)
+	fill(s, hint+1)
+	if c := cap(s.cols["a"].rows); c != hint+hint/8 {
+		t.Errorf("column a of %d values with a hint of %d: capacity %d, want %d", hint+1, hint, c, hint+hint/8)
 	}
-	if got := s.ColumnSizes(); got["a"] != hint || got["b"] != hint {
+	if got := s.ColumnSizes(); got["a"] != hint+1 || got["b"] != hint+1 {
 		t.Errorf("ColumnSizes %v", got)
 	}
-	fill(s, 1)
-	if c := cap(s.cols["a"].rows); c <= hint {
-		t.Errorf("column a past its hint: capacity %d", c)
+	fill(s, hint/8)
+	if c := cap(s.cols["a"].rows); c <= hint+hint/8 {
+		t.Errorf("column a past its hint and an eighth: capacity %d", c)
 	}
 	small := New()
 	small.SizeLike(map[string]int{"a": hint})
