@@ -777,8 +777,10 @@ func (e *Engine) seal(c *collection, h *segHandle) error {
 	}
 	c.mu.Lock()
 	if c.kvSnap == nil {
-		// Dropped meanwhile: its segments are closed and its keys gone
-		// (but the two this batch just wrote, under an id never reused).
+		// Dropped meanwhile: its segments are closed and its keys gone,
+		// but for this batch's two if the drop deleted the collection's
+		// keys before the batch committed (left under an id never
+		// reused, as before the record was synced outside the lock).
 		c.mu.Unlock()
 		abandon()
 		c.releaseSeal(h)
