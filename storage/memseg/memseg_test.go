@@ -299,8 +299,17 @@ func BenchmarkAppend(b *testing.B) {
 // BenchmarkAppendLatency fills segments of 65,536 RockBench documents (the
 // engine's SealRows) in commits of 100, as the write path does at 5,000
 // documents a second, and reports the slowest commits: what an
-// acknowledgement waits for beyond the average.
+// acknowledgement waits for beyond the average. In "hinted" each segment
+// grows its columns to the last one's sizes (SizeLike, as the engine does)
+// and runs 1,000 rows longer or shorter than it, as segments sealed by
+// bytes do: a column grown to its hint exactly then overflowed in the same
+// commit as every other dense column.
 func BenchmarkAppendLatency(b *testing.B) {
+	b.Run("fresh", func(b *testing.B) { benchmarkAppendLatency(b, false) })
+	b.Run("hinted", func(b *testing.B) { benchmarkAppendLatency(b, true) })
+}
+
+func benchmarkAppendLatency(b *testing.B, hinted bool) {
 	const batch, segRows = 100, 1 << 16
 	rng := rand.New(rand.NewPCG(1, 2))
 	dec := types.NewDecoder(types.DefaultLimits)
@@ -317,9 +326,15 @@ func BenchmarkAppendLatency(b *testing.B) {
 	ids := make([]uint64, batch)
 	ets := make([]int64, batch)
 	var took []time.Duration
-	for range b.N {
+	var sizes map[string]int
+	for i := range b.N {
 		s := New()
-		for r := 0; r < segRows; r += batch {
+		rows := segRows
+		if hinted {
+			s.SizeLike(sizes)
+			rows += 1000 * (i%2*2 - 1) // shorter, then longer
+		}
+		for r := 0; r < rows; r += batch {
 			for j := range ids {
 				ids[j] = uint64(r + j + 1)
 			}
@@ -330,6 +345,7 @@ func BenchmarkAppendLatency(b *testing.B) {
 			}
 			took = append(took, time.Since(start))
 		}
+		sizes = s.ColumnSizes()
 	}
 	slices.Sort(took)
 	b.ReportMetric(float64(took[len(took)/2].Microseconds()), "p50-µs/commit")
