@@ -2,10 +2,14 @@ package kafka
 
 import (
 	"context"
+	"fmt"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/basaltdb/basalt/types"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // TestDecoderPool: a large batch waits for one of the shared decoders; a
@@ -80,5 +84,54 @@ func TestDecoderPool(t *testing.T) {
 	p.put(a, false, 1)
 	if p.free() != 2 {
 		t.Fatalf("%d shared decoders free, want 2", p.free())
+	}
+}
+
+// TestSmallBatchMergeBounded: a batch decoded with a small batch's own
+// decoder merges the polls that arrive while it waits for the committer
+// only up to smallBatchBytes (such decoders are kept idle for reuse, so
+// they must stay small); then the polls wait in the worker's queue.
+func TestSmallBatchMergeBounded(t *testing.T) {
+	const polls, pollBytes = 10, 64 << 10
+	c := &consumer{topic: "events", decode: decodeJSON,
+		decoders: newDecoderPool(func() *types.Decoder { return types.NewDecoder(types.Limits{}) }, 0)}
+	w := newPartitionWorker(c, 0)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	decoded := make(chan decodedBatch)
+	go w.decodeAll(ctx, decoded)
+	var sent atomic.Int32
+	go func() {
+		for i := range polls {
+			v := fmt.Appendf(nil, `{"_id":"d%d","s":%q}`, i, strings.Repeat("x", pollBytes-32))
+			rec := &kgo.Record{Topic: "events", Offset: int64(i), Value: v}
+			w.queue <- polledBatch{records: []*kgo.Record{rec}, size: pollBytes}
+			sent.Add(1)
+		}
+		close(w.queue)
+	}()
+	// Nothing takes the decoded batch: the worker merges what it may,
+	// then stops taking polls.
+	deadline := time.Now().Add(5 * time.Second)
+	for last, still := int32(-1), 0; still < 10 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if n := sent.Load(); n == last {
+			still++
+		} else {
+			last, still = n, 0
+		}
+	}
+	b := <-decoded
+	if !b.small {
+		t.Fatal("the batch did not take a small batch's decoder")
+	}
+	if want := int64(smallBatchBytes); b.size != want {
+		t.Fatalf("first batch merged %d bytes (%d polls), want %d", b.size, b.n, want)
+	}
+	total := b.n
+	for b := range decoded {
+		total += b.n
+	}
+	if total != polls {
+		t.Fatalf("%d records decoded, want %d", total, polls)
 	}
 }
