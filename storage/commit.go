@@ -637,6 +637,7 @@ func (c *collection) commitGroup(group []*writeReq) {
 		// Segments before primary keys: a row the index names is always
 		// in a segment, where readRow finds it.
 		seq = c.publish(g, staged)
+		unrefSegments(g.dropSegs)
 		c.publishPK(g)
 	} else {
 		c.mu.RLock()

@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/basaltdb/basalt/catalog"
 	"github.com/basaltdb/basalt/coldata"
@@ -216,4 +219,194 @@ func openCompactionTest(t *testing.T, sealRows int) (*Engine, *collection) {
 		t.Fatal(err)
 	}
 	return e, c
+}
+
+// removeHookFS calls onRemove (when set) before removing a file.
+type removeHookFS struct {
+	vfs.FS
+	onRemove func(name string)
+}
+
+func (fs *removeHookFS) Remove(name string) error {
+	if fs.onRemove != nil {
+		fs.onRemove(name)
+	}
+	return fs.FS.Remove(name)
+}
+
+// TestWritesWhileCompactionRecordSyncs pauses a compaction once its record
+// is durable and before it swaps its segment in, then while it removes its
+// inputs' files: writes go on meanwhile (neither holds the lock they
+// publish with), a deletion and a replacement of rows in its inputs carry
+// over to the merged segment, and all of it survives a restart. A
+// collection dropped at that point leaves the compaction with nothing to
+// swap, and no error.
+func TestWritesWhileCompactionRecordSyncs(t *testing.T) {
+	ctx := context.Background()
+	fs := &removeHookFS{FS: vfs.NewMem()}
+	opts := Options{Dir: "data", FS: fs, Logger: testLogger(t), DisableBackground: true, SealRows: 1000}
+	e, err := Open(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { e.Close() }()
+	// Two sealed segments of 100 rows each, 80 rows of the first deleted.
+	inputs := map[string][]*segHandle{}
+	for _, name := range []string{"p", "gone"} {
+		if _, err := e.CreateCollection("commons", catalog.CollectionSpec{Name: name}); err != nil {
+			t.Fatal(err)
+		}
+		for s := range 2 {
+			var ops []WriteOp
+			for i := s * 100; i < (s+1)*100; i++ {
+				ops = append(ops, WriteOp{Doc: mustDoc(t, fmt.Sprintf(`{"_id":"d%d","n":%d}`, i, i))})
+			}
+			if _, _, err := e.Write(ctx, "commons", name, ops); err != nil {
+				t.Fatal(err)
+			}
+			if err := e.Flush(ctx, "commons", name); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var dels []WriteOp
+		for i := range 80 {
+			dels = append(dels, WriteOp{Kind: OpDelete, ID: fmt.Sprintf("d%d", i)})
+		}
+		if _, _, err := e.Write(ctx, "commons", name, dels); err != nil {
+			t.Fatal(err)
+		}
+		c, err := e.collection("commons", name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.mu.RLock()
+		inputs[name] = slices.Clone(c.segs)
+		c.mu.RUnlock()
+		if len(inputs[name]) != 2 {
+			t.Fatalf("%s: %d segments, want 2", name, len(inputs[name]))
+		}
+	}
+	c, err := e.collection("commons", "p")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// pause returns a hook that waits at its first call until released.
+	pause := func() (hook func(), paused chan struct{}, release func()) {
+		paused, released := make(chan struct{}), make(chan struct{})
+		var first, once sync.Once
+		hook = func() {
+			first.Do(func() {
+				close(paused)
+				<-released
+			})
+		}
+		return hook, paused, func() { once.Do(func() { close(released) }) }
+	}
+	writeMeanwhile := func(what string, ops []WriteOp) {
+		t.Helper()
+		wrote := make(chan error, 1)
+		go func() {
+			_, _, err := e.Write(ctx, "commons", "p", ops)
+			wrote <- err
+		}()
+		select {
+		case err := <-wrote:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("a write waited for the compaction %s", what)
+		}
+	}
+	afterRecord, recorded, unpause := pause()
+	defer unpause() // a failure below must not leave the compaction paused
+	removing, removeStarted, unpauseRemove := pause()
+	defer unpauseRemove()
+	e.afterCompactionRecord = afterRecord
+	fs.onRemove = func(name string) {
+		if strings.HasSuffix(name, ".seg") {
+			removing()
+		}
+	}
+	compacted := make(chan error, 1)
+	go func() { compacted <- e.compact(c, inputs["p"]) }()
+	<-recorded
+	writeMeanwhile("'s record to sync", []WriteOp{
+		{Kind: OpDelete, ID: "d85"},
+		{Doc: mustDoc(t, `{"_id":"d150","n":1500}`)},
+		{Doc: mustDoc(t, `{"_id":"d300","n":300}`)},
+	})
+	check := func(stage string, wantSealed int) {
+		t.Helper()
+		s, err := e.Snapshot("commons", "p")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		if got := s.DocCount(); got != 120 {
+			t.Errorf("%s: %d documents, want 120", stage, got)
+		}
+		for _, id := range []string{"d3", "d85"} {
+			if _, ok, err := s.Get(id); ok || err != nil {
+				t.Errorf("%s: deleted %s found=%v err=%v", stage, id, ok, err)
+			}
+		}
+		for id, n := range map[string]int64{"d150": 1500, "d300": 300, "d90": 90, "d199": 199} {
+			if doc, ok, err := s.Get(id); !ok || err != nil || doc.Get("n").Int() != n {
+				t.Errorf("%s: %s found=%v err=%v doc %s, want n %d", stage, id, ok, err, doc, n)
+			}
+		}
+		sealed := 0
+		for _, v := range s.Segments() {
+			if v.Sealed() {
+				sealed++
+			}
+		}
+		if sealed != wantSealed {
+			t.Errorf("%s: %d sealed segments, want %d", stage, sealed, wantSealed)
+		}
+	}
+	check("paused", 2)
+	unpause()
+	<-removeStarted
+	writeMeanwhile("to remove its inputs' files", []WriteOp{{Doc: mustDoc(t, `{"_id":"d301","n":301}`)}, {Kind: OpDelete, ID: "d301"}})
+	unpauseRemove()
+	if err := <-compacted; err != nil {
+		t.Fatal(err)
+	}
+	fs.onRemove = nil
+	check("swapped", 1)
+
+	// Dropped while its compaction's record syncs.
+	e.afterCompactionRecord = func() {
+		if _, err := e.DropCollection("commons", "gone"); err != nil {
+			t.Errorf("drop: %v", err)
+		}
+	}
+	g, err := e.collection("commons", "gone")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.compact(g, inputs["gone"]); err != nil {
+		t.Fatalf("compaction of a collection dropped meanwhile: %v", err)
+	}
+	e.afterCompactionRecord = nil
+	g.mu.RLock()
+	kept := len(g.segs)
+	g.mu.RUnlock()
+	if kept != 0 {
+		t.Fatalf("the dropped collection holds %d segments (open files) after its compaction", kept)
+	}
+
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if e, err = Open(opts); err != nil {
+		t.Fatal(err)
+	}
+	check("restarted", 1)
+	if _, err := e.Snapshot("commons", "gone"); err == nil {
+		t.Fatal("the dropped collection is back after a restart")
+	}
 }

@@ -46,6 +46,9 @@ type Engine struct {
 	// explicit RunMaintenance calls): two rounds at once would compact the
 	// same segments twice, duplicating their rows.
 	maintMu sync.Mutex
+	// afterCompactionRecord, a test hook, runs once a compaction's record
+	// is durable, before its swap.
+	afterCompactionRecord func()
 
 	quit      chan struct{}
 	wg        sync.WaitGroup

@@ -801,6 +801,7 @@ func (e *Engine) seal(c *collection, h *segHandle) error {
 	}
 	c.replaceSegments([]*segHandle{h}, repl)
 	c.mu.Unlock()
+	unrefSegments([]*segHandle{h})
 	c.releaseSeal(h)
 	if err := c.log.Release(lowWater); err != nil {
 		// The files stay; the next release or start removes them.
