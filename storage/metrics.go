@@ -42,7 +42,7 @@ func newMetrics(reg prometheus.Registerer, blockCache, primaryKeys, rowLog func(
 		sealBacklog: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "basalt_storage_seal_backlog_total", Help: "Seals that took every core because more frozen segments waited for the sealer."}),
 		sealYield: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "basalt_storage_seal_yield_seconds_total", Help: "Time segment writes paused to leave the CPU to running queries."}),
+			Name: "basalt_storage_seal_yield_seconds_total", Help: "Time segment writes paused to leave the CPU to running queries (and compactions to seals)."}),
 		seals: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "basalt_storage_seals_total", Help: "Mutable segments sealed into segment files."}),
 		sealSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{

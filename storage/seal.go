@@ -47,6 +47,8 @@ type sealer struct {
 	boost   chan struct{}
 	// foreground counts the queries running (Engine.Foreground).
 	foreground atomic.Int32
+	// sealing is set while a seal runs: compactions wait for it.
+	sealing atomic.Bool
 	// beforeSeal, when set (tests), runs before each seal job, and
 	// afterRecord once a seal's record is durable, before its swap.
 	beforeSeal, afterRecord func()
@@ -86,10 +88,12 @@ func (e *Engine) Foreground() (done func()) {
 }
 
 // yieldStep is how long a yielding worker sleeps before looking again, and
-// yieldPerSegment how long a segment write may yield in all.
+// yieldPerSegment how long a seal may yield in all, yieldPerCompaction a
+// compaction.
 const (
-	yieldStep       = time.Millisecond
-	yieldPerSegment = 2 * time.Second
+	yieldStep          = time.Millisecond
+	yieldPerSegment    = 2 * time.Second
+	yieldPerCompaction = 10 * time.Second
 )
 
 // yield pauses a worker of a segment write while queries run, until they
@@ -98,9 +102,14 @@ const (
 // a core from the queries for a second or two every few seconds: under
 // 10,000 upserts/s a query over all events ran at up to twice its idle
 // latency when it met one. At that rate the sealer has seconds to spare.
-func (s *sealer) yield(budget *atomic.Int64) {
+//
+// A compaction (toSeals) also yields to a seal under way: each leaves a
+// core to the writers, and the two at once took both (Kafka data latency
+// under the mixed and patch workloads, where compactions run every few
+// seconds, met commits of 100-200 ms then).
+func (s *sealer) yield(budget *atomic.Int64, toSeals bool) {
 	var slept time.Duration
-	for s.foreground.Load() > 0 && s.waiting.Load() == 0 && budget.Load() > 0 {
+	for (s.foreground.Load() > 0 || toSeals && s.sealing.Load()) && s.waiting.Load() == 0 && budget.Load() > 0 {
 		time.Sleep(yieldStep)
 		budget.Add(-int64(yieldStep))
 		slept += yieldStep
@@ -166,7 +175,10 @@ func (s *sealer) run() {
 		if s.beforeSeal != nil {
 			s.beforeSeal()
 		}
-		if err := s.e.seal(j.c, j.h); err != nil {
+		s.sealing.Store(true)
+		err := s.e.seal(j.c, j.h)
+		s.sealing.Store(false)
+		if err != nil {
 			s.e.log.Error("seal failed; will retry", "collection", j.c.meta.Name, "segment", j.h.id, "err", err)
 			select {
 			case <-time.After(time.Second):
@@ -335,9 +347,12 @@ func (e *Engine) writeSegmentFile(c *collection, segid uint64, src segmentSource
 	// section.
 	var yieldBudget atomic.Int64
 	yieldBudget.Store(int64(yieldPerSegment))
+	if !src.sealing {
+		yieldBudget.Store(int64(yieldPerCompaction))
+	}
 	yield := func() {
 		if e.sealer != nil {
-			e.sealer.yield(&yieldBudget)
+			e.sealer.yield(&yieldBudget, !src.sealing)
 		}
 	}
 	// kept[in][block] are the rows of an input block that the segment

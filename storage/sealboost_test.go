@@ -141,7 +141,7 @@ func TestSealYieldsToQueries(t *testing.T) {
 	budget.Store(int64(20 * time.Millisecond))
 	paused := func() time.Duration {
 		start := time.Now()
-		s.yield(&budget)
+		s.yield(&budget, false)
 		return time.Since(start)
 	}
 	if d := paused(); d > 5*time.Millisecond {
@@ -170,6 +170,48 @@ func TestSealYieldsToQueries(t *testing.T) {
 	}
 	if y := counterValue(t, e.metrics.sealYield); y < 0.025 {
 		t.Errorf("basalt_storage_seal_yield_seconds_total %v, want at least the 30ms paused", y)
+	}
+}
+
+// TestCompactionYieldsToSeals: a compaction's worker pauses while a seal
+// runs, within its budget, and a seal's does not; neither while a
+// committer waits for the sealer.
+func TestCompactionYieldsToSeals(t *testing.T) {
+	e, err := Open(Options{Dir: "data", FS: vfs.NewMem(), DisableBackground: true, Registerer: prometheus.NewRegistry()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	s := e.sealer
+	var budget atomic.Int64
+	paused := func(toSeals bool) time.Duration {
+		start := time.Now()
+		s.yield(&budget, toSeals)
+		return time.Since(start)
+	}
+	budget.Store(int64(20 * time.Millisecond))
+	if d := paused(true); d > 5*time.Millisecond {
+		t.Errorf("no seal running: a compaction paused %v", d)
+	}
+	s.sealing.Store(true)
+	if d := paused(false); d > 5*time.Millisecond {
+		t.Errorf("a seal running: a seal paused %v", d)
+	}
+	if d := paused(true); d < 20*time.Millisecond || budget.Load() > 0 {
+		t.Errorf("a seal running: a compaction paused %v, %v of the budget left", d, time.Duration(budget.Load()))
+	}
+	budget.Store(int64(time.Minute))
+	s.startWaiting()
+	if d := paused(true); d > 5*time.Millisecond {
+		t.Errorf("a committer waiting: a compaction paused %v", d)
+	}
+	s.stopWaiting()
+	go func() {
+		time.Sleep(10 * time.Millisecond)
+		s.sealing.Store(false)
+	}()
+	if d := paused(true); d < 10*time.Millisecond || d > 10*time.Second {
+		t.Errorf("a seal ending after 10ms: a compaction paused %v", d)
 	}
 }
 

@@ -44,6 +44,9 @@ func TestWritesWhileSealRecordSyncs(t *testing.T) {
 	unpause := func() { releaseOnce.Do(func() { close(release) }) }
 	defer unpause() // a failure below must not leave the sealer paused
 	e.sealer.afterRecord = func() {
+		if !e.sealer.sealing.Load() {
+			t.Error("a seal under way is not marked: compactions would not yield to it")
+		}
 		paused <- struct{}{}
 		<-release
 	}
