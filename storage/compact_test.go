@@ -6,9 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/basaltdb/basalt/catalog"
 	"github.com/basaltdb/basalt/coldata"
@@ -291,37 +289,9 @@ func TestWritesWhileCompactionRecordSyncs(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// pause returns a hook that waits at its first call until released.
-	pause := func() (hook func(), paused chan struct{}, release func()) {
-		paused, released := make(chan struct{}), make(chan struct{})
-		var first, once sync.Once
-		hook = func() {
-			first.Do(func() {
-				close(paused)
-				<-released
-			})
-		}
-		return hook, paused, func() { once.Do(func() { close(released) }) }
-	}
-	writeMeanwhile := func(what string, ops []WriteOp) {
-		t.Helper()
-		wrote := make(chan error, 1)
-		go func() {
-			_, _, err := e.Write(ctx, "commons", "p", ops)
-			wrote <- err
-		}()
-		select {
-		case err := <-wrote:
-			if err != nil {
-				t.Fatal(err)
-			}
-		case <-time.After(10 * time.Second):
-			t.Fatalf("a write waited for the compaction %s", what)
-		}
-	}
-	afterRecord, recorded, unpause := pause()
+	afterRecord, recorded, unpause := pauseOnce()
 	defer unpause() // a failure below must not leave the compaction paused
-	removing, removeStarted, unpauseRemove := pause()
+	removing, removeStarted, unpauseRemove := pauseOnce()
 	defer unpauseRemove()
 	e.afterCompactionRecord = afterRecord
 	fs.onRemove = func(name string) {
@@ -332,37 +302,14 @@ func TestWritesWhileCompactionRecordSyncs(t *testing.T) {
 	compacted := make(chan error, 1)
 	go func() { compacted <- e.compact(c, inputs["p"]) }()
 	<-recorded
-	writeMeanwhile("'s record to sync", []WriteOp{
+	writeMeanwhile(t, e, "p", "the compaction's record to sync", []WriteOp{
 		{Kind: OpDelete, ID: "d85"},
 		{Doc: mustDoc(t, `{"_id":"d150","n":1500}`)},
 		{Doc: mustDoc(t, `{"_id":"d300","n":300}`)},
 	})
 	check := func(stage string, wantSealed int) {
 		t.Helper()
-		s, err := e.Snapshot("commons", "p")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
-		if got := s.DocCount(); got != 120 {
-			t.Errorf("%s: %d documents, want 120", stage, got)
-		}
-		for _, id := range []string{"d3", "d85"} {
-			if _, ok, err := s.Get(id); ok || err != nil {
-				t.Errorf("%s: deleted %s found=%v err=%v", stage, id, ok, err)
-			}
-		}
-		for id, n := range map[string]int64{"d150": 1500, "d300": 300, "d90": 90, "d199": 199} {
-			if doc, ok, err := s.Get(id); !ok || err != nil || doc.Get("n").Int() != n {
-				t.Errorf("%s: %s found=%v err=%v doc %s, want n %d", stage, id, ok, err, doc, n)
-			}
-		}
-		sealed := 0
-		for _, v := range s.Segments() {
-			if v.Sealed() {
-				sealed++
-			}
-		}
+		sealed := checkDocs(t, e, "p", stage, 120, []string{"d3", "d85"}, map[string]int64{"d150": 1500, "d300": 300, "d90": 90, "d199": 199})
 		if sealed != wantSealed {
 			t.Errorf("%s: %d sealed segments, want %d", stage, sealed, wantSealed)
 		}
@@ -370,7 +317,7 @@ func TestWritesWhileCompactionRecordSyncs(t *testing.T) {
 	check("paused", 2)
 	unpause()
 	<-removeStarted
-	writeMeanwhile("to remove its inputs' files", []WriteOp{{Doc: mustDoc(t, `{"_id":"d301","n":301}`)}, {Kind: OpDelete, ID: "d301"}})
+	writeMeanwhile(t, e, "p", "the compaction to remove its inputs' files", []WriteOp{{Doc: mustDoc(t, `{"_id":"d301","n":301}`)}, {Kind: OpDelete, ID: "d301"}})
 	unpauseRemove()
 	if err := <-compacted; err != nil {
 		t.Fatal(err)
@@ -392,19 +339,9 @@ func TestWritesWhileCompactionRecordSyncs(t *testing.T) {
 		t.Fatalf("compaction of a collection dropped meanwhile: %v", err)
 	}
 	e.afterCompactionRecord = nil
-	g.mu.RLock()
-	kept := len(g.segs)
-	g.mu.RUnlock()
-	if kept != 0 {
-		t.Fatalf("the dropped collection holds %d segments (open files) after its compaction", kept)
-	}
+	holdsNoSegments(t, g, "its compaction")
 
-	if err := e.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if e, err = Open(opts); err != nil {
-		t.Fatal(err)
-	}
+	e = reopen(t, e, opts)
 	check("restarted", 1)
 	if _, err := e.Snapshot("commons", "gone"); err == nil {
 		t.Fatal("the dropped collection is back after a restart")
