@@ -131,11 +131,7 @@ func TestEncodeCostOrdersLongestFirst(t *testing.T) {
 // runs, within its budget, not at all once the query is done or while a
 // committer waits for the sealer.
 func TestSealYieldsToQueries(t *testing.T) {
-	e, err := Open(Options{Dir: "data", FS: vfs.NewMem(), DisableBackground: true, Registerer: prometheus.NewRegistry()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
+	e := openYieldTest(t)
 	s := e.sealer
 	var budget atomic.Int64
 	budget.Store(int64(20 * time.Millisecond))
@@ -173,11 +169,7 @@ func TestSealYieldsToQueries(t *testing.T) {
 // runs, within its budget, and a seal's does not; neither while a
 // committer waits for the sealer.
 func TestCompactionYieldsToSeals(t *testing.T) {
-	e, err := Open(Options{Dir: "data", FS: vfs.NewMem(), DisableBackground: true, Registerer: prometheus.NewRegistry()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
+	e := openYieldTest(t)
 	s := e.sealer
 	var budget atomic.Int64
 	paused := func(toSeals bool) time.Duration { return timedYield(s, &budget, toSeals) }
@@ -369,4 +361,16 @@ func timedYield(s *sealer, budget *atomic.Int64, toSeals bool) time.Duration {
 	start := time.Now()
 	s.yield(budget, toSeals)
 	return time.Since(start)
+}
+
+// openYieldTest opens an engine in memory without background work, with
+// its own metrics registry, closed when the test ends.
+func openYieldTest(t *testing.T) *Engine {
+	t.Helper()
+	e, err := Open(Options{Dir: "data", FS: vfs.NewMem(), DisableBackground: true, Registerer: prometheus.NewRegistry()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	return e
 }
