@@ -7,8 +7,7 @@ import (
 )
 
 // TestMain fails the package's tests if any goroutine outlives them: every
-// goroutine the engine starts must stop in Close, but for the niced
-// threads' pool (niced.go), which lives as long as the process by design.
+// goroutine the engine starts must stop in Close.
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction("github.com/basaltdb/basalt/storage.nicedThread"))
+	goleak.VerifyTestMain(m)
 }

@@ -10,13 +10,12 @@ import (
 // workers run.
 const backgroundNice = 10
 
-// lowerThreadPriority locks the calling goroutine to its OS thread, for
-// good, and makes the thread backgroundNice nicer than the process (as
-// `nice -n 10` would). The goroutine must never exit: a thread exits with
-// the locked goroutine that ends, and a child process started with
-// Pdeathsig from that thread would be killed with it (the PostgreSQL
-// oracle of the tests was); nor unlock, or other goroutines would run
-// niced.
+// lowerThreadPriority runs the calling goroutine, for the rest of its life,
+// on an OS thread of its own, backgroundNice nicer than the process (as
+// `nice -n 10` would), so that the kernel gives the CPU to foreground work
+// — commits, decoding, queries, other processes on the machine — first
+// when both want it. The goroutine must exit without unlocking: the thread
+// then exits with it instead of going back, niced, to the runtime's pool.
 func lowerThreadPriority() {
 	runtime.LockOSThread()
 	tid := unix.Gettid()

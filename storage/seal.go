@@ -579,22 +579,23 @@ func (e *Engine) writeSegmentFile(c *collection, segid uint64, src segmentSource
 	}
 	workers := max(1, min(runtime.GOMAXPROCS(0)-spare, len(sorted)+1))
 	var wg sync.WaitGroup
-	// The workers run niced (runNiced): when the machine is short of CPU,
-	// the kernel gives it to commits, decoding, queries and other
-	// processes first. In four alternating rounds of the Kafka benchmark
-	// at 20 MB/s (--embedded: the producers and the in-process Kafka on
-	// the same two cores), every insert sample over 70 ms met a seal, and
-	// p99 went 80 -> 70 ms (insert), 160 -> 135 (mixed), 179 -> 135
-	// (patch) on average; HTTP ingest rate unchanged.
+	// The workers run niced (lowerThreadPriority): when the machine is
+	// short of CPU, the kernel gives it to commits, decoding, queries and
+	// other processes first. In four alternating rounds of the Kafka
+	// benchmark at 20 MB/s (--embedded: the producers and the in-process
+	// Kafka on the same two cores), every insert sample over 70 ms met a
+	// seal, and p99 went 80 -> 70 ms (insert), 160 -> 135 (mixed), 179 ->
+	// 135 (patch) on average; HTTP ingest rate unchanged.
 	for range workers {
 		wg.Add(1)
-		runNiced(func() {
+		go func() {
 			defer wg.Done()
+			lowerThreadPriority()
 			if e.segmentWorkerStarted != nil {
 				e.segmentWorkerStarted()
 			}
 			work()
-		})
+		}()
 	}
 	stopBoost := make(chan struct{})
 	if src.sealing && e.sealer != nil {
