@@ -49,9 +49,6 @@ type Engine struct {
 	// afterCompactionRecord, a test hook, runs once a compaction's record
 	// is durable, before its swap.
 	afterCompactionRecord func()
-	// segmentWorkerStarted, a test hook, runs at the start of each worker
-	// of a segment write.
-	segmentWorkerStarted func()
 
 	quit      chan struct{}
 	wg        sync.WaitGroup

@@ -579,21 +579,10 @@ func (e *Engine) writeSegmentFile(c *collection, segid uint64, src segmentSource
 	}
 	workers := max(1, min(runtime.GOMAXPROCS(0)-spare, len(sorted)+1))
 	var wg sync.WaitGroup
-	// The workers run niced (lowerThreadPriority): when the machine is
-	// short of CPU, the kernel gives it to commits, decoding, queries and
-	// other processes first. In four alternating rounds of the Kafka
-	// benchmark at 20 MB/s (--embedded: the producers and the in-process
-	// Kafka on the same two cores), every insert sample over 70 ms met a
-	// seal, and p99 went 80 -> 70 ms (insert), 160 -> 135 (mixed), 179 ->
-	// 135 (patch) on average; HTTP ingest rate unchanged.
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			lowerThreadPriority()
-			if e.segmentWorkerStarted != nil {
-				e.segmentWorkerStarted()
-			}
 			work()
 		}()
 	}
