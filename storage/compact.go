@@ -286,9 +286,10 @@ func (e *Engine) compact(c *collection, inputs []*segHandle) error {
 	}
 	c.mu.Lock()
 	if c.kvSnap == nil {
-		// Dropped meanwhile: its segments are closed and its keys gone
-		// (but for this batch's if the drop came first, left under an
-		// id never reused).
+		// Dropped meanwhile: its segments are closed and its keys gone,
+		// except this batch's when the drop deleted the collection's
+		// keys before the batch committed (left under an id never
+		// reused, as a seal's are).
 		c.mu.Unlock()
 		abandon()
 		return nil
