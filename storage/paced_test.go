@@ -54,8 +54,8 @@ func TestSealSyncsInSteps(t *testing.T) {
 	}
 	slices.Sort(counts)
 	// Paced: at least a sync every paced.Step of ~6 MB; the others only
-	// Finish's sync (Pebble's syncing file asks for write-back with
-	// SyncTo, which is not counted).
+	// Finish's sync (their steps only ask for write-back:
+	// paced.StartWriteback).
 	if len(counts) != segments || counts[0] > 1 || counts[1] > 1 || counts[2] < 8 {
 		t.Fatalf("SyncData calls per segment file %v, want two seals with a backlog synced once and one paced (every %d bytes)", counts, paced.Step)
 	}

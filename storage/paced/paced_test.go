@@ -106,3 +106,45 @@ func TestSyncErrorReported(t *testing.T) {
 	}
 	p.Close()
 }
+
+// TestUnpacedStepsStartWriteback: while not paced, each step asks for the
+// write-back of the bytes written since the last one, and nothing else.
+func TestUnpacedStepsStartWriteback(t *testing.T) {
+	type span struct{ off, n int64 }
+	var spans []span
+	defer func(f func(vfs.File, int64, int64)) { startWriteback = f }(startWriteback)
+	startWriteback = func(_ vfs.File, off, n int64) { spans = append(spans, span{off, n}) }
+
+	var syncs atomic.Int64
+	f, err := countingFS(&syncs, nil).Create("f", vfs.WriteCategoryUnspecified)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pace := false
+	p := NewFile(f, func() bool { return pace })
+	const size = 10 * Step
+	if err := writeAll(t, p, size); err != nil {
+		t.Fatal(err)
+	}
+	var next int64
+	for _, s := range spans {
+		if s.off != next || s.n < Step || s.n >= Step+100_000 {
+			t.Fatalf("write-back spans %v: want each to start where the last ended and hold one step", spans)
+		}
+		next = s.off + s.n
+	}
+	if next <= size-Step-100_000 || syncs.Load() != 0 {
+		t.Fatalf("write-back up to %d of %d bytes, %d syncs", next, size, syncs.Load())
+	}
+	// Paced steps sync and ask for no write-back.
+	spans, pace = nil, true
+	if err := writeAll(t, p, 4*Step); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if len(spans) != 0 || syncs.Load() == 0 {
+		t.Fatalf("paced: %d write-back spans, %d syncs", len(spans), syncs.Load())
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/basaltdb/basalt/storage/paced"
 	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
@@ -316,9 +317,10 @@ func (l *Log) AppendCommit(rows []Row, commit []byte) error {
 	return l.StartAppendCommit(rows, commit)()
 }
 
-// StartAppendCommit is AppendCommit in two halves: it builds the record
-// and starts writing and syncing it in the background, and the function it
-// returns waits for that and says whether the rows are durable. The caller
+// StartAppendCommit is AppendCommit in two halves: it builds and writes
+// the record, starts its write-back and syncs it in the background, and the
+// function it returns waits for the sync and says whether the rows are
+// durable. The caller
 // works meanwhile (storage: it adds the rows to the mutable segment while
 // the disk syncs) and must wait before its next append. rows and commit
 // are copied before it returns.
@@ -342,21 +344,28 @@ func (l *Log) StartAppendCommit(rows []Row, commit []byte) (wait func() error) {
 		return func() error { return err }
 	}
 	l.pending = true
+	end := l.files[len(l.files)-1].size
 	l.mu.Unlock()
 	// The file and the buffer are the committer's until it waits: rolling
 	// to a new file and the next record both come after the wait.
 	done := make(chan error, 1)
-	go func() {
-		if _, err := f.Write(b); err != nil {
-			done <- fmt.Errorf("rowlog: write: %w", err)
-			return
-		}
-		if err := f.SyncData(); err != nil {
-			done <- fmt.Errorf("rowlog: sync: %w", err)
-			return
-		}
-		done <- nil
-	}()
+	if _, err := f.Write(b); err != nil {
+		done <- fmt.Errorf("rowlog: write: %w", err)
+	} else {
+		// The disk starts on the record now; the sync below waits for
+		// it. A goroutine started here runs only once the committer's
+		// core is free (the other one is a seal's, as a rule): it had
+		// waited 9 ms a commit on average (an execution trace of an
+		// insert run), and the disk with it.
+		paced.StartWriteback(f, end-int64(len(b)), int64(len(b)))
+		go func() {
+			if err := f.SyncData(); err != nil {
+				done <- fmt.Errorf("rowlog: sync: %w", err)
+				return
+			}
+			done <- nil
+		}()
+	}
 	return func() error {
 		err := <-done
 		l.mu.Lock()

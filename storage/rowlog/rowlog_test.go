@@ -8,6 +8,7 @@ import (
 	"hash/crc32"
 	"math/rand/v2"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -589,4 +590,58 @@ func TestStartAppendCommit(t *testing.T) {
 		t.Fatal("the log took an append after a failed sync")
 	}
 	l3.Close()
+}
+
+// TestStartAppendCommitWritesAtOnce: the record reaches the file before
+// StartAppendCommit returns, so that the disk starts on it while the
+// committer works; only the sync runs in the background. With one P a
+// goroutine started for the write would not have run yet. A failed write
+// is reported by the wait and breaks the log.
+func TestStartAppendCommitWritesAtOnce(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	mem := vfs.NewMem()
+	var writes atomic.Int64
+	var failWrite, holdSync atomic.Bool
+	release := make(chan struct{})
+	inj := errorfs.InjectorFunc(func(op errorfs.Op) error {
+		switch op.Kind {
+		case errorfs.OpFileWrite:
+			writes.Add(1)
+			if failWrite.Load() {
+				return errorfs.ErrInjected
+			}
+		case errorfs.OpFileSyncData:
+			if holdSync.Load() {
+				<-release
+			}
+		}
+		return nil
+	})
+	l, err := Open(errorfs.Wrap(mem, inj), "log", 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The first append creates the file (and writes its header).
+	if err := l.AppendCommit(group(1, 1, 0), nil); err != nil {
+		t.Fatal(err)
+	}
+	holdSync.Store(true)
+	before := writes.Load()
+	wait := l.StartAppendCommit(group(2, 2, 0), []byte("c"))
+	if n := writes.Load() - before; n != 1 {
+		t.Errorf("%d writes when StartAppendCommit returned, want the record's one", n)
+	}
+	close(release)
+	if err := wait(); err != nil {
+		t.Fatal(err)
+	}
+	failWrite.Store(true)
+	if err := l.StartAppendCommit(group(4, 1, 0), nil)(); !errors.Is(err, errorfs.ErrInjected) {
+		t.Fatalf("a failed write: wait returned %v", err)
+	}
+	failWrite.Store(false)
+	if err := l.AppendCommit(group(5, 1, 0), nil); err == nil {
+		t.Fatal("the log took an append after a failed write")
+	}
+	l.Close()
 }

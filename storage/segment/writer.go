@@ -120,7 +120,7 @@ func Create(fs vfs.FS, name string) (*Writer, error) {
 	// tens of megabytes to the disk at once, and the commits' small syncs
 	// (every writer waits for one) queued behind them: every seal showed as
 	// a 120-200 ms stall of data latency.
-	pf := paced.NewFile(vfs.NewSyncingFile(f, vfs.SyncingFileOptions{BytesPerSync: paced.Step}), func() bool { return false })
+	pf := paced.NewFile(f, func() bool { return false })
 	w := &Writer{fs: fs, tmpName: tmp, name: name, f: pf, paced: pf, rowCodec: encoding.CodecS2, colCodec: encoding.CodecZstd}
 	if err := w.write([]byte(headMagic)); err != nil {
 		f.Close()
@@ -661,7 +661,9 @@ func (w *Writer) Finish(meta Meta) (int64, error) {
 		w.abort()
 		return 0, err
 	}
-	if err := w.f.Sync(); err != nil {
+	// Data and the size that reads it back (fdatasync): the rename and the
+	// directory's sync that follow make the name durable.
+	if err := w.f.SyncData(); err != nil {
 		w.abort()
 		return 0, fmt.Errorf("sync segment %q: %w", w.tmpName, err)
 	}
