@@ -320,10 +320,9 @@ func (l *Log) AppendCommit(rows []Row, commit []byte) error {
 // StartAppendCommit is AppendCommit in two halves: it builds and writes
 // the record, starts its write-back and syncs it in the background, and the
 // function it returns waits for the sync and says whether the rows are
-// durable. The caller
-// works meanwhile (storage: it adds the rows to the mutable segment while
-// the disk syncs) and must wait before its next append. rows and commit
-// are copied before it returns.
+// durable. The caller works meanwhile (storage: it adds the rows to the
+// mutable segment while the disk syncs) and must wait before its next
+// append. rows and commit are copied before it returns.
 func (l *Log) StartAppendCommit(rows []Row, commit []byte) (wait func() error) {
 	if len(rows) == 0 {
 		return func() error { return nil }
