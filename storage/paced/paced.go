@@ -38,9 +38,9 @@ var startWriteback = StartWriteback
 // File syncs the file under it every Step bytes written, while its pace
 // function (nil: always) returns true. Each sync runs while the next step
 // is written, and a step waits for the sync before it, so at most two
-// steps are ever unsynced. When pace returns false a step only starts its
-// write-back (StartWriteback). Write, Sync and Close are for one
-// goroutine.
+// steps are ever unsynced. Each step starts its write-back at once
+// (StartWriteback); when pace returns false that is all it does. Write,
+// Sync and Close are for one goroutine.
 type File struct {
 	vfs.File
 	pace     func() bool
@@ -70,6 +70,10 @@ func (p *File) Write(b []byte) (int, error) {
 		p.unsynced = 0
 		return n, nil
 	}
+	// The disk starts on the step now: the goroutine below that syncs it
+	// runs once this one's core is free, as a rule when the next step
+	// waits for it.
+	startWriteback(p.File, p.written-int64(p.unsynced), int64(p.unsynced))
 	p.unsynced = 0
 	if err = p.wait(); err == nil {
 		ch := make(chan error, 1)

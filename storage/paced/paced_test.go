@@ -108,7 +108,8 @@ func TestSyncErrorReported(t *testing.T) {
 }
 
 // TestUnpacedStepsStartWriteback: while not paced, each step asks for the
-// write-back of the bytes written since the last one, and nothing else.
+// write-back of the bytes written since the last one, and nothing else;
+// paced, it asks for it too, then syncs.
 func TestUnpacedStepsStartWriteback(t *testing.T) {
 	type span struct{ off, n int64 }
 	var spans []span
@@ -136,7 +137,7 @@ func TestUnpacedStepsStartWriteback(t *testing.T) {
 	if next <= size-Step-100_000 || syncs.Load() != 0 {
 		t.Fatalf("write-back up to %d of %d bytes, %d syncs", next, size, syncs.Load())
 	}
-	// Paced steps sync and ask for no write-back.
+	// Paced steps start their write-back too, and sync.
 	spans, pace = nil, true
 	if err := writeAll(t, p, 4*Step); err != nil {
 		t.Fatal(err)
@@ -144,7 +145,7 @@ func TestUnpacedStepsStartWriteback(t *testing.T) {
 	if err := p.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if len(spans) != 0 || syncs.Load() == 0 {
-		t.Fatalf("paced: %d write-back spans, %d syncs", len(spans), syncs.Load())
+	if len(spans) == 0 || spans[0].off != next || syncs.Load() == 0 {
+		t.Fatalf("paced: write-back spans %v (want the first at %d), %d syncs", spans, next, syncs.Load())
 	}
 }
