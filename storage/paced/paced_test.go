@@ -107,10 +107,10 @@ func TestSyncErrorReported(t *testing.T) {
 	p.Close()
 }
 
-// TestUnpacedStepsStartWriteback: while not paced, each step asks for the
+// TestStepsStartWriteback: while not paced, each step asks for the
 // write-back of the bytes written since the last one, and nothing else;
 // paced, it asks for it too, then syncs.
-func TestUnpacedStepsStartWriteback(t *testing.T) {
+func TestStepsStartWriteback(t *testing.T) {
 	type span struct{ off, n int64 }
 	var spans []span
 	defer func(f func(vfs.File, int64, int64)) { startWriteback = f }(startWriteback)
