@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -494,19 +495,24 @@ func (d *Decoder) str(b []byte, i int) (string, int, error) {
 	start := i + 1
 	j := start
 	high := false // a non-ASCII byte was seen: validate UTF-8 at the end
-	// Eight bytes at a time while none of them ends the plain run: a
-	// quote, a backslash, a control character or a non-ASCII byte (long
-	// text fields are most of an event's bytes).
-	for j+8 <= len(b) {
-		w := binary.LittleEndian.Uint64(b[j:])
-		if stopsPlain(w) {
-			break
+	for {
+		// Eight bytes at a time while none of them ends the plain run: a
+		// quote, a backslash, a control character or (until one was
+		// seen) a non-ASCII byte; long text fields are most of an
+		// event's bytes. The lowest byte flagged is the first stop, so
+		// the scan jumps to it instead of stepping there a byte at a time.
+		if j+8 <= len(b) {
+			m := plainStops(binary.LittleEndian.Uint64(b[j:]), high)
+			if m == 0 {
+				j += 8
+				continue
+			}
+			j += bits.TrailingZeros64(m) >> 3
+		} else if j >= len(b) {
+			return "", j, &SyntaxError{Offset: i, Msg: "unterminated string"}
 		}
-		j += 8
-	}
-	for j < len(b) {
-		c := b[j]
-		if c == '"' {
+		switch c := b[j]; {
+		case c == '"':
 			s := b[start:j]
 			if high && !utf8.Valid(s) {
 				return "", i, &DocError{Msg: "string is not valid UTF-8"}
@@ -515,19 +521,15 @@ func (d *Decoder) str(b []byte, i int) (string, int, error) {
 				return "", j + 1, nil
 			}
 			return unsafe.String(&s[0], len(s)), j + 1, nil
-		}
-		if c == '\\' {
+		case c == '\\':
 			return unescape(b, i, j)
-		}
-		if c < 0x20 {
+		case c < 0x20:
 			return "", j, &SyntaxError{Offset: j, Msg: "control character in string"}
-		}
-		if c >= 0x80 {
+		case c >= 0x80:
 			high = true
 		}
 		j++
 	}
-	return "", j, &SyntaxError{Offset: i, Msg: "unterminated string"}
 }
 
 // nameError says that a field name's string error (b[i] its quote) is a
@@ -557,13 +559,20 @@ func rawString(b []byte, i int) string {
 	return string(b[i+1 : min(j, len(b))])
 }
 
-// stopsPlain reports whether one of the eight bytes of w is a quote, a
-// backslash, below 0x20 or at least 0x80 (SWAR: a byte b is zero in x^b
-// when x holds it; x - 0x01… borrows into bit 7 of each zero byte).
-func stopsPlain(w uint64) bool {
+// plainStops flags (bit 7 of each byte) the bytes of w that end a plain
+// run of a string: a quote, a backslash, a control character, and unless
+// nonASCIISeen a byte of 0x80 or more. SWAR: a byte b is zero in x^b when x
+// holds it, and x - 0x01… borrows into bit 7 of each zero byte; a borrow
+// can flag bytes above a true stop, never below, so the lowest flag is
+// exact.
+func plainStops(w uint64, nonASCIISeen bool) uint64 {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	hasZero := func(x uint64) uint64 { return (x - ones) &^ x & highs }
-	return (hasZero(w^(ones*'"')) | hasZero(w^(ones*'\\')) | (w-ones*0x20)&^w&highs | w&highs) != 0
+	m := hasZero(w^(ones*'"')) | hasZero(w^(ones*'\\')) | (w-ones*0x20)&^w&highs
+	if !nonASCIISeen {
+		m |= w & highs
+	}
+	return m
 }
 
 // unescape decodes a string with escapes; b[i] is the opening quote and b[j]

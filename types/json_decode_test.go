@@ -2,16 +2,19 @@ package types
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"math/rand/v2"
 	"runtime"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 	"unsafe"
 )
 
@@ -679,22 +682,95 @@ func TestDecoderResetReusesMemory(t *testing.T) {
 		t.Fatalf("%.1f allocations per decode after Reset, want 0", allocs)
 	}
 }
-func TestStopsPlainExhaustive(t *testing.T) {
-	for c := 0; c < 256; c++ {
-		want := c == '"' || c == '\\' || c < 0x20 || c >= 0x80
-		for pos := 0; pos < 8; pos++ {
+
+// TestPlainStops: the lowest byte plainStops flags is the first byte of
+// the word that ends a plain run, for every byte at every position after
+// plain ones, and for random words mixing stops and plain bytes (where a
+// borrow may flag bytes above the first stop, never below).
+func TestPlainStops(t *testing.T) {
+	isStop := func(c byte, nonASCIISeen bool) bool {
+		return c == '"' || c == '\\' || c < 0x20 || (c >= 0x80 && !nonASCIISeen)
+	}
+	check := func(buf [8]byte, nonASCIISeen bool) {
+		t.Helper()
+		want := 8
+		for i, c := range buf {
+			if isStop(c, nonASCIISeen) {
+				want = i
+				break
+			}
+		}
+		m := plainStops(binary.LittleEndian.Uint64(buf[:]), nonASCIISeen)
+		got := 8
+		if m != 0 {
+			got = bits.TrailingZeros64(m) >> 3
+		}
+		if got != want {
+			t.Fatalf("% x (non-ASCII seen %v): first stop at %d, want %d", buf[:], nonASCIISeen, got, want)
+		}
+	}
+	for _, seen := range []bool{false, true} {
+		for c := 0; c < 256; c++ {
+			for pos := 0; pos < 8; pos++ {
+				buf := [8]byte{'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a'}
+				buf[pos] = byte(c)
+				check(buf, seen)
+			}
+		}
+		rng := rand.New(rand.NewPCG(7, uint64(len(fmt.Sprint(seen)))))
+		special := []byte{'"', '\\', 0, 0x01, 0x1f, 0x20, 0x21, 0x7f, 0x80, 0xc3, 0xff, '!', '#', '[', ']'}
+		for range 200_000 {
 			var buf [8]byte
 			for i := range buf {
-				buf[i] = 'a'
+				if rng.IntN(3) == 0 {
+					buf[i] = special[rng.IntN(len(special))]
+				} else {
+					buf[i] = byte(rng.IntN(256))
+				}
 			}
-			buf[pos] = byte(c)
-			w := uint64(0)
-			for i := 7; i >= 0; i-- {
-				w = w<<8 | uint64(buf[i])
+			check(buf, seen)
+		}
+	}
+}
+
+// TestDecodeStringsMatchEncodingJSON decodes strings built of plain runs
+// of every length, escapes, multi-byte and invalid UTF-8, control
+// characters and stray quotes, so that each kind of stop falls at every
+// position of the eight-byte words the scanner reads: syntax errors where
+// encoding/json finds them, invalid UTF-8 refused, the value otherwise
+// encoding/json's.
+func TestDecodeStringsMatchEncodingJSON(t *testing.T) {
+	pieces := []string{"a", "Hello world ", "0123456789abcdef", "é", "日本語", "\xff", "\xc3", "\x01", "\x1f", "\t",
+		`\"`, `\\`, `\n`, `\u00e9`, `"`, "~\x7f"}
+	r := newRand(t)
+	d := NewDecoder(Limits{})
+	for range 20_000 {
+		var body strings.Builder
+		for range r.IntN(12) {
+			body.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		text := []byte(`"` + body.String() + `"`)
+		v, err := d.Decode(text)
+		var want string
+		switch {
+		case !json.Valid(text):
+			// A stray quote ends the string early: invalid UTF-8 before
+			// it is reported first, as a document error.
+			var de *DocError
+			if !IsSyntaxError(err) && !errors.As(err, &de) {
+				t.Fatalf("Decode(%q): %v, want an error", text, err)
 			}
-			if got := stopsPlain(w); got != want {
-				t.Fatalf("byte %#x at %d: %v, want %v", c, pos, got, want)
+		case !utf8.ValidString(body.String()):
+			var de *DocError
+			if !errors.As(err, &de) {
+				t.Fatalf("Decode(%q): %v, want invalid UTF-8 refused", text, err)
 			}
+		case json.Unmarshal(text, &want) != nil:
+			t.Fatalf("encoding/json refuses %q", text)
+		case err != nil:
+			t.Fatalf("Decode(%q): %v", text, err)
+		case v.Kind() != KindString || v.Str() != want:
+			t.Fatalf("Decode(%q) = %s, want %q", text, v, want)
 		}
 	}
 }
