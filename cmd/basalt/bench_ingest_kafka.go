@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -29,7 +28,7 @@ func (b *ingestBench) runKafka(ctx context.Context, out io.Writer) error {
 	}
 	brokers := b.brokers
 	if brokers == "" {
-		c, err := kfake.NewCluster(kfake.NumBrokers(1))
+		c, err := newBenchCluster()
 		if err != nil {
 			return err
 		}

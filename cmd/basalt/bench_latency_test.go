@@ -1,11 +1,17 @@
 package main
 
 import (
+	"context"
 	"regexp"
+	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // TestBenchLatencyRuns runs every workload of `basalt bench latency` over
@@ -71,5 +77,61 @@ func TestPlanBounded(t *testing.T) {
 	}
 	if bytes > 2*(1<<20)/4 || len(plan) == 0 {
 		t.Fatalf("a producer planned %d documents of %d bytes for 10 s, want about %d bytes", len(plan), bytes, (1<<20)/4)
+	}
+}
+
+// TestBenchClusterSegments: the benchmarks' in-process Kafka cluster rolls
+// its log segments at 8 MiB (kfake's 100 MiB segments grow in one buffer
+// whose doubling stalled every request): the broker's log.segment.bytes,
+// which topics created without a segment.bytes of their own roll at.
+func TestBenchClusterSegments(t *testing.T) {
+	c, err := newBenchCluster()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	rcs, err := kadm.NewClient(cl).DescribeBrokerConfigs(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rc := range rcs {
+		for _, cfg := range rc.Configs {
+			if cfg.Key == "log.segment.bytes" {
+				if got := cfg.MaybeValue(); got != strconv.Itoa(8<<20) {
+					t.Fatalf("log.segment.bytes %s, want %d", got, 8<<20)
+				}
+				return
+			}
+		}
+	}
+	t.Fatalf("no log.segment.bytes among %v", rcs)
+}
+
+// TestQuietGC: within the window the collector runs only past the memory
+// limit (GC percent off), and afterwards the settings are as before.
+func TestQuietGC(t *testing.T) {
+	before := debug.SetGCPercent(77)
+	defer debug.SetGCPercent(before)
+	limit := debug.SetMemoryLimit(-1)
+	restore := quietGC(1 << 30)
+	if p := debug.SetGCPercent(-1); p != -1 {
+		t.Errorf("GC percent %d within the window, want -1 (off)", p)
+	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	if l := debug.SetMemoryLimit(-1); l < int64(ms.Sys-ms.HeapReleased) || l > int64(ms.Sys)+1<<30 {
+		t.Errorf("memory limit %d within the window, want what the process holds (%d) and 1 GiB more", l, ms.Sys-ms.HeapReleased)
+	}
+	restore()
+	if p := debug.SetGCPercent(77); p != 77 {
+		t.Errorf("GC percent %d after the window, want 77", p)
+	}
+	if l := debug.SetMemoryLimit(-1); l != limit {
+		t.Errorf("memory limit %d after the window, want %d", l, limit)
 	}
 }
