@@ -325,6 +325,8 @@ func TestDecodeAtContinuesAfterDocError(t *testing.T) {
 		`{"id":6,"big":"` + strings.Repeat("z", 100) + `"}`,
 		`[7]`,
 		`{"id":8}`,
+		"{\"id\":9,\"s\":\"h\u00e9llo w\u00f6rld, long past a word \xff then more\"}", // invalid UTF-8 after valid non-ASCII
+		`{"id":10,"s":"日本語のテキスト、八バイトより長い"}`,
 	}
 	in := []byte(strings.Join(docs, "\n  "))
 	d := NewDecoder(Limits{MaxDepth: 5, MaxDocBytes: 100})
@@ -348,13 +350,16 @@ func TestDecodeAtContinuesAfterDocError(t *testing.T) {
 			if !errors.As(err, &de) {
 				t.Fatalf("doc %d: %v, want a *DocError", k, err)
 			}
+			if k == 7 && err.Error() != "string is not valid UTF-8 at /s" {
+				t.Fatalf("doc %d: %q, want the invalid UTF-8 named with its field", k, err)
+			}
 			got = append(got, "error")
 		} else {
 			got = append(got, v.JSON())
 		}
 		i = end
 	}
-	want := []string{`{"id":1}`, "error", "error", "error", "error", `[7]`, `{"id":8}`}
+	want := []string{`{"id":1}`, "error", "error", "error", "error", `[7]`, `{"id":8}`, "error", `{"id":10,"s":"日本語のテキスト、八バイトより長い"}`}
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Fatalf("got %q, want %q", got, want)
 	}
