@@ -134,3 +134,28 @@ func BenchmarkDecodeBlockRows(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSmallBlockAfterLarge encodes a one-value block with the pooled
+// encoder that last encoded a block of MaxBlockRows strings and arrays, as
+// the one-value columns of a patch workload's segments (fields of random
+// names) follow its large columns. putEncoder cleared the encoder's whole
+// capacity then: megabytes for each small block.
+func BenchmarkSmallBlockAfterLarge(b *testing.B) {
+	var large, small rows
+	for i := range MaxBlockRows {
+		if i%2 == 0 {
+			large.add(types.String(fmt.Sprintf("value %d", i)))
+		} else {
+			large.add(types.Array([]types.Value{types.Int(int64(i))}))
+		}
+	}
+	small.add(types.String("x"))
+	lv, sv := large.vec(), small.vec()
+	var block []byte
+	for b.Loop() {
+		b.StopTimer()
+		block = AppendBlock(block[:0], lv)
+		b.StartTimer()
+		block = AppendBlock(block[:0], sv)
+	}
+}

@@ -123,7 +123,7 @@ func gather[T any](buf *[]T, v *coldata.Vec, k types.Kind, count int, payload []
 	if count == n {
 		return payload[:n]
 	}
-	out := resize(*buf, count)
+	out := reuse(*buf, count)
 	*buf = out
 	j := 0
 	for i, rk := range v.Kinds() {

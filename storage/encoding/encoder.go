@@ -39,14 +39,26 @@ var encoders = sync.Pool{New: func() any { return new(encoder) }}
 func getEncoder() *encoder { return encoders.Get().(*encoder) }
 
 // putEncoder returns e to the pool after dropping its references to the
-// caller's strings and values, which the pool must not keep alive.
+// caller's strings and values, which the pool must not keep alive. They
+// are all within the lengths of str, any, sdict and stmp: whatever
+// shortens one of these clears what it leaves out (reuse). Clearing
+// their whole capacities instead, for every block, took 3% of the CPU
+// of a patch workload: an encoder that once took a sparse column of
+// 65,536 values cleared megabytes for each one-value column after it.
 func putEncoder(e *encoder) {
-	clear(e.str[:cap(e.str)])
-	clear(e.any[:cap(e.any)])
-	clear(e.sdict[:cap(e.sdict)])
-	clear(e.stmp[:cap(e.stmp)])
-	e.str, e.any, e.sdict, e.stmp = e.str[:0], e.any[:0], e.sdict[:0], e.stmp[:0]
+	e.str, e.any = reuse(e.str, 0), reuse(e.any, 0)
+	e.sdict, e.stmp = reuse(e.sdict, 0), reuse(e.stmp, 0)
 	encoders.Put(e)
+}
+
+// reuse is resize for slices whose elements hold references: what a
+// shorter length leaves out is cleared, so that everything s references
+// stays within its length.
+func reuse[T any](s []T, n int) []T {
+	if n < len(s) {
+		clear(s[n:])
+	}
+	return resize(s, n)
 }
 
 func (e *encoder) u64buf(n int) []uint64 {

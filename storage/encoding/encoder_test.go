@@ -1,6 +1,7 @@
 package encoding
 
 import (
+	"fmt"
 	"sync"
 	"testing"
 
@@ -33,32 +34,49 @@ func TestConcurrentUse(t *testing.T) {
 }
 
 func TestPooledEncoderDropsReferences(t *testing.T) {
-	// The pool must not keep the caller's strings alive.
+	// The pool must not keep the caller's strings alive: not after a
+	// block, nor after a small block that followed a large one, in the
+	// same use of the encoder or in the next (putEncoder clears only the
+	// slices' lengths).
+	section := func(e *encoder, n, distinct int) {
+		var v rows
+		for i := range n {
+			v.add(types.String(fmt.Sprintf("s%d", i%distinct)))
+			v.add(types.Array([]types.Value{types.Int(int64(i))}))
+		}
+		e.appendSection(nil, v.vec(), types.KindString, n)
+		e.appendSection(nil, v.vec(), types.KindArray, n)
+	}
+	check := func(e *encoder) {
+		t.Helper()
+		for _, buf := range [][]string{e.str[:cap(e.str)], e.sdict[:cap(e.sdict)], e.stmp[:cap(e.stmp)]} {
+			for _, s := range buf {
+				if s != "" {
+					t.Fatal("pooled encoder keeps a string")
+				}
+			}
+		}
+		for _, a := range e.any[:cap(e.any)] {
+			if !a.IsUndefined() {
+				t.Fatal("pooled encoder keeps a value")
+			}
+		}
+		if len(e.smap) != 0 {
+			t.Fatal("pooled encoder keeps its string map")
+		}
+	}
 	e := getEncoder()
-	var v rows
-	for i := range 100 {
-		v.add(types.String(string(rune('a' + i%3))))
-		v.add(types.Array([]types.Value{types.Int(int64(i))}))
-	}
-	e.appendSection(nil, v.vec(), types.KindString, 100)
-	e.appendSection(nil, v.vec(), types.KindArray, 100)
+	section(e, 100, 3)
 	putEncoder(e)
-	for _, s := range e.str[:cap(e.str)] {
-		if s != "" {
-			t.Fatal("pooled encoder keeps a string")
-		}
-	}
-	for _, s := range e.sdict[:cap(e.sdict)] {
-		if s != "" {
-			t.Fatal("pooled encoder keeps a dictionary string")
-		}
-	}
-	for _, a := range e.any[:cap(e.any)] {
-		if !a.IsUndefined() {
-			t.Fatal("pooled encoder keeps a value")
-		}
-	}
-	if len(e.smap) != 0 {
-		t.Fatal("pooled encoder keeps its string map")
-	}
+	check(e)
+	// A large block with a dictionary of 200 strings, then small ones.
+	section(e, 5000, 200)
+	section(e, 10, 3)
+	putEncoder(e)
+	check(e)
+	section(e, 5000, 200)
+	putEncoder(e)
+	section(e, 10, 3)
+	putEncoder(e)
+	check(e)
 }

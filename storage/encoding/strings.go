@@ -61,7 +61,7 @@ func (e *encoder) planStringDict(vals []string, plainSize int) bool {
 	m := e.smap
 	clear(m)
 	defer clear(m) // the map must not keep the caller's strings alive
-	sdict := e.sdict[:0]
+	sdict := reuse(e.sdict, 0)
 	codes := resize(e.codes, n)
 	e.codes = codes
 	dictBytes := 0
@@ -81,7 +81,7 @@ func (e *encoder) planStringDict(vals []string, plainSize int) bool {
 		codes[i] = uint64(id)
 	}
 	remap := e.sortedOrder(len(sdict), func(a, b uint32) int { return strings.Compare(sdict[a], sdict[b]) })
-	sorted := resize(e.stmp, len(sdict))
+	sorted := reuse(e.stmp, len(sdict))
 	for id, code := range remap {
 		sorted[code] = sdict[id]
 	}
