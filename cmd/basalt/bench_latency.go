@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -247,7 +248,7 @@ func (b *latencyBench) runMode(ctx context.Context, mode string) error {
 		}()
 	}
 	wg.Wait()
-	restoreGC := quietGC(measuredHeadroom)
+	restoreGC := quietGC(windowHeadroom(memAvailable()))
 	for p := range plans {
 		wg.Add(1)
 		go func() {
@@ -304,6 +305,50 @@ func quietGC(headroom int64) (restore func()) {
 // window before it collects: a 35 s window at 20 MB/s grew it 1.9 GB (the
 // cluster's log 0.7 GB of it).
 const measuredHeadroom = 4 << 30
+
+// windowHeadroom is measuredHeadroom, or half of the memory the machine
+// has available (bytes; 0: unknown) when that is less: the server under
+// test, on the same machine, needs its share, and a collection within the
+// window is better than running the machine out of memory.
+func windowHeadroom(available int64) int64 {
+	if available > 0 {
+		return min(measuredHeadroom, available/2)
+	}
+	return measuredHeadroom
+}
+
+// memAvailable returns the machine's available memory in bytes
+// (MemAvailable of /proc/meminfo), or 0 where that cannot be read.
+func memAvailable() int64 {
+	f, err := os.Open("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	return parseMemAvailable(f)
+}
+
+// parseMemAvailable reads MemAvailable (in kB) from a /proc/meminfo; 0
+// when it has none.
+func parseMemAvailable(r io.Reader) int64 {
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		name, rest, ok := strings.Cut(sc.Text(), ":")
+		if !ok || name != "MemAvailable" {
+			continue
+		}
+		f := strings.Fields(rest)
+		if len(f) != 2 || f[1] != "kB" {
+			return 0
+		}
+		kb, err := strconv.ParseInt(f[0], 10, 64)
+		if err != nil || kb < 0 {
+			return 0
+		}
+		return kb << 10
+	}
+	return 0
+}
 
 // setup creates the collection (and for Kafka the topic, integration and
 // source).

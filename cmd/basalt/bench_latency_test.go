@@ -135,3 +135,30 @@ func TestQuietGC(t *testing.T) {
 		t.Errorf("memory limit %d after the window, want %d", l, limit)
 	}
 }
+
+// TestWindowHeadroom: the window's headroom is measuredHeadroom, or half of
+// the available memory when less; MemAvailable is read from /proc/meminfo.
+func TestWindowHeadroom(t *testing.T) {
+	const gib = 1 << 30
+	for _, c := range []struct{ available, want int64 }{
+		{0, measuredHeadroom},        // unknown
+		{24 * gib, measuredHeadroom}, // plenty
+		{6 * gib, 3 * gib},
+	} {
+		if got := windowHeadroom(c.available); got != c.want {
+			t.Errorf("windowHeadroom(%d) = %d, want %d", c.available, got, c.want)
+		}
+	}
+	meminfo := "MemTotal:       24604496 kB\nMemFree:        20081232 kB\nMemAvailable:   22497712 kB\nBuffers:          181504 kB\n"
+	if got, want := parseMemAvailable(strings.NewReader(meminfo)), int64(22497712)<<10; got != want {
+		t.Errorf("parseMemAvailable = %d, want %d", got, want)
+	}
+	for _, bad := range []string{"MemTotal: 1 kB\n", "MemAvailable: lots kB\n", "MemAvailable: 12 MB\n", ""} {
+		if got := parseMemAvailable(strings.NewReader(bad)); got != 0 {
+			t.Errorf("parseMemAvailable(%q) = %d, want 0", bad, got)
+		}
+	}
+	if runtime.GOOS == "linux" && memAvailable() <= 0 {
+		t.Error("no MemAvailable in this machine's /proc/meminfo")
+	}
+}
