@@ -211,8 +211,8 @@ func (e *Engine) SubmitPrepared(ctx context.Context, pw *PreparedWrite, cks []Ch
 			return nil, fmt.Errorf("storage: checkpoint without a source name")
 		}
 	}
-	pw.c.prefetch(pw.prep)
-	r := &writeReq{ops: pw.prep, results: make([]WriteResult, len(pw.prep)), checkpoints: cks, done: make(chan struct{})}
+	decs := pw.c.prefetch(pw.prep)
+	r := &writeReq{ops: pw.prep, results: make([]WriteResult, len(pw.prep)), checkpoints: cks, done: make(chan struct{}), decoders: decs}
 	if after != nil {
 		if after.c != pw.c {
 			return nil, fmt.Errorf("storage: a write ordered after a write to another collection")

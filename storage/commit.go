@@ -36,11 +36,16 @@ type writeReq struct {
 	// fails this one too: a stream of positions committed in order must
 	// not commit a later position over an earlier batch that failed.
 	after *writeReq
+	// decoders hold the memory of the documents prefetch read for ops:
+	// once the request is committed nothing refers to them, and they go
+	// back to Engine.readDecoders.
+	decoders []*types.Decoder
 }
 
-// submit queues a request and waits for its outcome.
-func (c *collection) submit(ctx context.Context, ops []prepared, cks []Checkpoint) ([]WriteResult, uint64, error) {
-	r := &writeReq{ops: ops, results: make([]WriteResult, len(ops)), checkpoints: cks, done: make(chan struct{})}
+// submit queues a request, whose prefetched documents decs hold, and waits
+// for its outcome.
+func (c *collection) submit(ctx context.Context, ops []prepared, cks []Checkpoint, decs []*types.Decoder) ([]WriteResult, uint64, error) {
+	r := &writeReq{ops: ops, results: make([]WriteResult, len(ops)), checkpoints: cks, done: make(chan struct{}), decoders: decs}
 	if err := c.enqueue(ctx, r); err != nil {
 		return nil, 0, err
 	}
@@ -296,17 +301,23 @@ func (c *collection) readRow(dec *types.Decoder, rowid uint64) (types.Value, err
 // goroutine per collection) does not read them serially. The committer uses
 // a prefetched document only if the _id still names the same row. A write
 // with many such documents reads the second half of them on a goroutine of
-// its own: a request of 1,000 patches spent 12 ms here.
-func (c *collection) prefetch(ops []prepared) {
+// its own: a request of 1,000 patches spent 12 ms here. It returns the
+// decoders that hold the documents read (the request's decoders, handed
+// back once it is committed: releaseDecoders).
+func (c *collection) prefetch(ops []prepared) []*types.Decoder {
 	reads := 0
 	for i := range ops {
 		if ops[i].reads() {
 			reads++
 		}
 	}
+	if reads == 0 {
+		return nil
+	}
+	first := c.readDecoder()
 	if reads < 2*prefetchMinHalf || runtime.GOMAXPROCS(0) < 2 {
-		c.prefetchOps(ops)
-		return
+		c.prefetchOps(ops, first)
+		return []*types.Decoder{first}
 	}
 	// Halves of equal reads: the ops between are hashed by the first.
 	mid, seen := 0, 0
@@ -318,13 +329,38 @@ func (c *collection) prefetch(ops []prepared) {
 			seen++
 		}
 	}
+	second := c.readDecoder()
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		c.prefetchOps(ops[mid:])
+		c.prefetchOps(ops[mid:], second)
 	}()
-	c.prefetchOps(ops[:mid])
+	c.prefetchOps(ops[:mid], first)
 	<-done
+	return []*types.Decoder{first, second}
+}
+
+// readDecoder returns a decoder from the engine's pool, for prefetch.
+func (c *collection) readDecoder() *types.Decoder {
+	if dec, _ := c.e.readDecoders.Get().(*types.Decoder); dec != nil {
+		return dec
+	}
+	return new(types.Decoder)
+}
+
+// releaseDecoders hands the decoders of committed requests back to the
+// engine's pool: nothing refers to the documents they read any more (the
+// mutable segment and the row log copied what they keep). Committer only,
+// once the group is published. A request that failed keeps its decoders,
+// which the garbage collector takes.
+func (c *collection) releaseDecoders(group []*writeReq) {
+	for _, r := range group {
+		for _, dec := range r.decoders {
+			dec.Reset()
+			c.e.readDecoders.Put(dec)
+		}
+		r.decoders = nil
+	}
 }
 
 // prefetchMinHalf is the fewest reads prefetch does on a goroutine of its
@@ -336,12 +372,11 @@ func (op *prepared) reads() bool {
 	return op.err == nil && op.id != "" && (op.kind == OpPatch || op.kind == OpUpdate || op.kind == OpMerge)
 }
 
-// prefetchOps is prefetch for ops on the caller's goroutine.
-func (c *collection) prefetchOps(ops []prepared) {
+// prefetchOps is prefetch for ops on the caller's goroutine, with dec.
+func (c *collection) prefetchOps(ops []prepared, dec *types.Decoder) {
 	// One decoder for the request's documents: they share its slabs
 	// instead of allocating (and zeroing) a slab each, which was a fifth
 	// of the CPU of a patch workload.
-	var dec types.Decoder
 	for i := range ops {
 		op := &ops[i]
 		if op.err != nil || op.id == "" {
@@ -355,7 +390,7 @@ func (c *collection) prefetchOps(ops []prepared) {
 		if !ok {
 			continue
 		}
-		doc, err := c.readRow(&dec, rowid)
+		doc, err := c.readRow(dec, rowid)
 		if err != nil {
 			continue
 		}
@@ -656,6 +691,7 @@ func (c *collection) commitGroup(group []*writeReq) {
 		ops += len(r.ops)
 		close(r.done)
 	}
+	c.releaseDecoders(group)
 	c.e.metrics.commitOps.Add(float64(ops))
 	c.e.metrics.commits.Inc()
 	c.e.metrics.commitSeconds.Observe(time.Since(start).Seconds())

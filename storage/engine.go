@@ -38,6 +38,9 @@ type Engine struct {
 	// blocks keeps decompressed column blocks of the segment files; nil
 	// when Options.BlockCacheBytes is negative.
 	blocks *segment.BlockCache
+	// readDecoders pools the decoders that read the documents patches and
+	// merges modify (collection.prefetch), with their value memory.
+	readDecoders sync.Pool
 
 	mu    sync.RWMutex
 	colls map[uint64]*collection
@@ -418,8 +421,8 @@ func (e *Engine) prepareAll(c *collection, ops []WriteOp, all bool) ([]prepared,
 // commitPrepared submits prepared operations to the collection's committer
 // and waits until they are durable and visible.
 func (e *Engine) commitPrepared(ctx context.Context, c *collection, prep []prepared, cks []Checkpoint) ([]WriteResult, uint64, error) {
-	c.prefetch(prep)
-	res, seq, err := c.submit(ctx, prep, cks)
+	decs := c.prefetch(prep)
+	res, seq, err := c.submit(ctx, prep, cks, decs)
 	return res, seq, c.droppedErr(err)
 }
 

@@ -3,10 +3,13 @@ package storage
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
+	"strings"
 	"sync"
 	"testing"
 
 	"github.com/basaltdb/basalt/catalog"
+	"github.com/basaltdb/basalt/coldata"
 	"github.com/basaltdb/basalt/types"
 	"github.com/cockroachdb/pebble/v2/vfs"
 )
@@ -241,5 +244,134 @@ func TestPrefetchInHalves(t *testing.T) {
 	}
 	if res[n].Err == nil || res[n+1].Err == nil {
 		t.Fatalf("the patch of a missing document and the failed op: %+v %+v", res[n], res[n+1])
+	}
+}
+
+// TestPrefetchDecodersReused: the decoders that read the documents patches
+// modify go back to a pool once their request is committed, and the next
+// requests decode into the same memory. Rounds of patches (on two
+// goroutines when there are enough) that add, replace and remove strings,
+// arrays and objects of varying sizes must leave every document as a model
+// of them says, checked after each round, sealed or not.
+func TestPrefetchDecodersReused(t *testing.T) {
+	ctx := context.Background()
+	e := openTestEngine(t, vfs.NewMem()) // seals every 100 rows
+	defer e.Close()
+	if _, err := e.CreateCollection("commons", catalog.CollectionSpec{Name: "r"}); err != nil {
+		t.Fatal(err)
+	}
+	const n = 300
+	model := map[string]map[string]string{} // id → field → its JSON
+	var seed []WriteOp
+	for i := range n {
+		id := fmt.Sprintf("d%03d", i)
+		model[id] = map[string]string{"n": "0", "s": `"start"`}
+		seed = append(seed, WriteOp{Doc: mustDoc(t, fmt.Sprintf(`{"_id":%q,"n":0,"s":"start"}`, id))})
+	}
+	if _, _, err := e.Write(ctx, "commons", "r", seed); err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	for round := range 30 {
+		var ops []WriteOp
+		for i := range n {
+			if rng.IntN(4) == 0 {
+				continue // not every document every round
+			}
+			id := fmt.Sprintf("d%03d", i)
+			var p types.PatchOp
+			switch rng.IntN(4) {
+			case 0:
+				s := strings.Repeat(string(rune('a'+rng.IntN(26))), rng.IntN(200))
+				p = types.PatchOp{Op: "replace", Path: "/s", Value: types.String(s)}
+				model[id]["s"] = fmt.Sprintf("%q", s)
+			case 1:
+				k := fmt.Sprintf("f%d", rng.IntN(5))
+				v := mustDoc(t, fmt.Sprintf(`{"round":%d,"tags":["t%d","u%d"],"deep":{"x":"%s"}}`, round, i, round, strings.Repeat("z", rng.IntN(50))))
+				p = types.PatchOp{Op: "add", Path: "/" + k, Value: v}
+				model[id][k] = v.JSON()
+			case 2:
+				p = types.PatchOp{Op: "increment", Path: "/n", Value: types.Int(1)}
+				var v int
+				fmt.Sscan(model[id]["n"], &v)
+				model[id]["n"] = fmt.Sprint(v + 1)
+			case 3:
+				k := fmt.Sprintf("f%d", rng.IntN(5))
+				if _, ok := model[id][k]; !ok {
+					continue
+				}
+				p = types.PatchOp{Op: "remove", Path: "/" + k}
+				delete(model[id], k)
+			}
+			ops = append(ops, WriteOp{Kind: OpPatch, ID: id, Patch: []types.PatchOp{p}})
+		}
+		res, _, err := e.Write(ctx, "commons", "r", ops)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range res {
+			if r.Err != nil {
+				t.Fatalf("round %d, op %d: %v", round, i, r.Err)
+			}
+		}
+		s, err := e.Snapshot("commons", "r")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for id, fields := range model {
+			doc, ok, err := s.Get(id)
+			if err != nil || !ok {
+				t.Fatalf("round %d, %s: %v %v", round, id, ok, err)
+			}
+			doc = doc.WithoutField(FieldEventTime)
+			if got := len(doc.Fields()); got != len(fields)+1 {
+				t.Fatalf("round %d, %s: %s, want the fields %v", round, id, doc.JSON(), fields)
+			}
+			for k, want := range fields {
+				if got := doc.Get(k).JSON(); got != want {
+					t.Fatalf("round %d, %s: %s is %s, want %s", round, id, k, got, want)
+				}
+			}
+		}
+		// The columns, where the committer walked the documents: their
+		// nested values came from the prefetch's decoders.
+		var ids, col coldata.Vec
+		for _, v := range s.Segments() {
+			if err := v.ReadColumn(FieldID, 0, v.NumRows(), &ids); err != nil {
+				t.Fatal(err)
+			}
+			deleted := v.Deleted()
+			for r := range v.NumRows() {
+				if deleted.Contains(uint32(r)) {
+					continue
+				}
+				id := ids.Value(r).Str()
+				want := map[string]string{}
+				for k, js := range model[id] {
+					leaves(k, mustDoc(t, `{"v":`+js+`}`).Get("v"), want)
+				}
+				for path, js := range want {
+					if err := v.ReadColumn(path, r, r+1, &col); err != nil {
+						t.Fatal(err)
+					}
+					if got := col.Value(0).JSON(); got != js {
+						t.Fatalf("round %d, %s: column %s holds %s, want %s", round, id, path, got, js)
+					}
+				}
+			}
+		}
+		s.Close()
+	}
+}
+
+// leaves adds the JSON of v's leaves (values other than non-empty
+// objects) to out, by their field paths under path.
+func leaves(path string, v types.Value, out map[string]string) {
+	if v.Kind() != types.KindObject || v.Len() == 0 {
+		out[path] = v.JSON()
+		return
+	}
+	for _, f := range v.Fields() {
+		leaves(path+"."+f.Name, f.Value, out)
 	}
 }

@@ -74,7 +74,7 @@ func (e *Engine) enforceRetention(ctx context.Context, c *collection, now time.T
 	}
 	for len(ops) > 0 {
 		n := min(len(ops), e.opts.MaxGroupOps)
-		if _, _, err := c.submit(ctx, ops[:n], nil); err != nil {
+		if _, _, err := c.submit(ctx, ops[:n], nil, nil); err != nil {
 			return fmt.Errorf("retention: expire rows: %w", err)
 		}
 		e.metrics.retentionExpired.Add(float64(n))
